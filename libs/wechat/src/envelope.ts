@@ -1,0 +1,43 @@
+import { cdata } from './build-xml.js';
+import type { MessageCrypto } from './message-crypto.js';
+import { computeSignature } from './signature.js';
+
+export interface EncryptedEnvelope {
+  readonly Encrypt: string;
+  readonly MsgSignature: string;
+  readonly TimeStamp: string;
+  readonly Nonce: string;
+}
+
+/** The encrypted passive-reply body, in the field order and layout of the official sample (§3.5). */
+export function buildEncryptedEnvelope(envelope: EncryptedEnvelope): string {
+  return (
+    `<xml>\n<Encrypt>${cdata(envelope.Encrypt)}</Encrypt>\n` +
+    `<MsgSignature>${cdata(envelope.MsgSignature)}</MsgSignature>\n` +
+    `<TimeStamp>${envelope.TimeStamp}</TimeStamp>\n` +
+    `<Nonce>${cdata(envelope.Nonce)}</Nonce>\n</xml>`
+  );
+}
+
+export interface SealParams {
+  readonly token: string;
+  /** Unix seconds as a string. */
+  readonly timestamp: string;
+  readonly nonce: string;
+}
+
+/** Encrypts a message and signs the ciphertext: the fields of an envelope (§3.5). */
+export function sealMessage(crypto: MessageCrypto, params: SealParams, message: string): EncryptedEnvelope {
+  const encrypt = crypto.encrypt(message);
+  return {
+    Encrypt: encrypt,
+    MsgSignature: computeSignature([params.token, params.timestamp, params.nonce, encrypt]),
+    TimeStamp: params.timestamp,
+    Nonce: params.nonce,
+  };
+}
+
+/** A safe-mode push body: only ToUserName and Encrypt, as WeChat sends it (§2.3). */
+export function buildSafeModeBody(toUserName: string, encrypt: string): string {
+  return `<xml><ToUserName>${cdata(toUserName)}</ToUserName><Encrypt>${cdata(encrypt)}</Encrypt></xml>`;
+}

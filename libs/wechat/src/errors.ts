@@ -1,0 +1,94 @@
+/**
+ * Every way a push can fail to verify, decrypt or parse. Callers branch on `code`, never on the
+ * message text; `wxCode` is the matching WXBizMsgCrypt error code (§3.6 of the reference).
+ */
+export const PROTOCOL_ERROR_CODES = {
+  bad_signature: -40001,
+  stale_timestamp: -40001,
+  encryption_required: -40001,
+  bad_xml: -40002,
+  doctype_forbidden: -40002,
+  invalid_utf8: -40002,
+  structure_too_deep: -40002,
+  too_many_attributes: -40002,
+  too_many_elements: -40002,
+  missing_field: -40002,
+  bad_field: -40002,
+  bad_aes_key: -40004,
+  appid_mismatch: -40005,
+  bad_base64: -40010,
+  bad_ciphertext_length: -40007,
+  bad_padding: -40008,
+  bad_length: -40008,
+} as const satisfies Record<string, number>;
+
+export type ProtocolErrorCode = keyof typeof PROTOCOL_ERROR_CODES;
+
+export class WechatProtocolError extends Error {
+  override name = 'WechatProtocolError' as string;
+  readonly code: ProtocolErrorCode;
+  readonly wxCode: number;
+
+  constructor(code: ProtocolErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.wxCode = PROTOCOL_ERROR_CODES[code];
+  }
+}
+
+/** The push is not provably from WeChat now: bad signature, stale timestamp, or a refused plaintext. */
+export class SignatureError extends WechatProtocolError {
+  override name = 'SignatureError' as const;
+  constructor(
+    code: Extract<ProtocolErrorCode, 'bad_signature' | 'stale_timestamp' | 'encryption_required'> = 'bad_signature',
+    message = 'signature mismatch',
+  ) {
+    super(code, message);
+  }
+}
+
+/** The AES key, the ciphertext or the decrypted frame is not what WXBizMsgCrypt produces. */
+export class CryptoError extends WechatProtocolError {
+  override name = 'CryptoError' as const;
+  constructor(
+    code: Extract<
+      ProtocolErrorCode,
+      | 'bad_aes_key'
+      | 'bad_base64'
+      | 'bad_ciphertext_length'
+      | 'bad_padding'
+      | 'bad_length'
+      | 'appid_mismatch'
+      | 'invalid_utf8'
+    >,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** The body is not XML we accept: malformed, DOCTYPE, not UTF-8, or a structure bomb. */
+export class XmlError extends WechatProtocolError {
+  override name = 'XmlError' as const;
+  constructor(
+    code: Extract<
+      ProtocolErrorCode,
+      'bad_xml' | 'doctype_forbidden' | 'invalid_utf8' | 'structure_too_deep' | 'too_many_attributes' | 'too_many_elements'
+    >,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** Well-formed XML that is not a WeChat push: a required field missing or malformed. */
+export class MessageError extends WechatProtocolError {
+  override name = 'MessageError' as const;
+  readonly field: string;
+  constructor(code: 'missing_field' | 'bad_field', field: string, message: string) {
+    super(code, message);
+    this.field = field;
+  }
+}

@@ -1,0 +1,24 @@
+export { buildInboundXml, buildXml, cdata } from './build-xml.js';
+export { computeDedupKey } from './dedup-key.js';
+export { type EncryptedEnvelope, type SealParams, buildEncryptedEnvelope, buildSafeModeBody, sealMessage } from './envelope.js';
+export {
+  CryptoError,
+  MessageError,
+  PROTOCOL_ERROR_CODES,
+  type ProtocolErrorCode,
+  SignatureError,
+  WechatProtocolError,
+  XmlError,
+} from './errors.js';
+export {
+  type DecryptedMessage,
+  type MessageCrypto,
+  type MessageCryptoOptions,
+  createMessageCrypto,
+  decodeAesKey,
+} from './message-crypto.js';
+export * from './messages.js';
+export { parseInboundXml, toInboundMessage } from './parse-message.js';
+export { type OpenedPush, type PushAccount, type PushClock, type PushMode, type PushQuery, openPush, verifyEcho } from './push.js';
+export { computeSignature, isSameSignature, verifyMsgSignature, verifyUrlSignature } from './signature.js';
+export { type XmlRecord, type XmlValue, XML_LIMITS, parseXml } from './xml.js';

@@ -1,0 +1,136 @@
+import { XMLParser } from 'fast-xml-parser';
+import { XmlError } from './errors.js';
+
+/** A parsed XML element: text, child elements by name, or the same element repeated. */
+export type XmlValue = string | XmlRecord | readonly XmlValue[];
+export interface XmlRecord {
+  readonly [name: string]: XmlValue;
+}
+
+/** What a push can look like at most; real pushes are about 5 deep and 30 elements (§4). */
+export const XML_LIMITS = {
+  maxDepth: 16,
+  maxElements: 10_000,
+  maxAttributesPerElement: 32,
+} as const;
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+// Attributes carry nothing in WeChat pushes; values stay strings (MsgId exceeds 2^53, §0.3).
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  parseTagValue: false,
+  trimValues: true,
+  processEntities: true,
+  htmlEntities: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  maxNestedTags: XML_LIMITS.maxDepth,
+});
+
+/**
+ * Parses a push body (bytes or text) into the children of its `<xml>` root. Rejects rather than
+ * repairs: no DOCTYPE or entity declarations, strict UTF-8, bounded depth and size.
+ * @throws XmlError with the reason as `code`
+ */
+export function parseXml(body: Uint8Array | string): XmlRecord {
+  const text = typeof body === 'string' ? body : decodeUtf8(body);
+  scanStructure(text);
+  let parsed: unknown;
+  try {
+    parsed = parser.parse(text, true);
+  } catch (cause) {
+    throw new XmlError('bad_xml', 'body is not well-formed XML', { cause });
+  }
+  const root = isRecord(parsed) ? parsed['xml'] : undefined;
+  if (root === undefined || Object.keys(parsed as object).length !== 1) {
+    throw new XmlError('bad_xml', 'the document element must be <xml>');
+  }
+  const normalised = normalise(root);
+  if (typeof normalised === 'string' || Array.isArray(normalised)) {
+    throw new XmlError('bad_xml', '<xml> must contain elements');
+  }
+  return normalised as XmlRecord;
+}
+
+function decodeUtf8(body: Uint8Array): string {
+  try {
+    return strictUtf8.decode(body);
+  } catch (cause) {
+    throw new XmlError('invalid_utf8', 'body is not valid UTF-8', { cause });
+  }
+}
+
+/**
+ * One linear pass before the real parser: refuses declarations (`<!DOCTYPE`, `<!ENTITY`: the
+ * entity-expansion attacks) and structure bombs with a typed reason, without building anything.
+ */
+function scanStructure(xml: string): void {
+  let depth = 0;
+  let elements = 0;
+  let at = xml.indexOf('<');
+  while (at !== -1) {
+    let next: number;
+    if (xml.startsWith('<![CDATA[', at)) next = endOf(xml, ']]>', at, 'CDATA section');
+    else if (xml.startsWith('<!--', at)) next = endOf(xml, '-->', at, 'comment');
+    else if (xml.startsWith('<?', at)) next = endOf(xml, '?>', at, 'processing instruction');
+    else if (xml[at + 1] === '!') throw new XmlError('doctype_forbidden', 'DOCTYPE and other declarations are not accepted');
+    else if (xml[at + 1] === '/') {
+      depth -= 1;
+      next = endOf(xml, '>', at, 'end tag');
+    } else {
+      const tag = scanStartTag(xml, at);
+      elements += 1;
+      if (elements > XML_LIMITS.maxElements) throw new XmlError('too_many_elements', `more than ${XML_LIMITS.maxElements} elements`);
+      if (!tag.selfClosing) depth += 1;
+      if (depth > XML_LIMITS.maxDepth) throw new XmlError('structure_too_deep', `nested deeper than ${XML_LIMITS.maxDepth}`);
+      next = tag.end;
+    }
+    at = xml.indexOf('<', next);
+  }
+}
+
+function endOf(xml: string, terminator: string, from: number, what: string): number {
+  const end = xml.indexOf(terminator, from + 2);
+  if (end === -1) throw new XmlError('bad_xml', `unterminated ${what}`);
+  return end + terminator.length;
+}
+
+function scanStartTag(xml: string, from: number): { end: number; selfClosing: boolean } {
+  let quote = '';
+  let attributes = 0;
+  for (let i = from + 1; i < xml.length; i += 1) {
+    const c = xml[i];
+    if (quote !== '') {
+      if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") {
+      quote = c;
+    } else if (c === '=') {
+      attributes += 1;
+      if (attributes > XML_LIMITS.maxAttributesPerElement) {
+        throw new XmlError('too_many_attributes', `more than ${XML_LIMITS.maxAttributesPerElement} attributes on one element`);
+      }
+    } else if (c === '>') {
+      return { end: i + 1, selfClosing: xml[i - 1] === '/' };
+    }
+  }
+  throw new XmlError('bad_xml', 'unterminated start tag');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// fast-xml-parser yields strings, objects and arrays; text beside child elements lands in '#text'.
+function normalise(value: unknown): XmlValue {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.map(normalise);
+  if (isRecord(value)) {
+    const record: Record<string, XmlValue> = {};
+    for (const [name, child] of Object.entries(value)) {
+      Object.defineProperty(record, name, { value: normalise(child), enumerable: true, writable: true, configurable: true });
+    }
+    return record;
+  }
+  return value === undefined || value === null ? '' : String(value as string | number | boolean);
+}

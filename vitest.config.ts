@@ -1,0 +1,22 @@
+import { defineConfig } from 'vitest/config';
+
+// Workspace libs are read from source through their "@wxq/source" export condition.
+const conditions = ['@wxq/source', 'node', 'import', 'default'];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['@wxq/source'] } },
+  test: {
+    include: ['libs/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'scripts/**/*.test.ts'],
+    // One real Redis per run (REDIS_URL, a container, or a private redis-server), handed to tests by inject().
+    globalSetup: ['libs/testing/src/global-setup.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    coverage: {
+      provider: 'v8',
+      include: ['libs/*/src/**/*.ts', 'apps/*/src/**/*.ts'],
+      exclude: ['**/*.test.ts', '**/test-*.ts', '**/main.ts'],
+      reporter: ['text-summary', 'text'],
+    },
+  },
+});
