@@ -15,7 +15,7 @@ export function computeDedupKey(message: InboundMessage): string {
       ? `msg:${account}:${user}:${message.CreateTime}:${message.MsgType}`
       : `msg:${account}:${user}:${msgId}`;
   }
-  if (!isKnownMessage(message) || message.MsgType !== 'event') return genericEventKey(message);
+  if (!isKnownMessage(message)) return genericEventKey(message);
   switch (message.Event) {
     case 'TEMPLATESENDJOBFINISH':
     case 'MASSSENDJOBFINISH':

@@ -50,6 +50,7 @@ export class SignatureError extends WechatProtocolError {
 /** The AES key, the ciphertext or the decrypted frame is not what WXBizMsgCrypt produces. */
 export class CryptoError extends WechatProtocolError {
   override name = 'CryptoError' as const;
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor -- narrows the accepted codes
   constructor(
     code: Extract<
       ProtocolErrorCode,
@@ -71,6 +72,7 @@ export class CryptoError extends WechatProtocolError {
 /** The body is not XML we accept: malformed, DOCTYPE, not UTF-8, or a structure bomb. */
 export class XmlError extends WechatProtocolError {
   override name = 'XmlError' as const;
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor -- narrows the accepted codes
   constructor(
     code: Extract<
       ProtocolErrorCode,

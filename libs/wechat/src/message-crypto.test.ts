@@ -169,7 +169,7 @@ describe('properties', () => {
   it('random and mutated ciphertexts only ever yield CryptoError', () => {
     const valid = account.encrypt('<xml><Content><![CDATA[你好 👋]]></Content></xml>');
     const mutated = fc
-      .tuple(fc.nat({ max: valid.length - 1 }), fc.constantFrom(...'ABCabc012+/='), fc.constantFrom('flip', 'insert', 'delete', 'truncate'))
+      .tuple(fc.nat({ max: valid.length - 1 }), fc.constantFrom('A', 'B', 'C', 'a', 'b', 'c', '0', '1', '2', '+', '/', '='), fc.constantFrom('flip', 'insert', 'delete', 'truncate'))
       .map(([at, char, how]) => {
         if (how === 'flip') return valid.slice(0, at) + char + valid.slice(at + 1);
         if (how === 'insert') return valid.slice(0, at) + char + valid.slice(at);

@@ -40,10 +40,11 @@ function captureError(run: () => unknown): unknown {
 
 describe('openPush in the three modes', () => {
   for (const fresh of vectors.fresh) {
-    if (fresh.query === undefined || fresh.post_body_safe_mode === undefined) continue;
+    const { query: freshQuery, post_body_safe_mode: body } = fresh;
+    if (freshQuery === undefined || body === undefined) continue;
     it(`${fresh.id}: safe mode, exactly as the vector's query and body`, () => {
       const a = { appId: fresh.appid, token: fresh.token, crypto: createMessageCrypto({ appId: fresh.appid, encodingAESKey: fresh.encodingAESKey }) };
-      const opened = openPush(a, Object.fromEntries(new URLSearchParams(fresh.query)), Buffer.from(fresh.post_body_safe_mode), at(fresh.timestamp));
+      const opened = openPush(a, Object.fromEntries(new URLSearchParams(freshQuery)), Buffer.from(body), at(fresh.timestamp));
       expect(opened.mode).toBe('safe');
       expect(opened.message.FromUserName).toBe('oABCD1234efgh5678ijkl9012mn');
     });

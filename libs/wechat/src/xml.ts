@@ -38,7 +38,7 @@ export function parseXml(body: Uint8Array | string): XmlRecord {
   scanStructure(text);
   let parsed: unknown;
   try {
-    parsed = parser.parse(text, true);
+    parsed = parser.parse(text);
   } catch (cause) {
     throw new XmlError('bad_xml', 'body is not well-formed XML', { cause });
   }
@@ -63,12 +63,15 @@ function decodeUtf8(body: Uint8Array): string {
 
 /**
  * One linear pass before the real parser: refuses declarations (`<!DOCTYPE`, `<!ENTITY`: the
- * entity-expansion attacks) and structure bombs with a typed reason, without building anything.
+ * entity-expansion attacks), structure bombs and unbalanced or stray markup with a typed reason,
+ * without building anything. The parser itself is lenient about well-formedness.
  */
 function scanStructure(xml: string): void {
-  let depth = 0;
+  const open: string[] = [];
   let elements = 0;
+  let roots = 0;
   let at = xml.indexOf('<');
+  if (at === -1 || xml.slice(0, at).trim() !== '') throw new XmlError('bad_xml', 'body is not XML');
   while (at !== -1) {
     let next: number;
     if (xml.startsWith('<![CDATA[', at)) next = endOf(xml, ']]>', at, 'CDATA section');
@@ -76,18 +79,26 @@ function scanStructure(xml: string): void {
     else if (xml.startsWith('<?', at)) next = endOf(xml, '?>', at, 'processing instruction');
     else if (xml[at + 1] === '!') throw new XmlError('doctype_forbidden', 'DOCTYPE and other declarations are not accepted');
     else if (xml[at + 1] === '/') {
-      depth -= 1;
       next = endOf(xml, '>', at, 'end tag');
+      if (open.pop() !== xml.slice(at + 2, next - 1).trim()) throw new XmlError('bad_xml', 'mismatched end tag');
     } else {
       const tag = scanStartTag(xml, at);
       elements += 1;
       if (elements > XML_LIMITS.maxElements) throw new XmlError('too_many_elements', `more than ${XML_LIMITS.maxElements} elements`);
-      if (!tag.selfClosing) depth += 1;
-      if (depth > XML_LIMITS.maxDepth) throw new XmlError('structure_too_deep', `nested deeper than ${XML_LIMITS.maxDepth}`);
+      if (open.length === 0) roots += 1;
+      if (roots > 1) throw new XmlError('bad_xml', 'more than one root element');
+      if (!tag.selfClosing) open.push(tag.name);
+      if (open.length > XML_LIMITS.maxDepth) throw new XmlError('structure_too_deep', `nested deeper than ${XML_LIMITS.maxDepth}`);
       next = tag.end;
     }
     at = xml.indexOf('<', next);
+    const text = at === -1 ? xml.slice(next) : '';
+    if (open.length === 0 && ((at === -1 && text.trim() !== '') || (at !== -1 && xml.slice(next, at).trim() !== ''))) {
+      throw new XmlError('bad_xml', 'text outside the root element');
+    }
   }
+  if (open.length > 0) throw new XmlError('bad_xml', 'unclosed element');
+  if (roots === 0) throw new XmlError('bad_xml', 'no root element');
 }
 
 function endOf(xml: string, terminator: string, from: number, what: string): number {
@@ -96,11 +107,15 @@ function endOf(xml: string, terminator: string, from: number, what: string): num
   return end + terminator.length;
 }
 
-function scanStartTag(xml: string, from: number): { end: number; selfClosing: boolean } {
+const NAME_END = /[\s/>]/;
+
+function scanStartTag(xml: string, from: number): { name: string; end: number; selfClosing: boolean } {
   let quote = '';
   let attributes = 0;
+  let nameEnd = -1;
   for (let i = from + 1; i < xml.length; i += 1) {
-    const c = xml[i];
+    const c = xml[i] ?? '';
+    if (nameEnd === -1 && NAME_END.test(c)) nameEnd = i;
     if (quote !== '') {
       if (c === quote) quote = '';
     } else if (c === '"' || c === "'") {
@@ -111,7 +126,9 @@ function scanStartTag(xml: string, from: number): { end: number; selfClosing: bo
         throw new XmlError('too_many_attributes', `more than ${XML_LIMITS.maxAttributesPerElement} attributes on one element`);
       }
     } else if (c === '>') {
-      return { end: i + 1, selfClosing: xml[i - 1] === '/' };
+      const name = xml.slice(from + 1, nameEnd);
+      if (name === '') throw new XmlError('bad_xml', 'element without a name');
+      return { name, end: i + 1, selfClosing: xml[i - 1] === '/' };
     }
   }
   throw new XmlError('bad_xml', 'unterminated start tag');
@@ -132,5 +149,5 @@ function normalise(value: unknown): XmlValue {
     }
     return record;
   }
-  return value === undefined || value === null ? '' : String(value as string | number | boolean);
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
 }

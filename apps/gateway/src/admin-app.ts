@@ -1,0 +1,33 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import type { Queue } from 'bullmq';
+import express, { type Express } from 'express';
+import { createBasicAuth } from './http/basic-auth.js';
+import type { GatewayMetrics } from './metrics.js';
+
+export interface AdminAppDeps {
+  readonly queues: readonly Queue[];
+  readonly metrics: GatewayMetrics;
+  readonly user: string;
+  readonly password: string;
+}
+
+export const BULL_BOARD_PATH = '/admin/queues';
+
+/** The admin listener's app: Bull Board and Prometheus /metrics, all behind basic auth. */
+export function createAdminApp(deps: AdminAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(createBasicAuth({ user: deps.user, password: deps.password, realm: 'wxq admin' }));
+
+  const serverAdapter = new ExpressAdapter();
+  serverAdapter.setBasePath(BULL_BOARD_PATH);
+  createBullBoard({ queues: deps.queues.map((queue) => new BullMQAdapter(queue)), serverAdapter });
+  app.use(BULL_BOARD_PATH, serverAdapter.getRouter() as express.Router);
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+  return app;
+}

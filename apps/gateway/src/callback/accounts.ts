@@ -1,0 +1,33 @@
+import type { Account } from '@wxq/config';
+import { type PushAccount, createMessageCrypto } from '@wxq/wechat';
+
+export interface AccountDirectory {
+  /** The account of `/wechat`: the first configured one. */
+  readonly defaultAccount: PushAccount;
+  /** The account of `/wechat/:appid`, case-insensitive; undefined when not configured. */
+  find(appId: string): PushAccount | undefined;
+}
+
+/** Builds each account's verifier once at start-up (keys decoded, crypto ready). */
+export function createAccountDirectory(accounts: readonly Account[]): AccountDirectory {
+  const byAppId = new Map<string, PushAccount>();
+  for (const account of accounts) {
+    byAppId.set(account.appId.toLowerCase(), {
+      appId: account.appId,
+      token: account.token,
+      requireEncryption: account.requireEncryption,
+      crypto:
+        account.encodingAESKey === undefined
+          ? undefined
+          : createMessageCrypto({
+              appId: account.appId,
+              encodingAESKey: account.encodingAESKey,
+              previousEncodingAESKey: account.previousEncodingAESKey,
+            }),
+    });
+  }
+  const first = accounts[0];
+  const defaultAccount = first === undefined ? undefined : byAppId.get(first.appId.toLowerCase());
+  if (defaultAccount === undefined) throw new Error('at least one account is required');
+  return { defaultAccount, find: (appId) => byAppId.get(appId.toLowerCase()) };
+}

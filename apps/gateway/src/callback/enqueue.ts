@@ -1,0 +1,59 @@
+import { type InboundPayload, QUEUE_PREFIX, inboundJobOptions } from '@wxq/queue';
+import type { RedisClient } from '@wxq/redis';
+import type { Queue } from 'bullmq';
+import { GatewayError } from '../http/errors.js';
+
+export type EnqueueOutcome = 'accepted' | 'duplicate';
+
+export interface Enqueuer {
+  /**
+   * Resolves once Redis has confirmed the job (or that it already existed).
+   * @throws GatewayError `enqueue_timeout` past the deadline, `redis_unavailable` when Redis refuses
+   */
+  enqueue(payload: InboundPayload): Promise<EnqueueOutcome>;
+}
+
+export interface EnqueuerDeps {
+  readonly queue: Queue;
+  /** The queue's own producer connection, for the duplicate check riding along with the add. */
+  readonly redis: RedisClient;
+  readonly dedupWindowSeconds: number;
+  readonly timeoutMs: number;
+}
+
+/**
+ * Adds a push as a job whose id is its dedup key. The EXISTS is pipelined ahead of the add on the
+ * same connection, so it costs no extra round trip; it only feeds the duplicate count — the job id
+ * is what guarantees one job per push, even for concurrent copies.
+ */
+export function createEnqueuer(deps: EnqueuerDeps): Enqueuer {
+  const jobKeyPrefix = `${QUEUE_PREFIX}:${deps.queue.name}:`;
+  return {
+    async enqueue(payload) {
+      const options = inboundJobOptions(payload, deps.dedupWindowSeconds);
+      const work = Promise.all([deps.redis.exists(`${jobKeyPrefix}${options.jobId ?? ''}`), deps.queue.add('push', payload, options)]);
+      const [existed] = await withDeadline(work, deps.timeoutMs);
+      return existed === 1 ? 'duplicate' : 'accepted';
+    },
+  };
+}
+
+async function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new GatewayError('enqueue_timeout', `Redis did not confirm within ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([work.catch(toUnavailable), deadline]);
+  } finally {
+    clearTimeout(timer);
+    // A late rejection after the deadline must not surface as an unhandled rejection.
+    work.catch(() => undefined);
+  }
+}
+
+function toUnavailable(cause: unknown): never {
+  throw new GatewayError('redis_unavailable', 'Redis refused the job', { cause });
+}

@@ -1,0 +1,146 @@
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { GatewayConfig } from '@wxq/config';
+import type { Logger } from '@wxq/logging';
+import { QUEUE_PREFIX, QUEUES } from '@wxq/queue';
+import { createRedis } from '@wxq/redis';
+import { Queue } from 'bullmq';
+import { createAdminApp } from './admin-app.js';
+import { createAccountDirectory } from './callback/accounts.js';
+import { createEnqueuer } from './callback/enqueue.js';
+import { createIpAllowlist } from './http/ip-allowlist.js';
+import { createGatewayMetrics } from './metrics.js';
+import { createPublicApp } from './public-app.js';
+
+export interface GatewayDeps {
+  readonly logger: Logger;
+  /** Epoch milliseconds; injectable for replay-window tests. */
+  readonly now?: () => number;
+}
+
+export interface RunningGateway {
+  readonly publicPort: number;
+  /** Undefined when ADMIN_PASSWORD is not set. */
+  readonly adminPort: number | undefined;
+  /** Idempotent: drains requests, closes listeners, the queue, then Redis. */
+  stop(): Promise<void>;
+}
+
+/** A Redis PING slower than this means "not ready" to a load balancer. */
+const READY_PING_TIMEOUT_MS = 1_000;
+/** Above the usual reverse-proxy upstream keep-alive (nginx: 60 s), so the proxy closes first. */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/** Starts the public listener (and the admin listener when a password is set). */
+export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Promise<RunningGateway> {
+  const log = deps.logger;
+  const metrics = createGatewayMetrics();
+  const redis = createRedis(config.redis, 'producer', 'wxq-gateway');
+  watchRedis(redis, log);
+  const queue = new Queue(QUEUES.inbound.name, { connection: redis, prefix: QUEUE_PREFIX });
+  queue.on('error', (err) => {
+    log.warn({ err }, 'inbound queue error');
+  });
+  let draining = false;
+
+  const app = createPublicApp({
+    accounts: createAccountDirectory(config.accounts),
+    enqueuer: createEnqueuer({ queue, redis, dedupWindowSeconds: config.dedupWindowSeconds, timeoutMs: config.enqueueTimeoutMs }),
+    metrics,
+    logger: log,
+    trustProxy: config.http.trustProxy,
+    maxBodyBytes: config.http.maxBodyBytes,
+    timestampSkewSeconds: config.timestampSkewSeconds,
+    ipAllowed: createIpAllowlist(config.ipAllowlist),
+    isDraining: () => draining,
+    isRedisReady: () => pingWithin(redis, READY_PING_TIMEOUT_MS),
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+  });
+  const publicServer = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: KEEP_ALIVE_TIMEOUT_MS + 1_000, requestTimeout: 30_000 }, app);
+  await listen(publicServer, config.http.port, config.http.host);
+  const publicPort = (publicServer.address() as AddressInfo).port;
+  log.info({ port: publicPort, host: config.http.host, accounts: config.accounts.map((a) => a.appId) }, 'gateway listening');
+
+  let adminServer: Server | undefined;
+  if (config.admin.password === undefined) {
+    log.warn('admin listener not started: set ADMIN_PASSWORD to serve Bull Board and /metrics');
+  } else {
+    adminServer = createServer(createAdminApp({ queues: [queue], metrics, user: config.admin.user, password: config.admin.password }));
+    await listen(adminServer, config.admin.port, config.admin.host);
+    log.info({ port: (adminServer.address() as AddressInfo).port, host: config.admin.host }, 'admin listening (Bull Board at /admin/queues, /metrics)');
+  }
+  const adminPort = adminServer === undefined ? undefined : (adminServer.address() as AddressInfo).port;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      draining = true;
+      log.info('gateway stopping: draining requests');
+      await step(log, 'public listener closed', () => closeServer(publicServer));
+      if (adminServer !== undefined) await step(log, 'admin listener closed', () => closeServer(adminServer));
+      await step(log, 'queue closed', () => queue.close());
+      await step(log, 'redis closed', async () => {
+        await redis.quit();
+      });
+    })();
+    return stopping;
+  };
+  return { publicPort, adminPort, stop };
+}
+
+function watchRedis(redis: ReturnType<typeof createRedis>, log: Logger): void {
+  let healthy = true;
+  redis.on('error', (err: Error) => {
+    // During an outage ioredis reports every reconnect attempt; one line per outage is enough.
+    if (healthy) log.error({ err }, 'redis unavailable: pushes are answered 503 until it is back');
+    healthy = false;
+  });
+  redis.on('ready', () => {
+    if (!healthy) log.info('redis available again');
+    healthy = true;
+  });
+}
+
+async function pingWithin(redis: ReturnType<typeof createRedis>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(false);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([redis.ping().then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((err) => {
+      if (err === undefined) resolve();
+      else reject(err);
+    });
+    // Keep-alive connections with no request in flight would hold close() open.
+    server.closeIdleConnections();
+  });
+}
+
+async function step(log: Logger, done: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+    log.info(done);
+  } catch (err) {
+    log.error({ err }, `shutdown step failed: ${done}`);
+  }
+}

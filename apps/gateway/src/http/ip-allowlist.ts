@@ -1,0 +1,22 @@
+import { BlockList, isIPv4 } from 'node:net';
+
+/**
+ * WECHAT_IP_ALLOWLIST as a predicate; an empty list allows everyone. WeChat publishes its callback
+ * ranges through getcallbackip and they change (reference §5.5), so the list is the operator's.
+ */
+export function createIpAllowlist(cidrs: readonly string[]): (ip: string | undefined) => boolean {
+  if (cidrs.length === 0) return () => true;
+  const list = new BlockList();
+  for (const cidr of cidrs) {
+    const [address = '', bits] = cidr.split('/');
+    const family = isIPv4(address) ? 'ipv4' : 'ipv6';
+    if (bits === undefined) list.addAddress(address, family);
+    else list.addSubnet(address, Number(bits), family);
+  }
+  return (ip) => {
+    if (ip === undefined) return false;
+    // Dual-stack sockets report IPv4 clients as ::ffff:a.b.c.d.
+    const plain = ip.startsWith('::ffff:') && isIPv4(ip.slice(7)) ? ip.slice(7) : ip;
+    return list.check(plain, isIPv4(plain) ? 'ipv4' : 'ipv6');
+  };
+}

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { type Account, envAccountSchema, readAccounts } from './accounts.js';
+import { ConfigError, type ConfigIssue } from './config-error.js';
+import { list, logLevel, nonNegativeInt, optionalString, port, positiveInt } from './env-schema.js';
+import { type RedisConfig, redisEnvSchema, toRedisConfig } from './redis-config.js';
+
+/** WeChat waits 5 s for an answer (reference §5.1): the enqueue deadline must leave time to reply. */
+const WECHAT_ANSWER_MS = 5_000;
+
+const gatewayEnvSchema = z
+  .object({
+    WXQ_ACCOUNTS_FILE: optionalString,
+    HOST: z.string().default('0.0.0.0'),
+    PORT: port(3000),
+    ADMIN_HOST: z.string().default('127.0.0.1'),
+    ADMIN_PORT: port(3001),
+    ADMIN_USER: z.string().min(1).default('admin'),
+    ADMIN_PASSWORD: optionalString,
+    TRUST_PROXY: z.string().default('false'),
+    WECHAT_IP_ALLOWLIST: list,
+    MAX_BODY_BYTES: positiveInt(1024 * 1024),
+    ENQUEUE_TIMEOUT_MS: positiveInt(3_000).refine((ms) => ms < WECHAT_ANSWER_MS, {
+      message: `must be under ${WECHAT_ANSWER_MS} ms, WeChat's answer deadline`,
+    }),
+    DEDUP_WINDOW_SECONDS: positiveInt(600),
+    TIMESTAMP_SKEW_SECONDS: nonNegativeInt(300),
+    SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+    LOG_LEVEL: logLevel,
+  })
+  .extend(envAccountSchema.shape)
+  .extend(redisEnvSchema.shape);
+
+export interface GatewayConfig {
+  readonly accounts: readonly Account[];
+  readonly http: { readonly host: string; readonly port: number; readonly maxBodyBytes: number; readonly trustProxy: boolean | number | string };
+  readonly admin: { readonly host: string; readonly port: number; readonly user: string; readonly password?: string | undefined };
+  readonly ipAllowlist: readonly string[];
+  readonly enqueueTimeoutMs: number;
+  readonly dedupWindowSeconds: number;
+  readonly timestampSkewSeconds: number;
+  readonly shutdownTimeoutMs: number;
+  readonly logLevel: z.infer<typeof logLevel>;
+  readonly redis: RedisConfig;
+}
+
+/**
+ * Reads the gateway's settings from an environment. Returns a frozen config.
+ * @throws ConfigError listing every bad variable (values of secrets never appear)
+ */
+export function loadGatewayConfig(env: Readonly<Record<string, string | undefined>>): GatewayConfig {
+  const parsed = gatewayEnvSchema.safeParse(env);
+  const issues: ConfigIssue[] = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? 'environment'), problem: i.message }));
+  const accountEnv = envAccountSchema.safeParse(env);
+  const accounts = accountEnv.success
+    ? readAccounts({ accountsFile: optionalString.parse(env['WXQ_ACCOUNTS_FILE']), env: accountEnv.data })
+    : undefined;
+  if (accounts !== undefined && !accounts.ok) issues.push(...accounts.issues);
+  const ipIssues = parsed.success ? parsed.data.WECHAT_IP_ALLOWLIST.filter((cidr) => !isCidr(cidr)) : [];
+  for (const cidr of ipIssues) issues.push({ variable: 'WECHAT_IP_ALLOWLIST', problem: `${cidr} is not an IPv4/IPv6 address or CIDR` });
+  if (!parsed.success || accounts === undefined || !accounts.ok || issues.length > 0) throw new ConfigError(issues);
+  const e = parsed.data;
+  return deepFreeze({
+    accounts: accounts.accounts,
+    http: { host: e.HOST, port: e.PORT, maxBodyBytes: e.MAX_BODY_BYTES, trustProxy: parseTrustProxy(e.TRUST_PROXY) },
+    admin: { host: e.ADMIN_HOST, port: e.ADMIN_PORT, user: e.ADMIN_USER, password: e.ADMIN_PASSWORD },
+    ipAllowlist: e.WECHAT_IP_ALLOWLIST,
+    enqueueTimeoutMs: e.ENQUEUE_TIMEOUT_MS,
+    dedupWindowSeconds: e.DEDUP_WINDOW_SECONDS,
+    timestampSkewSeconds: e.TIMESTAMP_SKEW_SECONDS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+    redis: toRedisConfig(e),
+  });
+}
+
+/** Express's `trust proxy`: true/false, a hop count, or addresses/subnets (comma-separated). */
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+function isCidr(value: string): boolean {
+  const [address, bits, ...rest] = value.split('/');
+  if (address === undefined || rest.length > 0) return false;
+  const v4 = z.ipv4().safeParse(address).success;
+  const v6 = !v4 && z.ipv6().safeParse(address).success;
+  if (!v4 && !v6) return false;
+  if (bits === undefined) return true;
+  return /^\d+$/.test(bits) && Number(bits) <= (v4 ? 32 : 128);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

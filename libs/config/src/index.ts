@@ -1,0 +1,4 @@
+export { type Account, readAccounts } from './accounts.js';
+export { ConfigError, type ConfigIssue } from './config-error.js';
+export { type GatewayConfig, loadGatewayConfig } from './gateway-config.js';
+export type { RedisConfig } from './redis-config.js';

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { list } from './env-schema.js';
+
+export const redisEnvSchema = z.object({
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: list,
+});
+
+export type RedisConfig =
+  | { readonly mode: 'standalone'; readonly url: string }
+  | { readonly mode: 'cluster'; readonly nodes: readonly string[] };
+
+/** REDIS_CLUSTER_NODES (host:port,...) selects Cluster mode; otherwise REDIS_URL. */
+export function toRedisConfig(env: z.infer<typeof redisEnvSchema>): RedisConfig {
+  return env.REDIS_CLUSTER_NODES.length > 0 ? { mode: 'cluster', nodes: env.REDIS_CLUSTER_NODES } : { mode: 'standalone', url: env.REDIS_URL };
+}

@@ -1,0 +1,33 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from './create-logger.js';
+
+function sink(): { stream: Writable; lines: () => Record<string, unknown>[] } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  return { stream, lines: () => chunks.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>) };
+}
+
+describe('createLogger', () => {
+  it('never writes secrets, at the top level or nested', () => {
+    const out = sink();
+    const log = createLogger({ level: 'info', name: 'test' }, out.stream);
+    log.info({ appSecret: 's3cret', token: 'tok3n', account: { encodingAESKey: 'k3y', appId: 'wx1' }, call: { access_token: 'acc3ss' } }, 'hello');
+    const text = JSON.stringify(out.lines());
+    for (const secret of ['s3cret', 'tok3n', 'k3y', 'acc3ss']) expect(text).not.toContain(secret);
+    expect(out.lines()[0]).toMatchObject({ msg: 'hello', name: 'test', account: { appId: 'wx1', encodingAESKey: '[redacted]' } });
+  });
+
+  it('honours the level', () => {
+    const out = sink();
+    const log = createLogger({ level: 'warn', name: 'test' }, out.stream);
+    log.info('quiet');
+    log.warn('loud');
+    expect(out.lines().map((l) => l['msg'])).toEqual(['loud']);
+  });
+});

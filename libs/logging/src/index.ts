@@ -1,0 +1,1 @@
+export { createLogger, type Logger, type LoggerSettings, REDACTED_PATHS } from './create-logger.js';

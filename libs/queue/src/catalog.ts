@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import type { JobsOptions } from 'bullmq';
+import { type InboundPayload, inboundPayloadSchema } from './payloads.js';
+
+/**
+ * Every wxq key starts with this prefix. The braces are a Redis Cluster hash tag: all of a queue's
+ * keys land in one slot, which BullMQ's multi-key scripts need (BullMQ docs, patterns/redis-cluster).
+ */
+export const QUEUE_PREFIX = '{wxq}';
+
+/**
+ * Queue names and job-id formats are wire contracts between deployed gateways and workers, and
+ * jobs outlive deploys: never rename them; add a new queue or a payload version instead.
+ */
+export const QUEUES = {
+  inbound: {
+    name: 'inbound',
+    schema: inboundPayloadSchema,
+    description: 'verified pushes from WeChat, one job per distinct push',
+  },
+} as const;
+
+export type QueueKey = keyof typeof QUEUES;
+
+/** Handler failures retry with exponential backoff, then wait as failed jobs for an operator. */
+export const INBOUND_ATTEMPTS = 5;
+const INBOUND_BACKOFF_MS = 1_000;
+/** Failed jobs stay a week for an operator to inspect and retry in Bull Board. */
+const FAILED_RETENTION_SECONDS = 7 * 24 * 3600;
+
+/**
+ * The BullMQ job id of a push: a digest of account + dedup key, because custom ids may not
+ * contain `:` (BullMQ guide, jobs/job-ids). A second add with the same id is a no-op while the
+ * job exists, so WeChat's retries never become a second job.
+ */
+export function inboundJobId(appId: string, dedupKey: string): string {
+  return `in-${createHash('sha1').update(`${appId}\n${dedupKey}`).digest('hex')}`;
+}
+
+/**
+ * Job options for a push. Completed jobs are kept for the dedup window: removing them sooner
+ * would let a late retry of the same push in as a new job.
+ */
+export function inboundJobOptions(payload: InboundPayload, dedupWindowSeconds: number): JobsOptions {
+  return {
+    jobId: inboundJobId(payload.appId, payload.dedupKey),
+    attempts: INBOUND_ATTEMPTS,
+    backoff: { type: 'exponential', delay: INBOUND_BACKOFF_MS, jitter: 0.5 },
+    removeOnComplete: { age: dedupWindowSeconds },
+    removeOnFail: { age: Math.max(FAILED_RETENTION_SECONDS, dedupWindowSeconds) },
+  };
+}

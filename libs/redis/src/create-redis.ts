@@ -1,0 +1,38 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+
+export type RedisTarget =
+  | { readonly mode: 'standalone'; readonly url: string }
+  | { readonly mode: 'cluster'; readonly nodes: readonly string[] };
+
+/**
+ * `producer`: commands fail at once while Redis is unreachable, so the gateway answers 503 well
+ * inside WeChat's 5 s instead of queueing the push in memory. `worker`: commands wait out an
+ * outage (BullMQ requires maxRetriesPerRequest: null for blocking connections).
+ */
+export type RedisRole = 'producer' | 'worker';
+
+export type RedisClient = Redis | Cluster;
+
+const ROLE_OPTIONS = {
+  producer: { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000 },
+  worker: { enableOfflineQueue: true, maxRetriesPerRequest: null },
+} as const satisfies Record<RedisRole, RedisOptions>;
+
+// Reconnect quickly at first, then every 2 s at most: an outage should end for us when it ends.
+const retryStrategy = (attempt: number) => Math.min(50 * 2 ** attempt, 2_000);
+
+/** A connection for a role; the caller attaches an `error` listener and quits it. */
+export function createRedis(target: RedisTarget, role: RedisRole, connectionName?: string): RedisClient {
+  const options: RedisOptions = { ...ROLE_OPTIONS[role], retryStrategy, ...(connectionName === undefined ? {} : { connectionName }) };
+  if (target.mode === 'standalone') return new Redis(target.url, options);
+  return new Cluster(target.nodes.map(parseNode), {
+    redisOptions: options,
+    enableOfflineQueue: options.enableOfflineQueue ?? true,
+    clusterRetryStrategy: retryStrategy,
+  });
+}
+
+function parseNode(node: string): { host: string; port: number } {
+  const at = node.lastIndexOf(':');
+  return at === -1 ? { host: node, port: 6379 } : { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
+}

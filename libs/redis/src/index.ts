@@ -1,0 +1,1 @@
+export { createRedis, type RedisClient, type RedisRole, type RedisTarget } from './create-redis.js';

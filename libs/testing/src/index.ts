@@ -1,0 +1,18 @@
+export { findFreePort } from './free-port.js';
+export { isDockerAvailable, startRedisContainer, type DockerEnv, type RedisContainer } from './redis-container.js';
+export {
+  RedisServerError,
+  startRedisServer,
+  type RedisServer,
+  type RedisServerErrorCode,
+  type RedisServerOptions,
+} from './redis-server.js';
+export {
+  startPrivateRedis,
+  startTestRedis,
+  type ExternalRedis,
+  type PrivateRedis,
+  type TestRedis,
+  type TestRedisOptions,
+} from './test-redis.js';
+export { waitFor, WaitForTimeoutError, type Truthy, type WaitForOptions } from './wait-for.js';

@@ -1,0 +1,253 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { findFreePort } from './free-port.js';
+import { pingRedis } from './ping-redis.js';
+import { raceTimeout, waitFor } from './wait-for.js';
+
+export interface RedisServerOptions {
+  /** The executable, looked up on PATH. Default `redis-server`. */
+  readonly command?: string;
+  /** How long a fresh process gets to answer PING. Default 10000. */
+  readonly startTimeoutMs?: number;
+  /** How long SIGTERM gets before SIGKILL. Default 5000. */
+  readonly stopTimeoutMs?: number;
+}
+
+/** A redis-server process of our own on a loopback port, with a fresh temp dir and no persistence. */
+export interface RedisServer {
+  readonly source: 'redis-server';
+  readonly url: string;
+  readonly port: number;
+  /** Its `--dir`; stop() removes it. */
+  readonly dir: string;
+  /** Stops the process and removes its dir. Idempotent. */
+  stop(): Promise<void>;
+  /** Stops the process but keeps its port and dir, for "Redis went down" tests. Data is lost. */
+  pause(): Promise<void>;
+  /** Starts it again on the same port and waits for PING. Rejects after stop(). */
+  resume(): Promise<void>;
+}
+
+export type RedisServerErrorCode = 'not_installed' | 'port_in_use' | 'exited_early' | 'not_ready' | 'stopped';
+
+/** Why a redis-server could not be started or controlled; `code` is stable, the message is for people. */
+export class RedisServerError extends Error {
+  override name = 'RedisServerError' as const;
+  readonly code: RedisServerErrorCode;
+
+  constructor(code: RedisServerErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+interface Settings {
+  readonly command: string;
+  readonly startTimeoutMs: number;
+  readonly stopTimeoutMs: number;
+}
+
+type RedisChild = ChildProcessByStdio<null, Readable, Readable>;
+
+interface RedisProcess {
+  readonly child: RedisChild;
+  /** Resolves once the process has exited and its output is drained; never rejects. */
+  readonly closed: Promise<void>;
+  hasClosed(): boolean;
+  spawnError(): NodeJS.ErrnoException | undefined;
+  outputTail(): string;
+}
+
+const HOST = '127.0.0.1';
+const OUTPUT_TAIL_CHARS = 4_000;
+// Another process can take the free port between findFreePort() and redis-server's bind().
+const PORT_ATTEMPTS = 3;
+
+/**
+ * Starts `redis-server` from PATH on a free loopback port with a temp `--dir` and persistence off,
+ * and resolves once it answers PING. Rejects with {@link RedisServerError} (`not_installed` when
+ * the executable is missing) and leaves no process or directory behind.
+ */
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const settings: Settings = {
+    command: options.command ?? 'redis-server',
+    startTimeoutMs: options.startTimeoutMs ?? 10_000,
+    stopTimeoutMs: options.stopTimeoutMs ?? 5_000,
+  };
+  const dir = await mkdtemp(join(tmpdir(), 'wxq-redis-'));
+  try {
+    const { port, redis } = await launchOnFreePort(settings, dir);
+    return createHandle(settings, dir, port, redis);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function createHandle(settings: Settings, dir: string, port: number, first: RedisProcess): RedisServer {
+  let current: RedisProcess | undefined = first;
+  let isStopped = false;
+  let stopping: Promise<void> | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  // One operation at a time, so a resume cannot race a stop and leave a process running.
+  const serialize = (operation: () => Promise<void>): Promise<void> => {
+    const result = queue.then(operation);
+    queue = result.catch(() => undefined);
+    return result;
+  };
+  const halt = async (): Promise<void> => {
+    const redis = current;
+    current = undefined;
+    if (redis !== undefined) await terminate(redis, settings.stopTimeoutMs);
+  };
+  const assertNotStopped = (action: string): void => {
+    if (isStopped) throw new RedisServerError('stopped', `cannot ${action} redis-server on port ${port}: stop() was called`);
+  };
+
+  return {
+    source: 'redis-server',
+    url: `redis://${HOST}:${port}`,
+    port,
+    dir,
+    pause: () =>
+      serialize(async () => {
+        assertNotStopped('pause');
+        await halt();
+      }),
+    resume: () =>
+      serialize(async () => {
+        assertNotStopped('resume');
+        current ??= await launch(settings, port, dir);
+      }),
+    stop: () => {
+      isStopped = true;
+      stopping ??= serialize(async () => {
+        await halt();
+        await rm(dir, { recursive: true, force: true });
+      });
+      return stopping;
+    },
+  };
+}
+
+async function launchOnFreePort(settings: Settings, dir: string): Promise<{ port: number; redis: RedisProcess }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await findFreePort(HOST);
+    try {
+      return { port, redis: await launch(settings, port, dir) };
+    } catch (error) {
+      const isPortTaken = error instanceof RedisServerError && error.code === 'port_in_use';
+      if (!isPortTaken || attempt >= PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function launch(settings: Settings, port: number, dir: string): Promise<RedisProcess> {
+  const redis = spawnRedisServer(settings.command, port, dir);
+  const exitedEarly = new AbortController();
+  void redis.closed.then(() => {
+    exitedEarly.abort(earlyExitError(settings.command, port, redis));
+  });
+  try {
+    await waitFor(() => pingRedis(port, HOST), {
+      message: `${settings.command} on port ${port} to answer PING`,
+      timeoutMs: settings.startTimeoutMs,
+      signal: exitedEarly.signal,
+    });
+    return redis;
+  } catch (error) {
+    await terminate(redis, settings.stopTimeoutMs);
+    if (error instanceof RedisServerError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new RedisServerError('not_ready', `${reason}\n${formatOutput(redis)}`, { cause: error });
+  }
+}
+
+function spawnRedisServer(command: string, port: number, dir: string): RedisProcess {
+  const args = ['--port', String(port), '--bind', HOST, '--dir', dir];
+  // No RDB or AOF: test data is thrown away, and a paused server must come back empty and fast.
+  args.push('--save', '', '--appendonly', 'no', '--daemonize', 'no');
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let spawnError: NodeJS.ErrnoException | undefined;
+  let hasClosed = false;
+  const keepTail = (chunk: Buffer): void => {
+    output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
+  };
+  child.stdout.on('data', keepTail);
+  child.stderr.on('data', keepTail);
+  child.once('error', (error) => {
+    spawnError = error;
+  });
+  // 'close' also follows a failed spawn (ENOENT), so it is the one event that always ends a process.
+  const closed = new Promise<void>((resolve) => {
+    child.once('close', () => {
+      hasClosed = true;
+      untrack(child);
+      resolve();
+    });
+  });
+  track(child);
+  return {
+    child,
+    closed,
+    hasClosed: () => hasClosed,
+    spawnError: () => spawnError,
+    outputTail: () => output,
+  };
+}
+
+async function terminate(redis: RedisProcess, stopTimeoutMs: number): Promise<void> {
+  if (redis.hasClosed()) return;
+  // With no save points configured, SIGTERM shuts Redis down without writing anything.
+  redis.child.kill('SIGTERM');
+  const hasExited = await raceTimeout(redis.closed.then(() => true), stopTimeoutMs, false);
+  if (hasExited) return;
+  redis.child.kill('SIGKILL');
+  await redis.closed;
+}
+
+function earlyExitError(command: string, port: number, redis: RedisProcess): RedisServerError {
+  const spawnError = redis.spawnError();
+  if (spawnError?.code === 'ENOENT') {
+    return new RedisServerError(
+      'not_installed',
+      `${command} is not on PATH. Install it (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis).`,
+      { cause: spawnError },
+    );
+  }
+  if (spawnError !== undefined) {
+    return new RedisServerError('exited_early', `could not start ${command}: ${spawnError.message}`, { cause: spawnError });
+  }
+  // Redis's own wording for a failed bind; the only signal we get that the port was taken.
+  const code = redis.outputTail().includes('Address already in use') ? 'port_in_use' : 'exited_early';
+  const status = `exit code ${String(redis.child.exitCode)}, signal ${String(redis.child.signalCode)}`;
+  return new RedisServerError(code, `${command} on port ${port} exited before answering PING (${status})\n${formatOutput(redis)}`);
+}
+
+function formatOutput(redis: RedisProcess): string {
+  const tail = redis.outputTail().trimEnd();
+  return tail === '' ? '(redis-server printed nothing)' : `--- last output of redis-server ---\n${tail}`;
+}
+
+// A run can end without teardown (a crashed worker, process.exit): kill our servers rather than
+// leave them running. Ctrl-C reaches them anyway, since they share our process group.
+const liveChildren = new Set<RedisChild>();
+let isExitHookInstalled = false;
+
+function track(child: RedisChild): void {
+  liveChildren.add(child);
+  if (isExitHookInstalled) return;
+  isExitHookInstalled = true;
+  process.once('exit', () => {
+    for (const live of liveChildren) live.kill('SIGKILL');
+  });
+}
+
+function untrack(child: RedisChild): void {
+  liveChildren.delete(child);
+}

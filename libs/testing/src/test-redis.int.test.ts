@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { describe, expect, inject, it, onTestFinished } from 'vitest';
+import { RedisServerError, startRedisServer } from './redis-server.js';
+import { startPrivateRedis, startTestRedis } from './test-redis.js';
+import { waitFor } from './wait-for.js';
+
+/** A client that reports a down server at once instead of queueing commands. */
+function connectClient(url: string): Redis {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+  client.on('error', () => undefined); // expected while a server is down; commands still reject
+  onTestFinished(() => {
+    client.disconnect();
+  });
+  return client;
+}
+
+/** 'connected', or the error code of a plain TCP connection to `url`'s host and port. */
+function tryConnect(url: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname.replace(/^\[|\]$/g, ''), port: Number(port) });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      resolve(error.code ?? error.message);
+    });
+  });
+}
+
+describe("the run's shared Redis", () => {
+  it('stores and reads keys under a prefix of its own, then cleans up', async () => {
+    const client = connectClient(inject('redisUrl'));
+    const prefix = `test-${randomUUID()}:`;
+    await client.connect();
+    await client.set(`${prefix}greeting`, 'hello', 'EX', 60);
+    expect(await client.get(`${prefix}greeting`)).toBe('hello');
+    await client.del(`${prefix}greeting`);
+    expect(await client.exists(`${prefix}greeting`)).toBe(0);
+    await client.quit();
+  });
+});
+
+describe('startTestRedis', () => {
+  it('uses REDIS_URL as given and leaves that server running on stop()', async () => {
+    const server = await startRedisServer();
+    onTestFinished(() => server.stop());
+    const redis = await startTestRedis({ env: { REDIS_URL: server.url } });
+    expect(redis).toMatchObject({ source: 'env', url: server.url });
+    await redis.stop();
+    const client = connectClient(server.url);
+    expect(await client.ping()).toBe('PONG');
+  });
+});
+
+describe('startPrivateRedis', () => {
+  it('starts a Redis of its own, apart from the shared one, and stop() takes it down', async () => {
+    const redis = await startPrivateRedis({ env: { REDIS_URL: inject('redisUrl') } });
+    onTestFinished(() => redis.stop());
+    expect(redis.source).not.toBe('env');
+    expect(redis.url).not.toBe(inject('redisUrl'));
+    const client = connectClient(redis.url);
+    expect(await client.ping()).toBe('PONG');
+    client.disconnect();
+
+    await redis.stop();
+    await redis.stop(); // idempotent
+    expect(await tryConnect(redis.url)).toBe('ECONNREFUSED');
+  });
+});
+
+describe('startRedisServer', () => {
+  it('runs redis-server on a loopback port with a temp dir that stop() removes', async () => {
+    const server = await startRedisServer();
+    onTestFinished(() => server.stop());
+    expect(server.source).toBe('redis-server');
+    expect(server.url).toBe(`redis://127.0.0.1:${server.port}`);
+    expect(server.dir).toMatch(/wxq-redis-/);
+    expect(existsSync(server.dir)).toBe(true);
+    const client = connectClient(server.url);
+    expect(await client.ping()).toBe('PONG');
+    await client.quit();
+
+    await Promise.all([server.stop(), server.stop()]);
+    expect(await tryConnect(server.url)).toBe('ECONNREFUSED');
+    expect(existsSync(server.dir)).toBe(false);
+    await expect(server.resume()).rejects.toMatchObject({ code: 'stopped' });
+  });
+
+  it('pauses and resumes on the same port, and a waiting client gets back in', async () => {
+    const server = await startRedisServer();
+    onTestFinished(() => server.stop());
+    const client = connectClient(server.url);
+    await client.connect();
+    await client.set('test-pause:key', 'gone after restart');
+
+    await server.pause();
+    expect(await tryConnect(server.url)).toBe('ECONNREFUSED');
+    expect(existsSync(server.dir)).toBe(true);
+    await expect(client.ping()).rejects.toThrow();
+
+    await server.resume();
+    expect(await tryConnect(server.url)).toBe('connected');
+    await waitFor(() => client.ping(), { message: 'the old client to reconnect after resume', timeoutMs: 5_000 });
+    // Persistence is off, so a restarted server is empty.
+    expect(await client.get('test-pause:key')).toBeNull();
+  });
+
+  it('says how to install redis-server when it is not on PATH', async () => {
+    const starting = startRedisServer({ command: 'wxq-no-such-redis-server' });
+    await expect(starting).rejects.toBeInstanceOf(RedisServerError);
+    await expect(starting).rejects.toMatchObject({ code: 'not_installed' });
+    await expect(starting).rejects.toThrow(/apt-get install -y redis-server/);
+  });
+
+  it("fails to resume while another process holds the port, quoting redis-server's output", async () => {
+    const server = await startRedisServer();
+    onTestFinished(() => server.stop());
+    await server.pause();
+    // Hangs up at once, so it answers no PING and its close() is not held open by our probes.
+    const squatter = createServer((socket) => {
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => squatter.listen(server.port, '127.0.0.1', resolve));
+    try {
+      const resuming = server.resume();
+      await expect(resuming).rejects.toMatchObject({ code: 'port_in_use' });
+      await expect(resuming).rejects.toThrow(/Address already in use/);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+    await server.resume();
+    expect(await tryConnect(server.url)).toBe('connected');
+  });
+});
