@@ -2,7 +2,7 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from '@wxq/config';
 import type { Logger } from '@wxq/logging';
-import { QUEUE_PREFIX, QUEUES } from '@wxq/queue';
+import { QUEUES } from '@wxq/queue';
 import { createRedis } from '@wxq/redis';
 import { Queue } from 'bullmq';
 import { createAdminApp } from './admin-app.js';
@@ -37,7 +37,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const metrics = createGatewayMetrics();
   const redis = createRedis(config.redis, 'producer', 'wxq-gateway');
   watchRedis(redis, log);
-  const queue = new Queue(QUEUES.inbound.name, { connection: redis, prefix: QUEUE_PREFIX });
+  const queue = new Queue(QUEUES.inbound.name, { connection: redis, prefix: config.queuePrefix });
   queue.on('error', (err) => {
     log.warn({ err }, 'inbound queue error');
   });
@@ -56,7 +56,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     isRedisReady: () => pingWithin(redis, READY_PING_TIMEOUT_MS),
     ...(deps.now === undefined ? {} : { now: deps.now }),
   });
-  const publicServer = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: KEEP_ALIVE_TIMEOUT_MS + 1_000, requestTimeout: 30_000 }, app);
+  const publicServer = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: 20_000, requestTimeout: 30_000 }, app);
   await listen(publicServer, config.http.port, config.http.host);
   const publicPort = (publicServer.address() as AddressInfo).port;
   log.info({ port: publicPort, host: config.http.host, accounts: config.accounts.map((a) => a.appId) }, 'gateway listening');

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { type Account, envAccountSchema, readAccounts } from './accounts.js';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { list, logLevel, nonNegativeInt, optionalString, port, positiveInt } from './env-schema.js';
-import { type RedisConfig, redisEnvSchema, toRedisConfig } from './redis-config.js';
+import { type RedisConfig, queuePrefix, redisEnvSchema, toRedisConfig } from './redis-config.js';
 
 /** WeChat waits 5 s for an answer (reference §5.1): the enqueue deadline must leave time to reply. */
 const WECHAT_ANSWER_MS = 5_000;
@@ -26,6 +26,7 @@ const gatewayEnvSchema = z
     TIMESTAMP_SKEW_SECONDS: nonNegativeInt(300),
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
     LOG_LEVEL: logLevel,
+    WXQ_QUEUE_PREFIX: queuePrefix,
   })
   .extend(envAccountSchema.shape)
   .extend(redisEnvSchema.shape);
@@ -41,6 +42,8 @@ export interface GatewayConfig {
   readonly shutdownTimeoutMs: number;
   readonly logLevel: z.infer<typeof logLevel>;
   readonly redis: RedisConfig;
+  /** Key prefix of every queue; hash-tagged for Redis Cluster. */
+  readonly queuePrefix: string;
 }
 
 /**
@@ -72,6 +75,7 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     redis: toRedisConfig(e),
+    queuePrefix: e.WXQ_QUEUE_PREFIX,
   });
 }
 

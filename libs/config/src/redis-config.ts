@@ -14,3 +14,12 @@ export type RedisConfig =
 export function toRedisConfig(env: z.infer<typeof redisEnvSchema>): RedisConfig {
   return env.REDIS_CLUSTER_NODES.length > 0 ? { mode: 'cluster', nodes: env.REDIS_CLUSTER_NODES } : { mode: 'standalone', url: env.REDIS_URL };
 }
+
+/**
+ * The queue key prefix. It must be a Redis Cluster hash tag (`{...}`) so that all of a queue's keys
+ * share a slot, which BullMQ's multi-key scripts need (BullMQ docs, patterns/redis-cluster).
+ */
+export const queuePrefix = z
+  .string()
+  .regex(/^\{[\w.-]{1,64}\}$/, 'expected a hash tag such as {wxq}')
+  .default('{wxq}');

@@ -3,8 +3,9 @@ import type { JobsOptions } from 'bullmq';
 import { type InboundPayload, inboundPayloadSchema } from './payloads.js';
 
 /**
- * Every wxq key starts with this prefix. The braces are a Redis Cluster hash tag: all of a queue's
- * keys land in one slot, which BullMQ's multi-key scripts need (BullMQ docs, patterns/redis-cluster).
+ * The default key prefix of every wxq queue (WXQ_QUEUE_PREFIX overrides it, e.g. per test). The
+ * braces are a Redis Cluster hash tag: all of a queue's keys land in one slot, which BullMQ's
+ * multi-key scripts need (BullMQ docs, patterns/redis-cluster).
  */
 export const QUEUE_PREFIX = '{wxq}';
 

@@ -1,4 +1,4 @@
-import { type InboundPayload, QUEUE_PREFIX, inboundJobOptions } from '@wxq/queue';
+import { type InboundPayload, inboundJobOptions } from '@wxq/queue';
 import type { RedisClient } from '@wxq/redis';
 import type { Queue } from 'bullmq';
 import { GatewayError } from '../http/errors.js';
@@ -27,7 +27,7 @@ export interface EnqueuerDeps {
  * is what guarantees one job per push, even for concurrent copies.
  */
 export function createEnqueuer(deps: EnqueuerDeps): Enqueuer {
-  const jobKeyPrefix = `${QUEUE_PREFIX}:${deps.queue.name}:`;
+  const jobKeyPrefix = `${deps.queue.opts.prefix ?? 'bull'}:${deps.queue.name}:`;
   return {
     async enqueue(payload) {
       const options = inboundJobOptions(payload, deps.dedupWindowSeconds);
