@@ -6,7 +6,7 @@ type Mutable = Record<string, XmlValue>;
 
 const HEADER_FIELDS = ['ToUserName', 'FromUserName', 'CreateTime', 'MsgType'] as const;
 const UNIX_SECONDS = /^\d{1,12}$/;
-const knownMsgTypes = caseInsensitiveIndex(Object.keys(MESSAGE_FIELDS));
+const knownMsgTypes = caseInsensitiveIndex([...Object.keys(MESSAGE_FIELDS), 'event']);
 const knownEvents = caseInsensitiveIndex(Object.keys(EVENT_FIELDS));
 
 /**
@@ -88,7 +88,7 @@ function normaliseNested(message: Mutable): void {
     case 'PUBLISHJOBFINISH': {
       const info: Mutable = { ...recordWith(message['PublishEventInfo'], ['publish_id', 'publish_status']) };
       if (info['article_detail'] !== undefined) info['article_detail'] = { ...asRecord(info['article_detail']), item: asArray(asRecord(info['article_detail'])['item']) };
-      if (info['fail_idx'] !== undefined) info['fail_idx'] = asArray(info['fail_idx']);
+      if (info['fail_idx'] !== undefined) info['fail_idx'] = asArray(info['fail_idx']).map((idx) => (typeof idx === 'string' ? idx : ''));
       message['PublishEventInfo'] = info;
       break;
     }
@@ -96,7 +96,8 @@ function normaliseNested(message: Mutable): void {
     case 'subscribe_msg_change_event':
     case 'subscribe_msg_sent_event': {
       const wrapper = wrapperName(message['Event']);
-      message[wrapper] = { List: asArray(asRecord(message[wrapper])['List']) };
+      const fields = message['Event'] === 'subscribe_msg_sent_event' ? ['TemplateId', 'MsgID', 'ErrorCode', 'ErrorStatus'] : ['TemplateId', 'SubscribeStatusString'];
+      message[wrapper] = { List: asArray(asRecord(message[wrapper])['List']).map((item) => recordWith(item, fields)) };
       break;
     }
     default:

@@ -16,13 +16,32 @@ export const XML_LIMITS = {
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+const XML_ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const REFERENCE = /&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|amp|lt|gt|quot|apos);/g;
+
+/** The five XML entities and numeric character references (XML 1.0 §4.1); nothing else expands. */
+function decodeXmlReferences(text: string): string {
+  if (!text.includes('&')) return text;
+  return text.replace(REFERENCE, (whole, name: string) => {
+    if (!name.startsWith('#')) return XML_ENTITIES[name] ?? whole;
+    const codePoint = name[1] === 'x' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
+    return codePoint > 0 && codePoint <= 0x10ffff && (codePoint < 0xd800 || codePoint > 0xdfff) ? String.fromCodePoint(codePoint) : whole;
+  });
+}
+
 // Attributes carry nothing in WeChat pushes; values stay strings (MsgId exceeds 2^53, §0.3).
 const parser = new XMLParser({
   ignoreAttributes: true,
   parseTagValue: false,
   trimValues: true,
   processEntities: true,
-  htmlEntities: false,
+  entityDecoder: {
+    decode: decodeXmlReferences,
+    setExternalEntities: () => undefined,
+    addInputEntities: () => undefined,
+    reset: () => undefined,
+    setXmlVersion: () => undefined,
+  },
   ignoreDeclaration: true,
   ignorePiTags: true,
   maxNestedTags: XML_LIMITS.maxDepth,

@@ -1,0 +1,23 @@
+// The real gateway, started as in production (startGateway), logging every request to a file.
+import { join } from 'node:path';
+import { loadGatewayConfig } from '@wxq/config';
+import { createLogger } from '@wxq/logging';
+import { startGateway } from '@wxq/gateway';
+import { pino } from 'pino';
+import { BENCH_ACCOUNT } from '../push-fixture.js';
+import { reportPort } from './report-port.js';
+
+const config = loadGatewayConfig({
+  ...process.env,
+  PORT: '0',
+  HOST: '127.0.0.1',
+  WECHAT_APPID: BENCH_ACCOUNT.appId,
+  WECHAT_TOKEN: BENCH_ACCOUNT.token,
+});
+const logFile = join(process.env['BENCH_LOG_DIR'] ?? '/tmp', 'gateway-bench.log');
+const logger = createLogger({ level: 'info', name: 'gateway' }, pino.destination({ dest: logFile, sync: false }));
+const gateway = await startGateway(config, { logger });
+reportPort(gateway.publicPort);
+process.once('SIGTERM', () => {
+  void gateway.stop().then(() => process.exit(0));
+});
