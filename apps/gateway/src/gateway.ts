@@ -5,9 +5,11 @@ import type { Logger } from '@wxq/logging';
 import { QUEUES } from '@wxq/queue';
 import { createRedis } from '@wxq/redis';
 import { Queue } from 'bullmq';
+import proxyAddr from 'proxy-addr';
 import { createAdminApp } from './admin-app.js';
 import { createAccountDirectory } from './callback/accounts.js';
 import { createEnqueuer } from './callback/enqueue.js';
+import { createPushHandler, matchPush } from './callback/push-handler.js';
 import { createIpAllowlist } from './http/ip-allowlist.js';
 import { createGatewayMetrics } from './metrics.js';
 import { createPublicApp } from './public-app.js';
@@ -43,20 +45,37 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   });
   let draining = false;
 
+  const enqueuer = createEnqueuer({ queue, redis, dedupWindowSeconds: config.dedupWindowSeconds, timeoutMs: config.enqueueTimeoutMs });
+  const accounts = createAccountDirectory(config.accounts);
+  const ipAllowed = createIpAllowlist(config.ipAllowlist);
+  const isDraining = () => draining;
   const app = createPublicApp({
-    accounts: createAccountDirectory(config.accounts),
-    enqueuer: createEnqueuer({ queue, redis, dedupWindowSeconds: config.dedupWindowSeconds, timeoutMs: config.enqueueTimeoutMs }),
+    accounts,
+    logger: log,
+    metrics,
+    trustProxy: config.http.trustProxy,
+    ipAllowed,
+    isDraining,
+    isRedisReady: async () => enqueuer.isReady() && (await pingWithin(redis, READY_PING_TIMEOUT_MS)),
+  });
+  const trustProxy = app.get('trust proxy fn') as Parameters<typeof proxyAddr>[1];
+  const handlePush = createPushHandler({
+    accounts,
+    enqueuer,
     metrics,
     logger: log,
-    trustProxy: config.http.trustProxy,
     maxBodyBytes: config.http.maxBodyBytes,
     timestampSkewSeconds: config.timestampSkewSeconds,
-    ipAllowed: createIpAllowlist(config.ipAllowlist),
-    isDraining: () => draining,
-    isRedisReady: () => pingWithin(redis, READY_PING_TIMEOUT_MS),
-    ...(deps.now === undefined ? {} : { now: deps.now }),
+    ipAllowed,
+    isDraining,
+    clientIp: (req) => proxyAddr(req, trustProxy),
+    now: deps.now ?? Date.now,
   });
-  const publicServer = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: 20_000, requestTimeout: 30_000 }, app);
+  const publicServer = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: 20_000, requestTimeout: 30_000 }, (req, res) => {
+    const appIdSegment = matchPush(req);
+    if (appIdSegment === undefined) app(req, res);
+    else handlePush(req, res, appIdSegment);
+  });
   await listen(publicServer, config.http.port, config.http.host);
   const publicPort = (publicServer.address() as AddressInfo).port;
   log.info({ port: publicPort, host: config.http.host, accounts: config.accounts.map((a) => a.appId) }, 'gateway listening');

@@ -5,38 +5,34 @@ import type { PushAccount } from '@wxq/wechat';
 import express, { type Express, type Request, type Response } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { AccountDirectory } from './callback/accounts.js';
-import type { Enqueuer } from './callback/enqueue.js';
-import { acceptPush, answerHandshake } from './callback/route.js';
+import { answerHandshake } from './callback/route.js';
 import { createDrainingGuard } from './http/draining.js';
 import { GatewayError, answerFor } from './http/errors.js';
-import { readRawBody } from './http/raw-body.js';
 import type { GatewayMetrics } from './metrics.js';
 
 export interface PublicAppDeps {
   readonly accounts: AccountDirectory;
-  readonly enqueuer: Enqueuer;
-  readonly metrics: GatewayMetrics;
   readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
   readonly trustProxy: boolean | number | string;
-  readonly maxBodyBytes: number;
-  readonly timestampSkewSeconds: number;
   readonly ipAllowed: (ip: string | undefined) => boolean;
   readonly isDraining: () => boolean;
   /** Whether Redis answers now (for /readyz). */
   readonly isRedisReady: () => Promise<boolean>;
-  readonly now?: () => number;
 }
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
-/** The public listener's app: /wechat callbacks and health probes. It never serves Bull Board. */
+/**
+ * The public listener's app: the GET handshake, health probes and every answer but pushes (POST
+ * /wechat is served in front of it, by callback/push-handler.ts). It never serves Bull Board.
+ */
 export function createPublicApp(deps: PublicAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   // The callback answers are tiny and never cached: ETag hashing is wasted work on the hot path.
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
-  const now = deps.now ?? Date.now;
 
   app.use(
     pinoHttp({
@@ -88,27 +84,7 @@ export function createPublicApp(deps: PublicAppDeps): Express {
     const echostr = answerHandshake(account, req.query);
     res.type('text/plain').send(echostr);
   };
-  const push = async (req: Request, res: Response) => {
-    const account = resolveAccount(deps.accounts, req);
-    // Bindings on req.log land on this request's completion line (cheaper than pino-http customProps).
-    req.log.setBindings({ account: account.appId });
-    const body = await readRawBody(req, deps.maxBodyBytes);
-    const endEnqueue = deps.metrics.enqueueSeconds.startTimer();
-    try {
-      const result = await acceptPush(account, req.query, body, deps.enqueuer, { timestampSkewSeconds: deps.timestampSkewSeconds, now });
-      endEnqueue();
-      req.log.setBindings({ msgType: result.msgType, outcome: result.outcome });
-      deps.metrics.pushes.inc({ account: account.appId, msg_type: result.msgType, outcome: result.outcome });
-      if (result.outcome === 'duplicate') deps.metrics.dedupHits.inc({ account: account.appId });
-      res.type('text/plain').send('success');
-    } catch (error) {
-      const answer = answerFor(error);
-      deps.metrics.pushes.inc({ account: account.appId, msg_type: 'unparsed', outcome: answer.outcome });
-      throw error;
-    }
-  };
   callback.get(['/wechat', '/wechat/:appid'], handshake);
-  callback.post(['/wechat', '/wechat/:appid'], push);
   app.use(callback);
 
   app.use((_req, res) => {

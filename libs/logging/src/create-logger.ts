@@ -2,15 +2,19 @@ import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'p
 
 export type { Logger } from 'pino';
 
+const SECRET_KEYS = ['appSecret', 'secret', 'token', 'encodingAESKey', 'previousEncodingAESKey', 'access_token', 'accessToken', 'password'];
+
 /**
- * Paths pino censors wherever they appear in a log object (two levels deep): the app secret,
- * callback token, AES keys, access_token and credentials (STYLE.md convention 12).
+ * Paths pino censors: the app secret, callback token, AES keys, access_token and credentials, at
+ * the top of a log object and under the keys that hold accounts, config and requests (STYLE.md
+ * convention 12). Serializers whitelist what requests and errors log, so this is the safety net.
+ * No `*` wildcards: a wildcard path made every log call about 3x slower (bench, 24 vs 8 us).
  */
 export const REDACTED_PATHS = [
-  'appSecret', 'secret', 'token', 'encodingAESKey', 'previousEncodingAESKey', 'access_token', 'accessToken', 'password',
-  '*.appSecret', '*.secret', '*.token', '*.encodingAESKey', '*.previousEncodingAESKey', '*.access_token', '*.accessToken', '*.password',
-  '*.*.appSecret', '*.*.token', '*.*.encodingAESKey', '*.*.access_token', '*.*.accessToken', '*.*.password',
-  'req.headers.authorization', 'req.headers.cookie',
+  ...SECRET_KEYS,
+  ...['account', 'config', 'body', 'query', 'params'].flatMap((parent) => SECRET_KEYS.map((key) => `${parent}.${key}`)),
+  'req.headers.authorization',
+  'req.headers.cookie',
 ] as const;
 
 export interface LoggerSettings {

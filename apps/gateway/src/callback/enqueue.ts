@@ -11,6 +11,8 @@ export interface Enqueuer {
    * @throws GatewayError `enqueue_timeout` past the deadline, `redis_unavailable` when Redis refuses
    */
   enqueue(payload: InboundPayload): Promise<EnqueueOutcome>;
+  /** False until the queue has reached Redis once; enqueue() refuses at once until then. */
+  isReady(): boolean;
 }
 
 export interface EnqueuerDeps {
@@ -28,8 +30,21 @@ export interface EnqueuerDeps {
  */
 export function createEnqueuer(deps: EnqueuerDeps): Enqueuer {
   const jobKeyPrefix = `${deps.queue.opts.prefix ?? 'bull'}:${deps.queue.name}:`;
+  // BullMQ holds every command until its connection has been ready once. An add made while Redis
+  // has been down since start-up would outlive our 503 and land later as a job nobody acked, and
+  // each push of the outage would wait in memory: refuse at once until the queue is ready.
+  let isQueueReady = false;
+  deps.queue.waitUntilReady().then(
+    () => {
+      isQueueReady = true;
+    },
+    // Closed before Redis ever came up; the queue's 'error' listener has logged why.
+    () => undefined,
+  );
   return {
+    isReady: () => isQueueReady,
     async enqueue(payload) {
+      if (!isQueueReady) throw new GatewayError('redis_unavailable', 'Redis has not been reachable since start-up');
       const options = inboundJobOptions(payload, deps.dedupWindowSeconds);
       const work = Promise.all([deps.redis.exists(`${jobKeyPrefix}${options.jobId ?? ''}`), deps.queue.add('push', payload, options)]);
       const [existed] = await withDeadline(work, deps.timeoutMs);

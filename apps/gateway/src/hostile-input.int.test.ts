@@ -1,0 +1,142 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { type TestGateway, encryptedPush, encryptedQuery, plaintextPush, safeModeBody, sendChunked, textXml, useGateway } from './test-harness.js';
+import { negativeVector } from './test-vectors.js';
+
+const MIB = 1024 * 1024;
+
+/** After any refusal: nothing enqueued, and the process still answers. */
+function expectNothingBroke(gateway: TestGateway): void {
+  onTestFinished(async () => {
+    expect(await gateway.jobCount()).toBe(0);
+    expect((await gateway.send('/healthz')).status).toBe(200);
+  });
+}
+
+const header = '<ToUserName>gh_0123456789ab</ToUserName><FromUserName>oUser</FromUserName><CreateTime>1700000000</CreateTime>';
+const billionLaughs =
+  '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">' +
+  Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i === 0 ? '' : i};`.repeat(10)}">`).join('') +
+  `]><xml>${header}<MsgType>text</MsgType><Content>&lol9;</Content><MsgId>1</MsgId></xml>`;
+
+const HOSTILE_BODIES: readonly (readonly [name: string, code: string, body: string | Buffer])[] = [
+  ['a DOCTYPE', 'doctype_forbidden', `<!DOCTYPE xml [<!ELEMENT xml ANY>]><xml>${header}<MsgType>text</MsgType></xml>`],
+  ['billion laughs', 'doctype_forbidden', billionLaughs],
+  ['an external entity', 'doctype_forbidden', `<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml>${header}<Content>&xxe;</Content></xml>`],
+  ['invalid UTF-8', 'invalid_utf8', Buffer.concat([Buffer.from(`<xml>${header}<MsgType>text</MsgType><Content>`), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('</Content></xml>')])],
+  ['deep nesting', 'structure_too_deep', `<xml>${'<a>'.repeat(10_000)}${'</a>'.repeat(10_000)}</xml>`],
+  ['thousands of attributes', 'too_many_attributes', `<xml><ToUserName ${Array.from({ length: 5_000 }, (_, i) => `a${i}="1"`).join(' ')}>x</ToUserName></xml>`],
+  ['too many elements', 'too_many_elements', `<xml>${'<MsgType>text</MsgType>'.repeat(20_000)}</xml>`],
+  ['unbalanced tags', 'bad_xml', `<xml>${header}<MsgType>text</Content></xml>`],
+  ['an empty body', 'bad_xml', ''],
+  ['JSON', 'bad_xml', JSON.stringify({ ToUserName: 'gh_0123456789ab', MsgType: 'text', Content: 'hi' })],
+  ['missing ToUserName', 'missing_field', textXml().replace(/<ToUserName>.*?<\/ToUserName>/, '')],
+  ['missing FromUserName', 'missing_field', textXml().replace(/<FromUserName>.*?<\/FromUserName>/, '')],
+  ['missing CreateTime', 'missing_field', textXml().replace(/<CreateTime>.*?<\/CreateTime>/, '')],
+  ['missing MsgType', 'missing_field', textXml().replace(/<MsgType>.*?<\/MsgType>/, '')],
+];
+
+describe('hostile and malformed bodies, correctly signed', () => {
+  it.each(HOSTILE_BODIES)('%s: 400 %s, nothing enqueued', async (_name, code, body) => {
+    const gateway = await useGateway();
+    expectNothingBroke(gateway);
+    expect(await gateway.push(plaintextPush(body))).toMatchObject({ status: 400, body: code });
+  });
+
+  it('400 for the same bodies inside a correctly signed ciphertext', async () => {
+    const gateway = await useGateway();
+    expectNothingBroke(gateway);
+    for (const [name, code, body] of HOSTILE_BODIES) {
+      if (typeof body !== 'string' || body === '') continue;
+      expect(await gateway.push(encryptedPush(body, 'safe')), name).toMatchObject({ status: 400, body: code });
+    }
+  });
+});
+
+describe('ciphertexts that do not open', () => {
+  it.each([
+    ['neg-appid-mismatch', 'appid_mismatch'],
+    ['neg-pad-zero', 'bad_padding'],
+    ['neg-pad-33', 'bad_padding'],
+  ])('the shared vector %s: 400 %s', async (id, code) => {
+    const vector = negativeVector(id);
+    const gateway = await useGateway({
+      now: () => Number(vector.timestamp) * 1000,
+      accounts: [{ appId: vector.appid, token: vector.token, encodingAESKey: vector.encodingAESKey, requireEncryption: false }],
+    });
+    expectNothingBroke(gateway);
+    const query = new URLSearchParams({ timestamp: vector.timestamp, nonce: vector.nonce, encrypt_type: 'aes', msg_signature: vector.msgSignature });
+    const answer = await gateway.push({ query: query.toString(), body: safeModeBody(vector.encryptBase64) });
+    expect(answer).toMatchObject({ status: 400, body: code });
+  });
+
+  it('a signed Encrypt that is not base64 or not whole blocks: 400', async () => {
+    const gateway = await useGateway();
+    expectNothingBroke(gateway);
+    for (const encrypt of ['not base64 at all!', 'AAAA', Buffer.alloc(48, 1).toString('base64')]) {
+      const answer = await gateway.push({ query: encryptedQuery(encrypt), body: safeModeBody(encrypt) });
+      expect(answer.status, encrypt).toBe(400);
+    }
+  });
+
+  it('a safe-mode body without Encrypt: 400', async () => {
+    const gateway = await useGateway();
+    expectNothingBroke(gateway);
+    expect((await gateway.push({ query: encryptedQuery('x'), body: textXml() })).status).toBe(400);
+  });
+});
+
+describe('refused before reading', () => {
+  it('a bad signature: 401', async () => {
+    const gateway = await useGateway();
+    expectNothingBroke(gateway);
+    const push = plaintextPush(textXml(), { account: { appId: 'wx1234567890abcdef', token: 'someoneElsesToken' } });
+    expect(await gateway.push(push)).toMatchObject({ status: 401, body: 'bad_signature' });
+    expect((await gateway.push({ query: 'timestamp=1&nonce=2', body: textXml() })).status).toBe(401);
+  });
+
+  it('an appid that is not configured: 404', async () => {
+    const gateway = await useGateway();
+    expectNothingBroke(gateway);
+    expect((await gateway.push(plaintextPush(textXml()), '/wechat/wxffffffffffffffff')).status).toBe(404);
+    expect((await gateway.push(plaintextPush(textXml()), '/wechat/%E0%A4%A')).status).toBe(404);
+  });
+});
+
+describe('body size', () => {
+  it('over the default 1 MiB with a Content-Length: 413', async () => {
+    const gateway = await useGateway();
+    expectNothingBroke(gateway);
+    const push = plaintextPush(textXml({ content: 'x'.repeat(MIB) }));
+    expect((await gateway.push(push)).status).toBe(413);
+  });
+
+  it('5 MB in chunks without a Content-Length: 413', async () => {
+    const gateway = await useGateway();
+    expectNothingBroke(gateway);
+    const answer = await sendChunked(`${gateway.url}/wechat?${plaintextPush('').query}`, 5 * 1024 * 1024);
+    expect(answer.status).toBe(413);
+  });
+
+  it('follows MAX_BODY_BYTES, both ways', async () => {
+    const gateway = await useGateway({ env: { MAX_BODY_BYTES: '2048' } });
+    const small = textXml({ content: 'x'.repeat(1_500) });
+    expect(Buffer.byteLength(small)).toBeLessThanOrEqual(2048);
+    expect(await gateway.push(plaintextPush(small))).toMatchObject({ status: 200, body: 'success' });
+    expect((await gateway.push(plaintextPush(textXml({ content: 'x'.repeat(2_048) })))).status).toBe(413);
+    expect((await sendChunked(`${gateway.url}/wechat?${plaintextPush('').query}`, 4_096, 'x', 1_000)).status).toBe(413);
+    expect(await gateway.jobCount()).toBe(1);
+  });
+});
+
+describe('after the whole hostile suite in one process', () => {
+  it('the same gateway still accepts a good push', async () => {
+    const gateway = await useGateway();
+    for (const [, , body] of HOSTILE_BODIES) await gateway.push(plaintextPush(body));
+    await sendChunked(`${gateway.url}/wechat?${plaintextPush('').query}`, 5 * 1024 * 1024);
+    expect(await gateway.jobCount()).toBe(0);
+    expect((await gateway.send('/healthz')).status).toBe(200);
+    expect((await gateway.send('/readyz')).status).toBe(200);
+    expect(await gateway.push(plaintextPush(textXml()))).toMatchObject({ status: 200, body: 'success' });
+    expect(await gateway.jobCount()).toBe(1);
+  });
+});
