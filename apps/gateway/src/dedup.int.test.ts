@@ -4,7 +4,9 @@ import { createRedis } from '@wxq/redis';
 import { waitFor } from '@wxq/testing';
 import { type Processor, UnrecoverableError, Worker } from 'bullmq';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { type TestGateway, encryptedPush, jobIdOf, plaintextPush, send, textXml, useGateway } from './test-harness.js';
+import { type TestGateway, useGateway } from './test-harness.js';
+import { send } from './test-http.js';
+import { encryptedPush, jobIdOf, plaintextPush, textXml } from './test-pushes.js';
 
 /** A worker of the test's own on the gateway's queue, closed when the test finishes. */
 function runWorker(gateway: TestGateway, processor: Processor): Worker {

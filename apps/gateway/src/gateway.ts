@@ -41,7 +41,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   watchRedis(redis, log);
   const queue = new Queue(QUEUES.inbound.name, { connection: redis, prefix: config.queuePrefix });
   queue.on('error', (err) => {
-    log.warn({ err }, 'inbound queue error');
+    // During an outage the connection's own listener has said it once; this would repeat it.
+    if (redis.status === 'ready') log.warn({ err }, 'inbound queue error');
   });
   let draining = false;
 

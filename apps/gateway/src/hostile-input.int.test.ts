@@ -1,5 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { type TestGateway, encryptedPush, encryptedQuery, plaintextPush, safeModeBody, sendChunked, textXml, useGateway } from './test-harness.js';
+import { type TestGateway, useGateway } from './test-harness.js';
+import { sendChunked } from './test-http.js';
+import { encryptedPush, encryptedQuery, plaintextPush, safeModeBody, textXml } from './test-pushes.js';
 import { negativeVector } from './test-vectors.js';
 
 const MIB = 1024 * 1024;

@@ -44,17 +44,19 @@ export function createPublicApp(deps: PublicAppDeps): Express {
       },
       // Whitelisted fields: the query carries signatures and the body user content.
       serializers: {
-        req: (req: { id: unknown; method: string; url: string; raw?: Request }) => ({
+        // wrapSerializers is off, so this gets Express's own request (ip and protocol honour trust proxy).
+        req: (req: Request) => ({
           id: req.id,
           method: req.method,
-          path: req.url.split('?', 1)[0],
-          ip: req.raw?.ip,
-          protocol: req.raw?.protocol,
+          path: req.originalUrl.split('?', 1)[0],
+          ip: req.ip,
+          protocol: req.protocol,
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
+      // A 503 (draining, Redis away) is an expected state with its own log lines, not a failure.
       customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
-        error !== undefined || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+        error !== undefined || (res.statusCode >= 500 && res.statusCode !== 503) ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     }),
   );
   app.use(function recordDuration(req, res, next) {

@@ -1,7 +1,8 @@
 // These tests stop and stall Redis, so each runs on a private redis-server (never the run's shared one).
 import { type RedisServer, startRedisServer, waitFor } from '@wxq/testing';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { jobIdOf, plaintextPush, textXml, useGateway } from './test-harness.js';
+import { useGateway } from './test-harness.js';
+import { jobIdOf, plaintextPush, textXml } from './test-pushes.js';
 
 /** Low, so the tests are quick; the 503 must still come well inside WeChat's 5 s. */
 const ENQUEUE_TIMEOUT_MS = 500;
@@ -53,14 +54,15 @@ describe('Redis down', () => {
     const redis = await usePrivateRedis();
     const gateway = await useGateway({ redisUrl: redis.url, env: { ENQUEUE_TIMEOUT_MS: String(ENQUEUE_TIMEOUT_MS) } });
     const xml = textXml();
-    // Every client's commands wait until the pause ends (CLIENT UNPAUSE would wait too).
-    await gateway.redis.call('CLIENT', 'PAUSE', '1500', 'ALL');
+    // Every client's commands wait until the pause ends (CLIENT UNPAUSE would wait too). It outlasts
+    // the readiness probe's 1 s PING timeout with room to spare, so /readyz cannot see it end.
+    await gateway.redis.call('CLIENT', 'PAUSE', '2500', 'ALL');
 
-    const stalled = await timed(() => gateway.push(plaintextPush(xml)));
+    const [stalled, readiness] = await Promise.all([timed(() => gateway.push(plaintextPush(xml))), gateway.send('/readyz')]);
     expect(stalled.value).toMatchObject({ status: 503, body: 'enqueue_timeout' });
     expect(stalled.ms).toBeGreaterThanOrEqual(ENQUEUE_TIMEOUT_MS - 50);
     expect(stalled.ms).toBeLessThan(ANSWER_WITHIN_MS);
-    expect((await gateway.send('/readyz')).status).toBe(503);
+    expect(readiness.status).toBe(503);
 
     // The stalled add may still land after the pause; WeChat's retry then finds it and no second job is made.
     await waitFor(async () => (await gateway.push(plaintextPush(xml))).status === 200, {

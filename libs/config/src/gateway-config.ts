@@ -16,8 +16,15 @@ const gatewayEnvSchema = z
     ADMIN_PORT: port(3001),
     ADMIN_USER: z.string().min(1).default('admin'),
     ADMIN_PASSWORD: optionalString,
-    TRUST_PROXY: z.string().default('false'),
-    WECHAT_IP_ALLOWLIST: list,
+    // Express compiles this at start-up and throws on anything else (`yes` included).
+    TRUST_PROXY: z.string().default('false').refine(isTrustProxy, {
+      message: 'expected true, false, a hop count, or comma-separated addresses, CIDRs, loopback, linklocal, uniquelocal',
+    }),
+    WECHAT_IP_ALLOWLIST: list.superRefine((cidrs, ctx) => {
+      for (const cidr of cidrs.filter((c) => !isCidr(c))) {
+        ctx.addIssue({ code: 'custom', message: `${cidr} is not an IPv4/IPv6 address or CIDR` });
+      }
+    }),
     MAX_BODY_BYTES: positiveInt(1024 * 1024),
     ENQUEUE_TIMEOUT_MS: positiveInt(3_000).refine((ms) => ms < WECHAT_ANSWER_MS, {
       message: `must be under ${WECHAT_ANSWER_MS} ms, WeChat's answer deadline`,
@@ -60,8 +67,6 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
     ? readAccounts({ accountsFile: optionalString.parse(env['WXQ_ACCOUNTS_FILE']), env: accountEnv.data })
     : undefined;
   if (accounts !== undefined && !accounts.ok) issues.push(...accounts.issues);
-  const ipIssues = parsed.success ? parsed.data.WECHAT_IP_ALLOWLIST.filter((cidr) => !isCidr(cidr)) : [];
-  for (const cidr of ipIssues) issues.push({ variable: 'WECHAT_IP_ALLOWLIST', problem: `${cidr} is not an IPv4/IPv6 address or CIDR` });
   if (!parsed.success || accounts === undefined || !accounts.ok || issues.length > 0) throw new ConfigError(issues);
   const e = parsed.data;
   return deepFreeze({
@@ -84,6 +89,13 @@ function parseTrustProxy(value: string): boolean | number | string {
   if (value === 'true' || value === 'false') return value === 'true';
   if (/^\d+$/.test(value)) return Number(value);
   return value;
+}
+
+const PROXY_NAMES: ReadonlySet<string> = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isTrustProxy(value: string): boolean {
+  if (value === 'true' || value === 'false' || /^\d+$/.test(value)) return true;
+  return value.split(',').every((item) => PROXY_NAMES.has(item.trim()) || isCidr(item.trim()));
 }
 
 function isCidr(value: string): boolean {

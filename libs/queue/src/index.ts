@@ -1,2 +1,20 @@
-export { INBOUND_ATTEMPTS, QUEUE_PREFIX, QUEUES, type QueueKey, inboundJobId, inboundJobOptions } from './catalog.js';
-export { type InboundPayload, inboundPayloadSchema, parseInboundPayload } from './payloads.js';
+export {
+  INBOUND_ATTEMPTS,
+  OUTBOUND_ATTEMPTS,
+  QUEUE_PREFIX,
+  QUEUES,
+  type QueueKey,
+  inboundJobId,
+  inboundJobOptions,
+  outboundJobId,
+  outboundJobOptions,
+} from './catalog.js';
+export {
+  type InboundPayload,
+  type OutboundPayload,
+  type OutboundReply,
+  inboundPayloadSchema,
+  outboundPayloadSchema,
+  parseInboundPayload,
+  parseOutboundPayload,
+} from './payloads.js';

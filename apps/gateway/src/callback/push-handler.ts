@@ -41,12 +41,26 @@ export function matchPush(req: IncomingMessage): string | undefined {
  * route decides lives in acceptPush; this adapter only reads, answers, logs and counts.
  */
 export function createPushHandler(deps: PushHandlerDeps): (req: IncomingMessage, res: ServerResponse, appIdSegment: string) => void {
+  // The enqueue histogram times Redis alone: from the add to its confirmation or failure.
+  const timedEnqueuer: Enqueuer = {
+    isReady: () => deps.enqueuer.isReady(),
+    async enqueue(payload) {
+      const end = deps.metrics.enqueueSeconds.startTimer();
+      try {
+        return await deps.enqueuer.enqueue(payload);
+      } finally {
+        end();
+      }
+    },
+  };
+  const withTimer = { ...deps, timedEnqueuer };
   return (req, res, appIdSegment) => {
-    void handlePush(deps, req, res, appIdSegment);
+    void handlePush(withTimer, req, res, appIdSegment);
   };
 }
 
-async function handlePush(deps: PushHandlerDeps, req: IncomingMessage, res: ServerResponse, appIdSegment: string): Promise<void> {
+async function handlePush(deps: PushHandlerDeps & { timedEnqueuer: Enqueuer }, req: IncomingMessage, res: ServerResponse, appIdSegment: string): Promise<void> {
+  const { timedEnqueuer } = deps;
   const started = performance.now();
   const header = req.headers['x-request-id'];
   const reqId = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
@@ -62,9 +76,7 @@ async function handlePush(deps: PushHandlerDeps, req: IncomingMessage, res: Serv
     if (account === undefined) throw new GatewayError('unknown_account', 'no such account');
     const body = await readRawBody(req, deps.maxBodyBytes);
     const query = parseQuery(req.url ?? '');
-    const endEnqueue = deps.metrics.enqueueSeconds.startTimer();
-    const result = await acceptPush(account, query, body, deps.enqueuer, { timestampSkewSeconds: deps.timestampSkewSeconds, now: deps.now });
-    endEnqueue();
+    const result = await acceptPush(account, query, body, timedEnqueuer, { timestampSkewSeconds: deps.timestampSkewSeconds, now: deps.now });
     msgType = result.msgType;
     outcome = result.outcome;
     if (outcome === 'duplicate') deps.metrics.dedupHits.inc({ account: account.appId });

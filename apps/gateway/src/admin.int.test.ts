@@ -1,0 +1,106 @@
+import { connect } from 'node:net';
+import { findFreePort } from '@wxq/testing';
+import { describe, expect, it } from 'vitest';
+import { type TestGateway, useGateway } from './test-harness.js';
+import { basicAuth, send } from './test-http.js';
+import { APP_ID, TOKEN, plaintextPush, textXml } from './test-pushes.js';
+import { parsePrometheusText, sampleValue } from './test-prometheus.js';
+
+const PASSWORD = 'correct-horse-battery';
+
+function isPortOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => {
+      resolve(false);
+    });
+  });
+}
+
+function adminUrl(gateway: TestGateway): string {
+  if (gateway.adminUrl === undefined) throw new Error('the admin listener did not start');
+  return gateway.adminUrl;
+}
+
+describe('admin listener', () => {
+  it('does not start without ADMIN_PASSWORD, and the log says so', async () => {
+    const port = await findFreePort();
+    const gateway = await useGateway({ env: { ADMIN_PORT: String(port), ADMIN_PASSWORD: undefined } });
+    expect(gateway.adminUrl).toBeUndefined();
+    expect(await isPortOpen(port)).toBe(false);
+    const warning = gateway.logs.lines().find((line) => String(line['msg']).includes('admin listener not started'));
+    expect(warning?.['msg']).toMatch(/ADMIN_PASSWORD/);
+  });
+
+  it('serves Bull Board behind basic auth: 401 without or with a wrong password, 200 with the right one', async () => {
+    const gateway = await useGateway({ env: { ADMIN_PASSWORD: PASSWORD } });
+    const board = `${adminUrl(gateway)}/admin/queues`;
+
+    const anonymous = await send(board);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toMatch(/^Basic /);
+    expect((await send(board, { headers: { authorization: basicAuth('admin', 'wrong-password') } })).status).toBe(401);
+    expect((await send(board, { headers: { authorization: basicAuth('someone', PASSWORD) } })).status).toBe(401);
+    expect((await send(board, { headers: { authorization: 'Bearer whatever' } })).status).toBe(401);
+
+    const page = await send(board, { headers: { authorization: basicAuth('admin', PASSWORD) } });
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+
+    const api = await send(`${board}/api/queues`, { headers: { authorization: basicAuth('admin', PASSWORD) } });
+    expect(api.status).toBe(200);
+    const { queues } = JSON.parse(api.body) as { queues: { name: string }[] };
+    expect(queues.map((queue) => queue.name)).toEqual(['inbound']);
+  });
+
+  it('honours ADMIN_USER', async () => {
+    const gateway = await useGateway({ env: { ADMIN_PASSWORD: PASSWORD, ADMIN_USER: 'operator' } });
+    const board = `${adminUrl(gateway)}/admin/queues`;
+    expect((await send(board, { headers: { authorization: basicAuth('admin', PASSWORD) } })).status).toBe(401);
+    expect((await send(board, { headers: { authorization: basicAuth('operator', PASSWORD) } })).status).toBe(200);
+  });
+
+  it('serves /metrics as Prometheus text, counting the pushes this test made', async () => {
+    const gateway = await useGateway({ env: { ADMIN_PASSWORD: PASSWORD } });
+    const metricsUrl = `${adminUrl(gateway)}/metrics`;
+    expect((await send(metricsUrl)).status).toBe(401);
+
+    const first = textXml();
+    expect((await gateway.push(plaintextPush(first))).status).toBe(200);
+    expect((await gateway.push(plaintextPush(textXml()))).status).toBe(200);
+    expect((await gateway.push(plaintextPush(first))).status).toBe(200);
+    expect((await gateway.push(plaintextPush(textXml(), { account: { appId: APP_ID, token: 'wrongToken' } }))).status).toBe(401);
+    expect((await gateway.push(plaintextPush('<xml>'))).status).toBe(400);
+
+    const scrape = await send(metricsUrl, { headers: { authorization: basicAuth('admin', PASSWORD) } });
+    expect(scrape.status).toBe(200);
+    expect(scrape.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    const samples = parsePrometheusText(scrape.body);
+
+    const pushes = (labels: Record<string, string>) => sampleValue(samples, 'wxq_gateway_pushes_total', { account: APP_ID, ...labels });
+    expect(pushes({ msg_type: 'text', outcome: 'accepted' })).toBe(2);
+    expect(pushes({ msg_type: 'text', outcome: 'duplicate' })).toBe(1);
+    expect(pushes({ outcome: 'bad_signature' })).toBe(1);
+    expect(pushes({ outcome: 'bad_xml' })).toBe(1);
+    expect(sampleValue(samples, 'wxq_gateway_dedup_hits_total', { account: APP_ID })).toBe(1);
+    expect(sampleValue(samples, 'wxq_gateway_enqueue_duration_seconds_count')).toBe(3);
+    expect(sampleValue(samples, 'wxq_gateway_enqueue_duration_seconds_bucket', { le: '+Inf' })).toBe(3);
+    // The default process metrics are there too, under the gateway's prefix.
+    expect(samples.some((sample) => sample.name === 'wxq_gateway_process_cpu_seconds_total')).toBe(true);
+    // Label values are bounded: nothing from the request lands in a label.
+    expect(scrape.body).not.toContain(TOKEN);
+  });
+
+  it('is never served on the public port', async () => {
+    const gateway = await useGateway({ env: { ADMIN_PASSWORD: PASSWORD } });
+    const authorization = basicAuth('admin', PASSWORD);
+    for (const path of ['/admin/queues', '/admin/queues/api/queues', '/metrics']) {
+      expect((await gateway.send(path)).status, path).toBe(404);
+      expect((await gateway.send(path, { headers: { authorization } })).status, path).toBe(404);
+    }
+  });
+});

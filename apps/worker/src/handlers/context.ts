@@ -1,0 +1,85 @@
+import type { Logger } from '@wxq/logging';
+import type { OutboundReply } from '@wxq/queue';
+import type { RedisClient } from '@wxq/redis';
+import type { InboundMessage } from '@wxq/wechat';
+import type { CustomMessage, WechatApiClient } from '@wxq/wechat-api';
+
+type Body<T extends CustomMessage['msgtype']> = Extract<CustomMessage, { msgtype: T }>[T];
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** A message body before the recipient and sender account are filled in. */
+type Draft = DistributiveOmit<CustomMessage, 'touser' | 'customservice'>;
+
+export interface ReplyOptions {
+  /** Send as this customer-service account (`customservice.kf_account`, §7.1). */
+  readonly kfAccount?: string;
+  /** Another recipient than the sender of the message. */
+  readonly to?: string;
+}
+
+/**
+ * Reply helpers for every customer-service msgtype (reference §7.2). They record; the worker sends
+ * each recorded reply as its own outbound job after the handler returns.
+ */
+export interface ReplyHelpers {
+  text(content: string, options?: ReplyOptions): void;
+  image(mediaId: string, options?: ReplyOptions): void;
+  voice(mediaId: string, options?: ReplyOptions): void;
+  video(video: Body<'video'>, options?: ReplyOptions): void;
+  music(music: Body<'music'>, options?: ReplyOptions): void;
+  /** An external link card; WeChat takes one article at most (45008). */
+  news(article: Body<'news'>['articles'][number], options?: ReplyOptions): void;
+  mpnews(mediaId: string, options?: ReplyOptions): void;
+  mpnewsarticle(articleId: string, options?: ReplyOptions): void;
+  msgmenu(menu: Body<'msgmenu'>, options?: ReplyOptions): void;
+  wxcard(cardId: string, options?: ReplyOptions): void;
+  miniprogrampage(page: Body<'miniprogrampage'>, options?: ReplyOptions): void;
+  /** The "typing…" indicator (§7.3); a later message cancels it. */
+  typing(command?: 'Typing' | 'CancelTyping', options?: Pick<ReplyOptions, 'to'>): void;
+}
+
+export interface HandlerContext<M extends InboundMessage = InboundMessage> {
+  readonly message: M;
+  readonly account: { readonly appId: string };
+  /** A child logger with the job and account bound. Message content belongs at debug level. */
+  readonly log: Logger;
+  /** For reads such as media downloads. Replies go through `reply`, never through `api`. */
+  readonly api: WechatApiClient;
+  /** The worker's Redis connection, for state of your own (rate limits, sessions). */
+  readonly redis: RedisClient;
+  readonly reply: ReplyHelpers;
+  /** What has been recorded so far, in order. */
+  readonly replies: readonly OutboundReply[];
+  /** Scratch space shared by middleware and handlers of one message. */
+  readonly state: Record<string, unknown>;
+}
+
+export interface ContextDeps {
+  readonly appId: string;
+  readonly log: Logger;
+  readonly api: WechatApiClient;
+  readonly redis: RedisClient;
+}
+
+/** A fresh context for one message; its `replies` are what the inbound processor enqueues. */
+export function createContext(message: InboundMessage, deps: ContextDeps): HandlerContext {
+  const replies: OutboundReply[] = [];
+  const send = (draft: Draft, options: ReplyOptions | undefined) => {
+    const kf = options?.kfAccount === undefined ? {} : { customservice: { kf_account: options.kfAccount } };
+    replies.push({ kind: 'message', message: { touser: options?.to ?? message.FromUserName, ...draft, ...kf } });
+  };
+  const reply: ReplyHelpers = {
+    text: (content, o) => { send({ msgtype: 'text', text: { content } }, o); },
+    image: (media_id, o) => { send({ msgtype: 'image', image: { media_id } }, o); },
+    voice: (media_id, o) => { send({ msgtype: 'voice', voice: { media_id } }, o); },
+    video: (video, o) => { send({ msgtype: 'video', video }, o); },
+    music: (music, o) => { send({ msgtype: 'music', music }, o); },
+    news: (article, o) => { send({ msgtype: 'news', news: { articles: [article] } }, o); },
+    mpnews: (media_id, o) => { send({ msgtype: 'mpnews', mpnews: { media_id } }, o); },
+    mpnewsarticle: (article_id, o) => { send({ msgtype: 'mpnewsarticle', mpnewsarticle: { article_id } }, o); },
+    msgmenu: (msgmenu, o) => { send({ msgtype: 'msgmenu', msgmenu }, o); },
+    wxcard: (card_id, o) => { send({ msgtype: 'wxcard', wxcard: { card_id } }, o); },
+    miniprogrampage: (page, o) => { send({ msgtype: 'miniprogrampage', miniprogrampage: page }, o); },
+    typing: (command = 'Typing', o) => { replies.push({ kind: 'typing', touser: o?.to ?? message.FromUserName, command }); },
+  };
+  return { message, account: { appId: deps.appId }, log: deps.log, api: deps.api, redis: deps.redis, reply, replies, state: {} };
+}

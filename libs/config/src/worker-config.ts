@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { type Account, envAccountSchema, readAccounts } from './accounts.js';
+import { ConfigError, type ConfigIssue } from './config-error.js';
+import { flag, logLevel, nonNegativeInt, optionalString, positiveInt } from './env-schema.js';
+import { type RedisConfig, queuePrefix, redisEnvSchema, toRedisConfig } from './redis-config.js';
+
+const workerEnvSchema = z
+  .object({
+    WXQ_ACCOUNTS_FILE: optionalString,
+    WXQ_HANDLERS: optionalString,
+    WECHAT_API_BASE_URL: z.url({ message: 'expected an http(s) URL' }).default('https://api.weixin.qq.com'),
+    WECHAT_API_TIMEOUT_MS: positiveInt(5_000),
+    /** Another system owns the access_token (WeChat wants one owner per appid): only read it from Redis. */
+    WECHAT_TOKEN_READ_ONLY: flag(false),
+    /** Use /cgi-bin/stable_token (recommended, §6.1) rather than /cgi-bin/token. */
+    WECHAT_STABLE_TOKEN: flag(true),
+    WORKER_CONCURRENCY: positiveInt(50),
+    OUTBOUND_CONCURRENCY: positiveInt(50),
+    HANDLER_ATTEMPTS: positiveInt(5).refine((n) => n <= 25, { message: 'at most 25 (the inbound jobs carry 25 attempts)' }),
+    /** Customer-service sends per second per account; 0 turns the limit off. */
+    SEND_RATE_LIMIT_PER_SECOND: nonNegativeInt(0),
+    /** A killed worker's jobs are taken over after at most lock + stalled interval (~30 s by default). */
+    WORKER_LOCK_DURATION_MS: positiveInt(15_000),
+    WORKER_STALLED_INTERVAL_MS: positiveInt(15_000),
+    SHUTDOWN_TIMEOUT_MS: positiveInt(30_000),
+    LOG_LEVEL: logLevel,
+    WXQ_QUEUE_PREFIX: queuePrefix,
+  })
+  .extend(envAccountSchema.shape)
+  .extend(redisEnvSchema.shape);
+
+export interface WorkerConfig {
+  readonly accounts: readonly Account[];
+  readonly handlersModule: string | undefined;
+  readonly api: { readonly baseUrl: string; readonly timeoutMs: number; readonly tokenReadOnly: boolean; readonly stableToken: boolean };
+  readonly concurrency: { readonly inbound: number; readonly outbound: number };
+  readonly handlerAttempts: number;
+  readonly sendRateLimitPerSecond: number;
+  readonly lockDurationMs: number;
+  readonly stalledIntervalMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly logLevel: z.infer<typeof logLevel>;
+  readonly redis: RedisConfig;
+  readonly queuePrefix: string;
+}
+
+/**
+ * Reads the worker's settings from an environment. Accounts need an app secret unless the token
+ * is read-only. Returns a frozen config.
+ * @throws ConfigError listing every bad variable (values of secrets never appear)
+ */
+export function loadWorkerConfig(env: Readonly<Record<string, string | undefined>>): WorkerConfig {
+  const parsed = workerEnvSchema.safeParse(env);
+  const issues: ConfigIssue[] = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? 'environment'), problem: i.message }));
+  const accountEnv = envAccountSchema.safeParse(env);
+  const accounts = accountEnv.success
+    ? readAccounts({ accountsFile: optionalString.parse(env['WXQ_ACCOUNTS_FILE']), env: accountEnv.data })
+    : undefined;
+  if (accounts !== undefined && !accounts.ok) issues.push(...accounts.issues);
+  if (parsed.success && accounts?.ok === true && !parsed.data.WECHAT_TOKEN_READ_ONLY) {
+    for (const account of accounts.accounts) {
+      if (account.appSecret === undefined) {
+        issues.push({ variable: 'WECHAT_APPSECRET', problem: `account ${account.appId} needs an app secret to fetch access_tokens (or set WECHAT_TOKEN_READ_ONLY=true)` });
+      }
+    }
+  }
+  if (!parsed.success || accounts === undefined || !accounts.ok || issues.length > 0) throw new ConfigError(issues);
+  const e = parsed.data;
+  return Object.freeze({
+    accounts: Object.freeze(accounts.accounts.map((a) => Object.freeze({ ...a }))),
+    handlersModule: e.WXQ_HANDLERS,
+    api: Object.freeze({ baseUrl: e.WECHAT_API_BASE_URL, timeoutMs: e.WECHAT_API_TIMEOUT_MS, tokenReadOnly: e.WECHAT_TOKEN_READ_ONLY, stableToken: e.WECHAT_STABLE_TOKEN }),
+    concurrency: Object.freeze({ inbound: e.WORKER_CONCURRENCY, outbound: e.OUTBOUND_CONCURRENCY }),
+    handlerAttempts: e.HANDLER_ATTEMPTS,
+    sendRateLimitPerSecond: e.SEND_RATE_LIMIT_PER_SECOND,
+    lockDurationMs: e.WORKER_LOCK_DURATION_MS,
+    stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+    redis: Object.freeze(toRedisConfig(e)),
+    queuePrefix: e.WXQ_QUEUE_PREFIX,
+  });
+}

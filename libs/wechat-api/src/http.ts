@@ -1,0 +1,143 @@
+import type { ErrcodeContext } from './errcodes.js';
+import { WechatErrcodeError, WechatTransportError } from './errors.js';
+
+/** The production API host; tests and the sandbox pass the simulator's URL instead. */
+export const WECHAT_API_BASE_URL = 'https://api.weixin.qq.com';
+
+export interface WechatRequest {
+  readonly baseUrl: string;
+  /** The API path, which is also what errors and logs name. */
+  readonly path: string;
+  readonly method: 'GET' | 'POST';
+  /** Query parameters, access_token and secrets included: they end up in the URL only. */
+  readonly query: Readonly<Record<string, string>>;
+  readonly body?: { readonly json: unknown } | { readonly form: FormData };
+  readonly timeoutMs: number;
+  /** Values scrubbed from anything WeChat echoes back into an error (the token, the secret). */
+  readonly secrets: readonly string[];
+}
+
+export interface RawAnswer {
+  readonly status: number;
+  readonly contentType: string;
+  readonly bytes: Uint8Array;
+}
+
+export type JsonRecord = Readonly<Record<string, unknown>>;
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/**
+ * Sends one request with its own timeout (which covers reading the body) and returns the whole
+ * answer. Throws WechatTransportError on timeout, connection failure and non-2xx statuses; the
+ * thrown error names the path, never the URL.
+ */
+export async function sendRequest(request: WechatRequest): Promise<RawAnswer> {
+  const { path, method, timeoutMs } = request;
+  const url = `${request.baseUrl.replace(/\/+$/, '')}${path}?${new URLSearchParams(request.query).toString()}`;
+  const init: RequestInit = { method, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' };
+  if (request.body !== undefined) {
+    if ('json' in request.body) {
+      init.body = toWechatJson(request.body.json);
+      init.headers = { 'content-type': 'application/json; charset=utf-8' };
+    } else {
+      init.body = request.body.form; // fetch sets the multipart boundary itself
+    }
+  }
+  try {
+    const response = await fetch(url, init);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (response.status < 200 || response.status > 299) {
+      throw new WechatTransportError('http_status', path, `HTTP ${response.status}`, { httpStatus: response.status });
+    }
+    return { status: response.status, contentType: response.headers.get('content-type') ?? '', bytes };
+  } catch (error) {
+    if (error instanceof WechatTransportError) throw error;
+    if (isTimeout(error)) {
+      throw new WechatTransportError('timeout', path, `no complete answer within ${timeoutMs} ms`, { cause: error });
+    }
+    // undici's errors ("fetch failed", "terminated", ECONNRESET) name sockets, not the URL; the
+    // cause is dropped anyway should it ever quote a secret (a URL that failed to parse would).
+    const cause = mentionsSecret(error, request.secrets) ? undefined : error;
+    throw new WechatTransportError('network', path, scrub(describeNetworkError(error), request.secrets), { cause });
+  }
+}
+
+/**
+ * Parses a JSON answer and throws WechatErrcodeError when it carries a non-zero errcode (WeChat
+ * answers HTTP 200 for errors, §7.1). Throws WechatTransportError('bad_response') for anything else
+ * that is not a JSON object.
+ */
+export function parseJsonAnswer(
+  answer: RawAnswer,
+  request: Pick<WechatRequest, 'path' | 'secrets'>,
+  context: ErrcodeContext = 'api',
+): JsonRecord {
+  const record = parseJsonObject(answer.bytes);
+  if (record === undefined) {
+    throw new WechatTransportError('bad_response', request.path, `not a JSON object (content-type ${answer.contentType || 'none'})`);
+  }
+  throwIfErrcode(record, request, context);
+  return record;
+}
+
+export function throwIfErrcode(record: JsonRecord, request: Pick<WechatRequest, 'path' | 'secrets'>, context: ErrcodeContext): void {
+  const { errcode, errmsg } = record;
+  if (errcode === undefined || errcode === 0) return;
+  if (typeof errcode !== 'number' || !Number.isInteger(errcode)) {
+    throw new WechatTransportError('bad_response', request.path, 'errcode is not an integer');
+  }
+  throw new WechatErrcodeError(request.path, errcode, scrub(typeof errmsg === 'string' ? errmsg : '', request.secrets), context);
+}
+
+export function parseJsonObject(bytes: Uint8Array): JsonRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(utf8.decode(bytes));
+  } catch {
+    return undefined;
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonRecord) : undefined;
+}
+
+/** A required non-empty string field of an answer, or WechatTransportError('bad_response'). */
+export function requireString(record: JsonRecord, field: string, path: string): string {
+  const value = record[field];
+  if (typeof value !== 'string' || value === '') {
+    throw new WechatTransportError('bad_response', path, `answer has no ${field}`);
+  }
+  return value;
+}
+
+// Lone surrogates: JSON.stringify writes them as \udXXX escapes, which some endpoints refuse with
+// 40033 invalid charset (§7.1). Replacing them with U+FFFD keeps the body plain UTF-8.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** JSON as WeChat wants it: real UTF-8 characters, no \uXXXX escapes (§7.1). */
+export function toWechatJson(value: unknown): string {
+  return JSON.stringify(value, (_key, field: unknown) => (typeof field === 'string' ? field.replace(LONE_SURROGATE, '\uFFFD') : field));
+}
+
+function scrub(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((result, secret) => (secret === '' ? result : result.replaceAll(secret, '[redacted]')), text);
+}
+
+function mentionsSecret(error: unknown, secrets: readonly string[]): boolean {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth += 1) {
+    const text = `${current.message} ${current.stack ?? ''}`;
+    if (secrets.some((secret) => secret !== '' && text.includes(secret))) return true;
+  }
+  return false;
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && error.name === 'TimeoutError';
+}
+
+function describeNetworkError(error: unknown): string {
+  if (!(error instanceof Error)) return 'request failed';
+  const cause: unknown = error.cause;
+  const code = cause instanceof Error && 'code' in cause && typeof cause.code === 'string' ? cause.code : undefined;
+  const causeMessage = cause instanceof Error ? cause.message : undefined;
+  return [error.message, code ?? causeMessage].filter((part) => part !== undefined).join(': ');
+}

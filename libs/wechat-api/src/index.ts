@@ -1,0 +1,69 @@
+export {
+  API_PATHS,
+  type ApiPath,
+  type DownloadedMedia,
+  type MediaType,
+  type MediaUpload,
+  type WechatApiClient,
+  type WechatApiClientOptions,
+  createWechatApiClient,
+} from './client.js';
+export type {
+  CustomMessage,
+  CustomMessageBody,
+  CustomMessageType,
+  ImageMessage,
+  MiniprogrampageMessage,
+  MpnewsMessage,
+  MpnewsarticleMessage,
+  MsgmenuMessage,
+  MusicMessage,
+  NewsArticle,
+  NewsMessage,
+  TextMessage,
+  TypingCommand,
+  VideoMessage,
+  VoiceMessage,
+  WxcardMessage,
+} from './custom-message.js';
+export {
+  ERRCODES,
+  type ErrcodeContext,
+  type ErrcodeEntry,
+  type ErrorKind,
+  type KnownErrcode,
+  UNKNOWN_ERRCODE_KIND,
+  classifyErrcode,
+  isKnownErrcode,
+} from './errcodes.js';
+export {
+  TOKEN_STORE_API,
+  TokenStoreError,
+  type TokenStoreErrorCode,
+  type TransportErrorCode,
+  WechatApiError,
+  type WechatApiErrorCode,
+  WechatErrcodeError,
+  WechatTransportError,
+} from './errors.js';
+export { WECHAT_API_BASE_URL } from './http.js';
+export type { ApiLogger } from './logger.js';
+export {
+  type AccessTokenResult,
+  STABLE_TOKEN_PATH,
+  type StableTokenOptions,
+  TOKEN_PATH,
+  type TokenEndpointOptions,
+  fetchAccessToken,
+  fetchStableAccessToken,
+} from './token-endpoints.js';
+export {
+  type TokenSource,
+  type TokenStore,
+  type TokenStoreKeys,
+  type TokenStoreOptions,
+  type TokenStoreRedis,
+  cacheTtlSeconds,
+  createTokenStore,
+  tokenStoreKeys,
+} from './token-store.js';

@@ -1,0 +1,74 @@
+// Test-only: the client wired as the worker wires it (shared Redis token store, stable_token or
+// classic token endpoint) against the team's WeChat simulator over real HTTP on port 0. Excluded
+// from the build.
+import { randomUUID } from 'node:crypto';
+import { type WechatApiSimulator, type WechatApiSimulatorOptions, startWechatApiSimulator } from '@wxq/wechat-sim';
+import { Redis } from 'ioredis';
+import { inject, onTestFinished } from 'vitest';
+import { type WechatApiClient, createWechatApiClient } from './client.js';
+import { type TestLogger, createTestLogger } from './test-logger.js';
+import { type AccessTokenResult, fetchAccessToken, fetchStableAccessToken } from './token-endpoints.js';
+import { type TokenStore, type TokenStoreKeys, createTokenStore, tokenStoreKeys } from './token-store.js';
+
+/** AppSecrets are 32 letters and digits (§0.3); the simulator answers 40125 to anything else. */
+export const ACCOUNT = { appId: 'wx0123456789abcdef', appSecret: 'Secret0123456789abcdef0123456789' } as const;
+/** A real OpenID's shape, 28 characters (§0.3). */
+export const OPENID = 'o9AgO5Kd5ggOC-bXrbNODIiE3bGY';
+
+export interface HarnessOptions {
+  /** Which endpoint the token store fetches from. Default 'stable_token' (§6.2 prefers it). */
+  readonly endpoint?: 'token' | 'stable_token';
+  /** The client's per-call timeout. Default 2000. */
+  readonly timeoutMs?: number;
+  readonly simulator?: Partial<WechatApiSimulatorOptions>;
+}
+
+export interface Harness {
+  readonly sim: WechatApiSimulator;
+  readonly client: WechatApiClient;
+  readonly tokens: TokenStore;
+  readonly redis: Redis;
+  readonly keys: TokenStoreKeys;
+  readonly logger: TestLogger;
+  /** Every token the store's fetchToken obtained, in order (so tests can look for leaks). */
+  readonly fetchedTokens: readonly string[];
+}
+
+/** A simulator, a Redis connection, a token store under a fresh prefix and a client; all closed after the test. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const sim = await startWechatApiSimulator({ accounts: [ACCOUNT], ...options.simulator });
+  onTestFinished(() => sim.stop());
+  const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
+  const keyPrefix = `test-${randomUUID()}`;
+  const keys = tokenStoreKeys(ACCOUNT.appId, keyPrefix);
+  onTestFinished(async () => {
+    await redis.del(keys.token, keys.lock);
+    await redis.quit();
+  });
+  const logger = createTestLogger();
+  const fetchedTokens: string[] = [];
+  const endpointOptions = { baseUrl: sim.url, ...ACCOUNT, timeoutMs: 2_000 };
+  const fetchToken = async (): Promise<AccessTokenResult> => {
+    const result = options.endpoint === 'token' ? await fetchAccessToken(endpointOptions) : await fetchStableAccessToken(endpointOptions);
+    fetchedTokens.push(result.accessToken);
+    return result;
+  };
+  const tokens = createTokenStore({ redis, appId: ACCOUNT.appId, keyPrefix, fetchToken, logger });
+  const client = createWechatApiClient({ baseUrl: sim.url, tokens, timeoutMs: options.timeoutMs ?? 2_000, logger });
+  return { sim, client, tokens, redis, keys, logger, fetchedTokens };
+}
+
+/** The errcodes the simulator answered on `path`, in order (null: no errcode, e.g. a dropped connection). */
+export function errcodesOn(sim: WechatApiSimulator, path: string): (number | null)[] {
+  return sim.calls.filter((call) => call.path === path).map((call) => call.errcode);
+}
+
+/** What a promise rejected with; fails the test if it resolved. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}

@@ -1,0 +1,51 @@
+import { randomRid } from '../random-ids.js';
+
+/**
+ * Every errcode the simulator answers by itself, with WeChat's errmsg. Sections are those of
+ * ../../../shared/wechat-protocol.md; rows marked "global" are WeChat's global return codes the
+ * reference does not list, used where it is silent (wrong method, media type, missing file part).
+ */
+export const ERRCODES = {
+  '-1': 'system error', // §7.5; only through injectFault
+  '0': 'ok',
+  '40001': 'invalid credential, access_token is invalid or not latest', // §6.3
+  '40002': 'invalid grant_type', // §6.3
+  '40003': 'invalid openid', // §7.5
+  '40004': 'invalid media type', // global
+  '40006': 'invalid media size', // global
+  '40007': 'invalid media_id', // §7.5, §8
+  '40008': 'invalid message type', // §7.5
+  '40013': 'invalid appid', // §6.1
+  '40014': 'invalid access_token', // §6.3
+  '40033': 'invalid charset', // §7.1
+  '40066': 'invalid url', // global
+  '40125': 'invalid appsecret', // §6.3
+  '41001': 'access_token missing', // §6.3
+  '41005': 'media data missing', // global
+  '42001': 'access_token expired', // §6.3
+  '43001': 'require GET method', // global
+  '43002': 'require POST method', // global
+  '44002': 'empty post data', // §7.5
+  '44004': 'empty content', // §7.5
+  '45002': 'content size out of limit', // §7.5
+  '45008': 'article size out of limit', // §7.5
+  '45072': 'command invalid', // §7.3
+  '47001': 'data format error', // §7.5
+  '61451': 'invalid parameter', // §7.5
+  '61452': 'invalid kf_account', // §7.5
+} as const satisfies Record<string, string>;
+
+/** errmsg for a code; codes only a fault can produce get a neutral text. */
+export function errmsgOf(errcode: number): string {
+  const key = String(errcode);
+  return Object.hasOwn(ERRCODES, key) ? ERRCODES[key as keyof typeof ERRCODES] : 'simulated error';
+}
+
+/**
+ * The JSON WeChat answers for an error: errmsg carries a per-request ` rid: ...` suffix, which is
+ * why clients must classify by errcode only (§7.1). Success (0) has no suffix.
+ */
+export function errorBody(errcode: number): { readonly errcode: number; readonly errmsg: string } {
+  const errmsg = errmsgOf(errcode);
+  return { errcode, errmsg: errcode === 0 ? errmsg : `${errmsg} rid: ${randomRid()}` };
+}

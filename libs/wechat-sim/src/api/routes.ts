@@ -1,0 +1,225 @@
+import { checkCustomMessage, checkTyping, type CustomMessage } from './custom-message.js';
+import { errorBody } from './errcodes.js';
+import { type Reply, jsonReply } from './http-io.js';
+import { MEDIA_MAX_BYTES, type MediaStore, extensionOf, isMediaType } from './media.js';
+import { parseMultipart } from './multipart.js';
+import type { TokenRegistry } from './tokens.js';
+
+/** JSON endpoints take at most this much; more is 413 (the gateway's own cap is the same size, §10). */
+export const MAX_JSON_BODY_BYTES = 1024 * 1024;
+/** The largest upload (video, 10 MB, §8) plus room for the multipart framing. */
+export const MAX_UPLOAD_BODY_BYTES = 10 * 1024 * 1024 + 64 * 1024;
+/** AppSecrets are 32 characters (§0.3): anything else is 40125, a well-formed wrong one 40001 (§6.3). */
+const APP_SECRET_SHAPE = /^[A-Za-z0-9]{32}$/;
+/** The path `media/get` points video downloads at (§8: `{"video_url": ...}`); simulator-only. */
+export const VIDEO_DOWNLOAD_PATH = '/sim/video/';
+
+export type JsonBody = { readonly kind: 'empty' } | { readonly kind: 'invalid' } | { readonly kind: 'json'; readonly value: unknown };
+
+export interface RouteRequest {
+  readonly query: URLSearchParams;
+  readonly body: Buffer;
+  readonly json: JsonBody;
+  readonly contentType: string | undefined;
+  readonly nowMs: number;
+}
+
+export interface Handled {
+  readonly reply: Reply;
+  /** The account the call was for (from the token or the appid), when known. */
+  readonly appId: string | null;
+}
+
+export interface Route {
+  readonly method: 'GET' | 'POST';
+  readonly maxBodyBytes: number;
+  handle(request: RouteRequest): Handled;
+}
+
+export interface SentMessage {
+  readonly appId: string;
+  /** `now()` when the send was accepted, in milliseconds. */
+  readonly time: number;
+  readonly message: CustomMessage;
+}
+
+export interface RouteState {
+  readonly secrets: ReadonlyMap<string, string>;
+  readonly tokens: TokenRegistry;
+  readonly media: MediaStore;
+  readonly callbackIps: readonly string[];
+  readonly baseUrl: () => string;
+  readonly onSend: (sent: SentMessage) => void;
+}
+
+/** The simulated endpoints by path (§5.5, §6.1, §7.1, §7.3, §8). */
+export function createRoutes(state: RouteState): ReadonlyMap<string, Route> {
+  const { tokens, media } = state;
+
+  function fail(errcode: number, appId: string | null = null): Handled {
+    return { reply: jsonReply(errorBody(errcode), errcode), appId };
+  }
+
+  function checkCredentials(grantType: unknown, appid: unknown, secret: unknown): Handled | string {
+    if (grantType !== 'client_credential') return fail(40002);
+    const expected = typeof appid === 'string' ? state.secrets.get(appid) : undefined;
+    if (typeof appid !== 'string' || expected === undefined) return fail(40013);
+    if (secret === expected) return appid;
+    return fail(typeof secret === 'string' && APP_SECRET_SHAPE.test(secret) ? 40001 : 40125, appid);
+  }
+
+  /** Business endpoints: the token decides the account, or the errcode (§6.3). */
+  function withToken(request: RouteRequest, handle: (appId: string) => Handled): Handled {
+    const check = tokens.check(request.query.get('access_token') ?? undefined, request.nowMs);
+    return check.ok ? handle(check.appId) : fail(check.errcode, check.appId);
+  }
+
+  function jsonObject(request: RouteRequest): { readonly value: unknown } | number {
+    switch (request.json.kind) {
+      case 'empty':
+        return 44002;
+      case 'invalid':
+        return 47001;
+      case 'json':
+        return { value: request.json.value };
+    }
+  }
+
+  const routes: [string, Route][] = [
+    [
+      '/cgi-bin/token',
+      {
+        method: 'GET',
+        maxBodyBytes: MAX_JSON_BODY_BYTES,
+        handle(request) {
+          const { query } = request;
+          const appId = checkCredentials(query.get('grant_type'), query.get('appid'), query.get('secret'));
+          if (typeof appId !== 'string') return appId;
+          return { reply: jsonReply(tokens.mintClassic(appId, request.nowMs), 0), appId };
+        },
+      },
+    ],
+    [
+      '/cgi-bin/stable_token',
+      {
+        method: 'POST',
+        maxBodyBytes: MAX_JSON_BODY_BYTES,
+        handle(request) {
+          const parsed = jsonObject(request);
+          if (typeof parsed === 'number') return fail(parsed);
+          const body = parsed.value;
+          if (!isObject(body)) return fail(47001);
+          const appId = checkCredentials(body['grant_type'], body['appid'], body['secret']);
+          if (typeof appId !== 'string') return appId;
+          const forceRefresh = body['force_refresh'] ?? false;
+          if (typeof forceRefresh !== 'boolean') return fail(47001, appId);
+          return { reply: jsonReply(tokens.stable(appId, request.nowMs, forceRefresh), 0), appId };
+        },
+      },
+    ],
+    [
+      '/cgi-bin/message/custom/send',
+      {
+        method: 'POST',
+        maxBodyBytes: MAX_JSON_BODY_BYTES,
+        handle: (request) =>
+          withToken(request, (appId) => {
+            const parsed = jsonObject(request);
+            if (typeof parsed === 'number') return fail(parsed, appId);
+            const verdict = checkCustomMessage(parsed.value, (mediaId) => media.get(mediaId, request.nowMs) !== undefined);
+            if (!verdict.ok) return fail(verdict.errcode, appId);
+            state.onSend({ appId, time: request.nowMs, message: verdict.value });
+            return { reply: jsonReply(errorBody(0), 0), appId };
+          }),
+      },
+    ],
+    [
+      '/cgi-bin/message/custom/typing',
+      {
+        method: 'POST',
+        maxBodyBytes: MAX_JSON_BODY_BYTES,
+        handle: (request) =>
+          withToken(request, (appId) => {
+            const parsed = jsonObject(request);
+            if (typeof parsed === 'number') return fail(parsed, appId);
+            const verdict = checkTyping(parsed.value);
+            return verdict.ok ? { reply: jsonReply(errorBody(0), 0), appId } : fail(verdict.errcode, appId);
+          }),
+      },
+    ],
+    [
+      '/cgi-bin/getcallbackip',
+      {
+        method: 'GET',
+        maxBodyBytes: MAX_JSON_BODY_BYTES,
+        handle: (request) => withToken(request, (appId) => ({ reply: jsonReply({ ip_list: state.callbackIps }, 0), appId })),
+      },
+    ],
+    [
+      '/cgi-bin/media/get',
+      {
+        method: 'GET',
+        maxBodyBytes: MAX_JSON_BODY_BYTES,
+        handle: (request) =>
+          withToken(request, (appId) => {
+            const mediaId = request.query.get('media_id');
+            const stored = mediaId === null ? undefined : media.get(mediaId, request.nowMs);
+            if (stored === undefined) return fail(40007, appId);
+            // Video comes as a download URL, not as bytes (§8).
+            if (stored.type === 'video') {
+              const videoUrl = `${state.baseUrl()}${VIDEO_DOWNLOAD_PATH}${encodeURIComponent(stored.mediaId)}`;
+              return { reply: jsonReply({ video_url: videoUrl }, 0), appId };
+            }
+            return { reply: fileReply(stored.mediaId, stored.contentType, stored.bytes), appId };
+          }),
+      },
+    ],
+    [
+      '/cgi-bin/media/upload',
+      {
+        method: 'POST',
+        maxBodyBytes: MAX_UPLOAD_BODY_BYTES,
+        handle: (request) =>
+          withToken(request, (appId) => {
+            const type = request.query.get('type') ?? '';
+            if (!isMediaType(type)) return fail(40004, appId);
+            const part = parseMultipart(request.contentType, request.body)?.find((p) => p.name === 'media');
+            if (part === undefined || part.data.length === 0) return fail(41005, appId);
+            if (part.data.length > MEDIA_MAX_BYTES[type]) return fail(40006, appId);
+            const stored = media.add(
+              { type, bytes: part.data, ...(part.contentType === undefined ? {} : { contentType: part.contentType }) },
+              request.nowMs,
+            );
+            // A thumb's id comes back as thumb_media_id (§8).
+            const idField = type === 'thumb' ? 'thumb_media_id' : 'media_id';
+            const answer = { type, [idField]: stored.mediaId, created_at: Math.floor(stored.createdAtMs / 1000) };
+            return { reply: jsonReply(answer, 0), appId };
+          }),
+      },
+    ],
+  ];
+  return new Map(routes);
+}
+
+/** Serves the `video_url` that `media/get` hands out; no token, like a CDN link. */
+export function videoDownload(media: MediaStore, mediaId: string, nowMs: number): Reply {
+  const stored = media.get(mediaId, nowMs);
+  if (stored?.type !== 'video') return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'not found', errcode: null };
+  return fileReply(stored.mediaId, stored.contentType, stored.bytes);
+}
+
+function fileReply(mediaId: string, contentType: string, bytes: Buffer): Reply {
+  return {
+    status: 200,
+    headers: {
+      'content-type': contentType,
+      'content-disposition': `attachment; filename="${mediaId}.${extensionOf(contentType)}"`,
+    },
+    body: bytes,
+    errcode: 0,
+  };
+}
+
+function isObject(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

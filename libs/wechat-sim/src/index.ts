@@ -1,0 +1,26 @@
+export { CUSTOM_MSG_TYPES, type CustomMessage, type CustomMsgType, type TypingCommand } from './api/custom-message.js';
+export { ERRCODES } from './api/errcodes.js';
+export type { Fault, SimulatorRequest } from './api/faults.js';
+export { MEDIA_TYPES, type MediaInput, type MediaType } from './api/media.js';
+export type { SentMessage } from './api/routes.js';
+export {
+  type SimulatorAccount,
+  type SimulatorCall,
+  type WechatApiSimulator,
+  type WechatApiSimulatorOptions,
+  startWechatApiSimulator,
+} from './api/simulator.js';
+export type { TokenEndpoint, TokenMintCounts } from './api/tokens.js';
+export {
+  type BuildPushOptions,
+  type Handshake,
+  type HandshakeOptions,
+  type Push,
+  type PushAccountConfig,
+  type PushBodyLayout,
+  buildHandshake,
+  buildPush,
+} from './push/build-push.js';
+export { DEFAULT_TO_USER_NAME, type MediaMessageOptions, type MessageOptions, type UserMessageOptions, createMessage } from './push/messages.js';
+export { type PushResponse, type SendOptions, sendHandshake, sendPush } from './push/send-push.js';
+export { randomInt64Above2To53 as randomMsgId, randomOpenId } from './random-ids.js';

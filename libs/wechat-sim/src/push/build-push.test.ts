@@ -1,0 +1,188 @@
+import { createDecipheriv } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import {
+  CryptoError,
+  type PushAccount,
+  type PushMode,
+  buildSafeModeBody,
+  computeSignature,
+  createMessageCrypto,
+  decodeAesKey,
+  openPush,
+  parseXml,
+  verifyEcho,
+} from '@wxq/wechat';
+import { describe, expect, it } from 'vitest';
+import { buildHandshake, buildPush } from './build-push.js';
+import { createMessage } from './messages.js';
+
+interface FreshVector {
+  readonly id: string;
+  readonly token: string;
+  readonly encodingAESKey: string;
+  readonly appid: string;
+  readonly timestamp: string;
+  readonly nonce: string;
+  readonly random16_hex: string;
+  readonly plaintext_xml: string;
+  readonly encrypt_base64: string;
+  readonly query?: string;
+  readonly post_body_safe_mode?: string;
+}
+interface PublishedVector {
+  readonly inputs: { readonly id: string; readonly token?: string; readonly timestamp?: string; readonly nonce?: string; readonly echostr?: string; readonly expect_signature?: string };
+}
+
+// The shared vectors (reference §9), from the copy kept in @wxq/wechat.
+const vectors = JSON.parse(readFileSync(new URL('../../../wechat/test-vectors/wechat-crypto-vectors.json', import.meta.url), 'utf8')) as {
+  readonly fresh: readonly FreshVector[];
+  readonly published: readonly PublishedVector[];
+};
+
+const ACCOUNT = { appId: 'wx0123456789abcdef', token: 'proto-check-token', encodingAESKey: 'Zm9yLXRlc3Qtb25seS1wcm90by1jaGVjay1rZXktMDE' };
+const OPENER: PushAccount = { appId: ACCOUNT.appId, token: ACCOUNT.token, crypto: createMessageCrypto({ appId: ACCOUNT.appId, encodingAESKey: ACCOUNT.encodingAESKey }) };
+const MODES: readonly PushMode[] = ['plaintext', 'compatible', 'safe'];
+
+function open(push: { query: string; body: string }, timestamp: string) {
+  return openPush(OPENER, Object.fromEntries(new URLSearchParams(push.query)), push.body, { nowSeconds: Number(timestamp), maxSkewSeconds: 0 });
+}
+
+describe('buildPush, checked by @wxq/wechat’s openPush', () => {
+  it.each(MODES)('%s mode gives back the same message', (mode) => {
+    const message = createMessage.text('hello 世界 👋', { createTime: '1700000000' });
+    const push = buildPush({ account: ACCOUNT, mode, message, timestamp: '1700000001' });
+    expect(open(push, '1700000001')).toEqual({ mode, message });
+  });
+
+  it.each(MODES)('%s mode carries the documented query parameters, in order (§2.2)', (mode) => {
+    const message = createMessage.click('MENU_1');
+    const push = buildPush({ account: ACCOUNT, mode, message, timestamp: '1700000000', nonce: '415670741' });
+    const params = new URLSearchParams(push.query);
+    const encrypted = mode === 'plaintext' ? [] : ['encrypt_type', 'msg_signature'];
+    expect([...params.keys()]).toEqual(['signature', 'timestamp', 'nonce', 'openid', ...encrypted]);
+    expect(params.get('signature')).toBe(computeSignature([ACCOUNT.token, '1700000000', '415670741']));
+    expect(params.get('openid')).toBe(message.FromUserName);
+    if (mode !== 'plaintext') expect(params.get('encrypt_type')).toBe('aes');
+  });
+
+  it('compatible mode sends the plain fields and Encrypt in one <xml>; safe mode only ToUserName and Encrypt', () => {
+    const message = createMessage.text('hello');
+    const compatible = parseXml(buildPush({ account: ACCOUNT, mode: 'compatible', message }).body);
+    const safe = parseXml(buildPush({ account: ACCOUNT, mode: 'safe', message }).body);
+    expect(Object.keys(compatible)).toEqual([...Object.keys(message), 'Encrypt']);
+    expect(compatible).toMatchObject(message);
+    expect(Object.keys(safe)).toEqual(['ToUserName', 'Encrypt']);
+    expect(safe['ToUserName']).toBe(message.ToUserName);
+  });
+
+  it('every event and message type survives the safe mode', () => {
+    const messages = [
+      createMessage.image(),
+      createMessage.subscribe({ scene: 'campaign42' }),
+      createMessage.pic('pic_weixin', { picMd5Sums: ['a', 'b'] }),
+      createMessage.locationSelect(),
+      createMessage.scancode('scancode_waitmsg'),
+    ];
+    for (const message of messages) {
+      const push = buildPush({ account: ACCOUNT, mode: 'safe', message, timestamp: '1700000000' });
+      expect(open(push, '1700000000').message).toEqual(message);
+    }
+  });
+
+  it('takes a raw XmlRecord too, e.g. an event this version does not type', () => {
+    const record = { ToUserName: 'gh_0123456789ab', FromUserName: 'o9AgO5Kd5ggOC-bXrbNODIiE3bGY', CreateTime: '1700000000', MsgType: 'event', Event: 'user_info_modified' };
+    const push = buildPush({ account: ACCOUNT, mode: 'safe', message: record, timestamp: '1700000000' });
+    expect(open(push, '1700000000').message).toEqual(record);
+  });
+
+  it('uses a WeChat-like prefix by default: 16 lowercase hex characters (§3.2)', () => {
+    const push = buildPush({ account: ACCOUNT, mode: 'safe', message: createMessage.text('x') });
+    const key = decodeAesKey(ACCOUNT.encodingAESKey);
+    const decipher = createDecipheriv('aes-256-cbc', key, key.subarray(0, 16));
+    decipher.setAutoPadding(false);
+    const encrypt = parseXml(push.body)['Encrypt'];
+    if (typeof encrypt !== 'string') throw new Error('no Encrypt');
+    const frame = Buffer.concat([decipher.update(Buffer.from(encrypt, 'base64')), decipher.final()]);
+    expect(frame.subarray(0, 16).toString('latin1')).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('refuses an encrypted mode without a key, a malformed key, or a message without ToUserName', () => {
+    const { encodingAESKey: _key, ...noKey } = ACCOUNT;
+    expect(() => buildPush({ account: noKey, mode: 'safe', message: createMessage.text('x') })).toThrow(TypeError);
+    expect(() => buildPush({ account: { ...ACCOUNT, encodingAESKey: 'short' }, mode: 'compatible', message: createMessage.text('x') })).toThrow(CryptoError);
+    expect(() => buildPush({ account: ACCOUNT, mode: 'safe', message: { MsgType: 'text' } })).toThrow(TypeError);
+    expect(buildPush({ account: noKey, mode: 'plaintext', message: createMessage.text('x') }).body).toContain('<Content><![CDATA[x]]></Content>');
+  });
+});
+
+describe('buildPush against the shared vectors (§9.2)', () => {
+  const safeText = vectors.fresh.find((v) => v.id === 'fresh-safe-text');
+
+  it('reproduces fresh-safe-text byte for byte: query and indented body', () => {
+    if (safeText?.query === undefined || safeText.post_body_safe_mode === undefined) throw new Error('vector fresh-safe-text is missing');
+    const push = buildPush({
+      account: { appId: safeText.appid, token: safeText.token, encodingAESKey: safeText.encodingAESKey },
+      mode: 'safe',
+      message: createMessage.text('hello queue', {
+        openid: 'oABCD1234efgh5678ijkl9012mn',
+        toUserName: 'gh_0123456789ab',
+        createTime: '1700000000',
+        msgId: '9223372036854775001',
+      }),
+      timestamp: safeText.timestamp,
+      nonce: safeText.nonce,
+      random: () => Buffer.from(safeText.random16_hex, 'hex'),
+      layout: 'indented',
+    });
+    expect(push.query).toBe(safeText.query);
+    expect(push.body).toBe(safeText.post_body_safe_mode);
+  });
+
+  it('the compact layout is @wxq/wechat’s buildSafeModeBody', () => {
+    if (safeText === undefined) throw new Error('vector fresh-safe-text is missing');
+    const push = buildPush({
+      account: { appId: safeText.appid, token: safeText.token, encodingAESKey: safeText.encodingAESKey },
+      mode: 'safe',
+      message: parseXml(safeText.plaintext_xml),
+      timestamp: safeText.timestamp,
+      nonce: safeText.nonce,
+      random: () => Buffer.from(safeText.random16_hex, 'hex'),
+    });
+    expect(push.body).toBe(buildSafeModeBody('gh_0123456789ab', safeText.encrypt_base64));
+  });
+
+  for (const vector of vectors.fresh) {
+    const { query, post_body_safe_mode: body } = vector;
+    if (query === undefined || body === undefined) continue;
+    it(`reproduces ${vector.id} from its plaintext XML`, () => {
+      const push = buildPush({
+        account: { appId: vector.appid, token: vector.token, encodingAESKey: vector.encodingAESKey },
+        mode: 'safe',
+        message: parseXml(vector.plaintext_xml),
+        timestamp: vector.timestamp,
+        nonce: vector.nonce,
+        random: () => Buffer.from(vector.random16_hex, 'hex'),
+        layout: 'indented',
+      });
+      expect(push).toEqual({ query, body });
+    });
+  }
+});
+
+describe('buildHandshake (§1)', () => {
+  it('reproduces the official GET example', () => {
+    const vector = vectors.published.find((v) => v.inputs.id === 'official-doc-get-verify')?.inputs;
+    if (vector?.token === undefined || vector.timestamp === undefined || vector.nonce === undefined) throw new Error('vector official-doc-get-verify is missing');
+    const handshake = buildHandshake({ token: vector.token, timestamp: vector.timestamp, nonce: vector.nonce, echostr: '4375120948345356249' });
+    expect(handshake).toEqual({
+      query: `signature=${String(vector.expect_signature)}&timestamp=1714036504&nonce=1514711492&echostr=4375120948345356249`,
+      echostr: '4375120948345356249',
+    });
+  });
+
+  it('with defaults, passes @wxq/wechat’s verifyEcho', () => {
+    const handshake = buildHandshake({ token: 'AAAAA' });
+    expect(handshake.echostr).toMatch(/^\d+$/);
+    expect(verifyEcho({ appId: 'wx', token: 'AAAAA' }, Object.fromEntries(new URLSearchParams(handshake.query)))).toBe(handshake.echostr);
+  });
+});
