@@ -186,7 +186,7 @@ export function createTokenStore(options: TokenStoreOptions): TokenStore {
       if (isReadOnly) {
         logger.warn({ appId }, 'access_token refused, but this store is read-only: leaving the key to its owner');
       } else {
-        const deleted = await redis.del(keys.token);
+        const deleted = await redis.eval(DELETE_IF_EQUAL, 1, keys.token, badToken);
         if (deleted === 1) logger.info({ appId }, 'access_token invalidated');
         else logger.debug({ appId }, 'refused access_token was already replaced');
       }

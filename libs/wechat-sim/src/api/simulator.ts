@@ -5,7 +5,7 @@ import { errorBody } from './errcodes.js';
 import { type Fault, type SimulatorRequest, createFaultList } from './faults.js';
 import { type Reply, jsonReply, readBody, writeReply } from './http-io.js';
 import { type MediaInput, createMediaStore } from './media.js';
-import { type JsonBody, MAX_JSON_BODY_BYTES, type SentMessage, VIDEO_DOWNLOAD_PATH, createRoutes, videoDownload } from './routes.js';
+import { type Handled, type JsonBody, MAX_JSON_BODY_BYTES, type SentMessage, VIDEO_DOWNLOAD_PATH, createRoutes, videoDownload } from './routes.js';
 import { type TokenMintCounts, createTokenRegistry } from './tokens.js';
 
 /** Tokens live 7200 s unless told otherwise (§6.1). */
@@ -139,8 +139,7 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
     const time = now();
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
     const path = url.pathname;
-    const route = routes.get(path);
-    const read = await readBody(req, route?.maxBodyBytes ?? MAX_JSON_BODY_BYTES);
+    const read = await readBody(req, routes.get(path)?.maxBodyBytes ?? MAX_JSON_BODY_BYTES);
     const json: JsonBody = read.tooLarge ? { kind: 'empty' } : parseJson(read.body);
     const request: SimulatorRequest = {
       method: req.method ?? 'GET',
@@ -174,23 +173,26 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
       return;
     }
 
-    let reply: Reply;
-    let appId: string | null = null;
-    if (read.tooLarge) {
-      reply = jsonReply(errorBody(45002), 45002, 413);
-    } else if (route !== undefined && route.method === req.method) {
-      const handled = route.handle({ query: url.searchParams, body: read.body, json, contentType: req.headers['content-type'], nowMs: now() });
-      ({ reply, appId } = handled);
-    } else if (route !== undefined) {
-      const errcode = route.method === 'GET' ? 43001 : 43002;
-      reply = jsonReply(errorBody(errcode), errcode);
-    } else if (path.startsWith(VIDEO_DOWNLOAD_PATH) && req.method === 'GET') {
-      reply = videoDownload(media, safeDecode(path.slice(VIDEO_DOWNLOAD_PATH.length)), now());
-    } else {
-      reply = jsonReply(errorBody(40066), 40066, 404);
-    }
+    const { reply, appId } = answer(req, url, read.tooLarge ? undefined : read.body, json);
     record({ appId, httpStatus: reply.status, errcode: reply.errcode, faulted: false });
     writeReply(res, reply);
+  }
+
+  /** The real result: 413, the route's answer, a wrong-method errcode, a video download or 404. */
+  function answer(req: IncomingMessage, url: URL, body: Buffer | undefined, json: JsonBody): Handled {
+    const route = routes.get(url.pathname);
+    if (body === undefined) return { reply: jsonReply(errorBody(45002), 45002, 413), appId: null };
+    if (route !== undefined && route.method === req.method) {
+      return route.handle({ query: url.searchParams, body, json, contentType: req.headers['content-type'], nowMs: now() });
+    }
+    if (route !== undefined) {
+      const errcode = route.method === 'GET' ? 43001 : 43002;
+      return { reply: jsonReply(errorBody(errcode), errcode), appId: null };
+    }
+    if (url.pathname.startsWith(VIDEO_DOWNLOAD_PATH) && req.method === 'GET') {
+      return { reply: videoDownload(media, safeDecode(url.pathname.slice(VIDEO_DOWNLOAD_PATH.length)), now()), appId: null };
+    }
+    return { reply: jsonReply(errorBody(40066), 40066, 404), appId: null };
   }
 
   const server: Server = createServer((req, res) => {
