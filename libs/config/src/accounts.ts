@@ -13,7 +13,8 @@ export interface Account {
   readonly appId: string;
   /** Only processes that fetch access_tokens need it (the worker); the gateway never reads it. */
   readonly appSecret?: string | undefined;
-  readonly token: string;
+  /** The callback Token: the gateway needs it; the worker never reads it. */
+  readonly token?: string | undefined;
   readonly encodingAESKey?: string | undefined;
   /** The key before the last rotation, tried when the current one fails (§3.7). */
   readonly previousEncodingAESKey?: string | undefined;
@@ -25,7 +26,7 @@ export const accountSchema = z
   .object({
     appId: z.string().regex(APP_ID, 'expected wx followed by 16 hex characters'),
     appSecret: z.string().min(1).optional(),
-    token: z.string().regex(TOKEN, 'expected 3 to 32 letters or digits'),
+    token: z.string().regex(TOKEN, 'expected 3 to 32 letters or digits').optional(),
     encodingAESKey: z.string().regex(ENCODING_AES_KEY, 'expected 43 letters or digits').optional(),
     previousEncodingAESKey: z.string().regex(ENCODING_AES_KEY, 'expected 43 letters or digits').optional(),
     requireEncryption: z.boolean().default(false),
@@ -70,12 +71,12 @@ export function readAccounts(source: AccountsSource, readFile: (path: string) =>
   if (source.accountsFile !== undefined) return readAccountsFile(source.accountsFile, readFile);
   const e = source.env;
   if (e.WECHAT_APPID === undefined && e.WECHAT_TOKEN === undefined) {
-    return { ok: false, issues: [{ variable: 'WECHAT_APPID', problem: 'no account: set WECHAT_APPID and WECHAT_TOKEN, or WXQ_ACCOUNTS_FILE' }] };
+    return { ok: false, issues: [{ variable: 'WECHAT_APPID', problem: 'no account: set WECHAT_APPID (and its secrets), or WXQ_ACCOUNTS_FILE' }] };
   }
   const parsed = accountSchema.safeParse({
     appId: e.WECHAT_APPID ?? '',
     appSecret: e.WECHAT_APPSECRET,
-    token: e.WECHAT_TOKEN ?? '',
+    token: e.WECHAT_TOKEN,
     encodingAESKey: e.WECHAT_ENCODING_AES_KEY,
     previousEncodingAESKey: e.WECHAT_PREVIOUS_ENCODING_AES_KEY,
     requireEncryption: e.WECHAT_REQUIRE_ENCRYPTION,

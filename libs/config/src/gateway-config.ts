@@ -67,6 +67,10 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
     ? readAccounts({ accountsFile: optionalString.parse(env['WXQ_ACCOUNTS_FILE']), env: accountEnv.data })
     : undefined;
   if (accounts !== undefined && !accounts.ok) issues.push(...accounts.issues);
+  // The gateway verifies every push with the account's callback Token.
+  for (const account of accounts?.ok === true ? accounts.accounts : []) {
+    if (account.token === undefined) issues.push({ variable: 'WECHAT_TOKEN', problem: `account ${account.appId} needs its callback Token` });
+  }
   if (!parsed.success || accounts === undefined || !accounts.ok || issues.length > 0) throw new ConfigError(issues);
   const e = parsed.data;
   return deepFreeze({

@@ -74,7 +74,7 @@ export function createWechatApiClient(options: WechatApiClientOptions): WechatAp
     try {
       return await attempt(accessToken);
     } catch (error) {
-      throw error;
+      if (!(error instanceof WechatApiError) || error.kind !== 'token_invalid') throw error;
       logger.warn({ api: path, errcode: error.errcode }, 'access_token refused: invalidating it and retrying once');
       await tokens.invalidate(accessToken);
       const freshToken = await tokens.getToken();

@@ -66,6 +66,27 @@ function stores(n: number, keyPrefix: string, settings: StoreSettings): TokenSto
   return Array.from({ length: n }, () => createTokenStore({ redis: connect(), appId: APP_ID, keyPrefix, ...settings }));
 }
 
+/**
+ * A real connection seen through a Proxy that counts the store's commands and can act right after a
+ * GET answers, as another process would between two of our commands. Redis itself is not faked.
+ */
+function observe(redis: Redis, afterGet?: (value: string | null) => Promise<void>) {
+  const counts = { get: 0, set: 0, eval: 0 };
+  const observed = new Proxy(redis, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property);
+      if ((property !== 'get' && property !== 'set' && property !== 'eval') || typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        counts[property] += 1;
+        const result: unknown = await (value as (...rest: unknown[]) => Promise<unknown>).apply(target, args);
+        if (property === 'get') await afterGet?.(result as string | null);
+        return result;
+      };
+    },
+  });
+  return { redis: observed, counts };
+}
+
 function oneStore(keyPrefix: string, settings: StoreSettings): TokenStore {
   return createTokenStore({ redis: connect(), appId: APP_ID, keyPrefix, ...settings });
 }
@@ -88,6 +109,42 @@ describe('createTokenStore: one token per appid across processes', () => {
     expect(new Set(tokens)).toStrictEqual(new Set(fake.tokens));
     expect(fake.count()).toBe(1);
     expect(await redis.get(keys.token)).toBe(fake.tokens[0]);
+    expect(await redis.exists(keys.lock)).toBe(0);
+  });
+
+  it('lets concurrent callers in one process share one read, one lock attempt and one fetch', async () => {
+    const redis = connect();
+    const { keyPrefix } = isolatedPrefix(redis);
+    const fake = countingFetch();
+    const { redis: observed, counts } = observe(connect());
+    const store = createTokenStore({ redis: observed, appId: APP_ID, keyPrefix, fetchToken: fake.fetchToken });
+
+    const tokens = await Promise.all(Array.from({ length: 20 }, () => store.getToken()));
+    expect(new Set(tokens).size).toBe(1);
+    expect(fake.count()).toBe(1);
+    // One read, one lock, one re-read under the lock; then one write and one release.
+    expect(counts).toStrictEqual({ get: 2, set: 1, eval: 2 });
+
+    await Promise.all(Array.from({ length: 20 }, () => store.getToken()));
+    expect(counts.get).toBe(3);
+  });
+
+  it('checks the key again after taking the lock: a token another process wrote meanwhile is used, not refetched', async () => {
+    const redis = connect();
+    const { keyPrefix, keys } = isolatedPrefix(redis);
+    const fake = countingFetch();
+    let hasInterleaved = false;
+    // Between our first read (empty) and our lock, another process finishes its refresh.
+    const { redis: observed } = observe(connect(), async (value) => {
+      if (value !== null || hasInterleaved) return;
+      hasInterleaved = true;
+      await redis.set(keys.token, 'written-meanwhile', 'EX', 60);
+    });
+    const store = createTokenStore({ redis: observed, appId: APP_ID, keyPrefix, fetchToken: fake.fetchToken });
+
+    expect(await store.getToken()).toBe('written-meanwhile');
+    expect(hasInterleaved).toBe(true);
+    expect(fake.count()).toBe(0);
     expect(await redis.exists(keys.lock)).toBe(0);
   });
 

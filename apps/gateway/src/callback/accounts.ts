@@ -14,7 +14,7 @@ export function createAccountDirectory(accounts: readonly Account[]): AccountDir
   for (const account of accounts) {
     byAppId.set(account.appId.toLowerCase(), {
       appId: account.appId,
-      token: account.token,
+      token: account.token ?? '',
       requireEncryption: account.requireEncryption,
       crypto:
         account.encodingAESKey === undefined

@@ -2,9 +2,16 @@ import type { Logger } from '@wxq/logging';
 import type { OutboundReply } from '@wxq/queue';
 import type { RedisClient } from '@wxq/redis';
 import type { InboundMessage } from '@wxq/wechat';
-import type { CustomMessage, WechatApiClient } from '@wxq/wechat-api';
+import type {
+  CustomMessage,
+  MiniprogrampageMessage,
+  MsgmenuMessage,
+  MusicMessage,
+  NewsArticle,
+  VideoMessage,
+  WechatApiClient,
+} from '@wxq/wechat-api';
 
-type Body<T extends CustomMessage['msgtype']> = Extract<CustomMessage, { msgtype: T }>[T];
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** A message body before the recipient and sender account are filled in. */
 type Draft = DistributiveOmit<CustomMessage, 'touser' | 'customservice'>;
@@ -24,15 +31,15 @@ export interface ReplyHelpers {
   text(content: string, options?: ReplyOptions): void;
   image(mediaId: string, options?: ReplyOptions): void;
   voice(mediaId: string, options?: ReplyOptions): void;
-  video(video: Body<'video'>, options?: ReplyOptions): void;
-  music(music: Body<'music'>, options?: ReplyOptions): void;
+  video(video: VideoMessage['video'], options?: ReplyOptions): void;
+  music(music: MusicMessage['music'], options?: ReplyOptions): void;
   /** An external link card; WeChat takes one article at most (45008). */
-  news(article: Body<'news'>['articles'][number], options?: ReplyOptions): void;
+  news(article: NewsArticle, options?: ReplyOptions): void;
   mpnews(mediaId: string, options?: ReplyOptions): void;
   mpnewsarticle(articleId: string, options?: ReplyOptions): void;
-  msgmenu(menu: Body<'msgmenu'>, options?: ReplyOptions): void;
+  msgmenu(menu: MsgmenuMessage['msgmenu'], options?: ReplyOptions): void;
   wxcard(cardId: string, options?: ReplyOptions): void;
-  miniprogrampage(page: Body<'miniprogrampage'>, options?: ReplyOptions): void;
+  miniprogrampage(page: MiniprogrampageMessage['miniprogrampage'], options?: ReplyOptions): void;
   /** The "typing…" indicator (§7.3); a later message cancels it. */
   typing(command?: 'Typing' | 'CancelTyping', options?: Pick<ReplyOptions, 'to'>): void;
 }

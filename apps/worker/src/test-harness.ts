@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { loadWorkerConfig } from '@wxq/config';
+import { createLogger } from '@wxq/logging';
+import { type InboundPayload, QUEUES, inboundJobOptions } from '@wxq/queue';
+import { type InboundMessage, computeDedupKey } from '@wxq/wechat';
+import { tokenStoreKeys } from '@wxq/wechat-api';
+import { type WechatApiSimulator, startWechatApiSimulator } from '@wxq/wechat-sim';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Handlers } from './handlers/define.js';
+import { demoHandlers } from './handlers/demo.js';
+import { type RunningWorker, startWorker } from './worker.js';
+
+// Test-only: a simulator, N in-process workers on a private queue prefix, and a producer that
+// enqueues pushes exactly as the gateway does.
+
+export const APP_ID = 'wx0123456789abcdef';
+export const APP_SECRET = 'simulatorsecret0123456789abcdef0';
+
+export interface WorkerHarness {
+  readonly sim: WechatApiSimulator;
+  readonly prefix: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly inbound: Queue;
+  readonly outbound: Queue;
+  readonly logs: () => string;
+  startWorkers(count: number, handlers?: Handlers): RunningWorker[];
+  push(message: InboundMessage): Promise<InboundPayload>;
+  /** Calls to the token endpoints (each one a fetch, whatever it answered). */
+  tokenFetches(): number;
+  /** The access_token the workers share, as cached in Redis. */
+  currentToken(): Promise<string | null>;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(redisUrl: string, env: Readonly<Record<string, string>> = {}): Promise<WorkerHarness> {
+  const sim = await startWechatApiSimulator({ accounts: [{ appId: APP_ID, appSecret: APP_SECRET }] });
+  const prefix = `{test-${randomUUID()}}`;
+  const fullEnv = {
+    REDIS_URL: redisUrl,
+    WECHAT_APPID: APP_ID,
+    WECHAT_APPSECRET: APP_SECRET,
+    WECHAT_API_BASE_URL: sim.url,
+    WXQ_QUEUE_PREFIX: prefix,
+    WECHAT_API_TIMEOUT_MS: '2000',
+    LOG_LEVEL: 'info',
+    ...env,
+  };
+  const config = loadWorkerConfig(fullEnv);
+  const chunks: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const logger = createLogger({ level: config.logLevel, name: 'worker' }, sink);
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const inbound = new Queue(QUEUES.inbound.name, { connection: redis, prefix });
+  const outbound = new Queue(QUEUES.outbound.name, { connection: redis, prefix });
+  const workers: RunningWorker[] = [];
+  return {
+    sim,
+    prefix,
+    env: fullEnv,
+    inbound,
+    outbound,
+    logs: () => chunks.join(''),
+    startWorkers(count, handlers = demoHandlers) {
+      const started = Array.from({ length: count }, () => startWorker(config, { logger, handlers }));
+      workers.push(...started);
+      return started;
+    },
+    async push(message) {
+      const payload: InboundPayload = { v: 1, appId: APP_ID, mode: 'plaintext', receivedAt: Date.now(), dedupKey: computeDedupKey(message), message };
+      await inbound.add('push', payload, inboundJobOptions(payload, 600));
+      return payload;
+    },
+    currentToken: () => redis.get(tokenStoreKeys(APP_ID, prefix).token),
+    tokenFetches: () => sim.calls.filter((c) => c.path === '/cgi-bin/token' || c.path === '/cgi-bin/stable_token').length,
+    async stop() {
+      await Promise.all(workers.map((w) => w.stop()));
+      await inbound.obliterate({ force: true });
+      await outbound.obliterate({ force: true });
+      await inbound.close();
+      await outbound.close();
+      await redis.quit();
+      await sim.stop();
+    },
+  };
+}
