@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { toWechatJson } from './http.js';
+import { WechatErrcodeError } from './errors.js';
+import { throwIfErrcode, toWechatJson } from './http.js';
 
 describe('toWechatJson', () => {
   it('writes non-ASCII text as UTF-8 characters, not \\u escapes (40033, §7.1)', () => {
@@ -12,5 +13,36 @@ describe('toWechatJson', () => {
     const body = toWechatJson({ list: [{ content: `a\uD83Db` }, { content: `\uDC4B` }] });
     expect(body).toBe('{"list":[{"content":"a\uFFFDb"},{"content":"\uFFFD"}]}');
     expect(body).not.toMatch(/\\u/);
+  });
+});
+
+describe('throwIfErrcode', () => {
+  const request = { path: '/cgi-bin/message/custom/send', secrets: ['SECRET-TOKEN-VALUE'] };
+
+  it('passes errcode 0 and answers without errcode', () => {
+    expect(() => {
+      throwIfErrcode({ errcode: 0, errmsg: 'ok' }, request, 'api');
+    }).not.toThrow();
+    expect(() => {
+      throwIfErrcode({ ip_list: [] }, request, 'api');
+    }).not.toThrow();
+  });
+
+  it('scrubs a secret WeChat might echo from the errmsg it keeps', () => {
+    let caught: unknown;
+    try {
+      throwIfErrcode({ errcode: 40001, errmsg: 'invalid credential SECRET-TOKEN-VALUE rid: 1' }, request, 'api');
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(WechatErrcodeError);
+    expect(caught).toMatchObject({ errcode: 40001, errmsg: 'invalid credential [redacted] rid: 1', kind: 'token_invalid' });
+    expect((caught as Error).message).not.toContain('SECRET-TOKEN-VALUE');
+  });
+
+  it('refuses an errcode that is not an integer', () => {
+    expect(() => {
+      throwIfErrcode({ errcode: '40001' }, request, 'api');
+    }).toThrow(expect.objectContaining({ code: 'bad_response', kind: 'permanent' }) as unknown as Error);
   });
 });

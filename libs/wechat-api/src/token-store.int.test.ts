@@ -275,6 +275,27 @@ describe('createTokenStore: one token per appid across processes', () => {
     expect(await redis.exists(keys.lock)).toBe(0);
   });
 
+  it('does not cache a token fetched after its lock expired, so a later holder\'s token survives', async () => {
+    const redis = connect();
+    const { keyPrefix, keys } = isolatedPrefix(redis);
+    const release = gate();
+    const fake = countingFetch({ release });
+    const logger = createTestLogger();
+    const store = oneStore(keyPrefix, { fetchToken: fake.fetchToken, lockTtlMs: 100, logger });
+
+    const slow = store.getToken();
+    await waitFor(async () => fake.count() === 1 && (await redis.exists(keys.lock)) === 0, { message: 'the lock expired mid-fetch' });
+    // Meanwhile another process took the lock and cached its own token.
+    await redis.set(keys.lock, 'later-holder', 'PX', 10_000);
+    await redis.set(keys.token, 'later-token', 'EX', 60);
+    release.open();
+
+    expect(await slow).toBe(fake.tokens[0]);
+    expect(await redis.get(keys.token)).toBe('later-token');
+    expect(await redis.get(keys.lock)).toBe('later-holder');
+    expect(logger.lines.map((line) => line.level)).toContain('warn');
+  });
+
   it('gives up waiting on a refresh that takes too long with a retryable TokenStoreError', async () => {
     const redis = connect();
     const { keyPrefix, keys } = isolatedPrefix(redis);
