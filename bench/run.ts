@@ -1,5 +1,6 @@
 // `npm run bench`: every figure is printed next to baselines measured in the same run, as ratios.
 import { startRedisServer } from '@wxq/testing';
+import { runE2eBench } from './e2e-bench.js';
 import { runGatewayBench } from './gateway-bench.js';
 
 const durationSeconds = Number(process.env['BENCH_DURATION_SECONDS'] ?? '10');
@@ -29,6 +30,22 @@ try {
     console.error(`\nnot every answer was 200: ${failed.map((r) => r.name).join(', ')} — figures are not comparable`);
     process.exitCode = 1;
   }
+
+  const messages = Number(process.env['BENCH_E2E_MESSAGES'] ?? '5000');
+  console.log(`\nend to end: ${messages} pushes drained from a backlog (throughput), then 200 pushes/s for 5 s (latency: push -> reply at the simulator)\n`);
+  const e2e = await runE2eBench({ redisUrl: redis.url, messages, latencyRatePerSecond: 200, latencySeconds: 5 });
+  const noop = e2e[0];
+  const one = e2e[1];
+  console.table(
+    e2e.map((r) => ({
+      target: r.name,
+      'messages/s': Math.round(r.messagesPerSecond),
+      'x BullMQ no-op': noop === undefined ? '' : (r.messagesPerSecond / noop.messagesPerSecond).toFixed(2),
+      'x 1 worker process': one === undefined || r === noop ? '' : (r.messagesPerSecond / one.messagesPerSecond).toFixed(2),
+      'p50 ms': r.p50Ms ?? '',
+      'p99 ms': r.p99Ms ?? '',
+    })),
+  );
 } finally {
   await redis.stop();
 }

@@ -77,6 +77,7 @@ export const UNKNOWN_ERRCODE_KIND = 'permanent' satisfies ErrorKind;
 /** Where an errcode came from: on the token endpoints a "token" errcode is a configuration error. */
 export type ErrcodeContext = 'api' | 'token_endpoint';
 
+/** Whether the table lists `errcode` (an unknown one is classified UNKNOWN_ERRCODE_KIND). */
 export function isKnownErrcode(errcode: number): errcode is KnownErrcode {
   return Object.hasOwn(ERRCODES, errcode);
 }

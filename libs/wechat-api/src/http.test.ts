@@ -43,6 +43,6 @@ describe('throwIfErrcode', () => {
   it('refuses an errcode that is not an integer', () => {
     expect(() => {
       throwIfErrcode({ errcode: '40001' }, request, 'api');
-    }).toThrow(expect.objectContaining({ code: 'bad_response', kind: 'permanent' }) as unknown as Error);
+    }).toThrow(expect.objectContaining({ code: 'bad_response', kind: 'permanent' }));
   });
 });

@@ -52,11 +52,11 @@ export function defineHandlers(build: (router: Router) => unknown): Handlers {
       return router;
     },
     text(match, handler) {
-      add((m) => isKnownMessage(m) && m.MsgType === 'text' && matchText(match, m.Content), handler as Handler<never>);
+      add((m) => isKnownMessage(m) && m.MsgType === 'text' && matchText(match, m.Content), handler);
       return router;
     },
     message(type, handler) {
-      add((m) => isKnownMessage(m) && m.MsgType === type, handler as Handler<never>);
+      add((m) => isKnownMessage(m) && m.MsgType === type, handler);
       return router;
     },
     event(event: KnownEvent, keyOrHandler: string | RegExp | Handler<never>, maybeHandler?: Handler<never>) {
@@ -67,14 +67,14 @@ export function defineHandlers(build: (router: Router) => unknown): Handlers {
       return router;
     },
     unknown(handler) {
-      add((m) => !isKnownMessage(m), handler as Handler<never>);
+      add((m) => !isKnownMessage(m), handler);
       return router;
     },
     fallback(handler) {
       fallback = handler;
       return router;
     },
-  } as Router;
+  };
   build(router);
 
   const route = async (ctx: HandlerContext) => {

@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { type InboundPayload, QUEUES, inboundJobOptions } from '@wxq/queue';
+import { computeDedupKey } from '@wxq/wechat';
+import { createMessage, startWechatApiSimulator } from '@wxq/wechat-sim';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { type RunningTarget, startTarget } from './run-target.js';
+
+export interface E2eResult {
+  readonly name: string;
+  readonly messagesPerSecond: number;
+  /** Push (inbound job added) to the simulator accepting the reply, under a steady load. */
+  readonly p50Ms: number | undefined;
+  readonly p99Ms: number | undefined;
+}
+
+export interface E2eOptions {
+  readonly redisUrl: string;
+  /** Messages in the backlog drained for the throughput figure. */
+  readonly messages: number;
+  /** Steady load for the latency figure. */
+  readonly latencyRatePerSecond: number;
+  readonly latencySeconds: number;
+}
+
+const APP_ID = 'wx0123456789abcdef';
+const APP_SECRET = 'benchsecret0123456789abcdef01234';
+
+/** The noop baseline, then the whole worker pipeline with 1 and 2 worker processes. */
+export async function runE2eBench(options: E2eOptions): Promise<E2eResult[]> {
+  return [await runNoop(options), await runPipeline(options, 1), await runPipeline(options, 2)];
+}
+
+async function runNoop(options: E2eOptions): Promise<E2eResult> {
+  const prefix = `{bench-${randomUUID().slice(0, 8)}}`;
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue('noop', { connection: redis, prefix });
+  const payload = samplePayload();
+  await addInBatches(queue, options.messages, (i) => ({ name: 'noop', data: payload, opts: { jobId: `noop-${i}`, removeOnComplete: { age: 600 } } }));
+  const started = performance.now();
+  const worker = await startTarget('bench/targets/noop-worker.ts', { REDIS_URL: options.redisUrl, WXQ_QUEUE_PREFIX: prefix });
+  try {
+    await until(async () => ((await queue.getJobCounts('completed')).completed ?? 0) >= options.messages, 120_000);
+    const seconds = (performance.now() - started) / 1000;
+    return { name: 'BullMQ no-op worker (1 process)', messagesPerSecond: options.messages / seconds, p50Ms: undefined, p99Ms: undefined };
+  } finally {
+    await worker.stop();
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await redis.quit();
+  }
+}
+
+async function runPipeline(options: E2eOptions, processes: number): Promise<E2eResult> {
+  const sim = await startWechatApiSimulator({ accounts: [{ appId: APP_ID, appSecret: APP_SECRET }] });
+  const prefix = `{bench-${randomUUID().slice(0, 8)}}`;
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const inbound = new Queue(QUEUES.inbound.name, { connection: redis, prefix });
+  const outbound = new Queue(QUEUES.outbound.name, { connection: redis, prefix });
+  const env = {
+    REDIS_URL: options.redisUrl,
+    WECHAT_APPID: APP_ID,
+    WECHAT_APPSECRET: APP_SECRET,
+    WECHAT_API_BASE_URL: sim.url,
+    WXQ_QUEUE_PREFIX: prefix,
+  };
+  const workers: RunningTarget[] = [];
+  try {
+    // Throughput: a backlog of pushes, drained from the moment the workers start.
+    await addInBatches(inbound, options.messages, (i) => pushJob(`backlog ${i}`));
+    const started = performance.now();
+    for (let i = 0; i < processes; i += 1) workers.push(await startTarget('bench/targets/worker.ts', env));
+    await sim.waitForSends(options.messages, 300_000);
+    const messagesPerSecond = options.messages / ((performance.now() - started) / 1000);
+
+    // Latency: a steady stream of pushes at a rate every configuration sustains.
+    const pushedAt = new Map<string, number>();
+    const total = options.latencyRatePerSecond * options.latencySeconds;
+    const before = sim.sends.length;
+    const origin = performance.now();
+    for (let i = 0; i < total; i += 1) {
+      const content = `latency ${i}`;
+      const job = pushJob(content);
+      pushedAt.set(content, Date.now());
+      await inbound.add(job.name, job.data, job.opts);
+      await sleepUntil(origin + ((i + 1) * 1000) / options.latencyRatePerSecond);
+    }
+    await sim.waitForSends(before + total, 60_000);
+    const latencies = sim.sends
+      .slice(before)
+      // The demo handlers echo the text, so a reply names the push it answers.
+      .map((s) => s.time - (pushedAt.get((s.message as { text?: { content?: string } }).text?.content ?? '') ?? s.time))
+      .sort((a, b) => a - b);
+    return {
+      name: `wxq worker (${processes} process${processes > 1 ? 'es' : ''})`,
+      messagesPerSecond,
+      p50Ms: percentile(latencies, 0.5),
+      p99Ms: percentile(latencies, 0.99),
+    };
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+    await inbound.obliterate({ force: true });
+    await outbound.obliterate({ force: true });
+    await inbound.close();
+    await outbound.close();
+    await redis.quit();
+    await sim.stop();
+  }
+}
+
+function pushJob(content: string) {
+  const message = createMessage.text(content);
+  const payload: InboundPayload = { v: 1, appId: APP_ID, mode: 'plaintext', receivedAt: Date.now(), dedupKey: computeDedupKey(message), message };
+  return { name: 'push', data: payload, opts: inboundJobOptions(payload, 600) };
+}
+
+function samplePayload(): InboundPayload {
+  return pushJob('noop').data;
+}
+
+async function addInBatches(queue: Queue, count: number, job: (i: number) => { name: string; data: unknown; opts: object }): Promise<void> {
+  for (let i = 0; i < count; i += 500) {
+    await queue.addBulk(Array.from({ length: Math.min(500, count - i) }, (_, k) => job(i + k)));
+  }
+}
+
+async function sleepUntil(due: number): Promise<void> {
+  const wait = due - performance.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error('bench step timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function percentile(sorted: readonly number[], q: number): number | undefined {
+  if (sorted.length === 0) return undefined;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
