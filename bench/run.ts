@@ -6,8 +6,16 @@ import { runGatewayBench } from './gateway-bench.js';
 const durationSeconds = Number(process.env['BENCH_DURATION_SECONDS'] ?? '10');
 const connections = 50;
 
+const only = process.env['BENCH_ONLY'];
 const redis = await startRedisServer();
 try {
+  if (only !== 'e2e') await gatewayBench();
+  if (only !== 'gateway') await e2eBench();
+} finally {
+  await redis.stop();
+}
+
+async function gatewayBench(): Promise<void> {
   console.log(`gateway: ${connections} connections, ${durationSeconds} s per target, signed plaintext pushes with unique MsgIds\n`);
   const results = await runGatewayBench({ redisUrl: redis.url, durationSeconds, connections });
   const express = results.find((r) => r.name === 'express route (bare)');
@@ -30,7 +38,9 @@ try {
     console.error(`\nnot every answer was 200: ${failed.map((r) => r.name).join(', ')} — figures are not comparable`);
     process.exitCode = 1;
   }
+}
 
+async function e2eBench(): Promise<void> {
   const messages = Number(process.env['BENCH_E2E_MESSAGES'] ?? '5000');
   console.log(`\nend to end: ${messages} pushes drained from a backlog (throughput), then 200 pushes/s for 5 s (latency: push -> reply at the simulator)\n`);
   const e2e = await runE2eBench({ redisUrl: redis.url, messages, latencyRatePerSecond: 200, latencySeconds: 5 });
@@ -46,6 +56,4 @@ try {
       'p99 ms': r.p99Ms ?? '',
     })),
   );
-} finally {
-  await redis.stop();
 }
