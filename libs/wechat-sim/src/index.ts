@@ -24,3 +24,5 @@ export {
 export { DEFAULT_TO_USER_NAME, type MediaMessageOptions, type MessageOptions, type UserMessageOptions, createMessage } from './push/messages.js';
 export { type PushResponse, type SendOptions, sendHandshake, sendPush } from './push/send-push.js';
 export { randomInt64Above2To53 as randomMsgId, randomOpenId } from './random-ids.js';
+export { type CliIo, MESSAGE_TYPES, createSimCli } from './cli/sim-cli.js';
+export { type SandboxState, readSandboxState, removeSandboxState, stateFilePath, writeSandboxState } from './cli/sandbox-state.js';

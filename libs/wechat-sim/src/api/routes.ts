@@ -13,6 +13,8 @@ export const MAX_UPLOAD_BODY_BYTES = 10 * 1024 * 1024 + 64 * 1024;
 const APP_SECRET_SHAPE = /^[A-Za-z0-9]{32}$/;
 /** The path `media/get` points video downloads at (§8: `{"video_url": ...}`); simulator-only. */
 export const VIDEO_DOWNLOAD_PATH = '/sim/video/';
+/** Simulator-only: `GET /sim/sends?after=n` lists accepted sends from index n on. */
+export const SENDS_PATH = '/sim/sends';
 
 export type JsonBody = { readonly kind: 'empty' } | { readonly kind: 'invalid' } | { readonly kind: 'json'; readonly value: unknown };
 

@@ -5,7 +5,7 @@ import { errorBody } from './errcodes.js';
 import { type Fault, type SimulatorRequest, createFaultList } from './faults.js';
 import { type Reply, jsonReply, readBody, writeReply } from './http-io.js';
 import { type MediaInput, createMediaStore } from './media.js';
-import { type Handled, type JsonBody, MAX_JSON_BODY_BYTES, type SentMessage, VIDEO_DOWNLOAD_PATH, createRoutes, videoDownload } from './routes.js';
+import { SENDS_PATH, type Handled, type JsonBody, MAX_JSON_BODY_BYTES, type SentMessage, VIDEO_DOWNLOAD_PATH, createRoutes, videoDownload } from './routes.js';
 import { type TokenMintCounts, createTokenRegistry } from './tokens.js';
 
 /** Tokens live 7200 s unless told otherwise (§6.1). */
@@ -188,6 +188,11 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
     if (route !== undefined) {
       const errcode = route.method === 'GET' ? 43001 : 43002;
       return { reply: jsonReply(errorBody(errcode), errcode), appId: null };
+    }
+    if (url.pathname === SENDS_PATH && req.method === 'GET') {
+      // Simulator-only: what reached "WeChat", for the CLI and the sandbox (never a real API path).
+      const after = Math.max(0, Number.parseInt(url.searchParams.get('after') ?? '0', 10) || 0);
+      return { reply: jsonReply({ total: sends.length, sends: sends.slice(after) }, null), appId: null };
     }
     if (url.pathname.startsWith(VIDEO_DOWNLOAD_PATH) && req.method === 'GET') {
       return { reply: videoDownload(media, safeDecode(url.pathname.slice(VIDEO_DOWNLOAD_PATH.length)), now()), appId: null };

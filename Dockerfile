@@ -1,0 +1,46 @@
+# syntax=docker/dockerfile:1
+# One image for both apps; the command picks which one runs:
+#   docker run IMAGE                                  -> the gateway (the default CMD)
+#   docker run IMAGE node apps/worker/dist/main.js    -> a worker
+# docs/deploy.md shows the whole stack (docker-compose.yml).
+
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# Only the package manifests, so `npm ci` below stays cached until a dependency changes. Every
+# folder under apps/ and libs/ is a workspace (root package.json), and npm ci needs all of their
+# manifests to match package-lock.json.
+FROM ${NODE_IMAGE} AS manifests
+WORKDIR /src
+COPY . .
+RUN mkdir /manifests \
+ && cp package.json package-lock.json /manifests/ \
+ && find apps libs -mindepth 2 -maxdepth 2 -name package.json -exec cp --parents {} /manifests/ \;
+
+# Compile every workspace (`tsc -b tsconfig.build.json` writes each one's dist/).
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY --from=manifests /manifests/ ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build \
+ && mkdir /dists \
+ && for dir in apps/* libs/*; do cp -R --parents "$dir/dist" /dists/; done
+
+# Production dependencies, then the compiled packages. node_modules/@wxq/* are symlinks to
+# ../../apps/<name> and ../../libs/<name>; each of those gets its package.json (from the manifests
+# stage) and its dist/ (from the build stage), which is all that "exports" points at outside the
+# @wxq/source condition.
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=manifests /manifests/ ./
+RUN npm ci --omit=dev --workspaces --include-workspace-root --no-audit --no-fund \
+ && npm cache clean --force
+COPY --from=build /dists/ ./
+# The files stay root-owned: the app never writes to /app, and a compromised process cannot
+# change the code it runs.
+USER node
+# 3000: public listener (POST /wechat, /healthz, /readyz). 3001: admin listener (Bull Board,
+# /metrics), bound only when ADMIN_PASSWORD is set; never publish it to the internet.
+EXPOSE 3000 3001
+CMD ["node", "apps/gateway/dist/main.js"]

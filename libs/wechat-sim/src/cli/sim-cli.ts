@@ -1,0 +1,187 @@
+import { readFile } from 'node:fs/promises';
+import { type InboundMessage, type PushMode, type XmlRecord, parseXml } from '@wxq/wechat';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { SentMessage } from '../api/routes.js';
+import { buildHandshake, buildPush } from '../push/build-push.js';
+import { type MessageOptions, type UserMessageOptions, createMessage } from '../push/messages.js';
+import { sendHandshake, sendPush } from '../push/send-push.js';
+import type { SandboxState } from './sandbox-state.js';
+
+/** Where the CLI prints, so tests can read it. */
+export interface CliIo {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+interface Target {
+  readonly gatewayUrl: string;
+  readonly path: string;
+  readonly simulatorUrl: string | undefined;
+  readonly account: { readonly appId: string; readonly token: string; readonly encodingAESKey?: string };
+}
+
+interface SendOptions {
+  readonly mode?: PushMode;
+  readonly openid?: string;
+  readonly msgId?: string;
+  readonly repeat: number;
+  readonly wait: boolean;
+  readonly timeout: number;
+}
+
+export const MESSAGE_TYPES = [
+  'text', 'image', 'voice', 'video', 'shortvideo', 'location', 'link',
+  'subscribe', 'unsubscribe', 'scan', 'location-report', 'click', 'view',
+  'scancode_push', 'scancode_waitmsg', 'pic_sysphoto', 'pic_photo_or_album', 'pic_weixin', 'location_select',
+] as const;
+type MessageType = (typeof MESSAGE_TYPES)[number];
+
+/**
+ * `npm run sim -- …`: sends pushes to a gateway as WeChat would (signed; plaintext, compatible or
+ * safe), and in the sandbox shows the reply that reached the simulated API. Defaults come from
+ * the sandbox state file; flags override them.
+ */
+export function createSimCli(state: SandboxState | undefined, io: CliIo): Command {
+  const program = new Command('sim')
+    .description('Send WeChat pushes to a wxq gateway, as WeChat would')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => { io.out(s.trimEnd()); }, writeErr: (s) => { io.err(s.trimEnd()); } })
+    .option('--gateway <url>', 'gateway base URL', state?.gatewayUrl)
+    .option('--path <path>', 'callback path', '/wechat')
+    .option('--appid <appid>', 'account AppID', state?.account.appId)
+    .option('--token <token>', 'callback Token', state?.account.token)
+    .option('--aes-key <key>', 'EncodingAESKey (compatible and safe modes)', state?.account.encodingAESKey)
+    .option('--simulator <url>', 'the WeChat API simulator, to show replies', state?.simulatorUrl);
+
+  const target = (): Target => {
+    const o = program.opts<{ gateway?: string; path: string; appid?: string; token?: string; aesKey?: string; simulator?: string }>();
+    if (o.gateway === undefined || o.appid === undefined || o.token === undefined) {
+      throw new InvalidArgumentError('no sandbox is running here: start one with `npm start`, or pass --gateway, --appid and --token');
+    }
+    return {
+      gatewayUrl: o.gateway,
+      path: o.path,
+      simulatorUrl: o.simulator,
+      account: o.aesKey === undefined ? { appId: o.appid, token: o.token } : { appId: o.appid, token: o.token, encodingAESKey: o.aesKey },
+    };
+  };
+
+  const sendOptions = (command: Command) =>
+    command
+      .addOption(new Option('--mode <mode>', 'how the push travels (default: safe when an AES key is known)').choices(['plaintext', 'compatible', 'safe']))
+      .option('--openid <openid>', 'the sending user (default: random)')
+      .option('--msg-id <id>', 'MsgId (default: random, above 2^53)')
+      .option('--repeat <n>', 'send the same push n times (WeChat retries; see dedup)', positiveInt, 1)
+      .option('--no-wait', 'do not wait for the reply at the simulator')
+      .option('--timeout <ms>', 'how long to wait for the reply', positiveInt, 10_000);
+
+  sendOptions(
+    program
+      .command('send')
+      .description(`send a message or event: ${MESSAGE_TYPES.join(', ')}`)
+      .argument('<type>', 'message or event type', (value: string) => {
+        if (!(MESSAGE_TYPES as readonly string[]).includes(value)) throw new InvalidArgumentError(`one of ${MESSAGE_TYPES.join(', ')}`);
+        return value as MessageType;
+      })
+      .argument('[value]', 'text content, scene, menu key, URL or scan result'),
+  ).action(async (type: MessageType, value: string | undefined, options: SendOptions) => {
+    const t = target();
+    const message = buildMessage(type, value, { ...(options.openid === undefined ? {} : { openid: options.openid }), ...(options.msgId === undefined ? {} : { msgId: options.msgId }) });
+    await deliver(t, message, options, io);
+  });
+
+  sendOptions(
+    program.command('replay').description('send a captured push XML file (re-signed, in the chosen mode)').argument('<file>', 'XML file'),
+  ).action(async (file: string, options: SendOptions) => {
+    const record = parseXml(await readFile(file));
+    await deliver(target(), record, options, io);
+  });
+
+  program
+    .command('handshake')
+    .description("the GET with echostr WeChat sends when the callback URL is saved")
+    .action(async () => {
+      const t = target();
+      const handshake = buildHandshake({ token: t.account.token });
+      const answer = await sendHandshake(t.gatewayUrl, t.path, handshake);
+      io.out(`GET ${t.path} -> ${answer.status} ${answer.body}${answer.body === handshake.echostr ? ' (echostr matches)' : ''}`);
+    });
+  return program;
+}
+
+async function deliver(t: Target, message: InboundMessage | XmlRecord, options: SendOptions, io: CliIo): Promise<void> {
+  const mode = options.mode ?? (t.account.encodingAESKey === undefined ? 'plaintext' : 'safe');
+  const before = t.simulatorUrl === undefined ? 0 : (await fetchSends(t.simulatorUrl, 0)).total;
+  const push = buildPush({ account: t.account, mode, message });
+  for (let i = 0; i < options.repeat; i += 1) {
+    const answer = await sendPush(t.gatewayUrl, t.path, push);
+    io.out(`POST ${t.path} (${mode}) -> ${answer.status} ${answer.body}`);
+  }
+  const user = typeof message['FromUserName'] === 'string' ? message['FromUserName'] : undefined;
+  if (!options.wait || t.simulatorUrl === undefined || user === undefined) return;
+  const reply = await waitForReply(t.simulatorUrl, before, user, options.timeout);
+  io.out(reply === undefined ? `no reply to ${user} reached the simulator within ${options.timeout} ms` : `reply -> ${JSON.stringify(reply.message)}`);
+}
+
+async function waitForReply(simulatorUrl: string, after: number, user: string, timeoutMs: number): Promise<SentMessage | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { sends } = await fetchSends(simulatorUrl, after);
+    const reply = sends.find((s) => s.message.touser === user);
+    if (reply !== undefined) return reply;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return undefined;
+}
+
+async function fetchSends(simulatorUrl: string, after: number): Promise<{ total: number; sends: SentMessage[] }> {
+  const response = await fetch(`${simulatorUrl}/sim/sends?after=${after}`, { signal: AbortSignal.timeout(5_000) });
+  return (await response.json()) as { total: number; sends: SentMessage[] };
+}
+
+function buildMessage(type: MessageType, value: string | undefined, o: UserMessageOptions): InboundMessage {
+  const m: MessageOptions = o;
+  switch (type) {
+    case 'text':
+      return createMessage.text(value ?? 'hello', o);
+    case 'image':
+      return createMessage.image(o);
+    case 'voice':
+      return createMessage.voice(o);
+    case 'video':
+      return createMessage.video(o);
+    case 'shortvideo':
+      return createMessage.shortvideo(o);
+    case 'location':
+      return createMessage.location(o);
+    case 'link':
+      return createMessage.link(o);
+    case 'subscribe':
+      return createMessage.subscribe(value === undefined ? m : { ...m, scene: value });
+    case 'unsubscribe':
+      return createMessage.unsubscribe(m);
+    case 'scan':
+      return createMessage.scan(value ?? '42', m);
+    case 'location-report':
+      return createMessage.locationReport(m);
+    case 'click':
+      return createMessage.click(value ?? 'MENU_KEY', m);
+    case 'view':
+      return createMessage.view(value ?? 'https://example.com/', m);
+    case 'scancode_push':
+    case 'scancode_waitmsg':
+      return createMessage.scancode(type, value === undefined ? m : { ...m, scanResult: value });
+    case 'pic_sysphoto':
+    case 'pic_photo_or_album':
+    case 'pic_weixin':
+      return createMessage.pic(type, m);
+    case 'location_select':
+      return createMessage.locationSelect(m);
+  }
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a positive whole number');
+  return n;
+}

@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitFor } from '@wxq/testing';
+import { type SandboxState, readSandboxState, stateFilePath } from '@wxq/wechat-sim';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+let stateDir: string;
+let sandbox: ChildProcess;
+let state: SandboxState;
+let output = '';
+
+// The environment a new user has: no Redis URL, no WeChat account; ports chosen by the OS.
+function userEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, WXQ_STATE_DIR: stateDir, PORT: '0', ADMIN_PORT: '0', SIM_PORT: '0' };
+  for (const name of Object.keys(env)) if (name.startsWith('WECHAT_') || name.startsWith('REDIS_') || name === 'WXQ_ACCOUNTS_FILE') delete env[name];
+  return env;
+}
+
+function run(args: readonly string[]): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', ['run', '--silent', ...args], { cwd: ROOT, env: userEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.once('error', reject);
+    child.once('exit', (code) => { resolve({ code, stdout }); });
+  });
+}
+
+function isAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function refuses(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    socket.once('connect', () => { socket.destroy(); resolve(false); });
+    socket.once('error', () => { resolve(true); });
+  });
+}
+
+beforeAll(async () => {
+  stateDir = await mkdtemp(join(tmpdir(), 'wxq-sandbox-test-'));
+  // Its own process group, as in a terminal: Ctrl-C or a process manager signals the whole group
+  // (npm runs the script through `sh -c`, which does not pass a signal on).
+  sandbox = spawn('npm', ['start'], { cwd: ROOT, env: userEnv(), stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  sandbox.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  state = await waitFor(() => readSandboxState(stateDir), { timeoutMs: 30_000, message: 'the sandbox wrote its state file' });
+}, 40_000);
+
+afterAll(async () => {
+  if (isAlive(state.pid)) process.kill(-(sandbox.pid ?? 0), 'SIGKILL');
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+describe('npm start (the sandbox)', () => {
+  it('prints the URLs, the admin password and the first command', () => {
+    expect(output).toContain('wxq sandbox is running');
+    expect(output).toContain('npm run sim -- send text "hello"');
+    expect(output).toMatch(/admin login {4}admin \/ \S+/);
+    expect(state.simulatorUrl).toBeDefined();
+    expect(state.account.encodingAESKey).toHaveLength(43);
+  });
+
+  for (const mode of ['plaintext', 'compatible', 'safe'] as const) {
+    it(`answers a ${mode} message: the echo reaches the simulated WeChat API`, async () => {
+      const result = await run(['sim', '--', 'send', 'text', `hello ${mode} 你好`, '--mode', mode]);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`POST /wechat (${mode}) -> 200 success`);
+      expect(result.stdout).toContain(`"content":"hello ${mode} 你好"`);
+    }, 30_000);
+  }
+
+  it('a repeated push is one message: success three times, one reply', async () => {
+    const result = await run(['sim', '--', 'send', 'text', 'once', '--repeat', '3']);
+    expect(result.stdout.match(/-> 200 success/g)).toHaveLength(3);
+    expect(result.stdout.match(/reply ->/g)).toHaveLength(1);
+  }, 30_000);
+
+  it('stops on SIGTERM and leaves no process, port or temp dir behind', async () => {
+    expect(isAlive(state.pid)).toBe(true);
+    process.kill(-(sandbox.pid ?? 0), 'SIGTERM');
+    await waitFor(() => !isAlive(state.pid), { timeoutMs: 15_000, message: 'the sandbox process exited' });
+    expect(existsSync(stateFilePath(stateDir))).toBe(false);
+    expect(await refuses(state.gatewayUrl)).toBe(true);
+    expect(await refuses(state.simulatorUrl ?? '')).toBe(true);
+    const redis = state.redis;
+    expect(redis).toBeDefined();
+    expect(await refuses(redis?.url.replace('redis:', 'http:') ?? '')).toBe(true);
+    expect(existsSync(redis?.dir ?? '/nonexistent')).toBe(false);
+  }, 30_000);
+});

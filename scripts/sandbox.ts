@@ -1,0 +1,123 @@
+// `npm start`: the whole system on one machine. Without a WeChat account it runs the WeChat API
+// simulator with a demo account; with WECHAT_* (or WXQ_ACCOUNTS_FILE) it serves that account.
+// The composition root: the only sandbox file that reads the environment, prints or exits.
+import { randomBytes } from 'node:crypto';
+import { ConfigError, loadGatewayConfig, loadWorkerConfig } from '@wxq/config';
+import { startGateway } from '@wxq/gateway';
+import { createLogger } from '@wxq/logging';
+import { type WechatApiSimulator, removeSandboxState, startWechatApiSimulator, writeSandboxState } from '@wxq/wechat-sim';
+import { loadHandlers, startWorker } from '@wxq/worker';
+import { loadOrCreateDemoAccount } from './demo-account.js';
+import { NO_REDIS_HELP, type SandboxRedis, startSandboxRedis } from './sandbox-redis.js';
+
+const env = process.env;
+const stateDir = env['WXQ_STATE_DIR'] ?? '.wxq';
+// Components log warnings and errors only, so the banner stays readable; LOG_LEVEL=info shows all.
+const log = createLogger({ level: (env['LOG_LEVEL'] as 'warn' | undefined) ?? 'warn', name: 'sandbox' });
+const stops: { name: string; stop: () => Promise<void> }[] = [];
+
+async function stopAll(): Promise<void> {
+  await removeSandboxState(stateDir);
+  for (const { name, stop } of stops.reverse()) {
+    try {
+      await stop();
+    } catch (err) {
+      log.error({ err }, `could not stop ${name}`);
+    }
+  }
+}
+
+let stopping = false;
+function shutdown(signal: string): void {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping the sandbox…`);
+  setTimeout(() => {
+    console.error('the sandbox did not stop within 15 s');
+    process.exit(1);
+  }, 15_000).unref();
+  stopAll().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+}
+process.once('SIGINT', () => { shutdown('SIGINT'); });
+process.once('SIGTERM', () => { shutdown('SIGTERM'); });
+
+try {
+  let redisUrl = env['REDIS_URL'];
+  let redis: SandboxRedis | undefined;
+  if (redisUrl === undefined && env['REDIS_CLUSTER_NODES'] === undefined) {
+    redis = await startSandboxRedis(env);
+    if (redis === undefined) {
+      console.error(NO_REDIS_HELP);
+      process.exit(1);
+    }
+    stops.push({ name: 'redis', stop: redis.stop });
+    redisUrl = redis.url;
+  }
+
+  const realAccount = env['WECHAT_APPID'] !== undefined || env['WXQ_ACCOUNTS_FILE'] !== undefined;
+  const demo = realAccount ? undefined : await loadOrCreateDemoAccount(stateDir);
+  let sim: WechatApiSimulator | undefined;
+  if (demo !== undefined) {
+    sim = await startWechatApiSimulator({ accounts: [{ appId: demo.appId, appSecret: demo.appSecret }], port: Number(env['SIM_PORT'] ?? '4000') });
+    stops.push({ name: 'simulator', stop: sim.stop });
+  }
+  const generatedPassword = env['ADMIN_PASSWORD'] === undefined ? randomBytes(12).toString('base64url') : undefined;
+  const settings = {
+    ...env,
+    ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl }),
+    HOST: env['HOST'] ?? '127.0.0.1',
+    ADMIN_PASSWORD: env['ADMIN_PASSWORD'] ?? generatedPassword,
+    ...(demo === undefined || sim === undefined
+      ? {}
+      : {
+          WECHAT_APPID: demo.appId,
+          WECHAT_APPSECRET: demo.appSecret,
+          WECHAT_TOKEN: demo.token,
+          WECHAT_ENCODING_AES_KEY: demo.encodingAESKey,
+          WECHAT_API_BASE_URL: sim.url,
+        }),
+  };
+  const gatewayConfig = loadGatewayConfig(settings);
+  const workerConfig = loadWorkerConfig(settings);
+  const gateway = await startGateway(gatewayConfig, { logger: log.child({ app: 'gateway' }) });
+  stops.push({ name: 'gateway', stop: gateway.stop });
+  const worker = startWorker(workerConfig, { logger: log.child({ app: 'worker' }), handlers: await loadHandlers(workerConfig.handlersModule, process.cwd()) });
+  stops.push({ name: 'worker', stop: worker.stop });
+
+  const gatewayUrl = `http://127.0.0.1:${gateway.publicPort}`;
+  const adminUrl = gateway.adminPort === undefined ? undefined : `http://127.0.0.1:${gateway.adminPort}`;
+  const account = gatewayConfig.accounts[0];
+  await writeSandboxState(stateDir, {
+    gatewayUrl,
+    ...(sim === undefined ? {} : { simulatorUrl: sim.url }),
+    ...(adminUrl === undefined ? {} : { adminUrl }),
+    account: demo ?? { appId: account?.appId ?? '', token: account?.token ?? '' },
+    pid: process.pid,
+    ...(redis === undefined ? {} : { redis: { url: redis.url, ...(redis.dir === undefined ? {} : { dir: redis.dir }) } }),
+  });
+
+  const lines = [
+    '',
+    'wxq sandbox is running',
+    `  Redis          ${redis === undefined ? 'REDIS_URL / REDIS_CLUSTER_NODES from the environment' : redis.source}`,
+    `  gateway        ${gatewayUrl}/wechat`,
+    sim === undefined ? `  WeChat API     ${workerConfig.api.baseUrl}` : `  WeChat API     simulator at ${sim.url} (demo account ${demo?.appId ?? ''})`,
+    adminUrl === undefined ? '  admin          not started (set ADMIN_PASSWORD)' : `  Bull Board     ${adminUrl}/admin/queues   /metrics`,
+    adminUrl === undefined || generatedPassword === undefined ? '' : `  admin login    admin / ${generatedPassword}   (generated for this run)`,
+    `  state file     ${stateDir}/sandbox.json`,
+    '',
+    'Send your first message (in another terminal):',
+    '  npm run sim -- send text "hello"',
+    '',
+    'Ctrl-C stops everything.',
+  ];
+  console.log(lines.filter((line, i) => line !== '' || i === 0 || lines[i - 1] !== '').join('\n'));
+} catch (error) {
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error(error);
+  await stopAll();
+  process.exit(1);
+}
