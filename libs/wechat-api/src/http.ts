@@ -1,5 +1,6 @@
 import type { ErrcodeContext } from './errcodes.js';
 import { WechatErrcodeError, WechatTransportError } from './errors.js';
+import { sendOverHttp } from './http-transport.js';
 
 /** The production API host; tests and the sandbox pass the simulator's URL instead. */
 export const WECHAT_API_BASE_URL = 'https://api.weixin.qq.com';
@@ -35,22 +36,18 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
 export async function sendRequest(request: WechatRequest): Promise<RawAnswer> {
   const { path, method, timeoutMs } = request;
   const url = `${request.baseUrl.replace(/\/+$/, '')}${path}?${new URLSearchParams(request.query).toString()}`;
-  const init: RequestInit = { method, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' };
-  if (request.body !== undefined) {
-    if ('json' in request.body) {
-      init.body = toWechatJson(request.body.json);
-      init.headers = { 'content-type': 'application/json; charset=utf-8' };
-    } else {
-      init.body = request.body.form; // fetch sets the multipart boundary itself
-    }
-  }
   try {
-    const response = await fetch(url, init);
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (response.status < 200 || response.status > 299) {
-      throw new WechatTransportError('http_status', path, `HTTP ${response.status}`, { httpStatus: response.status });
+    const answer = request.body !== undefined && 'form' in request.body ? await sendForm(url, request.body.form, timeoutMs) : await sendOverHttp({
+      url: new URL(url),
+      method,
+      headers: request.body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' },
+      ...(request.body === undefined ? {} : { body: toWechatJson(request.body.json) }),
+      timeoutMs,
+    });
+    if (answer.status < 200 || answer.status > 299) {
+      throw new WechatTransportError('http_status', path, `HTTP ${answer.status}`, { httpStatus: answer.status });
     }
-    return { status: response.status, contentType: response.headers.get('content-type') ?? '', bytes };
+    return answer;
   } catch (error) {
     if (error instanceof WechatTransportError) throw error;
     if (isTimeout(error)) {
@@ -128,6 +125,13 @@ function mentionsSecret(error: unknown, secrets: readonly string[]): boolean {
     if (secrets.some((secret) => secret !== '' && text.includes(secret))) return true;
   }
   return false;
+}
+
+/** Multipart uploads (rare) go through fetch, which builds the form body and its boundary. */
+async function sendForm(url: string, form: FormData, timeoutMs: number): Promise<RawAnswer> {
+  const response = await fetch(url, { method: 'POST', body: form, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  return { status: response.status, contentType: response.headers.get('content-type') ?? '', bytes };
 }
 
 function isTimeout(error: unknown): boolean {
