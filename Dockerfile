@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # One image for both apps; the command picks which one runs:
 #   docker run IMAGE                                  -> the gateway (the default CMD)
 #   docker run IMAGE node apps/worker/dist/main.js    -> a worker
@@ -26,15 +25,16 @@ RUN npm run build \
  && mkdir /dists \
  && for dir in apps/* libs/*; do cp -R --parents "$dir/dist" /dists/; done
 
-# Production dependencies, then the compiled packages. node_modules/@wxq/* are symlinks to
-# ../../apps/<name> and ../../libs/<name>; each of those gets its package.json (from the manifests
-# stage) and its dist/ (from the build stage), which is all that "exports" points at outside the
-# @wxq/source condition.
+# Production dependencies of the two apps, then the compiled packages. `--workspace` keeps the
+# install to what the gateway and the worker need (their @wxq/* libs included): @wxq/testing
+# (testcontainers) and @wxq/wechat-sim are not installed. node_modules/@wxq/* are symlinks to
+# ../../apps/<name> and ../../libs/<name>; each of those gets its package.json (manifests stage)
+# and its dist/ (build stage), which is all that "exports" points at outside @wxq/source.
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=manifests /manifests/ ./
-RUN npm ci --omit=dev --workspaces --include-workspace-root --no-audit --no-fund \
+RUN npm ci --omit=dev --workspace=@wxq/gateway --workspace=@wxq/worker --no-audit --no-fund \
  && npm cache clean --force
 COPY --from=build /dists/ ./
 # The files stay root-owned: the app never writes to /app, and a compromised process cannot

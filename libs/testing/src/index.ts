@@ -1,5 +1,6 @@
 export { findFreePort } from './free-port.js';
 export { isDockerAvailable, startRedisContainer, type DockerEnv, type RedisContainer } from './redis-container.js';
+export { startRedisCluster, type RedisCluster, type RedisClusterOptions } from './redis-cluster.js';
 export {
   RedisServerError,
   startRedisServer,

@@ -15,6 +15,12 @@ describe('@wxq/wechat-sim by package name', () => {
       [
         'CUSTOM_MSG_TYPES',
         'DEFAULT_TO_USER_NAME',
+        'MESSAGE_TYPES',
+        'createSimCli',
+        'readSandboxState',
+        'removeSandboxState',
+        'stateFilePath',
+        'writeSandboxState',
         'ERRCODES',
         'MEDIA_TYPES',
         'buildHandshake',

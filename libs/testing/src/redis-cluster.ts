@@ -1,0 +1,282 @@
+import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { Redis } from 'ioredis';
+import { findFreePort } from './free-port.js';
+import { pingRedis } from './ping-redis.js';
+import { RedisServerError } from './redis-server.js';
+import { raceTimeout, waitFor } from './wait-for.js';
+
+export interface RedisClusterOptions {
+  /** Masters, each holding a third (or so) of the 16384 slots, no replicas. At least 3, redis-cli's minimum. Default 3. */
+  readonly masters?: number;
+  /** The server executable, looked up on PATH. Default `redis-server`. */
+  readonly serverCommand?: string;
+  /** The CLI that creates the cluster, looked up on PATH. Default `redis-cli`. */
+  readonly cliCommand?: string;
+  /** How long each start-up step (PING, `--cluster create`, `cluster_state:ok` everywhere) may take. Default 15000. */
+  readonly startTimeoutMs?: number;
+  /** How long SIGTERM gets before SIGKILL. Default 5000. */
+  readonly stopTimeoutMs?: number;
+}
+
+/** A Redis Cluster of our own: one redis-server per master on loopback, each with a temp dir, no persistence. */
+export interface RedisCluster {
+  readonly source: 'redis-cluster';
+  /** `127.0.0.1:<port>` of every master, the form REDIS_CLUSTER_NODES takes. */
+  readonly nodes: readonly string[];
+  readonly ports: readonly number[];
+  /** Holds one `--dir` per node; stop() removes it. */
+  readonly dir: string;
+  /** Stops every node and removes the dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+interface Settings {
+  readonly serverCommand: string;
+  readonly cliCommand: string;
+  readonly startTimeoutMs: number;
+  readonly stopTimeoutMs: number;
+}
+
+type NodeChild = ChildProcessByStdio<null, Readable, Readable>;
+
+interface ClusterNode {
+  readonly port: number;
+  readonly child: NodeChild;
+  /** Resolves once the process has exited and its output is drained; never rejects. */
+  readonly closed: Promise<void>;
+  hasClosed(): boolean;
+  spawnError(): NodeJS.ErrnoException | undefined;
+  outputTail(): string;
+}
+
+const HOST = '127.0.0.1';
+const MIN_MASTERS = 3;
+const SLOT_COUNT = 16_384;
+const OUTPUT_TAIL_CHARS = 4_000;
+// Another process can take a free port (the node's or its bus port) before redis-server binds it.
+const PORT_ATTEMPTS = 3;
+// Short, so a test that stops a node sees the cluster notice within seconds, not the default 15.
+const NODE_TIMEOUT_MS = 2_000;
+
+/**
+ * Starts `masters` redis-server processes in cluster mode on free loopback ports, joins them with
+ * `redis-cli --cluster create` (no replicas) and resolves once every node reports
+ * `cluster_state:ok` and knows all the others. Rejects with {@link RedisServerError}
+ * (`not_installed` when redis-server or redis-cli is missing, `not_ready` when the cluster does not
+ * form) and leaves no process or directory behind. Throws RangeError for fewer than 3 masters.
+ */
+export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
+  const masters = options.masters ?? MIN_MASTERS;
+  if (!Number.isInteger(masters) || masters < MIN_MASTERS) throw new RangeError(`startRedisCluster: masters must be an integer >= ${MIN_MASTERS}, got ${masters}`);
+  const settings: Settings = {
+    serverCommand: options.serverCommand ?? 'redis-server',
+    cliCommand: options.cliCommand ?? 'redis-cli',
+    startTimeoutMs: options.startTimeoutMs ?? 15_000,
+    stopTimeoutMs: options.stopTimeoutMs ?? 5_000,
+  };
+  const dir = await mkdtemp(join(tmpdir(), 'wxq-redis-cluster-'));
+  const started: ClusterNode[] = [];
+  const cleanUp = async (): Promise<void> => {
+    await Promise.all(started.map((node) => terminate(node, settings.stopTimeoutMs)));
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const launches = await Promise.allSettled(Array.from({ length: masters }, (_, index) => launchOnFreePorts(settings, join(dir, `node-${index}`))));
+    for (const launch of launches) if (launch.status === 'fulfilled') started.push(launch.value);
+    const failed = launches.find((launch) => launch.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    const nodes = started.map((node) => `${HOST}:${node.port}`);
+    await createCluster(settings, nodes);
+    await waitUntilFormed(started, settings.startTimeoutMs);
+    return createHandle(nodes, started, dir, cleanUp);
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
+
+function createHandle(nodes: readonly string[], started: readonly ClusterNode[], dir: string, cleanUp: () => Promise<void>): RedisCluster {
+  let stopping: Promise<void> | undefined;
+  return {
+    source: 'redis-cluster',
+    nodes,
+    ports: started.map((node) => node.port),
+    dir,
+    stop: () => {
+      stopping ??= cleanUp();
+      return stopping;
+    },
+  };
+}
+
+async function launchOnFreePorts(settings: Settings, dir: string): Promise<ClusterNode> {
+  await mkdir(dir);
+  for (let attempt = 1; ; attempt++) {
+    const port = await findFreePort(HOST);
+    // The cluster bus defaults to port + 10000, which may be taken or above 65535: pick it too.
+    let busPort = await findFreePort(HOST);
+    while (busPort === port) busPort = await findFreePort(HOST);
+    try {
+      return await launch(settings, port, busPort, dir);
+    } catch (error) {
+      const isPortTaken = error instanceof RedisServerError && error.code === 'port_in_use';
+      if (!isPortTaken || attempt >= PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function launch(settings: Settings, port: number, busPort: number, dir: string): Promise<ClusterNode> {
+  const node = spawnNode(settings.serverCommand, port, busPort, dir);
+  const exitedEarly = new AbortController();
+  void node.closed.then(() => {
+    exitedEarly.abort(earlyExitError(settings.serverCommand, node));
+  });
+  try {
+    await waitFor(() => pingRedis(port, HOST), {
+      message: `${settings.serverCommand} (cluster node) on port ${port} to answer PING`,
+      timeoutMs: settings.startTimeoutMs,
+      signal: exitedEarly.signal,
+    });
+    return node;
+  } catch (error) {
+    await terminate(node, settings.stopTimeoutMs);
+    if (error instanceof RedisServerError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new RedisServerError('not_ready', `${reason}\n${formatOutput(node.outputTail())}`, { cause: error });
+  }
+}
+
+function spawnNode(command: string, port: number, busPort: number, dir: string): ClusterNode {
+  const args = ['--port', String(port), '--bind', HOST, '--dir', dir];
+  args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(busPort));
+  args.push('--cluster-node-timeout', String(NODE_TIMEOUT_MS));
+  // No RDB or AOF: test data is thrown away.
+  args.push('--save', '', '--appendonly', 'no', '--daemonize', 'no');
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let spawnError: NodeJS.ErrnoException | undefined;
+  let hasClosed = false;
+  const keepTail = (chunk: Buffer): void => {
+    output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
+  };
+  child.stdout.on('data', keepTail);
+  child.stderr.on('data', keepTail);
+  child.once('error', (error) => {
+    spawnError = error;
+  });
+  // 'close' also follows a failed spawn (ENOENT), so it is the one event that always ends a process.
+  const closed = new Promise<void>((resolve) => {
+    child.once('close', () => {
+      hasClosed = true;
+      liveChildren.delete(child);
+      resolve();
+    });
+  });
+  track(child);
+  return { port, child, closed, hasClosed: () => hasClosed, spawnError: () => spawnError, outputTail: () => output };
+}
+
+function createCluster(settings: Settings, nodes: readonly string[]): Promise<void> {
+  const args = ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'];
+  return new Promise((resolve, reject) => {
+    execFile(settings.cliCommand, args, { timeout: settings.startTimeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+      if (error === null) {
+        resolve();
+        return;
+      }
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        reject(
+          new RedisServerError('not_installed', `${settings.cliCommand} is not on PATH. It comes with redis-server (Debian/Ubuntu: apt-get install -y redis-tools).`, {
+            cause: error,
+          }),
+        );
+        return;
+      }
+      const output = `${stdout}${stderr}`.slice(-OUTPUT_TAIL_CHARS).trimEnd();
+      reject(new RedisServerError('not_ready', `${settings.cliCommand} --cluster create ${nodes.join(' ')} failed: ${error.message}\n${output}`, { cause: error }));
+    });
+  });
+}
+
+/** Every node must agree before a client connects: one that has not heard of a master yet answers MOVED loops or CLUSTERDOWN. */
+async function waitUntilFormed(nodes: readonly ClusterNode[], timeoutMs: number): Promise<void> {
+  const clients = nodes.map((node) => {
+    const client = new Redis({ host: HOST, port: node.port, maxRetriesPerRequest: 1, retryStrategy: () => 50, lazyConnect: true });
+    client.on('error', () => undefined); // a refused check is retried by waitFor
+    return client;
+  });
+  try {
+    await waitFor(async () => (await Promise.all(clients.map((client) => client.cluster('INFO')))).every((info) => isFormed(info, nodes.length)), {
+      message: `every node of the Redis Cluster on ports ${nodes.map((node) => node.port).join(', ')} to report cluster_state:ok`,
+      timeoutMs,
+      intervalMs: 100,
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new RedisServerError('not_ready', reason, { cause: error });
+  } finally {
+    for (const client of clients) client.disconnect();
+  }
+}
+
+function isFormed(info: string, masters: number): boolean {
+  const fields = new Map(
+    info.split('\r\n').map((line) => {
+      const colon = line.indexOf(':');
+      return [line.slice(0, colon), line.slice(colon + 1)] as const;
+    }),
+  );
+  return fields.get('cluster_state') === 'ok' && fields.get('cluster_slots_ok') === String(SLOT_COUNT) && fields.get('cluster_known_nodes') === String(masters);
+}
+
+async function terminate(node: ClusterNode, stopTimeoutMs: number): Promise<void> {
+  if (node.hasClosed()) return;
+  // With no save points configured, SIGTERM shuts Redis down without writing anything.
+  node.child.kill('SIGTERM');
+  const hasExited = await raceTimeout(node.closed.then(() => true), stopTimeoutMs, false);
+  if (hasExited) return;
+  node.child.kill('SIGKILL');
+  await node.closed;
+}
+
+function earlyExitError(command: string, node: ClusterNode): RedisServerError {
+  const spawnError = node.spawnError();
+  if (spawnError?.code === 'ENOENT') {
+    return new RedisServerError(
+      'not_installed',
+      `${command} is not on PATH. Install it (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis).`,
+      { cause: spawnError },
+    );
+  }
+  if (spawnError !== undefined) {
+    return new RedisServerError('exited_early', `could not start ${command}: ${spawnError.message}`, { cause: spawnError });
+  }
+  // Redis's own wording for a failed bind, of the client port or the cluster bus port.
+  const code = node.outputTail().includes('Address already in use') ? 'port_in_use' : 'exited_early';
+  const status = `exit code ${String(node.child.exitCode)}, signal ${String(node.child.signalCode)}`;
+  return new RedisServerError(code, `${command} (cluster node) on port ${node.port} exited before answering PING (${status})\n${formatOutput(node.outputTail())}`);
+}
+
+function formatOutput(tail: string): string {
+  const trimmed = tail.trimEnd();
+  return trimmed === '' ? '(redis-server printed nothing)' : `--- last output of redis-server ---\n${trimmed}`;
+}
+
+// A run can end without teardown (a crashed worker, process.exit): kill our nodes rather than
+// leave them running. Ctrl-C reaches them anyway, since they share our process group.
+const liveChildren = new Set<NodeChild>();
+let isExitHookInstalled = false;
+
+function track(child: NodeChild): void {
+  liveChildren.add(child);
+  if (isExitHookInstalled) return;
+  isExitHookInstalled = true;
+  process.once('exit', () => {
+    for (const live of liveChildren) live.kill('SIGKILL');
+  });
+}
