@@ -64,6 +64,14 @@ function troubleSince(from: number): LogEntry[] {
   return logEntries(from).filter((entry) => entry.level >= 40);
 }
 
+function tokenFetches(): number {
+  return sim.calls.filter((c) => c.path === '/cgi-bin/stable_token' || c.path === '/cgi-bin/token').length;
+}
+
+function textReply(message: { FromUserName: string; Content: string }): unknown {
+  return { touser: message.FromUserName, msgtype: 'text', text: { content: message.Content } };
+}
+
 function readyz(): Promise<number> {
   return fetch(`${gatewayUrl}/readyz`).then((res) => res.status);
 }
@@ -94,7 +102,14 @@ beforeAll(async () => {
   gateway = await startGateway(gatewayConfig, { logger });
   cleanups.push(() => gateway.stop());
   gatewayUrl = `http://127.0.0.1:${gateway.publicPort}`;
-  worker = startWorker(loadWorkerConfig({ ...env, WECHAT_APPSECRET: APP_SECRET, WECHAT_API_BASE_URL: sim.url }), { logger, handlers: demoHandlers });
+  const workerConfig = loadWorkerConfig({
+    ...env,
+    WECHAT_APPSECRET: APP_SECRET,
+    WECHAT_API_BASE_URL: sim.url,
+    // Far above what the test sends; on only so its counter (MULTI on one key) runs on the cluster.
+    SEND_RATE_LIMIT_PER_SECOND: '1000',
+  });
+  worker = startWorker(workerConfig, { logger, handlers: demoHandlers });
   cleanups.push(() => worker.stop());
 
   redis = createRedis({ mode: 'cluster', nodes: cluster.nodes }, 'worker', 'wxq-test');
@@ -141,7 +156,7 @@ describe('gateway and worker on a 3-master Redis Cluster', () => {
     });
     expect(sends.map((s) => ({ appId: s.appId, message: s.message })).sort(byContent)).toEqual(
       messages
-        .map(({ message }) => ({ appId: APP_ID, message: { touser: message.FromUserName, msgtype: 'text', text: { content: message.Content } } }))
+        .map(({ message }) => ({ appId: APP_ID, message: textReply(message) }))
         .sort(byContent),
     );
 
@@ -156,7 +171,7 @@ describe('gateway and worker on a 3-master Redis Cluster', () => {
     expect(sim.sends).toHaveLength(messages.length);
 
     // One access_token fetch, cached in the cluster; the refresh lock (same slot, Lua) was released.
-    expect(sim.calls.filter((c) => c.path === '/cgi-bin/stable_token' || c.path === '/cgi-bin/token')).toHaveLength(1);
+    expect(tokenFetches()).toBe(1);
     const keys = tokenStoreKeys(APP_ID, prefix);
     expect(await redis.get(keys.token)).toMatch(/\S/);
     expect(await redis.ttl(keys.token)).toBeGreaterThan(0);
@@ -171,7 +186,28 @@ describe('gateway and worker on a 3-master Redis Cluster', () => {
     expect(logLines.join('\n')).not.toMatch(/CROSSSLOT|CLUSTERDOWN|TRYAGAIN|MOVED/);
   });
 
+  it('replaces an access_token WeChat revoked, once, and still delivers the reply', async () => {
+    const keys = tokenStoreKeys(APP_ID, prefix);
+    const revoked = await redis.get(keys.token);
+    const sentBefore = sim.sends.length;
+    const logsBefore = logLines.length;
+    sim.invalidateTokens(APP_ID);
+    const message = createMessage.text('after the token was revoked');
+    expect(await sendPush(gatewayUrl, '/wechat', buildPush({ account: ACCOUNT, mode: 'safe', message }))).toEqual({ status: 200, body: 'success' });
+    const sends = await sim.waitForSends(sentBefore + 1, 15_000);
+    expect(sends.at(-1)?.message).toEqual(textReply(message));
+    // 40001 -> compare-and-delete of the cached token (Lua) -> one fetch -> cached under the lock (Lua, 2 keys).
+    expect(tokenFetches()).toBe(2);
+    const replacement = await redis.get(keys.token);
+    expect(replacement).toMatch(/\S/);
+    expect(replacement).not.toBe(revoked);
+    expect(await redis.exists(keys.lock)).toBe(0);
+    expect(troubleSince(logsBefore).map((entry) => entry.msg)).toEqual(['access_token refused: invalidating it and retrying once']);
+    expect(logLines.join('\n')).not.toMatch(/CROSSSLOT|CLUSTERDOWN|TRYAGAIN|MOVED/);
+  });
+
   it('stops cleanly: gateway, then worker, each step logged, nothing failing', async () => {
+    const logsBefore = logLines.length;
     await inbound.obliterate({ force: true });
     await outbound.obliterate({ force: true });
     await redis.del(tokenStoreKeys(APP_ID, prefix).token);
@@ -179,10 +215,10 @@ describe('gateway and worker on a 3-master Redis Cluster', () => {
     await worker.stop();
     await gateway.stop(); // idempotent
     await worker.stop();
-    const messages = logEntries(logsWhenReady).map((entry) => entry.msg);
+    const messages = logEntries(logsBefore).map((entry) => entry.msg);
     expect(messages).toEqual(expect.arrayContaining(['queue closed', 'redis closed', 'inbound worker closed', 'outbound worker closed', 'outbound queue closed']));
     expect(messages.filter((msg) => msg === 'redis closed')).toHaveLength(2);
-    expect(troubleSince(logsWhenReady)).toEqual([]);
+    expect(troubleSince(logsBefore)).toEqual([]);
   });
 });
 

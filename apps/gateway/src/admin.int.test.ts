@@ -54,7 +54,7 @@ describe('admin listener', () => {
     const api = await send(`${board}/api/queues`, { headers: { authorization: basicAuth('admin', PASSWORD) } });
     expect(api.status).toBe(200);
     const { queues } = JSON.parse(api.body) as { queues: { name: string }[] };
-    expect(queues.map((queue) => queue.name)).toEqual(['inbound']);
+    expect(queues.map((queue) => queue.name).sort()).toEqual(['inbound', 'outbound']);
   });
 
   it('honours ADMIN_USER', async () => {

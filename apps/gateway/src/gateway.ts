@@ -82,10 +82,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   log.info({ port: publicPort, host: config.http.host, accounts: config.accounts.map((a) => a.appId) }, 'gateway listening');
 
   let adminServer: Server | undefined;
+  let outboundForBoard: Queue | undefined;
   if (config.admin.password === undefined) {
     log.warn('admin listener not started: set ADMIN_PASSWORD to serve Bull Board and /metrics');
   } else {
-    adminServer = createServer(createAdminApp({ queues: [queue], metrics, user: config.admin.user, password: config.admin.password }));
+    // Bull Board shows every wxq queue: failed sends (45015, 45047, ...) wait in outbound.
+    outboundForBoard = new Queue(QUEUES.outbound.name, { connection: redis, prefix: config.queuePrefix });
+    adminServer = createServer(createAdminApp({ queues: [queue, outboundForBoard], metrics, user: config.admin.user, password: config.admin.password }));
     await listen(adminServer, config.admin.port, config.admin.host);
     log.info({ port: (adminServer.address() as AddressInfo).port, host: config.admin.host }, 'admin listening (Bull Board at /admin/queues, /metrics)');
   }
@@ -99,6 +102,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       await step(log, 'public listener closed', () => closeServer(publicServer));
       if (adminServer !== undefined) await step(log, 'admin listener closed', () => closeServer(adminServer));
       await step(log, 'queue closed', () => queue.close());
+      if (outboundForBoard !== undefined) await step(log, 'outbound queue (Bull Board) closed', () => outboundForBoard?.close() ?? Promise.resolve());
       await step(log, 'redis closed', async () => {
         await redis.quit();
       });

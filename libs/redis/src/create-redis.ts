@@ -25,9 +25,12 @@ const retryStrategy = (attempt: number) => Math.min(50 * 2 ** attempt, 2_000);
 export function createRedis(target: RedisTarget, role: RedisRole, connectionName?: string): RedisClient {
   const options: RedisOptions = { ...ROLE_OPTIONS[role], retryStrategy, ...(connectionName === undefined ? {} : { connectionName }) };
   if (target.mode === 'standalone') return new Redis(target.url, options);
+  // A Cluster reads these from its own options, not redisOptions (its node connections always keep
+  // an offline queue and never reconnect by themselves): pass the role's choices up.
   return new Cluster(target.nodes.map(parseNode), {
     redisOptions: options,
     enableOfflineQueue: options.enableOfflineQueue ?? true,
+    enableAutoPipelining: options.enableAutoPipelining ?? false,
     clusterRetryStrategy: retryStrategy,
   });
 }

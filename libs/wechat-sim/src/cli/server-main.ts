@@ -2,8 +2,9 @@ import { startWechatApiSimulator } from '../api/simulator.js';
 
 // `npm run sim-server`: the WeChat API simulator on its own (the compose `sandbox` profile), for
 // the account in WECHAT_APPID / WECHAT_APPSECRET. The entry point: reads env, handles signals.
-const appId = process.env['WECHAT_APPID'];
-const appSecret = process.env['WECHAT_APPSECRET'];
+// Compose passes unset variables as empty strings.
+const appId = process.env['WECHAT_APPID'] || undefined;
+const appSecret = process.env['WECHAT_APPSECRET'] || undefined;
 if (appId === undefined || appSecret === undefined) {
   console.error('set WECHAT_APPID and WECHAT_APPSECRET: the simulator serves that account');
   process.exit(1);
