@@ -195,7 +195,12 @@ describe('gateway and worker on a 3-master Redis Cluster', () => {
     const message = createMessage.text('after the token was revoked');
     expect(await sendPush(gatewayUrl, '/wechat', buildPush({ account: ACCOUNT, mode: 'safe', message }))).toEqual({ status: 200, body: 'success' });
     const sends = await sim.waitForSends(sentBefore + 1, 15_000);
+    await waitFor(async () => (await outbound.getJobCounts('completed')).completed === sentBefore + 1, {
+      message: 'the reply job completed',
+      timeoutMs: 10_000,
+    });
     expect(sends.at(-1)?.message).toEqual(textReply(message));
+    expect(sim.sends).toHaveLength(sentBefore + 1);
     // 40001 -> compare-and-delete of the cached token (Lua) -> one fetch -> cached under the lock (Lua, 2 keys).
     expect(tokenFetches()).toBe(2);
     const replacement = await redis.get(keys.token);
@@ -208,9 +213,6 @@ describe('gateway and worker on a 3-master Redis Cluster', () => {
 
   it('stops cleanly: gateway, then worker, each step logged, nothing failing', async () => {
     const logsBefore = logLines.length;
-    await inbound.obliterate({ force: true });
-    await outbound.obliterate({ force: true });
-    await redis.del(tokenStoreKeys(APP_ID, prefix).token);
     await gateway.stop();
     await worker.stop();
     await gateway.stop(); // idempotent
@@ -219,6 +221,7 @@ describe('gateway and worker on a 3-master Redis Cluster', () => {
     expect(messages).toEqual(expect.arrayContaining(['queue closed', 'redis closed', 'inbound worker closed', 'outbound worker closed', 'outbound queue closed']));
     expect(messages.filter((msg) => msg === 'redis closed')).toHaveLength(2);
     expect(troubleSince(logsBefore)).toEqual([]);
+    await expect(readyz()).rejects.toThrow();
   });
 });
 

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -32,13 +32,19 @@ function run(args: readonly string[]): Promise<{ code: number | null; stdout: st
   });
 }
 
+// A process that exited but was not reaped (a zombie: its parent `sh` died first and this
+// machine's init is slow to reap) counts as gone.
 function isAlive(pid: number | undefined): boolean {
   if (pid === undefined) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
   }
 }
 
@@ -57,8 +63,9 @@ beforeAll(async () => {
   // (npm runs the script through `sh -c`, which does not pass a signal on).
   sandbox = spawn('npm', ['start'], { cwd: ROOT, env: userEnv(), stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   sandbox.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  state = await waitFor(() => readSandboxState(stateDir), { timeoutMs: 30_000, message: 'the sandbox wrote its state file' });
-}, 40_000);
+  state = await waitFor(() => readSandboxState(stateDir), { timeoutMs: 45_000, message: 'the sandbox wrote its state file' });
+  await waitFor(() => output.includes('Ctrl-C stops everything'), { timeoutMs: 5_000, message: 'the sandbox printed its banner' });
+}, 60_000);
 
 afterAll(async () => {
   if (isAlive(state.pid)) process.kill(-(sandbox.pid ?? 0), 'SIGKILL');
@@ -92,7 +99,7 @@ describe('npm start (the sandbox)', () => {
   it('stops on SIGTERM and leaves no process, port or temp dir behind', async () => {
     expect(isAlive(state.pid)).toBe(true);
     process.kill(-(sandbox.pid ?? 0), 'SIGTERM');
-    await waitFor(() => !isAlive(state.pid), { timeoutMs: 15_000, message: 'the sandbox process exited' });
+    await waitFor(() => !isAlive(state.pid), { timeoutMs: 20_000, message: 'the sandbox process exited' });
     expect(existsSync(stateFilePath(stateDir))).toBe(false);
     expect(await refuses(state.gatewayUrl)).toBe(true);
     expect(await refuses(state.simulatorUrl ?? '')).toBe(true);

@@ -41,8 +41,10 @@ function shutdown(signal: string): void {
     () => process.exit(1),
   );
 }
-process.once('SIGINT', () => { shutdown('SIGINT'); });
-process.once('SIGTERM', () => { shutdown('SIGTERM'); });
+// `on`, not `once`: a terminal or npm may deliver the signal twice, and a second default SIGTERM
+// would kill the process before Redis and the temp dir are cleaned up.
+process.on('SIGINT', () => { shutdown('SIGINT'); });
+process.on('SIGTERM', () => { shutdown('SIGTERM'); });
 
 try {
   let redisUrl = env['REDIS_URL'];
@@ -90,15 +92,6 @@ try {
   const gatewayUrl = `http://127.0.0.1:${gateway.publicPort}`;
   const adminUrl = gateway.adminPort === undefined ? undefined : `http://127.0.0.1:${gateway.adminPort}`;
   const account = gatewayConfig.accounts[0];
-  await writeSandboxState(stateDir, {
-    gatewayUrl,
-    ...(sim === undefined ? {} : { simulatorUrl: sim.url }),
-    ...(adminUrl === undefined ? {} : { adminUrl }),
-    account: demo ?? { appId: account?.appId ?? '', token: account?.token ?? '' },
-    pid: process.pid,
-    ...(redis === undefined ? {} : { redis: { url: redis.url, ...(redis.dir === undefined ? {} : { dir: redis.dir }) } }),
-  });
-
   const lines = [
     '',
     'wxq sandbox is running',
@@ -115,6 +108,16 @@ try {
     'Ctrl-C stops everything.',
   ];
   console.log(lines.filter((line, i) => line !== '' || i === 0 || lines[i - 1] !== '').join('\n'));
+  // Written last: its presence tells `npm run sim` (and tests) that everything is up.
+  await writeSandboxState(stateDir, {
+    gatewayUrl,
+    ...(sim === undefined ? {} : { simulatorUrl: sim.url }),
+    ...(adminUrl === undefined ? {} : { adminUrl }),
+    account: demo ?? { appId: account?.appId ?? '', token: account?.token ?? '' },
+    pid: process.pid,
+    ...(redis === undefined ? {} : { redis: { url: redis.url, ...(redis.dir === undefined ? {} : { dir: redis.dir }) } }),
+  });
+
 } catch (error) {
   if (error instanceof ConfigError) console.error(error.message);
   else console.error(error);
