@@ -17,9 +17,8 @@ let output = '';
 
 // The environment a new user has: no Redis URL, no WeChat account; ports chosen by the OS.
 function userEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, WXQ_STATE_DIR: stateDir, PORT: '0', ADMIN_PORT: '0', SIM_PORT: '0' };
-  for (const name of Object.keys(env)) if (name.startsWith('WECHAT_') || name.startsWith('REDIS_') || name === 'WXQ_ACCOUNTS_FILE') delete env[name];
-  return env;
+  const inherited = Object.entries(process.env).filter(([name]) => !name.startsWith('WECHAT_') && !name.startsWith('REDIS_') && name !== 'WXQ_ACCOUNTS_FILE');
+  return { ...Object.fromEntries(inherited), WXQ_STATE_DIR: stateDir, PORT: '0', ADMIN_PORT: '0', SIM_PORT: '0' };
 }
 
 function run(args: readonly string[]): Promise<{ code: number | null; stdout: string }> {

@@ -13,7 +13,7 @@ import { NO_REDIS_HELP, type SandboxRedis, startSandboxRedis } from './sandbox-r
 const env = process.env;
 const stateDir = env['WXQ_STATE_DIR'] ?? '.wxq';
 // Components log warnings and errors only, so the banner stays readable; LOG_LEVEL=info shows all.
-const log = createLogger({ level: (env['LOG_LEVEL'] as 'warn' | undefined) ?? 'warn', name: 'sandbox' });
+const log = createLogger({ level: env['LOG_LEVEL'] ?? 'warn', name: 'sandbox' });
 const stops: { name: string; stop: () => Promise<void> }[] = [];
 
 async function stopAll(): Promise<void> {
@@ -50,21 +50,23 @@ try {
   let redisUrl = env['REDIS_URL'];
   let redis: SandboxRedis | undefined;
   if (redisUrl === undefined && env['REDIS_CLUSTER_NODES'] === undefined) {
-    redis = await startSandboxRedis(env);
-    if (redis === undefined) {
+    const started = await startSandboxRedis(env);
+    if (started === undefined) {
       console.error(NO_REDIS_HELP);
       process.exit(1);
     }
-    stops.push({ name: 'redis', stop: redis.stop });
-    redisUrl = redis.url;
+    redis = started;
+    stops.push({ name: 'redis', stop: () => started.stop() });
+    redisUrl = started.url;
   }
 
   const realAccount = env['WECHAT_APPID'] !== undefined || env['WXQ_ACCOUNTS_FILE'] !== undefined;
   const demo = realAccount ? undefined : await loadOrCreateDemoAccount(stateDir);
   let sim: WechatApiSimulator | undefined;
   if (demo !== undefined) {
-    sim = await startWechatApiSimulator({ accounts: [{ appId: demo.appId, appSecret: demo.appSecret }], port: Number(env['SIM_PORT'] ?? '4000') });
-    stops.push({ name: 'simulator', stop: sim.stop });
+    const simulator = await startWechatApiSimulator({ accounts: [{ appId: demo.appId, appSecret: demo.appSecret }], port: Number(env['SIM_PORT'] ?? '4000') });
+    sim = simulator;
+    stops.push({ name: 'simulator', stop: () => simulator.stop() });
   }
   const generatedPassword = env['ADMIN_PASSWORD'] === undefined ? randomBytes(12).toString('base64url') : undefined;
   const settings = {
@@ -85,9 +87,9 @@ try {
   const gatewayConfig = loadGatewayConfig(settings);
   const workerConfig = loadWorkerConfig(settings);
   const gateway = await startGateway(gatewayConfig, { logger: log.child({ app: 'gateway' }) });
-  stops.push({ name: 'gateway', stop: gateway.stop });
+  stops.push({ name: 'gateway', stop: () => gateway.stop() });
   const worker = startWorker(workerConfig, { logger: log.child({ app: 'worker' }), handlers: await loadHandlers(workerConfig.handlersModule, process.cwd()) });
-  stops.push({ name: 'worker', stop: worker.stop });
+  stops.push({ name: 'worker', stop: () => worker.stop() });
 
   const gatewayUrl = `http://127.0.0.1:${gateway.publicPort}`;
   const adminUrl = gateway.adminPort === undefined ? undefined : `http://127.0.0.1:${gateway.adminPort}`;

@@ -102,7 +102,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       await step(log, 'public listener closed', () => closeServer(publicServer));
       if (adminServer !== undefined) await step(log, 'admin listener closed', () => closeServer(adminServer));
       await step(log, 'queue closed', () => queue.close());
-      if (outboundForBoard !== undefined) await step(log, 'outbound queue (Bull Board) closed', () => outboundForBoard?.close() ?? Promise.resolve());
+      const board = outboundForBoard;
+      if (board !== undefined) await step(log, 'outbound queue (Bull Board) closed', () => board.close());
       await step(log, 'redis closed', async () => {
         await redis.quit();
       });
