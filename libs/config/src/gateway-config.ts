@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { type Account, envAccountSchema, readAccounts } from './accounts.js';
-import { ConfigError, type ConfigIssue } from './config-error.js';
+import { type Account, envAccountSchema } from './accounts.js';
+import { ConfigError } from './config-error.js';
+import { parseEnvironment } from './parse-environment.js';
 import { list, logLevel, nonNegativeInt, optionalString, port, positiveInt } from './env-schema.js';
 import { type RedisConfig, queuePrefix, redisEnvSchema, toRedisConfig } from './redis-config.js';
 
@@ -58,23 +59,14 @@ export interface GatewayConfig {
  * @throws ConfigError listing every bad variable (values of secrets never appear)
  */
 export function loadGatewayConfig(env: Readonly<Record<string, string | undefined>>): GatewayConfig {
-  const parsed = gatewayEnvSchema.safeParse(env);
-  const issues: ConfigIssue[] = parsed.success
-    ? []
-    : parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? 'environment'), problem: i.message }));
-  const accountEnv = envAccountSchema.safeParse(env);
-  const accounts = accountEnv.success
-    ? readAccounts({ accountsFile: optionalString.parse(env['WXQ_ACCOUNTS_FILE']), env: accountEnv.data })
-    : undefined;
-  if (accounts !== undefined && !accounts.ok) issues.push(...accounts.issues);
+  const { data: e, accounts, issues } = parseEnvironment(gatewayEnvSchema, env);
   // The gateway verifies every push with the account's callback Token.
-  for (const account of accounts?.ok === true ? accounts.accounts : []) {
+  for (const account of accounts ?? []) {
     if (account.token === undefined) issues.push({ variable: 'WECHAT_TOKEN', problem: `account ${account.appId} needs its callback Token` });
   }
-  if (!parsed.success || accounts === undefined || !accounts.ok || issues.length > 0) throw new ConfigError(issues);
-  const e = parsed.data;
+  if (e === undefined || accounts === undefined || issues.length > 0) throw new ConfigError(issues);
   return deepFreeze({
-    accounts: accounts.accounts,
+    accounts,
     http: { host: e.HOST, port: e.PORT, maxBodyBytes: e.MAX_BODY_BYTES, trustProxy: parseTrustProxy(e.TRUST_PROXY) },
     admin: { host: e.ADMIN_HOST, port: e.ADMIN_PORT, user: e.ADMIN_USER, password: e.ADMIN_PASSWORD },
     ipAllowlist: e.WECHAT_IP_ALLOWLIST,

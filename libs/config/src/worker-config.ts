@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { type Account, envAccountSchema, readAccounts } from './accounts.js';
-import { ConfigError, type ConfigIssue } from './config-error.js';
+import { type Account, envAccountSchema } from './accounts.js';
+import { ConfigError } from './config-error.js';
+import { parseEnvironment } from './parse-environment.js';
 import { flag, logLevel, nonNegativeInt, optionalString, positiveInt } from './env-schema.js';
 import { type RedisConfig, queuePrefix, redisEnvSchema, toRedisConfig } from './redis-config.js';
 
@@ -50,26 +51,17 @@ export interface WorkerConfig {
  * @throws ConfigError listing every bad variable (values of secrets never appear)
  */
 export function loadWorkerConfig(env: Readonly<Record<string, string | undefined>>): WorkerConfig {
-  const parsed = workerEnvSchema.safeParse(env);
-  const issues: ConfigIssue[] = parsed.success
-    ? []
-    : parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? 'environment'), problem: i.message }));
-  const accountEnv = envAccountSchema.safeParse(env);
-  const accounts = accountEnv.success
-    ? readAccounts({ accountsFile: optionalString.parse(env['WXQ_ACCOUNTS_FILE']), env: accountEnv.data })
-    : undefined;
-  if (accounts !== undefined && !accounts.ok) issues.push(...accounts.issues);
-  if (parsed.success && accounts?.ok === true && !parsed.data.WECHAT_TOKEN_READ_ONLY) {
-    for (const account of accounts.accounts) {
+  const { data: e, accounts, issues } = parseEnvironment(workerEnvSchema, env);
+  if (e !== undefined && !e.WECHAT_TOKEN_READ_ONLY) {
+    for (const account of accounts ?? []) {
       if (account.appSecret === undefined) {
         issues.push({ variable: 'WECHAT_APPSECRET', problem: `account ${account.appId} needs an app secret to fetch access_tokens (or set WECHAT_TOKEN_READ_ONLY=true)` });
       }
     }
   }
-  if (!parsed.success || accounts === undefined || !accounts.ok || issues.length > 0) throw new ConfigError(issues);
-  const e = parsed.data;
+  if (e === undefined || accounts === undefined || issues.length > 0) throw new ConfigError(issues);
   return Object.freeze({
-    accounts: Object.freeze(accounts.accounts.map((a) => Object.freeze({ ...a }))),
+    accounts: Object.freeze(accounts.map((a) => Object.freeze({ ...a }))),
     handlersModule: e.WXQ_HANDLERS,
     api: Object.freeze({ baseUrl: e.WECHAT_API_BASE_URL, timeoutMs: e.WECHAT_API_TIMEOUT_MS, tokenReadOnly: e.WECHAT_TOKEN_READ_ONLY, stableToken: e.WECHAT_STABLE_TOKEN }),
     concurrency: Object.freeze({ inbound: e.WORKER_CONCURRENCY, outbound: e.OUTBOUND_CONCURRENCY }),
