@@ -17,3 +17,13 @@ export {
   type TestRedisOptions,
 } from './test-redis.js';
 export { waitFor, WaitForTimeoutError, type Truthy, type WaitForOptions } from './wait-for.js';
+export {
+  type DecryptVector,
+  type EncryptVector,
+  type FreshVector,
+  type NegativeVector,
+  type PublishedVector,
+  VECTORS_URL,
+  type Vectors,
+  loadWechatVectors,
+} from './wechat-vectors.js';

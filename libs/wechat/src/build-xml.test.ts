@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { VECTORS_URL } from '@wxq/testing';
 import { buildInboundXml, buildXml, cdata } from './build-xml.js';
 import { parseInboundXml } from './parse-message.js';
 import { FIXTURES } from './test-fixtures.js';
@@ -21,7 +22,7 @@ function isFreshVector(value: unknown): value is FreshVector {
 
 /** The `fresh` vectors of ../shared/wechat-protocol.md §9.2, from the copy kept in the repo. */
 function loadFreshVectors(): ReadonlyMap<string, FreshVector> {
-  const json: unknown = JSON.parse(readFileSync(new URL('../test-vectors/wechat-crypto-vectors.json', import.meta.url), 'utf8'));
+  const json: unknown = JSON.parse(readFileSync(VECTORS_URL, 'utf8'));
   const fresh = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)['fresh'] : undefined;
   if (!Array.isArray(fresh)) throw new Error('wechat-crypto-vectors.json has no "fresh" array');
   return new Map(fresh.filter(isFreshVector).map((vector) => [vector.id, vector]));

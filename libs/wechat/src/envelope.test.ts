@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildEncryptedEnvelope, buildSafeModeBody, sealMessage } from './envelope.js';
 import { createMessageCrypto } from './message-crypto.js';
-import { loadVectors } from './test-vectors.js';
+import { loadWechatVectors as loadVectors } from '@wxq/testing';
 import { parseXml } from './xml.js';
 
 const vectors = loadVectors();

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CryptoError, WechatProtocolError } from './errors.js';
 import { createMessageCrypto, decodeAesKey } from './message-crypto.js';
 import { verifyMsgSignature } from './signature.js';
-import { loadVectors } from './test-vectors.js';
+import { loadWechatVectors as loadVectors } from '@wxq/testing';
 
 const vectors = loadVectors();
 const fixedPrefix = (bytes: Buffer) => () => bytes;

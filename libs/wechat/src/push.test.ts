@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createMessageCrypto } from './message-crypto.js';
 import { type PushAccount, type PushQuery, openPush, verifyEcho } from './push.js';
 import { computeSignature } from './signature.js';
-import { loadVectors } from './test-vectors.js';
+import { loadWechatVectors as loadVectors } from '@wxq/testing';
 
 const vectors = loadVectors();
 const safeText = vectors.fresh.find((v) => v.id === 'fresh-safe-text');

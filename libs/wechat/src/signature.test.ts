@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { computeSignature, isSameSignature, verifyMsgSignature, verifyUrlSignature } from './signature.js';
-import { loadVectors } from './test-vectors.js';
+import { loadWechatVectors as loadVectors } from '@wxq/testing';
 
 const vectors = loadVectors();
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { VECTORS_URL, loadVectors } from './test-vectors.js';
+import { VECTORS_URL, loadWechatVectors as loadVectors } from '@wxq/testing';
 
 const SHARED = new URL('../../../../shared/vectors/wechat-crypto-vectors.json', import.meta.url);
 

@@ -13,6 +13,7 @@ import {
   verifyEcho,
 } from '@wxq/wechat';
 import { describe, expect, it } from 'vitest';
+import { VECTORS_URL } from '@wxq/testing';
 import { buildHandshake, buildPush } from './build-push.js';
 import { createMessage } from './messages.js';
 
@@ -33,8 +34,8 @@ interface PublishedVector {
   readonly inputs: { readonly id: string; readonly token?: string; readonly timestamp?: string; readonly nonce?: string; readonly echostr?: string; readonly expect_signature?: string };
 }
 
-// The shared vectors (reference §9), from the copy kept in @wxq/wechat.
-const vectors = JSON.parse(readFileSync(new URL('../../../wechat/test-vectors/wechat-crypto-vectors.json', import.meta.url), 'utf8')) as {
+// The shared vectors (reference §9), from the copy kept in @wxq/testing.
+const vectors = JSON.parse(readFileSync(VECTORS_URL, 'utf8')) as {
   readonly fresh: readonly FreshVector[];
   readonly published: readonly PublishedVector[];
 };

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 
-// Test-only: the shared WeChat crypto vectors (reference §9), read from the copy in this package.
-export const VECTORS_URL = new URL('../test-vectors/wechat-crypto-vectors.json', import.meta.url);
+// The shared WeChat crypto vectors (reference §9), from the copy in libs/testing/vectors, for
+// every suite that needs them (protocol, gateway, simulator).
+export const VECTORS_URL = new URL('../vectors/wechat-crypto-vectors.json', import.meta.url);
 
 interface PublishedBase {
   readonly id: string;
@@ -89,6 +90,6 @@ export interface Vectors {
   readonly negative: readonly NegativeVector[];
 }
 
-export function loadVectors(): Vectors {
+export function loadWechatVectors(): Vectors {
   return JSON.parse(readFileSync(VECTORS_URL, 'utf8')) as Vectors;
 }
