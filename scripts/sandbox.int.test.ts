@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,8 +60,9 @@ beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'wxq-sandbox-test-'));
   // Its own process group, as in a terminal: Ctrl-C or a process manager signals the whole group
   // (npm runs the script through `sh -c`, which does not pass a signal on).
-  sandbox = spawn('npm', ['start'], { cwd: ROOT, env: userEnv(), stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  sandbox = spawn('npm', ['start'], { cwd: ROOT, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   sandbox.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  sandbox.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   state = await waitFor(() => readSandboxState(stateDir), { timeoutMs: 45_000, message: 'the sandbox wrote its state file' });
   await waitFor(() => output.includes('Ctrl-C stops everything'), { timeoutMs: 5_000, message: 'the sandbox printed its banner' });
 }, 60_000);
@@ -95,10 +96,25 @@ describe('npm start (the sandbox)', () => {
     expect(result.stdout.match(/reply ->/g)).toHaveLength(1);
   }, 30_000);
 
+  it('replays a captured XML push (re-signed) and answers the GET handshake', async () => {
+    const captured = join(stateDir, 'captured.xml');
+    await writeFile(
+      captured,
+      '<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[oReplay000000000000000000001]]></FromUserName>' +
+        '<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[replayed]]></Content><MsgId>9223372036854775001</MsgId></xml>',
+    );
+    const replay = await run(['sim', '--', 'replay', captured, '--mode', 'compatible']);
+    expect(replay.stdout).toContain('POST /wechat (compatible) -> 200 success');
+    expect(replay.stdout).toContain('"touser":"oReplay000000000000000000001"');
+    const handshake = await run(['sim', '--', 'handshake']);
+    expect(handshake.stdout).toMatch(/GET \/wechat -> 200 \S+ \(echostr matches\)/);
+  }, 30_000);
+
   it('stops on SIGTERM and leaves no process, port or temp dir behind', async () => {
     expect(isAlive(state.pid)).toBe(true);
     process.kill(-(sandbox.pid ?? 0), 'SIGTERM');
-    await waitFor(() => !isAlive(state.pid), { timeoutMs: 20_000, message: 'the sandbox process exited' });
+    await waitFor(() => !isAlive(state.pid), { timeoutMs: 40_000, message: 'the sandbox process exited' });
+    expect(output).not.toContain('did not stop');
     expect(existsSync(stateFilePath(stateDir))).toBe(false);
     expect(await refuses(state.gatewayUrl)).toBe(true);
     expect(await refuses(state.simulatorUrl ?? '')).toBe(true);
@@ -106,5 +122,5 @@ describe('npm start (the sandbox)', () => {
     expect(redis).toBeDefined();
     expect(await refuses(redis?.url.replace('redis:', 'http:') ?? '')).toBe(true);
     expect(existsSync(redis?.dir ?? '/nonexistent')).toBe(false);
-  }, 30_000);
+  }, 60_000);
 });

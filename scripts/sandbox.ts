@@ -20,6 +20,7 @@ async function stopAll(): Promise<void> {
   await removeSandboxState(stateDir);
   for (const { name, stop } of stops.reverse()) {
     try {
+      log.info({ part: name }, 'stopping');
       await stop();
     } catch (err) {
       log.error({ err }, `could not stop ${name}`);
@@ -33,9 +34,9 @@ function shutdown(signal: string): void {
   stopping = true;
   console.log(`\n${signal}: stopping the sandbox…`);
   setTimeout(() => {
-    console.error('the sandbox did not stop within 15 s');
+    console.error('the sandbox did not stop within 30 s');
     process.exit(1);
-  }, 15_000).unref();
+  }, 30_000).unref();
   stopAll().then(
     () => process.exit(0),
     () => process.exit(1),
