@@ -1,11 +1,11 @@
-import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { findFreePort } from './free-port.js';
 import { pingRedis } from './ping-redis.js';
+import { REDIS_HOST as HOST, OUTPUT_TAIL_CHARS, type RedisProcess, formatOutput, spawnRedisProcess } from './redis-process.js';
 import { RedisServerError } from './redis-server.js';
 import { raceTimeout, waitFor } from './wait-for.js';
 
@@ -41,22 +41,13 @@ interface Settings {
   readonly stopTimeoutMs: number;
 }
 
-type NodeChild = ChildProcessByStdio<null, Readable, Readable>;
 
-interface ClusterNode {
+interface ClusterNode extends RedisProcess {
   readonly port: number;
-  readonly child: NodeChild;
-  /** Resolves once the process has exited and its output is drained; never rejects. */
-  readonly closed: Promise<void>;
-  hasClosed(): boolean;
-  spawnError(): NodeJS.ErrnoException | undefined;
-  outputTail(): string;
 }
 
-const HOST = '127.0.0.1';
 const MIN_MASTERS = 3;
 const SLOT_COUNT = 16_384;
-const OUTPUT_TAIL_CHARS = 4_000;
 // Another process can take a free port (the node's or its bus port) before redis-server binds it.
 const PORT_ATTEMPTS = 3;
 // Short, so a test that stops a node sees the cluster notice within seconds, not the default 15.
@@ -151,33 +142,8 @@ async function launch(settings: Settings, port: number, busPort: number, dir: st
 }
 
 function spawnNode(command: string, port: number, busPort: number, dir: string): ClusterNode {
-  const args = ['--port', String(port), '--bind', HOST, '--dir', dir];
-  args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(busPort));
-  args.push('--cluster-node-timeout', String(NODE_TIMEOUT_MS));
-  // No RDB or AOF: test data is thrown away.
-  args.push('--save', '', '--appendonly', 'no', '--daemonize', 'no');
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  let spawnError: NodeJS.ErrnoException | undefined;
-  let hasClosed = false;
-  const keepTail = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
-  };
-  child.stdout.on('data', keepTail);
-  child.stderr.on('data', keepTail);
-  child.once('error', (error) => {
-    spawnError = error;
-  });
-  // 'close' also follows a failed spawn (ENOENT), so it is the one event that always ends a process.
-  const closed = new Promise<void>((resolve) => {
-    child.once('close', () => {
-      hasClosed = true;
-      liveChildren.delete(child);
-      resolve();
-    });
-  });
-  track(child);
-  return { port, child, closed, hasClosed: () => hasClosed, spawnError: () => spawnError, outputTail: () => output };
+  const clusterArgs = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(busPort)];
+  return { port, ...spawnRedisProcess(command, port, dir, [...clusterArgs, '--cluster-node-timeout', String(NODE_TIMEOUT_MS)]) };
 }
 
 function createCluster(settings: Settings, nodes: readonly string[]): Promise<void> {
@@ -260,23 +226,4 @@ function earlyExitError(command: string, node: ClusterNode): RedisServerError {
   const code = node.outputTail().includes('Address already in use') ? 'port_in_use' : 'exited_early';
   const status = `exit code ${String(node.child.exitCode)}, signal ${String(node.child.signalCode)}`;
   return new RedisServerError(code, `${command} (cluster node) on port ${node.port} exited before answering PING (${status})\n${formatOutput(node.outputTail())}`);
-}
-
-function formatOutput(tail: string): string {
-  const trimmed = tail.trimEnd();
-  return trimmed === '' ? '(redis-server printed nothing)' : `--- last output of redis-server ---\n${trimmed}`;
-}
-
-// A run can end without teardown (a crashed worker, process.exit): kill our nodes rather than
-// leave them running. Ctrl-C reaches them anyway, since they share our process group.
-const liveChildren = new Set<NodeChild>();
-let isExitHookInstalled = false;
-
-function track(child: NodeChild): void {
-  liveChildren.add(child);
-  if (isExitHookInstalled) return;
-  isExitHookInstalled = true;
-  process.once('exit', () => {
-    for (const live of liveChildren) live.kill('SIGKILL');
-  });
 }

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { REDIS_HOST as HOST, type RedisProcess, formatOutput, spawnRedisProcess } from './redis-process.js';
 import { findFreePort } from './free-port.js';
 import { pingRedis } from './ping-redis.js';
 import { raceTimeout, waitFor } from './wait-for.js';
@@ -50,19 +49,6 @@ interface Settings {
   readonly stopTimeoutMs: number;
 }
 
-type RedisChild = ChildProcessByStdio<null, Readable, Readable>;
-
-interface RedisProcess {
-  readonly child: RedisChild;
-  /** Resolves once the process has exited and its output is drained; never rejects. */
-  readonly closed: Promise<void>;
-  hasClosed(): boolean;
-  spawnError(): NodeJS.ErrnoException | undefined;
-  outputTail(): string;
-}
-
-const HOST = '127.0.0.1';
-const OUTPUT_TAIL_CHARS = 4_000;
 // Another process can take the free port between findFreePort() and redis-server's bind().
 const PORT_ATTEMPTS = 3;
 
@@ -147,7 +133,7 @@ async function launchOnFreePort(settings: Settings, dir: string): Promise<{ port
 }
 
 async function launch(settings: Settings, port: number, dir: string): Promise<RedisProcess> {
-  const redis = spawnRedisServer(settings.command, port, dir);
+  const redis = spawnRedisProcess(settings.command, port, dir);
   const exitedEarly = new AbortController();
   void redis.closed.then(() => {
     exitedEarly.abort(earlyExitError(settings.command, port, redis));
@@ -163,43 +149,10 @@ async function launch(settings: Settings, port: number, dir: string): Promise<Re
     await terminate(redis, settings.stopTimeoutMs);
     if (error instanceof RedisServerError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    throw new RedisServerError('not_ready', `${reason}\n${formatOutput(redis)}`, { cause: error });
+    throw new RedisServerError('not_ready', `${reason}\n${formatOutput(redis.outputTail())}`, { cause: error });
   }
 }
 
-function spawnRedisServer(command: string, port: number, dir: string): RedisProcess {
-  const args = ['--port', String(port), '--bind', HOST, '--dir', dir];
-  // No RDB or AOF: test data is thrown away, and a paused server must come back empty and fast.
-  args.push('--save', '', '--appendonly', 'no', '--daemonize', 'no');
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  let spawnError: NodeJS.ErrnoException | undefined;
-  let hasClosed = false;
-  const keepTail = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
-  };
-  child.stdout.on('data', keepTail);
-  child.stderr.on('data', keepTail);
-  child.once('error', (error) => {
-    spawnError = error;
-  });
-  // 'close' also follows a failed spawn (ENOENT), so it is the one event that always ends a process.
-  const closed = new Promise<void>((resolve) => {
-    child.once('close', () => {
-      hasClosed = true;
-      untrack(child);
-      resolve();
-    });
-  });
-  track(child);
-  return {
-    child,
-    closed,
-    hasClosed: () => hasClosed,
-    spawnError: () => spawnError,
-    outputTail: () => output,
-  };
-}
 
 async function terminate(redis: RedisProcess, stopTimeoutMs: number): Promise<void> {
   if (redis.hasClosed()) return;
@@ -226,28 +179,5 @@ function earlyExitError(command: string, port: number, redis: RedisProcess): Red
   // Redis's own wording for a failed bind; the only signal we get that the port was taken.
   const code = redis.outputTail().includes('Address already in use') ? 'port_in_use' : 'exited_early';
   const status = `exit code ${String(redis.child.exitCode)}, signal ${String(redis.child.signalCode)}`;
-  return new RedisServerError(code, `${command} on port ${port} exited before answering PING (${status})\n${formatOutput(redis)}`);
-}
-
-function formatOutput(redis: RedisProcess): string {
-  const tail = redis.outputTail().trimEnd();
-  return tail === '' ? '(redis-server printed nothing)' : `--- last output of redis-server ---\n${tail}`;
-}
-
-// A run can end without teardown (a crashed worker, process.exit): kill our servers rather than
-// leave them running. Ctrl-C reaches them anyway, since they share our process group.
-const liveChildren = new Set<RedisChild>();
-let isExitHookInstalled = false;
-
-function track(child: RedisChild): void {
-  liveChildren.add(child);
-  if (isExitHookInstalled) return;
-  isExitHookInstalled = true;
-  process.once('exit', () => {
-    for (const live of liveChildren) live.kill('SIGKILL');
-  });
-}
-
-function untrack(child: RedisChild): void {
-  liveChildren.delete(child);
+  return new RedisServerError(code, `${command} on port ${port} exited before answering PING (${status})\n${formatOutput(redis.outputTail())}`);
 }
