@@ -1,4 +1,7 @@
-import { RedisServerError, isDockerAvailable, startRedisContainer, startRedisServer } from '@wxq/testing';
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RedisServerError, isDockerAvailable, startRedisContainer, startRedisServer, stopOrphanedRedisServer } from '@wxq/testing';
 
 export interface SandboxRedis {
   readonly url: string;
@@ -19,16 +22,67 @@ export const NO_REDIS_HELP = [
  * A private Redis for the sandbox: redis-server from PATH on a free port with a temp dir, else a
  * container when a Docker engine answers. Undefined when neither is there.
  */
-export async function startSandboxRedis(env: NodeJS.ProcessEnv): Promise<SandboxRedis | undefined> {
+export async function startSandboxRedis(env: NodeJS.ProcessEnv, stateDir: string): Promise<SandboxRedis | undefined> {
   try {
-    const server = await startRedisServer();
-    return { url: server.url, source: `redis-server on port ${server.port}`, dir: server.dir, stop: () => server.stop() };
+    // Its own process group: Ctrl-C must not stop Redis while the worker is still draining jobs
+    // into it; the sandbox stops it last. A lease file lets the next start clean up after a
+    // sandbox that was killed (SIGKILL) before it could.
+    const server = await startRedisServer({ ownProcessGroup: true });
+    const lease: RedisLease = { sandboxPid: process.pid, url: server.url, dir: server.dir };
+    await mkdir(stateDir, { recursive: true });
+    await writeFile(leasePath(stateDir), `${JSON.stringify(lease)}\n`);
+    const stop = async (): Promise<void> => {
+      await server.stop();
+      await rm(leasePath(stateDir), { force: true });
+    };
+    return { url: server.url, source: `redis-server on port ${server.port}`, dir: server.dir, stop };
   } catch (error) {
     if (!(error instanceof RedisServerError) || error.code !== 'not_installed') throw error;
   }
   if (await isDockerAvailable(env, 3_000)) {
+    // Testcontainers' reaper removes the container if we are killed.
     const container = await startRedisContainer();
     return { url: container.url, source: 'a redis:7-alpine container', stop: () => container.stop() };
   }
   return undefined;
+}
+
+interface RedisLease {
+  readonly sandboxPid: number;
+  readonly url: string;
+  readonly dir: string;
+}
+
+const leasePath = (stateDir: string): string => join(stateDir, 'redis.json');
+
+/**
+ * Stops the redis-server of an earlier sandbox that was killed before it could stop it. Resolves
+ * to a line for the user when it did; leaves a Redis whose sandbox still runs alone.
+ */
+export async function stopRedisOfKilledSandbox(stateDir: string): Promise<string | undefined> {
+  let lease: Partial<RedisLease>;
+  try {
+    lease = JSON.parse(await readFile(leasePath(stateDir), 'utf8')) as Partial<RedisLease>;
+  } catch {
+    return undefined; // no lease (the usual case) or an unreadable one: nothing we can act on
+  }
+  const { sandboxPid, url, dir } = lease;
+  if (typeof sandboxPid === 'number' && isRunning(sandboxPid)) return undefined;
+  const stopped = typeof url === 'string' && typeof dir === 'string' && (await stopOrphanedRedisServer(url, dir));
+  await rm(leasePath(stateDir), { force: true });
+  return stopped ? `stopped the redis-server at ${url} left running by a killed sandbox` : undefined;
+}
+
+// A killed sandbox whose parent has not reaped it yet (a zombie) no longer runs.
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${String(pid)}/stat`, 'utf8'));
+  } catch {
+    return true; // no /proc (macOS): trust kill(0)
+  }
 }

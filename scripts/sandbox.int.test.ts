@@ -5,15 +5,18 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '@wxq/testing';
+import { type RedisServer, canReadProcessGroups, processGroupOf, redisServerPid, startRedisServer, waitFor } from '@wxq/testing';
 import { type SandboxState, readSandboxState, stateFilePath } from '@wxq/wechat-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopRedisOfKilledSandbox } from './sandbox-redis.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 let stateDir: string;
 let sandbox: ChildProcess;
 let state: SandboxState;
 let output = '';
+// A redis-server as a killed earlier sandbox would have left it: running, with a lease file.
+let leftByKilledSandbox: RedisServer;
 
 // The environment a new user has: no Redis URL, no WeChat account; ports chosen by the OS.
 function userEnv(): NodeJS.ProcessEnv {
@@ -56,8 +59,18 @@ function refuses(url: string): Promise<boolean> {
   });
 }
 
+function deadPid(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('true');
+    child.once('error', reject);
+    child.once('exit', () => { resolve(child.pid ?? 0); });
+  });
+}
+
 beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'wxq-sandbox-test-'));
+  leftByKilledSandbox = await startRedisServer({ ownProcessGroup: true });
+  await writeFile(join(stateDir, 'redis.json'), JSON.stringify({ sandboxPid: await deadPid(), url: leftByKilledSandbox.url, dir: leftByKilledSandbox.dir }));
   // Its own process group, as in a terminal: Ctrl-C or a process manager signals the whole group
   // (npm runs the script through `sh -c`, which does not pass a signal on).
   sandbox = spawn('npm', ['start'], { cwd: ROOT, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -68,7 +81,12 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (isAlive(state.pid)) process.kill(-(sandbox.pid ?? 0), 'SIGKILL');
+  if (isAlive(state.pid)) {
+    process.kill(-(sandbox.pid ?? 0), 'SIGKILL');
+    await waitFor(() => !isAlive(state.pid), { timeoutMs: 5_000, message: 'the killed sandbox to go' });
+    await stopRedisOfKilledSandbox(stateDir);
+  }
+  await leftByKilledSandbox.stop();
   await rm(stateDir, { recursive: true, force: true });
 });
 
@@ -79,6 +97,12 @@ describe('npm start (the sandbox)', () => {
     expect(output).toMatch(/admin login {4}admin \/ \S+/);
     expect(state.simulatorUrl).toBeDefined();
     expect(state.account.encodingAESKey).toHaveLength(43);
+  });
+
+  it('first stopped the redis-server that a killed earlier sandbox left running', async () => {
+    expect(output).toContain(`stopped the redis-server at ${leftByKilledSandbox.url} left running by a killed sandbox`);
+    expect(await refuses(leftByKilledSandbox.url.replace('redis:', 'http:'))).toBe(true);
+    expect(existsSync(leftByKilledSandbox.dir)).toBe(false);
   });
 
   for (const mode of ['plaintext', 'compatible', 'safe'] as const) {
@@ -110,11 +134,20 @@ describe('npm start (the sandbox)', () => {
     expect(handshake.stdout).toMatch(/GET \/wechat -> 200 \S+ \(echostr matches\)/);
   }, 30_000);
 
+  it.runIf(canReadProcessGroups)('runs its Redis outside the process group a Ctrl-C reaches', async () => {
+    // Otherwise SIGINT/SIGTERM to the group stops Redis while the worker still drains into it.
+    const redisPid = await redisServerPid(state.redis?.url ?? '');
+    expect(await processGroupOf(state.pid ?? 0)).toBe(sandbox.pid);
+    expect(await processGroupOf(redisPid)).not.toBe(sandbox.pid);
+  });
+
   it('stops on SIGTERM and leaves no process, port or temp dir behind', async () => {
     expect(isAlive(state.pid)).toBe(true);
     process.kill(-(sandbox.pid ?? 0), 'SIGTERM');
     await waitFor(() => !isAlive(state.pid), { timeoutMs: 40_000, message: 'the sandbox process exited' });
     expect(output).not.toContain('did not stop');
+    // Redis has its own process group and is stopped last, so the worker drains without losing it.
+    expect(output).not.toMatch(/ECONNREFUSED|redis error/);
     expect(existsSync(stateFilePath(stateDir))).toBe(false);
     expect(await refuses(state.gatewayUrl)).toBe(true);
     expect(await refuses(state.simulatorUrl ?? '')).toBe(true);
@@ -122,5 +155,6 @@ describe('npm start (the sandbox)', () => {
     expect(redis).toBeDefined();
     expect(await refuses(redis?.url.replace('redis:', 'http:') ?? '')).toBe(true);
     expect(existsSync(redis?.dir ?? '/nonexistent')).toBe(false);
+    expect(existsSync(join(stateDir, 'redis.json'))).toBe(false);
   }, 60_000);
 });

@@ -8,7 +8,7 @@ import { createLogger } from '@wxq/logging';
 import { type WechatApiSimulator, removeSandboxState, startWechatApiSimulator, writeSandboxState } from '@wxq/wechat-sim';
 import { loadHandlers, startWorker } from '@wxq/worker';
 import { loadOrCreateDemoAccount } from './demo-account.js';
-import { NO_REDIS_HELP, type SandboxRedis, startSandboxRedis } from './sandbox-redis.js';
+import { NO_REDIS_HELP, type SandboxRedis, startSandboxRedis, stopRedisOfKilledSandbox } from './sandbox-redis.js';
 
 const env = process.env;
 const stateDir = env['WXQ_STATE_DIR'] ?? '.wxq';
@@ -50,8 +50,10 @@ process.on('SIGTERM', () => { shutdown('SIGTERM'); });
 try {
   let redisUrl = env['REDIS_URL'];
   let redis: SandboxRedis | undefined;
+  const cleanedUp = await stopRedisOfKilledSandbox(stateDir);
+  if (cleanedUp !== undefined) console.log(cleanedUp);
   if (redisUrl === undefined && env['REDIS_CLUSTER_NODES'] === undefined) {
-    const started = await startSandboxRedis(env);
+    const started = await startSandboxRedis(env, stateDir);
     if (started === undefined) {
       console.error(NO_REDIS_HELP);
       process.exit(1);

@@ -143,7 +143,7 @@ async function launch(settings: Settings, port: number, busPort: number, dir: st
 
 function spawnNode(command: string, port: number, busPort: number, dir: string): ClusterNode {
   const clusterArgs = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(busPort)];
-  return { port, ...spawnRedisProcess(command, port, dir, [...clusterArgs, '--cluster-node-timeout', String(NODE_TIMEOUT_MS)]) };
+  return { port, ...spawnRedisProcess(command, port, dir, { extraArgs: [...clusterArgs, '--cluster-node-timeout', String(NODE_TIMEOUT_MS)] }) };
 }
 
 function createCluster(settings: Settings, nodes: readonly string[]): Promise<void> {

@@ -17,13 +17,19 @@ export interface RedisProcess {
   outputTail(): string;
 }
 
+export interface SpawnOptions {
+  readonly extraArgs?: readonly string[];
+  /** Its own process group: see RedisServerOptions.ownProcessGroup. */
+  readonly ownProcessGroup?: boolean;
+}
+
 /**
  * Spawns `command` on loopback with the given extra arguments, no RDB or AOF (test data is thrown
  * away, and a restarted server must come back empty and fast), keeping the tail of its output.
  */
-export function spawnRedisProcess(command: string, port: number, dir: string, extraArgs: readonly string[] = []): RedisProcess {
-  const args = ['--port', String(port), '--bind', REDIS_HOST, '--dir', dir, ...extraArgs, '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnRedisProcess(command: string, port: number, dir: string, options: SpawnOptions = {}): RedisProcess {
+  const args = ['--port', String(port), '--bind', REDIS_HOST, '--dir', dir, ...(options.extraArgs ?? []), '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup === true });
   let output = '';
   let spawnError: NodeJS.ErrnoException | undefined;
   let hasClosed = false;
@@ -54,7 +60,7 @@ export function formatOutput(tail: string): string {
 }
 
 // A run can end without teardown (a crashed worker, process.exit): kill our servers rather than
-// leave them running. Ctrl-C reaches them anyway, since they share our process group.
+// leave them running. Ctrl-C reaches them anyway unless they have their own process group.
 const liveChildren = new Set<RedisChild>();
 let isExitHookInstalled = false;
 

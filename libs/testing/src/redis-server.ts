@@ -1,6 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { Redis } from 'ioredis';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { REDIS_HOST as HOST, type RedisProcess, formatOutput, spawnRedisProcess } from './redis-process.js';
 import { findFreePort } from './free-port.js';
 import { pingRedis } from './ping-redis.js';
@@ -13,6 +14,12 @@ export interface RedisServerOptions {
   readonly startTimeoutMs?: number;
   /** How long SIGTERM gets before SIGKILL. Default 5000. */
   readonly stopTimeoutMs?: number;
+  /**
+   * Run it in its own process group. A Ctrl-C (SIGINT to the terminal's process group) then does
+   * not stop Redis before the caller's own shutdown has drained its jobs; the caller stops it with
+   * stop(), or it is killed when the caller exits. Default false: tests want Ctrl-C to reach it.
+   */
+  readonly ownProcessGroup?: boolean;
 }
 
 /** A redis-server process of our own on a loopback port, with a fresh temp dir and no persistence. */
@@ -47,7 +54,10 @@ interface Settings {
   readonly command: string;
   readonly startTimeoutMs: number;
   readonly stopTimeoutMs: number;
+  readonly ownProcessGroup: boolean;
 }
+
+const DIR_PREFIX = 'wxq-redis-';
 
 // Another process can take the free port between findFreePort() and redis-server's bind().
 const PORT_ATTEMPTS = 3;
@@ -62,8 +72,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     command: options.command ?? 'redis-server',
     startTimeoutMs: options.startTimeoutMs ?? 10_000,
     stopTimeoutMs: options.stopTimeoutMs ?? 5_000,
+    ownProcessGroup: options.ownProcessGroup ?? false,
   };
-  const dir = await mkdtemp(join(tmpdir(), 'wxq-redis-'));
+  const dir = await mkdtemp(join(tmpdir(), DIR_PREFIX));
   try {
     const { port, redis } = await launchOnFreePort(settings, dir);
     return createHandle(settings, dir, port, redis);
@@ -120,6 +131,34 @@ function createHandle(settings: Settings, dir: string, port: number, first: Redi
   };
 }
 
+/**
+ * Stops a redis-server that an earlier process of ours started and could not stop (it was killed),
+ * and removes its temp dir. Only a server that reports `dir` as its data dir is stopped, so a port
+ * since taken by someone else's Redis is left alone. Resolves to whether it stopped a server.
+ */
+export async function stopOrphanedRedisServer(url: string, dir: string): Promise<boolean> {
+  if (!basename(dir).startsWith(DIR_PREFIX)) throw new Error(`not a data dir of ours: ${dir}`);
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined); // a refused connection is the usual answer: nothing to stop
+  let stopped = false;
+  try {
+    await client.connect();
+    const [, serverDir] = (await client.config('GET', 'dir')) as [string, string];
+    // Redis reports its working directory with symlinks resolved (macOS: /var -> /private/var).
+    if (serverDir === (await realpath(dir).catch(() => dir))) {
+      // The server hangs up instead of answering; that is the success case.
+      await client.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
+      stopped = true;
+    }
+  } catch {
+    // Gone already, or not a Redis: nothing of ours runs there.
+  } finally {
+    client.disconnect();
+  }
+  await rm(dir, { recursive: true, force: true });
+  return stopped;
+}
+
 async function launchOnFreePort(settings: Settings, dir: string): Promise<{ port: number; redis: RedisProcess }> {
   for (let attempt = 1; ; attempt++) {
     const port = await findFreePort(HOST);
@@ -133,7 +172,7 @@ async function launchOnFreePort(settings: Settings, dir: string): Promise<{ port
 }
 
 async function launch(settings: Settings, port: number, dir: string): Promise<RedisProcess> {
-  const redis = spawnRedisProcess(settings.command, port, dir);
+  const redis = spawnRedisProcess(settings.command, port, dir, { ownProcessGroup: settings.ownProcessGroup });
   const exitedEarly = new AbortController();
   void redis.closed.then(() => {
     exitedEarly.abort(earlyExitError(settings.command, port, redis));

@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect, createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
-import { RedisServerError, startRedisServer } from './redis-server.js';
+import { canReadProcessGroups, processGroupOf, redisServerPid } from './process-group.js';
+import { RedisServerError, startRedisServer, stopOrphanedRedisServer } from './redis-server.js';
 import { startPrivateRedis, startTestRedis } from './test-redis.js';
 import { waitFor } from './wait-for.js';
 
@@ -108,6 +112,40 @@ describe('startRedisServer', () => {
     await waitFor(() => client.ping(), { message: 'the old client to reconnect after resume', timeoutMs: 5_000 });
     // Persistence is off, so a restarted server is empty.
     expect(await client.get('test-pause:key')).toBeNull();
+  });
+
+  it.runIf(canReadProcessGroups)('shares our process group (Ctrl-C reaches it), or has its own when asked', async () => {
+    const ours = await processGroupOf(process.pid);
+    const shared = await startRedisServer();
+    onTestFinished(() => shared.stop());
+    const own = await startRedisServer({ ownProcessGroup: true });
+    onTestFinished(() => own.stop());
+
+    expect(await processGroupOf(await redisServerPid(shared.url))).toBe(ours);
+    const ownPid = await redisServerPid(own.url);
+    expect(await processGroupOf(ownPid)).toBe(ownPid);
+
+    await own.stop();
+    expect(await tryConnect(own.url)).toBe('ECONNREFUSED');
+  });
+
+  it('stopOrphanedRedisServer stops only the server whose data dir it is given, and removes the dir', async () => {
+    const orphan = await startRedisServer({ ownProcessGroup: true });
+    onTestFinished(() => orphan.stop());
+    expect(await stopOrphanedRedisServer(orphan.url, orphan.dir)).toBe(true);
+    await waitFor(async () => (await tryConnect(orphan.url)) === 'ECONNREFUSED', { message: 'the orphan to shut down', timeoutMs: 5_000 });
+    expect(existsSync(orphan.dir)).toBe(false);
+    // Nothing listens any more: nothing to stop, and no error.
+    expect(await stopOrphanedRedisServer(orphan.url, orphan.dir)).toBe(false);
+
+    // The port now serves someone else's Redis (its dir differs): left running, the stale dir removed.
+    const other = await startRedisServer();
+    onTestFinished(() => other.stop());
+    const staleDir = await mkdtemp(join(tmpdir(), 'wxq-redis-'));
+    expect(await stopOrphanedRedisServer(other.url, staleDir)).toBe(false);
+    expect(await tryConnect(other.url)).toBe('connected');
+    expect(existsSync(staleDir)).toBe(false);
+    await expect(stopOrphanedRedisServer(other.url, '/etc')).rejects.toThrow(/not a data dir of ours/);
   });
 
   it('says how to install redis-server when it is not on PATH', async () => {
