@@ -6,8 +6,8 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type RunningTarget, startTarget } from './run-target.js';
 
+/** One configuration's figures in one round. */
 export interface E2eResult {
-  readonly name: string;
   readonly messagesPerSecond: number;
   /** Push (inbound job added) to the simulator accepting the reply, under a steady load. */
   readonly p50Ms: number | undefined;
@@ -21,14 +21,39 @@ export interface E2eOptions {
   /** Steady load for the latency figure. */
   readonly latencyRatePerSecond: number;
   readonly latencySeconds: number;
+  readonly rounds: number;
+}
+
+/** A configuration's results, one per round, in round order. */
+export interface E2eRounds {
+  readonly name: string;
+  readonly rounds: readonly E2eResult[];
 }
 
 const APP_ID = 'wx0123456789abcdef';
 const APP_SECRET = 'benchsecret0123456789abcdef01234';
 
-/** The noop baseline, then the whole worker pipeline with 1 and 2 worker processes. */
-export async function runE2eBench(options: E2eOptions): Promise<E2eResult[]> {
-  return [await runNoop(options), await runPipeline(options, 1), await runPipeline(options, 2)];
+export const E2E_CONFIGURATIONS = ['BullMQ no-op worker (1 process)', 'wxq worker (1 process)', 'wxq worker (2 processes)'] as const;
+
+/**
+ * Round after round: the noop baseline, then the whole worker pipeline with 1 and 2 worker
+ * processes, so that the configurations compared are measured side by side.
+ */
+export async function runE2eBench(options: E2eOptions): Promise<E2eRounds[]> {
+  const [noopName, oneName, twoName] = E2E_CONFIGURATIONS;
+  const noop: E2eResult[] = [];
+  const one: E2eResult[] = [];
+  const two: E2eResult[] = [];
+  for (let round = 0; round < options.rounds; round += 1) {
+    noop.push(await runNoop(options));
+    one.push(await runPipeline(options, 1));
+    two.push(await runPipeline(options, 2));
+  }
+  return [
+    { name: noopName, rounds: noop },
+    { name: oneName, rounds: one },
+    { name: twoName, rounds: two },
+  ];
 }
 
 async function runNoop(options: E2eOptions): Promise<E2eResult> {
@@ -45,7 +70,7 @@ async function runNoop(options: E2eOptions): Promise<E2eResult> {
   try {
     await until(async () => ((await queue.getJobCounts('completed')).completed ?? 0) >= options.messages, 120_000);
     const seconds = (performance.now() - started) / 1000;
-    return { name: 'BullMQ no-op worker (1 process)', messagesPerSecond: options.messages / seconds, p50Ms: undefined, p99Ms: undefined };
+    return { messagesPerSecond: options.messages / seconds, p50Ms: undefined, p99Ms: undefined };
   } finally {
     await worker.stop();
     await queue.obliterate({ force: true });
@@ -102,7 +127,6 @@ async function runPipeline(options: E2eOptions, processes: number): Promise<E2eR
       .map((s) => s.time - (pushedAt.get((s.message as { text?: { content?: string } }).text?.content ?? '') ?? s.time))
       .sort((a, b) => a - b);
     return {
-      name: `wxq worker (${processes} process${processes > 1 ? 'es' : ''})`,
       messagesPerSecond,
       p50Ms: percentile(latencies, 0.5),
       p99Ms: percentile(latencies, 0.99),

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { PUSH_PATH, nextPushBody } from './push-fixture.js';
-import { startTarget } from './run-target.js';
+import { type RunningTarget, startTarget } from './run-target.js';
 
+/** One target's load in one round. */
 export interface LoadResult {
-  readonly name: string;
   readonly requestsPerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -15,45 +15,56 @@ export interface LoadResult {
   readonly errors: number;
 }
 
+/** A target's results, one per round, in round order. */
+export interface TargetRounds {
+  readonly name: string;
+  readonly rounds: readonly LoadResult[];
+}
+
 export interface GatewayBenchOptions {
   readonly redisUrl: string;
   readonly durationSeconds: number;
   readonly connections: number;
+  readonly rounds: number;
 }
 
-const TARGETS = [
-  { name: 'node:http (bare)', file: 'bench/targets/bare-node.ts' },
-  { name: 'express route (bare)', file: 'bench/targets/bare-express.ts' },
-  { name: 'naive gateway', file: 'bench/targets/naive-gateway.ts' },
-  { name: 'wxq gateway', file: 'bench/targets/gateway.ts' },
-] as const;
+export const TARGETS = {
+  node: { name: 'node:http (bare)', file: 'bench/targets/bare-node.ts' },
+  express: { name: 'express route (bare)', file: 'bench/targets/bare-express.ts' },
+  naive: { name: 'naive gateway', file: 'bench/targets/naive-gateway.ts' },
+  gateway: { name: 'wxq gateway', file: 'bench/targets/gateway.ts' },
+} as const;
 
-/** Loads every target in turn with the same signed pushes, fresh MsgIds, same connections. */
-export async function runGatewayBench(options: GatewayBenchOptions): Promise<LoadResult[]> {
+/**
+ * Starts every target (each in its own process), warms each up, then loads them in turn, round
+ * after round, with the same signed pushes (fresh MsgIds) and the same connections. Interleaving
+ * keeps the targets of one round seconds apart, so a drift in the machine's speed hits them alike.
+ */
+export async function runGatewayBench(options: GatewayBenchOptions): Promise<TargetRounds[]> {
   const logDir = await mkdtemp(join(tmpdir(), 'wxq-bench-'));
-  const results: LoadResult[] = [];
+  const running: { name: string; target: RunningTarget; rounds: LoadResult[] }[] = [];
   try {
-    for (const target of TARGETS) {
-      const running = await startTarget(target.file, {
+    for (const { name, file } of Object.values(TARGETS)) {
+      const target = await startTarget(file, {
         REDIS_URL: options.redisUrl,
         WXQ_QUEUE_PREFIX: `{bench-${randomUUID().slice(0, 8)}}`,
         BENCH_LOG_DIR: logDir,
         TIMESTAMP_SKEW_SECONDS: '0',
       });
-      try {
-        await load(running.port, 2, options.connections); // warm-up: JIT, connections, Redis scripts
-        results.push({ name: target.name, ...(await load(running.port, options.durationSeconds, options.connections)) });
-      } finally {
-        await running.stop();
-      }
+      running.push({ name, target, rounds: [] });
+      await load(target.port, 2, options.connections); // warm-up: JIT, connections, Redis scripts
+    }
+    for (let round = 0; round < options.rounds; round += 1) {
+      for (const entry of running) entry.rounds.push(await load(entry.target.port, options.durationSeconds, options.connections));
     }
   } finally {
+    await Promise.all(running.map(({ target }) => target.stop()));
     await rm(logDir, { recursive: true, force: true });
   }
-  return results;
+  return running.map(({ name, rounds }) => ({ name, rounds }));
 }
 
-async function load(port: number, durationSeconds: number, connections: number): Promise<Omit<LoadResult, 'name'>> {
+async function load(port: number, durationSeconds: number, connections: number): Promise<LoadResult> {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections,

@@ -1,9 +1,12 @@
-// `npm run bench`: every figure is printed next to baselines measured in the same run, as ratios.
+// `npm run bench`: every figure is printed next to baselines measured in the same run, as ratios
+// taken round by round (median and range over BENCH_ROUNDS rounds).
 import { startRedisServer } from '@wxq/testing';
-import { runE2eBench } from './e2e-bench.js';
-import { runGatewayBench } from './gateway-bench.js';
+import { type E2eRounds, runE2eBench } from './e2e-bench.js';
+import { TARGETS, type TargetRounds, runGatewayBench } from './gateway-bench.js';
+import { formatRatio, median, ratios } from './stats.js';
 
 const durationSeconds = Number(process.env['BENCH_DURATION_SECONDS'] ?? '10');
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? '3');
 const connections = 50;
 
 const only = process.env['BENCH_ONLY'];
@@ -16,24 +19,27 @@ try {
 }
 
 async function gatewayBench(): Promise<void> {
-  console.log(`gateway: ${connections} connections, ${durationSeconds} s per target, signed plaintext pushes with unique MsgIds\n`);
-  const results = await runGatewayBench({ redisUrl: redis.url, durationSeconds, connections });
-  const express = results.find((r) => r.name === 'express route (bare)');
-  const node = results.find((r) => r.name === 'node:http (bare)');
+  console.log(`gateway: ${connections} connections, ${rounds} rounds of ${durationSeconds} s per target, signed plaintext pushes with unique MsgIds\n`);
+  const results = await runGatewayBench({ redisUrl: redis.url, durationSeconds, connections, rounds });
+  const rps = (target: TargetRounds | undefined) => target?.rounds.map((r) => r.requestsPerSecond) ?? [];
+  const p99 = (target: TargetRounds | undefined) => target?.rounds.map((r) => r.p99Ms) ?? [];
+  const express = results.find((r) => r.name === TARGETS.express.name);
+  const node = results.find((r) => r.name === TARGETS.node.name);
   console.table(
     results.map((r) => ({
       target: r.name,
-      'req/s': Math.round(r.requestsPerSecond),
-      'p50 ms': r.p50Ms,
-      'p99 ms': r.p99Ms,
-      'x express (req/s)': express === undefined ? '' : (r.requestsPerSecond / express.requestsPerSecond).toFixed(2),
-      'x node:http (req/s)': node === undefined ? '' : (r.requestsPerSecond / node.requestsPerSecond).toFixed(2),
-      'p99 / express p99': express === undefined ? '' : (r.p99Ms / express.p99Ms).toFixed(2),
-      'non-2xx': r.non2xx,
-      errors: r.errors,
+      'req/s': Math.round(median(rps(r))),
+      'p50 ms': median(r.rounds.map((x) => x.p50Ms)),
+      'p99 ms': median(p99(r)),
+      'x express (req/s)': formatRatio(ratios(rps(r), rps(express))),
+      'x node:http (req/s)': formatRatio(ratios(rps(r), rps(node))),
+      'p99 / express p99': formatRatio(ratios(p99(r), p99(express))),
+      'non-2xx': sum(r.rounds.map((x) => x.non2xx)),
+      errors: sum(r.rounds.map((x) => x.errors)),
     })),
   );
-  const failed = results.filter((r) => r.non2xx > 0 || r.errors > 0);
+  console.log('figures: medians over the rounds; ratios: median (lowest–highest) of the per-round ratios');
+  const failed = results.filter((r) => r.rounds.some((x) => x.non2xx > 0 || x.errors > 0));
   if (failed.length > 0) {
     console.error(`\nnot every answer was 200: ${failed.map((r) => r.name).join(', ')} — figures are not comparable`);
     process.exitCode = 1;
@@ -42,18 +48,25 @@ async function gatewayBench(): Promise<void> {
 
 async function e2eBench(): Promise<void> {
   const messages = Number(process.env['BENCH_E2E_MESSAGES'] ?? '5000');
-  console.log(`\nend to end: ${messages} pushes drained from a backlog (throughput), then 200 pushes/s for 5 s (latency: push -> reply at the simulator)\n`);
-  const e2e = await runE2eBench({ redisUrl: redis.url, messages, latencyRatePerSecond: 200, latencySeconds: 5 });
-  const noop = e2e[0];
-  const one = e2e[1];
+  console.log(
+    `\nend to end: ${rounds} rounds; each drains ${messages} pushes from a backlog (throughput), then takes 200 pushes/s for 5 s (latency: push -> reply at the simulator)\n`,
+  );
+  const e2e = await runE2eBench({ redisUrl: redis.url, messages, latencyRatePerSecond: 200, latencySeconds: 5, rounds });
+  const perSecond = (target: E2eRounds | undefined) => target?.rounds.map((r) => r.messagesPerSecond) ?? [];
+  const [noop, one] = e2e;
   console.table(
     e2e.map((r) => ({
       target: r.name,
-      'messages/s': Math.round(r.messagesPerSecond),
-      'x BullMQ no-op': noop === undefined ? '' : (r.messagesPerSecond / noop.messagesPerSecond).toFixed(2),
-      'x 1 worker process': one === undefined || r === noop ? '' : (r.messagesPerSecond / one.messagesPerSecond).toFixed(2),
-      'p50 ms': r.p50Ms ?? '',
-      'p99 ms': r.p99Ms ?? '',
+      'messages/s': Math.round(median(perSecond(r))),
+      'x BullMQ no-op': formatRatio(ratios(perSecond(r), perSecond(noop))),
+      'x 1 worker process': r === noop ? '' : formatRatio(ratios(perSecond(r), perSecond(one))),
+      'p50 ms': r === noop ? '' : median(r.rounds.map((x) => x.p50Ms ?? Number.NaN)),
+      'p99 ms': r === noop ? '' : median(r.rounds.map((x) => x.p99Ms ?? Number.NaN)),
     })),
   );
+  console.log('figures: medians over the rounds; ratios: median (lowest–highest) of the per-round ratios');
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
 }

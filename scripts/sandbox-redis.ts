@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isProcessRunning } from './process-alive.js';
 import { RedisServerError, isDockerAvailable, startRedisContainer, startRedisServer, stopOrphanedRedisServer } from '@wxq/testing';
 
 export interface SandboxRedis {
@@ -67,22 +67,8 @@ export async function stopRedisOfKilledSandbox(stateDir: string): Promise<string
     return undefined; // no lease (the usual case) or an unreadable one: nothing we can act on
   }
   const { sandboxPid, url, dir } = lease;
-  if (typeof sandboxPid === 'number' && isRunning(sandboxPid)) return undefined;
+  if (typeof sandboxPid === 'number' && isProcessRunning(sandboxPid)) return undefined;
   const stopped = typeof url === 'string' && typeof dir === 'string' && (await stopOrphanedRedisServer(url, dir));
   await rm(leasePath(stateDir), { force: true });
   return stopped ? `stopped the redis-server at ${url} left running by a killed sandbox` : undefined;
-}
-
-// A killed sandbox whose parent has not reaped it yet (a zombie) no longer runs.
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${String(pid)}/stat`, 'utf8'));
-  } catch {
-    return true; // no /proc (macOS): trust kill(0)
-  }
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { type RedisServer, canReadProcessGroups, processGroupOf, redisServerPid, startRedisServer, waitFor } from '@wxq/testing';
 import { type SandboxState, readSandboxState, stateFilePath } from '@wxq/wechat-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isProcessRunning } from './process-alive.js';
 import { stopRedisOfKilledSandbox } from './sandbox-redis.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -24,30 +25,20 @@ function userEnv(): NodeJS.ProcessEnv {
   return { ...Object.fromEntries(inherited), WXQ_STATE_DIR: stateDir, PORT: '0', ADMIN_PORT: '0', SIM_PORT: '0' };
 }
 
-function run(args: readonly string[]): Promise<{ code: number | null; stdout: string }> {
+function run(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', '--silent', ...args], { cwd: ROOT, env: userEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('npm', ['run', '--silent', ...args], { cwd: ROOT, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
+    let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.once('error', reject);
-    child.once('exit', (code) => { resolve({ code, stdout }); });
+    child.once('exit', (code) => { resolve({ code, stdout, stderr }); });
   });
 }
 
-// A process that exited but was not reaped (a zombie: its parent `sh` died first and this
-// machine's init is slow to reap) counts as gone.
 function isAlive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
+  return pid !== undefined && isProcessRunning(pid);
 }
 
 function refuses(url: string): Promise<boolean> {
@@ -132,6 +123,15 @@ describe('npm start (the sandbox)', () => {
     expect(replay.stdout).toContain('"touser":"oReplay000000000000000000001"');
     const handshake = await run(['sim', '--', 'handshake']);
     expect(handshake.stdout).toMatch(/GET \/wechat -> 200 \S+ \(echostr matches\)/);
+  }, 30_000);
+
+  it('a second npm start on the same state dir refuses and leaves the running sandbox alone', async () => {
+    const second = await run(['start']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`a sandbox is already running (pid ${String(state.pid)}`);
+    expect(await readSandboxState(stateDir)).toEqual(state);
+    expect(existsSync(join(stateDir, 'redis.json'))).toBe(true);
+    expect(await refuses(state.gatewayUrl)).toBe(false);
   }, 30_000);
 
   it.runIf(canReadProcessGroups)('runs its Redis outside the process group a Ctrl-C reaches', async () => {

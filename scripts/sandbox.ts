@@ -5,9 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { ConfigError, loadGatewayConfig, loadWorkerConfig } from '@wxq/config';
 import { startGateway } from '@wxq/gateway';
 import { createLogger } from '@wxq/logging';
-import { type WechatApiSimulator, removeSandboxState, startWechatApiSimulator, writeSandboxState } from '@wxq/wechat-sim';
+import { type WechatApiSimulator, readSandboxState, removeSandboxState, startWechatApiSimulator, writeSandboxState } from '@wxq/wechat-sim';
 import { loadHandlers, startWorker } from '@wxq/worker';
 import { loadOrCreateDemoAccount } from './demo-account.js';
+import { isProcessRunning } from './process-alive.js';
 import { NO_REDIS_HELP, type SandboxRedis, startSandboxRedis, stopRedisOfKilledSandbox } from './sandbox-redis.js';
 
 const env = process.env;
@@ -46,6 +47,13 @@ function shutdown(signal: string): void {
 // would kill the process before Redis and the temp dir are cleaned up.
 process.on('SIGINT', () => { shutdown('SIGINT'); });
 process.on('SIGTERM', () => { shutdown('SIGTERM'); });
+
+// One sandbox per state dir: a second would overwrite the first's state and Redis lease.
+const running = await readSandboxState(stateDir).catch(() => undefined);
+if (running?.pid !== undefined && running.pid !== process.pid && isProcessRunning(running.pid)) {
+  console.error(`a sandbox is already running (pid ${String(running.pid)}, gateway ${running.gatewayUrl}); stop it first, or set WXQ_STATE_DIR`);
+  process.exit(1);
+}
 
 try {
   let redisUrl = env['REDIS_URL'];

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { formatRatio, median, ratios } from './stats.js';
+
+describe('bench statistics', () => {
+  it('median of odd and even counts, unsorted input left as it was', () => {
+    const values = [3, 1, 2];
+    expect(median(values)).toBe(2);
+    expect(values).toEqual([3, 1, 2]);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+  });
+
+  it('ratios pair rounds by index', () => {
+    expect(ratios([10, 30], [20, 30])).toEqual([0.5, 1]);
+    expect(ratios([10, 30], [20])[1]).toBeNaN();
+  });
+
+  it('formats the median ratio with the range of the rounds', () => {
+    expect(formatRatio([0.71, 0.78, 0.74])).toBe('0.74 (0.71–0.78)');
+    expect(formatRatio([1.2])).toBe('1.20');
+    expect(formatRatio([])).toBe('');
+  });
+});

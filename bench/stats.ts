@@ -1,0 +1,22 @@
+// Per-round figures and their summary. This machine's speed drifts by tens of percent within
+// minutes, so a ratio is only taken between targets measured in the same round, side by side,
+// and the rounds' ratios are reported as their median and range.
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? Number.NaN) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+/** Round-by-round ratios `numerator[i] / denominator[i]`. */
+export function ratios(numerator: readonly number[], denominator: readonly number[]): number[] {
+  return numerator.map((value, i) => value / (denominator[i] ?? Number.NaN));
+}
+
+/** "0.74 (0.71–0.78)": the median ratio, then the lowest and highest round. */
+export function formatRatio(values: readonly number[]): string {
+  if (values.length === 0) return '';
+  const text = median(values).toFixed(2);
+  return values.length === 1 ? text : `${text} (${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})`;
+}
