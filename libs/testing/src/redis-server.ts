@@ -138,7 +138,8 @@ function createHandle(settings: Settings, dir: string, port: number, first: Redi
  */
 export async function stopOrphanedRedisServer(url: string, dir: string): Promise<boolean> {
   if (!basename(dir).startsWith(DIR_PREFIX)) throw new Error(`not a data dir of ours: ${dir}`);
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // Bounded: whatever listens on that port now may accept and never answer.
+  const client = new Redis(url, { lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000, commandTimeout: 1_000 });
   client.on('error', () => undefined); // a refused connection is the usual answer: nothing to stop
   let stopped = false;
   try {

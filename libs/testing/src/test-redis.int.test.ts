@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, createServer } from 'node:net';
+import { type AddressInfo, type Socket, connect, createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { canReadProcessGroups, processGroupOf, redisServerPid } from './process-group.js';
@@ -146,6 +146,20 @@ describe('startRedisServer', () => {
     expect(await tryConnect(other.url)).toBe('connected');
     expect(existsSync(staleDir)).toBe(false);
     await expect(stopOrphanedRedisServer(other.url, '/etc')).rejects.toThrow(/not a data dir of ours/);
+  });
+
+  it('stopOrphanedRedisServer gives up on a port that accepts but never answers', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    });
+    const staleDir = await mkdtemp(join(tmpdir(), 'wxq-redis-'));
+    const { port } = silent.address() as AddressInfo;
+    expect(await stopOrphanedRedisServer(`redis://127.0.0.1:${String(port)}`, staleDir)).toBe(false);
+    expect(existsSync(staleDir)).toBe(false);
   });
 
   it('says how to install redis-server when it is not on PATH', async () => {
