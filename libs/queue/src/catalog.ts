@@ -1,41 +1,95 @@
 import { createHash } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
+import type { z } from 'zod';
 import { type InboundPayload, type OutboundPayload, inboundPayloadSchema, outboundPayloadSchema } from './payloads.js';
 
-/**
- * The default key prefix of every wxq queue (WXQ_QUEUE_PREFIX overrides it, e.g. per test). The
- * braces are a Redis Cluster hash tag: all of a queue's keys land in one slot, which BullMQ's
- * multi-key scripts need (BullMQ docs, patterns/redis-cluster).
- */
-export const QUEUE_PREFIX = '{wxq}';
+/** What the inbound queue's job options depend on in a deployment (config, not code). */
+export interface InboundSettings {
+  /** How long a push's completed job (and so its dedup) is kept: DEDUP_WINDOW_SECONDS. */
+  readonly dedupWindowSeconds: number;
+}
 
-/**
- * Queue names and job-id formats are wire contracts between deployed gateways and workers, and
- * jobs outlive deploys: never rename them; add a new queue or a payload version instead.
- */
-export const QUEUES = {
-  inbound: {
-    name: 'inbound',
-    schema: inboundPayloadSchema,
-    description: 'verified pushes from WeChat, one job per distinct push',
-  },
-  outbound: {
-    name: 'outbound',
-    schema: outboundPayloadSchema,
-    description: 'replies to send through the customer-service API, one job per reply',
-  },
-} as const;
+/** One queue of the catalog: everything producers and workers must agree on. */
+export interface QueueDefinition<Payload, Result, Settings = object> {
+  /** The BullMQ queue name. */
+  readonly name: string;
+  readonly description: string;
+  /** Checks job data when it is dequeued: jobs outlive deploys. */
+  readonly schema: z.ZodType<Payload>;
+  /** The BullMQ job name, for Bull Board. */
+  jobName(payload: Payload): string;
+  /** The job id: a second add with the same id while the job exists is a no-op. */
+  jobId(payload: Payload): string;
+  jobOptions(settings: Settings): Omit<JobsOptions, 'jobId'>;
+  /** Types what the processor returns; never read. */
+  readonly result?: Result;
+}
 
-export type QueueKey = keyof typeof QUEUES;
-
+/** Failed jobs stay a week for an operator to inspect and retry in Bull Board. */
+const FAILED_RETENTION_SECONDS = 7 * 24 * 3600;
 /**
  * The most attempts an inbound job can have. The worker gives up earlier, after its configured
  * HANDLER_ATTEMPTS, by failing the job as unrecoverable; failed jobs wait for an operator.
  */
-export const INBOUND_ATTEMPTS = 25;
-const INBOUND_BACKOFF_MS = 1_000;
-/** Failed jobs stay a week for an operator to inspect and retry in Bull Board. */
-const FAILED_RETENTION_SECONDS = 7 * 24 * 3600;
+const INBOUND_ATTEMPTS = 25;
+/** Retryable send errors back off exponentially with jitter: 1 s, 2 s, 4 s ... up to ~17 min in all. */
+const OUTBOUND_ATTEMPTS = 10;
+const BACKOFF = { type: 'exponential', delay: 1_000, jitter: 0.5 } as const;
+/**
+ * Sent replies are kept a day: an inbound job re-run within that time (a worker crash, an operator
+ * retry) finds its replies' ids taken and queues nothing twice.
+ */
+const SENT_RETENTION_SECONDS = 24 * 3600;
+
+/** What the inbound processor reports for a handled push. */
+export interface InboundResult {
+  readonly replies: number;
+}
+
+const inbound: QueueDefinition<InboundPayload, InboundResult, InboundSettings> = {
+  name: 'inbound',
+  description: 'verified pushes from WeChat, one job per distinct push',
+  schema: inboundPayloadSchema,
+  jobName: () => 'push',
+  jobId: (payload) => inboundJobId(payload.appId, payload.dedupKey),
+  // Completed jobs are kept for the dedup window: removing them sooner would let a late retry of
+  // the same push in as a new job.
+  jobOptions: ({ dedupWindowSeconds }) => ({
+    attempts: INBOUND_ATTEMPTS,
+    backoff: BACKOFF,
+    removeOnComplete: { age: dedupWindowSeconds },
+    removeOnFail: { age: Math.max(FAILED_RETENTION_SECONDS, dedupWindowSeconds) },
+  }),
+};
+
+const outbound: QueueDefinition<OutboundPayload, void> = {
+  name: 'outbound',
+  description: 'replies to send through the customer-service API, one job per reply',
+  schema: outboundPayloadSchema,
+  jobName: (payload) => payload.reply.kind,
+  jobId: (payload) => outboundJobId(payload.appId, payload.dedupKey, payload.replyIndex),
+  jobOptions: () => ({
+    attempts: OUTBOUND_ATTEMPTS,
+    backoff: BACKOFF,
+    removeOnComplete: { age: SENT_RETENTION_SECONDS },
+    removeOnFail: { age: FAILED_RETENTION_SECONDS },
+  }),
+};
+
+/**
+ * Every wxq queue. Queue names and job-id formats are wire contracts between deployed gateways and
+ * workers, and jobs outlive deploys: never rename them; add a new queue or a payload version instead.
+ */
+export const QUEUES = { inbound, outbound } as const;
+
+export type QueueKey = keyof typeof QUEUES;
+export type PayloadOf<K extends QueueKey> = (typeof QUEUES)[K] extends QueueDefinition<infer P, unknown, never> ? P : never;
+export type ResultOf<K extends QueueKey> = (typeof QUEUES)[K] extends QueueDefinition<unknown, infer R, never> ? R : never;
+/** What a producer of queue K must be told about the deployment. */
+export type SettingsOf<K extends QueueKey> = (typeof QUEUES)[K] extends QueueDefinition<unknown, unknown, infer S> ? S : never;
+
+/** The catalog's keys, in a stable order. */
+export const QUEUE_KEYS = Object.keys(QUEUES) as readonly QueueKey[];
 
 /**
  * The BullMQ job id of a push: a digest of account + dedup key, because custom ids may not
@@ -43,43 +97,14 @@ const FAILED_RETENTION_SECONDS = 7 * 24 * 3600;
  * job exists, so WeChat's retries never become a second job.
  */
 export function inboundJobId(appId: string, dedupKey: string): string {
-  return `in-${createHash('sha1').update(`${appId}\n${dedupKey}`).digest('hex')}`;
+  return `in-${pushDigest(appId, dedupKey)}`;
 }
-
-/**
- * Job options for a push. Completed jobs are kept for the dedup window: removing them sooner
- * would let a late retry of the same push in as a new job.
- */
-export function inboundJobOptions(payload: InboundPayload, dedupWindowSeconds: number): JobsOptions {
-  return {
-    jobId: inboundJobId(payload.appId, payload.dedupKey),
-    attempts: INBOUND_ATTEMPTS,
-    backoff: { type: 'exponential', delay: INBOUND_BACKOFF_MS, jitter: 0.5 },
-    removeOnComplete: { age: dedupWindowSeconds },
-    removeOnFail: { age: Math.max(FAILED_RETENTION_SECONDS, dedupWindowSeconds) },
-  };
-}
-
-/** Retryable send errors back off exponentially with jitter: 1 s, 2 s, 4 s ... up to ~17 min in all. */
-export const OUTBOUND_ATTEMPTS = 10;
-const OUTBOUND_BACKOFF_MS = 1_000;
-/**
- * Sent replies are kept a day: an inbound job re-run within that time (a worker crash, an operator
- * retry) finds its replies' ids taken and queues nothing twice.
- */
-const SENT_RETENTION_SECONDS = 24 * 3600;
 
 /** The job id of a push's n-th reply: the inbound identity plus the index, so it is the same on every re-run. */
 export function outboundJobId(appId: string, dedupKey: string, replyIndex: number): string {
-  return `out-${createHash('sha1').update(`${appId}\n${dedupKey}`).digest('hex')}-${replyIndex}`;
+  return `out-${pushDigest(appId, dedupKey)}-${replyIndex}`;
 }
 
-export function outboundJobOptions(payload: OutboundPayload): JobsOptions {
-  return {
-    jobId: outboundJobId(payload.appId, payload.dedupKey, payload.replyIndex),
-    attempts: OUTBOUND_ATTEMPTS,
-    backoff: { type: 'exponential', delay: OUTBOUND_BACKOFF_MS, jitter: 0.5 },
-    removeOnComplete: { age: SENT_RETENTION_SECONDS },
-    removeOnFail: { age: FAILED_RETENTION_SECONDS },
-  };
+function pushDigest(appId: string, dedupKey: string): string {
+  return createHash('sha1').update(`${appId}\n${dedupKey}`).digest('hex');
 }

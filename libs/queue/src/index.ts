@@ -1,20 +1,17 @@
 export {
-  INBOUND_ATTEMPTS,
-  OUTBOUND_ATTEMPTS,
-  QUEUE_PREFIX,
+  type InboundResult,
+  type InboundSettings,
+  type PayloadOf,
+  QUEUE_KEYS,
   QUEUES,
+  type QueueDefinition,
   type QueueKey,
+  type ResultOf,
+  type SettingsOf,
   inboundJobId,
-  inboundJobOptions,
   outboundJobId,
-  outboundJobOptions,
 } from './catalog.js';
-export {
-  type InboundPayload,
-  type OutboundPayload,
-  type OutboundReply,
-  inboundPayloadSchema,
-  outboundPayloadSchema,
-  parseInboundPayload,
-  parseOutboundPayload,
-} from './payloads.js';
+export { type InboundPayload, type OutboundPayload, type OutboundReply } from './payloads.js';
+export { type Producer, type ProducerOptions, createProducer } from './producer.js';
+export { type JobContext, type Processor, type ProcessorMap, type QueueWorkerOptions, createQueueWorker } from './queue-worker.js';
+export { type Reply, customMessageSchema, replySchema } from './reply-schema.js';

@@ -1,5 +1,6 @@
 import type { InboundMessage, PushMode } from '@wxq/wechat';
 import { z } from 'zod';
+import { replySchema } from './reply-schema.js';
 
 const PUSH_MODES = ['plaintext', 'compatible', 'safe'] as const satisfies readonly PushMode[];
 
@@ -25,24 +26,6 @@ export const inboundPayloadSchema = z.object({
 
 export type InboundPayload = z.output<typeof inboundPayloadSchema>;
 
-/**
- * Checks job data read back from Redis (jobs outlive deploys).
- * @throws z.ZodError when the data is not a version-1 inbound payload
- */
-export function parseInboundPayload(data: unknown): InboundPayload {
-  return inboundPayloadSchema.parse(data);
-}
-
-/** One reply to send: a customer-service message, or the typing indicator (reference §7.2, §7.3). */
-const replySchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('message'),
-    /** The customer-service message body, WeChat's own field names (touser, msgtype, ...). */
-    message: z.object({ touser: z.string(), msgtype: z.string() }).loose(),
-  }),
-  z.object({ kind: z.literal('typing'), touser: z.string(), command: z.enum(['Typing', 'CancelTyping']) }),
-]);
-
 /** A reply on the outbound queue: sent alone, so a failed send never re-runs the handler. */
 export const outboundPayloadSchema = z.object({
   v: z.literal(1),
@@ -55,11 +38,3 @@ export const outboundPayloadSchema = z.object({
 
 export type OutboundPayload = z.output<typeof outboundPayloadSchema>;
 export type OutboundReply = OutboundPayload['reply'];
-
-/**
- * Checks job data read back from Redis.
- * @throws z.ZodError when the data is not a version-1 outbound payload
- */
-export function parseOutboundPayload(data: unknown): OutboundPayload {
-  return outboundPayloadSchema.parse(data);
-}

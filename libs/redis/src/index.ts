@@ -1,1 +1,2 @@
 export { createRedis, type RedisClient, type RedisRole, type RedisTarget } from './create-redis.js';
+export { type WxqKeys, createKeys } from './keys.js';

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { API_PATHS } from './client.js';
-import type { CustomMessage, CustomMessageType } from './custom-message.js';
+import type { CustomMessage, CustomMessageType } from '@wxq/wechat';
 import { WechatApiError, WechatErrcodeError, WechatTransportError } from './errors.js';
 import { ACCOUNT, OPENID, errcodesOn, rejectionOf, startHarness } from './test-harness.js';
 

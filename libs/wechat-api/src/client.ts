@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { CustomMessage, TypingCommand } from './custom-message.js';
+import type { CustomMessage, TypingCommand } from '@wxq/wechat';
 import { isKnownErrcode } from './errcodes.js';
 import { WechatApiError, WechatTransportError } from './errors.js';
 import { type JsonRecord, type RawAnswer, type WechatRequest, parseJsonAnswer, parseJsonObject, sendRequest, throwIfErrcode } from './http.js';

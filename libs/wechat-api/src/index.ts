@@ -8,24 +8,6 @@ export {
   type WechatApiClientOptions,
   createWechatApiClient,
 } from './client.js';
-export type {
-  CustomMessage,
-  CustomMessageBody,
-  CustomMessageType,
-  ImageMessage,
-  MiniprogrampageMessage,
-  MpnewsMessage,
-  MpnewsarticleMessage,
-  MsgmenuMessage,
-  MusicMessage,
-  NewsArticle,
-  NewsMessage,
-  TextMessage,
-  TypingCommand,
-  VideoMessage,
-  VoiceMessage,
-  WxcardMessage,
-} from './custom-message.js';
 export {
   ERRCODES,
   type ErrcodeContext,
@@ -65,5 +47,4 @@ export {
   type TokenStoreRedis,
   cacheTtlSeconds,
   createTokenStore,
-  tokenStoreKeys,
 } from './token-store.js';

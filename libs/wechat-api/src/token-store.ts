@@ -21,8 +21,8 @@ export type TokenStoreRedis = Pick<Redis, 'get' | 'set' | 'eval'>;
 export interface TokenStoreOptions {
   readonly redis: TokenStoreRedis;
   readonly appId: string;
-  /** Default 'wxq'. Keys are `<prefix>:{<appId>}:access_token` and `…:token_lock`. */
-  readonly keyPrefix?: string;
+  /** Where the token and the refresh lock live (named by the caller: @wxq/redis createKeys). */
+  readonly keys: TokenStoreKeys;
   /** Mints or gets a token, e.g. fetchStableAccessToken; never called by a read-only store. */
   readonly fetchToken: () => Promise<AccessTokenResult>;
   /** The cached token expires this long before WeChat's expires_in. Default 300 (§6.2). */
@@ -38,12 +38,12 @@ export interface TokenStoreOptions {
   readonly logger?: ApiLogger;
 }
 
+/** One appid's token key and refresh-lock key; on a Cluster both must share a slot (one hash tag). */
 export interface TokenStoreKeys {
   readonly token: string;
   readonly lock: string;
 }
 
-const DEFAULT_KEY_PREFIX = 'wxq';
 // §6.2: TTL = expires_in − 300.
 const DEFAULT_REFRESH_MARGIN_SECONDS = 300;
 // §6.2: `SET … NX PX 10000`.
@@ -66,12 +66,6 @@ const SET_IF_LOCK_HELD = `if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`;
 
-/** The Redis keys of one appid's token; the hash tag keeps both in one Cluster slot. */
-export function tokenStoreKeys(appId: string, keyPrefix: string = DEFAULT_KEY_PREFIX): TokenStoreKeys {
-  const base = `${keyPrefix}:{${appId}}`;
-  return { token: `${base}:access_token`, lock: `${base}:token_lock` };
-}
-
 /**
  * How long a fetched token stays cached: expires_in minus the margin, but never less than half
  * its lifetime. stable_token may answer expires_in = 300 (§6.1), which the plain rule would cache
@@ -89,8 +83,7 @@ export function cacheTtlSeconds(expiresInSeconds: number, refreshMarginSeconds: 
  * it cannot produce a token, and Redis errors as they are. Throws RangeError on bad options.
  */
 export function createTokenStore(options: TokenStoreOptions): TokenStore {
-  const { redis, appId, fetchToken } = options;
-  const keys = tokenStoreKeys(appId, options.keyPrefix ?? DEFAULT_KEY_PREFIX);
+  const { redis, appId, fetchToken, keys } = options;
   const refreshMarginSeconds = options.refreshMarginSeconds ?? DEFAULT_REFRESH_MARGIN_SECONDS;
   const lockTtlMs = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
   const waitTimeoutMs = options.waitTimeoutMs ?? lockTtlMs + WAIT_BEYOND_LOCK_MS;

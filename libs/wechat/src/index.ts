@@ -1,4 +1,22 @@
 export { buildInboundXml, buildXml, cdata } from './build-xml.js';
+export type {
+  CustomImageMessage,
+  CustomMessage,
+  CustomMessageBody,
+  CustomMessageType,
+  CustomMiniprogrampageMessage,
+  CustomMpnewsMessage,
+  CustomMpnewsarticleMessage,
+  CustomMsgmenuMessage,
+  CustomMusicMessage,
+  CustomNewsMessage,
+  CustomTextMessage,
+  CustomVideoMessage,
+  CustomVoiceMessage,
+  CustomWxcardMessage,
+  NewsArticle,
+  TypingCommand,
+} from './custom-message.js';
 export { computeDedupKey } from './dedup-key.js';
 export { type EncryptedEnvelope, type SealParams, buildEncryptedEnvelope, buildSafeModeBody, sealMessage } from './envelope.js';
 export {

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { defineHandlers } from './handlers/define.js';
+import { defineHandlers } from '@wxq/handlers';
 
 // Test-only handlers (loaded through WXQ_HANDLERS by a child worker): echo after 100 ms of "work",
 // so that a kill lands while messages are in the middle of being handled.

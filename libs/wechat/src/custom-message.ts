@@ -1,5 +1,6 @@
 // Customer-service message bodies (§7.2), with WeChat's own field names: a CustomMessage is
-// exactly the JSON that is posted.
+// exactly the JSON that is posted. They live in the protocol library because three packages speak
+// them: the handler SDK records them, the queue carries them, the API client posts them.
 
 interface CustomMessageBase {
   /** The recipient's OpenID. */
@@ -8,23 +9,23 @@ interface CustomMessageBase {
   readonly customservice?: { readonly kf_account: string };
 }
 
-export interface TextMessage extends CustomMessageBase {
+export interface CustomTextMessage extends CustomMessageBase {
   readonly msgtype: 'text';
   /** May embed `<a href=… data-miniprogram-appid=… data-miniprogram-path=…>` links (§7.2). */
   readonly text: { readonly content: string };
 }
 
-export interface ImageMessage extends CustomMessageBase {
+export interface CustomImageMessage extends CustomMessageBase {
   readonly msgtype: 'image';
   readonly image: { readonly media_id: string };
 }
 
-export interface VoiceMessage extends CustomMessageBase {
+export interface CustomVoiceMessage extends CustomMessageBase {
   readonly msgtype: 'voice';
   readonly voice: { readonly media_id: string };
 }
 
-export interface VideoMessage extends CustomMessageBase {
+export interface CustomVideoMessage extends CustomMessageBase {
   readonly msgtype: 'video';
   readonly video: {
     readonly media_id: string;
@@ -34,7 +35,7 @@ export interface VideoMessage extends CustomMessageBase {
   };
 }
 
-export interface MusicMessage extends CustomMessageBase {
+export interface CustomMusicMessage extends CustomMessageBase {
   readonly msgtype: 'music';
   readonly music: {
     readonly title?: string;
@@ -53,26 +54,26 @@ export interface NewsArticle {
 }
 
 /** An external link card. */
-export interface NewsMessage extends CustomMessageBase {
+export interface CustomNewsMessage extends CustomMessageBase {
   readonly msgtype: 'news';
   /** Exactly one article: more are refused with 45008 (§7.2). */
   readonly news: { readonly articles: readonly [NewsArticle] };
 }
 
 /** Legacy: since the draft box launch the API refuses media_id articles (§7.2); use mpnewsarticle. */
-export interface MpnewsMessage extends CustomMessageBase {
+export interface CustomMpnewsMessage extends CustomMessageBase {
   readonly msgtype: 'mpnews';
   readonly mpnews: { readonly media_id: string };
 }
 
 /** A published article, by the article_id of the freepublish APIs. */
-export interface MpnewsarticleMessage extends CustomMessageBase {
+export interface CustomMpnewsarticleMessage extends CustomMessageBase {
   readonly msgtype: 'mpnewsarticle';
   readonly mpnewsarticle: { readonly article_id: string };
 }
 
 /** A menu; formal, verified accounts only (others get 40200, §7.2). */
-export interface MsgmenuMessage extends CustomMessageBase {
+export interface CustomMsgmenuMessage extends CustomMessageBase {
   readonly msgtype: 'msgmenu';
   readonly msgmenu: {
     readonly head_content?: string;
@@ -81,14 +82,14 @@ export interface MsgmenuMessage extends CustomMessageBase {
   };
 }
 
-export interface WxcardMessage extends CustomMessageBase {
+export interface CustomWxcardMessage extends CustomMessageBase {
   readonly msgtype: 'wxcard';
   /** `card_ext` is the JSON string the card APIs define (wechatpy passes it through, §7.2). */
   readonly wxcard: { readonly card_id: string; readonly card_ext?: string };
 }
 
 /** A mini-program card; the mini-program must be linked to the account. */
-export interface MiniprogrampageMessage extends CustomMessageBase {
+export interface CustomMiniprogrampageMessage extends CustomMessageBase {
   readonly msgtype: 'miniprogrampage';
   readonly miniprogrampage: {
     readonly title: string;
@@ -100,17 +101,17 @@ export interface MiniprogrampageMessage extends CustomMessageBase {
 
 /** Every customer-service message an Official Account can send (§7.2), by `msgtype`. */
 export type CustomMessage =
-  | TextMessage
-  | ImageMessage
-  | VoiceMessage
-  | VideoMessage
-  | MusicMessage
-  | NewsMessage
-  | MpnewsMessage
-  | MpnewsarticleMessage
-  | MsgmenuMessage
-  | WxcardMessage
-  | MiniprogrampageMessage;
+  | CustomTextMessage
+  | CustomImageMessage
+  | CustomVoiceMessage
+  | CustomVideoMessage
+  | CustomMusicMessage
+  | CustomNewsMessage
+  | CustomMpnewsMessage
+  | CustomMpnewsarticleMessage
+  | CustomMsgmenuMessage
+  | CustomWxcardMessage
+  | CustomMiniprogrampageMessage;
 
 export type CustomMessageType = CustomMessage['msgtype'];
 

@@ -96,3 +96,8 @@ function matchText(match: string | RegExp, text: string): boolean {
 function eventKeyOf(message: EventMessage): string {
   return 'EventKey' in message && typeof message.EventKey === 'string' ? message.EventKey : '';
 }
+
+/** Whether a module export is the result of defineHandlers (what a WXQ_HANDLERS module must export). */
+export function isHandlers(value: unknown): value is Handlers {
+  return typeof value === 'object' && value !== null && typeof (value as { handle?: unknown }).handle === 'function';
+}

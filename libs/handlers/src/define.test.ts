@@ -5,7 +5,7 @@ import { compose } from './compose.js';
 import { defineHandlers } from './define.js';
 import { demoHandlers } from './demo.js';
 import { perUserRateLimit } from './middleware.js';
-import { contextFor, eventMessage, imageMessage, textMessage } from './test-context.js';
+import { contextFor, eventMessage, imageMessage, textMessage } from '../test/context-for.js';
 
 const redis = new Redis(inject('redisUrl'));
 afterAll(async () => {
@@ -129,6 +129,19 @@ describe('middleware', () => {
     for (let i = 0; i < 4; i += 1) counts.push((await run(handlers, message)).ctx.replies.length);
     expect(counts).toEqual([1, 1, 0, 0]);
     expect(limited).toEqual([user, user]);
+  });
+
+  it('perUserRateLimit counts under the deployment prefix: two deployments sharing a Redis share no counter', async () => {
+    const handlers = defineHandlers((r) => r.use(perUserRateLimit({ max: 1, windowSeconds: 60 })).fallback((_m, ctx) => { ctx.reply.text('ok'); }));
+    const message = { ...textMessage('x'), FromUserName: `oPrefix${String(Date.now())}` };
+    const answered = async (prefix: string) => {
+      const { ctx } = contextFor(message, redis, prefix);
+      await handlers.handle(ctx);
+      return ctx.replies.length;
+    };
+    const [a, b] = [`{test-a-${String(Date.now())}}`, `{test-b-${String(Date.now())}}`];
+    expect([await answered(a), await answered(a), await answered(b)]).toEqual([1, 0, 1]);
+    expect(await redis.keys(`${a}:ratelimit:*`)).toHaveLength(1);
   });
 
   it('perUserRateLimit validates its options', () => {

@@ -6,9 +6,9 @@ import { type RedisServer, startRedisServer, waitFor } from '@wxq/testing';
 import { createMessage } from '@wxq/wechat-sim';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type WorkerHarness, startHarness } from './test-harness.js';
-import slowHandlers from './test-slow-handlers.js';
-import { type RunningWorker, startWorker } from './worker.js';
+import { type WorkerHarness, startHarness } from './harness.js';
+import slowHandlers from './slow-handlers.js';
+import { type RunningWorker, startWorker } from '../src/worker.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 // Short lock and stalled-check intervals: a killed worker's jobs come back within ~3 s here
@@ -36,7 +36,7 @@ afterAll(async () => {
 function startChildWorker(env: Readonly<Record<string, string>>): ChildProcess {
   return spawn(process.execPath, ['--conditions=@wxq/source', '--import', 'tsx', 'apps/worker/src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...env, WXQ_HANDLERS: './apps/worker/src/test-slow-handlers.ts', LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...env, WXQ_HANDLERS: './apps/worker/test/slow-handlers.ts', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }

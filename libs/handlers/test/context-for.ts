@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createLogger } from '@wxq/logging';
-import type { RedisClient } from '@wxq/redis';
+import { type RedisClient, createKeys } from '@wxq/redis';
 import { type InboundMessage, parseInboundXml } from '@wxq/wechat';
 import { createWechatApiClient } from '@wxq/wechat-api';
-import { type HandlerContext, createContext } from './context.js';
+import { type HandlerContext, createContext } from '../src/context.js';
 
 // Test-only: a real context for handler tests. Its API client points at a closed port: handler
 // tests never call it (replies are recorded, not sent).
@@ -12,7 +13,11 @@ export interface LogSink {
   readonly lines: () => Record<string, unknown>[];
 }
 
-export function contextFor(message: InboundMessage, redis: RedisClient): { ctx: HandlerContext; logs: LogSink } {
+// One prefix per test file: contexts of one file share counters, other suites' never.
+const FILE_PREFIX = `{test-${randomUUID()}}`;
+
+/** `keyPrefix` names the context's Redis keys (rate-limit counters). */
+export function contextFor(message: InboundMessage, redis: RedisClient, keyPrefix = FILE_PREFIX): { ctx: HandlerContext; logs: LogSink } {
   const chunks: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -26,7 +31,7 @@ export function contextFor(message: InboundMessage, redis: RedisClient): { ctx: 
     tokens: { getToken: () => Promise.reject(new Error('handler tests send nothing')), invalidate: () => Promise.resolve() },
     timeoutMs: 100,
   });
-  const ctx = createContext(message, { appId: 'wx0123456789abcdef', log, api, redis });
+  const ctx = createContext(message, { appId: 'wx0123456789abcdef', log, api, redis, keys: createKeys(keyPrefix) });
   return { ctx, logs: { lines: () => chunks.join('').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) } };
 }
 

@@ -26,7 +26,7 @@ export function perUserRateLimit(options: PerUserRateLimitOptions): Middleware {
   if (!Number.isInteger(options.windowSeconds) || options.windowSeconds < 1) throw new RangeError('windowSeconds must be a positive integer');
   return async function perUserRateLimit(ctx, next) {
     const window = Math.floor(Date.now() / 1000 / options.windowSeconds);
-    const key = `wxq:ratelimit:{${ctx.account.appId}}:${ctx.message.FromUserName}:${window}`;
+    const key = ctx.keys.userRate(ctx.account.appId, ctx.message.FromUserName, window);
     const [[, count]] = (await ctx.redis.multi().incr(key).expire(key, options.windowSeconds * 2).exec()) as [[Error | null, number], unknown];
     if (count <= options.max) {
       await next();

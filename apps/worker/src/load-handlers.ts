@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Handlers } from './define.js';
-import { demoHandlers } from './demo.js';
+import { type Handlers, demoHandlers, isHandlers } from '@wxq/handlers';
 
 /**
  * The handlers named by WXQ_HANDLERS (a module path, relative to the working directory, or a
@@ -17,8 +16,4 @@ export async function loadHandlers(moduleName: string | undefined, cwd: string):
     throw new Error(`${moduleName} must export the result of defineHandlers(...) as its default export`);
   }
   return candidate;
-}
-
-function isHandlers(value: unknown): value is Handlers {
-  return typeof value === 'object' && value !== null && typeof (value as { handle?: unknown }).handle === 'function';
 }

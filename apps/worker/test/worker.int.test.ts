@@ -1,8 +1,8 @@
 import { waitFor } from '@wxq/testing';
 import { createMessage } from '@wxq/wechat-sim';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { defineHandlers } from './handlers/define.js';
-import { type WorkerHarness, startHarness } from './test-harness.js';
+import { defineHandlers } from '@wxq/handlers';
+import { type WorkerHarness, startHarness } from './harness.js';
 
 let harness: WorkerHarness | undefined;
 afterEach(async () => {

@@ -1,16 +1,8 @@
 import type { Logger } from '@wxq/logging';
-import type { OutboundReply } from '@wxq/queue';
-import type { RedisClient } from '@wxq/redis';
-import type { InboundMessage } from '@wxq/wechat';
-import type {
-  CustomMessage,
-  MiniprogrampageMessage,
-  MsgmenuMessage,
-  MusicMessage,
-  NewsArticle,
-  VideoMessage,
-  WechatApiClient,
-} from '@wxq/wechat-api';
+import type { Reply } from '@wxq/queue';
+import type { RedisClient, WxqKeys } from '@wxq/redis';
+import type { CustomMessage, CustomMessageBody, InboundMessage, NewsArticle, TypingCommand } from '@wxq/wechat';
+import type { WechatApiClient } from '@wxq/wechat-api';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** A message body before the recipient and sender account are filled in. */
@@ -31,17 +23,17 @@ export interface ReplyHelpers {
   text(content: string, options?: ReplyOptions): void;
   image(mediaId: string, options?: ReplyOptions): void;
   voice(mediaId: string, options?: ReplyOptions): void;
-  video(video: VideoMessage['video'], options?: ReplyOptions): void;
-  music(music: MusicMessage['music'], options?: ReplyOptions): void;
+  video(video: CustomMessageBody<'video'>, options?: ReplyOptions): void;
+  music(music: CustomMessageBody<'music'>, options?: ReplyOptions): void;
   /** An external link card; WeChat takes one article at most (45008). */
   news(article: NewsArticle, options?: ReplyOptions): void;
   mpnews(mediaId: string, options?: ReplyOptions): void;
   mpnewsarticle(articleId: string, options?: ReplyOptions): void;
-  msgmenu(menu: MsgmenuMessage['msgmenu'], options?: ReplyOptions): void;
+  msgmenu(menu: CustomMessageBody<'msgmenu'>, options?: ReplyOptions): void;
   wxcard(cardId: string, options?: ReplyOptions): void;
-  miniprogrampage(page: MiniprogrampageMessage['miniprogrampage'], options?: ReplyOptions): void;
+  miniprogrampage(page: CustomMessageBody<'miniprogrampage'>, options?: ReplyOptions): void;
   /** The "typing…" indicator (§7.3); a later message cancels it. */
-  typing(command?: 'Typing' | 'CancelTyping', options?: Pick<ReplyOptions, 'to'>): void;
+  typing(command?: TypingCommand, options?: Pick<ReplyOptions, 'to'>): void;
 }
 
 export interface HandlerContext<M extends InboundMessage = InboundMessage> {
@@ -53,9 +45,11 @@ export interface HandlerContext<M extends InboundMessage = InboundMessage> {
   readonly api: WechatApiClient;
   /** The worker's Redis connection, for state of your own (rate limits, sessions). */
   readonly redis: RedisClient;
+  /** Key names under the deployment's prefix; `keys.handler(...)` for keys of your own. */
+  readonly keys: WxqKeys;
   readonly reply: ReplyHelpers;
   /** What has been recorded so far, in order. */
-  readonly replies: readonly OutboundReply[];
+  readonly replies: readonly Reply[];
   /** Scratch space shared by middleware and handlers of one message. */
   readonly state: Record<string, unknown>;
 }
@@ -65,11 +59,12 @@ export interface ContextDeps {
   readonly log: Logger;
   readonly api: WechatApiClient;
   readonly redis: RedisClient;
+  readonly keys: WxqKeys;
 }
 
 /** A fresh context for one message; its `replies` are what the inbound processor enqueues. */
 export function createContext(message: InboundMessage, deps: ContextDeps): HandlerContext {
-  const replies: OutboundReply[] = [];
+  const replies: Reply[] = [];
   const send = (draft: Draft, options: ReplyOptions | undefined) => {
     const kf = options?.kfAccount === undefined ? {} : { customservice: { kf_account: options.kfAccount } };
     replies.push({ kind: 'message', message: { touser: options?.to ?? message.FromUserName, ...draft, ...kf } });
@@ -88,5 +83,6 @@ export function createContext(message: InboundMessage, deps: ContextDeps): Handl
     miniprogrampage: (page, o) => { send({ msgtype: 'miniprogrampage', miniprogrampage: page }, o); },
     typing: (command = 'Typing', o) => { replies.push({ kind: 'typing', touser: o?.to ?? message.FromUserName, command }); },
   };
-  return { message, account: { appId: deps.appId }, log: deps.log, api: deps.api, redis: deps.redis, reply, replies, state: {} };
+  const { log, api, redis, keys } = deps;
+  return { message, account: { appId: deps.appId }, log, api, redis, keys, reply, replies, state: {} };
 }

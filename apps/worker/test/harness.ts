@@ -2,15 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { loadWorkerConfig } from '@wxq/config';
 import { createLogger } from '@wxq/logging';
-import { type InboundPayload, QUEUES, inboundJobOptions } from '@wxq/queue';
+import { type InboundPayload, type Producer, createProducer } from '@wxq/queue';
+import { createKeys } from '@wxq/redis';
 import { type InboundMessage, computeDedupKey } from '@wxq/wechat';
-import { tokenStoreKeys } from '@wxq/wechat-api';
 import { type WechatApiSimulator, startWechatApiSimulator } from '@wxq/wechat-sim';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Handlers } from './handlers/define.js';
-import { demoHandlers } from './handlers/demo.js';
-import { type RunningWorker, startWorker } from './worker.js';
+import { type Handlers, demoHandlers } from '@wxq/handlers';
+import { type RunningWorker, startWorker } from '../src/worker.js';
 
 // Test-only: a simulator, N in-process workers on a private queue prefix, and a producer that
 // enqueues pushes exactly as the gateway does.
@@ -57,8 +56,10 @@ export async function startHarness(redisUrl: string, env: Readonly<Record<string
   });
   const logger = createLogger({ level: config.logLevel, name: 'worker' }, sink);
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const inbound = new Queue(QUEUES.inbound.name, { connection: redis, prefix });
-  const outbound = new Queue(QUEUES.outbound.name, { connection: redis, prefix });
+  const inboundProducer: Producer<'inbound'> = createProducer('inbound', { connection: redis, prefix, settings: { dedupWindowSeconds: 600 } });
+  const outboundProducer: Producer<'outbound'> = createProducer('outbound', { connection: redis, prefix, settings: {} });
+  const inbound: Queue = inboundProducer.queue;
+  const outbound: Queue = outboundProducer.queue;
   const workers: RunningWorker[] = [];
   return {
     sim,
@@ -74,10 +75,10 @@ export async function startHarness(redisUrl: string, env: Readonly<Record<string
     },
     async push(message) {
       const payload: InboundPayload = { v: 1, appId: APP_ID, mode: 'plaintext', receivedAt: Date.now(), dedupKey: computeDedupKey(message), message };
-      await inbound.add('push', payload, inboundJobOptions(payload, 600));
+      await inboundProducer.add(payload);
       return payload;
     },
-    currentToken: () => redis.get(tokenStoreKeys(APP_ID, prefix).token),
+    currentToken: () => redis.get(createKeys(prefix).accessToken(APP_ID)),
     tokenFetches: () => sim.calls.filter((c) => c.path === '/cgi-bin/token' || c.path === '/cgi-bin/stable_token').length,
     async stop() {
       await Promise.all(workers.map((w) => w.stop()));

@@ -1,0 +1,45 @@
+import { type Job, Queue, type QueueOptions } from 'bullmq';
+import { type PayloadOf, QUEUES, type QueueDefinition, type QueueKey, type ResultOf, type SettingsOf } from './catalog.js';
+
+export interface ProducerOptions<K extends QueueKey> {
+  readonly connection: QueueOptions['connection'];
+  /** WXQ_QUEUE_PREFIX: a `{hash tag}`, so a queue's keys share one Cluster slot. */
+  readonly prefix: string;
+  readonly settings: SettingsOf<K>;
+}
+
+/** Adds jobs to one catalog queue with the catalog's name, id and options for each payload. */
+export interface Producer<K extends QueueKey> {
+  readonly queue: Queue<PayloadOf<K>, ResultOf<K>>;
+  /** Resolves once Redis has the job; a payload whose job exists adds nothing (same job id). */
+  add(payload: PayloadOf<K>): Promise<Job<PayloadOf<K>, ResultOf<K>>>;
+  /** Several adds in one round trip. */
+  addBulk(payloads: readonly PayloadOf<K>[]): Promise<Job<PayloadOf<K>, ResultOf<K>>[]>;
+  /** The Redis key of the payload's job hash, named by BullMQ's own helper. */
+  jobKey(payload: PayloadOf<K>): string;
+  close(): Promise<void>;
+}
+
+/** A producer for the catalog queue `key`; the caller attaches an `error` listener to `queue`. */
+export function createProducer<K extends QueueKey>(key: K, options: ProducerOptions<K>): Producer<K> {
+  // The indexed entry is the union of every definition; for a given K it is this one.
+  const definition = QUEUES[key] as QueueDefinition<PayloadOf<K>, ResultOf<K>, SettingsOf<K>>;
+  const queue = new Queue<PayloadOf<K>, ResultOf<K>>(definition.name, { connection: options.connection, prefix: options.prefix });
+  const defaults = definition.jobOptions(options.settings);
+  const jobOf = (payload: PayloadOf<K>) => ({
+    name: definition.jobName(payload),
+    data: payload,
+    opts: { ...defaults, jobId: definition.jobId(payload) },
+  });
+  return {
+    queue,
+    add: (payload) => {
+      const job = jobOf(payload);
+      // BullMQ's generics over job names do not reduce for a generic K: the queue's own types hold.
+      return queue.add(job.name as never, job.data as never, job.opts) as Promise<Job<PayloadOf<K>, ResultOf<K>>>;
+    },
+    addBulk: (payloads) => queue.addBulk(payloads.map(jobOf) as never) as Promise<Job<PayloadOf<K>, ResultOf<K>>[]>,
+    jobKey: (payload) => queue.toKey(definition.jobId(payload)),
+    close: () => queue.close(),
+  };
+}

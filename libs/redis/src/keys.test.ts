@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { createKeys } from './keys.js';
+
+describe('createKeys', () => {
+  it('names every key under the prefix, so deployments sharing a Redis share nothing', () => {
+    const a = createKeys('{wxq}');
+    const b = createKeys('{test-1}');
+    const names = (k: typeof a) => [
+      k.accessToken('wx1'),
+      k.tokenLock('wx1'),
+      k.sendRate('wx1', 1700000000),
+      k.userRate('wx1', 'o1', 5),
+      k.handler('session', 'o1'),
+    ];
+    for (const name of names(a)) expect(name.startsWith('{wxq}:')).toBe(true);
+    for (const name of names(b)) expect(name.startsWith('{test-1}:')).toBe(true);
+    expect(new Set(names(a)).size).toBe(5);
+  });
+
+  it('keeps the token key format that running workers share', () => {
+    const keys = createKeys('{wxq}');
+    expect(keys.accessToken('wx0123456789abcdef')).toBe('{wxq}:{wx0123456789abcdef}:access_token');
+    expect(keys.tokenLock('wx0123456789abcdef')).toBe('{wxq}:{wx0123456789abcdef}:token_lock');
+  });
+
+  it('joins handler key parts with colons', () => {
+    expect(createKeys('{p}').handler('session', 'oUser')).toBe('{p}:handler:session:oUser');
+  });
+});

@@ -1,0 +1,32 @@
+/**
+ * The names of every Redis key wxq writes itself; BullMQ names its own (`queue.toKey`). All sit
+ * under the deployment's prefix (WXQ_QUEUE_PREFIX, a `{hash tag}`), so two deployments or two test
+ * suites sharing one Redis never share a counter, and on a Cluster they live in the prefix's slot.
+ * Key formats are wire contracts with running workers: change one only with a migration note.
+ */
+export interface WxqKeys {
+  readonly prefix: string;
+  /** An account's cached access_token. */
+  accessToken(appId: string): string;
+  /** The lock held by the one process refreshing an account's access_token. */
+  tokenLock(appId: string): string;
+  /** An account's customer-service sends within one epoch second (SEND_RATE_LIMIT_PER_SECOND). */
+  sendRate(appId: string, epochSecond: number): string;
+  /** One user's handled messages within one window (the perUserRateLimit middleware). */
+  userRate(appId: string, openId: string, window: number): string;
+  /** A key of the user's own handlers (sessions, counters), under `handler:`. */
+  handler(...parts: readonly string[]): string;
+}
+
+/** The key names under `prefix`. */
+export function createKeys(prefix: string): WxqKeys {
+  return {
+    prefix,
+    // The {appId} inner braces are not a second hash tag: Redis hashes on the first `{...}`, the prefix.
+    accessToken: (appId) => `${prefix}:{${appId}}:access_token`,
+    tokenLock: (appId) => `${prefix}:{${appId}}:token_lock`,
+    sendRate: (appId, epochSecond) => `${prefix}:rate:${appId}:${epochSecond}`,
+    userRate: (appId, openId, window) => `${prefix}:ratelimit:${appId}:${openId}:${window}`,
+    handler: (...parts) => [`${prefix}:handler`, ...parts].join(':'),
+  };
+}
