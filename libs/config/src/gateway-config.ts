@@ -1,16 +1,14 @@
 import { z } from 'zod';
-import { type Account, envAccountSchema } from './accounts.js';
+import { type AppConfig, appEnvSchema, deepFreeze, toAppConfig } from './app-config.js';
 import { ConfigError } from './config-error.js';
+import { list, nonNegativeInt, optionalString, port, positiveInt } from './env-schema.js';
 import { parseEnvironment } from './parse-environment.js';
-import { list, logLevel, nonNegativeInt, optionalString, port, positiveInt } from './env-schema.js';
-import { type RedisConfig, queuePrefix, redisEnvSchema, toRedisConfig } from './redis-config.js';
 
 /** WeChat waits 5 s for an answer (reference §5.1): the enqueue deadline must leave time to reply. */
 const WECHAT_ANSWER_MS = 5_000;
 
 const gatewayEnvSchema = z
   .object({
-    WXQ_ACCOUNTS_FILE: optionalString,
     HOST: z.string().default('0.0.0.0'),
     PORT: port(3000),
     ADMIN_HOST: z.string().default('127.0.0.1'),
@@ -33,25 +31,16 @@ const gatewayEnvSchema = z
     DEDUP_WINDOW_SECONDS: positiveInt(600),
     TIMESTAMP_SKEW_SECONDS: nonNegativeInt(300),
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
-    LOG_LEVEL: logLevel,
-    WXQ_QUEUE_PREFIX: queuePrefix,
   })
-  .extend(envAccountSchema.shape)
-  .extend(redisEnvSchema.shape);
+  .extend(appEnvSchema.shape);
 
-export interface GatewayConfig {
-  readonly accounts: readonly Account[];
+export interface GatewayConfig extends AppConfig {
   readonly http: { readonly host: string; readonly port: number; readonly maxBodyBytes: number; readonly trustProxy: boolean | number | string };
   readonly admin: { readonly host: string; readonly port: number; readonly user: string; readonly password?: string | undefined };
   readonly ipAllowlist: readonly string[];
   readonly enqueueTimeoutMs: number;
   readonly dedupWindowSeconds: number;
   readonly timestampSkewSeconds: number;
-  readonly shutdownTimeoutMs: number;
-  readonly logLevel: z.infer<typeof logLevel>;
-  readonly redis: RedisConfig;
-  /** Key prefix of every queue; hash-tagged for Redis Cluster. */
-  readonly queuePrefix: string;
 }
 
 /**
@@ -66,17 +55,13 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
   }
   if (e === undefined || accounts === undefined || issues.length > 0) throw new ConfigError(issues);
   return deepFreeze({
-    accounts,
+    ...toAppConfig(e, accounts),
     http: { host: e.HOST, port: e.PORT, maxBodyBytes: e.MAX_BODY_BYTES, trustProxy: parseTrustProxy(e.TRUST_PROXY) },
     admin: { host: e.ADMIN_HOST, port: e.ADMIN_PORT, user: e.ADMIN_USER, password: e.ADMIN_PASSWORD },
     ipAllowlist: e.WECHAT_IP_ALLOWLIST,
     enqueueTimeoutMs: e.ENQUEUE_TIMEOUT_MS,
     dedupWindowSeconds: e.DEDUP_WINDOW_SECONDS,
     timestampSkewSeconds: e.TIMESTAMP_SKEW_SECONDS,
-    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    logLevel: e.LOG_LEVEL,
-    redis: toRedisConfig(e),
-    queuePrefix: e.WXQ_QUEUE_PREFIX,
   });
 }
 
@@ -102,12 +87,4 @@ function isCidr(value: string): boolean {
   if (!v4 && !v6) return false;
   if (bits === undefined) return true;
   return /^\d+$/.test(bits) && Number(bits) <= (v4 ? 32 : 128);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }

@@ -1,13 +1,11 @@
 import { z } from 'zod';
-import { type Account, envAccountSchema } from './accounts.js';
+import { type AppConfig, appEnvSchema, deepFreeze, toAppConfig } from './app-config.js';
 import { ConfigError } from './config-error.js';
+import { flag, nonNegativeInt, optionalString, positiveInt } from './env-schema.js';
 import { parseEnvironment } from './parse-environment.js';
-import { flag, logLevel, nonNegativeInt, optionalString, positiveInt } from './env-schema.js';
-import { type RedisConfig, queuePrefix, redisEnvSchema, toRedisConfig } from './redis-config.js';
 
 const workerEnvSchema = z
   .object({
-    WXQ_ACCOUNTS_FILE: optionalString,
     WXQ_HANDLERS: optionalString,
     WECHAT_API_BASE_URL: z.url({ message: 'expected an http(s) URL' }).default('https://api.weixin.qq.com'),
     WECHAT_API_TIMEOUT_MS: positiveInt(5_000),
@@ -24,14 +22,10 @@ const workerEnvSchema = z
     WORKER_LOCK_DURATION_MS: positiveInt(15_000),
     WORKER_STALLED_INTERVAL_MS: positiveInt(15_000),
     SHUTDOWN_TIMEOUT_MS: positiveInt(30_000),
-    LOG_LEVEL: logLevel,
-    WXQ_QUEUE_PREFIX: queuePrefix,
   })
-  .extend(envAccountSchema.shape)
-  .extend(redisEnvSchema.shape);
+  .extend(appEnvSchema.shape);
 
-export interface WorkerConfig {
-  readonly accounts: readonly Account[];
+export interface WorkerConfig extends AppConfig {
   readonly handlersModule: string | undefined;
   readonly api: { readonly baseUrl: string; readonly timeoutMs: number; readonly tokenReadOnly: boolean; readonly stableToken: boolean };
   readonly concurrency: { readonly inbound: number; readonly outbound: number };
@@ -39,10 +33,6 @@ export interface WorkerConfig {
   readonly sendRateLimitPerSecond: number;
   readonly lockDurationMs: number;
   readonly stalledIntervalMs: number;
-  readonly shutdownTimeoutMs: number;
-  readonly logLevel: z.infer<typeof logLevel>;
-  readonly redis: RedisConfig;
-  readonly queuePrefix: string;
 }
 
 /**
@@ -60,18 +50,14 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     }
   }
   if (e === undefined || accounts === undefined || issues.length > 0) throw new ConfigError(issues);
-  return Object.freeze({
-    accounts: Object.freeze(accounts.map((a) => Object.freeze({ ...a }))),
+  return deepFreeze({
+    ...toAppConfig(e, accounts.map((a) => ({ ...a }))),
     handlersModule: e.WXQ_HANDLERS,
-    api: Object.freeze({ baseUrl: e.WECHAT_API_BASE_URL, timeoutMs: e.WECHAT_API_TIMEOUT_MS, tokenReadOnly: e.WECHAT_TOKEN_READ_ONLY, stableToken: e.WECHAT_STABLE_TOKEN }),
-    concurrency: Object.freeze({ inbound: e.WORKER_CONCURRENCY, outbound: e.OUTBOUND_CONCURRENCY }),
+    api: { baseUrl: e.WECHAT_API_BASE_URL, timeoutMs: e.WECHAT_API_TIMEOUT_MS, tokenReadOnly: e.WECHAT_TOKEN_READ_ONLY, stableToken: e.WECHAT_STABLE_TOKEN },
+    concurrency: { inbound: e.WORKER_CONCURRENCY, outbound: e.OUTBOUND_CONCURRENCY },
     handlerAttempts: e.HANDLER_ATTEMPTS,
     sendRateLimitPerSecond: e.SEND_RATE_LIMIT_PER_SECOND,
     lockDurationMs: e.WORKER_LOCK_DURATION_MS,
     stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
-    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    logLevel: e.LOG_LEVEL,
-    redis: Object.freeze(toRedisConfig(e)),
-    queuePrefix: e.WXQ_QUEUE_PREFIX,
   });
 }

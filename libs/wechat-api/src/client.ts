@@ -18,7 +18,7 @@ export const API_PATHS = {
 export type ApiPath = (typeof API_PATHS)[keyof typeof API_PATHS];
 
 export interface WechatApiClientOptions {
-  /** `https://api.weixin.qq.com` (WECHAT_API_BASE_URL) or the simulator's URL. */
+  /** The API host: WECHAT_API_BASE_URL, whose default (@wxq/config) is production's; the simulator's URL in tests. */
   readonly baseUrl: string;
   readonly tokens: TokenSource;
   /** Per HTTP call, body included; a call that takes longer fails with a retryable timeout. */

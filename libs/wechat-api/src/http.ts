@@ -2,9 +2,6 @@ import type { ErrcodeContext } from './errcodes.js';
 import { WechatErrcodeError, WechatTransportError } from './errors.js';
 import { sendOverHttp } from './http-transport.js';
 
-/** The production API host; tests and the sandbox pass the simulator's URL instead. */
-export const WECHAT_API_BASE_URL = 'https://api.weixin.qq.com';
-
 export interface WechatRequest {
   readonly baseUrl: string;
   /** The API path, which is also what errors and logs name. */

@@ -28,7 +28,6 @@ export {
   WechatErrcodeError,
   WechatTransportError,
 } from './errors.js';
-export { WECHAT_API_BASE_URL } from './http.js';
 export type { ApiLogger } from './logger.js';
 export {
   type AccessTokenResult,

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { type Account, envAccountSchema } from './accounts.js';
+import { logLevel, optionalString } from './env-schema.js';
+import { type RedisConfig, queuePrefix, redisEnvSchema, toRedisConfig } from './redis-config.js';
+
+/** What every wxq process reads: its accounts, Redis, the queue prefix, logging and the stop deadline. */
+export interface AppConfig {
+  readonly accounts: readonly Account[];
+  readonly shutdownTimeoutMs: number;
+  readonly logLevel: z.infer<typeof logLevel>;
+  readonly redis: RedisConfig;
+  /** Key prefix of every queue and every key wxq writes; hash-tagged for Redis Cluster. */
+  readonly queuePrefix: string;
+}
+
+/** The variables behind AppConfig (SHUTDOWN_TIMEOUT_MS is each app's own: the defaults differ). */
+export const appEnvSchema = z
+  .object({ WXQ_ACCOUNTS_FILE: optionalString, LOG_LEVEL: logLevel, WXQ_QUEUE_PREFIX: queuePrefix })
+  .extend(envAccountSchema.shape)
+  .extend(redisEnvSchema.shape);
+
+export function toAppConfig(
+  env: z.infer<typeof appEnvSchema> & { readonly SHUTDOWN_TIMEOUT_MS: number },
+  accounts: readonly Account[],
+): AppConfig {
+  return {
+    accounts,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    logLevel: env.LOG_LEVEL,
+    redis: toRedisConfig(env),
+    queuePrefix: env.WXQ_QUEUE_PREFIX,
+  };
+}
+
+/** Freezes a config and everything in it. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
