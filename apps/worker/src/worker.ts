@@ -2,8 +2,9 @@ import type { Account, WorkerConfig } from '@wxq/config';
 import type { Handlers } from '@wxq/handlers';
 import { shutdownStep } from '@wxq/lifecycle';
 import type { Logger } from '@wxq/logging';
-import { type ProcessorMap, QUEUE_KEYS, createProducer, createQueueWorker } from '@wxq/queue';
+import { type ProcessorMap, QUEUES, QUEUE_KEYS, createLanes, createProducer, createQueueWorker } from '@wxq/queue';
 import { type RedisClient, type WxqKeys, createKeys, createRedis } from '@wxq/redis';
+import { Queue } from 'bullmq';
 import { type WechatApiClient, createTokenStore, createWechatApiClient, fetchAccessToken, fetchStableAccessToken } from '@wxq/wechat-api';
 import { createInboundProcessor } from './processors/inbound.js';
 import { createOutboundProcessor } from './processors/outbound.js';
@@ -33,9 +34,20 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
     log.warn({ err }, 'outbound queue error');
   });
 
+  // Lanes look up and promote jobs of their queue: the inbound one needs a queue handle of its own.
+  const inbound = new Queue(QUEUES.inbound.name, { connection: redis, prefix: config.queuePrefix });
+  inbound.on('error', (err) => {
+    log.warn({ err }, 'inbound queue error');
+  });
+  const lanes = config.ordering ? { inbound: createLanes(redis, inbound), outbound: createLanes(redis, outbound.queue) } : undefined;
   const processors: ProcessorMap = {
-    inbound: createInboundProcessor({ handlers: deps.handlers, apis, outbound, redis, keys, handlerAttempts: config.handlerAttempts }),
-    outbound: createOutboundProcessor({ apis, rateLimiter: createSendRateLimiter(redis, keys, config.sendRateLimitPerSecond) }),
+    inbound: createInboundProcessor({ handlers: deps.handlers, apis, outbound, redis, keys, handlerAttempts: config.handlerAttempts, lanes }),
+    outbound: createOutboundProcessor({
+      apis,
+      rateLimiter: createSendRateLimiter(redis, keys, config.sendRateLimitPerSecond),
+      keys,
+      lanes: lanes?.outbound,
+    }),
   };
   // Stalled-job recovery: a killed worker's lock expires after lockDuration and the next stalled
   // check (every stalledInterval) gives its jobs to another worker (~30 s with the defaults).
@@ -62,7 +74,7 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
       stopping ??= (async () => {
         log.info('worker stopping: finishing active jobs');
         for (const worker of workers) await shutdownStep(log, `${worker.name} worker closed`, () => worker.close());
-        await shutdownStep(log, 'outbound queue closed', () => outbound.close());
+        await shutdownStep(log, 'queues closed', () => Promise.all([inbound.close(), outbound.close()]));
         await shutdownStep(log, 'redis closed', () => redis.quit());
       })();
       return stopping;

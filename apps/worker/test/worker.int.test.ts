@@ -140,7 +140,8 @@ describe('worker with the WeChat simulator', () => {
     await h.sim.waitForSends(1, 10_000);
     const token = await h.currentToken();
     expect(token).toBeTruthy();
-    expect(h.logs()).toContain('reply sent');
+    // The line comes just after the send the simulator saw.
+    await waitFor(() => h.logs().includes('reply sent'), { timeoutMs: 5_000, message: 'the reply was logged' });
     expect(h.logs()).not.toContain(token);
     expect(h.logs()).not.toContain('simulatorsecret');
   });

@@ -11,11 +11,18 @@ export interface AppConfig {
   readonly redis: RedisConfig;
   /** Key prefix of every queue and every key wxq writes; hash-tagged for Redis Cluster. */
   readonly queuePrefix: string;
+  /** Per-user ordering (WXQ_ORDERING, docs/ordering.md): the same value on gateways and workers. */
+  readonly ordering: boolean;
 }
 
 /** The variables behind AppConfig (SHUTDOWN_TIMEOUT_MS is each app's own: the defaults differ). */
 export const appEnvSchema = z
-  .object({ WXQ_ACCOUNTS_FILE: optionalString, LOG_LEVEL: logLevel, WXQ_QUEUE_PREFIX: queuePrefix })
+  .object({
+    WXQ_ACCOUNTS_FILE: optionalString,
+    LOG_LEVEL: logLevel,
+    WXQ_QUEUE_PREFIX: queuePrefix,
+    WXQ_ORDERING: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on'),
+  })
   .extend(envAccountSchema.shape)
   .extend(redisEnvSchema.shape);
 
@@ -29,6 +36,7 @@ export function toAppConfig(
     logLevel: env.LOG_LEVEL,
     redis: toRedisConfig(env),
     queuePrefix: env.WXQ_QUEUE_PREFIX,
+    ordering: env.WXQ_ORDERING === 'on',
   };
 }
 

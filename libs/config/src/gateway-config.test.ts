@@ -52,6 +52,7 @@ describe('loadGatewayConfig', () => {
       logLevel: 'info',
       redis: { mode: 'standalone', url: 'redis://127.0.0.1:6379' },
       queuePrefix: '{wxq}',
+      ordering: true,
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.accounts[0])).toBe(true);
@@ -125,6 +126,7 @@ describe('loadGatewayConfig', () => {
     ['TIMESTAMP_SKEW_SECONDS', { TIMESTAMP_SKEW_SECONDS: '-5' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
     ['WXQ_QUEUE_PREFIX', { WXQ_QUEUE_PREFIX: 'no-braces' }],
+    ['WXQ_ORDERING', { WXQ_ORDERING: 'sometimes' }],
   ])('refuses a bad %s, naming it', (variable, overrides) => {
     const error = configError({ ...MINIMAL, ...overrides });
     expect(variables(error)).toEqual([variable]);

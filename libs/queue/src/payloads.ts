@@ -33,6 +33,8 @@ export const outboundPayloadSchema = z.object({
   /** The inbound push it answers, and its place among that push's replies. */
   dedupKey: z.string(),
   replyIndex: z.number().int().min(0),
+  /** The push's receivedAt: the reply's place in the user's ordering lane. Absent on older jobs. */
+  receivedAt: z.number().int().exactOptional(),
   reply: replySchema,
 });
 

@@ -14,6 +14,8 @@ export interface WxqKeys {
   sendRate(appId: string, epochSecond: number): string;
   /** One user's handled messages within one window (the perUserRateLimit middleware). */
   userRate(appId: string, openId: string, window: number): string;
+  /** One user's ordering lane on one queue: the jobs that must run one at a time, in order (docs/ordering.md). */
+  lane(queue: string, appId: string, openId: string): string;
   /** A key of the user's own handlers (sessions, counters), under `handler:`. */
   handler(...parts: readonly string[]): string;
 }
@@ -27,6 +29,7 @@ export function createKeys(prefix: string): WxqKeys {
     tokenLock: (appId) => `${prefix}:{${appId}}:token_lock`,
     sendRate: (appId, epochSecond) => `${prefix}:rate:${appId}:${epochSecond}`,
     userRate: (appId, openId, window) => `${prefix}:ratelimit:${appId}:${openId}:${window}`,
+    lane: (queue, appId, openId) => `${prefix}:lane:${queue}:${appId}:${openId}`,
     handler: (...parts) => [`${prefix}:handler`, ...parts].join(':'),
   };
 }

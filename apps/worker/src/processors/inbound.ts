@@ -1,8 +1,9 @@
 import { type HandlerContext, type Handlers, createContext } from '@wxq/handlers';
-import type { Processor, Producer } from '@wxq/queue';
+import { type Lanes, type OutboundPayload, type Processor, type Producer, QUEUES, laneScore } from '@wxq/queue';
 import type { RedisClient, WxqKeys } from '@wxq/redis';
 import type { WechatApiClient } from '@wxq/wechat-api';
-import { UnrecoverableError } from 'bullmq';
+import { DelayedError, UnrecoverableError } from 'bullmq';
+import { PARK_MS, recipientOf } from './lane-settings.js';
 
 export interface InboundDeps {
   readonly handlers: Handlers;
@@ -12,26 +13,54 @@ export interface InboundDeps {
   readonly keys: WxqKeys;
   /** Attempts before a handler failure is final (the job then waits in "failed" for an operator). */
   readonly handlerAttempts: number;
+  /** Per-user ordering (docs/ordering.md); undefined with WXQ_ORDERING=off. */
+  readonly lanes: { readonly inbound: Lanes; readonly outbound: Lanes } | undefined;
 }
 
 /**
  * The inbound processor: payload -> the user's handlers -> one outbound job per recorded reply.
  * Replies are enqueued with deterministic ids, so a re-run after a crash queues nothing twice.
+ * With ordering, a user's pushes run one at a time in the order the gateway received them, and
+ * their replies enter the user's outbound lane in that order.
  */
 export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> {
-  return async (payload, { job, log }) => {
+  return async (payload, { job, token, log }) => {
     const api = deps.apis.get(payload.appId);
     if (api === undefined) throw new UnrecoverableError(`no account ${payload.appId} is configured on this worker`);
+    const lanes = deps.lanes;
+    const lane = deps.keys.lane(QUEUES.inbound.name, payload.appId, payload.message.FromUserName);
+    if (lanes !== undefined) {
+      const turn = await lanes.inbound.turn(lane, job, laneScore(payload.receivedAt));
+      if (turn.is === 'left') return { replies: 0 };
+      if (turn.is === 'behind') {
+        await lanes.inbound.park(lane, job, token, PARK_MS);
+        throw new DelayedError();
+      }
+    }
     const jobLog = log.child({ appId: payload.appId, msgType: payload.message.MsgType });
     const ctx = createContext(payload.message, { appId: payload.appId, log: jobLog, api, redis: deps.redis, keys: deps.keys });
-    await runHandlers(deps, ctx, job.attemptsMade);
-    if (ctx.replies.length > 0) {
-      await deps.outbound.addBulk(
-        ctx.replies.map((reply, replyIndex) => ({ v: 1 as const, appId: payload.appId, dedupKey: payload.dedupKey, replyIndex, reply })),
-      );
+    try {
+      await runHandlers(deps, ctx, job.attemptsMade);
+    } catch (err) {
+      // A final failure hands the user's turn on; a retry keeps it, so later pushes wait for it.
+      if (err instanceof UnrecoverableError) await lanes?.inbound.leave(lane, job.id ?? '');
+      throw err;
     }
-    jobLog.info({ replies: ctx.replies.length, queuedMs: Date.now() - payload.receivedAt }, 'message handled');
-    return { replies: ctx.replies.length };
+    const replies: OutboundPayload[] = ctx.replies.map((reply, replyIndex) => ({
+      v: 1,
+      appId: payload.appId,
+      dedupKey: payload.dedupKey,
+      replyIndex,
+      receivedAt: payload.receivedAt,
+      reply,
+    }));
+    if (replies.length > 0) {
+      await enterOutboundLanes(deps, replies);
+      await deps.outbound.addBulk(replies);
+    }
+    await lanes?.inbound.leave(lane, job.id ?? '');
+    jobLog.info({ replies: replies.length, queuedMs: Date.now() - payload.receivedAt }, 'message handled');
+    return { replies: replies.length };
   };
 }
 
@@ -45,6 +74,20 @@ async function runHandlers(deps: InboundDeps, ctx: HandlerContext, attemptsMade:
     }
     throw err;
   }
+}
+
+/** Replies take their places in their recipients' lanes before they exist as jobs. */
+async function enterOutboundLanes(deps: InboundDeps, replies: readonly OutboundPayload[]): Promise<void> {
+  const lanes = deps.lanes;
+  if (lanes === undefined) return;
+  const byLane = new Map<string, [string, number][]>();
+  for (const reply of replies) {
+    const lane = deps.keys.lane(QUEUES.outbound.name, reply.appId, recipientOf(reply));
+    const members = byLane.get(lane) ?? [];
+    members.push([QUEUES.outbound.jobId(reply), laneScore(reply.receivedAt ?? 0, reply.replyIndex)]);
+    byLane.set(lane, members);
+  }
+  await Promise.all([...byLane].map(([lane, members]) => lanes.outbound.enter(lane, members)));
 }
 
 function describe(error: unknown): string {
