@@ -1,12 +1,44 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { defineHandlers } from './define.js';
 
-/** What a new install does without WXQ_HANDLERS: echo text back, welcome new followers. */
+/** `#multi N TEXT`: N replies (1..10), `1/N TEXT` ... `N/N TEXT`, recorded in order. */
+const MULTI = /^#multi (\d{1,2}) ([\s\S]+)$/;
+/** `#slow MS TEXT`: one reply, `TEXT`, after MS milliseconds (0..30000). */
+const SLOW = /^#slow (\d{1,5}) ([\s\S]+)$/;
+const MAX_MULTI = 10;
+const MAX_SLOW_MS = 30_000;
+
+/**
+ * What a new install does without WXQ_HANDLERS: echo text back, welcome new followers, name the
+ * menu key clicked; `#multi` and `#slow` show per-user ordering at work (README, "Demo handlers").
+ */
 export const demoHandlers = defineHandlers((r) =>
   r
+    .text(MULTI, (message, ctx) => {
+      const [, count = '', text = ''] = MULTI.exec(message.Content) ?? [];
+      const n = Number(count);
+      if (n < 1 || n > MAX_MULTI) {
+        ctx.reply.text(`#multi takes 1 to ${MAX_MULTI} replies`);
+        return;
+      }
+      for (let i = 1; i <= n; i += 1) ctx.reply.text(`${i}/${n} ${text}`);
+    })
+    .text(SLOW, async (message, ctx) => {
+      const [, ms = '', text = ''] = SLOW.exec(message.Content) ?? [];
+      if (Number(ms) > MAX_SLOW_MS) {
+        ctx.reply.text(`#slow waits at most ${MAX_SLOW_MS} ms`);
+        return;
+      }
+      await delay(Number(ms));
+      ctx.reply.text(text);
+    })
     .text(/[\s\S]*/, (message, ctx) => {
       ctx.reply.text(message.Content);
     })
     .event('subscribe', (_event, ctx) => {
       ctx.reply.text('Welcome! Send me a message and I will echo it back.');
+    })
+    .event('CLICK', (event, ctx) => {
+      ctx.reply.text(`You clicked ${event.EventKey}`);
     }),
 );
