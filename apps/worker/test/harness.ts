@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { loadWorkerConfig } from '@wxq/config';
 import { createLogger } from '@wxq/logging';
-import { type InboundPayload, type Producer, createProducer } from '@wxq/queue';
+import { type InboundPayload, type Producer, QUEUES, createLanes, createProducer, laneScore } from '@wxq/queue';
 import { createKeys } from '@wxq/redis';
 import { type InboundMessage, computeDedupKey } from '@wxq/wechat';
 import { type WechatApiSimulator, startWechatApiSimulator } from '@wxq/wechat-sim';
@@ -59,8 +59,11 @@ export async function startHarness(redisUrl: string, env: Readonly<Record<string
   const inboundProducer: Producer<'inbound'> = createProducer('inbound', { connection: redis, prefix, settings: { dedupWindowSeconds: 600 } });
   const outboundProducer: Producer<'outbound'> = createProducer('outbound', { connection: redis, prefix, settings: {} });
   const inbound: Queue = inboundProducer.queue;
+  const keys = createKeys(prefix);
+  const lanes = createLanes(redis, inbound);
   const outbound: Queue = outboundProducer.queue;
   const workers: RunningWorker[] = [];
+  let lastReceivedAt = 0;
   return {
     sim,
     prefix,
@@ -74,11 +77,16 @@ export async function startHarness(redisUrl: string, env: Readonly<Record<string
       return started;
     },
     async push(message) {
-      const payload: InboundPayload = { v: 1, appId: APP_ID, mode: 'plaintext', receivedAt: Date.now(), dedupKey: computeDedupKey(message), message };
+      // Strictly increasing, as one gateway process stamps them: the lane orders by it.
+      lastReceivedAt = Math.max(Date.now(), lastReceivedAt + 1);
+      const payload: InboundPayload = { v: 1, appId: APP_ID, mode: 'plaintext', receivedAt: lastReceivedAt, dedupKey: computeDedupKey(message), message };
+      // As the gateway does: the push takes its place in the user's lane, then becomes a job.
+      const lane = keys.lane(QUEUES.inbound.name, APP_ID, message.FromUserName);
+      await lanes.enter(lane, [[QUEUES.inbound.jobId(payload), laneScore(payload.receivedAt)]]);
       await inboundProducer.add(payload);
       return payload;
     },
-    currentToken: () => redis.get(createKeys(prefix).accessToken(APP_ID)),
+    currentToken: () => redis.get(keys.accessToken(APP_ID)),
     tokenFetches: () => sim.calls.filter((c) => c.path === '/cgi-bin/token' || c.path === '/cgi-bin/stable_token').length,
     async stop() {
       await Promise.all(workers.map((w) => w.stop()));
