@@ -42,7 +42,11 @@ function makeWechatUnreliable(h: WorkerHarness): void {
 }
 
 function textsTo(h: WorkerHarness, user: string): string[] {
-  return h.sim.sends.filter((s) => s.message.touser === user).map((s) => (s.message.msgtype === 'text' ? s.message.text.content : '?'));
+  return h.sim.sends.filter((s) => s.message.touser === user).map((s) => contentOf(s.message['text']));
+}
+
+function contentOf(text: unknown): string {
+  return typeof text === 'object' && text !== null && 'content' in text && typeof text.content === 'string' ? text.content : '?';
 }
 
 /** A repeat right after itself is at-least-once after a crash; anything else out of place is a bug. */
@@ -86,12 +90,12 @@ describe('per-user ordering', () => {
     for (let m = 0; m < rounds; m += 1) {
       for (const user of users) await h.push(createMessage.text(`m${m}`, { openid: user }));
     }
-    const expected = (user: string) => Array.from({ length: rounds }, (_, m) => [1, 2, 3].map((i) => `m${m} ${i}/3`)).flat();
+    const expected = () => Array.from({ length: rounds }, (_, m) => [1, 2, 3].map((i) => `m${m} ${i}/3`)).flat();
     await waitFor(() => users.every((u) => textsTo(h, u).length >= rounds * 3), { timeoutMs: 60_000, message: 'every reply sent' });
     expect(overlaps).toEqual([]);
     for (const user of users) {
       expect(handled.get(user)).toEqual(Array.from({ length: rounds }, (_, m) => `m${m}`));
-      expect(textsTo(h, user)).toEqual(expected(user));
+      expect(textsTo(h, user)).toEqual(expected());
     }
     // The -1s were real: some sends were refused and retried.
     expect(h.sim.calls.filter((c) => c.path === SEND && c.errcode === -1).length).toBeGreaterThan(0);
