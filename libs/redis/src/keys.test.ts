@@ -12,10 +12,12 @@ describe('createKeys', () => {
       k.userRate('wx1', 'o1', 5),
       k.handler('session', 'o1'),
       k.lane('inbound', 'wx1', 'o1'),
+      k.quota('wx1', 'o1'),
+      k.sendPause('wx1'),
     ];
     for (const name of names(a)) expect(name.startsWith('{wxq}:')).toBe(true);
     for (const name of names(b)) expect(name.startsWith('{test-1}:')).toBe(true);
-    expect(new Set(names(a)).size).toBe(6);
+    expect(new Set(names(a)).size).toBe(8);
   });
 
   it('keeps the token key format that running workers share', () => {

@@ -16,6 +16,10 @@ export interface WxqKeys {
   userRate(appId: string, openId: string, window: number): string;
   /** One user's ordering lane on one queue: the jobs that must run one at a time, in order (docs/ordering.md). */
   lane(queue: string, appId: string, openId: string): string;
+  /** One user's customer-service quota windows and typing state (docs/quota.md). */
+  quota(appId: string, openId: string): string;
+  /** Until when an account's sends are paused (45009 daily quota, 45011 per-minute limit). */
+  sendPause(appId: string): string;
   /** A key of the user's own handlers (sessions, counters), under `handler:`. */
   handler(...parts: readonly string[]): string;
 }
@@ -29,6 +33,8 @@ export function createKeys(prefix: string): WxqKeys {
     tokenLock: (appId) => `${prefix}:{${appId}}:token_lock`,
     sendRate: (appId, epochSecond) => `${prefix}:rate:${appId}:${epochSecond}`,
     userRate: (appId, openId, window) => `${prefix}:ratelimit:${appId}:${openId}:${window}`,
+    quota: (appId, openId) => `${prefix}:quota:${appId}:${openId}`,
+    sendPause: (appId) => `${prefix}:pause:${appId}`,
     lane: (queue, appId, openId) => `${prefix}:lane:${queue}:${appId}:${openId}`,
     handler: (...parts) => [`${prefix}:handler`, ...parts].join(':'),
   };

@@ -1,0 +1,18 @@
+export {
+  EVENT_WINDOW_MS,
+  type GrantKind,
+  MESSAGE_WINDOW_MS,
+  type QuotaEffect,
+  type QuotaRules,
+  TYPING_INTERACTION_MS,
+  TYPING_SHOWS_MS,
+  quotaEffectOf,
+} from './grants.js';
+export {
+  type QuotaLedger,
+  type QuotaLedgerOptions,
+  type QuotaView,
+  type Reservation,
+  type TypingVerdict,
+  createQuotaLedger,
+} from './ledger.js';

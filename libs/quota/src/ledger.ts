@@ -1,0 +1,131 @@
+import type { Cluster, Redis } from 'ioredis';
+import { EVENT_WINDOW_MS, type GrantKind, MESSAGE_WINDOW_MS, type QuotaRules, TYPING_INTERACTION_MS, TYPING_SHOWS_MS } from './grants.js';
+
+// One hash per (appid, openid): for each kind of window (m = message, e = event) the sends left
+// and until when (epoch ms), the last interaction (for typing) and until when Typing shows.
+// Every change is one script, so workers on many machines never spend one send twice.
+
+/** Replaces a kind's grant unless the one there is newer (pushes handled out of order). */
+const GRANT = `local ends = tonumber(ARGV[3])
+if tonumber(redis.call('HGET', KEYS[1], ARGV[1] .. '_until') or '0') <= ends then
+  redis.call('HSET', KEYS[1], ARGV[1] .. '_left', ARGV[2], ARGV[1] .. '_until', ends)
+end
+if tonumber(redis.call('HGET', KEYS[1], 'last') or '0') < tonumber(ARGV[4]) then redis.call('HSET', KEYS[1], 'last', ARGV[4]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return redis.call('HMGET', KEYS[1], 'm_left', 'm_until', 'e_left', 'e_until')`;
+
+/** Takes one send from the active grant that expires first; answers its kind, or false. */
+const RESERVE = `local now = tonumber(ARGV[1])
+local best, bestEnds = false, 0
+for _, kind in ipairs({ 'm', 'e' }) do
+  local left = tonumber(redis.call('HGET', KEYS[1], kind .. '_left') or '0')
+  local ends = tonumber(redis.call('HGET', KEYS[1], kind .. '_until') or '0')
+  if left > 0 and ends > now and (not best or ends < bestEnds) then best, bestEnds = kind, ends end
+end
+if best then
+  redis.call('HINCRBY', KEYS[1], best .. '_left', -1)
+  redis.call('HSET', KEYS[1], 'typing_until', 0)
+  return { best, bestEnds }
+end
+return false`;
+
+/** Gives back a send WeChat refused without sending, if that grant is still the same one. */
+const REFUND = `if redis.call('HGET', KEYS[1], ARGV[1] .. '_until') == ARGV[2] then redis.call('HINCRBY', KEYS[1], ARGV[1] .. '_left', 1) end
+return 1`;
+
+/** ARGV[1] = 'exhaust' (45047: sends used up) or 'close' (45015, 43004, unsubscribe: windows shut). */
+const CORRECT = `if ARGV[1] == 'exhaust' then
+  redis.call('HSET', KEYS[1], 'm_left', 0, 'e_left', 0)
+else
+  redis.call('HSET', KEYS[1], 'm_until', 0, 'e_until', 0, 'last', 0)
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`;
+
+/** Allows Typing when the user interacted within ARGV[2] ms and no Typing shows; marks it shown. */
+const TYPING = `local now = tonumber(ARGV[1])
+if now - tonumber(redis.call('HGET', KEYS[1], 'last') or '0') > tonumber(ARGV[2]) then return 'no_interaction' end
+if tonumber(redis.call('HGET', KEYS[1], 'typing_until') or '0') > now then return 'already_typing' end
+redis.call('HSET', KEYS[1], 'typing_until', now + tonumber(ARGV[3]))
+return 'ok'`;
+
+/** What a user's windows allow now: `ctx.quota` in handlers. */
+export interface QuotaView {
+  /** Sends left in every open window together. */
+  readonly sendsLeft: number;
+  /** When the last open window closes (epoch ms); undefined when none is open. */
+  readonly until: number | undefined;
+}
+
+/** A send taken from a window: give it back with `refund` if WeChat refused without sending. */
+export interface Reservation {
+  readonly kind: GrantKind;
+  readonly until: number;
+}
+
+export type TypingVerdict = 'ok' | 'no_interaction' | 'already_typing';
+
+export interface QuotaLedger {
+  /** Opens (or replaces) a window for the user's push created at `createdAtMs`; answers the view after it. */
+  grant(appId: string, openId: string, kind: GrantKind, createdAtMs: number): Promise<QuotaView>;
+  /** Takes one send, or undefined when no window is open with sends left. */
+  reserve(appId: string, openId: string): Promise<Reservation | undefined>;
+  refund(appId: string, openId: string, reservation: Reservation): Promise<void>;
+  /** What WeChat said: `exhaust` on 45047, `close` on 45015/43004 and on unfollow. */
+  correct(appId: string, openId: string, correction: 'exhaust' | 'close'): Promise<void>;
+  /** Whether Typing may be sent now (§7.3); when `ok`, it counts as showing for 15 s. */
+  typing(appId: string, openId: string): Promise<TypingVerdict>;
+}
+
+export interface QuotaLedgerOptions {
+  readonly redis: Redis | Cluster;
+  /** The hash of one user: `createKeys(prefix).quota`. */
+  readonly keyOf: (appId: string, openId: string) => string;
+  readonly rules: QuotaRules;
+  /** Epoch ms; injectable for tests. */
+  readonly now?: () => number;
+}
+
+const KIND_FIELD = { message: 'm', event: 'e' } as const satisfies Record<GrantKind, string>;
+const FIELD_KIND = { m: 'message', e: 'event' } as const;
+/** A user's hash outlives their longest window by a day, then Redis drops it. */
+const LEDGER_TTL_MS = MESSAGE_WINDOW_MS + 24 * 3600 * 1000;
+
+/** The customer-service quota ledger (docs/quota.md), kept in Redis. */
+export function createQuotaLedger(options: QuotaLedgerOptions): QuotaLedger {
+  const { redis, keyOf, rules } = options;
+  const now = options.now ?? Date.now;
+  const call = async <T>(script: string, key: string, ...args: (string | number)[]): Promise<T> =>
+    (await redis.eval(script, 1, key, ...args)) as T;
+  return {
+    async grant(appId, openId, kind, createdAtMs) {
+      const sends = kind === 'message' ? rules.messageSends : rules.eventSends;
+      const until = createdAtMs + (kind === 'message' ? MESSAGE_WINDOW_MS : EVENT_WINDOW_MS);
+      const fields = await call<(string | null)[]>(GRANT, keyOf(appId, openId), KIND_FIELD[kind], sends, until, createdAtMs, LEDGER_TTL_MS);
+      return viewOf(fields, now());
+    },
+    async reserve(appId, openId) {
+      const taken = await call<[keyof typeof FIELD_KIND, number] | null>(RESERVE, keyOf(appId, openId), now());
+      return taken === null ? undefined : { kind: FIELD_KIND[taken[0]], until: Number(taken[1]) };
+    },
+    async refund(appId, openId, reservation) {
+      await call<number>(REFUND, keyOf(appId, openId), KIND_FIELD[reservation.kind], reservation.until);
+    },
+    async correct(appId, openId, correction) {
+      await call<number>(CORRECT, keyOf(appId, openId), correction, LEDGER_TTL_MS);
+    },
+    typing: (appId, openId) => call<TypingVerdict>(TYPING, keyOf(appId, openId), now(), TYPING_INTERACTION_MS, TYPING_SHOWS_MS),
+  };
+}
+
+function viewOf([mLeft, mUntil, eLeft, eUntil]: (string | null)[], nowMs: number): QuotaView {
+  let sendsLeft = 0;
+  let until: number | undefined;
+  for (const [left, end] of [[Number(mLeft ?? 0), Number(mUntil ?? 0)], [Number(eLeft ?? 0), Number(eUntil ?? 0)]] as const) {
+    if (left > 0 && end > nowMs) {
+      sendsLeft += left;
+      until = Math.max(until ?? 0, end);
+    }
+  }
+  return { sendsLeft, until };
+}
