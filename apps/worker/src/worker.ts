@@ -2,12 +2,14 @@ import type { Account, WorkerConfig } from '@wxq/config';
 import type { Handlers } from '@wxq/handlers';
 import { shutdownStep } from '@wxq/lifecycle';
 import type { Logger } from '@wxq/logging';
+import { createQuotaLedger } from '@wxq/quota';
 import { type ProcessorMap, QUEUES, QUEUE_KEYS, createLanes, createProducer, createQueueWorker } from '@wxq/queue';
 import { type RedisClient, type WxqKeys, createKeys, createRedis } from '@wxq/redis';
 import { Queue } from 'bullmq';
 import { type WechatApiClient, createTokenStore, createWechatApiClient, fetchAccessToken, fetchStableAccessToken } from '@wxq/wechat-api';
 import { createInboundProcessor } from './processors/inbound.js';
 import { createOutboundProcessor } from './processors/outbound.js';
+import { createSendPause } from './processors/send-pause.js';
 import { createSendRateLimiter } from './send-rate-limit.js';
 
 export interface WorkerDeps {
@@ -40,13 +42,27 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
     log.warn({ err }, 'inbound queue error');
   });
   const lanes = config.ordering ? { inbound: createLanes(redis, inbound), outbound: createLanes(redis, outbound.queue) } : undefined;
+  const { mode, messageSends, eventSends } = config.quota;
+  const ledger = mode === 'off' ? undefined : createQuotaLedger({ redis, keyOf: keys.quota, rules: { messageSends, eventSends } });
   const processors: ProcessorMap = {
-    inbound: createInboundProcessor({ handlers: deps.handlers, apis, outbound, redis, keys, handlerAttempts: config.handlerAttempts, lanes }),
+    inbound: createInboundProcessor({
+      handlers: deps.handlers,
+      apis,
+      outbound,
+      redis,
+      keys,
+      handlerAttempts: config.handlerAttempts,
+      lanes,
+      ledger,
+      autoTypingMs: config.autoTypingMs,
+    }),
     outbound: createOutboundProcessor({
       apis,
       rateLimiter: createSendRateLimiter(redis, keys, config.sendRateLimitPerSecond),
+      pause: createSendPause(redis, keys),
       keys,
       lanes: lanes?.outbound,
+      quota: ledger === undefined ? undefined : { ledger, enforce: mode === 'enforce' },
     }),
   };
   // Stalled-job recovery: a killed worker's lock expires after lockDuration and the next stalled

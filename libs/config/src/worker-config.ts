@@ -22,6 +22,13 @@ const workerEnvSchema = z
     WORKER_LOCK_DURATION_MS: positiveInt(15_000),
     WORKER_STALLED_INTERVAL_MS: positiveInt(15_000),
     SHUTDOWN_TIMEOUT_MS: positiveInt(30_000),
+    /** The customer-service quota ledger (docs/quota.md): refuse, only count, or not keep it. */
+    WXQ_CS_QUOTA: z.enum(['enforce', 'observe', 'off'], { message: 'expected enforce, observe or off' }).default('enforce'),
+    /** Sends a user message allows (48 h) and an event allows (60 s); WeChat has changed them before. */
+    WXQ_CS_QUOTA_MESSAGE: positiveInt(5),
+    WXQ_CS_QUOTA_EVENT: positiveInt(3),
+    /** A handler still running after this many ms makes the worker show Typing once; 0 = never. */
+    WXQ_AUTO_TYPING_MS: nonNegativeInt(0),
   })
   .extend(appEnvSchema.shape);
 
@@ -33,6 +40,13 @@ export interface WorkerConfig extends AppConfig {
   readonly sendRateLimitPerSecond: number;
   readonly lockDurationMs: number;
   readonly stalledIntervalMs: number;
+  readonly quota: {
+    readonly mode: 'enforce' | 'observe' | 'off';
+    readonly messageSends: number;
+    readonly eventSends: number;
+  };
+  /** 0 when off. */
+  readonly autoTypingMs: number;
 }
 
 /**
@@ -59,5 +73,7 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     sendRateLimitPerSecond: e.SEND_RATE_LIMIT_PER_SECOND,
     lockDurationMs: e.WORKER_LOCK_DURATION_MS,
     stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
+    quota: { mode: e.WXQ_CS_QUOTA, messageSends: e.WXQ_CS_QUOTA_MESSAGE, eventSends: e.WXQ_CS_QUOTA_EVENT },
+    autoTypingMs: e.WXQ_AUTO_TYPING_MS,
   });
 }

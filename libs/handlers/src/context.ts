@@ -1,4 +1,5 @@
 import type { Logger } from '@wxq/logging';
+import type { QuotaView } from '@wxq/quota';
 import type { Reply } from '@wxq/queue';
 import type { RedisClient, WxqKeys } from '@wxq/redis';
 import type { CustomMessage, CustomMessageBody, InboundMessage, NewsArticle, TypingCommand } from '@wxq/wechat';
@@ -47,6 +48,12 @@ export interface HandlerContext<M extends InboundMessage = InboundMessage> {
   readonly redis: RedisClient;
   /** Key names under the deployment's prefix; `keys.handler(...)` for keys of your own. */
   readonly keys: WxqKeys;
+  /**
+   * The user's customer-service quota as this push found it (docs/quota.md): sends left and until
+   * when, before this handler's replies. Undefined with WXQ_CS_QUOTA=off. Replies beyond it are
+   * not sent under WXQ_CS_QUOTA=enforce: merge them, or pick another channel.
+   */
+  readonly quota: QuotaView | undefined;
   readonly reply: ReplyHelpers;
   /** What has been recorded so far, in order. */
   readonly replies: readonly Reply[];
@@ -60,6 +67,7 @@ export interface ContextDeps {
   readonly api: WechatApiClient;
   readonly redis: RedisClient;
   readonly keys: WxqKeys;
+  readonly quota?: QuotaView | undefined;
 }
 
 /** A fresh context for one message; its `replies` are what the inbound processor enqueues. */
@@ -83,6 +91,6 @@ export function createContext(message: InboundMessage, deps: ContextDeps): Handl
     miniprogrampage: (page, o) => { send({ msgtype: 'miniprogrampage', miniprogrampage: page }, o); },
     typing: (command = 'Typing', o) => { replies.push({ kind: 'typing', touser: o?.to ?? message.FromUserName, command }); },
   };
-  const { log, api, redis, keys } = deps;
-  return { message, account: { appId: deps.appId }, log, api, redis, keys, reply, replies, state: {} };
+  const { log, api, redis, keys, quota } = deps;
+  return { message, account: { appId: deps.appId }, log, api, redis, keys, quota, reply, replies, state: {} };
 }

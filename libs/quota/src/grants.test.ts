@@ -16,7 +16,7 @@ describe('quotaEffectOf (§7.4)', () => {
   });
 
   it('a msgmenu tap arrives as text but counts as a menu click', () => {
-    expect(quotaEffectOf({ ...createMessage.text('yes'), bizmsgmenuid: '101' } as InboundMessage)).toEqual({ grant: 'event' });
+    expect(quotaEffectOf({ ...createMessage.text('yes'), bizmsgmenuid: '101' })).toEqual({ grant: 'event' });
   });
 
   it('follow, scan and the three menu-click events grant the event window', () => {

@@ -5,9 +5,12 @@ import { EVENT_WINDOW_MS, type GrantKind, MESSAGE_WINDOW_MS, type QuotaRules, TY
 // and until when (epoch ms), the last interaction (for typing) and until when Typing shows.
 // Every change is one script, so workers on many machines never spend one send twice.
 
-/** Replaces a kind's grant unless the one there is newer (pushes handled out of order). */
+/**
+ * Replaces a kind's grant unless the one there is as new or newer: the same push granted again (a
+ * handler re-run) keeps what was spent, and a push handled late does not reopen a newer window.
+ */
 const GRANT = `local ends = tonumber(ARGV[3])
-if tonumber(redis.call('HGET', KEYS[1], ARGV[1] .. '_until') or '0') <= ends then
+if tonumber(redis.call('HGET', KEYS[1], ARGV[1] .. '_until') or '0') < ends then
   redis.call('HSET', KEYS[1], ARGV[1] .. '_left', ARGV[2], ARGV[1] .. '_until', ends)
 end
 if tonumber(redis.call('HGET', KEYS[1], 'last') or '0') < tonumber(ARGV[4]) then redis.call('HSET', KEYS[1], 'last', ARGV[4]) end
@@ -68,6 +71,8 @@ export type TypingVerdict = 'ok' | 'no_interaction' | 'already_typing';
 export interface QuotaLedger {
   /** Opens (or replaces) a window for the user's push created at `createdAtMs`; answers the view after it. */
   grant(appId: string, openId: string, kind: GrantKind, createdAtMs: number): Promise<QuotaView>;
+  /** The view without changing anything. */
+  view(appId: string, openId: string): Promise<QuotaView>;
   /** Takes one send, or undefined when no window is open with sends left. */
   reserve(appId: string, openId: string): Promise<Reservation | undefined>;
   refund(appId: string, openId: string, reservation: Reservation): Promise<void>;
@@ -104,9 +109,12 @@ export function createQuotaLedger(options: QuotaLedgerOptions): QuotaLedger {
       const fields = await call<(string | null)[]>(GRANT, keyOf(appId, openId), KIND_FIELD[kind], sends, until, createdAtMs, LEDGER_TTL_MS);
       return viewOf(fields, now());
     },
+    async view(appId, openId) {
+      return viewOf(await redis.hmget(keyOf(appId, openId), 'm_left', 'm_until', 'e_left', 'e_until'), now());
+    },
     async reserve(appId, openId) {
       const taken = await call<[keyof typeof FIELD_KIND, number] | null>(RESERVE, keyOf(appId, openId), now());
-      return taken === null ? undefined : { kind: FIELD_KIND[taken[0]], until: Number(taken[1]) };
+      return taken === null ? undefined : { kind: FIELD_KIND[taken[0]], until: taken[1] };
     },
     async refund(appId, openId, reservation) {
       await call<number>(REFUND, keyOf(appId, openId), KIND_FIELD[reservation.kind], reservation.until);

@@ -66,6 +66,9 @@ describe('quota ledger', () => {
     // A push handled late (ordering off) must not reopen what a newer one set.
     await ledger.reserve(APP, user);
     expect((await ledger.grant(APP, user, 'message', clock.now - 10)).sendsLeft).toBe(4);
+    // The same push granted again (its handler re-ran) keeps what was spent.
+    expect((await ledger.grant(APP, user, 'message', clock.now + 1)).sendsLeft).toBe(4);
+    expect(await ledger.view(APP, user)).toEqual({ sendsLeft: 4, until: clock.now + 1 + MESSAGE_WINDOW_MS });
   });
 
   it('45047 uses the sends up and 45015 closes the windows, until the next interaction', async () => {
@@ -103,7 +106,9 @@ describe('quota ledger', () => {
       const ledgers = connections.map((c) => createQuotaLedger({ redis: c, keyOf: keys.quota, rules, now: () => clock.now }));
       const user = `o${randomUUID()}`;
       await ledgers[0]?.grant(APP, user, 'message', clock.now);
-      const results = await Promise.all(Array.from({ length: 40 }, (_, i) => ledgers[i % ledgers.length]?.reserve(APP, user)));
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => (ledgers[i % ledgers.length] ?? ledgers[0])?.reserve(APP, user) ?? Promise.resolve(undefined)),
+      );
       expect(results.filter((r) => r !== undefined)).toHaveLength(5);
     } finally {
       await Promise.all(connections.map((c) => c.quit()));

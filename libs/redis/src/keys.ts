@@ -7,21 +7,21 @@
 export interface WxqKeys {
   readonly prefix: string;
   /** An account's cached access_token. */
-  accessToken(appId: string): string;
+  readonly accessToken: (appId: string) => string;
   /** The lock held by the one process refreshing an account's access_token. */
-  tokenLock(appId: string): string;
+  readonly tokenLock: (appId: string) => string;
   /** An account's customer-service sends within one epoch second (SEND_RATE_LIMIT_PER_SECOND). */
-  sendRate(appId: string, epochSecond: number): string;
+  readonly sendRate: (appId: string, epochSecond: number) => string;
   /** One user's handled messages within one window (the perUserRateLimit middleware). */
-  userRate(appId: string, openId: string, window: number): string;
+  readonly userRate: (appId: string, openId: string, window: number) => string;
   /** One user's ordering lane on one queue: the jobs that must run one at a time, in order (docs/ordering.md). */
-  lane(queue: string, appId: string, openId: string): string;
+  readonly lane: (queue: string, appId: string, openId: string) => string;
   /** One user's customer-service quota windows and typing state (docs/quota.md). */
-  quota(appId: string, openId: string): string;
+  readonly quota: (appId: string, openId: string) => string;
   /** Until when an account's sends are paused (45009 daily quota, 45011 per-minute limit). */
-  sendPause(appId: string): string;
+  readonly sendPause: (appId: string) => string;
   /** A key of the user's own handlers (sessions, counters), under `handler:`. */
-  handler(...parts: readonly string[]): string;
+  readonly handler: (...parts: readonly string[]) => string;
 }
 
 /** The key names under `prefix`. */

@@ -1,5 +1,7 @@
 import { type HandlerContext, type Handlers, createContext } from '@wxq/handlers';
-import { type Lanes, type OutboundPayload, type Processor, type Producer, QUEUES, laneScore } from '@wxq/queue';
+import type { Logger } from '@wxq/logging';
+import { type QuotaLedger, type QuotaView, quotaEffectOf } from '@wxq/quota';
+import { type InboundPayload, type Lanes, type OutboundPayload, type Processor, type Producer, QUEUES, laneScore } from '@wxq/queue';
 import type { RedisClient, WxqKeys } from '@wxq/redis';
 import type { WechatApiClient } from '@wxq/wechat-api';
 import { DelayedError, UnrecoverableError } from 'bullmq';
@@ -15,6 +17,10 @@ export interface InboundDeps {
   readonly handlerAttempts: number;
   /** Per-user ordering (docs/ordering.md); undefined with WXQ_ORDERING=off. */
   readonly lanes: { readonly inbound: Lanes; readonly outbound: Lanes } | undefined;
+  /** The quota ledger (docs/quota.md); undefined with WXQ_CS_QUOTA=off. */
+  readonly ledger: QuotaLedger | undefined;
+  /** WXQ_AUTO_TYPING_MS: show Typing once when a handler runs longer; 0 = never. */
+  readonly autoTypingMs: number;
 }
 
 /**
@@ -38,13 +44,17 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       }
     }
     const jobLog = log.child({ appId: payload.appId, msgType: payload.message.MsgType });
-    const ctx = createContext(payload.message, { appId: payload.appId, log: jobLog, api, redis: deps.redis, keys: deps.keys });
+    const quota = await applyQuotaEffect(deps.ledger, payload);
+    const ctx = createContext(payload.message, { appId: payload.appId, log: jobLog, api, redis: deps.redis, keys: deps.keys, quota });
+    const typing = startAutoTyping(deps, api, payload, jobLog);
     try {
       await runHandlers(deps, ctx, job.attemptsMade);
     } catch (err) {
       // A final failure hands the user's turn on; a retry keeps it, so later pushes wait for it.
       if (err instanceof UnrecoverableError) await lanes?.inbound.leave(lane, job.id ?? '');
       throw err;
+    } finally {
+      clearTimeout(typing);
     }
     const replies: OutboundPayload[] = ctx.replies.map((reply, replyIndex) => ({
       v: 1,
@@ -88,6 +98,37 @@ async function enterOutboundLanes(deps: InboundDeps, replies: readonly OutboundP
     byLane.set(lane, members);
   }
   await Promise.all([...byLane].map(([lane, members]) => lanes.outbound.enter(lane, members)));
+}
+
+/** The push opens (or closes) its user's send windows; answers the view the handler gets. */
+async function applyQuotaEffect(ledger: QuotaLedger | undefined, payload: InboundPayload): Promise<QuotaView | undefined> {
+  if (ledger === undefined) return undefined;
+  const user = payload.message.FromUserName;
+  const effect = quotaEffectOf(payload.message);
+  if (effect === undefined) return ledger.view(payload.appId, user);
+  if ('close' in effect) {
+    await ledger.correct(payload.appId, user, 'close');
+    return ledger.view(payload.appId, user);
+  }
+  // CreateTime is in seconds (§4.1); a push without a usable one counts from when it arrived.
+  const createdAtMs = Number(payload.message.CreateTime) * 1000 || payload.receivedAt;
+  return ledger.grant(payload.appId, user, effect.grant, createdAtMs);
+}
+
+/** With WXQ_AUTO_TYPING_MS, a handler still running after that long shows Typing once, when WeChat allows it. */
+function startAutoTyping(deps: InboundDeps, api: WechatApiClient, payload: InboundPayload, log: Logger): NodeJS.Timeout | undefined {
+  const { ledger, autoTypingMs } = deps;
+  if (ledger === undefined || autoTypingMs === 0) return undefined;
+  const user = payload.message.FromUserName;
+  return setTimeout(() => {
+    void (async () => {
+      if ((await ledger.typing(payload.appId, user)) !== 'ok') return;
+      await api.typing(user, 'Typing');
+      log.debug('auto typing shown');
+    })().catch((err: unknown) => {
+      log.warn({ err }, 'auto typing failed');
+    });
+  }, autoTypingMs);
 }
 
 function describe(error: unknown): string {

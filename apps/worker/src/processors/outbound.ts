@@ -1,56 +1,112 @@
-import { type Lanes, type Processor, QUEUES, laneScore } from '@wxq/queue';
+import type { Logger } from '@wxq/logging';
+import type { QuotaLedger, Reservation } from '@wxq/quota';
+import { type Lanes, type OutboundPayload, type Processor, QUEUES, laneScore } from '@wxq/queue';
 import type { WxqKeys } from '@wxq/redis';
-import { type WechatApiClient, WechatApiError } from '@wxq/wechat-api';
-import { DelayedError, UnrecoverableError } from 'bullmq';
+import { type WechatApiClient, WechatApiError, WechatErrcodeError } from '@wxq/wechat-api';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { SendRateLimiter } from '../send-rate-limit.js';
 import { PARK_MS, recipientOf } from './lane-settings.js';
+import type { SendPause } from './send-pause.js';
 
 export interface OutboundDeps {
   readonly apis: ReadonlyMap<string, WechatApiClient>;
   readonly rateLimiter: SendRateLimiter | undefined;
+  readonly pause: SendPause;
   readonly keys: WxqKeys;
   /** Per-user ordering (docs/ordering.md); undefined with WXQ_ORDERING=off. */
   readonly lanes: Lanes | undefined;
+  /** The quota ledger (docs/quota.md); undefined with WXQ_CS_QUOTA=off. */
+  readonly quota: { readonly ledger: QuotaLedger; readonly enforce: boolean } | undefined;
 }
+
+/** The job's reason when the ledger holds a reply back: visible in Bull Board. */
+export const NO_QUOTA_REASON = 'no customer-service quota';
 
 /**
  * The outbound processor: one reply, one API call. Retries follow the error class (reference
  * §7.5): retryable errors throw (BullMQ backs off with jitter); token errors were already
  * refreshed and retried once by the client; permanent ones (45015, 45047, ...) fail the job at
  * once with the errcode in its reason, where Bull Board shows it. With ordering, a reply waits
- * until every earlier reply to its user was sent or failed for good, retries included.
+ * until every earlier reply to its user was sent or failed for good, retries included. With the
+ * quota ledger, a reply the user's windows do not allow is not attempted.
  */
 export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound'> {
   return async (payload, { job, token, log }) => {
     const api = deps.apis.get(payload.appId);
     if (api === undefined) throw new UnrecoverableError(`no account ${payload.appId} is configured on this worker`);
-    const lanes = deps.lanes;
-    const lane = deps.keys.lane(QUEUES.outbound.name, payload.appId, recipientOf(payload));
-    if (lanes !== undefined) {
-      const turn = await lanes.turn(lane, job, laneScore(payload.receivedAt ?? job.timestamp, payload.replyIndex));
+    const user = recipientOf(payload);
+    const lane = deps.keys.lane(QUEUES.outbound.name, payload.appId, user);
+    const leave = () => deps.lanes?.leave(lane, job.id ?? '');
+    if (deps.lanes !== undefined) {
+      const turn = await deps.lanes.turn(lane, job, laneScore(payload.receivedAt ?? job.timestamp, payload.replyIndex));
       if (turn.is === 'left') return;
       if (turn.is === 'behind') {
-        await lanes.park(lane, job, token, PARK_MS);
+        await deps.lanes.park(lane, job, token, PARK_MS);
         throw new DelayedError();
       }
     }
+    const pausedUntil = await deps.pause.pausedUntil(payload.appId);
+    if (pausedUntil !== undefined) await delayUntil(job, token, pausedUntil);
     const wait = (await deps.rateLimiter?.reserve(payload.appId)) ?? 0;
-    if (wait > 0) {
-      await job.moveToDelayed(Date.now() + wait, token);
-      throw new DelayedError();
-    }
+    if (wait > 0) await delayUntil(job, token, Date.now() + wait);
+
     const { reply } = payload;
+    if (reply.kind === 'typing' && reply.command === 'Typing' && deps.quota !== undefined) {
+      // Typing spends no quota, but WeChat refuses it outside 30 s of an exchange and while it shows.
+      const verdict = await deps.quota.ledger.typing(payload.appId, user);
+      if (verdict !== 'ok') {
+        log.info({ appId: payload.appId, verdict }, 'typing not sent');
+        await leave();
+        return;
+      }
+    }
+    const reservation = reply.kind === 'message' ? await reserveSend(deps, payload, user, log) : undefined;
     try {
       if (reply.kind === 'message') await api.sendCustomMessage(reply.message);
       else await api.typing(reply.touser, reply.command);
     } catch (err) {
+      await learnFrom(deps, payload.appId, user, err, reservation);
+      if (err instanceof WechatErrcodeError && (err.errcode === 45009 || err.errcode === 45011)) {
+        await delayUntil(job, token, await deps.pause.pause(payload.appId, err.errcode, log));
+      }
       const permanent = err instanceof WechatApiError && err.kind === 'permanent';
       // The last attempt, or one that can never succeed, hands the user's turn on.
-      if (permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await lanes?.leave(lane, job.id ?? '');
+      if (permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await leave();
       if (permanent) throw new UnrecoverableError(`errcode ${String(err.errcode)}: ${err.errmsg}`);
       throw err;
     }
-    await lanes?.leave(lane, job.id ?? '');
+    await leave();
     log.info({ appId: payload.appId, msgtype: reply.kind === 'message' ? reply.message.msgtype : 'typing' }, 'reply sent');
   };
+}
+
+/** Takes a send from the user's windows; without one, enforce fails the job and observe only says so. */
+async function reserveSend(deps: OutboundDeps, payload: OutboundPayload, user: string, log: Logger): Promise<Reservation | undefined> {
+  if (deps.quota === undefined) return undefined;
+  const reservation = await deps.quota.ledger.reserve(payload.appId, user);
+  if (reservation !== undefined) return reservation;
+  if (deps.quota.enforce) {
+    // Failed for good, so the user's later replies may go (a later interaction may allow them).
+    await deps.lanes?.leave(deps.keys.lane(QUEUES.outbound.name, payload.appId, user), QUEUES.outbound.jobId(payload));
+    throw new UnrecoverableError(`${NO_QUOTA_REASON}: the user has no open send window (docs/quota.md); not sent`);
+  }
+  log.warn({ appId: payload.appId }, 'sending without customer-service quota (WXQ_CS_QUOTA=observe)');
+  return undefined;
+}
+
+/** What WeChat's answer says about the user's windows (§7.4, §7.5). */
+async function learnFrom(deps: OutboundDeps, appId: string, user: string, err: unknown, reservation: Reservation | undefined): Promise<void> {
+  if (deps.quota === undefined || !(err instanceof WechatErrcodeError)) return;
+  const { ledger } = deps.quota;
+  if (err.errcode === 45047) await ledger.correct(appId, user, 'exhaust');
+  else if (err.errcode === 45015 || err.errcode === 43004) await ledger.correct(appId, user, 'close');
+  // WeChat answered with an errcode: the message was not sent, so the send is not spent. After a
+  // timeout it may have been, so that keeps its reservation.
+  else if (reservation !== undefined) await ledger.refund(appId, user, reservation);
+}
+
+/** Waits in "delayed" until `until` without spending an attempt. */
+async function delayUntil(job: Job, token: string | undefined, until: number): Promise<never> {
+  await job.moveToDelayed(until, token);
+  throw new DelayedError();
 }

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from './config-error.js';
+import { loadWorkerConfig } from './worker-config.js';
+
+const MINIMAL = { WECHAT_APPID: 'wx1234567890abcdef', WECHAT_APPSECRET: 'secret0123456789secret0123456789' } as const;
+
+function problems(env: Readonly<Record<string, string>>): string[] {
+  try {
+    loadWorkerConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues.map((issue) => issue.variable);
+    throw error;
+  }
+  throw new Error('expected a ConfigError, but the configuration loaded');
+}
+
+describe('loadWorkerConfig', () => {
+  it('has ordering and the enforced quota ledger on by default, auto-typing off', () => {
+    const config = loadWorkerConfig(MINIMAL);
+    expect(config.ordering).toBe(true);
+    expect(config.quota).toEqual({ mode: 'enforce', messageSends: 5, eventSends: 3 });
+    expect(config.autoTypingMs).toBe(0);
+    expect(Object.isFrozen(config.quota)).toBe(true);
+  });
+
+  it('takes the quota numbers and modes as settings', () => {
+    const config = loadWorkerConfig({ ...MINIMAL, WXQ_CS_QUOTA: 'observe', WXQ_CS_QUOTA_MESSAGE: '20', WXQ_CS_QUOTA_EVENT: '1', WXQ_ORDERING: 'off', WXQ_AUTO_TYPING_MS: '1500' });
+    expect(config.quota).toEqual({ mode: 'observe', messageSends: 20, eventSends: 1 });
+    expect(config.ordering).toBe(false);
+    expect(config.autoTypingMs).toBe(1500);
+  });
+
+  it.each([
+    ['WXQ_CS_QUOTA', { WXQ_CS_QUOTA: 'strict' }],
+    ['WXQ_CS_QUOTA_MESSAGE', { WXQ_CS_QUOTA_MESSAGE: '0' }],
+    ['WXQ_CS_QUOTA_EVENT', { WXQ_CS_QUOTA_EVENT: 'three' }],
+    ['WXQ_AUTO_TYPING_MS', { WXQ_AUTO_TYPING_MS: '-1' }],
+    ['WXQ_ORDERING', { WXQ_ORDERING: 'yes' }],
+  ])('refuses a bad %s, naming it', (variable, overrides) => {
+    expect(problems({ ...MINIMAL, ...overrides })).toEqual([variable]);
+  });
+
+  it('demands the app secret it needs to fetch tokens, unless tokens are read-only', () => {
+    expect(problems({ WECHAT_APPID: MINIMAL.WECHAT_APPID })).toEqual(['WECHAT_APPSECRET']);
+    expect(loadWorkerConfig({ WECHAT_APPID: MINIMAL.WECHAT_APPID, WECHAT_TOKEN_READ_ONLY: 'true' }).api.tokenReadOnly).toBe(true);
+  });
+});
