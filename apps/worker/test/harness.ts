@@ -23,6 +23,8 @@ export interface WorkerHarness {
   readonly env: Readonly<Record<string, string>>;
   readonly inbound: Queue;
   readonly outbound: Queue;
+  /** The harness's own connection, for looking at keys. */
+  readonly redis: Redis;
   readonly logs: () => string;
   startWorkers(count: number, handlers?: Handlers): RunningWorker[];
   push(message: InboundMessage): Promise<InboundPayload>;
@@ -70,6 +72,7 @@ export async function startHarness(redisUrl: string, env: Readonly<Record<string
     env: fullEnv,
     inbound,
     outbound,
+    redis,
     logs: () => chunks.join(''),
     startWorkers(count, handlers = demoHandlers) {
       const started = Array.from({ length: count }, () => startWorker(config, { logger, handlers }));

@@ -6,12 +6,14 @@ import { EVENT_WINDOW_MS, type GrantKind, MESSAGE_WINDOW_MS, type QuotaRules, TY
 // Every change is one script, so workers on many machines never spend one send twice.
 
 /**
- * Replaces a kind's grant unless the one there is as new or newer: the same push granted again (a
- * handler re-run) keeps what was spent, and a push handled late does not reopen a newer window.
+ * Replaces a kind's grant (ARGV: kind, sends, until, created at, ttl, push id) unless the same push
+ * granted it (a handler re-run keeps what was spent) or a newer window is there (a push handled
+ * late does not reopen it).
  */
 const GRANT = `local ends = tonumber(ARGV[3])
-if tonumber(redis.call('HGET', KEYS[1], ARGV[1] .. '_until') or '0') < ends then
-  redis.call('HSET', KEYS[1], ARGV[1] .. '_left', ARGV[2], ARGV[1] .. '_until', ends)
+local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1] .. '_until') or '0')
+if current <= ends and redis.call('HGET', KEYS[1], ARGV[1] .. '_src') ~= ARGV[6] then
+  redis.call('HSET', KEYS[1], ARGV[1] .. '_left', ARGV[2], ARGV[1] .. '_until', ends, ARGV[1] .. '_src', ARGV[6])
 end
 if tonumber(redis.call('HGET', KEYS[1], 'last') or '0') < tonumber(ARGV[4]) then redis.call('HSET', KEYS[1], 'last', ARGV[4]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
@@ -69,8 +71,11 @@ export interface Reservation {
 export type TypingVerdict = 'ok' | 'no_interaction' | 'already_typing';
 
 export interface QuotaLedger {
-  /** Opens (or replaces) a window for the user's push created at `createdAtMs`; answers the view after it. */
-  grant(appId: string, openId: string, kind: GrantKind, createdAtMs: number): Promise<QuotaView>;
+  /**
+   * Opens (or replaces) a window for the user's push `pushId` (its dedup key) created at
+   * `createdAtMs`; answers the view after it.
+   */
+  grant(appId: string, openId: string, kind: GrantKind, createdAtMs: number, pushId: string): Promise<QuotaView>;
   /** The view without changing anything. */
   view(appId: string, openId: string): Promise<QuotaView>;
   /** Takes one send, or undefined when no window is open with sends left. */
@@ -103,10 +108,10 @@ export function createQuotaLedger(options: QuotaLedgerOptions): QuotaLedger {
   const call = async <T>(script: string, key: string, ...args: (string | number)[]): Promise<T> =>
     (await redis.eval(script, 1, key, ...args)) as T;
   return {
-    async grant(appId, openId, kind, createdAtMs) {
+    async grant(appId, openId, kind, createdAtMs, pushId) {
       const sends = kind === 'message' ? rules.messageSends : rules.eventSends;
       const until = createdAtMs + (kind === 'message' ? MESSAGE_WINDOW_MS : EVENT_WINDOW_MS);
-      const fields = await call<(string | null)[]>(GRANT, keyOf(appId, openId), KIND_FIELD[kind], sends, until, createdAtMs, LEDGER_TTL_MS);
+      const fields = await call<(string | null)[]>(GRANT, keyOf(appId, openId), KIND_FIELD[kind], sends, until, createdAtMs, LEDGER_TTL_MS, pushId);
       return viewOf(fields, now());
     },
     async view(appId, openId) {

@@ -31,14 +31,14 @@ describe('quota ledger', () => {
     const clock = { now: 1_700_000_000_000 };
     const { ledger, user } = ledgerAt(clock);
     expect(await ledger.reserve(APP, user)).toBeUndefined();
-    expect(await ledger.grant(APP, user, 'message', clock.now)).toEqual({ sendsLeft: 5, until: clock.now + MESSAGE_WINDOW_MS });
+    expect(await ledger.grant(APP, user, 'message', clock.now, 'push-1')).toEqual({ sendsLeft: 5, until: clock.now + MESSAGE_WINDOW_MS });
     expect(await drain(ledger, user)).toEqual(['message', 'message', 'message', 'message', 'message']);
   });
 
   it('the window closes 48 h after the message was created, not after it was handled', async () => {
     const clock = { now: 1_700_000_000_000 };
     const { ledger, user } = ledgerAt(clock);
-    await ledger.grant(APP, user, 'message', clock.now - MESSAGE_WINDOW_MS + 1_000);
+    await ledger.grant(APP, user, 'message', clock.now - MESSAGE_WINDOW_MS + 1_000, 'push-2');
     clock.now += 999;
     expect(await ledger.reserve(APP, user)).toBeDefined();
     clock.now += 2;
@@ -48,11 +48,11 @@ describe('quota ledger', () => {
   it('an event grants 3 sends for 60 s, and sends come from the window that closes first', async () => {
     const clock = { now: 1_700_000_000_000 };
     const { ledger, user } = ledgerAt(clock);
-    await ledger.grant(APP, user, 'message', clock.now);
-    const view = await ledger.grant(APP, user, 'event', clock.now);
+    await ledger.grant(APP, user, 'message', clock.now, 'push-3');
+    const view = await ledger.grant(APP, user, 'event', clock.now, 'push-4');
     expect(view).toEqual({ sendsLeft: 8, until: clock.now + MESSAGE_WINDOW_MS });
     expect(await drain(ledger, user)).toEqual(['event', 'event', 'event', 'message', 'message', 'message', 'message', 'message']);
-    await ledger.grant(APP, user, 'event', clock.now);
+    await ledger.grant(APP, user, 'event', clock.now, 'push-5');
     clock.now += EVENT_WINDOW_MS;
     expect(await ledger.reserve(APP, user)).toBeUndefined();
   });
@@ -60,39 +60,42 @@ describe('quota ledger', () => {
   it('a new grant of a kind replaces the old one: no accumulation; an older one changes nothing', async () => {
     const clock = { now: 1_700_000_000_000 };
     const { ledger, user } = ledgerAt(clock);
-    await ledger.grant(APP, user, 'message', clock.now);
+    await ledger.grant(APP, user, 'message', clock.now, 'push-6');
     await ledger.reserve(APP, user);
-    expect((await ledger.grant(APP, user, 'message', clock.now + 1)).sendsLeft).toBe(5);
+    expect((await ledger.grant(APP, user, 'message', clock.now + 1, 'push-7')).sendsLeft).toBe(5);
     // A push handled late (ordering off) must not reopen what a newer one set.
     await ledger.reserve(APP, user);
-    expect((await ledger.grant(APP, user, 'message', clock.now - 10)).sendsLeft).toBe(4);
+    expect((await ledger.grant(APP, user, 'message', clock.now - 10, 'push-8')).sendsLeft).toBe(4);
     // The same push granted again (its handler re-ran) keeps what was spent.
-    expect((await ledger.grant(APP, user, 'message', clock.now + 1)).sendsLeft).toBe(4);
-    expect(await ledger.view(APP, user)).toEqual({ sendsLeft: 4, until: clock.now + 1 + MESSAGE_WINDOW_MS });
+    expect((await ledger.grant(APP, user, 'message', clock.now + 1, 'push-7')).sendsLeft).toBe(4);
+    // Another push of the same second is a new interaction: a fresh window.
+    await ledger.reserve(APP, user);
+    expect((await ledger.grant(APP, user, 'message', clock.now + 1, 'push-9')).sendsLeft).toBe(5);
+    expect(await ledger.view(APP, user)).toEqual({ sendsLeft: 5, until: clock.now + 1 + MESSAGE_WINDOW_MS });
   });
 
   it('45047 uses the sends up and 45015 closes the windows, until the next interaction', async () => {
     const clock = { now: 1_700_000_000_000 };
     const { ledger, user } = ledgerAt(clock);
-    await ledger.grant(APP, user, 'message', clock.now);
+    await ledger.grant(APP, user, 'message', clock.now, 'push-10');
     await ledger.correct(APP, user, 'exhaust');
     expect(await ledger.reserve(APP, user)).toBeUndefined();
-    await ledger.grant(APP, user, 'message', clock.now + 1);
+    await ledger.grant(APP, user, 'message', clock.now + 1, 'push-11');
     await ledger.correct(APP, user, 'close');
     expect(await ledger.reserve(APP, user)).toBeUndefined();
-    expect((await ledger.grant(APP, user, 'event', clock.now + 2)).sendsLeft).toBe(3);
+    expect((await ledger.grant(APP, user, 'event', clock.now + 2, 'push-12')).sendsLeft).toBe(3);
   });
 
   it('a refund gives a send back only to the grant it came from', async () => {
     const clock = { now: 1_700_000_000_000 };
     const { ledger, user } = ledgerAt(clock);
-    await ledger.grant(APP, user, 'message', clock.now);
+    await ledger.grant(APP, user, 'message', clock.now, 'push-13');
     const taken = await ledger.reserve(APP, user);
     expect(taken).toBeDefined();
     if (taken === undefined) return;
     await ledger.refund(APP, user, taken);
     expect(await drain(ledger, user)).toHaveLength(5);
-    const last = await ledger.grant(APP, user, 'message', clock.now + 5);
+    const last = await ledger.grant(APP, user, 'message', clock.now + 5, 'push-14');
     await ledger.refund(APP, user, taken);
     expect(last.sendsLeft).toBe(5);
     expect(await drain(ledger, user)).toHaveLength(5);
@@ -105,7 +108,7 @@ describe('quota ledger', () => {
     try {
       const ledgers = connections.map((c) => createQuotaLedger({ redis: c, keyOf: keys.quota, rules, now: () => clock.now }));
       const user = `o${randomUUID()}`;
-      await ledgers[0]?.grant(APP, user, 'message', clock.now);
+      await ledgers[0]?.grant(APP, user, 'message', clock.now, 'push-15');
       const results = await Promise.all(
         Array.from({ length: 40 }, (_, i) => (ledgers[i % ledgers.length] ?? ledgers[0])?.reserve(APP, user) ?? Promise.resolve(undefined)),
       );
@@ -119,7 +122,7 @@ describe('quota ledger', () => {
     const clock = { now: 1_700_000_000_000 };
     const { ledger, user } = ledgerAt(clock);
     expect(await ledger.typing(APP, user)).toBe('no_interaction');
-    await ledger.grant(APP, user, 'message', clock.now);
+    await ledger.grant(APP, user, 'message', clock.now, 'push-16');
     expect(await ledger.typing(APP, user)).toBe('ok');
     expect(await ledger.typing(APP, user)).toBe('already_typing');
     clock.now += 15_001;
@@ -136,7 +139,7 @@ describe('quota ledger', () => {
     const clock = { now: Date.now() };
     const keys = createKeys(`{test-${randomUUID()}}`);
     const ledger = createQuotaLedger({ redis, keyOf: keys.quota, rules, now: () => clock.now });
-    await ledger.grant(APP, 'oTtl', 'message', clock.now);
+    await ledger.grant(APP, 'oTtl', 'message', clock.now, 'push-17');
     await ledger.correct(APP, 'oNever', 'close');
     for (const user of ['oTtl', 'oNever']) {
       const ttl = await redis.pttl(keys.quota(APP, user));

@@ -112,7 +112,7 @@ async function applyQuotaEffect(ledger: QuotaLedger | undefined, payload: Inboun
   }
   // CreateTime is in seconds (§4.1); a push without a usable one counts from when it arrived.
   const createdAtMs = Number(payload.message.CreateTime) * 1000 || payload.receivedAt;
-  return ledger.grant(payload.appId, user, effect.grant, createdAtMs);
+  return ledger.grant(payload.appId, user, effect.grant, createdAtMs, payload.dedupKey);
 }
 
 /** With WXQ_AUTO_TYPING_MS, a handler still running after that long shows Typing once, when WeChat allows it. */

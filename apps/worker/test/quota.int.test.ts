@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { createKeys } from '@wxq/redis';
+import { waitFor } from '@wxq/testing';
+import { createMessage } from '@wxq/wechat-sim';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { NO_QUOTA_REASON } from '../src/processors/outbound.js';
+import { APP_ID, type WorkerHarness, startHarness } from './harness.js';
+
+// The customer-service quota ledger in the worker (docs/quota.md), against the simulator.
+
+const SEND = '/cgi-bin/message/custom/send';
+let harness: WorkerHarness | undefined;
+afterEach(async () => {
+  await harness?.stop();
+  harness = undefined;
+});
+
+function sendCalls(h: WorkerHarness): number {
+  return h.sim.calls.filter((c) => c.path === SEND).length;
+}
+
+const user = () => `oQuota${randomUUID().replaceAll('-', '').slice(0, 22)}`;
+const HOURS_49_AGO = () => String(Math.floor(Date.now() / 1000) - 49 * 3600);
+
+describe('quota ledger (enforce, the default)', () => {
+  it('a message 49 h old opens no window: its reply is not attempted and fails naming the quota', async () => {
+    harness = await startHarness(inject('redisUrl'));
+    const h = harness;
+    h.startWorkers(1);
+    await h.push(createMessage.text('late', { openid: user(), createTime: HOURS_49_AGO() }));
+    const failed = await waitFor(async () => (await h.outbound.getFailed())[0], { timeoutMs: 10_000, message: 'the reply failed' });
+    expect(failed.failedReason).toContain(NO_QUOTA_REASON);
+    expect(failed.attemptsMade).toBe(1);
+    expect(sendCalls(h)).toBe(0);
+  });
+
+  it('#multi 7 to one message: 5 sent, in order, 2 held back', async () => {
+    harness = await startHarness(inject('redisUrl'));
+    const h = harness;
+    h.startWorkers(1);
+    await h.push(createMessage.text('#multi 7 x', { openid: user() }));
+    await waitFor(async () => (await h.outbound.getFailed()).length === 2, { timeoutMs: 15_000, message: 'two replies held back' });
+    expect(h.sim.sends.map((s) => s.message['text'])).toEqual([1, 2, 3, 4, 5].map((i) => ({ content: `${i}/7 x` })));
+    expect(sendCalls(h)).toBe(5);
+  });
+
+  it('a 45047 from WeChat closes the user\'s windows until the next message', async () => {
+    harness = await startHarness(inject('redisUrl'));
+    const h = harness;
+    const openid = user();
+    h.sim.injectFault({ path: SEND, errcode: 45047, times: 1 });
+    h.startWorkers(1);
+    await h.push(createMessage.text('#multi 2 y', { openid }));
+    await waitFor(async () => (await h.outbound.getFailed()).length === 2, { timeoutMs: 15_000, message: 'both replies failed' });
+    const reasons = (await h.outbound.getFailed()).map((j) => j.failedReason).sort();
+    expect(reasons[0]).toContain('errcode 45047');
+    expect(reasons[1]).toContain(NO_QUOTA_REASON);
+    expect(sendCalls(h)).toBe(1);
+    // The user writes again: a new window.
+    await h.push(createMessage.text('again', { openid }));
+    await h.sim.waitForSends(1, 10_000);
+  });
+});
+
+describe('quota ledger, other modes', () => {
+  it('observe sends what enforce would hold back', async () => {
+    harness = await startHarness(inject('redisUrl'), { WXQ_CS_QUOTA: 'observe' });
+    const h = harness;
+    h.startWorkers(1);
+    await h.push(createMessage.text('late', { openid: user(), createTime: HOURS_49_AGO() }));
+    await h.sim.waitForSends(1, 10_000);
+    expect(await h.outbound.getFailedCount()).toBe(0);
+    await waitFor(() => h.logs().includes('sending without customer-service quota'), { timeoutMs: 5_000, message: 'the warning' });
+  });
+});
+
+describe('account-level limits', () => {
+  it('45009 pauses the account\'s sends without failing them; lifting the pause sends them', async () => {
+    // One send at a time: the second finds the pause the first one's 45009 set.
+    harness = await startHarness(inject('redisUrl'), { OUTBOUND_CONCURRENCY: '1' });
+    const h = harness;
+    h.sim.injectFault({ path: SEND, errcode: 45009, times: 1 });
+    h.startWorkers(1);
+    await h.push(createMessage.text('first', { openid: user() }));
+    await h.push(createMessage.text('second', { openid: user() }));
+    const keys = createKeys(h.prefix);
+    await waitFor(async () => (await h.outbound.getDelayedCount()) === 2, { timeoutMs: 10_000, message: 'both sends paused' });
+    expect(await h.outbound.getFailedCount()).toBe(0);
+    const until = Number(await h.redis.get(keys.sendPause(APP_ID)));
+    // Midnight in Beijing is 16:00 UTC.
+    expect(new Date(until).getUTCHours()).toBe(16);
+    expect(until).toBeGreaterThan(Date.now());
+    expect(h.logs().split('daily API quota reached').length - 1).toBe(1);
+    // An operator lifts the pause: the sends go out.
+    await h.redis.del(keys.sendPause(APP_ID));
+    for (const job of await h.outbound.getDelayed()) await job.promote();
+    await h.sim.waitForSends(2, 10_000);
+  });
+});
