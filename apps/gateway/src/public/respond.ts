@@ -89,7 +89,7 @@ export function createResponder(deps: ResponderDeps): Responder {
       const headers: Record<string, string | number> = { 'Content-Type': TEXT, 'Content-Length': Buffer.byteLength(body) };
       // 413: the rest of an oversized body is not worth reading. Draining: new requests get 503 and
       // the connection closes while in-flight ones finish; WeChat retries a 503 and a load balancer
-      // moves on (fastify lib/route.js does the same).
+      // moves on (fastify answers the same way while it closes).
       if (status === 413 || exchange.outcome === 'draining') headers['Connection'] = 'close';
       res.writeHead(status, headers);
       // node:http drops the body of an answer to HEAD and keeps the headers.

@@ -48,7 +48,8 @@ export function createPublicRouter(deps: PublicRouterDeps): (req: IncomingMessag
   /**
    * The guard chain, in order: draining -> allow-list -> account. Every request but a probe goes
    * through the first two, 404s included (outside the allow-list nothing about the routes shows);
-   * /wechat[/:appid] then needs a configured account. Throws the GatewayError to answer with.
+   * /wechat[/:appid] then needs a configured account, which the exchange records for the log
+   * line. Throws the GatewayError to answer with.
    */
   function guard(exchange: Exchange, wechat: RegExpExecArray | null): PushAccount | undefined {
     if (deps.isDraining()) throw new GatewayError('draining', 'the gateway is stopping');
