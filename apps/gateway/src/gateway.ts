@@ -5,14 +5,13 @@ import type { Logger } from '@wxq/logging';
 import { QUEUES } from '@wxq/queue';
 import { createRedis } from '@wxq/redis';
 import { Queue } from 'bullmq';
-import proxyAddr from 'proxy-addr';
-import { createAdminApp } from './admin-app.js';
-import { createAccountDirectory } from './callback/accounts.js';
-import { createEnqueuer } from './callback/enqueue.js';
-import { createPushHandler, matchPush } from './callback/push-handler.js';
-import { createIpAllowlist } from './http/ip-allowlist.js';
+import { BULL_BOARD_PATH, createAdminApp } from './admin/admin-app.js';
 import { createGatewayMetrics } from './metrics.js';
-import { createPublicApp } from './public-app.js';
+import { createAccountDirectory } from './public/accounts.js';
+import { createEnqueuer } from './public/enqueue.js';
+import { createIpAllowlist } from './public/ip-allowlist.js';
+import { createPublicRouter } from './public/router.js';
+import { compileTrustProxy } from './public/trust-proxy.js';
 
 export interface GatewayDeps {
   readonly logger: Logger;
@@ -46,37 +45,27 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   });
   let draining = false;
 
-  const enqueuer = createEnqueuer({ queue, redis, dedupWindowSeconds: config.dedupWindowSeconds, timeoutMs: config.enqueueTimeoutMs });
-  const accounts = createAccountDirectory(config.accounts);
-  const ipAllowed = createIpAllowlist(config.ipAllowlist);
-  const isDraining = () => draining;
-  const app = createPublicApp({
-    accounts,
-    logger: log,
-    metrics,
-    trustProxy: config.http.trustProxy,
-    ipAllowed,
-    isDraining,
-    isRedisReady: async () => enqueuer.isReady() && (await pingWithin(redis, READY_PING_TIMEOUT_MS)),
+  const enqueuer = createEnqueuer({
+    queue,
+    redis,
+    dedupWindowSeconds: config.dedupWindowSeconds,
+    timeoutMs: config.enqueueTimeoutMs,
+    enqueueSeconds: metrics.enqueueSeconds,
   });
-  const trustProxy = app.get('trust proxy fn') as Parameters<typeof proxyAddr>[1];
-  const handlePush = createPushHandler({
-    accounts,
+  const routePublicRequest = createPublicRouter({
+    accounts: createAccountDirectory(config.accounts),
     enqueuer,
-    metrics,
     logger: log,
+    metrics,
+    trustProxy: compileTrustProxy(config.http.trustProxy),
+    ipAllowed: createIpAllowlist(config.ipAllowlist),
+    isDraining: () => draining,
+    isRedisReady: async () => enqueuer.isReady() && (await pingWithin(redis, READY_PING_TIMEOUT_MS)),
     maxBodyBytes: config.http.maxBodyBytes,
     timestampSkewSeconds: config.timestampSkewSeconds,
-    ipAllowed,
-    isDraining,
-    clientIp: (req) => proxyAddr(req, trustProxy),
     now: deps.now ?? Date.now,
   });
-  const publicServer = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: 20_000, requestTimeout: 30_000 }, (req, res) => {
-    const appIdSegment = matchPush(req);
-    if (appIdSegment === undefined) app(req, res);
-    else handlePush(req, res, appIdSegment);
-  });
+  const publicServer = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: 20_000, requestTimeout: 30_000 }, routePublicRequest);
   await listen(publicServer, config.http.port, config.http.host);
   const publicPort = (publicServer.address() as AddressInfo).port;
   log.info({ port: publicPort, host: config.http.host, accounts: config.accounts.map((a) => a.appId) }, 'gateway listening');
@@ -90,7 +79,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     outboundForBoard = new Queue(QUEUES.outbound.name, { connection: redis, prefix: config.queuePrefix });
     adminServer = createServer(createAdminApp({ queues: [queue, outboundForBoard], metrics, user: config.admin.user, password: config.admin.password }));
     await listen(adminServer, config.admin.port, config.admin.host);
-    log.info({ port: (adminServer.address() as AddressInfo).port, host: config.admin.host }, 'admin listening (Bull Board at /admin/queues, /metrics)');
+    log.info({ port: (adminServer.address() as AddressInfo).port, host: config.admin.host }, `admin listening (Bull Board at ${BULL_BOARD_PATH}, /metrics)`);
   }
   const adminPort = adminServer === undefined ? undefined : (adminServer.address() as AddressInfo).port;
 

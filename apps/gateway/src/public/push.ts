@@ -1,9 +1,9 @@
 import type { InboundPayload } from '@wxq/queue';
 import type { InboundMessage, PushAccount, PushQuery } from '@wxq/wechat';
-import { computeDedupKey, isKnownMessage, openPush, verifyEcho } from '@wxq/wechat';
-import type { Enqueuer, EnqueueOutcome } from './enqueue.js';
+import { computeDedupKey, isKnownMessage, openPush } from '@wxq/wechat';
+import type { EnqueueOutcome, Enqueuer } from './enqueue.js';
 
-export interface CallbackSettings {
+export interface PushSettings {
   readonly timestampSkewSeconds: number;
   /** Epoch milliseconds; injectable for replay-window tests. */
   readonly now: () => number;
@@ -11,19 +11,21 @@ export interface CallbackSettings {
 
 export interface PushResult {
   readonly outcome: EnqueueOutcome;
+  /** For logs and metrics, bounded: known types by name, events as `event:<Event>`, anything new as `unknown`. */
   readonly msgType: string;
 }
 
 /**
- * POST: verify -> decrypt -> parse -> dedup key -> enqueue (awaiting Redis) -> the caller answers
- * `success`. Throws the protocol or gateway error that decides the status.
+ * A push, from its query and exact body bytes to a job Redis has confirmed: verify -> decrypt ->
+ * parse -> dedup key -> enqueue. The caller answers `success` once this resolves; no HTTP here.
+ * @throws WechatProtocolError (signature, clock, crypto, XML) or GatewayError (Redis), which decide the status
  */
 export async function acceptPush(
   account: PushAccount,
   query: PushQuery,
   body: Buffer,
   enqueuer: Enqueuer,
-  settings: CallbackSettings,
+  settings: PushSettings,
 ): Promise<PushResult> {
   const receivedAt = settings.now();
   const { mode, message } = openPush(account, query, body, {
@@ -34,13 +36,7 @@ export async function acceptPush(
   return { outcome: await enqueuer.enqueue(payload), msgType: metricType(message) };
 }
 
-/** GET: the echostr to send back. */
-export function answerHandshake(account: PushAccount, query: PushQuery): string {
-  return verifyEcho(account, query);
-}
-
-/** A bounded label: known types by name, events as `event:<Event>`, anything new as `unknown`. */
-export function metricType(message: InboundMessage): string {
+function metricType(message: InboundMessage): string {
   if (!isKnownMessage(message)) return 'unknown';
   return message.MsgType === 'event' ? `event:${message.Event}` : message.MsgType;
 }

@@ -1,5 +1,4 @@
-// Test-only: the shared WeChat crypto vectors (reference §9), narrowed to the fields the gateway
-// tests send. Excluded from the build.
+// The shared WeChat crypto vectors (reference §9), narrowed to the fields the gateway tests send.
 import { loadWechatVectors } from '@wxq/testing';
 
 /** A `fresh` entry: a push as WeChat would send it in safe mode, signed for its 2023 timestamp. */

@@ -1,13 +1,13 @@
-// Test-only: the gateway as a real child process (main.ts through tsx, as `npm run gateway` runs
-// it), for signal tests. Excluded from the build.
+// The gateway as a real child process (main.ts through tsx, as `npm run gateway` runs it), for
+// signal tests.
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@wxq/testing';
 import { onTestFinished } from 'vitest';
-import type { LogLine } from './test-harness.js';
+import type { LogLine } from './harness.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 /** tsx compiles main.ts and the libs on first start; a cold 2-core machine needs a few seconds. */
 const START_TIMEOUT_MS = 15_000;
 

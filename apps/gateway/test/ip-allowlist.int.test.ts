@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type TestGateway, useGateway } from './test-harness.js';
-import { handshakeQuery, plaintextPush, textXml } from './test-pushes.js';
+import { type TestGateway, useGateway } from './helpers/harness.js';
+import { handshakeQuery, plaintextPush, textXml } from './helpers/pushes.js';
 
 const WECHAT_RANGE = '203.0.113.0/24';
 const IN_RANGE = '203.0.113.7';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { type LogLine, type TestGateway, useGateway } from './test-harness.js';
-import { AES_KEY, APP_ID, TOKEN, encryptedPush, handshakeQuery, plaintextPush, textXml } from './test-pushes.js';
+import { type LogLine, type TestGateway, useGateway } from './helpers/harness.js';
+import { AES_KEY, APP_ID, TOKEN, encryptedPush, handshakeQuery, plaintextPush, textXml } from './helpers/pushes.js';
 
 /** The line that ends the request with this X-Request-Id: it carries the outcome and the duration. */
 function completionLine(gateway: TestGateway, requestId: string): LogLine {

@@ -4,10 +4,10 @@ import { createRedis } from '@wxq/redis';
 import { type RedisServer, startRedisServer, waitFor } from '@wxq/testing';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { testEnv } from './test-harness.js';
-import { send, startSlowPost } from './test-http.js';
-import { type Exit, type GatewayProcess, startGatewayProcess } from './test-process.js';
-import { jobIdOf, plaintextPush, textXml } from './test-pushes.js';
+import { testEnv } from './helpers/harness.js';
+import { send, startSlowPost } from './helpers/http.js';
+import { type Exit, type GatewayProcess, startGatewayProcess } from './helpers/process.js';
+import { jobIdOf, plaintextPush, textXml } from './helpers/pushes.js';
 
 /** main.ts's SHUTDOWN_TIMEOUT_MS default; the contract is exit 0 within it. */
 const EXIT_WITHIN_MS = 10_000;

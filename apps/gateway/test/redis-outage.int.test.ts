@@ -1,8 +1,8 @@
 // These tests stop and stall Redis, so each runs on a private redis-server (never the run's shared one).
 import { type RedisServer, startRedisServer, waitFor } from '@wxq/testing';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { useGateway } from './test-harness.js';
-import { jobIdOf, plaintextPush, textXml } from './test-pushes.js';
+import { useGateway } from './helpers/harness.js';
+import { jobIdOf, plaintextPush, textXml } from './helpers/pushes.js';
 
 /** Low, so the tests are quick; the 503 must still come well inside WeChat's 5 s. */
 const ENQUEUE_TIMEOUT_MS = 500;

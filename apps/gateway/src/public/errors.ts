@@ -1,6 +1,6 @@
 import { WechatProtocolError } from '@wxq/wechat';
 
-/** Errors the gateway raises itself; each maps to one status in `statusOf`. */
+/** Errors the gateway raises itself; each maps to one status in `answerFor`. */
 export class GatewayError extends Error {
   override name = 'GatewayError' as const;
   readonly code: GatewayErrorCode;

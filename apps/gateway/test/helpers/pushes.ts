@@ -1,5 +1,5 @@
-// Test-only: pushes and handshakes signed (and sealed) the way WeChat sends them
-// (../shared/wechat-protocol.md §1-§3), for the default test account or any other. Excluded from the build.
+// Pushes and handshakes signed (and sealed) the way WeChat sends them (reference §1-§3), for the
+// default test account or any other.
 import { inboundJobId } from '@wxq/queue';
 import { buildSafeModeBody, cdata, computeDedupKey, computeSignature, createMessageCrypto, parseInboundXml, sealMessage } from '@wxq/wechat';
 

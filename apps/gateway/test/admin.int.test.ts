@@ -1,10 +1,10 @@
 import { connect } from 'node:net';
 import { findFreePort } from '@wxq/testing';
 import { describe, expect, it } from 'vitest';
-import { type TestGateway, useGateway } from './test-harness.js';
-import { basicAuth, send } from './test-http.js';
-import { APP_ID, TOKEN, plaintextPush, textXml } from './test-pushes.js';
-import { parsePrometheusText, sampleValue } from './test-prometheus.js';
+import { type TestGateway, useGateway } from './helpers/harness.js';
+import { basicAuth, send } from './helpers/http.js';
+import { APP_ID, TOKEN, plaintextPush, textXml } from './helpers/pushes.js';
+import { parsePrometheusText, sampleValue } from './helpers/prometheus.js';
 
 const PASSWORD = 'correct-horse-battery';
 

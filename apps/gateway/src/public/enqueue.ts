@@ -1,7 +1,8 @@
 import { type InboundPayload, inboundJobOptions } from '@wxq/queue';
 import type { RedisClient } from '@wxq/redis';
 import type { Queue } from 'bullmq';
-import { GatewayError } from '../http/errors.js';
+import type { Histogram } from 'prom-client';
+import { GatewayError } from './errors.js';
 
 export type EnqueueOutcome = 'accepted' | 'duplicate';
 
@@ -21,6 +22,8 @@ export interface EnqueuerDeps {
   readonly redis: RedisClient;
   readonly dedupWindowSeconds: number;
   readonly timeoutMs: number;
+  /** Observes Redis alone: from the add to its confirmation, failure or deadline. */
+  readonly enqueueSeconds: Histogram;
 }
 
 /**
@@ -46,9 +49,14 @@ export function createEnqueuer(deps: EnqueuerDeps): Enqueuer {
     async enqueue(payload) {
       if (!isQueueReady) throw new GatewayError('redis_unavailable', 'Redis has not been reachable since start-up');
       const options = inboundJobOptions(payload, deps.dedupWindowSeconds);
-      const work = Promise.all([deps.redis.exists(`${jobKeyPrefix}${options.jobId ?? ''}`), deps.queue.add('push', payload, options)]);
-      const [existed] = await withDeadline(work, deps.timeoutMs);
-      return existed === 1 ? 'duplicate' : 'accepted';
+      const started = performance.now();
+      try {
+        const work = Promise.all([deps.redis.exists(`${jobKeyPrefix}${options.jobId ?? ''}`), deps.queue.add('push', payload, options)]);
+        const [existed] = await withDeadline(work, deps.timeoutMs);
+        return existed === 1 ? 'duplicate' : 'accepted';
+      } finally {
+        deps.enqueueSeconds.observe((performance.now() - started) / 1000);
+      }
     },
   };
 }

@@ -4,9 +4,9 @@ import { createRedis } from '@wxq/redis';
 import { waitFor } from '@wxq/testing';
 import { type Processor, UnrecoverableError, Worker } from 'bullmq';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { type TestGateway, useGateway } from './test-harness.js';
-import { send } from './test-http.js';
-import { encryptedPush, jobIdOf, plaintextPush, textXml } from './test-pushes.js';
+import { type TestGateway, useGateway } from './helpers/harness.js';
+import { send } from './helpers/http.js';
+import { encryptedPush, jobIdOf, plaintextPush, textXml } from './helpers/pushes.js';
 
 /** A worker of the test's own on the gateway's queue, closed when the test finishes. */
 function runWorker(gateway: TestGateway, processor: Processor): Worker {

@@ -1,5 +1,5 @@
-// Test-only: a gateway started in-process with env overrides, a log sink, and a view of its queue
-// on a connection of the test's own. Excluded from the build.
+// A gateway started in-process with env overrides, a log sink, and a view of its queue on a
+// connection of the test's own.
 import { randomUUID } from 'node:crypto';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { Writable } from 'node:stream';
@@ -10,9 +10,9 @@ import { type RedisClient, createRedis } from '@wxq/redis';
 import { waitFor } from '@wxq/testing';
 import { Queue } from 'bullmq';
 import { inject, onTestFinished } from 'vitest';
-import { type RunningGateway, startGateway } from './gateway.js';
-import { type HttpAnswer, type SendOptions, send } from './test-http.js';
-import { AES_KEY, APP_ID, type SignedPush, TOKEN } from './test-pushes.js';
+import { type RunningGateway, startGateway } from '../../src/gateway.js';
+import { type HttpAnswer, type SendOptions, send } from './http.js';
+import { AES_KEY, APP_ID, type SignedPush, TOKEN } from './pushes.js';
 
 export type LogLine = Readonly<Record<string, unknown>>;
 

@@ -1,4 +1,4 @@
-// Test-only: a strict reader of the Prometheus text exposition format (0.0.4). prom-client has no
+// A strict reader of the Prometheus text exposition format (0.0.4). prom-client has no
 // parser, so every line must match one of the format's three shapes or the read fails.
 
 export interface Sample {

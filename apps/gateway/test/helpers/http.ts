@@ -1,5 +1,5 @@
-// Test-only: HTTP requests with node:http (not fetch: the tests need raw bodies, chunked bodies
-// without Content-Length, requests held in flight, and agents). Excluded from the build.
+// HTTP requests with node:http (not fetch: the tests need raw bodies, chunked bodies without
+// Content-Length, requests held in flight, and agents).
 import { type Agent, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, request } from 'node:http';
 
 export interface HttpAnswer {

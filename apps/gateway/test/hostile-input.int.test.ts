@@ -1,8 +1,8 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { type TestGateway, useGateway } from './test-harness.js';
-import { sendChunked } from './test-http.js';
-import { encryptedPush, encryptedQuery, plaintextPush, safeModeBody, textXml } from './test-pushes.js';
-import { negativeVector } from './test-vectors.js';
+import { type TestGateway, useGateway } from './helpers/harness.js';
+import { sendChunked } from './helpers/http.js';
+import { encryptedPush, encryptedQuery, plaintextPush, safeModeBody, textXml } from './helpers/pushes.js';
+import { negativeVector } from './helpers/vectors.js';
 
 const MIB = 1024 * 1024;
 

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { inboundJobId } from '@wxq/queue';
 import { computeDedupKey, parseInboundXml } from '@wxq/wechat';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { useGateway } from './test-harness.js';
-import { AES_KEY, APP_ID, TOKEN, type TestAccount, encryptedPush, handshakeQuery, jobIdOf, nowSeconds, plaintextPush, textXml } from './test-pushes.js';
-import { freshPushVectors } from './test-vectors.js';
+import { useGateway } from './helpers/harness.js';
+import { AES_KEY, APP_ID, TOKEN, type TestAccount, encryptedPush, handshakeQuery, jobIdOf, nowSeconds, plaintextPush, textXml } from './helpers/pushes.js';
+import { freshPushVectors } from './helpers/vectors.js';
 
 const OTHER_APP_ID = 'wxfedcba9876543210';
 const OTHER_TOKEN = 'otherAccountToken7';

@@ -3,8 +3,8 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
-import { createBasicAuth } from './http/basic-auth.js';
-import type { GatewayMetrics } from './metrics.js';
+import { createBasicAuth } from './basic-auth.js';
+import type { GatewayMetrics } from '../metrics.js';
 
 export interface AdminAppDeps {
   readonly queues: readonly Queue[];
@@ -13,6 +13,7 @@ export interface AdminAppDeps {
   readonly password: string;
 }
 
+/** Where Bull Board is served on the admin listener. */
 export const BULL_BOARD_PATH = '/admin/queues';
 
 /** The admin listener's app: Bull Board and Prometheus /metrics, all behind basic auth. */
