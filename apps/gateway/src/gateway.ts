@@ -2,14 +2,16 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from '@wxq/config';
 import type { Logger } from '@wxq/logging';
-import { QUEUES } from '@wxq/queue';
-import { createRedis } from '@wxq/redis';
+import { shutdownStep } from '@wxq/lifecycle';
+import { QUEUES, createLanes, createProducer } from '@wxq/queue';
+import { createKeys, createRedis } from '@wxq/redis';
 import { Queue } from 'bullmq';
 import { BULL_BOARD_PATH, createAdminApp } from './admin/admin-app.js';
 import { createGatewayMetrics } from './metrics.js';
 import { createAccountDirectory } from './public/accounts.js';
 import { createEnqueuer } from './public/enqueue.js';
 import { createIpAllowlist } from './public/ip-allowlist.js';
+import { strictlyIncreasing } from './public/push.js';
 import { createPublicRouter } from './public/router.js';
 import { compileTrustProxy } from './public/trust-proxy.js';
 
@@ -38,7 +40,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const metrics = createGatewayMetrics();
   const redis = createRedis(config.redis, 'producer', 'wxq-gateway');
   watchRedis(redis, log);
-  const queue = new Queue(QUEUES.inbound.name, { connection: redis, prefix: config.queuePrefix });
+  const producer = createProducer('inbound', { connection: redis, prefix: config.queuePrefix, settings: { dedupWindowSeconds: config.dedupWindowSeconds } });
+  const queue = producer.queue;
   queue.on('error', (err) => {
     // During an outage the connection's own listener has said it once; this would repeat it.
     if (redis.status === 'ready') log.warn({ err }, 'inbound queue error');
@@ -46,9 +49,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   let draining = false;
 
   const enqueuer = createEnqueuer({
-    queue,
+    producer,
     redis,
-    dedupWindowSeconds: config.dedupWindowSeconds,
+    ordering: config.ordering ? { lanes: createLanes(redis, queue), keys: createKeys(config.queuePrefix) } : undefined,
     timeoutMs: config.enqueueTimeoutMs,
     enqueueSeconds: metrics.enqueueSeconds,
   });
@@ -63,7 +66,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     isRedisReady: async () => enqueuer.isReady() && (await pingWithin(redis, READY_PING_TIMEOUT_MS)),
     maxBodyBytes: config.http.maxBodyBytes,
     timestampSkewSeconds: config.timestampSkewSeconds,
-    now: deps.now ?? Date.now,
+    now: strictlyIncreasing(deps.now ?? Date.now),
   });
   const publicServer = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: 20_000, requestTimeout: 30_000 }, routePublicRequest);
   await listen(publicServer, config.http.port, config.http.host);
@@ -88,14 +91,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     stopping ??= (async () => {
       draining = true;
       log.info('gateway stopping: draining requests');
-      await step(log, 'public listener closed', () => closeServer(publicServer));
-      if (adminServer !== undefined) await step(log, 'admin listener closed', () => closeServer(adminServer));
-      await step(log, 'queue closed', () => queue.close());
+      await shutdownStep(log, 'public listener closed', () => closeServer(publicServer));
+      if (adminServer !== undefined) await shutdownStep(log, 'admin listener closed', () => closeServer(adminServer));
+      await shutdownStep(log, 'queue closed', () => queue.close());
       const board = outboundForBoard;
-      if (board !== undefined) await step(log, 'outbound queue (Bull Board) closed', () => board.close());
-      await step(log, 'redis closed', async () => {
-        await redis.quit();
-      });
+      if (board !== undefined) await shutdownStep(log, 'outbound queue (Bull Board) closed', () => board.close());
+      await shutdownStep(log, 'redis closed', () => redis.quit());
     })();
     return stopping;
   };
@@ -150,11 +151,3 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-async function step(log: Logger, done: string, run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-    log.info(done);
-  } catch (err) {
-    log.error({ err }, `shutdown step failed: ${done}`);
-  }
-}

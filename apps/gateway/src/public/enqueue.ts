@@ -1,6 +1,5 @@
-import { type InboundPayload, inboundJobOptions } from '@wxq/queue';
-import type { RedisClient } from '@wxq/redis';
-import type { Queue } from 'bullmq';
+import { type InboundPayload, type Lanes, type Producer, QUEUES, laneScore } from '@wxq/queue';
+import type { RedisClient, WxqKeys } from '@wxq/redis';
 import type { Histogram } from 'prom-client';
 import { GatewayError } from './errors.js';
 
@@ -17,27 +16,29 @@ export interface Enqueuer {
 }
 
 export interface EnqueuerDeps {
-  readonly queue: Queue;
+  readonly producer: Producer<'inbound'>;
   /** The queue's own producer connection, for the duplicate check riding along with the add. */
   readonly redis: RedisClient;
-  readonly dedupWindowSeconds: number;
+  /** Per-user ordering (docs/ordering.md): each push takes its place in its user's lane. */
+  readonly ordering: { readonly lanes: Lanes; readonly keys: WxqKeys } | undefined;
   readonly timeoutMs: number;
   /** Observes Redis alone: from the add to its confirmation, failure or deadline. */
   readonly enqueueSeconds: Histogram;
 }
 
 /**
- * Adds a push as a job whose id is its dedup key. The EXISTS is pipelined ahead of the add on the
- * same connection, so it costs no extra round trip; it only feeds the duplicate count — the job id
- * is what guarantees one job per push, even for concurrent copies.
+ * Adds a push as a job whose id is its dedup key. The lane entry and the EXISTS are pipelined
+ * ahead of the add on the same connection, so they cost no extra round trip and the lane entry
+ * always lands first. EXISTS only feeds the duplicate count — the job id is what guarantees one
+ * job per push, even for concurrent copies.
  */
 export function createEnqueuer(deps: EnqueuerDeps): Enqueuer {
-  const jobKeyPrefix = `${deps.queue.opts.prefix ?? 'bull'}:${deps.queue.name}:`;
+  const { producer, ordering } = deps;
   // BullMQ holds every command until its connection has been ready once. An add made while Redis
   // has been down since start-up would outlive our 503 and land later as a job nobody acked, and
   // each push of the outage would wait in memory: refuse at once until the queue is ready.
   let isQueueReady = false;
-  deps.queue.waitUntilReady().then(
+  producer.queue.waitUntilReady().then(
     () => {
       isQueueReady = true;
     },
@@ -48,10 +49,12 @@ export function createEnqueuer(deps: EnqueuerDeps): Enqueuer {
     isReady: () => isQueueReady,
     async enqueue(payload) {
       if (!isQueueReady) throw new GatewayError('redis_unavailable', 'Redis has not been reachable since start-up');
-      const options = inboundJobOptions(payload, deps.dedupWindowSeconds);
       const started = performance.now();
       try {
-        const work = Promise.all([deps.redis.exists(`${jobKeyPrefix}${options.jobId ?? ''}`), deps.queue.add('push', payload, options)]);
+        const entered = ordering?.lanes.enter(ordering.keys.lane(QUEUES.inbound.name, payload.appId, payload.message.FromUserName), [
+          [QUEUES.inbound.jobId(payload), laneScore(payload.receivedAt)],
+        ]);
+        const work = Promise.all([deps.redis.exists(producer.jobKey(payload)), producer.add(payload), entered]);
         const [existed] = await withDeadline(work, deps.timeoutMs);
         return existed === 1 ? 'duplicate' : 'accepted';
       } finally {

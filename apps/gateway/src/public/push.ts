@@ -36,6 +36,18 @@ export async function acceptPush(
   return { outcome: await enqueuer.enqueue(payload), msgType: metricType(message) };
 }
 
+/**
+ * `now` that never answers the same millisecond twice: a push's receivedAt orders it in its
+ * user's lane (docs/ordering.md), and two pushes of one user may arrive within a millisecond.
+ */
+export function strictlyIncreasing(now: () => number): () => number {
+  let last = 0;
+  return () => {
+    last = Math.max(now(), last + 1);
+    return last;
+  };
+}
+
 function metricType(message: InboundMessage): string {
   if (!isKnownMessage(message)) return 'unknown';
   return message.MsgType === 'event' ? `event:${message.Event}` : message.MsgType;
