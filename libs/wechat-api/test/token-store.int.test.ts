@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { waitFor } from '@wxq/testing';
+import { LOG_LEVELS, waitFor } from '@wxq/testing';
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
-import { TokenStoreError, WechatErrcodeError } from './errors.js';
-import type { AccessTokenResult } from './token-endpoints.js';
-import { type TokenStore, type TokenStoreOptions, cacheTtlSeconds, createTokenStore, tokenStoreKeys } from './token-store.js';
-import { createTestLogger } from './test-logger.js';
+import { TokenStoreError, WechatErrcodeError } from '../src/errors.js';
+import type { AccessTokenResult } from '../src/token-endpoints.js';
+import { type TokenStore, type TokenStoreOptions, cacheTtlSeconds, createTokenStore, tokenStoreKeys } from '../src/token-store.js';
+import { createCapturingLogger } from './harness.js';
 
 const APP_ID = 'wx0123456789abcdef';
 
@@ -280,7 +280,7 @@ describe('createTokenStore: one token per appid across processes', () => {
     const { keyPrefix, keys } = isolatedPrefix(redis);
     const release = gate();
     const fake = countingFetch({ release });
-    const logger = createTestLogger();
+    const { logger, logs } = createCapturingLogger();
     const store = oneStore(keyPrefix, { fetchToken: fake.fetchToken, lockTtlMs: 100, logger });
 
     const slow = store.getToken();
@@ -293,7 +293,7 @@ describe('createTokenStore: one token per appid across processes', () => {
     expect(await slow).toBe(fake.tokens[0]);
     expect(await redis.get(keys.token)).toBe('later-token');
     expect(await redis.get(keys.lock)).toBe('later-holder');
-    expect(logger.lines.map((line) => line.level)).toContain('warn');
+    expect(logs.lines().map((line) => line['level'])).toContain(LOG_LEVELS.warn);
   });
 
   it('gives up waiting on a refresh that takes too long with a retryable TokenStoreError', async () => {
@@ -311,15 +311,15 @@ describe('createTokenStore: one token per appid across processes', () => {
   it('never logs the token', async () => {
     const redis = connect();
     const { keyPrefix } = isolatedPrefix(redis);
-    const logger = createTestLogger();
+    const { logger, logs } = createCapturingLogger();
     const fake = countingFetch();
     const store = oneStore(keyPrefix, { fetchToken: fake.fetchToken, logger });
 
     const token = await store.getToken();
     await store.invalidate(token);
     await store.getToken();
-    expect(logger.lines.map((line) => line.msg)).toEqual(expect.arrayContaining(['access_token refreshed', 'access_token invalidated']));
-    for (const minted of fake.tokens) expect(logger.text()).not.toContain(minted);
+    expect(logs.lines().map((line) => line['msg'])).toEqual(expect.arrayContaining(['access_token refreshed', 'access_token invalidated']));
+    for (const minted of fake.tokens) expect(logs.text()).not.toContain(minted);
   });
 
   it('rejects options it cannot work with', () => {
@@ -353,7 +353,7 @@ describe('createTokenStore({ readOnly: true }): another system owns the token', 
     const { keyPrefix, keys } = isolatedPrefix(redis);
     await redis.set(keys.token, 'owners-token', 'EX', 60);
     const fake = countingFetch();
-    const logger = createTestLogger();
+    const { logger, logs } = createCapturingLogger();
     const store = oneStore(keyPrefix, { fetchToken: fake.fetchToken, readOnly: true, logger });
 
     expect(await store.getToken()).toBe('owners-token');
@@ -361,7 +361,7 @@ describe('createTokenStore({ readOnly: true }): another system owns the token', 
     expect(await redis.get(keys.token)).toBe('owners-token');
     expect(await store.getToken()).toBe('owners-token');
     expect(fake.count()).toBe(0);
-    expect(logger.text()).not.toContain('owners-token');
+    expect(logs.text()).not.toContain('owners-token');
   });
 });
 
