@@ -173,17 +173,20 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
       return;
     }
 
-    const { reply, appId } = await answer(req, url, read.tooLarge ? undefined : read.body, json);
+    // Synchronous routes answer in the same turn that records their send, so a test that saw the
+    // send also sees the call; only an upload (multipart parsing) awaits.
+    const answered = answer(req, url, read.tooLarge ? undefined : read.body, json);
+    const { reply, appId } = answered instanceof Promise ? await answered : answered;
     record({ appId, httpStatus: reply.status, errcode: reply.errcode, faulted: false });
     writeReply(res, reply);
   }
 
   /** The real result: 413, the route's answer, a wrong-method errcode, a video download or 404. */
-  async function answer(req: IncomingMessage, url: URL, body: Buffer | undefined, json: JsonBody): Promise<Handled> {
+  function answer(req: IncomingMessage, url: URL, body: Buffer | undefined, json: JsonBody): Handled | Promise<Handled> {
     const route = routes.get(url.pathname);
     if (body === undefined) return { reply: jsonReply(errorBody(45002), 45002, 413), appId: null };
     if (route !== undefined && route.method === req.method) {
-      return await route.handle({ query: url.searchParams, body, json, contentType: req.headers['content-type'], nowMs: now() });
+      return route.handle({ query: url.searchParams, body, json, contentType: req.headers['content-type'], nowMs: now() });
     }
     if (route !== undefined) {
       const errcode = route.method === 'GET' ? 43001 : 43002;
