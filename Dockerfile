@@ -26,8 +26,8 @@ RUN npm run build \
  && for dir in apps/* libs/*; do cp -R --parents "$dir/dist" /dists/; done
 
 # Production dependencies of the two apps, then the compiled packages. `--workspace` keeps the
-# install to what the gateway and the worker need (their @wxq/* libs included): @wxq/testing
-# (testcontainers) and @wxq/wechat-sim are not installed. node_modules/@wxq/* are symlinks to
+# install to what the gateway and the worker need (their @wxq/* libs included): @wxq/testing,
+# @wxq/redis-server (testcontainers) and @wxq/wechat-sim are not installed. node_modules/@wxq/* are symlinks to
 # ../../apps/<name> and ../../libs/<name>; each of those gets its package.json (manifests stage)
 # and its dist/ (build stage), which is all that "exports" points at outside @wxq/source.
 FROM ${NODE_IMAGE} AS runtime

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type InboundPayload, QUEUES, inboundJobOptions } from '@wxq/queue';
+import { type InboundPayload, QUEUES } from '@wxq/queue';
 import { computeDedupKey } from '@wxq/wechat';
 import { createMessage, startWechatApiSimulator } from '@wxq/wechat-sim';
 import { Queue } from 'bullmq';
@@ -145,7 +145,7 @@ async function runPipeline(options: E2eOptions, processes: number): Promise<E2eR
 function pushJob(content: string) {
   const message = createMessage.text(content);
   const payload: InboundPayload = { v: 1, appId: APP_ID, mode: 'plaintext', receivedAt: Date.now(), dedupKey: computeDedupKey(message), message };
-  return { name: 'push', data: payload, opts: inboundJobOptions(payload, 600) };
+  return { name: 'push', data: payload, opts: { ...QUEUES.inbound.jobOptions({ dedupWindowSeconds: 600 }), jobId: QUEUES.inbound.jobId(payload) } };
 }
 
 function samplePayload(): InboundPayload {

@@ -1,4 +1,4 @@
-import { computeSignature } from '@wxq/wechat';
+import { signPushQuery } from '@wxq/wechat-sim';
 
 // One signed plaintext callback, as WeChat sends it, with a fresh MsgId per request so every push
 // is a new job (a duplicate would be a cheaper path and flatter the gateway).
@@ -8,7 +8,8 @@ export const BENCH_ACCOUNT = { appId: 'wx0123456789abcdef', token: 'benchtoken42
 const timestamp = String(Math.floor(Date.now() / 1000));
 const nonce = '1234567890';
 
-export const PUSH_PATH = `/wechat?signature=${computeSignature([BENCH_ACCOUNT.token, timestamp, nonce])}&timestamp=${timestamp}&nonce=${nonce}`;
+// Signed once: a plaintext push's signature covers Token, timestamp and nonce, not the body (§2.2).
+export const PUSH_PATH = `/wechat?${signPushQuery({ token: BENCH_ACCOUNT.token, timestamp, nonce })}`;
 
 let sequence = 0n;
 const base = 7_300_000_000_000_000_000n;

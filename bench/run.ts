@@ -1,6 +1,6 @@
 // `npm run bench`: every figure is printed next to baselines measured in the same run, as ratios
 // taken round by round (median and range over BENCH_ROUNDS rounds).
-import { startRedisServer } from '@wxq/testing';
+import { startRedisServer } from '@wxq/redis-server';
 import { type E2eRounds, runE2eBench } from './e2e-bench.js';
 import { TARGETS, type TargetRounds, runGatewayBench } from './gateway-bench.js';
 import { formatRatio, median, ratios } from './stats.js';

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isProcessRunning } from './process-alive.js';
-import { RedisServerError, isDockerAvailable, startRedisContainer, startRedisServer, stopOrphanedRedisServer } from '@wxq/testing';
+import { RedisServerError, isDockerAvailable, startRedisContainer, startRedisServer, stopOrphanedRedisServer } from '@wxq/redis-server';
 
 export interface SandboxRedis {
   readonly url: string;

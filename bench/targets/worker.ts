@@ -1,7 +1,8 @@
 // The real worker process (demo handlers: echo), started as in production.
 import { loadWorkerConfig } from '@wxq/config';
 import { createLogger } from '@wxq/logging';
-import { demoHandlers, startWorker } from '@wxq/worker';
+import { demoHandlers } from '@wxq/handlers';
+import { startWorker } from '@wxq/worker';
 import { pino } from 'pino';
 import { reportPort } from './report-port.js';
 

@@ -1,21 +1,10 @@
-import { Writable } from 'node:stream';
+import { createLogSink } from '@wxq/testing';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './create-logger.js';
 
-function sink(): { stream: Writable; lines: () => Record<string, unknown>[] } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { stream, lines: () => chunks.join('').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>) };
-}
-
 describe('createLogger', () => {
   it('never writes secrets, at the top level or nested', () => {
-    const out = sink();
+    const out = createLogSink();
     const log = createLogger({ level: 'info', name: 'test' }, out.stream);
     log.info({ appSecret: 's3cret', token: 'tok3n', account: { encodingAESKey: 'k3y', appId: 'wx1' }, query: { access_token: 'acc3ss' } }, 'hello');
     const text = JSON.stringify(out.lines());
@@ -24,7 +13,7 @@ describe('createLogger', () => {
   });
 
   it('honours the level', () => {
-    const out = sink();
+    const out = createLogSink();
     const log = createLogger({ level: 'warn', name: 'test' }, out.stream);
     log.info('quiet');
     log.warn('loud');

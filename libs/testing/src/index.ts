@@ -1,15 +1,17 @@
-export { findFreePort } from './free-port.js';
-export { canReadProcessGroups, processGroupOf, redisServerPid } from './process-group.js';
-export { isDockerAvailable, startRedisContainer, type DockerEnv, type RedisContainer } from './redis-container.js';
-export { startRedisCluster, type RedisCluster, type RedisClusterOptions } from './redis-cluster.js';
+// Test support, dev-only. Redis processes themselves come from @wxq/redis-server; the few of its
+// exports that suites start directly (a private redis-server, a free port) are re-exported here so
+// a suite has one test-support import.
+export { findFreePort, startRedisServer, type RedisServer, type RedisServerOptions } from '@wxq/redis-server';
+export { createLogSink, LOG_LEVELS, parseJsonLines, type LogRecord, type LogSink } from './log-sink.js';
 export {
-  RedisServerError,
-  startRedisServer,
-  stopOrphanedRedisServer,
-  type RedisServer,
-  type RedisServerErrorCode,
-  type RedisServerOptions,
-} from './redis-server.js';
+  signEncryptedPush,
+  signEncryptedQuery,
+  signHandshake,
+  signPlaintextPush,
+  type SignedPush,
+  type SignEncryptedPushOptions,
+  type SignPushOptions,
+} from './push-signing.js';
 export {
   startPrivateRedis,
   startTestRedis,
@@ -18,6 +20,7 @@ export {
   type TestRedis,
   type TestRedisOptions,
 } from './test-redis.js';
+export { REPO_ROOT, startTsProcess, type ProcessExit, type StopOptions, type TsProcess, type TsProcessOptions } from './ts-process.js';
 export { waitFor, WaitForTimeoutError, type Truthy, type WaitForOptions } from './wait-for.js';
 export {
   type DecryptVector,

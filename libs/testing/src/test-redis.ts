@@ -1,5 +1,12 @@
-import { isDockerAvailable, startRedisContainer, type RedisContainer } from './redis-container.js';
-import { RedisServerError, startRedisServer, type RedisServer, type RedisServerOptions } from './redis-server.js';
+import {
+  type RedisContainer,
+  type RedisServer,
+  RedisServerError,
+  type RedisServerOptions,
+  isDockerAvailable,
+  startRedisContainer,
+  startRedisServer,
+} from '@wxq/redis-server';
 
 /** The server named by REDIS_URL. It is someone else's, so stop() leaves it running. */
 export interface ExternalRedis {

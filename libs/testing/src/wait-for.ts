@@ -25,6 +25,9 @@ const DEFAULT_TIMEOUT_MS = 5_000;
 const DEFAULT_INTERVAL_MS = 25;
 
 /**
+ * Kept rather than vitest's `vi.waitFor`/`vi.waitUntil`: those either retry on throws or wait for
+ * a truthy value, not both; they take no AbortSignal (a process that died ends a wait at once
+ * here); and their timeout error says neither what was awaited nor why the last check failed.
  * Calls `check` until it returns (or resolves to) a truthy value and returns that value. A check
  * that throws or rejects counts as "not yet", and its error is kept for the report. Throws
  * {@link WaitForTimeoutError} once `timeoutMs` has passed, even if a check is still pending.

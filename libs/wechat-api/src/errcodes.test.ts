@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { ERRCODES, type ErrorKind, UNKNOWN_ERRCODE_KIND, classifyErrcode, isKnownErrcode } from './errcodes.js';
 
-// The lists as the brief and ../shared/wechat-protocol.md §6.3, §7.3, §7.5 give them, written out
+// The lists as the brief and the protocol reference §6.3, §7.3, §7.5 give them, written out
 // again here so the table is checked against the reference rather than against itself.
 const DOCUMENTED: Record<ErrorKind, readonly number[]> = {
   retryable: [-1, 45011],

@@ -9,7 +9,7 @@ export type ErrorKind = 'retryable' | 'token_invalid' | 'permanent';
 
 export interface ErrcodeEntry {
   readonly kind: ErrorKind;
-  /** The section of ../shared/wechat-protocol.md the classification comes from. */
+  /** The section of the protocol reference the classification comes from. */
   readonly ref: string;
   /** What it means for us, in words. */
   readonly why: string;

@@ -18,8 +18,10 @@ export {
   type Push,
   type PushAccountConfig,
   type PushBodyLayout,
+  type PushQueryOptions,
   buildHandshake,
   buildPush,
+  signPushQuery,
 } from './push/build-push.js';
 export { DEFAULT_TO_USER_NAME, type MediaMessageOptions, type MessageOptions, type UserMessageOptions, createMessage } from './push/messages.js';
 export { type PushResponse, type SendOptions, sendHandshake, sendPush } from './push/send-push.js';

@@ -30,6 +30,7 @@ describe('@wxq/wechat-sim by package name', () => {
         'randomOpenId',
         'sendHandshake',
         'sendPush',
+        'signPushQuery',
         'startWechatApiSimulator',
       ].sort(),
     );

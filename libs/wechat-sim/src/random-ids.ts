@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 
-// Identifier shapes from ../../shared/wechat-protocol.md §0.3; the random parts are ours.
+// Identifier shapes from the protocol reference §0.3; the random parts are ours.
 const OPENID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
 /** OpenIDs are 28 characters of [A-Za-z0-9_-] (§0.3); real ones start with `o`. */
 const OPENID_LENGTH = 28;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { VECTORS_URL } from '@wxq/testing';
 import { buildInboundXml, buildXml, cdata } from './build-xml.js';
 import { parseInboundXml } from './parse-message.js';
-import { FIXTURES } from './test-fixtures.js';
+import { FIXTURES } from '../test/push-fixtures.js';
 import { type XmlRecord, parseXml } from './xml.js';
 
 interface FreshVector {
@@ -20,7 +20,7 @@ function isFreshVector(value: unknown): value is FreshVector {
   );
 }
 
-/** The `fresh` vectors of ../shared/wechat-protocol.md §9.2, from the copy kept in the repo. */
+/** The `fresh` vectors of the protocol reference §9.2, from the copy kept in the repo. */
 function loadFreshVectors(): ReadonlyMap<string, FreshVector> {
   const json: unknown = JSON.parse(readFileSync(VECTORS_URL, 'utf8'));
   const fresh = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)['fresh'] : undefined;

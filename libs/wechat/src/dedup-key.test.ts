@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { computeDedupKey } from './dedup-key.js';
 import { type InboundMessage, fieldOf } from './messages.js';
 import { parseInboundXml } from './parse-message.js';
-import { ACCOUNT, FIXTURES, OTHER_USER, USER, fixture } from './test-fixtures.js';
+import { ACCOUNT, FIXTURES, OTHER_USER, USER, fixture } from '../test/push-fixtures.js';
 
-// Keys per ../shared/wechat-protocol.md §5.4. They become job ids, so their format is a contract.
+// Keys per the protocol reference §5.4. They become job ids, so their format is a contract.
 const keyOf = (name: string): string => computeDedupKey(parseInboundXml(fixture(name).xml));
 const keyOfXml = (xml: string): string => computeDedupKey(parseInboundXml(xml));
 

@@ -36,7 +36,7 @@ import {
   isKnownMessage,
 } from './messages.js';
 import { parseInboundXml, toInboundMessage } from './parse-message.js';
-import { ACCOUNT, FIXTURES, USER, fixture } from './test-fixtures.js';
+import { ACCOUNT, FIXTURES, USER, fixture } from '../test/push-fixtures.js';
 import { parseXml } from './xml.js';
 
 /**

@@ -5,7 +5,7 @@ import { computeDedupKey } from './dedup-key.js';
 import { MessageError, XmlError } from './errors.js';
 import { EVENT_FIELDS, type InboundMessage, MESSAGE_FIELDS, type TextMessage, fieldOf, isKnownMessage } from './messages.js';
 import { parseInboundXml } from './parse-message.js';
-import { FIXTURES } from './test-fixtures.js';
+import { FIXTURES } from '../test/push-fixtures.js';
 import { parseXml } from './xml.js';
 
 // Enough runs to find the shapes that break a parser, few enough to keep `npm test` fast.

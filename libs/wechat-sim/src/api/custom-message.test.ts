@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { WechatApiSimulator } from './simulator.js';
-import { ACCOUNT, OPENID, classicToken, postJson, sendUrl, startTestSimulator } from '../test-helpers.js';
+import { ACCOUNT, OPENID, classicToken, postJson, sendUrl, startTestSimulator } from '../../test/helpers.js';
 
 async function simWithToken(): Promise<{ sim: WechatApiSimulator; token: string; mediaId: string; videoId: string }> {
   const sim = await startTestSimulator();

@@ -1,5 +1,5 @@
 // Body checks for the customer-service API, from §7.2 (shapes) and §7.5 (codes) of
-// ../../../shared/wechat-protocol.md. The reference gives codes for a missing media id (40007), an
+// the protocol reference. The reference gives codes for a missing media id (40007), an
 // empty text (44004), too many articles (45008), an unknown type (40008), bad JSON (47001), a bad
 // openid (40003) and a bad kf_account (61451/61452); for other missing required fields we answer
 // 44004 and for fields of the wrong JSON type 47001.

@@ -2,7 +2,7 @@ import { randomRid } from '../random-ids.js';
 
 /**
  * Every errcode the simulator answers by itself, with WeChat's errmsg. Sections are those of
- * ../../../shared/wechat-protocol.md; rows marked "global" are WeChat's global return codes the
+ * the protocol reference; rows marked "global" are WeChat's global return codes the
  * reference does not list, used where it is silent (wrong method, media type, missing file part).
  */
 export const ERRCODES = {

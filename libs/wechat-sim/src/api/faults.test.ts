@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { ACCOUNT, OPENID, classicToken, getJson, postJson, sendUrl, startTestSimulator } from '../test-helpers.js';
+import { ACCOUNT, OPENID, classicToken, getJson, postJson, sendUrl, startTestSimulator } from '../../test/helpers.js';
 
 const SEND = '/cgi-bin/message/custom/send';
 const text = (content: string) => ({ touser: OPENID, msgtype: 'text', text: { content } });

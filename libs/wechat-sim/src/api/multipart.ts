@@ -1,69 +1,71 @@
-// Just enough of multipart/form-data (RFC 7578) for `media/upload` (§8): parts separated by
-// `--boundary`, headers up to an empty line, content up to CRLF + the next delimiter.
+// multipart/form-data (RFC 7578) for `media/upload` (§8), parsed by busboy. The body is already
+// in memory and bounded by the route's maxBodyBytes; this only splits it into parts.
+import busboy from 'busboy';
 
 export interface MultipartPart {
   /** The form field name from Content-Disposition. */
   readonly name: string;
   readonly filename: string | undefined;
-  readonly contentType: string | undefined;
+  /** The part's media type; `text/plain` when it names none (RFC 7578 §4.4). */
+  readonly contentType: string;
   readonly data: Buffer;
 }
 
-const CRLF = Buffer.from('\r\n');
-const HEADER_END = Buffer.from('\r\n\r\n');
 const MAX_PARTS = 16;
-const BOUNDARY = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;"]{1,70}))/i;
 
 /**
- * Splits a multipart/form-data body into its parts.
- * @returns undefined when the Content-Type is not multipart/form-data or the body is malformed
+ * Splits a multipart/form-data body into its parts. A part without a `form-data`
+ * Content-Disposition is skipped, as busboy skips it. Filenames are read as UTF-8, as browsers
+ * send them. A part without a filename is a form field:
+ * its bytes come back exact (read as latin1) unless it declares a charset of its own.
+ * @returns undefined when the Content-Type is not multipart/form-data with a boundary, the body is
+ *   malformed or truncated, a part has no name, or there are more than 16 parts; never throws
  */
-export function parseMultipart(contentType: string | undefined, body: Buffer): MultipartPart[] | undefined {
-  if (contentType === undefined || !/^multipart\/form-data\s*;/i.test(contentType)) return undefined;
-  const match = BOUNDARY.exec(contentType);
-  const boundary = match?.[1] ?? match?.[2];
-  if (boundary === undefined) return undefined;
-  const delimiter = Buffer.from(`--${boundary}`);
-  const nextDelimiter = Buffer.concat([CRLF, delimiter]);
-
-  // The first delimiter starts the body or follows a preamble that ends in CRLF.
-  let position = body.subarray(0, delimiter.length).equals(delimiter) ? 0 : body.indexOf(nextDelimiter);
-  if (position < 0) return undefined;
-  if (position > 0) position += CRLF.length;
-  const parts: MultipartPart[] = [];
-  for (;;) {
-    position += delimiter.length;
-    if (body.subarray(position, position + 2).toString('latin1') === '--') return parts;
-    if (!body.subarray(position, position + 2).equals(CRLF) || parts.length === MAX_PARTS) return undefined;
-    const headersStart = position + CRLF.length;
-    const headersEnd = body.indexOf(HEADER_END, headersStart - CRLF.length);
-    if (headersEnd < 0) return undefined;
-    const contentStart = headersEnd + HEADER_END.length;
-    const contentEnd = body.indexOf(nextDelimiter, contentStart);
-    if (contentEnd < 0) return undefined;
-    const part = toPart(body.subarray(headersStart, Math.max(headersStart, headersEnd)).toString('utf8'), body.subarray(contentStart, contentEnd));
-    if (part === undefined) return undefined;
-    parts.push(part);
-    position = contentEnd + CRLF.length;
+export function parseMultipart(contentType: string | undefined, body: Buffer): Promise<MultipartPart[] | undefined> {
+  if (contentType === undefined || !/^multipart\/form-data\s*;/i.test(contentType)) return Promise.resolve(undefined);
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({ headers: { 'content-type': contentType }, defCharset: 'latin1', defParamCharset: 'utf8', limits: { parts: MAX_PARTS } });
+  } catch {
+    return Promise.resolve(undefined); // no boundary, or one busboy cannot use
   }
-}
-
-function toPart(headerText: string, data: Buffer): MultipartPart | undefined {
-  const headers = new Map<string, string>();
-  for (const line of headerText === '' ? [] : headerText.split('\r\n')) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) return undefined;
-    headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
-  }
-  const disposition = headers.get('content-disposition');
-  if (disposition === undefined || !/^form-data\b/i.test(disposition)) return undefined;
-  const name = dispositionParam(disposition, 'name');
-  if (name === undefined) return undefined;
-  return { name, filename: dispositionParam(disposition, 'filename'), contentType: headers.get('content-type'), data: Buffer.from(data) };
-}
-
-function dispositionParam(disposition: string, param: string): string | undefined {
-  const match = new RegExp(`;\\s*${param}=(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s"]+))`, 'i').exec(disposition);
-  const quoted = match?.[1];
-  return quoted === undefined ? match?.[2] : quoted.replace(/\\(.)/g, '$1');
+  return new Promise((resolve) => {
+    const parts: Promise<MultipartPart>[] = [];
+    let isBad = false;
+    const fail = (): void => {
+      isBad = true;
+      resolve(undefined);
+    };
+    parser.on('file', (name: string | undefined, stream, info) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      // A truncated body errors the part's stream as well as the parser.
+      stream.once('error', fail);
+      if (name === undefined) {
+        stream.resume();
+        fail();
+        return;
+      }
+      parts.push(
+        new Promise((resolvePart) => {
+          stream.once('end', () => {
+            resolvePart({ name, filename: info.filename, contentType: info.mimeType, data: Buffer.concat(chunks) });
+          });
+        }),
+      );
+    });
+    parser.on('field', (name: string | undefined, value, info) => {
+      if (name === undefined) {
+        fail();
+        return;
+      }
+      parts.push(Promise.resolve({ name, filename: undefined, contentType: info.mimeType, data: Buffer.from(value, 'latin1') }));
+    });
+    parser.once('partsLimit', fail);
+    parser.once('error', fail);
+    parser.once('close', () => {
+      if (!isBad) void Promise.all(parts).then(resolve);
+    });
+    parser.end(body);
+  });
 }

@@ -35,7 +35,7 @@ export interface Handled {
 export interface Route {
   readonly method: 'GET' | 'POST';
   readonly maxBodyBytes: number;
-  handle(request: RouteRequest): Handled;
+  handle(request: RouteRequest): Handled | Promise<Handled>;
 }
 
 export interface SentMessage {
@@ -181,22 +181,27 @@ export function createRoutes(state: RouteState): ReadonlyMap<string, Route> {
       {
         method: 'POST',
         maxBodyBytes: MAX_UPLOAD_BODY_BYTES,
-        handle: (request) =>
-          withToken(request, (appId) => {
+        handle: async (request) => {
+          // Parsed first (it never throws); the token and the type are still checked before its result is used.
+          const parts = await parseMultipart(request.contentType, request.body);
+          return withToken(request, (appId) => {
             const type = request.query.get('type') ?? '';
             if (!isMediaType(type)) return fail(40004, appId);
-            const part = parseMultipart(request.contentType, request.body)?.find((p) => p.name === 'media');
+            const part = parts?.find((p) => p.name === 'media');
             if (part === undefined || part.data.length === 0) return fail(41005, appId);
             if (part.data.length > MEDIA_MAX_BYTES[type]) return fail(40006, appId);
+            // text/plain is what a part without a Content-Type gets (RFC 7578 §4.4), and no media
+            // type is text: the type's default applies then.
             const stored = media.add(
-              { type, bytes: part.data, ...(part.contentType === undefined ? {} : { contentType: part.contentType }) },
+              { type, bytes: part.data, ...(part.contentType === 'text/plain' ? {} : { contentType: part.contentType }) },
               request.nowMs,
             );
             // A thumb's id comes back as thumb_media_id (§8).
             const idField = type === 'thumb' ? 'thumb_media_id' : 'media_id';
             const answer = { type, [idField]: stored.mediaId, created_at: Math.floor(stored.createdAtMs / 1000) };
             return { reply: jsonReply(answer, 0), appId };
-          }),
+          });
+        },
       },
     ],
   ];

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startWechatApiSimulator } from './simulator.js';
-import { ACCOUNT, OPENID, classicToken, getJson, postJson, sendUrl, startTestSimulator } from '../test-helpers.js';
+import { ACCOUNT, OPENID, classicToken, getJson, postJson, sendUrl, startTestSimulator } from '../../test/helpers.js';
 
 describe('GET /cgi-bin/getcallbackip (§5.5)', () => {
   it('answers the loopback address by default', async () => {

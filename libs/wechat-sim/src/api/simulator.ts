@@ -82,7 +82,7 @@ interface Waiter {
 /**
  * Starts the WeChat API simulator on a loopback port: token, stable_token, customer-service send
  * and typing, getcallbackip, media get/upload, with fault injection. Answers as WeChat does (HTTP
- * 200 with an errcode), from ../../../shared/wechat-protocol.md.
+ * 200 with an errcode), from the protocol reference.
  * @throws TypeError for bad options; the listen error when the port is taken
  */
 export async function startWechatApiSimulator(options: WechatApiSimulatorOptions): Promise<WechatApiSimulator> {
@@ -173,13 +173,16 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
       return;
     }
 
-    const { reply, appId } = answer(req, url, read.tooLarge ? undefined : read.body, json);
+    // Synchronous routes answer in the same turn that records their send, so a test that saw the
+    // send also sees the call; only an upload (multipart parsing) awaits.
+    const answered = answer(req, url, read.tooLarge ? undefined : read.body, json);
+    const { reply, appId } = answered instanceof Promise ? await answered : answered;
     record({ appId, httpStatus: reply.status, errcode: reply.errcode, faulted: false });
     writeReply(res, reply);
   }
 
   /** The real result: 413, the route's answer, a wrong-method errcode, a video download or 404. */
-  function answer(req: IncomingMessage, url: URL, body: Buffer | undefined, json: JsonBody): Handled {
+  function answer(req: IncomingMessage, url: URL, body: Buffer | undefined, json: JsonBody): Handled | Promise<Handled> {
     const route = routes.get(url.pathname);
     if (body === undefined) return { reply: jsonReply(errorBody(45002), 45002, 413), appId: null };
     if (route !== undefined && route.method === req.method) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ACCOUNT, OTHER_ACCOUNT, classicToken, createClock, getJson, postJson, probeToken, stableToken, startTestSimulator } from '../test-helpers.js';
+import { ACCOUNT, OTHER_ACCOUNT, classicToken, createClock, getJson, postJson, probeToken, stableToken, startTestSimulator } from '../../test/helpers.js';
 
 const RID = / rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/;
 const MINUTE = 60_000;

@@ -9,11 +9,12 @@ import {
   decodeAesKey,
   openPush,
   parseXml,
+  toInboundMessage,
   verifyEcho,
 } from '@wxq/wechat';
 import { describe, expect, it } from 'vitest';
 import { loadWechatVectors } from '@wxq/testing';
-import { buildHandshake, buildPush } from './build-push.js';
+import { buildHandshake, buildPush, signPushQuery } from './build-push.js';
 import { createMessage } from './messages.js';
 
 // The shared vectors (reference §9), from the copy kept in @wxq/testing.
@@ -22,6 +23,10 @@ const vectors = loadWechatVectors();
 const ACCOUNT = { appId: 'wx0123456789abcdef', token: 'proto-check-token', encodingAESKey: 'Zm9yLXRlc3Qtb25seS1wcm90by1jaGVjay1rZXktMDE' };
 const OPENER: PushAccount = { appId: ACCOUNT.appId, token: ACCOUNT.token, crypto: createMessageCrypto({ appId: ACCOUNT.appId, encodingAESKey: ACCOUNT.encodingAESKey }) };
 const MODES: readonly PushMode[] = ['plaintext', 'compatible', 'safe'];
+
+function toInboundMessageOf(xml: string) {
+  return toInboundMessage(parseXml(xml));
+}
 
 function open(push: { query: string; body: string }, timestamp: string) {
   return openPush(OPENER, Object.fromEntries(new URLSearchParams(push.query)), push.body, { nowSeconds: Number(timestamp), maxSkewSeconds: 0 });
@@ -147,6 +152,60 @@ describe('buildPush against the shared vectors (§9.2)', () => {
       expect(push).toEqual({ query, body });
     });
   }
+});
+
+describe('buildPush of an XML string (a captured or deliberately odd body)', () => {
+  const PRETTY = '<xml>\n  <ToUserName><![CDATA[gh_0123456789ab]]></ToUserName>\n  <FromUserName><![CDATA[oStringUser00000000000000001]]></FromUserName>\n  <CreateTime>1700000000</CreateTime>\n  <MsgType><![CDATA[text]]></MsgType>\n  <Content><![CDATA[as captured]]></Content>\n  <MsgId>9223372036854775001</MsgId>\n</xml>';
+
+  it.each(MODES)('%s mode opens to the same message, with openid read from the string', (mode) => {
+    const push = buildPush({ account: ACCOUNT, mode, message: PRETTY, timestamp: '1700000001' });
+    expect(open(push, '1700000001')).toEqual({ mode, message: toInboundMessageOf(PRETTY) });
+    expect(new URLSearchParams(push.query).get('openid')).toBe('oStringUser00000000000000001');
+  });
+
+  it('sends a plaintext string byte for byte, even one that is not XML', () => {
+    expect(buildPush({ account: ACCOUNT, mode: 'plaintext', message: PRETTY }).body).toBe(PRETTY);
+    const odd = buildPush({ account: ACCOUNT, mode: 'plaintext', message: '<xml><unclosed>', timestamp: '1700000000', nonce: '1' });
+    expect(odd.body).toBe('<xml><unclosed>');
+    expect(odd.query).toBe(`signature=${computeSignature([ACCOUNT.token, '1700000000', '1'])}&timestamp=1700000000&nonce=1`);
+  });
+
+  it('seals the string itself and, in compatible mode, adds Encrypt before its closing tag', () => {
+    const fixedRandom = () => Buffer.from('0123456789abcdef');
+    const push = buildPush({ account: ACCOUNT, mode: 'compatible', message: PRETTY, random: fixedRandom });
+    const crypto = createMessageCrypto({ appId: ACCOUNT.appId, encodingAESKey: ACCOUNT.encodingAESKey });
+    const encrypt = parseXml(push.body)['Encrypt'];
+    expect(typeof encrypt === 'string' ? crypto.decrypt(encrypt).message : undefined).toBe(PRETTY);
+    expect(push.body.startsWith(PRETTY.slice(0, -'</xml>'.length))).toBe(true);
+    expect(push.body.endsWith('</Encrypt></xml>')).toBe(true);
+  });
+
+  it('refuses to seal a string with no ToUserName, or a compatible one without </xml>', () => {
+    expect(() => buildPush({ account: ACCOUNT, mode: 'safe', message: '<xml><Content>x</Content></xml>' })).toThrow(TypeError);
+    expect(() => buildPush({ account: ACCOUNT, mode: 'safe', message: 'not xml' })).toThrow(TypeError);
+    expect(() => buildPush({ account: ACCOUNT, mode: 'compatible', message: '<xml><ToUserName>gh_1</ToUserName>' })).toThrow(TypeError);
+  });
+});
+
+describe('signPushQuery (§2.2)', () => {
+  it('signs Token, timestamp and nonce; adds openid; for a ciphertext, encrypt_type and msg_signature', () => {
+    const plain = new URLSearchParams(signPushQuery({ token: ACCOUNT.token, timestamp: '1700000000', nonce: '42', openid: 'oUser' }));
+    expect([...plain.entries()]).toEqual([
+      ['signature', computeSignature([ACCOUNT.token, '1700000000', '42'])],
+      ['timestamp', '1700000000'],
+      ['nonce', '42'],
+      ['openid', 'oUser'],
+    ]);
+    const sealed = new URLSearchParams(signPushQuery({ token: ACCOUNT.token, timestamp: '1700000000', nonce: '42', encrypt: 'any text at all' }));
+    expect([...sealed.keys()]).toEqual(['signature', 'timestamp', 'nonce', 'encrypt_type', 'msg_signature']);
+    expect(sealed.get('msg_signature')).toBe(computeSignature([ACCOUNT.token, '1700000000', '42', 'any text at all']));
+  });
+
+  it('gives the same query buildPush puts on a push', () => {
+    const message = createMessage.text('same query');
+    const push = buildPush({ account: ACCOUNT, mode: 'plaintext', message, timestamp: '1700000000', nonce: '7' });
+    expect(signPushQuery({ token: ACCOUNT.token, timestamp: '1700000000', nonce: '7', openid: message.FromUserName })).toBe(push.query);
+  });
 });
 
 describe('buildHandshake (§1)', () => {

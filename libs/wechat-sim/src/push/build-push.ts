@@ -6,7 +6,9 @@ import {
   assertNever,
   buildXml,
   computeSignature,
+  cdata,
   createMessageCrypto,
+  parseXml,
   sealMessage,
 } from '@wxq/wechat';
 import { randomInt64Above2To53, randomNonce, randomWechatPrefix } from '../random-ids.js';
@@ -29,7 +31,11 @@ export type PushBodyLayout = 'compact' | 'indented';
 export interface BuildPushOptions {
   readonly account: PushAccountConfig;
   readonly mode: PushMode;
-  readonly message: InboundMessage | XmlRecord;
+  /**
+   * The message, or an XML body as a string (a captured push, or a deliberately odd one), which
+   * is sent (plaintext) or sealed (compatible, safe) byte for byte; `layout` does not apply to it.
+   */
+  readonly message: InboundMessage | XmlRecord | string;
   /** Unix seconds; default now. */
   readonly timestamp?: string;
   /** Default: 9–10 random digits, like WeChat's. */
@@ -47,43 +53,75 @@ export interface Push {
   readonly body: string;
 }
 
+export interface PushQueryOptions {
+  readonly token: string;
+  /** Unix seconds; default now. */
+  readonly timestamp?: string | undefined;
+  /** Default: 9–10 random digits, like WeChat's. */
+  readonly nonce?: string | undefined;
+  /** The sender's OpenID; WeChat adds it to every push (§2.2). Omitted when undefined. */
+  readonly openid?: string | undefined;
+  /** The ciphertext of an encrypted push: adds `encrypt_type=aes` and `msg_signature` over it. */
+  readonly encrypt?: string | undefined;
+}
+
+/**
+ * The query string WeChat puts on a push (§2.2): `signature` over the Token, `timestamp` and
+ * `nonce`, then `openid`, and for an encrypted body `encrypt_type=aes` and `msg_signature` over
+ * Token, timestamp, nonce and `encrypt`. Without the leading `?`. Whatever the body holds.
+ */
+export function signPushQuery(options: PushQueryOptions): string {
+  const timestamp = options.timestamp ?? String(Math.floor(Date.now() / 1000));
+  const nonce = options.nonce ?? randomNonce();
+  const params = new URLSearchParams({ signature: computeSignature([options.token, timestamp, nonce]), timestamp, nonce });
+  if (options.openid !== undefined) params.set('openid', options.openid);
+  if (options.encrypt !== undefined) {
+    params.set('encrypt_type', 'aes');
+    params.set('msg_signature', computeSignature([options.token, timestamp, nonce, options.encrypt]));
+  }
+  return params.toString();
+}
+
 /**
  * Builds the POST WeChat would send for a message (§2.2, §2.3, §3): `signature`, `timestamp`,
  * `nonce`, `openid` (the message's FromUserName), and for the encrypted modes `encrypt_type=aes`
  * and `msg_signature` over the ciphertext. Compatible mode puts the plain fields and `<Encrypt>` in
  * one `<xml>`; safe mode sends only `<ToUserName>` and `<Encrypt>`.
- * @throws TypeError when an encrypted mode lacks an EncodingAESKey or the message a ToUserName;
- *   CryptoError (`bad_aes_key`) for a malformed key
+ * A string message is sent or sealed as given; its ToUserName and FromUserName are read from it
+ * when it parses, and compatible mode inserts `<Encrypt>` before its closing `</xml>`.
+ * @throws TypeError when an encrypted mode lacks an EncodingAESKey or the message a ToUserName
+ *   (or, for a string in compatible mode, a closing `</xml>`); CryptoError (`bad_aes_key`) for a
+ *   malformed key
  */
 export function buildPush(options: BuildPushOptions): Push {
   const { account, mode } = options;
+  const raw = typeof options.message === 'string' ? options.message : undefined;
   // Every InboundMessage is an XmlRecord at run time (strings, records, arrays), as buildInboundXml assumes.
-  const record = options.message as XmlRecord;
+  const record = raw === undefined ? (options.message as XmlRecord) : parseOrUndefined(raw);
   const timestamp = options.timestamp ?? String(Math.floor(Date.now() / 1000));
   const nonce = options.nonce ?? randomNonce();
   const layout = options.layout ?? 'compact';
-  const params = new URLSearchParams({ signature: computeSignature([account.token, timestamp, nonce]), timestamp, nonce });
-  const openid = record['FromUserName'];
-  if (typeof openid === 'string') params.set('openid', openid);
+  const openid = stringField(record, 'FromUserName');
+  const signed = { token: account.token, timestamp, nonce, openid };
 
   switch (mode) {
     case 'plaintext':
-      return { query: params.toString(), body: layOut(record, layout) };
+      return { query: signPushQuery(signed), body: raw ?? layOut(record ?? {}, layout) };
     case 'compatible':
     case 'safe': {
       if (account.encodingAESKey === undefined) throw new TypeError(`a ${mode}-mode push needs the account's encodingAESKey`);
-      const toUserName = record['ToUserName'];
-      if (typeof toUserName !== 'string') throw new TypeError('a message needs a ToUserName');
+      const toUserName = stringField(record, 'ToUserName');
+      if (toUserName === undefined) throw new TypeError('a message needs a ToUserName');
       const crypto = createMessageCrypto({
         appId: account.appId,
         encodingAESKey: account.encodingAESKey,
         randomPrefix: options.random ?? randomWechatPrefix,
       });
-      const sealed = sealMessage(crypto, { token: account.token, timestamp, nonce }, buildXml(record));
-      params.set('encrypt_type', 'aes');
-      params.set('msg_signature', sealed.MsgSignature);
-      const outer: XmlRecord = mode === 'safe' ? { ToUserName: toUserName, Encrypt: sealed.Encrypt } : { ...record, Encrypt: sealed.Encrypt };
-      return { query: params.toString(), body: layOut(outer, layout) };
+      const sealed = sealMessage(crypto, { token: account.token, timestamp, nonce }, raw ?? buildXml(record ?? {}));
+      const query = signPushQuery({ ...signed, encrypt: sealed.Encrypt });
+      if (mode === 'safe') return { query, body: layOut({ ToUserName: toUserName, Encrypt: sealed.Encrypt }, layout) };
+      const body = raw === undefined ? layOut({ ...record, Encrypt: sealed.Encrypt }, layout) : insertEncrypt(raw, sealed.Encrypt);
+      return { query, body };
     }
     default:
       return assertNever(mode);
@@ -114,6 +152,26 @@ export function buildHandshake(options: HandshakeOptions): Handshake {
   const echostr = options.echostr ?? randomInt64Above2To53();
   const signature = computeSignature([options.token, timestamp, nonce]);
   return { query: new URLSearchParams({ signature, timestamp, nonce, echostr }).toString(), echostr };
+}
+
+function parseOrUndefined(xml: string): XmlRecord | undefined {
+  try {
+    return parseXml(xml);
+  } catch {
+    return undefined; // an odd body still goes out; only the fields read from it are missing
+  }
+}
+
+function stringField(record: XmlRecord | undefined, name: string): string | undefined {
+  const value = record?.[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A compatible-mode body from a string: `<Encrypt>` goes last inside the root element. */
+function insertEncrypt(xml: string, encrypt: string): string {
+  const close = xml.lastIndexOf('</xml>');
+  if (close === -1) throw new TypeError('a compatible-mode push of a string needs its closing </xml>');
+  return `${xml.slice(0, close)}<Encrypt>${cdata(encrypt)}</Encrypt>${xml.slice(close)}`;
 }
 
 function layOut(record: XmlRecord, layout: PushBodyLayout): string {

@@ -1,4 +1,4 @@
-// Pushes exactly as WeChat sends them (../shared/wechat-protocol.md §2.3, §4.2, §4.3): CDATA for
+// Pushes exactly as WeChat sends them (protocol reference §2.3, §4.2, §4.3): CDATA for
 // text, bare numbers for the numeric fields, some pretty-printed, some compact. Each comes with
 // the message parseInboundXml must return. Shared by the parser, dedup-key and builder tests.
 import type {
@@ -29,7 +29,7 @@ import type {
   ViewEvent,
   ViewMiniprogramEvent,
   VoiceMessage,
-} from './messages.js';
+} from '../src/messages.js';
 
 export const ACCOUNT = 'gh_0123456789ab';
 export const USER = 'oABCD1234efgh5678ijkl9012mn';

@@ -1,15 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AddressInfo, type Socket, connect, createServer } from 'node:net';
 import { Redis } from 'ioredis';
-import { describe, expect, inject, it, onTestFinished } from 'vitest';
-import { canReadProcessGroups, processGroupOf, redisServerPid } from './process-group.js';
-import { RedisServerError, startRedisServer, stopOrphanedRedisServer } from './redis-server.js';
-import { startPrivateRedis, startTestRedis } from './test-redis.js';
-import { waitFor } from './wait-for.js';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { RedisServerError, canReadProcessGroups, processGroupOf, redisServerPid, startRedisServer, stopOrphanedRedisServer } from '../src/index.js';
 
 /** A client that reports a down server at once instead of queueing commands. */
 function connectClient(url: string): Redis {
@@ -35,47 +31,6 @@ function tryConnect(url: string): Promise<string> {
     });
   });
 }
-
-describe("the run's shared Redis", () => {
-  it('stores and reads keys under a prefix of its own, then cleans up', async () => {
-    const client = connectClient(inject('redisUrl'));
-    const prefix = `test-${randomUUID()}:`;
-    await client.connect();
-    await client.set(`${prefix}greeting`, 'hello', 'EX', 60);
-    expect(await client.get(`${prefix}greeting`)).toBe('hello');
-    await client.del(`${prefix}greeting`);
-    expect(await client.exists(`${prefix}greeting`)).toBe(0);
-    await client.quit();
-  });
-});
-
-describe('startTestRedis', () => {
-  it('uses REDIS_URL as given and leaves that server running on stop()', async () => {
-    const server = await startRedisServer();
-    onTestFinished(() => server.stop());
-    const redis = await startTestRedis({ env: { REDIS_URL: server.url } });
-    expect(redis).toMatchObject({ source: 'env', url: server.url });
-    await redis.stop();
-    const client = connectClient(server.url);
-    expect(await client.ping()).toBe('PONG');
-  });
-});
-
-describe('startPrivateRedis', () => {
-  it('starts a Redis of its own, apart from the shared one, and stop() takes it down', async () => {
-    const redis = await startPrivateRedis({ env: { REDIS_URL: inject('redisUrl') } });
-    onTestFinished(() => redis.stop());
-    expect(redis.source).not.toBe('env');
-    expect(redis.url).not.toBe(inject('redisUrl'));
-    const client = connectClient(redis.url);
-    expect(await client.ping()).toBe('PONG');
-    client.disconnect();
-
-    await redis.stop();
-    await redis.stop(); // idempotent
-    expect(await tryConnect(redis.url)).toBe('ECONNREFUSED');
-  });
-});
 
 describe('startRedisServer', () => {
   it('runs redis-server on a loopback port with a temp dir that stop() removes', async () => {
@@ -109,7 +64,8 @@ describe('startRedisServer', () => {
 
     await server.resume();
     expect(await tryConnect(server.url)).toBe('connected');
-    await waitFor(() => client.ping(), { message: 'the old client to reconnect after resume', timeoutMs: 5_000 });
+    // The old client reconnects after resume (vi.waitFor retries while ping() rejects).
+    await vi.waitFor(() => client.ping(), { timeout: 5_000 });
     // Persistence is off, so a restarted server is empty.
     expect(await client.get('test-pause:key')).toBeNull();
   });
@@ -133,7 +89,9 @@ describe('startRedisServer', () => {
     const orphan = await startRedisServer({ ownProcessGroup: true });
     onTestFinished(() => orphan.stop());
     expect(await stopOrphanedRedisServer(orphan.url, orphan.dir)).toBe(true);
-    await waitFor(async () => (await tryConnect(orphan.url)) === 'ECONNREFUSED', { message: 'the orphan to shut down', timeoutMs: 5_000 });
+    await vi.waitFor(async () => {
+      expect(await tryConnect(orphan.url), 'the orphan to shut down').toBe('ECONNREFUSED');
+    }, { timeout: 5_000 });
     expect(existsSync(orphan.dir)).toBe(false);
     // Nothing listens any more: nothing to stop, and no error.
     expect(await stopOrphanedRedisServer(orphan.url, orphan.dir)).toBe(false);

@@ -1,7 +1,7 @@
-// Test-only helpers (excluded from the build): a simulator per test on port 0, a clock to drive
+// Test helpers: a simulator per test on port 0, a clock to drive
 // token and media lifetimes, and JSON over fetch. Never a mock: every call is real HTTP.
 import { onTestFinished } from 'vitest';
-import { type SimulatorAccount, type WechatApiSimulator, type WechatApiSimulatorOptions, startWechatApiSimulator } from './api/simulator.js';
+import { type SimulatorAccount, type WechatApiSimulator, type WechatApiSimulatorOptions, startWechatApiSimulator } from '../src/api/simulator.js';
 
 export const ACCOUNT: SimulatorAccount = { appId: 'wx0123456789abcdef', appSecret: 'Secret0123456789abcdef0123456789' };
 export const OTHER_ACCOUNT: SimulatorAccount = { appId: 'wxfedcba9876543210', appSecret: 'OtherSecret0123456789abcdef01234' };

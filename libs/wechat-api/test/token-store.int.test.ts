@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { waitFor } from '@wxq/testing';
+import { LOG_LEVELS, waitFor } from '@wxq/testing';
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
-import { TokenStoreError, WechatErrcodeError } from './errors.js';
-import type { AccessTokenResult } from './token-endpoints.js';
-import { type TokenStore, type TokenStoreOptions, cacheTtlSeconds, createTokenStore, tokenStoreKeys } from './token-store.js';
-import { createTestLogger } from './test-logger.js';
+import { TokenStoreError, WechatErrcodeError } from '../src/errors.js';
+import type { AccessTokenResult } from '../src/token-endpoints.js';
+import { type TokenStore, type TokenStoreKeys, type TokenStoreOptions, cacheTtlSeconds, createTokenStore } from '../src/token-store.js';
+import { createCapturingLogger, tokenKeys } from './harness.js';
 
 const APP_ID = 'wx0123456789abcdef';
 
@@ -19,9 +19,9 @@ function connect(): Redis {
 }
 
 /** A fresh key prefix, and its keys deleted when the test ends (the Redis may be shared). */
-function isolatedPrefix(redis: Redis): { keyPrefix: string; keys: ReturnType<typeof tokenStoreKeys> } {
+function isolatedPrefix(redis: Redis): { keyPrefix: string; keys: TokenStoreKeys } {
   const keyPrefix = `test-${randomUUID()}`;
-  const keys = tokenStoreKeys(APP_ID, keyPrefix);
+  const keys = tokenKeys(APP_ID, keyPrefix);
   onTestFinished(async () => {
     await redis.del(keys.token, keys.lock);
   });
@@ -59,11 +59,11 @@ function countingFetch(options: { expiresInSeconds?: number; release?: Deferred;
   return { fetchToken, calls, tokens, count: () => calls.length };
 }
 
-type StoreSettings = Omit<TokenStoreOptions, 'redis' | 'appId' | 'keyPrefix'>;
+type StoreSettings = Omit<TokenStoreOptions, 'redis' | 'appId' | 'keys'>;
 
 /** `n` stores as `n` processes would have them: one connection each, one shared prefix. */
 function stores(n: number, keyPrefix: string, settings: StoreSettings): TokenStore[] {
-  return Array.from({ length: n }, () => createTokenStore({ redis: connect(), appId: APP_ID, keyPrefix, ...settings }));
+  return Array.from({ length: n }, () => createTokenStore({ redis: connect(), appId: APP_ID, keys: tokenKeys(APP_ID, keyPrefix), ...settings }));
 }
 
 /**
@@ -88,7 +88,7 @@ function observe(redis: Redis, afterGet?: (value: string | null) => Promise<void
 }
 
 function oneStore(keyPrefix: string, settings: StoreSettings): TokenStore {
-  return createTokenStore({ redis: connect(), appId: APP_ID, keyPrefix, ...settings });
+  return createTokenStore({ redis: connect(), appId: APP_ID, keys: tokenKeys(APP_ID, keyPrefix), ...settings });
 }
 
 describe('createTokenStore: one token per appid across processes', () => {
@@ -117,7 +117,7 @@ describe('createTokenStore: one token per appid across processes', () => {
     const { keyPrefix } = isolatedPrefix(redis);
     const fake = countingFetch();
     const { redis: observed, counts } = observe(connect());
-    const store = createTokenStore({ redis: observed, appId: APP_ID, keyPrefix, fetchToken: fake.fetchToken });
+    const store = createTokenStore({ redis: observed, appId: APP_ID, keys: tokenKeys(APP_ID, keyPrefix), fetchToken: fake.fetchToken });
 
     const tokens = await Promise.all(Array.from({ length: 20 }, () => store.getToken()));
     expect(new Set(tokens).size).toBe(1);
@@ -140,7 +140,7 @@ describe('createTokenStore: one token per appid across processes', () => {
       hasInterleaved = true;
       await redis.set(keys.token, 'written-meanwhile', 'EX', 60);
     });
-    const store = createTokenStore({ redis: observed, appId: APP_ID, keyPrefix, fetchToken: fake.fetchToken });
+    const store = createTokenStore({ redis: observed, appId: APP_ID, keys: tokenKeys(APP_ID, keyPrefix), fetchToken: fake.fetchToken });
 
     expect(await store.getToken()).toBe('written-meanwhile');
     expect(hasInterleaved).toBe(true);
@@ -280,7 +280,7 @@ describe('createTokenStore: one token per appid across processes', () => {
     const { keyPrefix, keys } = isolatedPrefix(redis);
     const release = gate();
     const fake = countingFetch({ release });
-    const logger = createTestLogger();
+    const { logger, logs } = createCapturingLogger();
     const store = oneStore(keyPrefix, { fetchToken: fake.fetchToken, lockTtlMs: 100, logger });
 
     const slow = store.getToken();
@@ -293,7 +293,7 @@ describe('createTokenStore: one token per appid across processes', () => {
     expect(await slow).toBe(fake.tokens[0]);
     expect(await redis.get(keys.token)).toBe('later-token');
     expect(await redis.get(keys.lock)).toBe('later-holder');
-    expect(logger.lines.map((line) => line.level)).toContain('warn');
+    expect(logs.lines().map((line) => line['level'])).toContain(LOG_LEVELS.warn);
   });
 
   it('gives up waiting on a refresh that takes too long with a retryable TokenStoreError', async () => {
@@ -311,23 +311,23 @@ describe('createTokenStore: one token per appid across processes', () => {
   it('never logs the token', async () => {
     const redis = connect();
     const { keyPrefix } = isolatedPrefix(redis);
-    const logger = createTestLogger();
+    const { logger, logs } = createCapturingLogger();
     const fake = countingFetch();
     const store = oneStore(keyPrefix, { fetchToken: fake.fetchToken, logger });
 
     const token = await store.getToken();
     await store.invalidate(token);
     await store.getToken();
-    expect(logger.lines.map((line) => line.msg)).toEqual(expect.arrayContaining(['access_token refreshed', 'access_token invalidated']));
-    for (const minted of fake.tokens) expect(logger.text()).not.toContain(minted);
+    expect(logs.lines().map((line) => line['msg'])).toEqual(expect.arrayContaining(['access_token refreshed', 'access_token invalidated']));
+    for (const minted of fake.tokens) expect(logs.text()).not.toContain(minted);
   });
 
   it('rejects options it cannot work with', () => {
     const redis = connect();
     const fetchToken = countingFetch().fetchToken;
-    expect(() => createTokenStore({ redis, appId: '', fetchToken })).toThrow(RangeError);
-    expect(() => createTokenStore({ redis, appId: APP_ID, fetchToken, lockTtlMs: 0 })).toThrow(RangeError);
-    expect(() => createTokenStore({ redis, appId: APP_ID, fetchToken, refreshMarginSeconds: -1 })).toThrow(RangeError);
+    expect(() => createTokenStore({ redis, appId: '', keys: tokenKeys('', 'x'), fetchToken })).toThrow(RangeError);
+    expect(() => createTokenStore({ redis, appId: APP_ID, keys: tokenKeys(APP_ID, 'x'), fetchToken, lockTtlMs: 0 })).toThrow(RangeError);
+    expect(() => createTokenStore({ redis, appId: APP_ID, keys: tokenKeys(APP_ID, 'x'), fetchToken, refreshMarginSeconds: -1 })).toThrow(RangeError);
   });
 });
 
@@ -353,7 +353,7 @@ describe('createTokenStore({ readOnly: true }): another system owns the token', 
     const { keyPrefix, keys } = isolatedPrefix(redis);
     await redis.set(keys.token, 'owners-token', 'EX', 60);
     const fake = countingFetch();
-    const logger = createTestLogger();
+    const { logger, logs } = createCapturingLogger();
     const store = oneStore(keyPrefix, { fetchToken: fake.fetchToken, readOnly: true, logger });
 
     expect(await store.getToken()).toBe('owners-token');
@@ -361,7 +361,7 @@ describe('createTokenStore({ readOnly: true }): another system owns the token', 
     expect(await redis.get(keys.token)).toBe('owners-token');
     expect(await store.getToken()).toBe('owners-token');
     expect(fake.count()).toBe(0);
-    expect(logger.text()).not.toContain('owners-token');
+    expect(logs.text()).not.toContain('owners-token');
   });
 });
 

@@ -7,7 +7,7 @@ import { findFreePort } from './free-port.js';
 import { pingRedis } from './ping-redis.js';
 import { REDIS_HOST as HOST, OUTPUT_TAIL_CHARS, type RedisProcess, formatOutput, spawnRedisProcess } from './redis-process.js';
 import { RedisServerError } from './redis-server.js';
-import { raceTimeout, waitFor } from './wait-for.js';
+import { pollUntil, raceTimeout } from './poll.js';
 
 export interface RedisClusterOptions {
   /** Masters, each holding a third (or so) of the 16384 slots, no replicas. At least 3, redis-cli's minimum. Default 3. */
@@ -108,9 +108,9 @@ async function launchOnFreePorts(settings: Settings, dir: string): Promise<Clust
   await mkdir(dir);
   for (let attempt = 1; ; attempt++) {
     const port = await findFreePort(HOST);
-    // The cluster bus defaults to port + 10000, which may be taken or above 65535: pick it too.
-    let busPort = await findFreePort(HOST);
-    while (busPort === port) busPort = await findFreePort(HOST);
+    // The cluster bus defaults to port + 10000, which may be taken or above 65535: pick it too
+    // (findFreePort does not hand out the same port twice in a row).
+    const busPort = await findFreePort(HOST);
     try {
       return await launch(settings, port, busPort, dir);
     } catch (error) {
@@ -127,7 +127,7 @@ async function launch(settings: Settings, port: number, busPort: number, dir: st
     exitedEarly.abort(earlyExitError(settings.serverCommand, node));
   });
   try {
-    await waitFor(() => pingRedis(port, HOST), {
+    await pollUntil(() => pingRedis(port, HOST), {
       message: `${settings.serverCommand} (cluster node) on port ${port} to answer PING`,
       timeoutMs: settings.startTimeoutMs,
       signal: exitedEarly.signal,
@@ -173,11 +173,11 @@ function createCluster(settings: Settings, nodes: readonly string[]): Promise<vo
 async function waitUntilFormed(nodes: readonly ClusterNode[], timeoutMs: number): Promise<void> {
   const clients = nodes.map((node) => {
     const client = new Redis({ host: HOST, port: node.port, maxRetriesPerRequest: 1, retryStrategy: () => 50, lazyConnect: true });
-    client.on('error', () => undefined); // a refused check is retried by waitFor
+    client.on('error', () => undefined); // a refused check is retried by pollUntil
     return client;
   });
   try {
-    await waitFor(async () => (await Promise.all(clients.map((client) => client.cluster('INFO')))).every((info) => isFormed(info, nodes.length)), {
+    await pollUntil(async () => (await Promise.all(clients.map((client) => client.cluster('INFO')))).every((info) => isFormed(info, nodes.length)), {
       message: `every node of the Redis Cluster on ports ${nodes.map((node) => node.port).join(', ')} to report cluster_state:ok`,
       timeoutMs,
       intervalMs: 100,

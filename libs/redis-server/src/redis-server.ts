@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { REDIS_HOST as HOST, type RedisProcess, formatOutput, spawnRedisProcess } from './redis-process.js';
 import { findFreePort } from './free-port.js';
 import { pingRedis } from './ping-redis.js';
-import { raceTimeout, waitFor } from './wait-for.js';
+import { pollUntil, raceTimeout } from './poll.js';
 
 export interface RedisServerOptions {
   /** The executable, looked up on PATH. Default `redis-server`. */
@@ -179,7 +179,7 @@ async function launch(settings: Settings, port: number, dir: string): Promise<Re
     exitedEarly.abort(earlyExitError(settings.command, port, redis));
   });
   try {
-    await waitFor(() => pingRedis(port, HOST), {
+    await pollUntil(() => pingRedis(port, HOST), {
       message: `${settings.command} on port ${port} to answer PING`,
       timeoutMs: settings.startTimeoutMs,
       signal: exitedEarly.signal,

@@ -1,9 +1,10 @@
 import { inspect } from 'node:util';
+import { LOG_LEVELS } from '@wxq/testing';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { API_PATHS } from './client.js';
+import { API_PATHS } from '../src/client.js';
 import type { CustomMessage, CustomMessageType } from '@wxq/wechat';
-import { WechatApiError, WechatErrcodeError, WechatTransportError } from './errors.js';
-import { ACCOUNT, OPENID, errcodesOn, rejectionOf, startHarness } from './test-harness.js';
+import { WechatApiError, WechatErrcodeError, WechatTransportError } from '../src/errors.js';
+import { ACCOUNT, OPENID, errcodesOn, rejectionOf, startHarness } from './harness.js';
 
 const SEND = API_PATHS.customSend;
 
@@ -79,7 +80,7 @@ describe('a refused access_token: invalidate, refresh once, retry once (ยง6.2, ย
     { errcode: 40001, refuse: 'invalidateTokens' },
     { errcode: 42001, refuse: 'expireTokens' },
   ] as const)('$errcode mid-run: one refresh, one retry, delivered', async ({ errcode, refuse }) => {
-    const { sim, client, redis, keys, fetchedTokens, logger } = await startHarness();
+    const { sim, client, redis, keys, fetchedTokens, logs } = await startHarness();
     await client.sendCustomMessage(text('first'));
     const firstToken = await redis.get(keys.token);
 
@@ -92,7 +93,7 @@ describe('a refused access_token: invalidate, refresh once, retry once (ยง6.2, ย
     expect(sim.tokenMints(ACCOUNT.appId).stable_token).toBe(2);
     expect(await redis.get(keys.token)).toBe(fetchedTokens[1]);
     expect(fetchedTokens[1]).not.toBe(firstToken);
-    expect(logger.lines).toContainEqual({ level: 'warn', obj: { api: SEND, errcode }, msg: 'access_token refused: invalidating it and retrying once' });
+    expect(logs.lines()).toContainEqual(expect.objectContaining({ level: LOG_LEVELS.warn, api: SEND, errcode, msg: 'access_token refused: invalidating it and retrying once' }));
   });
 
   it('40001 answered by WeChat to a classic token: a new token is minted and the retry delivers', async () => {
@@ -280,7 +281,7 @@ describe('media (ยง8)', () => {
 
 describe('secrets stay out of errors and logs', () => {
   it('never puts the access_token, the AppSecret or a URL into an error or a log line', async () => {
-    const { sim, client, logger, fetchedTokens } = await startHarness({ timeoutMs: 300 });
+    const { sim, client, logs: captured, fetchedTokens } = await startHarness({ timeoutMs: 300 });
     const errors: unknown[] = [];
     const collect = async (call: Promise<unknown>) => {
       errors.push(await rejectionOf(call));
@@ -312,8 +313,8 @@ describe('secrets stay out of errors and logs', () => {
       expect(shown).not.toContain(url);
       expect(shown).not.toContain('access_token=');
     }
-    const logs = logger.text();
-    expect(logger.lines).toContainEqual(expect.objectContaining({ obj: expect.objectContaining({ api: SEND, errcode: 45015 }) as unknown }));
+    const logs = captured.text();
+    expect(captured.lines()).toContainEqual(expect.objectContaining({ api: SEND, errcode: 45015 }));
     for (const secret of secrets) expect(logs).not.toContain(secret);
     expect(logs).not.toContain(url);
     expect(logs).not.toContain('access_token=');

@@ -3,17 +3,17 @@
 // cluster of local redis-server processes. Both apps run in this process, started as main.ts
 // would start them; only the Redis target differs (REDIS_CLUSTER_NODES).
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { loadGatewayConfig, loadWorkerConfig } from '@wxq/config';
 import { type RunningGateway, startGateway } from '@wxq/gateway';
 import { createLogger } from '@wxq/logging';
 import { QUEUES, inboundJobId } from '@wxq/queue';
-import { type RedisClient, createRedis } from '@wxq/redis';
-import { type RedisCluster, startRedisCluster, waitFor } from '@wxq/testing';
+import { type RedisClient, createKeys, createRedis } from '@wxq/redis';
+import { type RedisCluster, startRedisCluster } from '@wxq/redis-server';
+import { LOG_LEVELS, type LogRecord, createLogSink, waitFor } from '@wxq/testing';
 import { type PushMode, computeDedupKey } from '@wxq/wechat';
-import { tokenStoreKeys } from '@wxq/wechat-api';
 import { type Push, type WechatApiSimulator, buildPush, createMessage, sendPush, startWechatApiSimulator } from '@wxq/wechat-sim';
-import { type RunningWorker, demoHandlers, startWorker } from '@wxq/worker';
+import { demoHandlers } from '@wxq/handlers';
+import { type RunningWorker, startWorker } from '@wxq/worker';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -36,32 +36,17 @@ let gatewayUrl: string;
 /** Where the log stood once both apps were up (start-up warns, as /readyz's first 503s, come before it). */
 let logsWhenReady: number;
 const prefix = `{test-${randomUUID()}}`;
-const logLines: string[] = [];
+const logs = createLogSink();
 const cleanups: (() => Promise<void>)[] = [];
 
-function logSink(): Writable {
-  return new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logLines.push(...chunk.toString('utf8').split('\n').filter((line) => line !== ''));
-      done();
-    },
-  });
+/** Log lines from `from` on. */
+function logEntries(from = 0): LogRecord[] {
+  return logs.lines().slice(from);
 }
 
-interface LogEntry {
-  readonly level: number;
-  readonly msg?: string;
-  readonly outcome?: string;
-}
-
-/** Log lines from `from` on, parsed. */
-function logEntries(from = 0): LogEntry[] {
-  return logLines.slice(from).map((line) => JSON.parse(line) as LogEntry);
-}
-
-/** Warnings and errors from `from` on (pino levels: 40 warn, 50 error). */
-function troubleSince(from: number): LogEntry[] {
-  return logEntries(from).filter((entry) => entry.level >= 40);
+/** Warnings and errors from `from` on. */
+function troubleSince(from: number): LogRecord[] {
+  return logEntries(from).filter((entry) => Number(entry['level']) >= LOG_LEVELS.warn);
 }
 
 function tokenFetches(): number {
@@ -88,7 +73,7 @@ beforeAll(async () => {
     WECHAT_APPID: APP_ID,
     LOG_LEVEL: 'info',
   };
-  const logger = createLogger({ level: 'info', name: 'cluster-e2e' }, logSink());
+  const logger = createLogger({ level: 'info', name: 'cluster-e2e' }, logs.stream);
   const gatewayConfig = loadGatewayConfig({
     ...env,
     PORT: '0',
@@ -123,7 +108,7 @@ beforeAll(async () => {
 
   // The gateway answers 503 until its queue has reached the cluster once.
   await waitFor(async () => (await readyz()) === 200, { message: 'the gateway to be ready on the cluster', timeoutMs: 10_000 });
-  logsWhenReady = logLines.length;
+  logsWhenReady = logs.lines().length;
 });
 
 afterAll(async () => {
@@ -172,25 +157,25 @@ describe('gateway and worker on a 3-master Redis Cluster', () => {
 
     // One access_token fetch, cached in the cluster; the refresh lock (same slot, Lua) was released.
     expect(tokenFetches()).toBe(1);
-    const keys = tokenStoreKeys(APP_ID, prefix);
+    const keys = { token: createKeys(prefix).accessToken(APP_ID), lock: createKeys(prefix).tokenLock(APP_ID) };
     expect(await redis.get(keys.token)).toMatch(/\S/);
     expect(await redis.ttl(keys.token)).toBeGreaterThan(0);
     expect(await redis.exists(keys.lock)).toBe(0);
 
     // The duplicate was seen as one: the EXISTS pipelined beside the add found the job.
-    expect(logEntries(logsWhenReady).flatMap((e) => (e.msg === 'push answered' ? [e.outcome] : []))).toEqual(['accepted', 'accepted', 'accepted', 'duplicate']);
+    expect(logEntries(logsWhenReady).flatMap((e) => (e['msg'] === 'push answered' ? [e['outcome']] : []))).toEqual(['accepted', 'accepted', 'accepted', 'duplicate']);
     expect(await readyz()).toBe(200);
     // No CROSSSLOT, CLUSTERDOWN or other Redis trouble at any point.
-    expect(logEntries().filter((entry) => entry.level >= 50)).toEqual([]);
+    expect(logEntries().filter((entry) => Number(entry['level']) >= LOG_LEVELS.error)).toEqual([]);
     expect(troubleSince(logsWhenReady)).toEqual([]);
-    expect(logLines.join('\n')).not.toMatch(/CROSSSLOT|CLUSTERDOWN|TRYAGAIN|MOVED/);
+    expect(logs.text()).not.toMatch(/CROSSSLOT|CLUSTERDOWN|TRYAGAIN|MOVED/);
   });
 
   it('replaces an access_token WeChat revoked, once, and still delivers the reply', async () => {
-    const keys = tokenStoreKeys(APP_ID, prefix);
+    const keys = { token: createKeys(prefix).accessToken(APP_ID), lock: createKeys(prefix).tokenLock(APP_ID) };
     const revoked = await redis.get(keys.token);
     const sentBefore = sim.sends.length;
-    const logsBefore = logLines.length;
+    const logsBefore = logs.lines().length;
     sim.invalidateTokens(APP_ID);
     const message = createMessage.text('after the token was revoked');
     expect(await sendPush(gatewayUrl, '/wechat', buildPush({ account: ACCOUNT, mode: 'safe', message }))).toEqual({ status: 200, body: 'success' });
@@ -207,17 +192,17 @@ describe('gateway and worker on a 3-master Redis Cluster', () => {
     expect(replacement).toMatch(/\S/);
     expect(replacement).not.toBe(revoked);
     expect(await redis.exists(keys.lock)).toBe(0);
-    expect(troubleSince(logsBefore).map((entry) => entry.msg)).toEqual(['access_token refused: invalidating it and retrying once']);
-    expect(logLines.join('\n')).not.toMatch(/CROSSSLOT|CLUSTERDOWN|TRYAGAIN|MOVED/);
+    expect(troubleSince(logsBefore).map((entry) => entry['msg'])).toEqual(['access_token refused: invalidating it and retrying once']);
+    expect(logs.text()).not.toMatch(/CROSSSLOT|CLUSTERDOWN|TRYAGAIN|MOVED/);
   });
 
   it('stops cleanly: gateway, then worker, each step logged, nothing failing', async () => {
-    const logsBefore = logLines.length;
+    const logsBefore = logs.lines().length;
     await gateway.stop();
     await worker.stop();
     await gateway.stop(); // idempotent
     await worker.stop();
-    const messages = logEntries(logsBefore).map((entry) => entry.msg);
+    const messages = logEntries(logsBefore).map((entry) => entry['msg']);
     expect(messages).toEqual(expect.arrayContaining(['queue closed', 'redis closed', 'inbound worker closed', 'outbound worker closed', 'outbound queue closed']));
     expect(messages.filter((msg) => msg === 'redis closed')).toHaveLength(2);
     expect(troubleSince(logsBefore)).toEqual([]);

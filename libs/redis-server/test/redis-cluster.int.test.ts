@@ -3,8 +3,7 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { Cluster } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startRedisCluster } from './redis-cluster.js';
-import { RedisServerError } from './redis-server.js';
+import { RedisServerError, startRedisCluster } from '../src/index.js';
 
 /** 'connected', or the error code of a plain TCP connection to 127.0.0.1:`port`. */
 function tryConnect(port: number): Promise<string> {

@@ -1,21 +1,23 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+// `npm start` as a new user runs it: no Redis URL, no WeChat account. It cleans up after a killed
+// predecessor, answers `npm run sim` in every mode, refuses a second start, keeps its Redis out
+// of the Ctrl-C process group, and leaves nothing behind on SIGTERM.
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type RedisServer, canReadProcessGroups, processGroupOf, redisServerPid, startRedisServer, waitFor } from '@wxq/testing';
+import { type RedisServer, canReadProcessGroups, processGroupOf, redisServerPid, startRedisServer } from '@wxq/redis-server';
+import { waitFor } from '@wxq/testing';
 import { type SandboxState, readSandboxState, stateFilePath } from '@wxq/wechat-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isProcessRunning } from './process-alive.js';
-import { stopRedisOfKilledSandbox } from './sandbox-redis.js';
+import { isProcessRunning } from '../scripts/process-alive.js';
+import { stopRedisOfKilledSandbox } from '../scripts/sandbox-redis.js';
+import { deadPid, refusesConnections as refuses, runNpm, startNpm } from './helpers.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 let stateDir: string;
 let sandbox: ChildProcess;
+let sandboxOutput: () => string;
 let state: SandboxState;
-let output = '';
 // A redis-server as a killed earlier sandbox would have left it: running, with a lease file.
 let leftByKilledSandbox: RedisServer;
 
@@ -25,50 +27,21 @@ function userEnv(): NodeJS.ProcessEnv {
   return { ...Object.fromEntries(inherited), WXQ_STATE_DIR: stateDir, PORT: '0', ADMIN_PORT: '0', SIM_PORT: '0' };
 }
 
-function run(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', '--silent', ...args], { cwd: ROOT, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.once('error', reject);
-    child.once('exit', (code) => { resolve({ code, stdout, stderr }); });
-  });
+function run(args: readonly string[]): ReturnType<typeof runNpm> {
+  return runNpm(args, userEnv());
 }
 
 function isAlive(pid: number | undefined): boolean {
   return pid !== undefined && isProcessRunning(pid);
 }
 
-function refuses(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect(Number(port), hostname);
-    socket.once('connect', () => { socket.destroy(); resolve(false); });
-    socket.once('error', () => { resolve(true); });
-  });
-}
-
-function deadPid(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('true');
-    child.once('error', reject);
-    child.once('exit', () => { resolve(child.pid ?? 0); });
-  });
-}
-
 beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'wxq-sandbox-test-'));
   leftByKilledSandbox = await startRedisServer({ ownProcessGroup: true });
   await writeFile(join(stateDir, 'redis.json'), JSON.stringify({ sandboxPid: await deadPid(), url: leftByKilledSandbox.url, dir: leftByKilledSandbox.dir }));
-  // Its own process group, as in a terminal: Ctrl-C or a process manager signals the whole group
-  // (npm runs the script through `sh -c`, which does not pass a signal on).
-  sandbox = spawn('npm', ['start'], { cwd: ROOT, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  sandbox.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  sandbox.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  ({ child: sandbox, output: sandboxOutput } = startNpm(['start'], userEnv()));
   state = await waitFor(() => readSandboxState(stateDir), { timeoutMs: 45_000, message: 'the sandbox wrote its state file' });
-  await waitFor(() => output.includes('Ctrl-C stops everything'), { timeoutMs: 5_000, message: 'the sandbox printed its banner' });
+  await waitFor(() => sandboxOutput().includes('Ctrl-C stops everything'), { timeoutMs: 5_000, message: 'the sandbox printed its banner' });
 }, 60_000);
 
 afterAll(async () => {
@@ -83,15 +56,15 @@ afterAll(async () => {
 
 describe('npm start (the sandbox)', () => {
   it('prints the URLs, the admin password and the first command', () => {
-    expect(output).toContain('wxq sandbox is running');
-    expect(output).toContain('npm run sim -- send text "hello"');
-    expect(output).toMatch(/admin login {4}admin \/ \S+/);
+    expect(sandboxOutput()).toContain('wxq sandbox is running');
+    expect(sandboxOutput()).toContain('npm run sim -- send text "hello"');
+    expect(sandboxOutput()).toMatch(/admin login {4}admin \/ \S+/);
     expect(state.simulatorUrl).toBeDefined();
     expect(state.account.encodingAESKey).toHaveLength(43);
   });
 
   it('first stopped the redis-server that a killed earlier sandbox left running', async () => {
-    expect(output).toContain(`stopped the redis-server at ${leftByKilledSandbox.url} left running by a killed sandbox`);
+    expect(sandboxOutput()).toContain(`stopped the redis-server at ${leftByKilledSandbox.url} left running by a killed sandbox`);
     expect(await refuses(leftByKilledSandbox.url.replace('redis:', 'http:'))).toBe(true);
     expect(existsSync(leftByKilledSandbox.dir)).toBe(false);
   });
@@ -145,9 +118,9 @@ describe('npm start (the sandbox)', () => {
     expect(isAlive(state.pid)).toBe(true);
     process.kill(-(sandbox.pid ?? 0), 'SIGTERM');
     await waitFor(() => !isAlive(state.pid), { timeoutMs: 40_000, message: 'the sandbox process exited' });
-    expect(output).not.toContain('did not stop');
+    expect(sandboxOutput()).not.toContain('did not stop');
     // Redis has its own process group and is stopped last, so the worker drains without losing it.
-    expect(output).not.toMatch(/ECONNREFUSED|redis error/);
+    expect(sandboxOutput()).not.toMatch(/ECONNREFUSED|redis error/);
     expect(existsSync(stateFilePath(stateDir))).toBe(false);
     expect(await refuses(state.gatewayUrl)).toBe(true);
     expect(await refuses(state.simulatorUrl ?? '')).toBe(true);

@@ -1,9 +1,9 @@
 import { inspect } from 'node:util';
 import { type WechatApiSimulator, startWechatApiSimulator } from '@wxq/wechat-sim';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { WechatErrcodeError, WechatTransportError } from './errors.js';
-import { ACCOUNT, rejectionOf } from './test-harness.js';
-import { STABLE_TOKEN_PATH, TOKEN_PATH, fetchAccessToken, fetchStableAccessToken } from './token-endpoints.js';
+import { WechatErrcodeError, WechatTransportError } from '../src/errors.js';
+import { ACCOUNT, rejectionOf } from './harness.js';
+import { STABLE_TOKEN_PATH, TOKEN_PATH, fetchAccessToken, fetchStableAccessToken } from '../src/token-endpoints.js';
 
 async function startSimulator(): Promise<WechatApiSimulator> {
   const sim = await startWechatApiSimulator({ accounts: [ACCOUNT] });

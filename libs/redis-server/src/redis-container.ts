@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { raceTimeout } from './wait-for.js';
+import { raceTimeout } from './poll.js';
 
 /** A Redis container started through testcontainers; stop() removes it. */
 export interface RedisContainer {

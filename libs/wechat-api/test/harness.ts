@@ -1,14 +1,15 @@
-// Test-only: the client wired as the worker wires it (shared Redis token store, stable_token or
-// classic token endpoint) against the team's WeChat simulator over real HTTP on port 0. Excluded
-// from the build.
+// The client wired as the worker wires it (shared Redis token store, stable_token or classic
+// token endpoint) against the team's WeChat simulator over real HTTP on port 0.
 import { randomUUID } from 'node:crypto';
+import { type LogSink, createLogSink } from '@wxq/testing';
 import { type WechatApiSimulator, type WechatApiSimulatorOptions, startWechatApiSimulator } from '@wxq/wechat-sim';
 import { Redis } from 'ioredis';
+import { type Logger, pino } from 'pino';
 import { inject, onTestFinished } from 'vitest';
-import { type WechatApiClient, createWechatApiClient } from './client.js';
-import { type TestLogger, createTestLogger } from './test-logger.js';
-import { type AccessTokenResult, fetchAccessToken, fetchStableAccessToken } from './token-endpoints.js';
-import { type TokenStore, type TokenStoreKeys, createTokenStore, tokenStoreKeys } from './token-store.js';
+import { type WechatApiClient, createWechatApiClient } from '../src/client.js';
+import { type AccessTokenResult, fetchAccessToken, fetchStableAccessToken } from '../src/token-endpoints.js';
+import { createKeys } from '@wxq/redis';
+import { type TokenStore, type TokenStoreKeys, createTokenStore } from '../src/token-store.js';
 
 /** AppSecrets are 32 letters and digits (§0.3); the simulator answers 40125 to anything else. */
 export const ACCOUNT = { appId: 'wx0123456789abcdef', appSecret: 'Secret0123456789abcdef0123456789' } as const;
@@ -29,9 +30,16 @@ export interface Harness {
   readonly tokens: TokenStore;
   readonly redis: Redis;
   readonly keys: TokenStoreKeys;
-  readonly logger: TestLogger;
+  /** What the client and the token store logged (see {@link createCapturingLogger}). */
+  readonly logs: LogSink;
   /** Every token the store's fetchToken obtained, in order (so tests can look for leaks). */
   readonly fetchedTokens: readonly string[];
+}
+
+/** An account's token keys under `prefix`, named as the worker names them. */
+export function tokenKeys(appId: string, prefix: string): TokenStoreKeys {
+  const keys = createKeys(prefix);
+  return { token: keys.accessToken(appId), lock: keys.tokenLock(appId) };
 }
 
 /** A simulator, a Redis connection, a token store under a fresh prefix and a client; all closed after the test. */
@@ -40,12 +48,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   onTestFinished(() => sim.stop());
   const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: 1 });
   const keyPrefix = `test-${randomUUID()}`;
-  const keys = tokenStoreKeys(ACCOUNT.appId, keyPrefix);
+  const keys = tokenKeys(ACCOUNT.appId, keyPrefix);
   onTestFinished(async () => {
     await redis.del(keys.token, keys.lock);
     await redis.quit();
   });
-  const logger = createTestLogger();
+  const { logger, logs } = createCapturingLogger();
   const fetchedTokens: string[] = [];
   const endpointOptions = { baseUrl: sim.url, ...ACCOUNT, timeoutMs: 2_000 };
   const fetchToken = async (): Promise<AccessTokenResult> => {
@@ -53,9 +61,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     fetchedTokens.push(result.accessToken);
     return result;
   };
-  const tokens = createTokenStore({ redis, appId: ACCOUNT.appId, keyPrefix, fetchToken, logger });
+  const tokens = createTokenStore({ redis, appId: ACCOUNT.appId, keys, fetchToken, logger });
   const client = createWechatApiClient({ baseUrl: sim.url, tokens, timeoutMs: options.timeoutMs ?? 2_000, logger });
-  return { sim, client, tokens, redis, keys, logger, fetchedTokens };
+  return { sim, client, tokens, redis, keys, logs, fetchedTokens };
+}
+
+/**
+ * A debug-level pino logger (an ApiLogger as the worker passes one) into a log sink. Plain pino,
+ * without @wxq/logging's redaction: the leak checks must see what this library wrote, not what a
+ * redacting logger would have hidden.
+ */
+export function createCapturingLogger(): { readonly logger: Logger; readonly logs: LogSink } {
+  const logs = createLogSink();
+  return { logger: pino({ level: 'debug' }, logs.stream), logs };
 }
 
 /** The errcodes the simulator answered on `path`, in order (null: no errcode, e.g. a dropped connection). */
