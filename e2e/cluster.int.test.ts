@@ -203,7 +203,7 @@ describe('gateway and worker on a 3-master Redis Cluster', () => {
     await gateway.stop(); // idempotent
     await worker.stop();
     const messages = logEntries(logsBefore).map((entry) => entry['msg']);
-    expect(messages).toEqual(expect.arrayContaining(['queue closed', 'redis closed', 'inbound worker closed', 'outbound worker closed', 'outbound queue closed']));
+    expect(messages).toEqual(expect.arrayContaining(['queue closed', 'redis closed', 'inbound worker closed', 'outbound worker closed', 'queues closed']));
     expect(messages.filter((msg) => msg === 'redis closed')).toHaveLength(2);
     expect(troubleSince(logsBefore)).toEqual([]);
     await expect(readyz()).rejects.toThrow();

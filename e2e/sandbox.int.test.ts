@@ -86,10 +86,12 @@ describe('npm start (the sandbox)', () => {
 
   it('replays a captured XML push (re-signed) and answers the GET handshake', async () => {
     const captured = join(stateDir, 'captured.xml');
+    // Captured a minute ago: inside WeChat's 48 h reply window, which the sandbox's ledger keeps.
+    const createTime = Math.floor(Date.now() / 1000) - 60;
     await writeFile(
       captured,
       '<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[oReplay000000000000000000001]]></FromUserName>' +
-        '<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[replayed]]></Content><MsgId>9223372036854775001</MsgId></xml>',
+        `<CreateTime>${createTime}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[replayed]]></Content><MsgId>9223372036854775001</MsgId></xml>`,
     );
     const replay = await run(['sim', '--', 'replay', captured, '--mode', 'compatible']);
     expect(replay.stdout).toContain('POST /wechat (compatible) -> 200 success');

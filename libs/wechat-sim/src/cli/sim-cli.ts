@@ -120,7 +120,14 @@ async function deliver(t: Target, message: InboundMessage | XmlRecord, options: 
   const user = typeof message['FromUserName'] === 'string' ? message['FromUserName'] : undefined;
   if (!options.wait || t.simulatorUrl === undefined || user === undefined) return;
   const reply = await waitForReply(t.simulatorUrl, before, user, options.timeout);
-  io.out(reply === undefined ? `no reply to ${user} reached the simulator within ${options.timeout} ms` : `reply -> ${JSON.stringify(reply.message)}`);
+  io.out(reply === undefined ? `no reply to ${user} reached the simulator within ${options.timeout} ms${staleHint(message)}` : `reply -> ${JSON.stringify(reply.message)}`);
+}
+
+/** WeChat allows replies for 48 h after a message (docs/wechat-protocol.md §7.4); an old capture opens no window. */
+function staleHint(message: InboundMessage | XmlRecord): string {
+  const created = Number(message['CreateTime']);
+  const hours = (Date.now() / 1000 - created) / 3600;
+  return Number.isFinite(created) && hours > 48 ? ` (its CreateTime is ${Math.floor(hours)} h old: past WeChat's 48 h reply window)` : '';
 }
 
 async function waitForReply(simulatorUrl: string, after: number, user: string, timeoutMs: number): Promise<SentMessage | undefined> {
