@@ -22,7 +22,7 @@ export interface Account {
   readonly requireEncryption: boolean;
 }
 
-export const accountSchema = z
+const accountSchema = z
   .object({
     appId: z.string().regex(APP_ID, 'expected wx followed by 16 hex characters'),
     appSecret: z.string().min(1).optional(),

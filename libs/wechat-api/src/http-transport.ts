@@ -16,7 +16,7 @@ export interface TransportAnswer {
 }
 
 /** Thrown when the whole exchange, body included, took longer than its timeout. */
-export class TransportTimeoutError extends Error {
+class TransportTimeoutError extends Error {
   override name = 'TimeoutError' as const;
 }
 
