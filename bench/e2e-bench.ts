@@ -33,25 +33,37 @@ export interface E2eRounds {
 const APP_ID = 'wx0123456789abcdef';
 const APP_SECRET = 'benchsecret0123456789abcdef01234';
 
-export const E2E_CONFIGURATIONS = ['BullMQ no-op worker (1 process)', 'wxq worker (1 process)', 'wxq worker (2 processes)'] as const;
+const E2E_CONFIGURATIONS = [
+  'BullMQ no-op worker (1 process)',
+  'wxq worker (1 process)',
+  'wxq worker, ordering + ledger off (1 process)',
+  'wxq worker (2 processes)',
+] as const;
+
+/** Per-user ordering and the quota ledger off: what they cost, side by side with the default. */
+const WITHOUT_CONVERSATIONS = { WXQ_ORDERING: 'off', WXQ_CS_QUOTA: 'off' } as const;
 
 /**
- * Round after round: the noop baseline, then the whole worker pipeline with 1 and 2 worker
- * processes, so that the configurations compared are measured side by side.
+ * Round after round: the noop baseline, then the whole worker pipeline with 1 process (the
+ * defaults, then ordering and the ledger off) and 2 processes, so that the configurations compared
+ * are measured side by side.
  */
 export async function runE2eBench(options: E2eOptions): Promise<E2eRounds[]> {
-  const [noopName, oneName, twoName] = E2E_CONFIGURATIONS;
+  const [noopName, oneName, plainName, twoName] = E2E_CONFIGURATIONS;
   const noop: E2eResult[] = [];
   const one: E2eResult[] = [];
+  const plain: E2eResult[] = [];
   const two: E2eResult[] = [];
   for (let round = 0; round < options.rounds; round += 1) {
     noop.push(await runNoop(options));
     one.push(await runPipeline(options, 1));
+    plain.push(await runPipeline(options, 1, WITHOUT_CONVERSATIONS));
     two.push(await runPipeline(options, 2));
   }
   return [
     { name: noopName, rounds: noop },
     { name: oneName, rounds: one },
+    { name: plainName, rounds: plain },
     { name: twoName, rounds: two },
   ];
 }
@@ -79,7 +91,7 @@ async function runNoop(options: E2eOptions): Promise<E2eResult> {
   }
 }
 
-async function runPipeline(options: E2eOptions, processes: number): Promise<E2eResult> {
+async function runPipeline(options: E2eOptions, processes: number, settings: Readonly<Record<string, string>> = {}): Promise<E2eResult> {
   const sim = await startWechatApiSimulator({ accounts: [{ appId: APP_ID, appSecret: APP_SECRET }] });
   const prefix = `{bench-${randomUUID().slice(0, 8)}}`;
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
@@ -91,6 +103,7 @@ async function runPipeline(options: E2eOptions, processes: number): Promise<E2eR
     WECHAT_APPSECRET: APP_SECRET,
     WECHAT_API_BASE_URL: sim.url,
     WXQ_QUEUE_PREFIX: prefix,
+    ...settings,
   };
   const workers: RunningTarget[] = [];
   try {
