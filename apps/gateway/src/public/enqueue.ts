@@ -11,7 +11,7 @@ export interface Enqueuer {
    * @throws GatewayError `enqueue_timeout` past the deadline, `redis_unavailable` when Redis refuses
    */
   enqueue(payload: InboundPayload): Promise<EnqueueOutcome>;
-  /** False until the queue has reached Redis once; enqueue() refuses at once until then. */
+  /** False until the queue has reached Redis once; until then enqueue() waits for it, within its deadline. */
   isReady(): boolean;
 }
 
@@ -33,29 +33,56 @@ export interface EnqueuerDeps {
  * job per push, even for concurrent copies.
  */
 export function createEnqueuer(deps: EnqueuerDeps): Enqueuer {
-  const { producer, ordering } = deps;
-  // BullMQ holds every command until its connection has been ready once. An add made while Redis
-  // has been down since start-up would outlive our 503 and land later as a job nobody acked, and
-  // each push of the outage would wait in memory: refuse at once until the queue is ready.
+  const { producer, ordering, redis } = deps;
+  // BullMQ holds every command until its connection has been ready once, and the producer
+  // connection refuses commands while it is reconnecting (no offline queue). A push that finds
+  // Redis not (yet) connected waits for it within its own deadline, and its add is issued only
+  // once the connection is ready: nothing is sent that could outlive the 503 of a deadline
+  // passed while waiting, and a gateway starting or reconnecting under load answers `success`
+  // instead of 503 as soon as Redis is there.
   let isQueueReady = false;
+  const waiters = new Set<() => void>();
+  const wakeWaiters = () => {
+    for (const wake of waiters) wake();
+  };
   producer.queue.waitUntilReady().then(
     () => {
       isQueueReady = true;
+      wakeWaiters();
     },
     // Closed before Redis ever came up; the queue's 'error' listener has logged why.
     () => undefined,
   );
+  redis.on('ready', wakeWaiters);
+  const isConnected = () => isQueueReady && redis.status === 'ready';
+
+  const untilConnected = (timeoutMs: number) =>
+    new Promise<void>((resolve, reject) => {
+      const wake = () => {
+        if (!isConnected()) return;
+        waiters.delete(wake);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(wake);
+        reject(new GatewayError('redis_unavailable', `Redis was not reachable within ${deps.timeoutMs} ms`));
+      }, timeoutMs);
+      waiters.add(wake);
+    });
+
   return {
     isReady: () => isQueueReady,
     async enqueue(payload) {
-      if (!isQueueReady) throw new GatewayError('redis_unavailable', 'Redis has not been reachable since start-up');
+      const deadline = performance.now() + deps.timeoutMs;
+      if (!isConnected()) await untilConnected(deps.timeoutMs);
       const started = performance.now();
       try {
         const entered = ordering?.lanes.enter(ordering.keys.lane(QUEUES.inbound.name, payload.appId, payload.message.FromUserName), [
           [QUEUES.inbound.jobId(payload), laneScore(payload.receivedAt)],
         ]);
-        const work = Promise.all([deps.redis.exists(producer.jobKey(payload)), producer.add(payload), entered]);
-        const [existed] = await withDeadline(work, deps.timeoutMs);
+        const work = Promise.all([redis.exists(producer.jobKey(payload)), producer.add(payload), entered]);
+        const [existed] = await withDeadline(work, Math.max(1, deadline - started), deps.timeoutMs);
         return existed === 1 ? 'duplicate' : 'accepted';
       } finally {
         deps.enqueueSeconds.observe((performance.now() - started) / 1000);
@@ -64,12 +91,12 @@ export function createEnqueuer(deps: EnqueuerDeps): Enqueuer {
   };
 }
 
-async function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+async function withDeadline<T>(work: Promise<T>, remainingMs: number, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       reject(new GatewayError('enqueue_timeout', `Redis did not confirm within ${timeoutMs} ms`));
-    }, timeoutMs);
+    }, remainingMs);
   });
   try {
     return await Promise.race([work.catch(toUnavailable), deadline]);
