@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { LogRecord } from '@wxq/testing';
 import { describe, expect, it } from 'vitest';
-import { type LogLine, type TestGateway, useGateway } from './helpers/harness.js';
+import { type TestGateway, useGateway } from './helpers/harness.js';
 import { AES_KEY, APP_ID, TOKEN, encryptedPush, handshakeQuery, plaintextPush, textXml } from './helpers/pushes.js';
 
 /** The line that ends the request with this X-Request-Id: it carries the outcome and the duration. */
-function completionLine(gateway: TestGateway, requestId: string): LogLine {
+function completionLine(gateway: TestGateway, requestId: string): LogRecord {
   const lines = gateway.logs
     .lines()
     .filter((line) => (line['req'] as { id?: unknown } | undefined)?.id === requestId && line['responseTime'] !== undefined);

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { loadWorkerConfig } from '@wxq/config';
 import { createLogger } from '@wxq/logging';
 import { type InboundPayload, type Producer, QUEUES, createLanes, createProducer, laneScore } from '@wxq/queue';
 import { createKeys } from '@wxq/redis';
+import { type LogSink, createLogSink } from '@wxq/testing';
 import { type InboundMessage, computeDedupKey } from '@wxq/wechat';
 import { type WechatApiSimulator, startWechatApiSimulator } from '@wxq/wechat-sim';
 import type { Queue } from 'bullmq';
@@ -25,7 +25,8 @@ export interface WorkerHarness {
   readonly outbound: Queue;
   /** The harness's own connection, for looking at keys. */
   readonly redis: Redis;
-  readonly logs: () => string;
+  /** What the in-process workers log. */
+  readonly logs: LogSink;
   startWorkers(count: number, handlers?: Handlers): RunningWorker[];
   push(message: InboundMessage): Promise<InboundPayload>;
   /** Calls to the token endpoints (each one a fetch, whatever it answered). */
@@ -49,14 +50,8 @@ export async function startHarness(redisUrl: string, env: Readonly<Record<string
     ...env,
   };
   const config = loadWorkerConfig(fullEnv);
-  const chunks: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  const logger = createLogger({ level: config.logLevel, name: 'worker' }, sink);
+  const logs = createLogSink();
+  const logger = createLogger({ level: config.logLevel, name: 'worker' }, logs.stream);
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const inboundProducer: Producer<'inbound'> = createProducer('inbound', { connection: redis, prefix, settings: { dedupWindowSeconds: 600 } });
   const outboundProducer: Producer<'outbound'> = createProducer('outbound', { connection: redis, prefix, settings: {} });
@@ -73,7 +68,7 @@ export async function startHarness(redisUrl: string, env: Readonly<Record<string
     inbound,
     outbound,
     redis,
-    logs: () => chunks.join(''),
+    logs,
     startWorkers(count, handlers = demoHandlers) {
       const started = Array.from({ length: count }, () => startWorker(config, { logger, handlers }));
       workers.push(...started);

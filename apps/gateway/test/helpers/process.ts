@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@wxq/testing';
 import { onTestFinished } from 'vitest';
-import type { LogLine } from './harness.js';
+import type { LogRecord as LogLine } from '@wxq/testing';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 /** tsx compiles main.ts and the libs on first start; a cold 2-core machine needs a few seconds. */
