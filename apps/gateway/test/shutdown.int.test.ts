@@ -1,12 +1,12 @@
 // Signals reach a real child process; it gets a private redis-server, like every suite that kills processes.
 import { QUEUES } from '@wxq/queue';
 import { createRedis } from '@wxq/redis';
-import { type ProcessExit, type RedisServer, type TsProcess, startRedisServer, startTsProcess, waitFor } from '@wxq/testing';
+import { type ProcessExit, type RedisServer, type TsProcess, signPlaintextPush, startRedisServer, startTsProcess, waitFor } from '@wxq/testing';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { testEnv } from './helpers/harness.js';
 import { send, startSlowPost } from './helpers/http.js';
-import { jobIdOf, plaintextPush, textXml } from './helpers/pushes.js';
+import { DEFAULT_ACCOUNT, jobIdOf, textXml } from './helpers/pushes.js';
 
 /** main.ts's SHUTDOWN_TIMEOUT_MS default; the contract is exit 0 within it. */
 const EXIT_WITHIN_MS = 10_000;
@@ -76,7 +76,7 @@ describe('gateway process', () => {
     const gateway = startGatewayProcess(env);
     const url = `${await listeningUrl(gateway)}/wechat`;
     const xml = textXml();
-    const push = plaintextPush(xml);
+    const push = signPlaintextPush(xml, { account: DEFAULT_ACCOUNT });
     const body = String(push.body);
 
     const slow = startSlowPost(`${url}?${push.query}`);
@@ -85,7 +85,7 @@ describe('gateway process', () => {
     gateway.signal('SIGTERM');
     await gateway.waitForLogLine((line) => line['msg'] === 'gateway stopping: draining requests', { message: 'the gateway to start draining' });
 
-    const late = plaintextPush(textXml());
+    const late = signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT });
     expect(['refused', 503]).toContain(await statusOrRefused(`${url}?${late.query}`, String(late.body)));
 
     slow.finish(body.slice(40));

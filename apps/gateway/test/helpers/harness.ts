@@ -6,12 +6,12 @@ import { type Account, type GatewayConfig, loadGatewayConfig } from '@wxq/config
 import { createLogger } from '@wxq/logging';
 import { QUEUES } from '@wxq/queue';
 import { type RedisClient, createRedis } from '@wxq/redis';
-import { type LogSink, createLogSink, waitFor } from '@wxq/testing';
+import { type LogSink, type SignedPush, createLogSink, waitFor } from '@wxq/testing';
 import { Queue } from 'bullmq';
 import { inject, onTestFinished } from 'vitest';
 import { type RunningGateway, startGateway } from '../../src/gateway.js';
 import { type HttpAnswer, type SendOptions, send } from './http.js';
-import { AES_KEY, APP_ID, type SignedPush, TOKEN } from './pushes.js';
+import { AES_KEY, APP_ID, TOKEN } from './pushes.js';
 
 export interface TestGatewayOptions {
   /** Merged over the defaults; `undefined` removes a default. */
