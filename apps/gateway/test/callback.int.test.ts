@@ -166,15 +166,15 @@ describe('POST push', () => {
       accounts: [{ appId: vector.appid, token: vector.token, encodingAESKey: vector.encodingAESKey, requireEncryption: false }],
     });
 
-    const answer = await gateway.push({ query: vector.query, body: vector.postBodySafeMode });
+    const answer = await gateway.push({ query: vector.query, body: vector.post_body_safe_mode });
 
     expect(answer).toMatchObject({ status: 200, body: 'success' });
-    const message = parseInboundXml(vector.plaintextXml);
+    const message = parseInboundXml(vector.plaintext_xml);
     const dedupKey = computeDedupKey(message);
     const job = await gateway.queue.getJob(inboundJobId(vector.appid, dedupKey));
     expect(job?.data).toStrictEqual({ v: 1, appId: vector.appid, mode: 'safe', receivedAt: now, dedupKey, message });
     const stored = await gateway.dumpRedis();
-    for (const secret of [vector.token, vector.encodingAESKey, vector.encryptBase64]) expect(stored).not.toContain(secret);
+    for (const secret of [vector.token, vector.encodingAESKey, vector.encrypt_base64]) expect(stored).not.toContain(secret);
   });
 });
 
@@ -210,7 +210,7 @@ describe('replay window', () => {
       env: { TIMESTAMP_SKEW_SECONDS: '0' },
       accounts: [{ appId: vector.appid, token: vector.token, encodingAESKey: vector.encodingAESKey, requireEncryption: false }],
     });
-    expect(await gateway.push({ query: vector.query, body: vector.postBodySafeMode })).toMatchObject({ status: 200, body: 'success' });
+    expect(await gateway.push({ query: vector.query, body: vector.post_body_safe_mode })).toMatchObject({ status: 200, body: 'success' });
   });
 });
 

@@ -72,8 +72,8 @@ describe('ciphertexts that do not open', () => {
       accounts: [{ appId: vector.appid, token: vector.token, encodingAESKey: vector.encodingAESKey, requireEncryption: false }],
     });
     expectNothingBroke(gateway);
-    const query = new URLSearchParams({ timestamp: vector.timestamp, nonce: vector.nonce, encrypt_type: 'aes', msg_signature: vector.msgSignature });
-    const answer = await gateway.push({ query: query.toString(), body: safeModeBody(vector.encryptBase64) });
+    const query = new URLSearchParams({ timestamp: vector.timestamp, nonce: vector.nonce, encrypt_type: 'aes', msg_signature: vector.msg_signature });
+    const answer = await gateway.push({ query: query.toString(), body: safeModeBody(vector.encrypt_base64) });
     expect(answer).toMatchObject({ status: 400, body: code });
   });
 
