@@ -39,31 +39,22 @@ describe('a repeated push', () => {
     expect(outcomes(gateway)).toEqual(['accepted', 'duplicate', 'duplicate']);
   });
 
-  it('still makes no second job once the first has completed', async () => {
+  const ENDINGS: readonly (readonly [state: 'completed' | 'failed', processor: Processor])[] = [
+    ['completed', () => Promise.resolve('handled')],
+    ['failed', () => Promise.reject(new UnrecoverableError('handler refused it'))],
+  ];
+
+  it.each(ENDINGS)('still makes no second job once the first has %s', async (state, processor) => {
     const gateway = await useGateway();
     const xml = textXml();
     expect((await gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }))).status).toBe(200);
-    runWorker(gateway, () => Promise.resolve('handled'));
+    runWorker(gateway, processor);
     const jobId = jobIdOf(xml);
-    await waitFor(async () => (await gateway.queue.getJobState(jobId)) === 'completed', { message: 'the job to complete' });
+    await waitFor(async () => (await gateway.queue.getJobState(jobId)) === state, { message: `the job to be ${state}` });
 
     expect(await gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }))).toMatchObject({ status: 200, body: 'success' });
 
-    expect(await gateway.queue.getJobState(jobId)).toBe('completed');
-    expect(await gateway.jobCount()).toBe(1);
-  });
-
-  it('still makes no second job once the first has failed', async () => {
-    const gateway = await useGateway();
-    const xml = textXml();
-    expect((await gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }))).status).toBe(200);
-    runWorker(gateway, () => Promise.reject(new UnrecoverableError('handler refused it')));
-    const jobId = jobIdOf(xml);
-    await waitFor(async () => (await gateway.queue.getJobState(jobId)) === 'failed', { message: 'the job to fail' });
-
-    expect(await gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }))).toMatchObject({ status: 200, body: 'success' });
-
-    expect(await gateway.queue.getJobState(jobId)).toBe('failed');
+    expect(await gateway.queue.getJobState(jobId)).toBe(state);
     expect(await gateway.jobCount()).toBe(1);
   });
 
