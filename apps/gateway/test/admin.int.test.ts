@@ -1,9 +1,9 @@
 import { connect } from 'node:net';
-import { findFreePort } from '@wxq/testing';
+import { findFreePort, signPlaintextPush } from '@wxq/testing';
 import { describe, expect, it } from 'vitest';
 import { type TestGateway, useGateway } from './helpers/harness.js';
 import { basicAuth, send } from './helpers/http.js';
-import { APP_ID, TOKEN, plaintextPush, textXml } from './helpers/pushes.js';
+import { APP_ID, DEFAULT_ACCOUNT, TOKEN, textXml } from './helpers/pushes.js';
 import { parsePrometheusText, sampleValue } from './helpers/prometheus.js';
 
 const PASSWORD = 'correct-horse-battery';
@@ -70,11 +70,11 @@ describe('admin listener', () => {
     expect((await send(metricsUrl)).status).toBe(401);
 
     const first = textXml();
-    expect((await gateway.push(plaintextPush(first))).status).toBe(200);
-    expect((await gateway.push(plaintextPush(textXml()))).status).toBe(200);
-    expect((await gateway.push(plaintextPush(first))).status).toBe(200);
-    expect((await gateway.push(plaintextPush(textXml(), { account: { appId: APP_ID, token: 'wrongToken' } }))).status).toBe(401);
-    expect((await gateway.push(plaintextPush('<xml>'))).status).toBe(400);
+    expect((await gateway.push(signPlaintextPush(first, { account: DEFAULT_ACCOUNT }))).status).toBe(200);
+    expect((await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }))).status).toBe(200);
+    expect((await gateway.push(signPlaintextPush(first, { account: DEFAULT_ACCOUNT }))).status).toBe(200);
+    expect((await gateway.push(signPlaintextPush(textXml(), { account: { appId: APP_ID, token: 'wrongToken' } }))).status).toBe(401);
+    expect((await gateway.push(signPlaintextPush('<xml>', { account: DEFAULT_ACCOUNT }))).status).toBe(400);
 
     const scrape = await send(metricsUrl, { headers: { authorization: basicAuth('admin', PASSWORD) } });
     expect(scrape.status).toBe(200);

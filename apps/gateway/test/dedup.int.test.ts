@@ -1,12 +1,12 @@
 import { Agent } from 'node:http';
 import { QUEUES } from '@wxq/queue';
 import { createRedis } from '@wxq/redis';
-import { waitFor } from '@wxq/testing';
+import { signEncryptedPush, signPlaintextPush, waitFor } from '@wxq/testing';
 import { type Processor, UnrecoverableError, Worker } from 'bullmq';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { type TestGateway, useGateway } from './helpers/harness.js';
 import { send } from './helpers/http.js';
-import { encryptedPush, jobIdOf, plaintextPush, textXml } from './helpers/pushes.js';
+import { DEFAULT_ACCOUNT, jobIdOf, textXml } from './helpers/pushes.js';
 
 /** A worker of the test's own on the gateway's queue, closed when the test finishes. */
 function runWorker(gateway: TestGateway, processor: Processor): Worker {
@@ -32,45 +32,36 @@ describe('a repeated push', () => {
   it('is answered success again without a second job', async () => {
     const gateway = await useGateway();
     const xml = textXml();
-    for (const push of [plaintextPush(xml), plaintextPush(xml), encryptedPush(xml, 'safe')]) {
+    for (const push of [signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }), signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }), signEncryptedPush(xml, 'safe', { account: DEFAULT_ACCOUNT })]) {
       expect(await gateway.push(push)).toMatchObject({ status: 200, body: 'success' });
     }
     expect(await gateway.jobCount()).toBe(1);
     expect(outcomes(gateway)).toEqual(['accepted', 'duplicate', 'duplicate']);
   });
 
-  it('still makes no second job once the first has completed', async () => {
+  const ENDINGS: readonly (readonly [state: 'completed' | 'failed', processor: Processor])[] = [
+    ['completed', () => Promise.resolve('handled')],
+    ['failed', () => Promise.reject(new UnrecoverableError('handler refused it'))],
+  ];
+
+  it.each(ENDINGS)('still makes no second job once the first has %s', async (state, processor) => {
     const gateway = await useGateway();
     const xml = textXml();
-    expect((await gateway.push(plaintextPush(xml))).status).toBe(200);
-    runWorker(gateway, () => Promise.resolve('handled'));
+    expect((await gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }))).status).toBe(200);
+    runWorker(gateway, processor);
     const jobId = jobIdOf(xml);
-    await waitFor(async () => (await gateway.queue.getJobState(jobId)) === 'completed', { message: 'the job to complete' });
+    await waitFor(async () => (await gateway.queue.getJobState(jobId)) === state, { message: `the job to be ${state}` });
 
-    expect(await gateway.push(plaintextPush(xml))).toMatchObject({ status: 200, body: 'success' });
+    expect(await gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }))).toMatchObject({ status: 200, body: 'success' });
 
-    expect(await gateway.queue.getJobState(jobId)).toBe('completed');
-    expect(await gateway.jobCount()).toBe(1);
-  });
-
-  it('still makes no second job once the first has failed', async () => {
-    const gateway = await useGateway();
-    const xml = textXml();
-    expect((await gateway.push(plaintextPush(xml))).status).toBe(200);
-    runWorker(gateway, () => Promise.reject(new UnrecoverableError('handler refused it')));
-    const jobId = jobIdOf(xml);
-    await waitFor(async () => (await gateway.queue.getJobState(jobId)) === 'failed', { message: 'the job to fail' });
-
-    expect(await gateway.push(plaintextPush(xml))).toMatchObject({ status: 200, body: 'success' });
-
-    expect(await gateway.queue.getJobState(jobId)).toBe('failed');
+    expect(await gateway.queue.getJobState(jobId)).toBe(state);
     expect(await gateway.jobCount()).toBe(1);
   });
 
   it('sent three times at once makes one job', async () => {
     const gateway = await useGateway();
     const xml = textXml();
-    const answers = await Promise.all([1, 2, 3].map(() => gateway.push(plaintextPush(xml))));
+    const answers = await Promise.all([1, 2, 3].map(() => gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }))));
     for (const answer of answers) expect(answer).toMatchObject({ status: 200, body: 'success' });
     expect(await gateway.jobCount()).toBe(1);
     expect(await gateway.queue.getJob(jobIdOf(xml))).toBeDefined();
@@ -85,7 +76,7 @@ describe('distinct pushes', () => {
     onTestFinished(() => {
       agent.destroy();
     });
-    const pushes = Array.from({ length: 1_000 }, () => plaintextPush(textXml()));
+    const pushes = Array.from({ length: 1_000 }, () => signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }));
 
     const answers = await Promise.all(
       pushes.map((push) => send(`${gateway.url}/wechat?${push.query}`, { method: 'POST', body: push.body, agent })),

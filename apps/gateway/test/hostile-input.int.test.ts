@@ -1,7 +1,9 @@
+import { signEncryptedQuery, signPlaintextPush } from '@wxq/testing';
+import { createMessageCrypto } from '@wxq/wechat';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { type TestGateway, useGateway } from './helpers/harness.js';
 import { sendChunked } from './helpers/http.js';
-import { encryptedPush, encryptedQuery, plaintextPush, safeModeBody, textXml } from './helpers/pushes.js';
+import { AES_KEY, APP_ID, DEFAULT_ACCOUNT, safeModeBody, textXml } from './helpers/pushes.js';
 import { negativeVector } from './helpers/vectors.js';
 
 const MIB = 1024 * 1024;
@@ -41,15 +43,19 @@ describe('hostile and malformed bodies, correctly signed', () => {
   it.each(HOSTILE_BODIES)('%s: 400 %s, nothing enqueued', async (_name, code, body) => {
     const gateway = await useGateway();
     expectNothingBroke(gateway);
-    expect(await gateway.push(plaintextPush(body))).toMatchObject({ status: 400, body: code });
+    expect(await gateway.push(signPlaintextPush(body, { account: DEFAULT_ACCOUNT }))).toMatchObject({ status: 400, body: code });
   });
 
   it('400 for the same bodies inside a correctly signed ciphertext', async () => {
     const gateway = await useGateway();
     expectNothingBroke(gateway);
+    // Sealed here: signEncryptedPush reads ToUserName from the message, and most of these have none to read.
+    const crypto = createMessageCrypto({ appId: APP_ID, encodingAESKey: AES_KEY });
     for (const [name, code, body] of HOSTILE_BODIES) {
       if (typeof body !== 'string' || body === '') continue;
-      expect(await gateway.push(encryptedPush(body, 'safe')), name).toMatchObject({ status: 400, body: code });
+      const encrypt = crypto.encrypt(body);
+      const push = { query: signEncryptedQuery(encrypt, { account: DEFAULT_ACCOUNT }), body: safeModeBody(encrypt) };
+      expect(await gateway.push(push), name).toMatchObject({ status: 400, body: code });
     }
   });
 });
@@ -66,8 +72,8 @@ describe('ciphertexts that do not open', () => {
       accounts: [{ appId: vector.appid, token: vector.token, encodingAESKey: vector.encodingAESKey, requireEncryption: false }],
     });
     expectNothingBroke(gateway);
-    const query = new URLSearchParams({ timestamp: vector.timestamp, nonce: vector.nonce, encrypt_type: 'aes', msg_signature: vector.msgSignature });
-    const answer = await gateway.push({ query: query.toString(), body: safeModeBody(vector.encryptBase64) });
+    const query = new URLSearchParams({ timestamp: vector.timestamp, nonce: vector.nonce, encrypt_type: 'aes', msg_signature: vector.msg_signature });
+    const answer = await gateway.push({ query: query.toString(), body: safeModeBody(vector.encrypt_base64) });
     expect(answer).toMatchObject({ status: 400, body: code });
   });
 
@@ -75,7 +81,7 @@ describe('ciphertexts that do not open', () => {
     const gateway = await useGateway();
     expectNothingBroke(gateway);
     for (const encrypt of ['not base64 at all!', 'AAAA', Buffer.alloc(48, 1).toString('base64')]) {
-      const answer = await gateway.push({ query: encryptedQuery(encrypt), body: safeModeBody(encrypt) });
+      const answer = await gateway.push({ query: signEncryptedQuery(encrypt, { account: DEFAULT_ACCOUNT }), body: safeModeBody(encrypt) });
       expect(answer.status, encrypt).toBe(400);
     }
   });
@@ -83,7 +89,7 @@ describe('ciphertexts that do not open', () => {
   it('a safe-mode body without Encrypt: 400', async () => {
     const gateway = await useGateway();
     expectNothingBroke(gateway);
-    expect((await gateway.push({ query: encryptedQuery('x'), body: textXml() })).status).toBe(400);
+    expect((await gateway.push({ query: signEncryptedQuery('x', { account: DEFAULT_ACCOUNT }), body: textXml() })).status).toBe(400);
   });
 });
 
@@ -91,7 +97,7 @@ describe('refused before reading', () => {
   it('a bad signature: 401', async () => {
     const gateway = await useGateway();
     expectNothingBroke(gateway);
-    const push = plaintextPush(textXml(), { account: { appId: 'wx1234567890abcdef', token: 'someoneElsesToken' } });
+    const push = signPlaintextPush(textXml(), { account: { appId: 'wx1234567890abcdef', token: 'someoneElsesToken' } });
     expect(await gateway.push(push)).toMatchObject({ status: 401, body: 'bad_signature' });
     expect((await gateway.push({ query: 'timestamp=1&nonce=2', body: textXml() })).status).toBe(401);
   });
@@ -99,8 +105,8 @@ describe('refused before reading', () => {
   it('an appid that is not configured: 404', async () => {
     const gateway = await useGateway();
     expectNothingBroke(gateway);
-    expect((await gateway.push(plaintextPush(textXml()), '/wechat/wxffffffffffffffff')).status).toBe(404);
-    expect((await gateway.push(plaintextPush(textXml()), '/wechat/%E0%A4%A')).status).toBe(404);
+    expect((await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }), '/wechat/wxffffffffffffffff')).status).toBe(404);
+    expect((await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }), '/wechat/%E0%A4%A')).status).toBe(404);
   });
 });
 
@@ -108,14 +114,14 @@ describe('body size', () => {
   it('over the default 1 MiB with a Content-Length: 413', async () => {
     const gateway = await useGateway();
     expectNothingBroke(gateway);
-    const push = plaintextPush(textXml({ content: 'x'.repeat(MIB) }));
+    const push = signPlaintextPush(textXml({ content: 'x'.repeat(MIB) }), { account: DEFAULT_ACCOUNT });
     expect((await gateway.push(push)).status).toBe(413);
   });
 
   it('5 MB in chunks without a Content-Length: 413', async () => {
     const gateway = await useGateway();
     expectNothingBroke(gateway);
-    const answer = await sendChunked(`${gateway.url}/wechat?${plaintextPush('').query}`, 5 * 1024 * 1024);
+    const answer = await sendChunked(`${gateway.url}/wechat?${signPlaintextPush('', { account: DEFAULT_ACCOUNT }).query}`, 5 * 1024 * 1024);
     expect(answer.status).toBe(413);
   });
 
@@ -123,9 +129,9 @@ describe('body size', () => {
     const gateway = await useGateway({ env: { MAX_BODY_BYTES: '2048' } });
     const small = textXml({ content: 'x'.repeat(1_500) });
     expect(Buffer.byteLength(small)).toBeLessThanOrEqual(2048);
-    expect(await gateway.push(plaintextPush(small))).toMatchObject({ status: 200, body: 'success' });
-    expect((await gateway.push(plaintextPush(textXml({ content: 'x'.repeat(2_048) })))).status).toBe(413);
-    expect((await sendChunked(`${gateway.url}/wechat?${plaintextPush('').query}`, 4_096, 'x', 1_000)).status).toBe(413);
+    expect(await gateway.push(signPlaintextPush(small, { account: DEFAULT_ACCOUNT }))).toMatchObject({ status: 200, body: 'success' });
+    expect((await gateway.push(signPlaintextPush(textXml({ content: 'x'.repeat(2_048) }), { account: DEFAULT_ACCOUNT }))).status).toBe(413);
+    expect((await sendChunked(`${gateway.url}/wechat?${signPlaintextPush('', { account: DEFAULT_ACCOUNT }).query}`, 4_096, 'x', 1_000)).status).toBe(413);
     expect(await gateway.jobCount()).toBe(1);
   });
 });
@@ -133,12 +139,12 @@ describe('body size', () => {
 describe('after the whole hostile suite in one process', () => {
   it('the same gateway still accepts a good push', async () => {
     const gateway = await useGateway();
-    for (const [, , body] of HOSTILE_BODIES) await gateway.push(plaintextPush(body));
-    await sendChunked(`${gateway.url}/wechat?${plaintextPush('').query}`, 5 * 1024 * 1024);
+    for (const [, , body] of HOSTILE_BODIES) await gateway.push(signPlaintextPush(body, { account: DEFAULT_ACCOUNT }));
+    await sendChunked(`${gateway.url}/wechat?${signPlaintextPush('', { account: DEFAULT_ACCOUNT }).query}`, 5 * 1024 * 1024);
     expect(await gateway.jobCount()).toBe(0);
     expect((await gateway.send('/healthz')).status).toBe(200);
     expect((await gateway.send('/readyz')).status).toBe(200);
-    expect(await gateway.push(plaintextPush(textXml()))).toMatchObject({ status: 200, body: 'success' });
+    expect(await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }))).toMatchObject({ status: 200, body: 'success' });
     expect(await gateway.jobCount()).toBe(1);
   });
 });

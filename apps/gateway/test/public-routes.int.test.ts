@@ -1,8 +1,8 @@
 import { type Socket, connect } from 'node:net';
-import { waitFor } from '@wxq/testing';
+import { signHandshake, signPlaintextPush, waitFor } from '@wxq/testing';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { type TestGateway, useGateway } from './helpers/harness.js';
-import { APP_ID, handshakeQuery, plaintextPush, textXml } from './helpers/pushes.js';
+import { APP_ID, DEFAULT_ACCOUNT, textXml } from './helpers/pushes.js';
 
 const OTHER_RANGE = '203.0.113.0/24';
 
@@ -10,8 +10,8 @@ describe('the public routes', () => {
   it('serve /wechat[/<appid>] and the probes in any case, with or without a trailing slash', async () => {
     const gateway = await useGateway();
     for (const path of ['/wechat', '/WeChat', '/wechat/', `/wechat/${APP_ID}/`, `/WECHAT/${APP_ID.toUpperCase()}`]) {
-      expect(await gateway.send(`${path}?${handshakeQuery('hi')}`), path).toMatchObject({ status: 200, body: 'hi' });
-      expect(await gateway.push(plaintextPush(textXml()), path), path).toMatchObject({ status: 200, body: 'success' });
+      expect(await gateway.send(`${path}?${signHandshake('hi', { account: DEFAULT_ACCOUNT })}`), path).toMatchObject({ status: 200, body: 'hi' });
+      expect(await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }), path), path).toMatchObject({ status: 200, body: 'success' });
     }
     for (const path of ['/healthz', '/HEALTHZ', '/healthz/', '/healthz?probe=1']) expect(await gateway.send(path), path).toMatchObject({ status: 200, body: 'ok' });
     for (const path of ['/readyz', '/readyz/']) expect(await gateway.send(path), path).toMatchObject({ status: 200, body: 'ready' });
@@ -19,7 +19,7 @@ describe('the public routes', () => {
 
   it('answer HEAD like GET, without the body', async () => {
     const gateway = await useGateway();
-    for (const [path, body] of [['/healthz', 'ok'], ['/readyz', 'ready'], [`/wechat?${handshakeQuery('echo')}`, 'echo']] as const) {
+    for (const [path, body] of [['/healthz', 'ok'], ['/readyz', 'ready'], [`/wechat?${signHandshake('echo', { account: DEFAULT_ACCOUNT })}`, 'echo']] as const) {
       const answer = await gateway.send(path, { method: 'HEAD' });
       expect(answer, path).toMatchObject({ status: 200, body: '' });
       expect(answer.headers['content-length'], path).toBe(String(Buffer.byteLength(body)));
@@ -29,7 +29,7 @@ describe('the public routes', () => {
 
   it('answer 404 for any other path or method, and for an account segment that does not decode', async () => {
     const gateway = await useGateway();
-    const query = handshakeQuery('x');
+    const query = signHandshake('x', { account: DEFAULT_ACCOUNT });
     const notFound: readonly (readonly [method: string, path: string])[] = [
       ['GET', '/'],
       ['GET', '/wechatx'],
@@ -48,7 +48,7 @@ describe('the public routes', () => {
 
   it('send no framework headers: no X-Powered-By, no ETag', async () => {
     const gateway = await useGateway();
-    for (const answer of [await gateway.send(`/wechat?${handshakeQuery('hi')}`), await gateway.push(plaintextPush(textXml())), await gateway.send('/nope')]) {
+    for (const answer of [await gateway.send(`/wechat?${signHandshake('hi', { account: DEFAULT_ACCOUNT })}`), await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT })), await gateway.send('/nope')]) {
       expect(answer.headers['x-powered-by']).toBeUndefined();
       expect(answer.headers['etag']).toBeUndefined();
     }
@@ -58,15 +58,15 @@ describe('the public routes', () => {
     const gateway = await useGateway({ env: { WECHAT_IP_ALLOWLIST: OTHER_RANGE } });
     expect((await gateway.send('/healthz')).status).toBe(200);
     expect((await gateway.send('/readyz')).status).toBe(200);
-    for (const path of ['/nope', '/metrics', `/wechat?${handshakeQuery('hi')}`]) expect((await gateway.send(path)).status, path).toBe(403);
-    expect((await gateway.push(plaintextPush(textXml()))).status).toBe(403);
+    for (const path of ['/nope', '/metrics', `/wechat?${signHandshake('hi', { account: DEFAULT_ACCOUNT })}`]) expect((await gateway.send(path)).status, path).toBe(403);
+    expect((await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }))).status).toBe(403);
   });
 
   it('log a handshake with its account, and a refused push under account `unknown`', async () => {
     const gateway = await useGateway({ env: { WECHAT_IP_ALLOWLIST: OTHER_RANGE } });
-    await gateway.push(plaintextPush(textXml()), '/wechat', { 'x-request-id': 'req-forbidden' });
+    await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }), '/wechat', { 'x-request-id': 'req-forbidden' });
     const open = await useGateway();
-    await open.send(`/wechat?${handshakeQuery('hi')}`, { headers: { 'x-request-id': 'req-handshake' } });
+    await open.send(`/wechat?${signHandshake('hi', { account: DEFAULT_ACCOUNT })}`, { headers: { 'x-request-id': 'req-handshake' } });
 
     expect(lineOf(gateway, 'req-forbidden')).toMatchObject({
       level: 40,
@@ -87,7 +87,7 @@ describe('the public routes', () => {
 describe('while draining', () => {
   it('a request arriving on a connection still busy gets 503 draining and Connection: close; the one in flight gets success', async () => {
     const gateway = await useGateway();
-    const push = plaintextPush(textXml());
+    const push = signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT });
     const body = Buffer.from(String(push.body));
     const socket = rawConnection(gateway);
     socket.write(
@@ -97,7 +97,7 @@ describe('while draining', () => {
 
     const stopped = gateway.stop();
     // The rest of the push, and a second request pipelined behind it on the same connection.
-    socket.write(Buffer.concat([body, Buffer.from(`GET /wechat?${handshakeQuery('hi')} HTTP/1.1\r\nHost: gateway\r\n\r\n`)]));
+    socket.write(Buffer.concat([body, Buffer.from(`GET /wechat?${signHandshake('hi', { account: DEFAULT_ACCOUNT })} HTTP/1.1\r\nHost: gateway\r\n\r\n`)]));
     await socket.ended;
     await stopped;
 

@@ -1,8 +1,8 @@
 // These tests stop and stall Redis, so each runs on a private redis-server (never the run's shared one).
-import { type RedisServer, startRedisServer, waitFor } from '@wxq/testing';
+import { type RedisServer, signPlaintextPush, startRedisServer, waitFor } from '@wxq/testing';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { useGateway } from './helpers/harness.js';
-import { jobIdOf, plaintextPush, textXml } from './helpers/pushes.js';
+import { DEFAULT_ACCOUNT, jobIdOf, textXml } from './helpers/pushes.js';
 
 /** Low, so the tests are quick; the 503 must still come well inside WeChat's 5 s. */
 const ENQUEUE_TIMEOUT_MS = 500;
@@ -27,11 +27,11 @@ describe('Redis down', () => {
   it('answers 503 within the deadline and /readyz 503, then accepts again once Redis is back', async () => {
     const redis = await usePrivateRedis();
     const gateway = await useGateway({ redisUrl: redis.url, env: { ENQUEUE_TIMEOUT_MS: String(ENQUEUE_TIMEOUT_MS) } });
-    expect(await gateway.push(plaintextPush(textXml()))).toMatchObject({ status: 200, body: 'success' });
+    expect(await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }))).toMatchObject({ status: 200, body: 'success' });
 
     await redis.pause();
     const retried = textXml();
-    const refused = await timed(() => gateway.push(plaintextPush(retried)));
+    const refused = await timed(() => gateway.push(signPlaintextPush(retried, { account: DEFAULT_ACCOUNT })));
     expect(refused.value.status).toBe(503);
     expect(refused.value.body).not.toContain('success');
     expect(refused.ms).toBeLessThan(ANSWER_WITHIN_MS);
@@ -40,7 +40,7 @@ describe('Redis down', () => {
 
     await redis.resume();
     // WeChat retries the same push; once Redis is back one of the retries gets in.
-    await waitFor(async () => (await gateway.push(plaintextPush(retried))).status === 200, {
+    await waitFor(async () => (await gateway.push(signPlaintextPush(retried, { account: DEFAULT_ACCOUNT }))).status === 200, {
       message: 'a retried push to be accepted once Redis is back',
       timeoutMs: RECOVERY_TIMEOUT_MS,
     });
@@ -58,14 +58,14 @@ describe('Redis down', () => {
     // the readiness probe's 1 s PING timeout with room to spare, so /readyz cannot see it end.
     await gateway.redis.call('CLIENT', 'PAUSE', '2500', 'ALL');
 
-    const [stalled, readiness] = await Promise.all([timed(() => gateway.push(plaintextPush(xml))), gateway.send('/readyz')]);
+    const [stalled, readiness] = await Promise.all([timed(() => gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }))), gateway.send('/readyz')]);
     expect(stalled.value).toMatchObject({ status: 503, body: 'enqueue_timeout' });
     expect(stalled.ms).toBeGreaterThanOrEqual(ENQUEUE_TIMEOUT_MS - 50);
     expect(stalled.ms).toBeLessThan(ANSWER_WITHIN_MS);
     expect(readiness.status).toBe(503);
 
     // The stalled add may still land after the pause; WeChat's retry then finds it and no second job is made.
-    await waitFor(async () => (await gateway.push(plaintextPush(xml))).status === 200, {
+    await waitFor(async () => (await gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }))).status === 200, {
       message: 'the retry to be accepted after the pause',
       timeoutMs: RECOVERY_TIMEOUT_MS,
     });
@@ -82,7 +82,7 @@ describe('Redis down', () => {
     const gateway = starting.value;
 
     const refusedXml = textXml();
-    const refused = await timed(() => gateway.push(plaintextPush(refusedXml)));
+    const refused = await timed(() => gateway.push(signPlaintextPush(refusedXml, { account: DEFAULT_ACCOUNT })));
     expect(refused.value.status).toBe(503);
     expect(refused.ms).toBeLessThan(ANSWER_WITHIN_MS);
     expect((await gateway.send('/readyz')).status).toBe(503);
@@ -90,7 +90,7 @@ describe('Redis down', () => {
 
     await redis.resume();
     const acceptedXml = textXml();
-    await waitFor(async () => (await gateway.push(plaintextPush(acceptedXml))).status === 200, {
+    await waitFor(async () => (await gateway.push(signPlaintextPush(acceptedXml, { account: DEFAULT_ACCOUNT }))).status === 200, {
       message: 'a push to be accepted once Redis is up',
       timeoutMs: RECOVERY_TIMEOUT_MS,
     });

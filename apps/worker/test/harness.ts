@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { loadWorkerConfig } from '@wxq/config';
 import { createLogger } from '@wxq/logging';
 import { type InboundPayload, type Producer, QUEUES, createLanes, createProducer, laneScore } from '@wxq/queue';
 import { createKeys } from '@wxq/redis';
+import { type LogSink, type TsProcess, createLogSink, startTsProcess } from '@wxq/testing';
 import { type InboundMessage, computeDedupKey } from '@wxq/wechat';
 import { type WechatApiSimulator, startWechatApiSimulator } from '@wxq/wechat-sim';
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { onTestFinished } from 'vitest';
 import { type Handlers, demoHandlers } from '@wxq/handlers';
 import { type RunningWorker, startWorker } from '../src/worker.js';
 
-// Test-only: a simulator, N in-process workers on a private queue prefix, and a producer that
-// enqueues pushes exactly as the gateway does.
+// Test-only: a simulator, N in-process workers (or worker processes) on a private queue prefix,
+// and a producer that enqueues pushes exactly as the gateway does.
 
 export const APP_ID = 'wx0123456789abcdef';
 export const APP_SECRET = 'simulatorsecret0123456789abcdef0';
@@ -25,8 +26,15 @@ export interface WorkerHarness {
   readonly outbound: Queue;
   /** The harness's own connection, for looking at keys. */
   readonly redis: Redis;
-  readonly logs: () => string;
+  /** What the in-process workers log. */
+  readonly logs: LogSink;
   startWorkers(count: number, handlers?: Handlers): RunningWorker[];
+  /**
+   * `apps/worker/src/main.ts` as `npm run worker` runs it, on this harness's queues and simulator,
+   * logging at warn; `env` goes over {@link WorkerHarness.env} (`WXQ_HANDLERS` for other handlers
+   * than the demo ones). Killed with SIGKILL when the current test finishes, or by {@link WorkerHarness.stop}.
+   */
+  startWorkerProcess(env?: Readonly<Record<string, string>>): TsProcess;
   push(message: InboundMessage): Promise<InboundPayload>;
   /** Calls to the token endpoints (each one a fetch, whatever it answered). */
   tokenFetches(): number;
@@ -49,14 +57,8 @@ export async function startHarness(redisUrl: string, env: Readonly<Record<string
     ...env,
   };
   const config = loadWorkerConfig(fullEnv);
-  const chunks: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  const logger = createLogger({ level: config.logLevel, name: 'worker' }, sink);
+  const logs = createLogSink();
+  const logger = createLogger({ level: config.logLevel, name: 'worker' }, logs.stream);
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const inboundProducer: Producer<'inbound'> = createProducer('inbound', { connection: redis, prefix, settings: { dedupWindowSeconds: 600 } });
   const outboundProducer: Producer<'outbound'> = createProducer('outbound', { connection: redis, prefix, settings: {} });
@@ -65,6 +67,7 @@ export async function startHarness(redisUrl: string, env: Readonly<Record<string
   const lanes = createLanes(redis, inbound);
   const outbound: Queue = outboundProducer.queue;
   const workers: RunningWorker[] = [];
+  const children: TsProcess[] = [];
   let lastReceivedAt = 0;
   return {
     sim,
@@ -73,11 +76,22 @@ export async function startHarness(redisUrl: string, env: Readonly<Record<string
     inbound,
     outbound,
     redis,
-    logs: () => chunks.join(''),
+    logs,
     startWorkers(count, handlers = demoHandlers) {
       const started = Array.from({ length: count }, () => startWorker(config, { logger, handlers }));
       workers.push(...started);
       return started;
+    },
+    startWorkerProcess(extraEnv = {}) {
+      const child = startTsProcess('apps/worker/src/main.ts', {
+        env: { ...process.env, ...fullEnv, LOG_LEVEL: 'warn', ...extraEnv },
+        echoStderr: true,
+      });
+      children.push(child);
+      onTestFinished(async () => {
+        await child.stop({ signal: 'SIGKILL' });
+      });
+      return child;
     },
     async push(message) {
       // Strictly increasing, as one gateway process stamps them: the lane orders by it.
@@ -92,6 +106,8 @@ export async function startHarness(redisUrl: string, env: Readonly<Record<string
     currentToken: () => redis.get(keys.accessToken(APP_ID)),
     tokenFetches: () => sim.calls.filter((c) => c.path === '/cgi-bin/token' || c.path === '/cgi-bin/stable_token').length,
     async stop() {
+      // Children first: they would go on taking jobs from queues that are about to be obliterated.
+      await Promise.all(children.map((child) => child.stop({ signal: 'SIGKILL' })));
       await Promise.all(workers.map((w) => w.stop()));
       await inbound.obliterate({ force: true });
       await outbound.obliterate({ force: true });

@@ -1,24 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { loadWorkerConfig } from '@wxq/config';
-import { createLogger } from '@wxq/logging';
 import { type RedisServer, startRedisServer, waitFor } from '@wxq/testing';
 import { createMessage } from '@wxq/wechat-sim';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type WorkerHarness, startHarness } from './harness.js';
 import slowHandlers from './slow-handlers.js';
-import { type RunningWorker, startWorker } from '../src/worker.js';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 // Short lock and stalled-check intervals: a killed worker's jobs come back within ~3 s here
 // instead of the production ~30 s.
 const FAST_RECOVERY = { WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000', WORKER_CONCURRENCY: '5' };
 
 let redis: RedisServer;
 let harness: WorkerHarness;
-let child: ChildProcess | undefined;
-let survivor: RunningWorker | undefined;
 
 beforeAll(async () => {
   // This suite kills processes that hold Redis connections: it gets a Redis of its own.
@@ -27,35 +18,24 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  child?.kill('SIGKILL');
-  await survivor?.stop();
   await harness.stop();
   await redis.stop();
 });
-
-function startChildWorker(env: Readonly<Record<string, string>>): ChildProcess {
-  return spawn(process.execPath, ['--conditions=@wxq/source', '--import', 'tsx', 'apps/worker/src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, WXQ_HANDLERS: './apps/worker/test/slow-handlers.ts', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
 
 describe('a worker killed with SIGKILL mid-run', () => {
   it('loses no message: another worker takes over its jobs and every message is answered', async () => {
     const messages = Array.from({ length: 60 }, (_, i) => createMessage.text(`kill test ${i}`));
     for (const message of messages) await harness.push(message);
 
-    child = startChildWorker(harness.env);
+    const child = harness.startWorkerProcess({ WXQ_HANDLERS: './apps/worker/test/slow-handlers.ts' });
     await waitFor(() => harness.sim.sends.length >= 10, { timeoutMs: 20_000, message: 'the child worker started answering' });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child?.once('exit', (_code, signal) => { resolve(signal); }));
-    child.kill('SIGKILL');
-    expect(await exited).toBe('SIGKILL');
+    child.signal('SIGKILL');
+    expect((await child.exited).signal).toBe('SIGKILL');
     const answeredBeforeKill = harness.sim.sends.length;
     expect(answeredBeforeKill).toBeLessThan(messages.length);
 
-    const config = loadWorkerConfig(harness.env);
-    survivor = startWorker(config, { logger: createLogger({ level: 'warn', name: 'survivor' }, pino.destination('/dev/null')), handlers: slowHandlers });
+    // The survivor runs in this process, with the same configuration and handlers.
+    harness.startWorkers(1, slowHandlers);
 
     const answered = (user: string) => harness.sim.sends.some((s) => s.message.touser === user);
     await waitFor(() => messages.every((m) => answered(m.FromUserName)), { timeoutMs: 30_000, message: 'every message answered' });

@@ -1,5 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { defineHandlers } from '@wxq/handlers';
 import { type RedisServer, startRedisServer, waitFor } from '@wxq/testing';
 import { createMessage } from '@wxq/wechat-sim';
@@ -9,7 +7,6 @@ import { type WorkerHarness, startHarness } from './harness.js';
 // Per-user ordering (docs/ordering.md) across worker processes, with a simulator that is slow
 // at random and answers -1 at random, and a worker killed mid-run.
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 // A killed worker's jobs come back within ~3 s instead of production's ~30 s.
 // The quota ledger would hold back replies beyond 5 per window, as WeChat would: its own suite.
 const FAST_RECOVERY = { WXQ_CS_QUOTA: 'off', WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000', WORKER_CONCURRENCY: '5', OUTBOUND_CONCURRENCY: '5' };
@@ -17,7 +14,6 @@ const SEND = '/cgi-bin/message/custom/send';
 
 let redis: RedisServer;
 let harness: WorkerHarness | undefined;
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   // Suites here kill processes that hold Redis connections: a Redis of their own.
@@ -25,7 +21,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  for (const child of children.splice(0)) child.kill('SIGKILL');
+  // Kills the test's worker processes first.
   await harness?.stop();
   harness = undefined;
 });
@@ -53,17 +49,6 @@ function contentOf(text: unknown): string {
 /** A repeat right after itself is at-least-once after a crash; anything else out of place is a bug. */
 function withoutImmediateRepeats(texts: readonly string[]): string[] {
   return texts.filter((text, i) => i === 0 || texts[i - 1] !== text);
-}
-
-function startChildWorker(env: Readonly<Record<string, string>>): ChildProcess {
-  const child = spawn(process.execPath, ['--conditions=@wxq/source', '--import', 'tsx', 'apps/worker/src/main.ts'], {
-    cwd: ROOT,
-    // No WXQ_HANDLERS: the demo handlers, whose #multi records N replies in order.
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.push(child);
-  return child;
 }
 
 describe('per-user ordering', () => {
@@ -111,14 +96,14 @@ describe('per-user ordering', () => {
     for (let m = 0; m < rounds; m += 1) {
       for (const user of users) await h.push(createMessage.text(`#multi 3 m${m}`, { openid: user }));
     }
-    const victim = startChildWorker(h.env);
-    startChildWorker(h.env);
+    // Worker processes with the demo handlers, whose #multi records N replies in order.
+    const victim = h.startWorkerProcess();
+    h.startWorkerProcess();
     await waitFor(() => h.sim.sends.length >= 25, { timeoutMs: 30_000, message: 'the workers started answering' });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => victim.once('exit', (_code, signal) => { resolve(signal); }));
-    victim.kill('SIGKILL');
-    expect(await exited).toBe('SIGKILL');
+    victim.signal('SIGKILL');
+    expect((await victim.exited).signal).toBe('SIGKILL');
     expect(h.sim.sends.length).toBeLessThan(users.length * rounds * 3);
-    startChildWorker(h.env);
+    h.startWorkerProcess();
 
     const expected = Array.from({ length: rounds }, (_, m) => [1, 2, 3].map((i) => `${i}/3 m${m}`)).flat();
     await waitFor(() => users.every((u) => withoutImmediateRepeats(textsTo(h, u)).length >= expected.length), {

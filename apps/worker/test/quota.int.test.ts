@@ -70,7 +70,7 @@ describe('quota ledger, other modes', () => {
     await h.push(createMessage.text('late', { openid: user(), createTime: HOURS_49_AGO() }));
     await h.sim.waitForSends(1, 10_000);
     expect(await h.outbound.getFailedCount()).toBe(0);
-    await waitFor(() => h.logs().includes('sending without customer-service quota'), { timeoutMs: 5_000, message: 'the warning' });
+    await waitFor(() => h.logs.text().includes('sending without customer-service quota'), { timeoutMs: 5_000, message: 'the warning' });
   });
 });
 
@@ -90,7 +90,7 @@ describe('account-level limits', () => {
     // Midnight in Beijing is 16:00 UTC.
     expect(new Date(until).getUTCHours()).toBe(16);
     expect(until).toBeGreaterThan(Date.now());
-    expect(h.logs().split('daily API quota reached').length - 1).toBe(1);
+    expect(h.logs.text().split('daily API quota reached').length - 1).toBe(1);
     // An operator lifts the pause: the sends go out.
     await h.redis.del(keys.sendPause(APP_ID));
     for (const job of await h.outbound.getDelayed()) await job.promote();

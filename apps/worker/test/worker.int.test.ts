@@ -141,8 +141,8 @@ describe('worker with the WeChat simulator', () => {
     const token = await h.currentToken();
     expect(token).toBeTruthy();
     // The line comes just after the send the simulator saw.
-    await waitFor(() => h.logs().includes('reply sent'), { timeoutMs: 5_000, message: 'the reply was logged' });
-    expect(h.logs()).not.toContain(token);
-    expect(h.logs()).not.toContain('simulatorsecret');
+    await waitFor(() => h.logs.text().includes('reply sent'), { timeoutMs: 5_000, message: 'the reply was logged' });
+    expect(h.logs.text()).not.toContain(token);
+    expect(h.logs.text()).not.toContain('simulatorsecret');
   });
 });

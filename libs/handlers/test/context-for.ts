@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { createLogger } from '@wxq/logging';
 import { type RedisClient, createKeys } from '@wxq/redis';
+import { type LogSink, createLogSink } from '@wxq/testing';
 import { type InboundMessage, parseInboundXml } from '@wxq/wechat';
 import { createWechatApiClient } from '@wxq/wechat-api';
 import { type HandlerContext, createContext } from '../src/context.js';
@@ -9,30 +9,20 @@ import { type HandlerContext, createContext } from '../src/context.js';
 // Test-only: a real context for handler tests. Its API client points at a closed port: handler
 // tests never call it (replies are recorded, not sent).
 
-export interface LogSink {
-  readonly lines: () => Record<string, unknown>[];
-}
-
 // One prefix per test file: contexts of one file share counters, other suites' never.
 const FILE_PREFIX = `{test-${randomUUID()}}`;
 
 /** `keyPrefix` names the context's Redis keys (rate-limit counters). */
 export function contextFor(message: InboundMessage, redis: RedisClient, keyPrefix = FILE_PREFIX): { ctx: HandlerContext; logs: LogSink } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  const log = createLogger({ level: 'debug', name: 'test' }, stream);
+  const logs = createLogSink();
+  const log = createLogger({ level: 'debug', name: 'test' }, logs.stream);
   const api = createWechatApiClient({
     baseUrl: 'http://127.0.0.1:9',
     tokens: { getToken: () => Promise.reject(new Error('handler tests send nothing')), invalidate: () => Promise.resolve() },
     timeoutMs: 100,
   });
   const ctx = createContext(message, { appId: 'wx0123456789abcdef', log, api, redis, keys: createKeys(keyPrefix) });
-  return { ctx, logs: { lines: () => chunks.join('').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) } };
+  return { ctx, logs };
 }
 
 const header = '<ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[oUser0000000000000000000001]]></FromUserName><CreateTime>1700000000</CreateTime>';

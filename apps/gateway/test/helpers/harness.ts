@@ -2,48 +2,16 @@
 // connection of the test's own.
 import { randomUUID } from 'node:crypto';
 import type { OutgoingHttpHeaders } from 'node:http';
-import { Writable } from 'node:stream';
 import { type Account, type GatewayConfig, loadGatewayConfig } from '@wxq/config';
 import { createLogger } from '@wxq/logging';
 import { QUEUES } from '@wxq/queue';
 import { type RedisClient, createRedis } from '@wxq/redis';
-import { waitFor } from '@wxq/testing';
+import { type LogSink, type SignedPush, createLogSink, waitFor } from '@wxq/testing';
 import { Queue } from 'bullmq';
 import { inject, onTestFinished } from 'vitest';
 import { type RunningGateway, startGateway } from '../../src/gateway.js';
 import { type HttpAnswer, type SendOptions, send } from './http.js';
-import { AES_KEY, APP_ID, type SignedPush, TOKEN } from './pushes.js';
-
-export type LogLine = Readonly<Record<string, unknown>>;
-
-export interface LogSink {
-  readonly stream: Writable;
-  /** Every line written so far, parsed. */
-  lines(): LogLine[];
-  /** Every line written so far, as written. */
-  text(): string;
-}
-
-/** A pino destination that keeps what it is given (pino `test/helper.js` `sink()`). */
-export function createLogSink(): LogSink {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  const text = () => chunks.join('');
-  return {
-    stream,
-    text,
-    lines: () =>
-      text()
-        .split('\n')
-        .filter((line) => line !== '')
-        .map((line) => JSON.parse(line) as LogLine),
-  };
-}
+import { AES_KEY, APP_ID, TOKEN } from './pushes.js';
 
 export interface TestGatewayOptions {
   /** Merged over the defaults; `undefined` removes a default. */

@@ -1,34 +1,20 @@
-// Pushes and handshakes signed (and sealed) the way WeChat sends them (reference §1-§3), for the
-// default test account or any other.
+// What the gateway tests push: the default account, text messages, and the job id a push becomes.
+// Pushes and handshakes are signed (and sealed) by @wxq/testing's sign* functions, which use
+// @wxq/wechat-sim's push builder, so tests, the simulator and `npm run sim` sign one way.
 import { inboundJobId } from '@wxq/queue';
-import { buildSafeModeBody, cdata, computeDedupKey, computeSignature, createMessageCrypto, parseInboundXml, sealMessage } from '@wxq/wechat';
+import type { SignPushOptions } from '@wxq/testing';
+import { buildSafeModeBody, cdata, computeDedupKey, parseInboundXml } from '@wxq/wechat';
 
 /** The default account: an AppID, a console-valid Token and an EncodingAESKey (plaintext still accepted). */
 export const APP_ID = 'wx1234567890abcdef';
 export const TOKEN = 'gatewayTestToken42';
 export const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 export const ACCOUNT_NAME = 'gh_0123456789ab';
+/** The user {@link textXml}'s messages come from. */
+export const OPEN_ID = 'oTestUser0123456789abcdefgh';
 
-export interface TestAccount {
-  readonly appId: string;
-  readonly token: string;
-  readonly encodingAESKey?: string | undefined;
-}
-
-export const DEFAULT_ACCOUNT: TestAccount = { appId: APP_ID, token: TOKEN, encodingAESKey: AES_KEY };
-
-export interface SignedPush {
-  /** The query string, without `?`. */
-  readonly query: string;
-  readonly body: string | Buffer;
-}
-
-export interface SignOptions {
-  readonly account?: TestAccount;
-  /** Unix seconds; default now. */
-  readonly timestamp?: string;
-  readonly nonce?: string;
-}
+/** The account every test gateway is configured with; pass it as `{ account: DEFAULT_ACCOUNT }` to sign for it. */
+export const DEFAULT_ACCOUNT: SignPushOptions['account'] = { appId: APP_ID, token: TOKEN, encodingAESKey: AES_KEY };
 
 let sequence = 0;
 
@@ -50,75 +36,18 @@ export interface TextFields {
   readonly createTime?: string;
 }
 
-/** A text message as WeChat pushes it (§4.2); a fresh MsgId unless one is given. */
+/** A text message as WeChat pushes it (§4.2) to the default account from {@link OPEN_ID}; a fresh MsgId unless one is given. */
 export function textXml(fields: TextFields = {}): string {
   return (
     `<xml><ToUserName>${cdata(fields.toUserName ?? ACCOUNT_NAME)}</ToUserName>` +
-    `<FromUserName>${cdata(fields.fromUserName ?? 'oTestUser0123456789abcdefgh')}</FromUserName>` +
+    `<FromUserName>${cdata(fields.fromUserName ?? OPEN_ID)}</FromUserName>` +
     `<CreateTime>${fields.createTime ?? nowSeconds()}</CreateTime>` +
     `<MsgType><![CDATA[text]]></MsgType><Content>${cdata(fields.content ?? 'hello')}</Content>` +
     `<MsgId>${fields.msgId ?? nextMsgId()}</MsgId></xml>`
   );
 }
 
-/** The `signature`, `timestamp` and `nonce` of a handshake or plaintext push (§1). */
-export function signatureParams(options: SignOptions = {}): URLSearchParams {
-  const token = (options.account ?? DEFAULT_ACCOUNT).token;
-  const timestamp = options.timestamp ?? nowSeconds();
-  const nonce = options.nonce ?? String(Math.floor(Math.random() * 1e9));
-  return new URLSearchParams({ signature: computeSignature([token, timestamp, nonce]), timestamp, nonce });
-}
-
-/** A GET handshake's query string. */
-export function handshakeQuery(echostr: string, options: SignOptions = {}): string {
-  const params = signatureParams(options);
-  params.set('echostr', echostr);
-  return params.toString();
-}
-
-/** A plaintext push: the body as is, signed with `signature` over the Token. */
-export function plaintextPush(xml: string | Buffer, options: SignOptions = {}): SignedPush {
-  const params = signatureParams(options);
-  params.set('openid', 'oTestUser0123456789abcdefgh');
-  return { query: params.toString(), body: xml };
-}
-
-/**
- * An encrypted push (§2.3): `safe` sends only ToUserName and Encrypt; `compatible` sends the
- * plaintext fields of `outerXml` (default: `xml`) beside Encrypt. `msg_signature` covers Encrypt.
- */
-export function encryptedPush(
-  xml: string,
-  mode: 'safe' | 'compatible',
-  options: SignOptions & { readonly outerXml?: string } = {},
-): SignedPush {
-  const account = options.account ?? DEFAULT_ACCOUNT;
-  if (account.encodingAESKey === undefined) throw new Error('an encrypted push needs an account with an EncodingAESKey');
-  const params = signatureParams(options);
-  const timestamp = params.get('timestamp') ?? '';
-  const nonce = params.get('nonce') ?? '';
-  const crypto = createMessageCrypto({ appId: account.appId, encodingAESKey: account.encodingAESKey });
-  const sealed = sealMessage(crypto, { token: account.token, timestamp, nonce }, xml);
-  params.set('openid', 'oTestUser0123456789abcdefgh');
-  params.set('encrypt_type', 'aes');
-  params.set('msg_signature', sealed.MsgSignature);
-  const body =
-    mode === 'safe'
-      ? buildSafeModeBody(ACCOUNT_NAME, sealed.Encrypt)
-      : (options.outerXml ?? xml).replace('</xml>', `<Encrypt>${cdata(sealed.Encrypt)}</Encrypt></xml>`);
-  return { query: params.toString(), body };
-}
-
-/** The query of an encrypted push whose `msg_signature` covers `encrypt`, whatever that is. */
-export function encryptedQuery(encrypt: string, options: SignOptions = {}): string {
-  const token = (options.account ?? DEFAULT_ACCOUNT).token;
-  const timestamp = options.timestamp ?? nowSeconds();
-  const nonce = options.nonce ?? String(Math.floor(Math.random() * 1e9));
-  const msgSignature = computeSignature([token, timestamp, nonce, encrypt]);
-  return new URLSearchParams({ timestamp, nonce, encrypt_type: 'aes', msg_signature: msgSignature }).toString();
-}
-
-/** A safe-mode body around any `Encrypt` text. */
+/** A safe-mode body around any `Encrypt` text, for the query `signEncryptedQuery` signs. */
 export function safeModeBody(encrypt: string): string {
   return buildSafeModeBody(ACCOUNT_NAME, encrypt);
 }
