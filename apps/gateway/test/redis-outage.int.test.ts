@@ -72,7 +72,7 @@ describe('Redis down', () => {
     expect(await gateway.jobCount()).toBe(1);
   });
 
-  it('a gateway started while Redis is down answers 503 at once and starts accepting when Redis comes up', async () => {
+  it('a gateway started while Redis is down answers 503 within the deadline and starts accepting when Redis comes up', async () => {
     const redis = await usePrivateRedis();
     await redis.pause();
     const starting = await timed(() =>

@@ -1,11 +1,13 @@
 // A push that finds Redis not (yet) connected waits for it within ENQUEUE_TIMEOUT_MS instead of
 // getting 503 at once: a gateway (re)starting under load, or reconnecting after a blip, answers
 // `success` as soon as Redis is there. Each test stalls Redis, so each runs on a private one.
-import { type RedisServer, startRedisServer, waitFor } from '@wxq/testing';
+import { type RedisServer, signPlaintextPush, startRedisServer, waitFor } from '@wxq/testing';
 import { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { useGateway } from './helpers/harness.js';
-import { jobIdOf, plaintextPush, textXml } from './helpers/pushes.js';
+import { DEFAULT_ACCOUNT, jobIdOf, textXml } from './helpers/pushes.js';
+
+const plaintextPush = (xml: string) => signPlaintextPush(xml, { account: DEFAULT_ACCOUNT });
 
 const ENQUEUE_TIMEOUT_MS = 3_000;
 
