@@ -10,7 +10,7 @@ const EVENT_WINDOW_MS = 60 * 1000;
 const TYPING_EXCHANGE_MS = 30 * 1000;
 /** The typing indicator shows for 15 s and cannot be set again meanwhile (§7.3). */
 const TYPING_SHOWS_MS = 15 * 1000;
-/** The daily API quota resets at midnight Beijing time, UTC+8 (§7.5, docs/quota.md). */
+/** The daily API quota (45009) resets at midnight Beijing time, UTC+8 (§7.5). */
 const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
 const DAY_MS = 24 * 3600 * 1000;
 const UNIX_SECONDS = /^\d{1,12}$/;
@@ -85,7 +85,8 @@ export function createSendRules(options: SendRulesOptions): SendRules {
   function pick(state: UserState, nowMs: number): OpenWindow | 45015 | 45047 {
     const open = openWindows(state, nowMs);
     if (open.length === 0) return 45015;
-    // A send takes from the window that closes first, so the longer one lasts (§7.4, docs/quota.md).
+    // §7.4 does not say which window a send draws on. Assumed: the one that closes first, the
+    // reading that wastes the fewest of the user's sends.
     return open.find((window) => window.sendsLeft > 0) ?? 45047;
   }
 
@@ -151,9 +152,10 @@ export function createSendRules(options: SendRulesOptions): SendRules {
     },
 
     trySend(appId, openId, nowMs) {
-      const count = options.dailySendQuota === undefined ? undefined : dailyCount(appId, nowMs);
+      const limit = options.dailySendQuota;
+      const count = limit === undefined ? undefined : dailyCount(appId, nowMs);
       // The account's quota first: past it no send of the account goes, whoever it is for.
-      if (count !== undefined && options.dailySendQuota !== undefined && count.sends >= options.dailySendQuota) return 45009;
+      if (limit !== undefined && count !== undefined && count.sends >= limit) return 45009;
       const state = user(appId, openId);
       if (options.enforce) {
         const window = pick(state, nowMs);

@@ -84,7 +84,10 @@ export interface WechatApiSimulator {
    *   without FromUserName or a CreateTime in Unix seconds
    */
   recordInteraction(interaction: Interaction): RecordedInteraction;
-  /** The user's send windows open at `now()`, the one closing first first (empty when none is). */
+  /**
+   * The user's send windows open at `now()`, the one closing first first (empty when none is).
+   * @throws RangeError for an account the simulator does not serve
+   */
   sendWindows(appId: string, openId: string): readonly SendWindow[];
   /** Tokens minted by each endpoint, for one account or all. */
   tokenMints(appId?: string): TokenMintCounts;
