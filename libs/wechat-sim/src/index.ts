@@ -4,6 +4,16 @@ export type { Fault, SimulatorRequest } from './api/faults.js';
 export { MEDIA_TYPES, type MediaInput, type MediaType } from './api/media.js';
 export type { SentMessage } from './api/routes.js';
 export {
+  type Grant,
+  type Interaction,
+  type InteractionOutcome,
+  type InteractionRecorder,
+  type RecordedInteraction,
+  type SendWindow,
+  type WindowKind,
+} from './api/interactions.js';
+export { type ManualClock, createManualClock } from './clock.js';
+export {
   type SimulatorAccount,
   type SimulatorCall,
   type WechatApiSimulator,
@@ -24,7 +34,8 @@ export {
   signPushQuery,
 } from './push/build-push.js';
 export { DEFAULT_TO_USER_NAME, type MediaMessageOptions, type MessageOptions, type UserMessageOptions, createMessage } from './push/messages.js';
-export { type PushResponse, type SendOptions, sendHandshake, sendPush } from './push/send-push.js';
+export { type PushResponse, type SendOptions, type SendPushOptions, sendHandshake, sendPush } from './push/send-push.js';
+export { InteractionRefusedError, createInteractionClient } from './push/interaction-client.js';
 export { randomInt64Above2To53 as randomMsgId, randomOpenId } from './random-ids.js';
 export { type CliIo, MESSAGE_TYPES, createSimCli } from './cli/sim-cli.js';
 export { type SandboxState, readSandboxState, removeSandboxState, stateFilePath, writeSandboxState } from './cli/sandbox-state.js';

@@ -2,25 +2,17 @@
 // token and media lifetimes, and JSON over fetch. Never a mock: every call is real HTTP.
 import { onTestFinished } from 'vitest';
 import { type SimulatorAccount, type WechatApiSimulator, type WechatApiSimulatorOptions, startWechatApiSimulator } from '../src/api/simulator.js';
+import { type ManualClock, createManualClock } from '../src/clock.js';
 
 export const ACCOUNT: SimulatorAccount = { appId: 'wx0123456789abcdef', appSecret: 'Secret0123456789abcdef0123456789' };
 export const OTHER_ACCOUNT: SimulatorAccount = { appId: 'wxfedcba9876543210', appSecret: 'OtherSecret0123456789abcdef01234' };
 /** A real OpenID's shape, 28 characters (§0.3). */
 export const OPENID = 'o9AgO5Kd5ggOC-bXrbNODIiE3bGY';
 
-export interface TestClock {
-  readonly now: () => number;
-  advance(ms: number): void;
-}
+export type TestClock = ManualClock;
 
 export function createClock(startMs = Date.UTC(2024, 0, 1)): TestClock {
-  let current = startMs;
-  return {
-    now: () => current,
-    advance(ms) {
-      current += ms;
-    },
-  };
+  return createManualClock(startMs);
 }
 
 /** A simulator with ACCOUNT and OTHER_ACCOUNT, stopped when the test finishes. */
@@ -77,4 +69,8 @@ export async function probeToken(sim: WechatApiSimulator, token: string): Promis
 
 export function sendUrl(sim: WechatApiSimulator, token: string): string {
   return `${sim.url}/cgi-bin/message/custom/send?access_token=${encodeURIComponent(token)}`;
+}
+
+export function typingUrl(sim: WechatApiSimulator, token: string): string {
+  return `${sim.url}/cgi-bin/message/custom/typing?access_token=${encodeURIComponent(token)}`;
 }

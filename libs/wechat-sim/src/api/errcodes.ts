@@ -29,7 +29,13 @@ export const ERRCODES = {
   '44004': 'empty content', // §7.5
   '45002': 'content size out of limit', // §7.5
   '45008': 'article size out of limit', // §7.5
+  '45009': 'reach max api daily quota limit', // §7.5
+  '45015': 'response out of time limit or subscription is canceled', // §7.4, §7.5
+  '45047': 'out of response count limit', // §7.4, §7.5
   '45072': 'command invalid', // §7.3
+  // §7.3; the notes give these two no errmsg, so the texts say what the codes mean.
+  '45080': 'typing needs a message exchanged with the user in the last 30 seconds',
+  '45081': 'already typing, cannot be set again',
   '47001': 'data format error', // §7.5
   '61451': 'invalid parameter', // §7.5
   '61452': 'invalid kf_account', // §7.5

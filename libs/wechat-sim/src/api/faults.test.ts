@@ -9,14 +9,14 @@ describe('injectFault', () => {
   it('answers an errcode instead of the real result, once by default', async () => {
     const sim = await startTestSimulator();
     const token = await classicToken(sim);
-    sim.injectFault({ path: SEND, errcode: 45015 });
+    sim.injectFault({ path: SEND, errcode: 48001 });
     const faulted = await postJson(sendUrl(sim, token), text('one'));
     const real = await postJson(sendUrl(sim, token), text('two'));
-    expect(faulted).toMatchObject({ status: 200, json: { errcode: 45015, errmsg: expect.stringMatching(/^simulated error rid: /) as unknown } });
+    expect(faulted).toMatchObject({ status: 200, json: { errcode: 48001, errmsg: expect.stringMatching(/^simulated error rid: /) as unknown } });
     expect(real.json).toEqual({ errcode: 0, errmsg: 'ok' });
     expect(sim.sends).toHaveLength(1);
     expect(sim.calls.slice(-2).map((c) => [c.errcode, c.faulted, c.appId])).toEqual([
-      [45015, true, ACCOUNT.appId],
+      [48001, true, ACCOUNT.appId],
       [0, false, ACCOUNT.appId],
     ]);
   });

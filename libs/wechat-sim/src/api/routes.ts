@@ -3,6 +3,7 @@ import { errorBody } from './errcodes.js';
 import { type Reply, jsonReply } from './http-io.js';
 import { MEDIA_MAX_BYTES, type MediaStore, extensionOf, isMediaType } from './media.js';
 import { parseMultipart } from './multipart.js';
+import type { SendRules } from './send-rules.js';
 import type { TokenRegistry } from './tokens.js';
 
 /** JSON endpoints take at most this much; more is 413 (the gateway's own cap is the same size, §10). */
@@ -51,6 +52,8 @@ export interface RouteState {
   readonly media: MediaStore;
   readonly callbackIps: readonly string[];
   readonly baseUrl: () => string;
+  /** The customer-service send rules (§7.3–§7.5): windows, typing, the daily quota. */
+  readonly rules: SendRules;
   readonly onSend: (sent: SentMessage) => void;
 }
 
@@ -130,6 +133,9 @@ export function createRoutes(state: RouteState): ReadonlyMap<string, Route> {
             if (typeof parsed === 'number') return fail(parsed, appId);
             const verdict = checkCustomMessage(parsed.value, (mediaId) => media.get(mediaId, request.nowMs) !== undefined);
             if (!verdict.ok) return fail(verdict.errcode, appId);
+            // Last, so only a send that goes spends the user's window and the account's quota.
+            const allowed = state.rules.trySend(appId, verdict.value.touser, request.nowMs);
+            if (allowed !== 0) return fail(allowed, appId);
             state.onSend({ appId, time: request.nowMs, message: verdict.value });
             return { reply: jsonReply(errorBody(0), 0), appId };
           }),
@@ -145,7 +151,9 @@ export function createRoutes(state: RouteState): ReadonlyMap<string, Route> {
             const parsed = jsonObject(request);
             if (typeof parsed === 'number') return fail(parsed, appId);
             const verdict = checkTyping(parsed.value);
-            return verdict.ok ? { reply: jsonReply(errorBody(0), 0), appId } : fail(verdict.errcode, appId);
+            if (!verdict.ok) return fail(verdict.errcode, appId);
+            const allowed = state.rules.tryTyping(appId, verdict.value.touser, verdict.value.command, request.nowMs);
+            return allowed === 0 ? { reply: jsonReply(errorBody(0), 0), appId } : fail(allowed, appId);
           }),
       },
     ],

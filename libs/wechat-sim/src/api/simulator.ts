@@ -4,12 +4,17 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { errorBody } from './errcodes.js';
 import { type Fault, type SimulatorRequest, createFaultList } from './faults.js';
 import { type Reply, jsonReply, readBody, writeReply } from './http-io.js';
+import { INTERACTIONS_PATH, type Interaction, type RecordedInteraction, type SendWindow, parseInteractionRequest } from './interactions.js';
 import { type MediaInput, createMediaStore } from './media.js';
 import { SENDS_PATH, type Handled, type JsonBody, MAX_JSON_BODY_BYTES, type SentMessage, VIDEO_DOWNLOAD_PATH, createRoutes, videoDownload } from './routes.js';
+import { createSendRules } from './send-rules.js';
 import { type TokenMintCounts, createTokenRegistry } from './tokens.js';
 
 /** Tokens live 7200 s unless told otherwise (§6.1). */
 const DEFAULT_TOKEN_TTL_SECONDS = 7200;
+/** A user message allows 5 sends, a counted event 3 (§7.4; the notes assume 5, not the 2021 rule's 20). */
+const DEFAULT_MESSAGE_SENDS = 5;
+const DEFAULT_EVENT_SENDS = 3;
 const REDACTED = '[redacted]';
 
 export interface SimulatorAccount {
@@ -27,8 +32,27 @@ export interface WechatApiSimulatorOptions {
   readonly tokenTtlSeconds?: number;
   /** What `getcallbackip` answers; default `['127.0.0.1']`, where simulated pushes come from. */
   readonly callbackIps?: readonly string[];
-  /** Milliseconds since the epoch; default `Date.now`. Drives token and media lifetimes. */
+  /**
+   * Milliseconds since the epoch; default `Date.now`. Drives token and media lifetimes, send
+   * windows, typing and the daily quota; `createManualClock()` gives one a test can advance.
+   */
   readonly now?: () => number;
+  /**
+   * Enforce the customer-service send rules (§7.3, §7.4): a send to a user needs an open window,
+   * opened by an interaction the simulator was told of (`recordInteraction`, `POST
+   * /sim/interactions`, or `sendPush` with `simulator`), else 45015 (no window open) or 45047
+   * (its sends used up); Typing needs an exchange in the last 30 s (45080) and no Typing still
+   * showing (45081). Default false: every well-formed send and typing succeeds, as before.
+   */
+  readonly enforceQuota?: boolean;
+  /** Sends per window with `enforceQuota` (§7.4): default 5 after a user message, 3 after a counted event. */
+  readonly quota?: { readonly messageSends?: number; readonly eventSends?: number };
+  /**
+   * The account's daily call quota for `message/custom/send`, in successful sends: past it, sends
+   * answer 45009 until `now()` passes midnight Beijing time (§7.5). Applies with or without
+   * `enforceQuota`; default none.
+   */
+  readonly dailySendQuota?: number;
 }
 
 /** One request and how the simulator answered it. */
@@ -50,6 +74,21 @@ export interface WechatApiSimulator {
   readonly calls: readonly SimulatorCall[];
   /** Accepted customer-service messages, in order. */
   readonly sends: readonly SentMessage[];
+  /** The interactions the simulator was told of, in order, with what each did. */
+  readonly interactions: readonly RecordedInteraction[];
+  /**
+   * Tells the simulator a user acted: the push WeChat sent about it, typed (`parseInboundXml`,
+   * `createMessage`). Its MsgType, Event, CreateTime and FromUserName decide the window (§7.4).
+   * The same push told twice is one action. Recorded with or without `enforceQuota`.
+   * @throws RangeError for an account the simulator does not serve; TypeError for a message
+   *   without FromUserName or a CreateTime in Unix seconds
+   */
+  recordInteraction(interaction: Interaction): RecordedInteraction;
+  /**
+   * The user's send windows open at `now()`, the one closing first first (empty when none is).
+   * @throws RangeError for an account the simulator does not serve
+   */
+  sendWindows(appId: string, openId: string): readonly SendWindow[];
   /** Tokens minted by each endpoint, for one account or all. */
   tokenMints(appId?: string): TokenMintCounts;
   /** Every token of the account (or all) answers 40001 from now on, as after a leak or a force refresh elsewhere. */
@@ -66,7 +105,7 @@ export interface WechatApiSimulator {
    * @throws Error after `timeoutMs`, or when the simulator stops first
    */
   waitForSends(count: number, timeoutMs: number): Promise<readonly SentMessage[]>;
-  /** Forgets calls, sends, tokens, media and faults; the listener stays. */
+  /** Forgets calls, sends, tokens, media, faults, interactions, windows and quotas; the listener stays. */
   reset(): void;
   /** Closes the listener and every connection; idempotent. */
   stop(): Promise<void>;
@@ -82,7 +121,9 @@ interface Waiter {
 /**
  * Starts the WeChat API simulator on a loopback port: token, stable_token, customer-service send
  * and typing, getcallbackip, media get/upload, with fault injection. Answers as WeChat does (HTTP
- * 200 with an errcode), from the protocol reference.
+ * 200 with an errcode), from the protocol reference. With `enforceQuota: true` it also keeps the
+ * send windows of §7.4 and the typing rules of §7.3, so a client that sends without a user's
+ * interaction gets WeChat's 45015 / 45047; off by default.
  * @throws TypeError for bad options; the listen error when the port is taken
  */
 export async function startWechatApiSimulator(options: WechatApiSimulatorOptions): Promise<WechatApiSimulator> {
@@ -90,12 +131,23 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
   const secrets = accountSecrets(options.accounts);
   const ttlSeconds = options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
   if (!(Number.isInteger(ttlSeconds) && ttlSeconds > 0)) throw new TypeError(`tokenTtlSeconds must be a positive integer: ${ttlSeconds}`);
+  const messageSends = options.quota?.messageSends ?? DEFAULT_MESSAGE_SENDS;
+  const eventSends = options.quota?.eventSends ?? DEFAULT_EVENT_SENDS;
+  for (const [name, value] of [['quota.messageSends', messageSends], ['quota.eventSends', eventSends]] as const) {
+    if (!(Number.isSafeInteger(value) && value > 0)) throw new TypeError(`${name} must be a positive integer: ${value}`);
+  }
+  const { dailySendQuota } = options;
+  if (dailySendQuota !== undefined && !(Number.isSafeInteger(dailySendQuota) && dailySendQuota >= 0)) {
+    throw new TypeError(`dailySendQuota must be a whole number ≥ 0: ${dailySendQuota}`);
+  }
+  const rules = createSendRules({ enforce: options.enforceQuota ?? false, messageSends, eventSends, dailySendQuota });
 
   const tokens = createTokenRegistry(ttlSeconds);
   const media = createMediaStore();
   const faults = createFaultList();
   const calls: SimulatorCall[] = [];
   let sends: SentMessage[] = [];
+  let interactions: RecordedInteraction[] = [];
   const waiters = new Set<Waiter>();
   const sockets = new Set<Socket>();
   const stopping = new AbortController();
@@ -107,6 +159,7 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
     media,
     callbackIps: [...(options.callbackIps ?? ['127.0.0.1'])],
     baseUrl: () => baseUrl,
+    rules,
     onSend(sent) {
       sends.push(sent);
       for (const waiter of waiters) {
@@ -127,6 +180,13 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
     if (token !== null) return tokens.check(token, now()).appId;
     const appid = query.get('appid') ?? (json.kind === 'json' && isObject(json.value) ? json.value['appid'] : undefined);
     return typeof appid === 'string' && secrets.has(appid) ? appid : null;
+  }
+
+  function recordInteraction(interaction: Interaction): RecordedInteraction {
+    if (!secrets.has(interaction.appId)) throw new RangeError(`no such account in the simulator: ${interaction.appId}`);
+    const recorded = rules.record(interaction, now());
+    interactions.push(recorded);
+    return recorded;
   }
 
   function requireAccount(appId: string | undefined): readonly string[] {
@@ -184,6 +244,7 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
   /** The real result: 413, the route's answer, a wrong-method errcode, a video download or 404. */
   function answer(req: IncomingMessage, url: URL, body: Buffer | undefined, json: JsonBody): Handled | Promise<Handled> {
     const route = routes.get(url.pathname);
+    if (url.pathname === INTERACTIONS_PATH) return interactionAnswer(req, url, body);
     if (body === undefined) return { reply: jsonReply(errorBody(45002), 45002, 413), appId: null };
     if (route !== undefined && route.method === req.method) {
       return route.handle({ query: url.searchParams, body, json, contentType: req.headers['content-type'], nowMs: now() });
@@ -201,6 +262,23 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
       return { reply: videoDownload(media, safeDecode(url.pathname.slice(VIDEO_DOWNLOAD_PATH.length)), now()), appId: null };
     }
     return { reply: jsonReply(errorBody(40066), 40066, 404), appId: null };
+  }
+
+  /** Simulator-only: a user action told over HTTP, by the CLI or a sandbox in another process. */
+  function interactionAnswer(req: IncomingMessage, url: URL, body: Buffer | undefined): Handled {
+    const refuse = (status: number, error: string, headers: Readonly<Record<string, string>> = {}): Handled => {
+      const reply = jsonReply({ error }, null, status);
+      return { reply: { ...reply, headers: { ...reply.headers, ...headers } }, appId: null };
+    };
+    if (req.method !== 'POST') return refuse(405, `${INTERACTIONS_PATH} takes POST`, { allow: 'POST' });
+    if (body === undefined) return refuse(413, `a push is at most ${MAX_JSON_BODY_BYTES} bytes`);
+    const parsed = parseInteractionRequest(url.searchParams, req.headers['content-type'], body, (appId) => secrets.has(appId));
+    if (!parsed.ok) return refuse(parsed.status, parsed.error);
+    try {
+      return { reply: jsonReply({ interaction: recordInteraction(parsed) }, null), appId: parsed.appId };
+    } catch (error) {
+      return refuse(400, error instanceof Error ? error.message : 'unusable interaction');
+    }
   }
 
   const server: Server = createServer((req, res) => {
@@ -239,6 +317,14 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
     get sends() {
       return [...sends];
     },
+    get interactions() {
+      return [...interactions];
+    },
+    recordInteraction,
+    sendWindows(appId, openId) {
+      requireAccount(appId);
+      return rules.windows(appId, openId, now());
+    },
     tokenMints(appId) {
       if (appId !== undefined) requireAccount(appId);
       return tokens.mints(appId);
@@ -271,6 +357,8 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
     reset() {
       calls.length = 0;
       sends = [];
+      interactions = [];
+      rules.clear();
       tokens.clear();
       media.clear();
       faults.clear();

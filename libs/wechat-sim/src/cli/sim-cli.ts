@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { type InboundMessage, type PushMode, type XmlRecord, parseXml } from '@wxq/wechat';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import type { RecordedInteraction } from '../api/interactions.js';
 import type { SentMessage } from '../api/routes.js';
-import { buildHandshake, buildPush } from '../push/build-push.js';
+import { type Push, buildHandshake, buildPush } from '../push/build-push.js';
+import { InteractionRefusedError, createInteractionClient } from '../push/interaction-client.js';
 import { type MessageOptions, type UserMessageOptions, createMessage } from '../push/messages.js';
 import { sendHandshake, sendPush } from '../push/send-push.js';
 import type { SandboxState } from './sandbox-state.js';
@@ -38,8 +40,10 @@ type MessageType = (typeof MESSAGE_TYPES)[number];
 
 /**
  * `npm run sim -- …`: sends pushes to a gateway as WeChat would (signed; plaintext, compatible or
- * safe), and in the sandbox shows the reply that reached the simulated API. Defaults come from
- * the sandbox state file; flags override them.
+ * safe), and in the sandbox shows the reply that reached the simulated API. With a simulator URL
+ * (from the sandbox state file or `--simulator`), `send` and `replay` first tell the simulator of
+ * the user action, which opens the user's send window there (docs/wechat-protocol.md §7.4).
+ * Defaults come from the sandbox state file; flags override them.
  */
 export function createSimCli(state: SandboxState | undefined, io: CliIo): Command {
   const program = new Command('sim')
@@ -113,6 +117,9 @@ async function deliver(t: Target, message: InboundMessage | XmlRecord, options: 
   const mode = options.mode ?? (t.account.encodingAESKey === undefined ? 'plaintext' : 'safe');
   const before = t.simulatorUrl === undefined ? 0 : (await fetchSends(t.simulatorUrl, 0)).total;
   const push = buildPush({ account: t.account, mode, message });
+  // Told once, before the push leaves: WeChat opens the window when the user acts, and a
+  // repeated push is WeChat retrying the same action (§5.1), not a new one.
+  if (t.simulatorUrl !== undefined) await tellSimulator(t.simulatorUrl, push, io);
   for (let i = 0; i < options.repeat; i += 1) {
     const answer = await sendPush(t.gatewayUrl, t.path, push);
     io.out(`POST ${t.path} (${mode}) -> ${answer.status} ${answer.body}`);
@@ -121,6 +128,36 @@ async function deliver(t: Target, message: InboundMessage | XmlRecord, options: 
   if (!options.wait || t.simulatorUrl === undefined || user === undefined) return;
   const reply = await waitForReply(t.simulatorUrl, before, user, options.timeout);
   io.out(reply === undefined ? `no reply to ${user} reached the simulator within ${options.timeout} ms${staleHint(message)}` : `reply -> ${JSON.stringify(reply.message)}`);
+}
+
+/** A simulator that refuses the push (an odd capture, an older simulator) is reported, and the push still goes. */
+async function tellSimulator(simulatorUrl: string, push: Push, io: CliIo): Promise<void> {
+  if (push.interaction === undefined) {
+    io.err('not recorded at the simulator: the push does not read as a message');
+    return;
+  }
+  try {
+    io.out(`interaction -> ${describeInteraction(await createInteractionClient(simulatorUrl).recordInteraction(push.interaction))}`);
+  } catch (error) {
+    if (!(error instanceof InteractionRefusedError)) throw error;
+    io.err(`not recorded at the simulator: ${error.reason}`);
+  }
+}
+
+function describeInteraction(recorded: RecordedInteraction): string {
+  if (recorded.outcome === 'duplicate') return 'already recorded (the same push)';
+  if (recorded.outcome === 'superseded') return "older than the user's latest action there: nothing changes";
+  switch (recorded.grant) {
+    case 'message':
+    case 'event':
+      return recorded.window === undefined
+        ? 'opens no send window: its CreateTime is past the window'
+        : `${recorded.window.sendsLeft} sends open until ${new Date(recorded.window.closesAt).toISOString()}`;
+    case 'close':
+      return "closes the user's send windows";
+    case 'none':
+      return 'opens no send window';
+  }
 }
 
 /** WeChat allows replies for 48 h after a message (docs/wechat-protocol.md §7.4); an old capture opens no window. */

@@ -10,7 +10,9 @@ import {
   createMessageCrypto,
   parseXml,
   sealMessage,
+  toInboundMessage,
 } from '@wxq/wechat';
+import type { Interaction } from '../api/interactions.js';
 import { randomInt64Above2To53, randomNonce, randomWechatPrefix } from '../random-ids.js';
 
 /** What WeChat knows about an account when it pushes: the console's Token and EncodingAESKey. */
@@ -51,6 +53,11 @@ export interface Push {
   /** Without the leading `?`. */
   readonly query: string;
   readonly body: string;
+  /**
+   * The user action it reports, for `sendPush` to tell the API simulator of (§7.4). Absent when
+   * the message does not type as a push (a deliberately odd string body).
+   */
+  readonly interaction?: Interaction;
 }
 
 export interface PushQueryOptions {
@@ -103,10 +110,12 @@ export function buildPush(options: BuildPushOptions): Push {
   const layout = options.layout ?? 'compact';
   const openid = stringField(record, 'FromUserName');
   const signed = { token: account.token, timestamp, nonce, openid };
+  const typed = record === undefined ? undefined : typeOrUndefined(record);
+  const interaction: Pick<Push, 'interaction'> = typed === undefined ? {} : { interaction: { appId: account.appId, message: typed } };
 
   switch (mode) {
     case 'plaintext':
-      return { query: signPushQuery(signed), body: raw ?? layOut(record ?? {}, layout) };
+      return { query: signPushQuery(signed), body: raw ?? layOut(record ?? {}, layout), ...interaction };
     case 'compatible':
     case 'safe': {
       if (account.encodingAESKey === undefined) throw new TypeError(`a ${mode}-mode push needs the account's encodingAESKey`);
@@ -119,9 +128,9 @@ export function buildPush(options: BuildPushOptions): Push {
       });
       const sealed = sealMessage(crypto, { token: account.token, timestamp, nonce }, raw ?? buildXml(record ?? {}));
       const query = signPushQuery({ ...signed, encrypt: sealed.Encrypt });
-      if (mode === 'safe') return { query, body: layOut({ ToUserName: toUserName, Encrypt: sealed.Encrypt }, layout) };
+      if (mode === 'safe') return { query, body: layOut({ ToUserName: toUserName, Encrypt: sealed.Encrypt }, layout), ...interaction };
       const body = raw === undefined ? layOut({ ...record, Encrypt: sealed.Encrypt }, layout) : insertEncrypt(raw, sealed.Encrypt);
-      return { query, body };
+      return { query, body, ...interaction };
     }
     default:
       return assertNever(mode);
@@ -159,6 +168,14 @@ function parseOrUndefined(xml: string): XmlRecord | undefined {
     return parseXml(xml);
   } catch {
     return undefined; // an odd body still goes out; only the fields read from it are missing
+  }
+}
+
+function typeOrUndefined(record: XmlRecord): InboundMessage | undefined {
+  try {
+    return toInboundMessage(record);
+  } catch {
+    return undefined; // sent all the same; there is just no user action to tell the simulator of
   }
 }
 

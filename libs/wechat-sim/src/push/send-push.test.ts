@@ -2,7 +2,9 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { type OpenedPush, type PushAccount, type PushMode, createMessageCrypto, openPush, verifyEcho } from '@wxq/wechat';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { startTestSimulator } from '../../test/helpers.js';
 import { buildHandshake, buildPush } from './build-push.js';
+import { InteractionRefusedError, createInteractionClient } from './interaction-client.js';
 import { createMessage } from './messages.js';
 import { sendHandshake, sendPush } from './send-push.js';
 
@@ -62,6 +64,45 @@ describe('sendPush', () => {
     const gateway = await startMiniGateway(500);
     const push = buildPush({ account: ACCOUNT, mode: 'plaintext', message: createMessage.text('x') });
     await expect(sendPush(gateway.url, '/wechat', push, { timeoutMs: 50 })).rejects.toMatchObject({ name: 'TimeoutError' });
+  });
+});
+
+describe('sendPush with a simulator: the user action is recorded before the push leaves', () => {
+  it('tells an in-process simulator', async () => {
+    const gateway = await startMiniGateway();
+    const sim = await startTestSimulator({ enforceQuota: true });
+    const message = createMessage.text('hello');
+    const push = buildPush({ account: ACCOUNT, mode: 'safe', message });
+    expect(await sendPush(gateway.url, '/wechat', push, { simulator: sim })).toEqual({ status: 200, body: 'success' });
+    expect(sim.interactions).toMatchObject([{ appId: ACCOUNT.appId, openId: message.FromUserName, grant: 'message', outcome: 'applied' }]);
+  });
+
+  it('tells a simulator over HTTP, even when the gateway is down', async () => {
+    const sim = await startTestSimulator({ enforceQuota: true });
+    const message = createMessage.subscribe();
+    const push = buildPush({ account: ACCOUNT, mode: 'plaintext', message });
+    // WeChat opens the window when the user acts, whether or not the push then arrives (§7.4).
+    await expect(sendPush('http://127.0.0.1:1', '/wechat', push, { simulator: createInteractionClient(sim.url) })).rejects.toThrow();
+    expect(sim.sendWindows(ACCOUNT.appId, message.FromUserName)).toMatchObject([{ kind: 'event', sendsLeft: 3 }]);
+  });
+
+  it('does not deliver when the simulator refuses, and says why', async () => {
+    const gateway = await startMiniGateway();
+    const sim = await startTestSimulator({ enforceQuota: true });
+    const push = buildPush({ account: { ...ACCOUNT, appId: 'wxnotsimulated0000' }, mode: 'plaintext', message: createMessage.text('x') });
+    const refused = sendPush(gateway.url, '/wechat', push, { simulator: createInteractionClient(sim.url) });
+    await expect(refused).rejects.toBeInstanceOf(InteractionRefusedError);
+    await expect(refused).rejects.toMatchObject({ status: 404, reason: expect.stringMatching(/no such account/) as unknown });
+    expect(gateway.received).toEqual([]);
+  });
+
+  it('refuses a push with no message to record', async () => {
+    const gateway = await startMiniGateway();
+    const sim = await startTestSimulator();
+    const push = buildPush({ account: ACCOUNT, mode: 'plaintext', message: '<xml><odd/></xml>' });
+    expect(push.interaction).toBeUndefined();
+    await expect(sendPush(gateway.url, '/wechat', push, { simulator: sim })).rejects.toThrow(TypeError);
+    expect(gateway.received).toEqual([]);
   });
 });
 

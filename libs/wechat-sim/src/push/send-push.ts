@@ -1,3 +1,4 @@
+import type { InteractionRecorder } from '../api/interactions.js';
 import type { Handshake, Push } from './build-push.js';
 
 /** WeChat gives up on a push after 5 seconds (§5.1). */
@@ -13,12 +14,26 @@ export interface SendOptions {
   readonly timeoutMs?: number;
 }
 
+export interface SendPushOptions extends SendOptions {
+  /**
+   * The API simulator to tell of the user action first (the simulator itself, or
+   * `createInteractionClient(url)` for one in another process), so a reply finds its window open.
+   */
+  readonly simulator?: InteractionRecorder;
+}
+
 /**
  * POSTs a push to a gateway as WeChat would: `gatewayBaseUrl` + `path` (`/wechat` or
- * `/wechat/<appid>`) + the push's query, XML body.
- * @throws the fetch error, including a TimeoutError after `timeoutMs`
+ * `/wechat/<appid>`) + the push's query, XML body. With `simulator`, the simulator records the
+ * user action before the push leaves, as WeChat opens the window when the user acts (§7.4).
+ * @throws TypeError when `simulator` is given for a push with no typed message; the recorder's
+ *   error; the fetch error, including a TimeoutError after `timeoutMs`
  */
-export async function sendPush(gatewayBaseUrl: string, path: string, push: Push, options: SendOptions = {}): Promise<PushResponse> {
+export async function sendPush(gatewayBaseUrl: string, path: string, push: Push, options: SendPushOptions = {}): Promise<PushResponse> {
+  if (options.simulator !== undefined) {
+    if (push.interaction === undefined) throw new TypeError('this push carries no message the simulator could record');
+    await options.simulator.recordInteraction(push.interaction);
+  }
   const response = await fetch(callbackUrl(gatewayBaseUrl, path, push.query), {
     method: 'POST',
     headers: { 'content-type': 'text/xml' },
