@@ -75,7 +75,13 @@ try {
   const demo = realAccount ? undefined : await loadOrCreateDemoAccount(stateDir);
   let sim: WechatApiSimulator | undefined;
   if (demo !== undefined) {
-    const simulator = await startWechatApiSimulator({ accounts: [{ appId: demo.appId, appSecret: demo.appSecret }], port: Number(env['SIM_PORT'] ?? '4000') });
+    // enforceQuota: the simulator refuses what WeChat would (send windows, typing, docs/quota.md);
+    // `npm run sim` tells it of every push it sends.
+    const simulator = await startWechatApiSimulator({
+      accounts: [{ appId: demo.appId, appSecret: demo.appSecret }],
+      port: Number(env['SIM_PORT'] ?? '4000'),
+      enforceQuota: true,
+    });
     sim = simulator;
     stops.push({ name: 'simulator', stop: () => simulator.stop() });
   }

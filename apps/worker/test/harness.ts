@@ -43,8 +43,21 @@ export interface WorkerHarness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(redisUrl: string, env: Readonly<Record<string, string>> = {}): Promise<WorkerHarness> {
-  const sim = await startWechatApiSimulator({ accounts: [{ appId: APP_ID, appSecret: APP_SECRET }] });
+export interface HarnessOptions {
+  /**
+   * Whether the simulator keeps WeChat's send windows (default true): a reply the worker's ledger
+   * lets through that WeChat would refuse then fails the suite. Off for suites about something else
+   * that send more than WeChat allows one user.
+   */
+  readonly enforceQuota?: boolean;
+}
+
+export async function startHarness(
+  redisUrl: string,
+  env: Readonly<Record<string, string>> = {},
+  options: HarnessOptions = {},
+): Promise<WorkerHarness> {
+  const sim = await startWechatApiSimulator({ accounts: [{ appId: APP_ID, appSecret: APP_SECRET }], enforceQuota: options.enforceQuota ?? true });
   const prefix = `{test-${randomUUID()}}`;
   const fullEnv = {
     REDIS_URL: redisUrl,
@@ -99,6 +112,8 @@ export async function startHarness(redisUrl: string, env: Readonly<Record<string
       const payload: InboundPayload = { v: 1, appId: APP_ID, mode: 'plaintext', receivedAt: lastReceivedAt, dedupKey: computeDedupKey(message), message };
       // As the gateway does: the push takes its place in the user's lane, then becomes a job.
       const lane = keys.lane(QUEUES.inbound.name, APP_ID, message.FromUserName);
+      // WeChat opens the user's send windows when the user acts.
+      sim.recordInteraction({ appId: APP_ID, message });
       await lanes.enter(lane, [[QUEUES.inbound.jobId(payload), laneScore(payload.receivedAt)]]);
       await inboundProducer.add(payload);
       return payload;

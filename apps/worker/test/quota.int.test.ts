@@ -63,14 +63,25 @@ describe('quota ledger (enforce, the default)', () => {
 });
 
 describe('quota ledger, other modes', () => {
-  it('observe sends what enforce would hold back', async () => {
+  it('observe attempts what enforce would hold back, and WeChat refuses it (45015)', async () => {
     harness = await startHarness(inject('redisUrl'), { WXQ_CS_QUOTA: 'observe' });
     const h = harness;
     h.startWorkers(1);
     await h.push(createMessage.text('late', { openid: user(), createTime: HOURS_49_AGO() }));
-    await h.sim.waitForSends(1, 10_000);
-    expect(await h.outbound.getFailedCount()).toBe(0);
-    await waitFor(() => h.logs.text().includes('sending without customer-service quota'), { timeoutMs: 5_000, message: 'the warning' });
+    const failed = await waitFor(async () => (await h.outbound.getFailed())[0], { timeoutMs: 10_000, message: 'the reply failed' });
+    expect(failed.failedReason).toContain('errcode 45015');
+    expect(sendCalls(h)).toBe(1);
+    expect(h.logs.text()).toContain('sending without customer-service quota');
+  });
+
+  it('the simulator agrees with the ledger: with enforcement off in the worker, WeChat refuses the 6th reply', async () => {
+    harness = await startHarness(inject('redisUrl'), { WXQ_CS_QUOTA: 'off' });
+    const h = harness;
+    h.startWorkers(1);
+    await h.push(createMessage.text('#multi 6 z', { openid: user() }));
+    const failed = await waitFor(async () => (await h.outbound.getFailed())[0], { timeoutMs: 15_000, message: 'the 6th reply failed' });
+    expect(failed.failedReason).toContain('errcode 45047');
+    expect(h.sim.sends).toHaveLength(5);
   });
 });
 

@@ -47,8 +47,16 @@ end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`;
 
-/** Allows Typing when the user interacted within ARGV[2] ms and no Typing shows; marks it shown. */
+/**
+ * Allows Typing when a send would be allowed (an open window with sends left), the user interacted
+ * within ARGV[2] ms and no Typing shows; marks it shown.
+ */
 const TYPING = `local now = tonumber(ARGV[1])
+local open = false
+for _, kind in ipairs({ 'm', 'e' }) do
+  if tonumber(redis.call('HGET', KEYS[1], kind .. '_left') or '0') > 0 and tonumber(redis.call('HGET', KEYS[1], kind .. '_until') or '0') > now then open = true end
+end
+if not open then return 'no_window' end
 if now - tonumber(redis.call('HGET', KEYS[1], 'last') or '0') > tonumber(ARGV[2]) then return 'no_interaction' end
 if tonumber(redis.call('HGET', KEYS[1], 'typing_until') or '0') > now then return 'already_typing' end
 redis.call('HSET', KEYS[1], 'typing_until', now + tonumber(ARGV[3]))
@@ -68,7 +76,7 @@ export interface Reservation {
   readonly until: number;
 }
 
-export type TypingVerdict = 'ok' | 'no_interaction' | 'already_typing';
+export type TypingVerdict = 'ok' | 'no_window' | 'no_interaction' | 'already_typing';
 
 export interface QuotaLedger {
   /**
@@ -83,7 +91,7 @@ export interface QuotaLedger {
   refund(appId: string, openId: string, reservation: Reservation): Promise<void>;
   /** What WeChat said: `exhaust` on 45047, `close` on 45015/43004 and on unfollow. */
   correct(appId: string, openId: string, correction: 'exhaust' | 'close'): Promise<void>;
-  /** Whether Typing may be sent now (§7.3); when `ok`, it counts as showing for 15 s. */
+  /** Whether Typing may be sent now (§7.3: only when a send would be); when `ok`, it counts as showing for 15 s. */
   typing(appId: string, openId: string): Promise<TypingVerdict>;
 }
 

@@ -118,10 +118,10 @@ describe('quota ledger', () => {
     }
   });
 
-  it('Typing: only within 30 s of an interaction, not while one shows (15 s), and never from quota', async () => {
+  it('Typing: only with a send allowed, within 30 s of an interaction, not while one shows (15 s), never from quota', async () => {
     const clock = { now: 1_700_000_000_000 };
     const { ledger, user } = ledgerAt(clock);
-    expect(await ledger.typing(APP, user)).toBe('no_interaction');
+    expect(await ledger.typing(APP, user)).toBe('no_window');
     await ledger.grant(APP, user, 'message', clock.now, 'push-16');
     expect(await ledger.typing(APP, user)).toBe('ok');
     expect(await ledger.typing(APP, user)).toBe('already_typing');
@@ -133,6 +133,8 @@ describe('quota ledger', () => {
     clock.now += 30_001;
     expect(await ledger.typing(APP, user)).toBe('no_interaction');
     expect(await drain(ledger, user)).toHaveLength(4);
+    // Only when a send would be allowed: with the sends used up, no Typing either.
+    expect(await ledger.typing(APP, user)).toBe('no_window');
   });
 
   it('keeps a user only as long as their longest window, plus a day', async () => {
