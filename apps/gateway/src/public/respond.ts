@@ -48,7 +48,6 @@ export interface ResponderDeps {
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
   readonly trustProxy: TrustProxy;
-  readonly isDraining: () => boolean;
 }
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
@@ -90,10 +89,8 @@ export function createResponder(deps: ResponderDeps): Responder {
       const headers: Record<string, string | number> = { 'Content-Type': TEXT, 'Content-Length': Buffer.byteLength(body) };
       // 413: the rest of an oversized body is not worth reading. Draining: new requests get 503 and
       // the connection closes while in-flight ones finish; WeChat retries a 503 and a load balancer
-      // moves on (fastify answers the same way while it closes). The in-flight ones close theirs
-      // too: a keep-alive connection left idle would hold the listener's close() open until its
-      // timeout, past the shutdown deadline (a reverse proxy keeps a pool of them).
-      if (status === 413 || deps.isDraining()) headers['Connection'] = 'close';
+      // moves on (fastify answers the same way while it closes).
+      if (status === 413 || exchange.outcome === 'draining') headers['Connection'] = 'close';
       res.writeHead(status, headers);
       // node:http drops the body of an answer to HEAD and keeps the headers.
       res.end(body);
