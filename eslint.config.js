@@ -1,6 +1,7 @@
 // One linter for the whole repo. Type-aware promise rules stay on: a forgotten `await` is this
-// system's most likely bug (../shared/STYLE.md, Tooling).
+// system's most likely bug.
 import js from '@eslint/js';
+import { importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -20,6 +21,21 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       '@typescript-eslint/no-unnecessary-condition': ['error', { allowConstantLoopConditions: true }],
+    },
+  },
+  {
+    // Every import is declared by the package.json nearest to the file that makes it: production
+    // code by `dependencies`, tests and their helpers by `devDependencies` too. With the
+    // workspaces' own package.json files, this checks the dependency direction between packages.
+    plugins: { 'import-x': importX },
+    rules: {
+      'import-x/no-extraneous-dependencies': [
+        'error',
+        {
+          devDependencies: ['**/*.test.ts', '**/test/**', 'libs/testing/**', 'test-env.d.ts', '**/examples/**', 'e2e/**', 'bench/**', 'scripts/**', 'vitest.config.ts', 'eslint.config.js'],
+          includeTypes: true,
+        },
+      ],
     },
   },
 );
