@@ -22,7 +22,7 @@ export async function loadOrCreateDemoAccount(stateDir: string): Promise<DemoAcc
   } catch {
     // None yet (or unreadable): make a new one.
   }
-  // Shapes from the reference §0.3: wx + 16 hex, a 32-char secret, a Token, a 43-char AES key.
+  // Shapes from the docs/wechat-protocol.md §0.3: wx + 16 hex, a 32-char secret, a Token, a 43-char AES key.
   const account: DemoAccount = {
     appId: `wx${randomBytes(8).toString('hex')}`,
     appSecret: randomText(32),

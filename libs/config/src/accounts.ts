@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { flag, optionalString } from './env-schema.js';
 
-/** AppID: `wx` + 16 hex characters (reference §0.3). */
+/** AppID: `wx` + 16 hex characters (docs/wechat-protocol.md §0.3). */
 const APP_ID = /^wx[0-9a-f]{16}$/i;
-/** EncodingAESKey: exactly 43 characters of [A-Za-z0-9] (reference §0.3, §3.1). */
+/** EncodingAESKey: exactly 43 characters of [A-Za-z0-9] (docs/wechat-protocol.md §0.3, §3.1). */
 const ENCODING_AES_KEY = /^[A-Za-z0-9]{43}$/;
-/** The console accepts 3–32 letters and digits for the callback Token (reference §0.3). */
+/** The console accepts 3–32 letters and digits for the callback Token (docs/wechat-protocol.md §0.3). */
 const TOKEN = /^[A-Za-z0-9]{3,32}$/;
 
 export interface Account {
@@ -16,7 +16,7 @@ export interface Account {
   /** The callback Token: the gateway needs it; the worker never reads it. */
   readonly token?: string | undefined;
   readonly encodingAESKey?: string | undefined;
-  /** The key before the last rotation, tried when the current one fails (§3.7). */
+  /** The key before the last rotation, tried when the current one fails (docs/wechat-protocol.md §3.7). */
   readonly previousEncodingAESKey?: string | undefined;
   /** Refuse plaintext pushes. */
   readonly requireEncryption: boolean;

@@ -4,7 +4,7 @@ import { ConfigError } from './config-error.js';
 import { list, nonNegativeInt, optionalString, port, positiveInt } from './env-schema.js';
 import { parseEnvironment } from './parse-environment.js';
 
-/** WeChat waits 5 s for an answer (reference §5.1): the enqueue deadline must leave time to reply. */
+/** WeChat waits 5 s for an answer (docs/wechat-protocol.md §5.1): the enqueue deadline must leave time to reply. */
 const WECHAT_ANSWER_MS = 5_000;
 
 const gatewayEnvSchema = z

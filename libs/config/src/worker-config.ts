@@ -11,7 +11,7 @@ const workerEnvSchema = z
     WECHAT_API_TIMEOUT_MS: positiveInt(5_000),
     /** Another system owns the access_token (WeChat wants one owner per appid): only read it from Redis. */
     WECHAT_TOKEN_READ_ONLY: flag(false),
-    /** Use /cgi-bin/stable_token (recommended, §6.1) rather than /cgi-bin/token. */
+    /** Use /cgi-bin/stable_token (recommended, docs/wechat-protocol.md §6.1) rather than /cgi-bin/token. */
     WECHAT_STABLE_TOKEN: flag(true),
     WORKER_CONCURRENCY: positiveInt(50),
     OUTBOUND_CONCURRENCY: positiveInt(50),

@@ -10,14 +10,14 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 type Draft = DistributiveOmit<CustomMessage, 'touser' | 'customservice'>;
 
 export interface ReplyOptions {
-  /** Send as this customer-service account (`customservice.kf_account`, §7.1). */
+  /** Send as this customer-service account (`customservice.kf_account`, docs/wechat-protocol.md §7.1). */
   readonly kfAccount?: string;
   /** Another recipient than the sender of the message. */
   readonly to?: string;
 }
 
 /**
- * Reply helpers for every customer-service msgtype (reference §7.2). They record; the worker sends
+ * Reply helpers for every customer-service msgtype (docs/wechat-protocol.md §7.2). They record; the worker sends
  * each recorded reply as its own outbound job after the handler returns.
  */
 export interface ReplyHelpers {
@@ -33,7 +33,7 @@ export interface ReplyHelpers {
   msgmenu(menu: CustomMessageBody<'msgmenu'>, options?: ReplyOptions): void;
   wxcard(cardId: string, options?: ReplyOptions): void;
   miniprogrampage(page: CustomMessageBody<'miniprogrampage'>, options?: ReplyOptions): void;
-  /** The "typing…" indicator (§7.3); a later message cancels it. */
+  /** The "typing…" indicator (docs/wechat-protocol.md §7.3); a later message cancels it. */
   typing(command?: TypingCommand, options?: Pick<ReplyOptions, 'to'>): void;
 }
 

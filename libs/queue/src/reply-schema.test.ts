@@ -9,7 +9,7 @@ describe('customMessageSchema', () => {
     expectTypeOf<z.output<typeof customMessageSchema>>().toEqualTypeOf<CustomMessage>();
   });
 
-  it('accepts every msgtype WeChat takes (§7.2)', () => {
+  it('accepts every msgtype WeChat takes (docs/wechat-protocol.md §7.2)', () => {
     const bodies: CustomMessage[] = [
       { touser: 'o1', msgtype: 'text', text: { content: 'hi' }, customservice: { kf_account: 'a@b' } },
       { touser: 'o1', msgtype: 'image', image: { media_id: 'm' } },

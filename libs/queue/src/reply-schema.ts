@@ -42,7 +42,7 @@ const customMessage = z.discriminatedUnion('msgtype', [
       thumb_media_id: z.string(),
     }),
   }),
-  // One article: WeChat refuses more with 45008 (§7.2).
+  // One article: WeChat refuses more with 45008 (docs/wechat-protocol.md §7.2).
   z.object({ ...recipient, msgtype: z.literal('news'), news: z.object({ articles: z.tuple([article]) }) }),
   z.object({ ...recipient, msgtype: z.literal('mpnews'), mpnews: mediaId }),
   z.object({ ...recipient, msgtype: z.literal('mpnewsarticle'), mpnewsarticle: z.object({ article_id: z.string() }) }),
@@ -77,7 +77,7 @@ export const customMessageSchema: z.ZodType<CustomMessage> = customMessage;
 
 const typingCommands = ['Typing', 'CancelTyping'] as const satisfies readonly TypingCommand[];
 
-/** One reply to send: a customer-service message, or the typing indicator (§7.2, §7.3). */
+/** One reply to send: a customer-service message, or the typing indicator (docs/wechat-protocol.md §7.2, §7.3). */
 export const replySchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('message'), message: customMessageSchema }),
   z.object({ kind: z.literal('typing'), touser: z.string(), command: z.enum(typingCommands) }),

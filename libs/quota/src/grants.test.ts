@@ -9,7 +9,7 @@ function event(name: string, extra = ''): InboundMessage {
   );
 }
 
-describe('quotaEffectOf (§7.4)', () => {
+describe('quotaEffectOf (docs/wechat-protocol.md §7.4)', () => {
   it('user messages grant the message window', () => {
     expect(quotaEffectOf(createMessage.text('hi'))).toEqual({ grant: 'message' });
     expect(quotaEffectOf(createMessage.image())).toEqual({ grant: 'message' });

@@ -13,7 +13,7 @@ export interface QuotaRules {
 
 export const MESSAGE_WINDOW_MS = 48 * 3600 * 1000;
 export const EVENT_WINDOW_MS = 60 * 1000;
-/** Typing needs a message exchanged within this (45080), and shows this long (45081): §7.3. */
+/** Typing needs a message exchanged within this (45080), and shows this long (45081): docs/wechat-protocol.md §7.3. */
 export const TYPING_INTERACTION_MS = 30_000;
 export const TYPING_SHOWS_MS = 15_000;
 
@@ -23,7 +23,7 @@ const GRANTING_EVENTS: ReadonlySet<string> = new Set(['subscribe', 'SCAN', 'CLIC
 export type QuotaEffect = { readonly grant: GrantKind } | { readonly close: true } | undefined;
 
 /**
- * The quota effect of a push (§7.4): a user message grants the message window; following,
+ * The quota effect of a push (docs/wechat-protocol.md §7.4): a user message grants the message window; following,
  * scanning and the three menu-click events grant the event window, and so does a tap on a
  * msgmenu option, which arrives as text but counts as a menu click. Unfollowing closes them.
  * Delivery reports and the rest grant nothing.

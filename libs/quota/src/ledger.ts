@@ -91,7 +91,7 @@ export interface QuotaLedger {
   refund(appId: string, openId: string, reservation: Reservation): Promise<void>;
   /** What WeChat said: `exhaust` on 45047, `close` on 45015/43004 and on unfollow. */
   correct(appId: string, openId: string, correction: 'exhaust' | 'close'): Promise<void>;
-  /** Whether Typing may be sent now (§7.3: only when a send would be); when `ok`, it counts as showing for 15 s. */
+  /** Whether Typing may be sent now (docs/wechat-protocol.md §7.3: only when a send would be); when `ok`, it counts as showing for 15 s. */
   typing(appId: string, openId: string): Promise<TypingVerdict>;
 }
 

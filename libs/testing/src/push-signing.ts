@@ -24,7 +24,7 @@ export interface SignPushOptions {
 
 /**
  * A plaintext-mode push of `body` exactly as given: `signature` covers Token, timestamp and nonce,
- * never the body (§2.2), so any bytes can be sent with a valid signature.
+ * never the body (docs/wechat-protocol.md §2.2), so any bytes can be sent with a valid signature.
  */
 export function signPlaintextPush(body: string | Buffer, options: SignPushOptions): SignedPush {
   return { query: signPushQuery({ token: options.account.token, timestamp: options.timestamp, nonce: options.nonce, openid: options.openid }), body };
@@ -40,7 +40,7 @@ export interface SignEncryptedPushOptions extends SignPushOptions {
 
 /**
  * An encrypted push of `xml`, sealed byte for byte: `safe` sends only ToUserName and Encrypt;
- * `compatible` sends the plaintext fields beside Encrypt (§2.3). `msg_signature` covers Encrypt.
+ * `compatible` sends the plaintext fields beside Encrypt (docs/wechat-protocol.md §2.3). `msg_signature` covers Encrypt.
  * @throws TypeError when the account has no EncodingAESKey, `xml` has no ToUserName, or a
  *   compatible body has no closing `</xml>`
  */
@@ -65,7 +65,7 @@ export function signEncryptedQuery(encrypt: string, options: SignPushOptions): s
   return signPushQuery({ token: options.account.token, timestamp: options.timestamp, nonce: options.nonce, openid: options.openid, encrypt });
 }
 
-/** The query of a URL-verification GET (§1) that a gateway must answer with exactly `echostr`. */
+/** The query of a URL-verification GET (docs/wechat-protocol.md §1) that a gateway must answer with exactly `echostr`. */
 export function signHandshake(echostr: string, options: Omit<SignPushOptions, 'openid'>): string {
   return buildHandshake({ token: options.account.token, echostr, ...times(options) }).query;
 }

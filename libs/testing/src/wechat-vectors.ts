@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-// The shared WeChat crypto vectors (reference §9), from the copy in libs/testing/vectors, for
+// The shared WeChat crypto vectors (docs/wechat-protocol.md §9), from the copy in libs/testing/vectors, for
 // every suite that needs them (protocol, gateway, simulator).
 export const VECTORS_URL = new URL('../vectors/wechat-crypto-vectors.json', import.meta.url);
 

@@ -26,7 +26,7 @@ export interface WechatApiClientOptions {
   readonly logger?: ApiLogger;
 }
 
-/** Temporary media types (§8). */
+/** Temporary media types (docs/wechat-protocol.md §8). */
 export type MediaType = 'image' | 'voice' | 'video' | 'thumb';
 
 export interface MediaUpload {
@@ -35,29 +35,29 @@ export interface MediaUpload {
   readonly bytes: Uint8Array;
 }
 
-/** A downloaded media file, or for videos the link WeChat answers with instead (§8). */
+/** A downloaded media file, or for videos the link WeChat answers with instead (docs/wechat-protocol.md §8). */
 export type DownloadedMedia =
   | { readonly kind: 'file'; readonly contentType: string; readonly bytes: Uint8Array }
   | { readonly kind: 'video_url'; readonly videoUrl: string };
 
 export interface WechatApiClient {
-  /** Sends one customer-service message (§7.1, §7.2). */
+  /** Sends one customer-service message (docs/wechat-protocol.md §7.1, §7.2). */
   sendCustomMessage(message: CustomMessage): Promise<void>;
-  /** Shows or cancels "typing…" for a user (§7.3). */
+  /** Shows or cancels "typing…" for a user (docs/wechat-protocol.md §7.3). */
   typing(touser: string, command: TypingCommand): Promise<void>;
-  /** The IPs (and CIDR ranges) WeChat pushes from (§5.5). */
+  /** The IPs (and CIDR ranges) WeChat pushes from (docs/wechat-protocol.md §5.5). */
   getCallbackIp(): Promise<string[]>;
-  /** Downloads temporary media a user sent (valid 3 days, §8). */
+  /** Downloads temporary media a user sent (valid 3 days, docs/wechat-protocol.md §8). */
   getMedia(mediaId: string): Promise<DownloadedMedia>;
-  /** Uploads temporary media and returns its media_id (valid 3 days, §8). */
+  /** Uploads temporary media and returns its media_id (valid 3 days, docs/wechat-protocol.md §8). */
   uploadMedia(type: MediaType, file: MediaUpload): Promise<string>;
 }
 
 /**
  * A WeChat API client. Every call runs with its own timeout and throws WechatApiError: its `kind`
  * says whether to retry. A refused access_token (40001, 40014, 42001) is invalidated in `tokens`
- * (compare-and-invalidate), and the call is retried once with a fresh token (§6.2); nothing else
- * is retried here, since a send is not idempotent (§7.5): that is the caller's decision.
+ * (compare-and-invalidate), and the call is retried once with a fresh token (docs/wechat-protocol.md §6.2); nothing else
+ * is retried here, since a send is not idempotent (docs/wechat-protocol.md §7.5): that is the caller's decision.
  * Throws RangeError or TypeError on bad options.
  */
 export function createWechatApiClient(options: WechatApiClientOptions): WechatApiClient {
@@ -81,7 +81,7 @@ export function createWechatApiClient(options: WechatApiClientOptions): WechatAp
       if (freshToken === accessToken) {
         // stable_token in normal mode answered the refused token again (or the store is read-only):
         // the one retry still runs, since a refused call delivered nothing and a glitch may pass.
-        // If this repeats, §6.2 suggests a force_refresh, which is rationed (20/day) and left to people.
+        // If this repeats, docs/wechat-protocol.md §6.2 suggests a force_refresh, which is rationed (20/day) and left to people.
         logger.warn({ api: path, errcode: error.errcode }, 'the token store returned the refused access_token again');
       }
       return await attempt(freshToken);
@@ -164,7 +164,7 @@ export function createWechatApiClient(options: WechatApiClientOptions): WechatAp
         const req = request(path, accessToken, { method: 'POST', query: { type }, body: { form } });
         return exchange(req, (answer) => {
           const record = parseJsonAnswer(answer, req);
-          // For type=thumb the id may come back as thumb_media_id (§8).
+          // For type=thumb the id may come back as thumb_media_id (docs/wechat-protocol.md §8).
           const mediaId = record.media_id ?? record.thumb_media_id;
           if (typeof mediaId !== 'string' || mediaId === '') {
             throw new WechatTransportError('bad_response', path, 'answer has no media_id');
@@ -177,7 +177,7 @@ export function createWechatApiClient(options: WechatApiClientOptions): WechatAp
 }
 
 /**
- * §8: success is the file itself; an error is JSON with status 200 (told apart by content type, or
+ * docs/wechat-protocol.md §8: success is the file itself; an error is JSON with status 200 (told apart by content type, or
  * a body starting with `{`); a video is JSON `{"video_url": …}`.
  */
 function readMedia(answer: RawAnswer, request: WechatRequest): DownloadedMedia {

@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { ERRCODES, type ErrorKind, UNKNOWN_ERRCODE_KIND, classifyErrcode, isKnownErrcode } from './errcodes.js';
 
-// The lists as the brief and the protocol reference §6.3, §7.3, §7.5 give them, written out
+// The lists as the brief and docs/wechat-protocol.md §6.3, §7.3, §7.5 give them, written out
 // again here so the table is checked against the reference rather than against itself.
 const DOCUMENTED: Record<ErrorKind, readonly number[]> = {
   retryable: [-1, 45011],
@@ -35,7 +35,7 @@ describe('the errcode table', () => {
     expect(classifyErrcode(0.5)).toBe('permanent');
   });
 
-  it('on the token endpoints, token errcodes are configuration errors: 40001 means a wrong secret (§6.3)', () => {
+  it('on the token endpoints, token errcodes are configuration errors: 40001 means a wrong secret (docs/wechat-protocol.md §6.3)', () => {
     expect(classifyErrcode(40001, 'token_endpoint')).toBe('permanent');
     expect(classifyErrcode(40014, 'token_endpoint')).toBe('permanent');
     expect(classifyErrcode(42001, 'token_endpoint')).toBe('permanent');

@@ -57,7 +57,7 @@ export class WechatApiError extends Error {
   }
 }
 
-/** WeChat answered a non-zero errcode (HTTP 200 with `{"errcode":…,"errmsg":…}`, §7.1). */
+/** WeChat answered a non-zero errcode (HTTP 200 with `{"errcode":…,"errmsg":…}`, docs/wechat-protocol.md §7.1). */
 export class WechatErrcodeError extends WechatApiError {
   override name = 'WechatErrcodeError' as const;
   declare readonly code: 'errcode';
@@ -72,7 +72,7 @@ export class WechatErrcodeError extends WechatApiError {
 
 /**
  * The call did not produce a WeChat answer: timeout, connection failure or HTTP error status
- * (retryable: timeouts, network errors, 5xx and 429, §7.5), or an answer we cannot read
+ * (retryable: timeouts, network errors, 5xx and 429, docs/wechat-protocol.md §7.5), or an answer we cannot read
  * (`bad_response`, and other 4xx: permanent, since repeating them cannot help).
  */
 export class WechatTransportError extends WechatApiError {

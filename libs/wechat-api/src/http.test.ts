@@ -3,7 +3,7 @@ import { WechatErrcodeError } from './errors.js';
 import { throwIfErrcode, toWechatJson } from './http.js';
 
 describe('toWechatJson', () => {
-  it('writes non-ASCII text as UTF-8 characters, not \\u escapes (40033, §7.1)', () => {
+  it('writes non-ASCII text as UTF-8 characters, not \\u escapes (40033, docs/wechat-protocol.md §7.1)', () => {
     const body = toWechatJson({ touser: 'o1', msgtype: 'text', text: { content: 'Hello 世界 👋🏽' } });
     expect(body).toBe('{"touser":"o1","msgtype":"text","text":{"content":"Hello 世界 👋🏽"}}');
     expect(body).not.toMatch(/\\u/);

@@ -59,7 +59,7 @@ export async function sendRequest(request: WechatRequest): Promise<RawAnswer> {
 
 /**
  * Parses a JSON answer and throws WechatErrcodeError when it carries a non-zero errcode (WeChat
- * answers HTTP 200 for errors, §7.1). Throws WechatTransportError('bad_response') for anything else
+ * answers HTTP 200 for errors, docs/wechat-protocol.md §7.1). Throws WechatTransportError('bad_response') for anything else
  * that is not a JSON object.
  */
 export function parseJsonAnswer(
@@ -104,10 +104,10 @@ export function requireString(record: JsonRecord, field: string, path: string): 
 }
 
 // Lone surrogates: JSON.stringify writes them as \udXXX escapes, which some endpoints refuse with
-// 40033 invalid charset (§7.1). Replacing them with U+FFFD keeps the body plain UTF-8.
+// 40033 invalid charset (docs/wechat-protocol.md §7.1). Replacing them with U+FFFD keeps the body plain UTF-8.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-/** JSON as WeChat wants it: real UTF-8 characters, no \uXXXX escapes (§7.1). */
+/** JSON as WeChat wants it: real UTF-8 characters, no \uXXXX escapes (docs/wechat-protocol.md §7.1). */
 export function toWechatJson(value: unknown): string {
   return JSON.stringify(value, (_key, field: unknown) => (typeof field === 'string' ? field.replace(LONE_SURROGATE, '\uFFFD') : field));
 }

@@ -11,14 +11,14 @@ export interface TokenEndpointOptions {
 export interface StableTokenOptions extends TokenEndpointOptions {
   /**
    * Invalidates the current stable token and mints a new one: 20 per day, at least 30 s apart
-   * (§6.1). Only for a leaked token. Default false.
+   * (docs/wechat-protocol.md §6.1). Only for a leaked token. Default false.
    */
   readonly forceRefresh?: boolean;
 }
 
 export interface AccessTokenResult {
   readonly accessToken: string;
-  /** Seconds from now; "a value within 7200", always use the returned one (§6.1). */
+  /** Seconds from now; "a value within 7200", always use the returned one (docs/wechat-protocol.md §6.1). */
   readonly expiresInSeconds: number;
 }
 
@@ -26,9 +26,9 @@ export const TOKEN_PATH = '/cgi-bin/token';
 export const STABLE_TOKEN_PATH = '/cgi-bin/stable_token';
 
 /**
- * Mints a token with `GET /cgi-bin/token` (§6.1). Every call invalidates the previous token five
+ * Mints a token with `GET /cgi-bin/token` (docs/wechat-protocol.md §6.1). Every call invalidates the previous token five
  * minutes later and counts against 2000 calls a day: call it from a token store, not per request.
- * Throws WechatApiError; errcodes are classified for a token endpoint (40001 = wrong secret, §6.3).
+ * Throws WechatApiError; errcodes are classified for a token endpoint (40001 = wrong secret, docs/wechat-protocol.md §6.3).
  */
 export async function fetchAccessToken(options: TokenEndpointOptions): Promise<AccessTokenResult> {
   const request: WechatRequest = {
@@ -43,9 +43,9 @@ export async function fetchAccessToken(options: TokenEndpointOptions): Promise<A
 }
 
 /**
- * Gets the stable token with `POST /cgi-bin/stable_token` (§6.1): in normal mode repeated calls
+ * Gets the stable token with `POST /cgi-bin/stable_token` (docs/wechat-protocol.md §6.1): in normal mode repeated calls
  * return the same token while it is valid, so concurrent refreshers agree. Throws WechatApiError,
- * classified for a token endpoint (§6.3).
+ * classified for a token endpoint (docs/wechat-protocol.md §6.3).
  */
 export async function fetchStableAccessToken(options: StableTokenOptions): Promise<AccessTokenResult> {
   const request: WechatRequest = {

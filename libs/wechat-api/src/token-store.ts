@@ -25,9 +25,9 @@ export interface TokenStoreOptions {
   readonly keys: TokenStoreKeys;
   /** Mints or gets a token, e.g. fetchStableAccessToken; never called by a read-only store. */
   readonly fetchToken: () => Promise<AccessTokenResult>;
-  /** The cached token expires this long before WeChat's expires_in. Default 300 (§6.2). */
+  /** The cached token expires this long before WeChat's expires_in. Default 300 (docs/wechat-protocol.md §6.2). */
   readonly refreshMarginSeconds?: number;
-  /** How long a refresher holds the lock; keep it above the fetch timeout. Default 10 000 (§6.2). */
+  /** How long a refresher holds the lock; keep it above the fetch timeout. Default 10 000 (docs/wechat-protocol.md §6.2). */
   readonly lockTtlMs?: number;
   /** How long getToken() waits for another process's refresh. Default lockTtlMs + 2000. */
   readonly waitTimeoutMs?: number;
@@ -44,18 +44,18 @@ export interface TokenStoreKeys {
   readonly lock: string;
 }
 
-// §6.2: TTL = expires_in − 300.
+// docs/wechat-protocol.md §6.2: TTL = expires_in − 300.
 const DEFAULT_REFRESH_MARGIN_SECONDS = 300;
-// §6.2: `SET … NX PX 10000`.
+// docs/wechat-protocol.md §6.2: `SET … NX PX 10000`.
 const DEFAULT_LOCK_TTL_MS = 10_000;
 // A waiter outlives a dead holder's lock by this much, so it can take the lock over (then its own
 // fetch is not bounded by the wait).
 const WAIT_BEYOND_LOCK_MS = 2_000;
-// WxJava polls every 100 ms (§6.2); a refresh is one HTTP call, so 50 ms keeps waiters close behind.
+// WxJava polls every 100 ms (docs/wechat-protocol.md §6.2); a refresh is one HTTP call, so 50 ms keeps waiters close behind.
 const DEFAULT_POLL_INTERVAL_MS = 50;
 
 // Compare-and-delete: the lock is released only by its holder, and a token is invalidated only if
-// it is still the one that failed (another process may already have replaced it, §6.2).
+// it is still the one that failed (another process may already have replaced it, docs/wechat-protocol.md §6.2).
 const DELETE_IF_EQUAL = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 // Caches a fetched token only while its fetcher still holds the lock: a holder whose lock expired
@@ -68,7 +68,7 @@ return 0`;
 
 /**
  * How long a fetched token stays cached: expires_in minus the margin, but never less than half
- * its lifetime. stable_token may answer expires_in = 300 (§6.1), which the plain rule would cache
+ * its lifetime. stable_token may answer expires_in = 300 (docs/wechat-protocol.md §6.1), which the plain rule would cache
  * for 0 s.
  */
 export function cacheTtlSeconds(expiresInSeconds: number, refreshMarginSeconds: number): number {
@@ -77,7 +77,7 @@ export function cacheTtlSeconds(expiresInSeconds: number, refreshMarginSeconds: 
 }
 
 /**
- * One shared access_token per appid in Redis (§6.2): every process reads the same key; a refresh
+ * One shared access_token per appid in Redis (docs/wechat-protocol.md §6.2): every process reads the same key; a refresh
  * runs in one process at a time under a Redis lock, and concurrent callers in one process share
  * one promise. getToken() throws what fetchToken threw (a WechatApiError), TokenStoreError when
  * it cannot produce a token, and Redis errors as they are. Throws RangeError on bad options.

@@ -13,7 +13,7 @@ function text(content: string): CustomMessage {
 }
 
 describe('sendCustomMessage', () => {
-  it('sends every msgtype of §7.2 as WeChat expects it, and the simulator records each', async () => {
+  it('sends every msgtype of docs/wechat-protocol.md §7.2 as WeChat expects it, and the simulator records each', async () => {
     const { sim, client } = await startHarness();
     const image = sim.addMedia({ type: 'image', bytes: new Uint8Array([0xff, 0xd8, 0xff, 0xe0]) });
     const voice = sim.addMedia({ type: 'voice', bytes: new TextEncoder().encode('#!AMR\n') });
@@ -75,7 +75,7 @@ describe('sendCustomMessage', () => {
   });
 });
 
-describe('a refused access_token: invalidate, refresh once, retry once (§6.2, §6.3)', () => {
+describe('a refused access_token: invalidate, refresh once, retry once (docs/wechat-protocol.md §6.2, §6.3)', () => {
   it.each([
     { errcode: 40001, refuse: 'invalidateTokens' },
     { errcode: 42001, refuse: 'expireTokens' },
@@ -168,7 +168,7 @@ describe('errors are thrown with their kind; the client itself never retries the
     expect(errcodesOn(sim, SEND)).toStrictEqual([45008]);
   });
 
-  it('a timeout is retryable, and shows why a retried send can arrive twice (§7.5)', async () => {
+  it('a timeout is retryable, and shows why a retried send can arrive twice (docs/wechat-protocol.md §7.5)', async () => {
     const { sim, client } = await startHarness({ timeoutMs: 300 });
     await client.getCallbackIp(); // the token is fetched before the clock below starts
     sim.injectFault({ path: SEND, latencyMs: 1_000 });
@@ -207,7 +207,7 @@ describe('errors are thrown with their kind; the client itself never retries the
 });
 
 describe('typing', () => {
-  it('sends Typing and CancelTyping (§7.3)', async () => {
+  it('sends Typing and CancelTyping (docs/wechat-protocol.md §7.3)', async () => {
     const { sim, client } = await startHarness();
     await client.typing(OPENID, 'Typing');
     await client.typing(OPENID, 'CancelTyping');
@@ -227,14 +227,14 @@ describe('typing', () => {
 });
 
 describe('getCallbackIp', () => {
-  it('returns the ip_list, CIDR ranges included (§5.5)', async () => {
+  it('returns the ip_list, CIDR ranges included (docs/wechat-protocol.md §5.5)', async () => {
     const ips = ['106.55.206.146', '101.226.103.0/25'];
     const { client } = await startHarness({ simulator: { callbackIps: ips } });
     expect(await client.getCallbackIp()).toStrictEqual(ips);
   });
 });
 
-describe('media (§8)', () => {
+describe('media (docs/wechat-protocol.md §8)', () => {
   it('uploads an image as multipart field "media" and downloads the same bytes', async () => {
     const { sim, client } = await startHarness();
     const bytes = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 1, 2, 3, 0x7b, 0xff, 0xd9]);

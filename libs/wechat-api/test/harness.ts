@@ -11,13 +11,13 @@ import { type AccessTokenResult, fetchAccessToken, fetchStableAccessToken } from
 import { createKeys } from '@wxq/redis';
 import { type TokenStore, type TokenStoreKeys, createTokenStore } from '../src/token-store.js';
 
-/** AppSecrets are 32 letters and digits (§0.3); the simulator answers 40125 to anything else. */
+/** AppSecrets are 32 letters and digits (docs/wechat-protocol.md §0.3); the simulator answers 40125 to anything else. */
 export const ACCOUNT = { appId: 'wx0123456789abcdef', appSecret: 'Secret0123456789abcdef0123456789' } as const;
-/** A real OpenID's shape, 28 characters (§0.3). */
+/** A real OpenID's shape, 28 characters (docs/wechat-protocol.md §0.3). */
 export const OPENID = 'o9AgO5Kd5ggOC-bXrbNODIiE3bGY';
 
 export interface HarnessOptions {
-  /** Which endpoint the token store fetches from. Default 'stable_token' (§6.2 prefers it). */
+  /** Which endpoint the token store fetches from. Default 'stable_token' (docs/wechat-protocol.md §6.2 prefers it). */
   readonly endpoint?: 'token' | 'stable_token';
   /** The client's per-call timeout. Default 2000. */
   readonly timeoutMs?: number;

@@ -24,7 +24,7 @@ describe.each([
     expect(result.expiresInSeconds).toBe(7200);
   });
 
-  it('40001 on a token endpoint means a wrong AppSecret: permanent, and the secret is not quoted (§6.3)', async () => {
+  it('40001 on a token endpoint means a wrong AppSecret: permanent, and the secret is not quoted (docs/wechat-protocol.md §6.3)', async () => {
     const sim = await startSimulator();
     const error = await rejectionOf(fetch({ baseUrl: sim.url, appId: ACCOUNT.appId, appSecret: WRONG_SECRET, timeoutMs: 2_000 }));
     expect(error).toBeInstanceOf(WechatErrcodeError);
@@ -64,7 +64,7 @@ describe.each([
   });
 });
 
-describe('the two endpoints differ as §6.1 says', () => {
+describe('the two endpoints differ as docs/wechat-protocol.md §6.1 says', () => {
   it('/cgi-bin/token mints a new token every call', async () => {
     const sim = await startSimulator();
     const first = await fetchAccessToken({ baseUrl: sim.url, ...ACCOUNT, timeoutMs: 2_000 });

@@ -397,7 +397,7 @@ describe('cacheTtlSeconds', () => {
   it('is expires_in minus the margin, but at least half the lifetime and at least 1 s', () => {
     expect(cacheTtlSeconds(7200, 300)).toBe(6900);
     expect(cacheTtlSeconds(7200, 0)).toBe(7200);
-    // stable_token may answer 300 s (§6.1); a 300 s margin would cache it for nothing.
+    // stable_token may answer 300 s (docs/wechat-protocol.md §6.1); a 300 s margin would cache it for nothing.
     expect(cacheTtlSeconds(300, 300)).toBe(150);
     expect(cacheTtlSeconds(2, 1)).toBe(1);
     expect(cacheTtlSeconds(1, 300)).toBe(1);

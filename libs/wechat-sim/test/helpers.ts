@@ -6,7 +6,7 @@ import { type ManualClock, createManualClock } from '../src/clock.js';
 
 export const ACCOUNT: SimulatorAccount = { appId: 'wx0123456789abcdef', appSecret: 'Secret0123456789abcdef0123456789' };
 export const OTHER_ACCOUNT: SimulatorAccount = { appId: 'wxfedcba9876543210', appSecret: 'OtherSecret0123456789abcdef01234' };
-/** A real OpenID's shape, 28 characters (§0.3). */
+/** A real OpenID's shape, 28 characters (docs/wechat-protocol.md §0.3). */
 export const OPENID = 'o9AgO5Kd5ggOC-bXrbNODIiE3bGY';
 
 export type TestClock = ManualClock;

@@ -20,7 +20,7 @@ function isFreshVector(value: unknown): value is FreshVector {
   );
 }
 
-/** The `fresh` vectors of the protocol reference §9.2, from the copy kept in the repo. */
+/** The `fresh` vectors of docs/wechat-protocol.md §9.2, from the copy kept in the repo. */
 function loadFreshVectors(): ReadonlyMap<string, FreshVector> {
   const json: unknown = JSON.parse(readFileSync(VECTORS_URL, 'utf8'));
   const fresh = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)['fresh'] : undefined;
@@ -31,7 +31,7 @@ function loadFreshVectors(): ReadonlyMap<string, FreshVector> {
 const fresh = loadFreshVectors();
 
 describe('buildInboundXml reproduces the vector plaintext byte for byte', () => {
-  // The two the simulator must match exactly, plus the other inbound pushes of §9.2.
+  // The two the simulator must match exactly, plus the other inbound pushes of docs/wechat-protocol.md §9.2.
   it.each(['fresh-safe-text', 'fresh-safe-event-subscribe-qrscene', 'fresh-safe-text-utf8-emoji', 'fresh-safe-text-full-pad-block'])(
     '%s',
     (id) => {

@@ -1,7 +1,7 @@
 import type { InboundMessage } from './messages.js';
 import type { XmlRecord, XmlValue } from './xml.js';
 
-// Numeric fields WeChat sends without CDATA (§2.3, §4.1); everything else goes in CDATA.
+// Numeric fields WeChat sends without CDATA (docs/wechat-protocol.md §2.3, §4.1); everything else goes in CDATA.
 const BARE_FIELDS = new Set([
   'CreateTime', 'MsgId', 'MsgID', 'MsgDataId', 'Idx', 'Location_X', 'Location_Y', 'Scale',
   'Latitude', 'Longitude', 'Precision', 'Count', 'TotalCount', 'FilterCount', 'SentCount',

@@ -2,7 +2,7 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type { CustomMessage, CustomMessageBody, CustomMessageType, NewsArticle } from './custom-message.js';
 
 describe('CustomMessage', () => {
-  it('is discriminated by msgtype, with the body under the msgtype key (§7.2)', () => {
+  it('is discriminated by msgtype, with the body under the msgtype key (docs/wechat-protocol.md §7.2)', () => {
     expectTypeOf<CustomMessageType>().toEqualTypeOf<
       'text' | 'image' | 'voice' | 'video' | 'music' | 'news' | 'mpnews' | 'mpnewsarticle' | 'msgmenu' | 'wxcard' | 'miniprogrampage'
     >();

@@ -1,17 +1,17 @@
-// Customer-service message bodies (§7.2), with WeChat's own field names: a CustomMessage is
+// Customer-service message bodies (docs/wechat-protocol.md §7.2), with WeChat's own field names: a CustomMessage is
 // exactly the JSON that is posted. They live in the protocol library because three packages speak
 // them: the handler SDK records them, the queue carries them, the API client posts them.
 
 interface CustomMessageBase {
   /** The recipient's OpenID. */
   readonly touser: string;
-  /** Send as this customer-service account (§7.1). */
+  /** Send as this customer-service account (docs/wechat-protocol.md §7.1). */
   readonly customservice?: { readonly kf_account: string };
 }
 
 export interface CustomTextMessage extends CustomMessageBase {
   readonly msgtype: 'text';
-  /** May embed `<a href=… data-miniprogram-appid=… data-miniprogram-path=…>` links (§7.2). */
+  /** May embed `<a href=… data-miniprogram-appid=… data-miniprogram-path=…>` links (docs/wechat-protocol.md §7.2). */
   readonly text: { readonly content: string };
 }
 
@@ -56,11 +56,11 @@ export interface NewsArticle {
 /** An external link card. */
 export interface CustomNewsMessage extends CustomMessageBase {
   readonly msgtype: 'news';
-  /** Exactly one article: more are refused with 45008 (§7.2). */
+  /** Exactly one article: more are refused with 45008 (docs/wechat-protocol.md §7.2). */
   readonly news: { readonly articles: readonly [NewsArticle] };
 }
 
-/** Legacy: since the draft box launch the API refuses media_id articles (§7.2); use mpnewsarticle. */
+/** Legacy: since the draft box launch the API refuses media_id articles (docs/wechat-protocol.md §7.2); use mpnewsarticle. */
 export interface CustomMpnewsMessage extends CustomMessageBase {
   readonly msgtype: 'mpnews';
   readonly mpnews: { readonly media_id: string };
@@ -72,7 +72,7 @@ export interface CustomMpnewsarticleMessage extends CustomMessageBase {
   readonly mpnewsarticle: { readonly article_id: string };
 }
 
-/** A menu; formal, verified accounts only (others get 40200, §7.2). */
+/** A menu; formal, verified accounts only (others get 40200, docs/wechat-protocol.md §7.2). */
 export interface CustomMsgmenuMessage extends CustomMessageBase {
   readonly msgtype: 'msgmenu';
   readonly msgmenu: {
@@ -84,7 +84,7 @@ export interface CustomMsgmenuMessage extends CustomMessageBase {
 
 export interface CustomWxcardMessage extends CustomMessageBase {
   readonly msgtype: 'wxcard';
-  /** `card_ext` is the JSON string the card APIs define (wechatpy passes it through, §7.2). */
+  /** `card_ext` is the JSON string the card APIs define (wechatpy passes it through, docs/wechat-protocol.md §7.2). */
   readonly wxcard: { readonly card_id: string; readonly card_ext?: string };
 }
 
@@ -99,7 +99,7 @@ export interface CustomMiniprogrampageMessage extends CustomMessageBase {
   };
 }
 
-/** Every customer-service message an Official Account can send (§7.2), by `msgtype`. */
+/** Every customer-service message an Official Account can send (docs/wechat-protocol.md §7.2), by `msgtype`. */
 export type CustomMessage =
   | CustomTextMessage
   | CustomImageMessage
@@ -115,7 +115,7 @@ export type CustomMessage =
 
 export type CustomMessageType = CustomMessage['msgtype'];
 
-/** The typing indicator's two commands (§7.3). */
+/** The typing indicator's two commands (docs/wechat-protocol.md §7.3). */
 export type TypingCommand = 'Typing' | 'CancelTyping';
 
 /** The body under a msgtype's own key: `CustomMessageBody<'text'>` is `{ content: string }`. */

@@ -4,11 +4,11 @@ import { type InboundMessage, fieldOf } from './messages.js';
 import { parseInboundXml } from './parse-message.js';
 import { ACCOUNT, FIXTURES, OTHER_USER, USER, fixture } from '../test/push-fixtures.js';
 
-// Keys per the protocol reference §5.4. They become job ids, so their format is a contract.
+// Keys per docs/wechat-protocol.md §5.4. They become job ids, so their format is a contract.
 const keyOf = (name: string): string => computeDedupKey(parseInboundXml(fixture(name).xml));
 const keyOfXml = (xml: string): string => computeDedupKey(parseInboundXml(xml));
 
-const TEXT = 'text, pretty-printed (§2.3), MsgId above 2^53';
+const TEXT = 'text, pretty-printed (docs/wechat-protocol.md §2.3), MsgId above 2^53';
 
 function event(fields: string, createTime = '1700009999', user = USER): string {
   return `<xml><ToUserName><![CDATA[${ACCOUNT}]]></ToUserName><FromUserName><![CDATA[${user}]]></FromUserName><CreateTime>${createTime}</CreateTime><MsgType><![CDATA[event]]></MsgType>${fields}</xml>`;
@@ -32,7 +32,7 @@ describe('messages: msg:{ToUserName}:{FromUserName}:{MsgId}', () => {
     expect(computeDedupKey(parseInboundXml(Buffer.from(fixture(TEXT).xml)))).toBe(keyOf(TEXT));
   });
 
-  it('two users with the same MsgId get different keys (§4.4: MsgId is not globally unique)', () => {
+  it('two users with the same MsgId get different keys (docs/wechat-protocol.md §4.4: MsgId is not globally unique)', () => {
     const mine = keyOfXml(text('6054768590064713728'));
     const theirs = keyOfXml(text('6054768590064713728', OTHER_USER));
     expect(mine).toBe(`msg:${ACCOUNT}:${USER}:6054768590064713728`);
@@ -160,7 +160,7 @@ describe('delivery reports keyed by their own id', () => {
 });
 
 describe('unknown types', () => {
-  it('an unknown event with UserCardCode (card events can share a second, §5.4)', () => {
+  it('an unknown event with UserCardCode (card events can share a second, docs/wechat-protocol.md §5.4)', () => {
     expect(keyOf('unknown Event user_get_card with its own fields')).toBe(
       `evt:${ACCOUNT}:${USER}:1700005200:user_get_card::226009850808`,
     );
@@ -176,7 +176,7 @@ describe('unknown types', () => {
   });
 
   it('an unknown MsgType with MsgId is keyed like a message', () => {
-    expect(keyOf('unknown MsgType file (WeCom only, §4.2)')).toBe(`msg:${ACCOUNT}:${USER}:6054768590064713800`);
+    expect(keyOf('unknown MsgType file (WeCom only, docs/wechat-protocol.md §4.2)')).toBe(`msg:${ACCOUNT}:${USER}:6054768590064713800`);
     expect(keyOf('unknown MsgType miniprogrampage')).toBe(`msg:${ACCOUNT}:${USER}:6054768590064713801`);
   });
 

@@ -2,7 +2,7 @@ import { type InboundMessage, fieldOf, isKnownMessage } from './messages.js';
 
 /**
  * The identity of a push, equal for WeChat's retries of it and different for anything else
- * (§5.4). Messages: account + user + MsgId (MsgId alone collides across users, §4.4). Delivery
+ * (docs/wechat-protocol.md §5.4). Messages: account + user + MsgId (MsgId alone collides across users, docs/wechat-protocol.md §4.4). Delivery
  * reports: their MsgID / publish_id. Other events: user + CreateTime + Event + EventKey.
  * Ids are compared as strings, so MsgIds equal as float64 but not as integers stay distinct.
  */
@@ -40,7 +40,7 @@ function genericEventKey(message: InboundMessage): string {
   const account = message.ToUserName;
   const user = message.FromUserName;
   const event = text(fieldOf(message, 'Event'));
-  // Card events can share a second; WxJava adds UserCardCode for them (§5.4).
+  // Card events can share a second; WxJava adds UserCardCode for them (docs/wechat-protocol.md §5.4).
   const cardCode = text(fieldOf(message, 'UserCardCode'));
   const eventKey = text(fieldOf(message, 'EventKey'));
   return `evt:${account}:${user}:${message.CreateTime}:${event}:${eventKey}${cardCode === '' ? '' : `:${cardCode}`}`;

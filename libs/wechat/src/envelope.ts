@@ -9,7 +9,7 @@ export interface EncryptedEnvelope {
   readonly Nonce: string;
 }
 
-/** The encrypted passive-reply body, in the field order and layout of the official sample (§3.5). */
+/** The encrypted passive-reply body, in the field order and layout of the official sample (docs/wechat-protocol.md §3.5). */
 export function buildEncryptedEnvelope(envelope: EncryptedEnvelope): string {
   return (
     `<xml>\n<Encrypt>${cdata(envelope.Encrypt)}</Encrypt>\n` +
@@ -26,7 +26,7 @@ export interface SealParams {
   readonly nonce: string;
 }
 
-/** Encrypts a message and signs the ciphertext: the fields of an envelope (§3.5). */
+/** Encrypts a message and signs the ciphertext: the fields of an envelope (docs/wechat-protocol.md §3.5). */
 export function sealMessage(crypto: MessageCrypto, params: SealParams, message: string): EncryptedEnvelope {
   const encrypt = crypto.encrypt(message);
   return {
@@ -37,7 +37,7 @@ export function sealMessage(crypto: MessageCrypto, params: SealParams, message: 
   };
 }
 
-/** A safe-mode push body: only ToUserName and Encrypt, as WeChat sends it (§2.3). */
+/** A safe-mode push body: only ToUserName and Encrypt, as WeChat sends it (docs/wechat-protocol.md §2.3). */
 export function buildSafeModeBody(toUserName: string, encrypt: string): string {
   return `<xml><ToUserName>${cdata(toUserName)}</ToUserName><Encrypt>${cdata(encrypt)}</Encrypt></xml>`;
 }

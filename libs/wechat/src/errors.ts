@@ -1,6 +1,6 @@
 /**
  * Every way a push can fail to verify, decrypt or parse. Callers branch on `code`, never on the
- * message text; `wxCode` is the matching WXBizMsgCrypt error code (§3.6 of the reference).
+ * message text; `wxCode` is the matching WXBizMsgCrypt error code (docs/wechat-protocol.md §3.6 of the reference).
  */
 export const PROTOCOL_ERROR_CODES = {
   bad_signature: -40001,

@@ -122,7 +122,7 @@ describe('decrypt rejects, with a typed reason', () => {
 });
 
 describe('EncodingAESKey', () => {
-  it('accepts the sample key whose last character has non-zero unused bits (§3.1)', () => {
+  it('accepts the sample key whose last character has non-zero unused bits (docs/wechat-protocol.md §3.1)', () => {
     expect(decodeAesKey('abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG')).toHaveLength(32);
   });
   for (const bad of ['A'.repeat(42), 'A'.repeat(44), `${'A'.repeat(42)}=`, `${'A'.repeat(42)}+`, '']) {
@@ -132,7 +132,7 @@ describe('EncodingAESKey', () => {
   }
 });
 
-describe('key rotation (§3.7)', () => {
+describe('key rotation (docs/wechat-protocol.md §3.7)', () => {
   const previous = 'A'.repeat(43);
   it('opens messages sealed with the previous key and says which key did', () => {
     const rotated = createMessageCrypto({ appId: APPID, encodingAESKey: KEY, previousEncodingAESKey: previous });

@@ -1,13 +1,13 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { CryptoError } from './errors.js';
 
-/** EncodingAESKey is 43 base64 characters without the trailing `=` (§0.3, §3.1). */
+/** EncodingAESKey is 43 base64 characters without the trailing `=` (docs/wechat-protocol.md §0.3, §3.1). */
 const ENCODING_AES_KEY_LENGTH = 43;
-/** AES-256: the decoded key is 32 bytes (§3.1). */
+/** AES-256: the decoded key is 32 bytes (docs/wechat-protocol.md §3.1). */
 const AES_KEY_BYTES = 32;
-/** WeChat pads to 32-byte blocks, not AES's 16 (§3.2). */
+/** WeChat pads to 32-byte blocks, not AES's 16 (docs/wechat-protocol.md §3.2). */
 const PAD_BLOCK_BYTES = 32;
-/** 16 random bytes, then a 4-byte big-endian length (§3.2). */
+/** 16 random bytes, then a 4-byte big-endian length (docs/wechat-protocol.md §3.2). */
 const RANDOM_BYTES = 16;
 const HEADER_BYTES = RANDOM_BYTES + 4;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -16,7 +16,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Decodes an EncodingAESKey into the 32-byte AES key. Decoding is lenient on the unused low bits
- * of the last character, as Tencent's own sample key needs (§3.1).
+ * of the last character, as Tencent's own sample key needs (docs/wechat-protocol.md §3.1).
  * @throws CryptoError `bad_aes_key`
  */
 export function decodeAesKey(encodingAESKey: string): Buffer {
@@ -31,7 +31,7 @@ export function decodeAesKey(encodingAESKey: string): Buffer {
 export interface MessageCryptoOptions {
   readonly appId: string;
   readonly encodingAESKey: string;
-  /** The key before the last rotation: tried when the current one fails (§3.7). */
+  /** The key before the last rotation: tried when the current one fails (docs/wechat-protocol.md §3.7). */
   readonly previousEncodingAESKey?: string | undefined;
   /** Source of the 16-byte prefix; injectable so tests can reproduce published ciphertexts. */
   readonly randomPrefix?: (() => Buffer) | undefined;
@@ -40,7 +40,7 @@ export interface MessageCryptoOptions {
 export interface DecryptedMessage {
   /** The inner message (XML for Official Accounts), decoded as UTF-8. */
   readonly message: string;
-  /** Which key opened it: replies must be encrypted with the same one (§3.7). */
+  /** Which key opened it: replies must be encrypted with the same one (docs/wechat-protocol.md §3.7). */
   readonly keyIndex: 0 | 1;
 }
 
@@ -48,7 +48,7 @@ export interface MessageCrypto {
   /** Encrypts a message into the base64 text of `<Encrypt>`, using the current key. */
   encrypt(message: string): string;
   /**
-   * Decrypts and checks the base64 text of `<Encrypt>` (§3.3): base64, block length, padding,
+   * Decrypts and checks the base64 text of `<Encrypt>` (docs/wechat-protocol.md §3.3): base64, block length, padding,
    * length field, UTF-8 and the AppID trailer.
    * @throws CryptoError with the reason as `code`
    */

@@ -1,6 +1,6 @@
 import type { XmlRecord, XmlValue } from './xml.js';
 
-// Wire-shaped: field names are WeChat's own (§4 of the reference), every value a string.
+// Wire-shaped: field names are WeChat's own (docs/wechat-protocol.md §4 of the reference), every value a string.
 // Repeated structures are always arrays, however many items arrived.
 
 interface Header {
@@ -13,7 +13,7 @@ interface Header {
 interface OrdinaryMessage extends Header {
   /** 64-bit: never parse into a JS number. Empty when WeChat omitted it. */
   readonly MsgId: string;
-  /** Present when the message comes from an article (§4.2). */
+  /** Present when the message comes from an article (docs/wechat-protocol.md §4.2). */
   readonly MsgDataId?: string;
   readonly Idx?: string;
 }
@@ -21,7 +21,7 @@ interface OrdinaryMessage extends Header {
 export interface TextMessage extends OrdinaryMessage {
   readonly MsgType: 'text';
   readonly Content: string;
-  /** Set when the user tapped an option of a msgmenu customer-service message (§4.2). */
+  /** Set when the user tapped an option of a msgmenu customer-service message (docs/wechat-protocol.md §4.2). */
   readonly bizmsgmenuid?: string;
 }
 export interface ImageMessage extends OrdinaryMessage {
@@ -47,7 +47,7 @@ export interface ShortVideoMessage extends OrdinaryMessage {
 }
 export interface LocationMessage extends OrdinaryMessage {
   readonly MsgType: 'location';
-  /** Latitude, despite the name (§4.2). */
+  /** Latitude, despite the name (docs/wechat-protocol.md §4.2). */
   readonly Location_X: string;
   /** Longitude. */
   readonly Location_Y: string;
@@ -113,7 +113,7 @@ export interface ScanCodeEvent extends EventBase {
 }
 export interface SendPicsInfo {
   readonly Count: string;
-  /** Normalised to one PicList whatever shape arrived (§4.3 parser pitfalls). */
+  /** Normalised to one PicList whatever shape arrived (docs/wechat-protocol.md §4.3 parser pitfalls). */
   readonly PicList: { readonly item: readonly { readonly PicMd5Sum: string }[] };
 }
 export interface PicEvent extends EventBase {
@@ -135,7 +135,7 @@ export interface LocationSelectEvent extends EventBase {
 }
 export interface TemplateSendJobFinishEvent extends EventBase {
   readonly Event: 'TEMPLATESENDJOBFINISH';
-  /** Capital D, unlike MsgId (§4.4). */
+  /** Capital D, unlike MsgId (docs/wechat-protocol.md §4.4). */
   readonly MsgID: string;
   readonly Status: string;
 }
@@ -211,8 +211,8 @@ export interface SubscribeMsgSentEvent extends EventBase {
   };
 }
 /**
- * A MsgType or Event this version does not know (WeChat keeps adding them, §4.1; cards,
- * verification, ... §4.3): kept whole, never rejected. Not in the discriminated union, because a
+ * A MsgType or Event this version does not know (WeChat keeps adding them, docs/wechat-protocol.md §4.1; cards,
+ * verification, ... docs/wechat-protocol.md §4.3): kept whole, never rejected. Not in the discriminated union, because a
  * `string` discriminant would stop TypeScript narrowing it: test with `isKnownMessage` first.
  */
 export interface UnknownPush extends Header {
@@ -260,7 +260,7 @@ export type KnownMsgType = UserMessage['MsgType'];
 export type KnownEvent = EventMessage['Event'];
 
 /**
- * The text fields each known type always carries (§4.2, §4.3). Records keyed by the literal
+ * The text fields each known type always carries (docs/wechat-protocol.md §4.2, §4.3). Records keyed by the literal
  * unions, so adding a variant without its row does not compile.
  */
 export const MESSAGE_FIELDS = {

@@ -170,7 +170,7 @@ function push(fields: string): string {
   return `<xml><ToUserName><![CDATA[${ACCOUNT}]]></ToUserName><FromUserName><![CDATA[${USER}]]></FromUserName><CreateTime>1700009999</CreateTime>${fields}</xml>`;
 }
 
-describe('parseInboundXml: every message and event type of §4', () => {
+describe('parseInboundXml: every message and event type of docs/wechat-protocol.md §4', () => {
   it.each(FIXTURES.map((f) => [f.name, f] as const))('%s', (_name, { xml, message, variant }) => {
     const parsed = parseInboundXml(xml);
     expect(parsed).toStrictEqual(message);
@@ -195,7 +195,7 @@ describe('parseInboundXml: every message and event type of §4', () => {
   });
 });
 
-describe('ids stay exact strings (§0.3, §4.1)', () => {
+describe('ids stay exact strings (docs/wechat-protocol.md §0.3, §4.1)', () => {
   it.each(['9223372036854775001', '6054768590064713728', '18446744073709551615'])('MsgId %s', (msgId) => {
     const message = parseInboundXml(replaceElement('MsgId', `<MsgId>${msgId}</MsgId>`));
     expect(fieldOf(message, 'MsgId')).toBe(msgId);
@@ -214,7 +214,7 @@ describe('ids stay exact strings (§0.3, §4.1)', () => {
   });
 });
 
-describe('case tolerance (§4.1: wechatpy lower-cases both)', () => {
+describe('case tolerance (docs/wechat-protocol.md §4.1: wechatpy lower-cases both)', () => {
   it('Event scan becomes SCAN', () => {
     const message = parseInboundXml(fixture('SCAN spelled in lower case').xml);
     expect(fieldOf(message, 'Event')).toBe('SCAN');
@@ -252,9 +252,9 @@ describe('case tolerance (§4.1: wechatpy lower-cases both)', () => {
   });
 });
 
-describe('unknown types are kept whole (§4.1)', () => {
+describe('unknown types are kept whole (docs/wechat-protocol.md §4.1)', () => {
   it.each([
-    'unknown MsgType file (WeCom only, §4.2)',
+    'unknown MsgType file (WeCom only, docs/wechat-protocol.md §4.2)',
     'unknown MsgType miniprogrampage',
     'unknown Event user_get_card with its own fields',
     'unknown Event debug_demo (console push test) with a nested element',

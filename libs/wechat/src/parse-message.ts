@@ -61,7 +61,7 @@ function requireText(message: Mutable, fields: readonly string[]): void {
   }
 }
 
-// Lists arrive as one element or many, and PicList once or once per picture (§4.3 pitfalls).
+// Lists arrive as one element or many, and PicList once or once per picture (docs/wechat-protocol.md §4.3 pitfalls).
 function normaliseNested(message: Mutable): void {
   switch (message['Event']) {
     case 'scancode_push':

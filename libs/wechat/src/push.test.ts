@@ -111,7 +111,7 @@ describe('openPush rejects', () => {
   });
 });
 
-describe('verifyEcho (GET handshake, §1)', () => {
+describe('verifyEcho (GET handshake, docs/wechat-protocol.md §1)', () => {
   const official = { token: 'AAAAA', timestamp: '1714036504', nonce: '1514711492' };
   const echoQuery = { signature: 'f464b24fc39322e44b38aa78f5edd27bd1441696', timestamp: official.timestamp, nonce: official.nonce, echostr: '4375120948345356249' };
   const echoAccount = { appId: 'wxba5fad812f8e6fb9', token: official.token };

@@ -5,7 +5,7 @@ import { toInboundMessage } from './parse-message.js';
 import { verifyMsgSignature, verifyUrlSignature } from './signature.js';
 import { parseXml } from './xml.js';
 
-/** How the push travelled (§2.1): plain XML, plain plus `<Encrypt>`, or only `<Encrypt>`. */
+/** How the push travelled (docs/wechat-protocol.md §2.1): plain XML, plain plus `<Encrypt>`, or only `<Encrypt>`. */
 export type PushMode = 'plaintext' | 'compatible' | 'safe';
 
 export interface PushAccount {
@@ -13,7 +13,7 @@ export interface PushAccount {
   readonly token: string;
   /** Present when the account has an EncodingAESKey. */
   readonly crypto?: MessageCrypto | undefined;
-  /** Refuse plaintext pushes (downgrade protection, §2.2 step 3). */
+  /** Refuse plaintext pushes (downgrade protection, docs/wechat-protocol.md §2.2 step 3). */
   readonly requireEncryption?: boolean | undefined;
 }
 
@@ -32,7 +32,7 @@ export interface OpenedPush {
 }
 
 /**
- * Answers the GET handshake (§1): the `echostr` to send back, byte for byte.
+ * Answers the GET handshake (docs/wechat-protocol.md §1): the `echostr` to send back, byte for byte.
  * @throws SignatureError when the signature does not match or a parameter is missing
  */
 export function verifyEcho(account: PushAccount, query: PushQuery): string {
@@ -43,7 +43,7 @@ export function verifyEcho(account: PushAccount, query: PushQuery): string {
 }
 
 /**
- * Verifies a POST push and returns its message (§2.2): `msg_signature` and decryption when
+ * Verifies a POST push and returns its message (docs/wechat-protocol.md §2.2): `msg_signature` and decryption when
  * `encrypt_type=aes` (only the decrypted copy is used), `signature` otherwise.
  * @throws SignatureError, CryptoError, XmlError or MessageError with the reason as `code`
  */
@@ -91,7 +91,7 @@ function verifySignature(account: PushAccount, query: PushQuery): void {
   }
 }
 
-// WeChat documents no replay window (§2.2 step 5); this is ours, wide enough for its ~20 s of retries.
+// WeChat documents no replay window (docs/wechat-protocol.md §2.2 step 5); this is ours, wide enough for its ~20 s of retries.
 function checkClock(query: PushQuery, clock: PushClock): void {
   if (clock.maxSkewSeconds === 0) return;
   const timestamp = Number(param(query, 'timestamp'));

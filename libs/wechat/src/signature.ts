@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /**
- * sha1 hex of the parts sorted by code unit and joined with no separator (§1, §2.2). The parts are
+ * sha1 hex of the parts sorted by code unit and joined with no separator (docs/wechat-protocol.md §1, §2.2). The parts are
  * taken exactly as received: no number conversion, never `localeCompare`.
  */
 export function computeSignature(parts: readonly string[]): string {
@@ -22,7 +22,7 @@ export interface UrlSignatureParams {
   readonly signature: string;
 }
 
-/** The `signature` query parameter of a GET handshake or a plaintext POST (§1). */
+/** The `signature` query parameter of a GET handshake or a plaintext POST (docs/wechat-protocol.md §1). */
 export function verifyUrlSignature(p: UrlSignatureParams): boolean {
   return isSameSignature(p.signature, computeSignature([p.token, p.timestamp, p.nonce]));
 }
@@ -31,12 +31,12 @@ export interface MsgSignatureParams {
   readonly token: string;
   readonly timestamp: string;
   readonly nonce: string;
-  /** The base64 text of `<Encrypt>` exactly as received, before decoding (§3.3 step 2). */
+  /** The base64 text of `<Encrypt>` exactly as received, before decoding (docs/wechat-protocol.md §3.3 step 2). */
   readonly encrypt: string;
   readonly msgSignature: string;
 }
 
-/** The `msg_signature` of a safe- or compatible-mode push, which covers the ciphertext (§2.2). */
+/** The `msg_signature` of a safe- or compatible-mode push, which covers the ciphertext (docs/wechat-protocol.md §2.2). */
 export function verifyMsgSignature(p: MsgSignatureParams): boolean {
   return isSameSignature(p.msgSignature, computeSignature([p.token, p.timestamp, p.nonce, p.encrypt]));
 }

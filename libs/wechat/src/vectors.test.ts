@@ -9,7 +9,7 @@ describe('the in-repo copy of the shared vectors', () => {
     expect(readFileSync(VECTORS_URL)).toEqual(readFileSync(SHARED));
   });
 
-  it('holds every group the reference describes (§9)', () => {
+  it('holds every group the reference describes (docs/wechat-protocol.md §9)', () => {
     const vectors = loadVectors();
     expect(vectors.published).toHaveLength(14);
     expect(vectors.fresh).toHaveLength(5);

@@ -147,7 +147,7 @@ describe('hostile input only ever yields typed errors', () => {
   });
 });
 
-// What XML 1.0 can carry (§2.2 Char): no C0 controls except tab/LF/CR, no lone surrogates, no U+FFFE/U+FFFF.
+// What XML 1.0 can carry (docs/wechat-protocol.md §2.2 Char): no C0 controls except tab/LF/CR, no lone surrogates, no U+FFFE/U+FFFF.
 const isXmlChar = (char: string): boolean => {
   const code = char.codePointAt(0) ?? 0;
   return (

@@ -27,7 +27,7 @@ const bytes = (...parts: readonly (string | readonly number[])[]): Uint8Array =>
 const TEXT_PUSH =
   '<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[oABCD1234efgh5678ijkl9012mn]]></FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[hello]]></Content><MsgId>9223372036854775001</MsgId></xml>';
 
-describe('declarations are refused (§2.3: DTDs and external entities disabled)', () => {
+describe('declarations are refused (docs/wechat-protocol.md §2.3: DTDs and external entities disabled)', () => {
   it.each([
     ['DOCTYPE without internal subset', '<!DOCTYPE xml><xml><a>1</a></xml>'],
     ['DOCTYPE with a public id', '<!DOCTYPE xml PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"><xml><a>1</a></xml>'],

@@ -7,7 +7,7 @@ export interface XmlRecord {
   readonly [name: string]: XmlValue;
 }
 
-/** What a push can look like at most; real pushes are about 5 deep and 30 elements (§4). */
+/** What a push can look like at most; real pushes are about 5 deep and 30 elements (docs/wechat-protocol.md §4). */
 export const XML_LIMITS = {
   maxDepth: 16,
   maxElements: 10_000,
@@ -29,7 +29,7 @@ function decodeXmlReferences(text: string): string {
   });
 }
 
-// Attributes carry nothing in WeChat pushes; values stay strings (MsgId exceeds 2^53, §0.3).
+// Attributes carry nothing in WeChat pushes; values stay strings (MsgId exceeds 2^53, docs/wechat-protocol.md §0.3).
 const parser = new XMLParser({
   ignoreAttributes: true,
   parseTagValue: false,

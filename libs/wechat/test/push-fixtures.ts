@@ -1,4 +1,4 @@
-// Pushes exactly as WeChat sends them (protocol reference §2.3, §4.2, §4.3): CDATA for
+// Pushes exactly as WeChat sends them (protocol docs/wechat-protocol.md §2.3, §4.2, §4.3): CDATA for
 // text, bare numbers for the numeric fields, some pretty-printed, some compact. Each comes with
 // the message parseInboundXml must return. Shared by the parser, dedup-key and builder tests.
 import type {
@@ -48,9 +48,9 @@ export interface PushFixture {
 const header = { ToUserName: ACCOUNT, FromUserName: USER } as const;
 
 export const FIXTURES: readonly PushFixture[] = [
-  // ---- ordinary messages (§4.2) ----
+  // ---- ordinary messages (docs/wechat-protocol.md §4.2) ----
   {
-    name: 'text, pretty-printed (§2.3), MsgId above 2^53',
+    name: 'text, pretty-printed (docs/wechat-protocol.md §2.3), MsgId above 2^53',
     xml: `<xml>
   <ToUserName><![CDATA[gh_0123456789ab]]></ToUserName>
   <FromUserName><![CDATA[oABCD1234efgh5678ijkl9012mn]]></FromUserName>
@@ -254,7 +254,7 @@ export const FIXTURES: readonly PushFixture[] = [
     variant: 'link',
   },
 
-  // ---- subscription and QR codes (§4.3) ----
+  // ---- subscription and QR codes (docs/wechat-protocol.md §4.3) ----
   {
     name: 'subscribe, plain (no EventKey)',
     xml: `<xml>
@@ -903,9 +903,9 @@ export const FIXTURES: readonly PushFixture[] = [
     variant: 'event:subscribe_msg_sent_event',
   },
 
-  // ---- types this version does not know: kept whole (§4.1) ----
+  // ---- types this version does not know: kept whole (docs/wechat-protocol.md §4.1) ----
   {
-    name: 'unknown MsgType file (WeCom only, §4.2)',
+    name: 'unknown MsgType file (WeCom only, docs/wechat-protocol.md §4.2)',
     xml: '<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[oABCD1234efgh5678ijkl9012mn]]></FromUserName><CreateTime>1700005000</CreateTime><MsgType><![CDATA[file]]></MsgType><Title><![CDATA[report.pdf]]></Title><Description><![CDATA[quarterly]]></Description><FileKey><![CDATA[fk_123]]></FileKey><FileMd5><![CDATA[5a75aaca956d97be686719218f275c6b]]></FileMd5><FileTotalLen>102400</FileTotalLen><MsgId>6054768590064713800</MsgId></xml>',
     message: {
       ...header,

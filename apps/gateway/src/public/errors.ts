@@ -24,7 +24,7 @@ const GATEWAY_STATUS = {
   body_aborted: 400,
   unknown_account: 404,
   ip_forbidden: 403,
-  // 503, never `success`: WeChat then retries the push (reference §5.3, gateway failure policy).
+  // 503, never `success`: WeChat then retries the push (docs/wechat-protocol.md §5.3, gateway failure policy).
   enqueue_timeout: 503,
   redis_unavailable: 503,
   draining: 503,

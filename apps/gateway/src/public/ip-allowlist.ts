@@ -2,7 +2,7 @@ import { BlockList, isIPv4 } from 'node:net';
 
 /**
  * WECHAT_IP_ALLOWLIST as a predicate; an empty list allows everyone. WeChat publishes its callback
- * ranges through getcallbackip and they change (reference §5.5), so the list is the operator's.
+ * ranges through getcallbackip and they change (docs/wechat-protocol.md §5.5), so the list is the operator's.
  */
 export function createIpAllowlist(cidrs: readonly string[]): (ip: string | undefined) => boolean {
   if (cidrs.length === 0) return () => true;

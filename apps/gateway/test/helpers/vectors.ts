@@ -1,4 +1,4 @@
-// The shared WeChat crypto vectors (reference §9) that the gateway tests send.
+// The shared WeChat crypto vectors (docs/wechat-protocol.md §9) that the gateway tests send.
 import { type FreshVector, type NegativeVector, loadWechatVectors } from '@wxq/testing';
 
 /** A `fresh` entry with a push: a safe-mode POST as WeChat would send it, signed for its 2023 timestamp. */

@@ -110,7 +110,7 @@ async function applyQuotaEffect(ledger: QuotaLedger | undefined, payload: Inboun
     await ledger.correct(payload.appId, user, 'close');
     return ledger.view(payload.appId, user);
   }
-  // CreateTime is in seconds (§4.1); a push without a usable one counts from when it arrived.
+  // CreateTime is in seconds (docs/wechat-protocol.md §4.1); a push without a usable one counts from when it arrived.
   const createdAtMs = Number(payload.message.CreateTime) * 1000 || payload.receivedAt;
   return ledger.grant(payload.appId, user, effect.grant, createdAtMs, payload.dedupKey);
 }

@@ -24,7 +24,7 @@ export const NO_QUOTA_REASON = 'no customer-service quota';
 
 /**
  * The outbound processor: one reply, one API call. Retries follow the error class (reference
- * §7.5): retryable errors throw (BullMQ backs off with jitter); token errors were already
+ * docs/wechat-protocol.md §7.5): retryable errors throw (BullMQ backs off with jitter); token errors were already
  * refreshed and retried once by the client; permanent ones (45015, 45047, ...) fail the job at
  * once with the errcode in its reason, where Bull Board shows it. With ordering, a reply waits
  * until every earlier reply to its user was sent or failed for good, retries included. With the
@@ -94,7 +94,7 @@ async function reserveSend(deps: OutboundDeps, payload: OutboundPayload, user: s
   return undefined;
 }
 
-/** What WeChat's answer says about the user's windows (§7.4, §7.5). */
+/** What WeChat's answer says about the user's windows (docs/wechat-protocol.md §7.4, §7.5). */
 async function learnFrom(deps: OutboundDeps, appId: string, user: string, err: unknown, reservation: Reservation | undefined): Promise<void> {
   if (deps.quota === undefined || !(err instanceof WechatErrcodeError)) return;
   const { ledger } = deps.quota;

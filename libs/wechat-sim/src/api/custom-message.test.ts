@@ -13,7 +13,7 @@ async function simWithToken(): Promise<{ sim: WechatApiSimulator; token: string;
 type Body = (ids: { mediaId: string; videoId: string }) => unknown;
 const to = { touser: OPENID };
 
-// One valid example per msgtype of §7.2.
+// One valid example per msgtype of docs/wechat-protocol.md §7.2.
 const VALID: readonly [string, Body][] = [
   ['text', () => ({ ...to, msgtype: 'text', text: { content: 'Hello 世界' } })],
   ['image', ({ mediaId }) => ({ ...to, msgtype: 'image', image: { media_id: mediaId } })],
@@ -78,7 +78,7 @@ const INVALID: readonly [string, Body, number][] = [
   ['a JSON array', () => [], 47001],
 ];
 
-describe('POST /cgi-bin/message/custom/send (§7.1, §7.2)', () => {
+describe('POST /cgi-bin/message/custom/send (docs/wechat-protocol.md §7.1, §7.2)', () => {
   it.each(VALID)('accepts %s and records it', async (_name, body) => {
     const { sim, token, mediaId, videoId } = await simWithToken();
     const message = body({ mediaId, videoId });
@@ -124,7 +124,7 @@ describe('POST /cgi-bin/message/custom/send (§7.1, §7.2)', () => {
   });
 });
 
-describe('POST /cgi-bin/message/custom/typing (§7.3)', () => {
+describe('POST /cgi-bin/message/custom/typing (docs/wechat-protocol.md §7.3)', () => {
   it.each(['Typing', 'CancelTyping'])('accepts %s', async (command) => {
     const { sim, token } = await simWithToken();
     const answer = await postJson(`${sim.url}/cgi-bin/message/custom/typing?access_token=${token}`, { touser: OPENID, command });

@@ -1,23 +1,23 @@
-// Body checks for the customer-service API, from §7.2 (shapes) and §7.5 (codes) of
-// the protocol reference. The reference gives codes for a missing media id (40007), an
+// Body checks for the customer-service API, from docs/wechat-protocol.md §7.2 (shapes) and docs/wechat-protocol.md §7.5 (codes) of
+// docs/wechat-protocol.md. The reference gives codes for a missing media id (40007), an
 // empty text (44004), too many articles (45008), an unknown type (40008), bad JSON (47001), a bad
 // openid (40003) and a bad kf_account (61451/61452); for other missing required fields we answer
 // 44004 and for fields of the wrong JSON type 47001.
 
 /**
- * OpenIDs are 28 characters of [A-Za-z0-9_-] by SDK validation (§0.3), but the reference's own
- * example user `oABCD1234efgh5678ijkl9012mn` (§2.3, §9.2) has 27, and WeChat's 40003 is about the
- * appid/openid pairing (§7.5), which the simulator cannot know: only the alphabet is checked.
+ * OpenIDs are 28 characters of [A-Za-z0-9_-] by SDK validation (docs/wechat-protocol.md §0.3), but the reference's own
+ * example user `oABCD1234efgh5678ijkl9012mn` (docs/wechat-protocol.md §2.3, §9.2) has 27, and WeChat's 40003 is about the
+ * appid/openid pairing (docs/wechat-protocol.md §7.5), which the simulator cannot know: only the alphabet is checked.
  */
 const OPENID = /^[A-Za-z0-9_-]{1,64}$/;
-/** `customservice.kf_account` looks like `test1@kftest` (§7.1). */
+/** `customservice.kf_account` looks like `test1@kftest` (docs/wechat-protocol.md §7.1). */
 const KF_ACCOUNT = /^[^@\s]+@[^@\s]+$/;
-/** The custom news message carries at most one article (§7.2, §7.5). */
+/** The custom news message carries at most one article (docs/wechat-protocol.md §7.2, §7.5). */
 const MAX_NEWS_ARTICLES = 1;
-// `JSON.stringify` escapes lone surrogates, which WeChat refuses as `40033 invalid charset` (§7.1).
+// `JSON.stringify` escapes lone surrogates, which WeChat refuses as `40033 invalid charset` (docs/wechat-protocol.md §7.1).
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** The msgtype values an Official Account may send (§7.2); `link` is the mini-program's only. */
+/** The msgtype values an Official Account may send (docs/wechat-protocol.md §7.2); `link` is the mini-program's only. */
 export const CUSTOM_MSG_TYPES = [
   'text',
   'image',
@@ -33,7 +33,7 @@ export const CUSTOM_MSG_TYPES = [
 ] as const;
 export type CustomMsgType = (typeof CUSTOM_MSG_TYPES)[number];
 
-/** An accepted customer-service message, as the client sent it (wire field names, §7.2). */
+/** An accepted customer-service message, as the client sent it (wire field names, docs/wechat-protocol.md §7.2). */
 export interface CustomMessage {
   readonly touser: string;
   readonly msgtype: CustomMsgType;
@@ -67,7 +67,7 @@ const MSGTYPE_CHECKS: Readonly<Record<CustomMsgType, Check>> = {
         optionalStrings(o, ['title', 'description']),
     ),
   news: (b) => inObject(b, 'news', checkArticles),
-  // Legacy since the draft box (§7.2); the reference does not say what WeChat answers now, so accepted.
+  // Legacy since the draft box (docs/wechat-protocol.md §7.2); the reference does not say what WeChat answers now, so accepted.
   mpnews: (b) => inObject(b, 'mpnews', (o) => requireString(o, 'media_id', 40007)),
   mpnewsarticle: (b) => inObject(b, 'mpnewsarticle', (o) => requireString(o, 'article_id', 44004)),
   msgmenu: (b) => inObject(b, 'msgmenu', checkMenu),
@@ -84,7 +84,7 @@ const MSGTYPE_CHECKS: Readonly<Record<CustomMsgType, Check>> = {
     ),
 };
 
-/** Checks a `message/custom/send` body (§7.2). Returns the message or the errcode WeChat would answer. */
+/** Checks a `message/custom/send` body (docs/wechat-protocol.md §7.2). Returns the message or the errcode WeChat would answer. */
 export function checkCustomMessage(body: unknown, hasMedia: MediaLookup): Verdict<CustomMessage> {
   if (!isObject(body)) return { ok: false, errcode: 47001 };
   if (hasLoneSurrogate(body)) return { ok: false, errcode: 40033 };
@@ -96,7 +96,7 @@ export function checkCustomMessage(body: unknown, hasMedia: MediaLookup): Verdic
   return { ok: true, value: { ...body, touser, msgtype } };
 }
 
-/** Checks a `message/custom/typing` body (§7.3). */
+/** Checks a `message/custom/typing` body (docs/wechat-protocol.md §7.3). */
 export function checkTyping(body: unknown): Verdict<{ readonly touser: string; readonly command: TypingCommand }> {
   if (!isObject(body)) return { ok: false, errcode: 47001 };
   const { touser, command } = body;

@@ -61,7 +61,7 @@ describe('injectFault', () => {
     expect(sim.calls.at(-1)?.faulted).toBe(false);
   });
 
-  it('still performs a send whose client gave up during the latency (the double-send case, §7.5)', async () => {
+  it('still performs a send whose client gave up during the latency (the double-send case, docs/wechat-protocol.md §7.5)', async () => {
     const sim = await startTestSimulator();
     const token = await classicToken(sim);
     sim.injectFault({ path: SEND, latencyMs: 300 });

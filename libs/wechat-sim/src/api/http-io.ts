@@ -26,9 +26,9 @@ export interface Reply {
   readonly errcode: number | null;
 }
 
-/** A JSON answer; WeChat answers errors with HTTP 200 and an errcode (§7.1). */
+/** A JSON answer; WeChat answers errors with HTTP 200 and an errcode (docs/wechat-protocol.md §7.1). */
 export function jsonReply(value: unknown, errcode: number | null, status = 200): Reply {
-  // A client of `media/get` tells an error from the file by this type (§8).
+  // A client of `media/get` tells an error from the file by this type (docs/wechat-protocol.md §8).
   return { status, headers: { 'content-type': 'application/json; encoding=utf-8' }, body: JSON.stringify(value), errcode };
 }
 

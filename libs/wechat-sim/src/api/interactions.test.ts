@@ -76,7 +76,7 @@ describe('POST /sim/interactions, good input', () => {
     expect(json.json['interaction']).toMatchObject({ event: 'subscribe', grant: 'event' });
   });
 
-  it('normalises event names as the parser does (case-insensitive lookup, §4.1)', async () => {
+  it('normalises event names as the parser does (case-insensitive lookup, docs/wechat-protocol.md §4.1)', async () => {
     const { endpoint } = await startSim();
     const xml = `<xml><ToUserName>gh_0123456789ab</ToUserName><FromUserName>${OPENID}</FromUserName><CreateTime>${CREATE_TIME}</CreateTime><MsgType>EVENT</MsgType><Event>scan</Event><EventKey>1</EventKey><Ticket>t</Ticket></xml>`;
     const answer = await post(`${endpoint}?appid=${ACCOUNT.appId}`, xml, 'application/xml');

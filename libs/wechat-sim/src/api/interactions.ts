@@ -1,13 +1,13 @@
 import { type InboundMessage, type XmlRecord, fieldOf, parseInboundXml, toInboundMessage, XML_LIMITS } from '@wxq/wechat';
 
-/** A user action the simulator is told of: the push WeChat sent the account about it (§4). */
+/** A user action the simulator is told of: the push WeChat sent the account about it (docs/wechat-protocol.md §4). */
 export interface Interaction {
   readonly appId: string;
   readonly message: InboundMessage;
 }
 
 /**
- * What a push means for the user's customer-service sends (§7.4): `message` opens the message
+ * What a push means for the user's customer-service sends (docs/wechat-protocol.md §7.4): `message` opens the message
  * window, `event` the event window, `close` (unsubscribe) closes both, `none` changes nothing
  * (VIEW, LOCATION, delivery reports, …).
  */
@@ -22,7 +22,7 @@ export type InteractionOutcome = 'applied' | 'duplicate' | 'superseded';
 
 export type WindowKind = 'message' | 'event';
 
-/** One open send window of a user (§7.4). */
+/** One open send window of a user (docs/wechat-protocol.md §7.4). */
 export interface SendWindow {
   readonly kind: WindowKind;
   readonly sendsLeft: number;
@@ -37,7 +37,7 @@ export interface RecordedInteraction {
   readonly msgType: string;
   /** The push's Event, for `MsgType` `event`. */
   readonly event?: string;
-  /** The push's CreateTime, in ms: when the user acted (§4.1). */
+  /** The push's CreateTime, in ms: when the user acted (docs/wechat-protocol.md §4.1). */
   readonly createdAt: number;
   /** `now()` when the simulator was told. */
   readonly time: number;
@@ -52,14 +52,14 @@ export interface InteractionRecorder {
   recordInteraction(interaction: Interaction): RecordedInteraction | Promise<RecordedInteraction>;
 }
 
-// §7.4: following, scanning a parametric QR code, and the three menu types that count as a click.
+// docs/wechat-protocol.md §7.4: following, scanning a parametric QR code, and the three menu types that count as a click.
 const EVENT_GRANTS: ReadonlySet<string> = new Set(['subscribe', 'SCAN', 'CLICK', 'scancode_push', 'scancode_waitmsg']);
 
 /** How a push counts against the rules of docs/wechat-protocol.md §7.4. */
 export function grantOf(message: InboundMessage): Grant {
   if (message.MsgType !== 'event') {
-    // A tap on a msgmenu option arrives as text with bizmsgmenuid (§4.2) but counts as a menu
-    // click: 3 a minute, and not the 5-per-48-h grant of a message (§7.4).
+    // A tap on a msgmenu option arrives as text with bizmsgmenuid (docs/wechat-protocol.md §4.2) but counts as a menu
+    // click: 3 a minute, and not the 5-per-48-h grant of a message (docs/wechat-protocol.md §7.4).
     const menuId = fieldOf(message, 'bizmsgmenuid');
     return message.MsgType === 'text' && typeof menuId === 'string' && menuId !== '' ? 'event' : 'message';
   }

@@ -11,7 +11,7 @@ async function upload(sim: WechatApiSimulator, token: string, type: string, byte
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
-describe('media/upload then media/get (§8)', () => {
+describe('media/upload then media/get (docs/wechat-protocol.md §8)', () => {
   it('round-trips an image: same bytes, type and attachment name', async () => {
     const clock = createClock();
     const sim = await startTestSimulator({ now: clock.now });

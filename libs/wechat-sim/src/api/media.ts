@@ -1,13 +1,13 @@
 import { randomMediaId } from '../random-ids.js';
 
-/** Temporary media live 3 days (§8). */
+/** Temporary media live 3 days (docs/wechat-protocol.md §8). */
 const MEDIA_TTL_MS = 3 * 24 * 3600_000;
 
 export const MEDIA_TYPES = ['image', 'voice', 'video', 'thumb'] as const;
 export type MediaType = (typeof MEDIA_TYPES)[number];
 
 /**
- * Upload limits per type (§8). The reference disagrees on images (10 MB in the list, 2 MB in a
+ * Upload limits per type (docs/wechat-protocol.md §8). The reference disagrees on images (10 MB in the list, 2 MB in a
  * note, Appendix A); the simulator takes the documented list, so a client's own 2 MB cap is its call.
  */
 export const MEDIA_MAX_BYTES = {
@@ -61,17 +61,17 @@ const EXTENSIONS: Readonly<Record<string, string>> = {
   'video/mp4': 'mp4',
 };
 
-/** Whether `type=` names a temporary media type (§8). */
+/** Whether `type=` names a temporary media type (docs/wechat-protocol.md §8). */
 export function isMediaType(value: string): value is MediaType {
   return (MEDIA_TYPES as readonly string[]).includes(value);
 }
 
-/** The file extension `media/get` puts in Content-Disposition (`MEDIA_ID.jpg`, §8). */
+/** The file extension `media/get` puts in Content-Disposition (`MEDIA_ID.jpg`, docs/wechat-protocol.md §8). */
 export function extensionOf(contentType: string): string {
   return EXTENSIONS[contentType.split(';', 1)[0]?.trim().toLowerCase() ?? ''] ?? 'bin';
 }
 
-/** Temporary media by id, each living 3 days from its upload (§8). */
+/** Temporary media by id, each living 3 days from its upload (docs/wechat-protocol.md §8). */
 export function createMediaStore(): MediaStore {
   const media = new Map<string, StoredMedia>();
   return {

@@ -1,4 +1,4 @@
-// multipart/form-data (RFC 7578) for `media/upload` (§8), parsed by busboy. The body is already
+// multipart/form-data (RFC 7578) for `media/upload` (docs/wechat-protocol.md §8), parsed by busboy. The body is already
 // in memory and bounded by the route's maxBodyBytes; this only splits it into parts.
 import busboy from 'busboy';
 

@@ -6,13 +6,13 @@ import { parseMultipart } from './multipart.js';
 import type { SendRules } from './send-rules.js';
 import type { TokenRegistry } from './tokens.js';
 
-/** JSON endpoints take at most this much; more is 413 (the gateway's own cap is the same size, §10). */
+/** JSON endpoints take at most this much; more is 413 (the gateway's own cap is the same size, docs/wechat-protocol.md §10). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
-/** The largest upload (video, 10 MB, §8) plus room for the multipart framing. */
+/** The largest upload (video, 10 MB, docs/wechat-protocol.md §8) plus room for the multipart framing. */
 export const MAX_UPLOAD_BODY_BYTES = 10 * 1024 * 1024 + 64 * 1024;
-/** AppSecrets are 32 characters (§0.3): anything else is 40125, a well-formed wrong one 40001 (§6.3). */
+/** AppSecrets are 32 characters (docs/wechat-protocol.md §0.3): anything else is 40125, a well-formed wrong one 40001 (docs/wechat-protocol.md §6.3). */
 const APP_SECRET_SHAPE = /^[A-Za-z0-9]{32}$/;
-/** The path `media/get` points video downloads at (§8: `{"video_url": ...}`); simulator-only. */
+/** The path `media/get` points video downloads at (docs/wechat-protocol.md §8: `{"video_url": ...}`); simulator-only. */
 export const VIDEO_DOWNLOAD_PATH = '/sim/video/';
 /** Simulator-only: `GET /sim/sends?after=n` lists accepted sends from index n on. */
 export const SENDS_PATH = '/sim/sends';
@@ -52,12 +52,12 @@ export interface RouteState {
   readonly media: MediaStore;
   readonly callbackIps: readonly string[];
   readonly baseUrl: () => string;
-  /** The customer-service send rules (§7.3–§7.5): windows, typing, the daily quota. */
+  /** The customer-service send rules (docs/wechat-protocol.md §7.3–§7.5): windows, typing, the daily quota. */
   readonly rules: SendRules;
   readonly onSend: (sent: SentMessage) => void;
 }
 
-/** The simulated endpoints by path (§5.5, §6.1, §7.1, §7.3, §8). */
+/** The simulated endpoints by path (docs/wechat-protocol.md §5.5, §6.1, §7.1, §7.3, §8). */
 export function createRoutes(state: RouteState): ReadonlyMap<string, Route> {
   const { tokens, media } = state;
 
@@ -73,7 +73,7 @@ export function createRoutes(state: RouteState): ReadonlyMap<string, Route> {
     return fail(typeof secret === 'string' && APP_SECRET_SHAPE.test(secret) ? 40001 : 40125, appid);
   }
 
-  /** Business endpoints: the token decides the account, or the errcode (§6.3). */
+  /** Business endpoints: the token decides the account, or the errcode (docs/wechat-protocol.md §6.3). */
   function withToken(request: RouteRequest, handle: (appId: string) => Handled): Handled {
     const check = tokens.check(request.query.get('access_token') ?? undefined, request.nowMs);
     return check.ok ? handle(check.appId) : fail(check.errcode, check.appId);
@@ -175,7 +175,7 @@ export function createRoutes(state: RouteState): ReadonlyMap<string, Route> {
             const mediaId = request.query.get('media_id');
             const stored = mediaId === null ? undefined : media.get(mediaId, request.nowMs);
             if (stored === undefined) return fail(40007, appId);
-            // Video comes as a download URL, not as bytes (§8).
+            // Video comes as a download URL, not as bytes (docs/wechat-protocol.md §8).
             if (stored.type === 'video') {
               const videoUrl = `${state.baseUrl()}${VIDEO_DOWNLOAD_PATH}${encodeURIComponent(stored.mediaId)}`;
               return { reply: jsonReply({ video_url: videoUrl }, 0), appId };
@@ -204,7 +204,7 @@ export function createRoutes(state: RouteState): ReadonlyMap<string, Route> {
               { type, bytes: part.data, ...(part.contentType === 'text/plain' ? {} : { contentType: part.contentType }) },
               request.nowMs,
             );
-            // A thumb's id comes back as thumb_media_id (§8).
+            // A thumb's id comes back as thumb_media_id (docs/wechat-protocol.md §8).
             const idField = type === 'thumb' ? 'thumb_media_id' : 'media_id';
             const answer = { type, [idField]: stored.mediaId, created_at: Math.floor(stored.createdAtMs / 1000) };
             return { reply: jsonReply(answer, 0), appId };

@@ -72,7 +72,7 @@ describe('enforceQuota off (the default): answers as before', () => {
   });
 });
 
-describe('send windows (§7.4)', () => {
+describe('send windows (docs/wechat-protocol.md §7.4)', () => {
   it('answers 45015 to a user who never interacted, and spends nothing', async () => {
     const rig = await startRig();
     expect(await rig.send()).toBe(45015);
@@ -312,7 +312,7 @@ describe('send windows (§7.4)', () => {
   });
 });
 
-describe('typing (§7.3)', () => {
+describe('typing (docs/wechat-protocol.md §7.3)', () => {
   it('answers 45080 without an exchange in the last 30 s', async () => {
     const rig = await startRig();
     expect(await rig.typing()).toBe(45080);

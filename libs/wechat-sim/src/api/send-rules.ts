@@ -4,13 +4,13 @@ import type { TypingCommand } from './custom-message.js';
 
 /** A user message allows sends for 48 hours from its CreateTime (docs/wechat-protocol.md §7.4). */
 const MESSAGE_WINDOW_MS = 48 * 3600 * 1000;
-/** Following, scanning and the counted menu clicks allow sends for 1 minute (§7.4). */
+/** Following, scanning and the counted menu clicks allow sends for 1 minute (docs/wechat-protocol.md §7.4). */
 const EVENT_WINDOW_MS = 60 * 1000;
-/** Typing needs a message exchanged with the user in the last 30 s (§7.3). */
+/** Typing needs a message exchanged with the user in the last 30 s (docs/wechat-protocol.md §7.3). */
 const TYPING_EXCHANGE_MS = 30 * 1000;
-/** The typing indicator shows for 15 s and cannot be set again meanwhile (§7.3). */
+/** The typing indicator shows for 15 s and cannot be set again meanwhile (docs/wechat-protocol.md §7.3). */
 const TYPING_SHOWS_MS = 15 * 1000;
-/** The daily API quota (45009) resets at midnight Beijing time, UTC+8 (§7.5). */
+/** The daily API quota (45009) resets at midnight Beijing time, UTC+8 (docs/wechat-protocol.md §7.5). */
 const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
 const DAY_MS = 24 * 3600 * 1000;
 const UNIX_SECONDS = /^\d{1,12}$/;
@@ -29,7 +29,7 @@ export interface SendRules {
   record(interaction: Interaction, nowMs: number): RecordedInteraction;
   /** 0 when the send may go, and then it is spent; otherwise the errcode WeChat answers. */
   trySend(appId: string, openId: string, nowMs: number): number;
-  /** 0 when the typing command may go (it spends nothing); otherwise the errcode (§7.3). */
+  /** 0 when the typing command may go (it spends nothing); otherwise the errcode (docs/wechat-protocol.md §7.3). */
   tryTyping(appId: string, openId: string, command: TypingCommand, nowMs: number): number;
   /** The user's windows still open at `nowMs`, the one closing first first. */
   windows(appId: string, openId: string, nowMs: number): readonly SendWindow[];
@@ -46,16 +46,16 @@ interface OpenWindow {
 
 interface UserState {
   readonly windows: Map<WindowKind, OpenWindow>;
-  /** Dedup keys (§5.4) of the pushes recorded: the same push twice is one user action. */
+  /** Dedup keys (docs/wechat-protocol.md §5.4) of the pushes recorded: the same push twice is one user action. */
   readonly told: Set<string>;
   /** CreateTime (ms) of the latest unsubscribe: grants from before it stay closed. */
   closedAt: number;
-  /** When the account and the user last exchanged a message, either way (§7.3). */
+  /** When the account and the user last exchanged a message, either way (docs/wechat-protocol.md §7.3). */
   lastExchangeAt: number;
   typingUntil: number;
 }
 
-/** The customer-service send rules of §7.3–§7.5 for every (account, user), on the caller's clock. */
+/** The customer-service send rules of docs/wechat-protocol.md §7.3–§7.5 for every (account, user), on the caller's clock. */
 export function createSendRules(options: SendRulesOptions): SendRules {
   const users = new Map<string, UserState>();
   const daily = new Map<string, { day: number; sends: number }>();
@@ -76,16 +76,16 @@ export function createSendRules(options: SendRulesOptions): SendRules {
   }
 
   /**
-   * The window a send would take from, or why none. §7.5 gives 45015 as "outside the reply
+   * The window a send would take from, or why none. docs/wechat-protocol.md §7.5 gives 45015 as "outside the reply
    * window, or the user unfollowed" and 45047 as "send quota for this user used up". So a user
    * with no window still open (never opened, expired, or closed by unsubscribe) is 45015, and a
    * user with a window open but no send left in any open one is 45047: the time is right, the
-   * count is not. An expired window's unused sends count for nothing, as §7.4's "within" says.
+   * count is not. An expired window's unused sends count for nothing, as docs/wechat-protocol.md §7.4's "within" says.
    */
   function pick(state: UserState, nowMs: number): OpenWindow | 45015 | 45047 {
     const open = openWindows(state, nowMs);
     if (open.length === 0) return 45015;
-    // §7.4 does not say which window a send draws on. Assumed: the one that closes first, the
+    // docs/wechat-protocol.md §7.4 does not say which window a send draws on. Assumed: the one that closes first, the
     // reading that wastes the fewest of the user's sends.
     return open.find((window) => window.sendsLeft > 0) ?? 45047;
   }
@@ -121,7 +121,7 @@ export function createSendRules(options: SendRulesOptions): SendRules {
         const current = state.windows.get(kind);
         if (createdAt < state.closedAt || (current !== undefined && createdAt < current.grantedAt)) outcome = 'superseded';
         else {
-          // A new grant replaces the old window of its kind: sends do not add up (§7.4).
+          // A new grant replaces the old window of its kind: sends do not add up (docs/wechat-protocol.md §7.4).
           const sends = kind === 'message' ? options.messageSends : options.eventSends;
           const duration = kind === 'message' ? MESSAGE_WINDOW_MS : EVENT_WINDOW_MS;
           state.windows.set(kind, { kind, sendsLeft: sends, closesAt: createdAt + duration, grantedAt: createdAt });
@@ -129,7 +129,7 @@ export function createSendRules(options: SendRulesOptions): SendRules {
       } else if (!told && grant === 'close') {
         if (createdAt < state.closedAt) outcome = 'superseded';
         else {
-          // Unfollowing ends every window (§4.3, §7.5: 45015 "or the user unfollowed"); a grant
+          // Unfollowing ends every window (docs/wechat-protocol.md §4.3, §7.5: 45015 "or the user unfollowed"); a grant
           // of the same second may come after it (unfollow, then follow again).
           state.closedAt = createdAt;
           for (const [windowKind, window] of state.windows) if (window.grantedAt <= createdAt) state.windows.delete(windowKind);
@@ -164,7 +164,7 @@ export function createSendRules(options: SendRulesOptions): SendRules {
       }
       if (count !== undefined) count.sends += 1;
       state.lastExchangeAt = Math.max(state.lastExchangeAt, nowMs);
-      // A message sent ends the typing indicator (§7.3).
+      // A message sent ends the typing indicator (docs/wechat-protocol.md §7.3).
       state.typingUntil = -Infinity;
       return 0;
     },
@@ -177,7 +177,7 @@ export function createSendRules(options: SendRulesOptions): SendRules {
         return 0;
       }
       if (nowMs - state.lastExchangeAt > TYPING_EXCHANGE_MS) return 45080;
-      // §7.3: typing "works only when a send would be allowed"; the notes give it no code of its
+      // docs/wechat-protocol.md §7.3: typing "works only when a send would be allowed"; the notes give it no code of its
       // own for that, so it answers what the send would.
       const window = pick(state, nowMs);
       if (typeof window === 'number') return window;

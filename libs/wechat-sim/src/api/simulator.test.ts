@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { startWechatApiSimulator } from './simulator.js';
 import { ACCOUNT, OPENID, classicToken, getJson, postJson, sendUrl, startTestSimulator } from '../../test/helpers.js';
 
-describe('GET /cgi-bin/getcallbackip (§5.5)', () => {
+describe('GET /cgi-bin/getcallbackip (docs/wechat-protocol.md §5.5)', () => {
   it('answers the loopback address by default', async () => {
     const sim = await startTestSimulator();
     const token = await classicToken(sim);

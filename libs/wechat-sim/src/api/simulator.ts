@@ -10,9 +10,9 @@ import { SENDS_PATH, type Handled, type JsonBody, MAX_JSON_BODY_BYTES, type Sent
 import { createSendRules } from './send-rules.js';
 import { type TokenMintCounts, createTokenRegistry } from './tokens.js';
 
-/** Tokens live 7200 s unless told otherwise (§6.1). */
+/** Tokens live 7200 s unless told otherwise (docs/wechat-protocol.md §6.1). */
 const DEFAULT_TOKEN_TTL_SECONDS = 7200;
-/** A user message allows 5 sends, a counted event 3 (§7.4; the notes assume 5, not the 2021 rule's 20). */
+/** A user message allows 5 sends, a counted event 3 (docs/wechat-protocol.md §7.4; the notes assume 5, not the 2021 rule's 20). */
 const DEFAULT_MESSAGE_SENDS = 5;
 const DEFAULT_EVENT_SENDS = 3;
 const REDACTED = '[redacted]';
@@ -28,7 +28,7 @@ export interface WechatApiSimulatorOptions {
   /** Default 0: any free port. */
   readonly port?: number;
   readonly accounts: readonly SimulatorAccount[];
-  /** `expires_in` of new tokens; default 7200 (§6.1). */
+  /** `expires_in` of new tokens; default 7200 (docs/wechat-protocol.md §6.1). */
   readonly tokenTtlSeconds?: number;
   /** What `getcallbackip` answers; default `['127.0.0.1']`, where simulated pushes come from. */
   readonly callbackIps?: readonly string[];
@@ -38,18 +38,18 @@ export interface WechatApiSimulatorOptions {
    */
   readonly now?: () => number;
   /**
-   * Enforce the customer-service send rules (§7.3, §7.4): a send to a user needs an open window,
+   * Enforce the customer-service send rules (docs/wechat-protocol.md §7.3, §7.4): a send to a user needs an open window,
    * opened by an interaction the simulator was told of (`recordInteraction`, `POST
    * /sim/interactions`, or `sendPush` with `simulator`), else 45015 (no window open) or 45047
    * (its sends used up); Typing needs an exchange in the last 30 s (45080) and no Typing still
    * showing (45081). Default false: every well-formed send and typing succeeds, as before.
    */
   readonly enforceQuota?: boolean;
-  /** Sends per window with `enforceQuota` (§7.4): default 5 after a user message, 3 after a counted event. */
+  /** Sends per window with `enforceQuota` (docs/wechat-protocol.md §7.4): default 5 after a user message, 3 after a counted event. */
   readonly quota?: { readonly messageSends?: number; readonly eventSends?: number };
   /**
    * The account's daily call quota for `message/custom/send`, in successful sends: past it, sends
-   * answer 45009 until `now()` passes midnight Beijing time (§7.5). Applies with or without
+   * answer 45009 until `now()` passes midnight Beijing time (docs/wechat-protocol.md §7.5). Applies with or without
    * `enforceQuota`; default none.
    */
   readonly dailySendQuota?: number;
@@ -78,7 +78,7 @@ export interface WechatApiSimulator {
   readonly interactions: readonly RecordedInteraction[];
   /**
    * Tells the simulator a user acted: the push WeChat sent about it, typed (`parseInboundXml`,
-   * `createMessage`). Its MsgType, Event, CreateTime and FromUserName decide the window (§7.4).
+   * `createMessage`). Its MsgType, Event, CreateTime and FromUserName decide the window (docs/wechat-protocol.md §7.4).
    * The same push told twice is one action. Recorded with or without `enforceQuota`.
    * @throws RangeError for an account the simulator does not serve; TypeError for a message
    *   without FromUserName or a CreateTime in Unix seconds
@@ -121,8 +121,8 @@ interface Waiter {
 /**
  * Starts the WeChat API simulator on a loopback port: token, stable_token, customer-service send
  * and typing, getcallbackip, media get/upload, with fault injection. Answers as WeChat does (HTTP
- * 200 with an errcode), from the protocol reference. With `enforceQuota: true` it also keeps the
- * send windows of §7.4 and the typing rules of §7.3, so a client that sends without a user's
+ * 200 with an errcode), from docs/wechat-protocol.md. With `enforceQuota: true` it also keeps the
+ * send windows of docs/wechat-protocol.md §7.4 and the typing rules of docs/wechat-protocol.md §7.3, so a client that sends without a user's
  * interaction gets WeChat's 45015 / 45047; off by default.
  * @throws TypeError for bad options; the listen error when the port is taken
  */

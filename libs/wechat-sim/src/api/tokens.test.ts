@@ -8,7 +8,7 @@ function tokenQuery(params: Record<string, string>): string {
   return new URLSearchParams(params).toString();
 }
 
-describe('GET /cgi-bin/token (classic, §6.1)', () => {
+describe('GET /cgi-bin/token (classic, docs/wechat-protocol.md §6.1)', () => {
   it('mints a new token on every call', async () => {
     const sim = await startTestSimulator();
     const query = tokenQuery({ grant_type: 'client_credential', appid: ACCOUNT.appId, secret: ACCOUNT.appSecret });
@@ -96,7 +96,7 @@ describe('GET /cgi-bin/token (classic, §6.1)', () => {
   });
 });
 
-describe('POST /cgi-bin/stable_token (§6.1)', () => {
+describe('POST /cgi-bin/stable_token (docs/wechat-protocol.md §6.1)', () => {
   it('returns the same token while it has at least 5 minutes left', async () => {
     const clock = createClock();
     const sim = await startTestSimulator({ now: clock.now });
@@ -232,7 +232,7 @@ describe('invalidateTokens and expireTokens', () => {
   });
 });
 
-describe('access_token on business endpoints (§6.3)', () => {
+describe('access_token on business endpoints (docs/wechat-protocol.md §6.3)', () => {
   it.each([
     ['missing', '', 41001],
     ['empty', '?access_token=', 41001],

@@ -118,7 +118,7 @@ async function deliver(t: Target, message: InboundMessage | XmlRecord, options: 
   const before = t.simulatorUrl === undefined ? 0 : (await fetchSends(t.simulatorUrl, 0)).total;
   const push = buildPush({ account: t.account, mode, message });
   // Told once, before the push leaves: WeChat opens the window when the user acts, and a
-  // repeated push is WeChat retrying the same action (§5.1), not a new one.
+  // repeated push is WeChat retrying the same action (docs/wechat-protocol.md §5.1), not a new one.
   if (t.simulatorUrl !== undefined) await tellSimulator(t.simulatorUrl, push, io);
   for (let i = 0; i < options.repeat; i += 1) {
     const answer = await sendPush(t.gatewayUrl, t.path, push);

@@ -17,7 +17,7 @@ import { loadWechatVectors } from '@wxq/testing';
 import { buildHandshake, buildPush, signPushQuery } from './build-push.js';
 import { createMessage } from './messages.js';
 
-// The shared vectors (reference §9), from the copy kept in @wxq/testing.
+// The shared vectors (docs/wechat-protocol.md §9), from the copy kept in @wxq/testing.
 const vectors = loadWechatVectors();
 
 const ACCOUNT = { appId: 'wx0123456789abcdef', token: 'proto-check-token', encodingAESKey: 'Zm9yLXRlc3Qtb25seS1wcm90by1jaGVjay1rZXktMDE' };
@@ -39,7 +39,7 @@ describe('buildPush, checked by @wxq/wechat’s openPush', () => {
     expect(open(push, '1700000001')).toEqual({ mode, message });
   });
 
-  it.each(MODES)('%s mode carries the documented query parameters, in order (§2.2)', (mode) => {
+  it.each(MODES)('%s mode carries the documented query parameters, in order (docs/wechat-protocol.md §2.2)', (mode) => {
     const message = createMessage.click('MENU_1');
     const push = buildPush({ account: ACCOUNT, mode, message, timestamp: '1700000000', nonce: '415670741' });
     const params = new URLSearchParams(push.query);
@@ -80,7 +80,7 @@ describe('buildPush, checked by @wxq/wechat’s openPush', () => {
     expect(open(push, '1700000000').message).toEqual(record);
   });
 
-  it('uses a WeChat-like prefix by default: 16 lowercase hex characters (§3.2)', () => {
+  it('uses a WeChat-like prefix by default: 16 lowercase hex characters (docs/wechat-protocol.md §3.2)', () => {
     const push = buildPush({ account: ACCOUNT, mode: 'safe', message: createMessage.text('x') });
     const key = decodeAesKey(ACCOUNT.encodingAESKey);
     const decipher = createDecipheriv('aes-256-cbc', key, key.subarray(0, 16));
@@ -100,7 +100,7 @@ describe('buildPush, checked by @wxq/wechat’s openPush', () => {
   });
 });
 
-describe('buildPush against the shared vectors (§9.2)', () => {
+describe('buildPush against the shared vectors (docs/wechat-protocol.md §9.2)', () => {
   const safeText = vectors.fresh.find((v) => v.id === 'fresh-safe-text');
 
   it('reproduces fresh-safe-text byte for byte: query and indented body', () => {
@@ -187,7 +187,7 @@ describe('buildPush of an XML string (a captured or deliberately odd body)', () 
   });
 });
 
-describe('signPushQuery (§2.2)', () => {
+describe('signPushQuery (docs/wechat-protocol.md §2.2)', () => {
   it('signs Token, timestamp and nonce; adds openid; for a ciphertext, encrypt_type and msg_signature', () => {
     const plain = new URLSearchParams(signPushQuery({ token: ACCOUNT.token, timestamp: '1700000000', nonce: '42', openid: 'oUser' }));
     expect([...plain.entries()]).toEqual([
@@ -208,7 +208,7 @@ describe('signPushQuery (§2.2)', () => {
   });
 });
 
-describe('buildHandshake (§1)', () => {
+describe('buildHandshake (docs/wechat-protocol.md §1)', () => {
   it('reproduces the official GET example', () => {
     const vector = vectors.published.find((v) => v.inputs.id === 'official-doc-get-verify')?.inputs;
     if (vector?.kind !== 'url_signature') throw new Error('vector official-doc-get-verify is missing');

@@ -19,7 +19,7 @@ import { randomInt64Above2To53, randomNonce, randomWechatPrefix } from '../rando
 export interface PushAccountConfig {
   readonly appId: string;
   readonly token: string;
-  /** Needed for the compatible and safe modes (§2.1). */
+  /** Needed for the compatible and safe modes (docs/wechat-protocol.md §2.1). */
   readonly encodingAESKey?: string;
 }
 
@@ -42,7 +42,7 @@ export interface BuildPushOptions {
   readonly timestamp?: string;
   /** Default: 9–10 random digits, like WeChat's. */
   readonly nonce?: string;
-  /** The 16-byte ciphertext prefix; default 16 random lowercase hex characters, like WeChat's (§3.2). */
+  /** The 16-byte ciphertext prefix; default 16 random lowercase hex characters, like WeChat's (docs/wechat-protocol.md §3.2). */
   readonly random?: () => Buffer;
   /** Default `compact`. */
   readonly layout?: PushBodyLayout;
@@ -54,7 +54,7 @@ export interface Push {
   readonly query: string;
   readonly body: string;
   /**
-   * The user action it reports, for `sendPush` to tell the API simulator of (§7.4). Absent when
+   * The user action it reports, for `sendPush` to tell the API simulator of (docs/wechat-protocol.md §7.4). Absent when
    * the message does not type as a push (a deliberately odd string body).
    */
   readonly interaction?: Interaction;
@@ -66,14 +66,14 @@ export interface PushQueryOptions {
   readonly timestamp?: string | undefined;
   /** Default: 9–10 random digits, like WeChat's. */
   readonly nonce?: string | undefined;
-  /** The sender's OpenID; WeChat adds it to every push (§2.2). Omitted when undefined. */
+  /** The sender's OpenID; WeChat adds it to every push (docs/wechat-protocol.md §2.2). Omitted when undefined. */
   readonly openid?: string | undefined;
   /** The ciphertext of an encrypted push: adds `encrypt_type=aes` and `msg_signature` over it. */
   readonly encrypt?: string | undefined;
 }
 
 /**
- * The query string WeChat puts on a push (§2.2): `signature` over the Token, `timestamp` and
+ * The query string WeChat puts on a push (docs/wechat-protocol.md §2.2): `signature` over the Token, `timestamp` and
  * `nonce`, then `openid`, and for an encrypted body `encrypt_type=aes` and `msg_signature` over
  * Token, timestamp, nonce and `encrypt`. Without the leading `?`. Whatever the body holds.
  */
@@ -90,7 +90,7 @@ export function signPushQuery(options: PushQueryOptions): string {
 }
 
 /**
- * Builds the POST WeChat would send for a message (§2.2, §2.3, §3): `signature`, `timestamp`,
+ * Builds the POST WeChat would send for a message (docs/wechat-protocol.md §2.2, §2.3, §3): `signature`, `timestamp`,
  * `nonce`, `openid` (the message's FromUserName), and for the encrypted modes `encrypt_type=aes`
  * and `msg_signature` over the ciphertext. Compatible mode puts the plain fields and `<Encrypt>` in
  * one `<xml>`; safe mode sends only `<ToUserName>` and `<Encrypt>`.
@@ -146,7 +146,7 @@ export interface HandshakeOptions {
   readonly echostr?: string;
 }
 
-/** The URL-verification GET (§1), plain in every mode for an Official Account. */
+/** The URL-verification GET (docs/wechat-protocol.md §1), plain in every mode for an Official Account. */
 export interface Handshake {
   /** `signature`, `timestamp`, `nonce`, `echostr`, without the leading `?`. */
   readonly query: string;
@@ -154,7 +154,7 @@ export interface Handshake {
   readonly echostr: string;
 }
 
-/** Builds the GET WeChat sends when the admin saves the server configuration (§1). */
+/** Builds the GET WeChat sends when the admin saves the server configuration (docs/wechat-protocol.md §1). */
 export function buildHandshake(options: HandshakeOptions): Handshake {
   const timestamp = options.timestamp ?? String(Math.floor(Date.now() / 1000));
   const nonce = options.nonce ?? randomNonce();

@@ -60,7 +60,7 @@ describe('createMessage', () => {
     });
   });
 
-  it('marks a QR-code follow with qrscene_ and a Ticket, a plain follow with neither (§4.3)', () => {
+  it('marks a QR-code follow with qrscene_ and a Ticket, a plain follow with neither (docs/wechat-protocol.md §4.3)', () => {
     expect(createMessage.subscribe({ scene: 'campaign42', ticket: 'TICKET' })).toMatchObject({ Event: 'subscribe', EventKey: 'qrscene_campaign42', Ticket: 'TICKET' });
     expect(createMessage.subscribe()).not.toHaveProperty('EventKey');
     expect(createMessage.scan('campaign42')).toMatchObject({ Event: 'SCAN', EventKey: 'campaign42', Ticket: expect.any(String) as unknown });

@@ -19,10 +19,10 @@ import type {
 } from '@wxq/wechat';
 import { randomInt64Above2To53, randomMediaId, randomOpenId } from '../random-ids.js';
 
-/** The account's original id when none is given: `gh_` + 12 hex, as in the reference's examples (§0.3). */
+/** The account's original id when none is given: `gh_` + 12 hex, as in the reference's examples (docs/wechat-protocol.md §0.3). */
 export const DEFAULT_TO_USER_NAME = 'gh_0123456789ab';
 
-/** Fields of every push (§4.1). */
+/** Fields of every push (docs/wechat-protocol.md §4.1). */
 export interface MessageOptions {
   /** The user (FromUserName); default a random 28-character OpenID. */
   readonly openid?: string;
@@ -32,7 +32,7 @@ export interface MessageOptions {
   readonly createTime?: string;
 }
 
-/** Ordinary messages also carry a MsgId (§4.2). */
+/** Ordinary messages also carry a MsgId (docs/wechat-protocol.md §4.2). */
 export interface UserMessageOptions extends MessageOptions {
   /** Default a random 64-bit decimal above 2^53. */
   readonly msgId?: string;
@@ -56,7 +56,7 @@ function msgId(options: UserMessageOptions): string {
 }
 
 /**
- * Realistic user messages and events (§4.2, §4.3), typed as @wxq/wechat's message union and in
+ * Realistic user messages and events (docs/wechat-protocol.md §4.2, §4.3), typed as @wxq/wechat's message union and in
  * the field order WeChat uses. Feed them to `buildPush`.
  */
 export const createMessage = {
@@ -92,7 +92,7 @@ export const createMessage = {
       MsgId: msgId(options),
     };
   },
-  /** Location_X is the latitude, Location_Y the longitude (§4.2). */
+  /** Location_X is the latitude, Location_Y the longitude (docs/wechat-protocol.md §4.2). */
   location(
     options: UserMessageOptions & { readonly latitude?: string; readonly longitude?: string; readonly scale?: string; readonly label?: string } = {},
   ): LocationMessage {
@@ -116,7 +116,7 @@ export const createMessage = {
       MsgId: msgId(options),
     };
   },
-  /** A follow; with `scene`, from a parametric QR code (`EventKey` = `qrscene_` + scene, plus `Ticket`, §4.3). */
+  /** A follow; with `scene`, from a parametric QR code (`EventKey` = `qrscene_` + scene, plus `Ticket`, docs/wechat-protocol.md §4.3). */
   subscribe(options: MessageOptions & { readonly scene?: string; readonly ticket?: string } = {}): SubscribeEvent {
     const base: SubscribeEvent = { ...header(options), MsgType: 'event', Event: 'subscribe' };
     if (options.scene === undefined) return base;
@@ -125,11 +125,11 @@ export const createMessage = {
   unsubscribe(options: MessageOptions = {}): UnsubscribeEvent {
     return { ...header(options), MsgType: 'event', Event: 'unsubscribe' };
   },
-  /** An already-following user scanned a parametric QR code: the scene without a prefix (§4.3). */
+  /** An already-following user scanned a parametric QR code: the scene without a prefix (docs/wechat-protocol.md §4.3). */
   scan(scene: string, options: MessageOptions & { readonly ticket?: string } = {}): ScanEvent {
     return { ...header(options), MsgType: 'event', Event: 'SCAN', EventKey: scene, Ticket: options.ticket ?? randomTicket() };
   },
-  /** The periodic `LOCATION` report (§4.3). */
+  /** The periodic `LOCATION` report (docs/wechat-protocol.md §4.3). */
   locationReport(
     options: MessageOptions & { readonly latitude?: string; readonly longitude?: string; readonly precision?: string } = {},
   ): LocationEvent {
@@ -161,7 +161,7 @@ export const createMessage = {
       ScanCodeInfo: { ScanType: options.scanType ?? 'qrcode', ScanResult: options.scanResult ?? 'https://example.com/qr' },
     };
   },
-  /** A photo menu event; the pictures themselves follow as ordinary image messages (§4.3). */
+  /** A photo menu event; the pictures themselves follow as ordinary image messages (docs/wechat-protocol.md §4.3). */
   pic(event: PicEvent['Event'], options: MessageOptions & { readonly eventKey?: string; readonly picMd5Sums?: readonly string[] } = {}): PicEvent {
     const sums = options.picMd5Sums ?? [randomBytes(16).toString('hex')];
     return {

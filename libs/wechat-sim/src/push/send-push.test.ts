@@ -17,7 +17,7 @@ interface Received {
   readonly opened: OpenedPush;
 }
 
-/** A minimal gateway built on @wxq/wechat: verifies, decrypts, answers `success` (§5.2). */
+/** A minimal gateway built on @wxq/wechat: verifies, decrypts, answers `success` (docs/wechat-protocol.md §5.2). */
 async function startMiniGateway(delayMs = 0): Promise<{ url: string; received: Received[] }> {
   const received: Received[] = [];
   const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -81,7 +81,7 @@ describe('sendPush with a simulator: the user action is recorded before the push
     const sim = await startTestSimulator({ enforceQuota: true });
     const message = createMessage.subscribe();
     const push = buildPush({ account: ACCOUNT, mode: 'plaintext', message });
-    // WeChat opens the window when the user acts, whether or not the push then arrives (§7.4).
+    // WeChat opens the window when the user acts, whether or not the push then arrives (docs/wechat-protocol.md §7.4).
     await expect(sendPush('http://127.0.0.1:1', '/wechat', push, { simulator: createInteractionClient(sim.url) })).rejects.toThrow();
     expect(sim.sendWindows(ACCOUNT.appId, message.FromUserName)).toMatchObject([{ kind: 'event', sendsLeft: 3 }]);
   });

@@ -1,7 +1,7 @@
 import type { InteractionRecorder } from '../api/interactions.js';
 import type { Handshake, Push } from './build-push.js';
 
-/** WeChat gives up on a push after 5 seconds (§5.1). */
+/** WeChat gives up on a push after 5 seconds (docs/wechat-protocol.md §5.1). */
 const WECHAT_TIMEOUT_MS = 5000;
 
 export interface PushResponse {
@@ -10,7 +10,7 @@ export interface PushResponse {
 }
 
 export interface SendOptions {
-  /** Default 5000, WeChat's own patience (§5.1). */
+  /** Default 5000, WeChat's own patience (docs/wechat-protocol.md §5.1). */
   readonly timeoutMs?: number;
 }
 
@@ -25,7 +25,7 @@ export interface SendPushOptions extends SendOptions {
 /**
  * POSTs a push to a gateway as WeChat would: `gatewayBaseUrl` + `path` (`/wechat` or
  * `/wechat/<appid>`) + the push's query, XML body. With `simulator`, the simulator records the
- * user action before the push leaves, as WeChat opens the window when the user acts (§7.4).
+ * user action before the push leaves, as WeChat opens the window when the user acts (docs/wechat-protocol.md §7.4).
  * @throws TypeError when `simulator` is given for a push with no typed message; the recorder's
  *   error; the fetch error, including a TimeoutError after `timeoutMs`
  */
@@ -44,7 +44,7 @@ export async function sendPush(gatewayBaseUrl: string, path: string, push: Push,
 }
 
 /**
- * Sends the URL-verification GET (§1); a good gateway answers 200 with exactly `handshake.echostr`.
+ * Sends the URL-verification GET (docs/wechat-protocol.md §1); a good gateway answers 200 with exactly `handshake.echostr`.
  * @throws the fetch error, including a TimeoutError after `timeoutMs`
  */
 export async function sendHandshake(gatewayBaseUrl: string, path: string, handshake: Handshake, options: SendOptions = {}): Promise<PushResponse> {
