@@ -14,7 +14,12 @@ export default defineConfig({
   // The environment globalSetup runs in, which imports workspace libs (@wxq/redis-server) too.
   environments: { __vitest__: { resolve: { conditions: serverConditions, externalConditions: ['@wxq/source'] } } },
   test: {
-    include: ['{libs,apps}/*/{src,test}/**/*.test.ts', 'e2e/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
+    include: [
+      '{libs,apps}/*/{src,test}/**/*.test.ts',
+      'e2e/**/*.test.ts',
+      'scripts/**/*.test.ts',
+      'bench/**/*.test.ts',
+    ],
     // One real Redis per run (REDIS_URL, a container, or a private redis-server), handed to tests by inject().
     globalSetup: ['libs/testing/src/global-setup.ts'],
     testTimeout: 20_000,

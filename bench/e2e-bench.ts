@@ -75,8 +75,15 @@ async function runNoop(options: E2eOptions): Promise<E2eResult> {
   const payload = samplePayload();
   // Paused while the backlog is added and the worker starts: the clock covers the drain alone.
   await queue.pause();
-  await addInBatches(queue, options.messages, (i) => ({ name: 'noop', data: payload, opts: { jobId: `noop-${i}`, removeOnComplete: { age: 600 } } }));
-  const worker = await startTarget('bench/targets/noop-worker.ts', { REDIS_URL: options.redisUrl, WXQ_QUEUE_PREFIX: prefix });
+  await addInBatches(queue, options.messages, (i) => ({
+    name: 'noop',
+    data: payload,
+    opts: { jobId: `noop-${i}`, removeOnComplete: { age: 600 } },
+  }));
+  const worker = await startTarget('bench/targets/noop-worker.ts', {
+    REDIS_URL: options.redisUrl,
+    WXQ_QUEUE_PREFIX: prefix,
+  });
   const started = performance.now();
   await queue.resume();
   try {
@@ -91,7 +98,11 @@ async function runNoop(options: E2eOptions): Promise<E2eResult> {
   }
 }
 
-async function runPipeline(options: E2eOptions, processes: number, settings: Readonly<Record<string, string>> = {}): Promise<E2eResult> {
+async function runPipeline(
+  options: E2eOptions,
+  processes: number,
+  settings: Readonly<Record<string, string>> = {},
+): Promise<E2eResult> {
   const sim = await startWechatApiSimulator({ accounts: [{ appId: APP_ID, appSecret: APP_SECRET }] });
   const prefix = `{bench-${randomUUID().slice(0, 8)}}`;
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
@@ -157,15 +168,30 @@ async function runPipeline(options: E2eOptions, processes: number, settings: Rea
 
 function pushJob(content: string) {
   const message = createMessage.text(content);
-  const payload: InboundPayload = { v: 1, appId: APP_ID, mode: 'plaintext', receivedAt: Date.now(), dedupKey: computeDedupKey(message), message };
-  return { name: 'push', data: payload, opts: { ...QUEUES.inbound.jobOptions({ dedupWindowSeconds: 600 }), jobId: QUEUES.inbound.jobId(payload) } };
+  const payload: InboundPayload = {
+    v: 1,
+    appId: APP_ID,
+    mode: 'plaintext',
+    receivedAt: Date.now(),
+    dedupKey: computeDedupKey(message),
+    message,
+  };
+  return {
+    name: 'push',
+    data: payload,
+    opts: { ...QUEUES.inbound.jobOptions({ dedupWindowSeconds: 600 }), jobId: QUEUES.inbound.jobId(payload) },
+  };
 }
 
 function samplePayload(): InboundPayload {
   return pushJob('noop').data;
 }
 
-async function addInBatches(queue: Queue, count: number, job: (i: number) => { name: string; data: unknown; opts: object }): Promise<void> {
+async function addInBatches(
+  queue: Queue,
+  count: number,
+  job: (i: number) => { name: string; data: unknown; opts: object },
+): Promise<void> {
   for (let i = 0; i < count; i += 500) {
     await queue.addBulk(Array.from({ length: Math.min(500, count - i) }, (_, k) => job(i + k)));
   }

@@ -55,7 +55,8 @@ export async function runGatewayBench(options: GatewayBenchOptions): Promise<Tar
       await load(target.port, 2, options.connections); // warm-up: JIT, connections, Redis scripts
     }
     for (let round = 0; round < options.rounds; round += 1) {
-      for (const entry of running) entry.rounds.push(await load(entry.target.port, options.durationSeconds, options.connections));
+      for (const entry of running)
+        entry.rounds.push(await load(entry.target.port, options.durationSeconds, options.connections));
     }
   } finally {
     await Promise.all(running.map(({ target }) => target.stop()));

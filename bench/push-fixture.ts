@@ -8,7 +8,8 @@ export const BENCH_ACCOUNT = { appId: 'wx0123456789abcdef', token: 'benchtoken42
 const timestamp = String(Math.floor(Date.now() / 1000));
 const nonce = '1234567890';
 
-// Signed once: a plaintext push's signature covers Token, timestamp and nonce, not the body (docs/wechat-protocol.md §2.2).
+// Signed once: a plaintext push's signature covers Token, timestamp and nonce, not the body
+// (docs/wechat-protocol.md §2.2).
 export const PUSH_PATH = `/wechat?${signPushQuery({ token: BENCH_ACCOUNT.token, timestamp, nonce })}`;
 
 let sequence = 0n;

@@ -19,7 +19,9 @@ try {
 }
 
 async function gatewayBench(): Promise<void> {
-  console.log(`gateway: ${connections} connections, ${rounds} rounds of ${durationSeconds} s per target, signed plaintext pushes with unique MsgIds\n`);
+  console.log(
+    `gateway: ${connections} connections, ${rounds} rounds of ${durationSeconds} s per target, signed plaintext pushes with unique MsgIds\n`,
+  );
   const results = await runGatewayBench({ redisUrl: redis.url, durationSeconds, connections, rounds });
   const rps = (target: TargetRounds | undefined) => target?.rounds.map((r) => r.requestsPerSecond) ?? [];
   const p99 = (target: TargetRounds | undefined) => target?.rounds.map((r) => r.p99Ms) ?? [];
@@ -51,7 +53,13 @@ async function e2eBench(): Promise<void> {
   console.log(
     `\nend to end: ${rounds} rounds; each drains ${messages} pushes from a backlog (throughput), then takes 200 pushes/s for 5 s (latency: push -> reply at the simulator)\n`,
   );
-  const e2e = await runE2eBench({ redisUrl: redis.url, messages, latencyRatePerSecond: 200, latencySeconds: 5, rounds });
+  const e2e = await runE2eBench({
+    redisUrl: redis.url,
+    messages,
+    latencyRatePerSecond: 200,
+    latencySeconds: 5,
+    rounds,
+  });
   const perSecond = (target: E2eRounds | undefined) => target?.rounds.map((r) => r.messagesPerSecond) ?? [];
   const [noop, one] = e2e;
   console.table(

@@ -11,7 +11,14 @@ import { type RedisClient, createKeys, createRedis } from '@wxq/redis';
 import { type RedisCluster, startRedisCluster } from '@wxq/redis-server';
 import { LOG_LEVELS, type LogRecord, createLogSink, waitFor } from '@wxq/testing';
 import { type PushMode, computeDedupKey } from '@wxq/wechat';
-import { type Push, type WechatApiSimulator, buildPush, createMessage, sendPush, startWechatApiSimulator } from '@wxq/wechat-sim';
+import {
+  type Push,
+  type WechatApiSimulator,
+  buildPush,
+  createMessage,
+  sendPush,
+  startWechatApiSimulator,
+} from '@wxq/wechat-sim';
 import { demoHandlers } from '@wxq/handlers';
 import { type RunningWorker, startWorker } from '@wxq/worker';
 import { Queue } from 'bullmq';
@@ -104,10 +111,16 @@ beforeAll(async () => {
   });
   inbound = new Queue(QUEUES.inbound.name, { connection: redis, prefix });
   outbound = new Queue(QUEUES.outbound.name, { connection: redis, prefix });
-  cleanups.push(() => inbound.close(), () => outbound.close());
+  cleanups.push(
+    () => inbound.close(),
+    () => outbound.close(),
+  );
 
   // The gateway answers 503 until its queue has reached the cluster once.
-  await waitFor(async () => (await readyz()) === 200, { message: 'the gateway to be ready on the cluster', timeoutMs: 10_000 });
+  await waitFor(async () => (await readyz()) === 200, {
+    message: 'the gateway to be ready on the cluster',
+    timeoutMs: 10_000,
+  });
   logsWhenReady = logs.lines().length;
 });
 
@@ -140,9 +153,7 @@ describe('gateway and worker on a 3-master Redis Cluster', () => {
       timeoutMs: 10_000,
     });
     expect(sends.map((s) => ({ appId: s.appId, message: s.message })).sort(byContent)).toEqual(
-      messages
-        .map(({ message }) => ({ appId: APP_ID, message: textReply(message) }))
-        .sort(byContent),
+      messages.map(({ message }) => ({ appId: APP_ID, message: textReply(message) })).sort(byContent),
     );
 
     // Exactly one inbound job per distinct push, under the id the dedup key gives it, in every mode.
@@ -163,7 +174,12 @@ describe('gateway and worker on a 3-master Redis Cluster', () => {
     expect(await redis.exists(keys.lock)).toBe(0);
 
     // The duplicate was seen as one: the EXISTS pipelined beside the add found the job.
-    expect(logEntries(logsWhenReady).flatMap((e) => (e['msg'] === 'push answered' ? [e['outcome']] : []))).toEqual(['accepted', 'accepted', 'accepted', 'duplicate']);
+    expect(logEntries(logsWhenReady).flatMap((e) => (e['msg'] === 'push answered' ? [e['outcome']] : []))).toEqual([
+      'accepted',
+      'accepted',
+      'accepted',
+      'duplicate',
+    ]);
     expect(await readyz()).toBe(200);
     // No CROSSSLOT, CLUSTERDOWN or other Redis trouble at any point.
     expect(logEntries().filter((entry) => Number(entry['level']) >= LOG_LEVELS.error)).toEqual([]);
@@ -178,7 +194,10 @@ describe('gateway and worker on a 3-master Redis Cluster', () => {
     const logsBefore = logs.lines().length;
     sim.invalidateTokens(APP_ID);
     const message = createMessage.text('after the token was revoked');
-    expect(await sendPush(gatewayUrl, '/wechat', buildPush({ account: ACCOUNT, mode: 'safe', message }))).toEqual({ status: 200, body: 'success' });
+    expect(await sendPush(gatewayUrl, '/wechat', buildPush({ account: ACCOUNT, mode: 'safe', message }))).toEqual({
+      status: 200,
+      body: 'success',
+    });
     const sends = await sim.waitForSends(sentBefore + 1, 15_000);
     await waitFor(async () => (await outbound.getJobCounts('completed')).completed === sentBefore + 1, {
       message: 'the reply job completed',
@@ -192,7 +211,9 @@ describe('gateway and worker on a 3-master Redis Cluster', () => {
     expect(replacement).toMatch(/\S/);
     expect(replacement).not.toBe(revoked);
     expect(await redis.exists(keys.lock)).toBe(0);
-    expect(troubleSince(logsBefore).map((entry) => entry['msg'])).toEqual(['access_token refused: invalidating it and retrying once']);
+    expect(troubleSince(logsBefore).map((entry) => entry['msg'])).toEqual([
+      'access_token refused: invalidating it and retrying once',
+    ]);
     expect(logs.text()).not.toMatch(/CROSSSLOT|CLUSTERDOWN|TRYAGAIN|MOVED/);
   });
 
@@ -203,7 +224,15 @@ describe('gateway and worker on a 3-master Redis Cluster', () => {
     await gateway.stop(); // idempotent
     await worker.stop();
     const messages = logEntries(logsBefore).map((entry) => entry['msg']);
-    expect(messages).toEqual(expect.arrayContaining(['queue closed', 'redis closed', 'inbound worker closed', 'outbound worker closed', 'queues closed']));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'queue closed',
+        'redis closed',
+        'inbound worker closed',
+        'outbound worker closed',
+        'queues closed',
+      ]),
+    );
     expect(messages.filter((msg) => msg === 'redis closed')).toHaveLength(2);
     expect(troubleSince(logsBefore)).toEqual([]);
     await expect(readyz()).rejects.toThrow();

@@ -13,7 +13,11 @@ export interface NpmRun {
 /** Runs `npm run --silent <args>` in the repository root with exactly `env`, to completion. */
 export function runNpm(args: readonly string[], env: NodeJS.ProcessEnv): Promise<NpmRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', '--silent', ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['run', '--silent', ...args], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -30,7 +34,10 @@ export function runNpm(args: readonly string[], env: NodeJS.ProcessEnv): Promise
  * manager signals the whole group (npm runs the script through `sh -c`, which does not pass a
  * signal on). `output()` is stdout and stderr as they arrive.
  */
-export function startNpm(args: readonly string[], env: NodeJS.ProcessEnv): { readonly child: ChildProcess; readonly output: () => string } {
+export function startNpm(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): { readonly child: ChildProcess; readonly output: () => string } {
   const child = spawn('npm', [...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));

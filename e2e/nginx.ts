@@ -32,21 +32,36 @@ export async function nginxConfigFor(dir: string, port: number, upstreams: reado
   let config = await readFile(join(REPO_ROOT, 'deploy/nginx.conf'), 'utf8');
   config = replaceOnce(config, 'worker_processes auto;', `worker_processes 1;\npid ${dir}/nginx.pid;`);
   config = replaceOnce(config, 'error_log /dev/stderr warn;', `error_log ${dir}/error.log warn;`);
-  config = replaceOnce(config, 'access_log /dev/stdout wxq;', `access_log ${dir}/access.log wxq;\n    client_body_temp_path ${dir}/body;\n    proxy_temp_path ${dir}/proxy;\n    fastcgi_temp_path ${dir}/fastcgi;\n    uwsgi_temp_path ${dir}/uwsgi;\n    scgi_temp_path ${dir}/scgi;`);
+  config = replaceOnce(
+    config,
+    'access_log /dev/stdout wxq;',
+    `access_log ${dir}/access.log wxq;\n    client_body_temp_path ${dir}/body;\n    proxy_temp_path ${dir}/proxy;\n    fastcgi_temp_path ${dir}/fastcgi;\n    uwsgi_temp_path ${dir}/uwsgi;\n    scgi_temp_path ${dir}/scgi;`,
+  );
   config = replaceOnce(config, /\n\s*resolver 127\.0\.0\.11[^\n]*\n\s*resolver_timeout[^\n]*/, '');
-  config = replaceOnce(config, /server gateway:3000 resolve([^;]*);/, upstreams.map((u) => `server ${u}$1;`).join('\n        '));
+  config = replaceOnce(
+    config,
+    /server gateway:3000 resolve([^;]*);/,
+    upstreams.map((u) => `server ${u}$1;`).join('\n        '),
+  );
   config = replaceOnce(config, 'listen 80 default_server;', `listen 127.0.0.1:${port} default_server;`);
   return config;
 }
 
 /** Starts nginx in the foreground with deploy/nginx.conf adapted by {@link nginxConfigFor}. */
-export async function startNginx(binary: string, dir: string, port: number, upstreams: readonly string[]): Promise<RunningNginx> {
+export async function startNginx(
+  binary: string,
+  dir: string,
+  port: number,
+  upstreams: readonly string[],
+): Promise<RunningNginx> {
   await mkdir(dir, { recursive: true });
   const configFile = join(dir, 'nginx.conf');
   await writeFile(configFile, await nginxConfigFor(dir, port, upstreams));
   const test = spawnSync(binary, ['-t', '-c', configFile, '-p', dir], { encoding: 'utf8' });
   if (test.status !== 0) throw new Error(`nginx -t refused the config:\n${test.stderr}`);
-  const child = spawn(binary, ['-c', configFile, '-p', dir, '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(binary, ['-c', configFile, '-p', dir, '-g', 'daemon off;'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { loadWorkerConfig } from '@wxq/config';
 import { demoHandlers } from '@wxq/handlers';
 import { createLogger } from '@wxq/logging';
-import { type RedisServer, type TsProcess, findFreePort, signPlaintextPush, startRedisServer, startTsProcess, waitFor } from '@wxq/testing';
+import {
+  type RedisServer,
+  type TsProcess,
+  findFreePort,
+  signPlaintextPush,
+  startRedisServer,
+  startTsProcess,
+  waitFor,
+} from '@wxq/testing';
 import { buildInboundXml } from '@wxq/wechat';
 import { type WechatApiSimulator, createMessage, startWechatApiSimulator } from '@wxq/wechat-sim';
 import { type RunningWorker, startWorker } from '@wxq/worker';
@@ -64,11 +72,25 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'wxq-nginx-'));
   redis = await startRedisServer();
   sim = await startWechatApiSimulator({ accounts: [{ appId: APP_ID, appSecret: APP_SECRET }] });
-  const workerConfig = loadWorkerConfig({ REDIS_URL: redis.url, WECHAT_APPID: APP_ID, WECHAT_APPSECRET: APP_SECRET, WECHAT_API_BASE_URL: sim.url, WXQ_QUEUE_PREFIX: prefix });
-  worker = startWorker(workerConfig, { logger: createLogger({ level: 'warn', name: 'worker' }, pino.destination('/dev/null')), handlers: demoHandlers });
+  const workerConfig = loadWorkerConfig({
+    REDIS_URL: redis.url,
+    WECHAT_APPID: APP_ID,
+    WECHAT_APPSECRET: APP_SECRET,
+    WECHAT_API_BASE_URL: sim.url,
+    WXQ_QUEUE_PREFIX: prefix,
+  });
+  worker = startWorker(workerConfig, {
+    logger: createLogger({ level: 'warn', name: 'worker' }, pino.destination('/dev/null')),
+    handlers: demoHandlers,
+  });
   const ports = [await findFreePort(), await findFreePort()];
   for (const port of ports) gateways.push({ port, process: await startGateway(port) });
-  nginx = await startNginx(nginxBinary, dir, await findFreePort(), ports.map((p) => `127.0.0.1:${p}`));
+  nginx = await startNginx(
+    nginxBinary,
+    dir,
+    await findFreePort(),
+    ports.map((p) => `127.0.0.1:${p}`),
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -119,7 +141,9 @@ describeWithNginx('a rolling restart of two gateways behind nginx', () => {
 
     const accepted = answers.filter((a) => a.status === 200 && a.body === 'success');
     const other = answers.filter((a) => !(a.status === 200 && a.body === 'success'));
-    console.log(`[e2e] rolling restart: ${answers.length} pushes, ${accepted.length} success, ${other.length} answered otherwise`);
+    console.log(
+      `[e2e] rolling restart: ${answers.length} pushes, ${accepted.length} success, ${other.length} answered otherwise`,
+    );
     for (const a of other.slice(0, 10)) console.log(`[e2e]   ${a.content}: ${a.status} ${a.body.slice(0, 80)}`);
     expect(accepted.length).toBeGreaterThan(100);
     const replied = () => new Set(sim.sends.map((s) => JSON.stringify(s.message['text'])));
@@ -127,7 +151,8 @@ describeWithNginx('a rolling restart of two gateways behind nginx', () => {
       timeoutMs: 60_000,
       message: 'every push answered success to be replied',
     });
-    // The goal on a rolling restart is none; a drain that lets one through as 503 would still lose nothing (WeChat retries).
+    // The goal on a rolling restart is none; a drain that lets one through as 503 would still lose nothing
+    // (WeChat retries).
     expect(other).toEqual([]);
   }, 180_000);
 });

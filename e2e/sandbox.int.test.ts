@@ -6,7 +6,13 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RedisServer, canReadProcessGroups, processGroupOf, redisServerPid, startRedisServer } from '@wxq/redis-server';
+import {
+  type RedisServer,
+  canReadProcessGroups,
+  processGroupOf,
+  redisServerPid,
+  startRedisServer,
+} from '@wxq/redis-server';
 import { waitFor } from '@wxq/testing';
 import { type SandboxState, readSandboxState, stateFilePath } from '@wxq/wechat-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +29,9 @@ let leftByKilledSandbox: RedisServer;
 
 // The environment a new user has: no Redis URL, no WeChat account; ports chosen by the OS.
 function userEnv(): NodeJS.ProcessEnv {
-  const inherited = Object.entries(process.env).filter(([name]) => !name.startsWith('WECHAT_') && !name.startsWith('REDIS_') && name !== 'WXQ_ACCOUNTS_FILE');
+  const inherited = Object.entries(process.env).filter(
+    ([name]) => !name.startsWith('WECHAT_') && !name.startsWith('REDIS_') && name !== 'WXQ_ACCOUNTS_FILE',
+  );
   return { ...Object.fromEntries(inherited), WXQ_STATE_DIR: stateDir, PORT: '0', ADMIN_PORT: '0', SIM_PORT: '0' };
 }
 
@@ -38,10 +46,19 @@ function isAlive(pid: number | undefined): boolean {
 beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'wxq-sandbox-test-'));
   leftByKilledSandbox = await startRedisServer({ ownProcessGroup: true });
-  await writeFile(join(stateDir, 'redis.json'), JSON.stringify({ sandboxPid: await deadPid(), url: leftByKilledSandbox.url, dir: leftByKilledSandbox.dir }));
+  await writeFile(
+    join(stateDir, 'redis.json'),
+    JSON.stringify({ sandboxPid: await deadPid(), url: leftByKilledSandbox.url, dir: leftByKilledSandbox.dir }),
+  );
   ({ child: sandbox, output: sandboxOutput } = startNpm(['start'], userEnv()));
-  state = await waitFor(() => readSandboxState(stateDir), { timeoutMs: 45_000, message: 'the sandbox wrote its state file' });
-  await waitFor(() => sandboxOutput().includes('Ctrl-C stops everything'), { timeoutMs: 5_000, message: 'the sandbox printed its banner' });
+  state = await waitFor(() => readSandboxState(stateDir), {
+    timeoutMs: 45_000,
+    message: 'the sandbox wrote its state file',
+  });
+  await waitFor(() => sandboxOutput().includes('Ctrl-C stops everything'), {
+    timeoutMs: 5_000,
+    message: 'the sandbox printed its banner',
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -64,7 +81,9 @@ describe('npm start (the sandbox)', () => {
   });
 
   it('first stopped the redis-server that a killed earlier sandbox left running', async () => {
-    expect(sandboxOutput()).toContain(`stopped the redis-server at ${leftByKilledSandbox.url} left running by a killed sandbox`);
+    expect(sandboxOutput()).toContain(
+      `stopped the redis-server at ${leftByKilledSandbox.url} left running by a killed sandbox`,
+    );
     expect(await refuses(leftByKilledSandbox.url.replace('redis:', 'http:'))).toBe(true);
     expect(existsSync(leftByKilledSandbox.dir)).toBe(false);
   });

@@ -16,7 +16,12 @@ export async function loadOrCreateDemoAccount(stateDir: string): Promise<DemoAcc
   const file = join(stateDir, 'demo-account.json');
   try {
     const saved = JSON.parse(await readFile(file, 'utf8')) as Partial<DemoAccount>;
-    if (saved.appId !== undefined && saved.appSecret !== undefined && saved.token !== undefined && saved.encodingAESKey !== undefined) {
+    if (
+      saved.appId !== undefined &&
+      saved.appSecret !== undefined &&
+      saved.token !== undefined &&
+      saved.encodingAESKey !== undefined
+    ) {
       return saved as DemoAccount;
     }
   } catch {

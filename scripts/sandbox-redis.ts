@@ -1,7 +1,13 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isProcessRunning } from './process-alive.js';
-import { RedisServerError, isDockerAvailable, startRedisContainer, startRedisServer, stopOrphanedRedisServer } from '@wxq/redis-server';
+import {
+  RedisServerError,
+  isDockerAvailable,
+  startRedisContainer,
+  startRedisServer,
+  stopOrphanedRedisServer,
+} from '@wxq/redis-server';
 
 export interface SandboxRedis {
   readonly url: string;

@@ -5,7 +5,13 @@ import { randomBytes } from 'node:crypto';
 import { ConfigError, loadGatewayConfig, loadWorkerConfig } from '@wxq/config';
 import { startGateway } from '@wxq/gateway';
 import { createLogger } from '@wxq/logging';
-import { type WechatApiSimulator, readSandboxState, removeSandboxState, startWechatApiSimulator, writeSandboxState } from '@wxq/wechat-sim';
+import {
+  type WechatApiSimulator,
+  readSandboxState,
+  removeSandboxState,
+  startWechatApiSimulator,
+  writeSandboxState,
+} from '@wxq/wechat-sim';
 import { loadHandlers, startWorker } from '@wxq/worker';
 import { loadOrCreateDemoAccount } from './demo-account.js';
 import { isProcessRunning } from './process-alive.js';
@@ -45,13 +51,19 @@ function shutdown(signal: string): void {
 }
 // `on`, not `once`: a terminal or npm may deliver the signal twice, and a second default SIGTERM
 // would kill the process before Redis and the temp dir are cleaned up.
-process.on('SIGINT', () => { shutdown('SIGINT'); });
-process.on('SIGTERM', () => { shutdown('SIGTERM'); });
+process.on('SIGINT', () => {
+  shutdown('SIGINT');
+});
+process.on('SIGTERM', () => {
+  shutdown('SIGTERM');
+});
 
 // One sandbox per state dir: a second would overwrite the first's state and Redis lease.
 const running = await readSandboxState(stateDir).catch(() => undefined);
 if (running?.pid !== undefined && running.pid !== process.pid && isProcessRunning(running.pid)) {
-  console.error(`a sandbox is already running (pid ${String(running.pid)}, gateway ${running.gatewayUrl}); stop it first, or set WXQ_STATE_DIR`);
+  console.error(
+    `a sandbox is already running (pid ${String(running.pid)}, gateway ${running.gatewayUrl}); stop it first, or set WXQ_STATE_DIR`,
+  );
   process.exit(1);
 }
 
@@ -105,7 +117,10 @@ try {
   const workerConfig = loadWorkerConfig(settings);
   const gateway = await startGateway(gatewayConfig, { logger: log.child({ app: 'gateway' }) });
   stops.push({ name: 'gateway', stop: () => gateway.stop() });
-  const worker = startWorker(workerConfig, { logger: log.child({ app: 'worker' }), handlers: await loadHandlers(workerConfig.handlersModule, process.cwd()) });
+  const worker = startWorker(workerConfig, {
+    logger: log.child({ app: 'worker' }),
+    handlers: await loadHandlers(workerConfig.handlersModule, process.cwd()),
+  });
   stops.push({ name: 'worker', stop: () => worker.stop() });
 
   const gatewayUrl = `http://127.0.0.1:${gateway.publicPort}`;
@@ -116,9 +131,15 @@ try {
     'wxq sandbox is running',
     `  Redis          ${redis === undefined ? 'REDIS_URL / REDIS_CLUSTER_NODES from the environment' : redis.source}`,
     `  gateway        ${gatewayUrl}/wechat`,
-    sim === undefined ? `  WeChat API     ${workerConfig.api.baseUrl}` : `  WeChat API     simulator at ${sim.url} (demo account ${demo?.appId ?? ''})`,
-    adminUrl === undefined ? '  admin          not started (set ADMIN_PASSWORD)' : `  Bull Board     ${adminUrl}/admin/queues   /metrics`,
-    adminUrl === undefined || generatedPassword === undefined ? '' : `  admin login    admin / ${generatedPassword}   (generated for this run)`,
+    sim === undefined
+      ? `  WeChat API     ${workerConfig.api.baseUrl}`
+      : `  WeChat API     simulator at ${sim.url} (demo account ${demo?.appId ?? ''})`,
+    adminUrl === undefined
+      ? '  admin          not started (set ADMIN_PASSWORD)'
+      : `  Bull Board     ${adminUrl}/admin/queues   /metrics`,
+    adminUrl === undefined || generatedPassword === undefined
+      ? ''
+      : `  admin login    admin / ${generatedPassword}   (generated for this run)`,
     `  state file     ${stateDir}/sandbox.json`,
     '',
     'Send your first message (in another terminal):',
@@ -134,9 +155,10 @@ try {
     ...(adminUrl === undefined ? {} : { adminUrl }),
     account: demo ?? { appId: account?.appId ?? '', token: account?.token ?? '' },
     pid: process.pid,
-    ...(redis === undefined ? {} : { redis: { url: redis.url, ...(redis.dir === undefined ? {} : { dir: redis.dir }) } }),
+    ...(redis === undefined
+      ? {}
+      : { redis: { url: redis.url, ...(redis.dir === undefined ? {} : { dir: redis.dir }) } }),
   });
-
 } catch (error) {
   if (error instanceof ConfigError) console.error(error.message);
   else console.error(error);

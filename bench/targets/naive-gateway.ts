@@ -14,7 +14,14 @@ const parser = new XMLParser({ parseTagValue: false });
 const app = express();
 app.post('/wechat', express.text({ type: () => true }), async (req, res) => {
   const q = req.query as Record<string, string>;
-  if (!verifyUrlSignature({ token: BENCH_ACCOUNT.token, timestamp: q['timestamp'] ?? '', nonce: q['nonce'] ?? '', signature: q['signature'] ?? '' })) {
+  if (
+    !verifyUrlSignature({
+      token: BENCH_ACCOUNT.token,
+      timestamp: q['timestamp'] ?? '',
+      nonce: q['nonce'] ?? '',
+      signature: q['signature'] ?? '',
+    })
+  ) {
     res.status(401).send('bad signature');
     return;
   }

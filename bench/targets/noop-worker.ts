@@ -10,5 +10,8 @@ const worker = new Worker('noop', () => Promise.resolve(), {
 });
 process.stdout.write(`${JSON.stringify({ listening: 0 })}\n`);
 process.once('SIGTERM', () => {
-  void worker.close().then(() => connection.quit()).then(() => process.exit(0));
+  void worker
+    .close()
+    .then(() => connection.quit())
+    .then(() => process.exit(0));
 });

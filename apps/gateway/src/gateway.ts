@@ -40,7 +40,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const metrics = createGatewayMetrics();
   const redis = createRedis(config.redis, 'producer', 'wxq-gateway');
   watchRedis(redis, log);
-  const producer = createProducer('inbound', { connection: redis, prefix: config.queuePrefix, settings: { dedupWindowSeconds: config.dedupWindowSeconds } });
+  const producer = createProducer('inbound', {
+    connection: redis,
+    prefix: config.queuePrefix,
+    settings: { dedupWindowSeconds: config.dedupWindowSeconds },
+  });
   const queue = producer.queue;
   queue.on('error', (err) => {
     // During an outage the connection's own listener has said it once; this would repeat it.
@@ -68,10 +72,16 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     timestampSkewSeconds: config.timestampSkewSeconds,
     now: strictlyIncreasing(deps.now ?? Date.now),
   });
-  const publicServer = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: 20_000, requestTimeout: 30_000 }, routePublicRequest);
+  const publicServer = createServer(
+    { keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: 20_000, requestTimeout: 30_000 },
+    routePublicRequest,
+  );
   await listen(publicServer, config.http.port, config.http.host);
   const publicPort = (publicServer.address() as AddressInfo).port;
-  log.info({ port: publicPort, host: config.http.host, accounts: config.accounts.map((a) => a.appId) }, 'gateway listening');
+  log.info(
+    { port: publicPort, host: config.http.host, accounts: config.accounts.map((a) => a.appId) },
+    'gateway listening',
+  );
 
   let adminServer: Server | undefined;
   let outboundForBoard: Queue | undefined;
@@ -80,9 +90,19 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   } else {
     // Bull Board shows every wxq queue: failed sends (45015, 45047, ...) wait in outbound.
     outboundForBoard = new Queue(QUEUES.outbound.name, { connection: redis, prefix: config.queuePrefix });
-    adminServer = createServer(createAdminApp({ queues: [queue, outboundForBoard], metrics, user: config.admin.user, password: config.admin.password }));
+    adminServer = createServer(
+      createAdminApp({
+        queues: [queue, outboundForBoard],
+        metrics,
+        user: config.admin.user,
+        password: config.admin.password,
+      }),
+    );
     await listen(adminServer, config.admin.port, config.admin.host);
-    log.info({ port: (adminServer.address() as AddressInfo).port, host: config.admin.host }, `admin listening (Bull Board at ${BULL_BOARD_PATH}, /metrics)`);
+    log.info(
+      { port: (adminServer.address() as AddressInfo).port, host: config.admin.host },
+      `admin listening (Bull Board at ${BULL_BOARD_PATH}, /metrics)`,
+    );
   }
   const adminPort = adminServer === undefined ? undefined : (adminServer.address() as AddressInfo).port;
 
@@ -124,7 +144,13 @@ async function pingWithin(redis: ReturnType<typeof createRedis>, timeoutMs: numb
     }, timeoutMs);
   });
   try {
-    return await Promise.race([redis.ping().then(() => true, () => false), timeout]);
+    return await Promise.race([
+      redis.ping().then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -159,4 +185,3 @@ function closeServer(server: Server): Promise<void> {
     server.closeIdleConnections();
   });
 }
-

@@ -73,7 +73,9 @@ describe('admin listener', () => {
     expect((await gateway.push(signPlaintextPush(first, { account: DEFAULT_ACCOUNT }))).status).toBe(200);
     expect((await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }))).status).toBe(200);
     expect((await gateway.push(signPlaintextPush(first, { account: DEFAULT_ACCOUNT }))).status).toBe(200);
-    expect((await gateway.push(signPlaintextPush(textXml(), { account: { appId: APP_ID, token: 'wrongToken' } }))).status).toBe(401);
+    expect(
+      (await gateway.push(signPlaintextPush(textXml(), { account: { appId: APP_ID, token: 'wrongToken' } }))).status,
+    ).toBe(401);
     expect((await gateway.push(signPlaintextPush('<xml>', { account: DEFAULT_ACCOUNT }))).status).toBe(400);
 
     const scrape = await send(metricsUrl, { headers: { authorization: basicAuth('admin', PASSWORD) } });
@@ -81,7 +83,8 @@ describe('admin listener', () => {
     expect(scrape.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     const samples = parsePrometheusText(scrape.body);
 
-    const pushes = (labels: Record<string, string>) => sampleValue(samples, 'wxq_gateway_pushes_total', { account: APP_ID, ...labels });
+    const pushes = (labels: Record<string, string>) =>
+      sampleValue(samples, 'wxq_gateway_pushes_total', { account: APP_ID, ...labels });
     expect(pushes({ msg_type: 'text', outcome: 'accepted' })).toBe(2);
     expect(pushes({ msg_type: 'text', outcome: 'duplicate' })).toBe(1);
     expect(pushes({ outcome: 'bad_signature' })).toBe(1);

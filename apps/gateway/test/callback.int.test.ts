@@ -57,24 +57,35 @@ describe('accounts from WXQ_ACCOUNTS_FILE', () => {
       { appId: APP_ID, token: TOKEN, encodingAESKey: AES_KEY },
       { appId: OTHER_APP_ID, token: OTHER_TOKEN, requireEncryption: false },
     ]);
-    const gateway = await useGateway({ env: { WXQ_ACCOUNTS_FILE: file, WECHAT_APPID: undefined, WECHAT_TOKEN: undefined } });
+    const gateway = await useGateway({
+      env: { WXQ_ACCOUNTS_FILE: file, WECHAT_APPID: undefined, WECHAT_TOKEN: undefined },
+    });
     const other = { appId: OTHER_APP_ID, token: OTHER_TOKEN };
 
     expect((await gateway.send(`/wechat?${signHandshake('first', { account: DEFAULT_ACCOUNT })}`)).body).toBe('first');
-    expect((await gateway.send(`/wechat/${OTHER_APP_ID}?${signHandshake('second', { account: other })}`)).body).toBe('second');
+    expect((await gateway.send(`/wechat/${OTHER_APP_ID}?${signHandshake('second', { account: other })}`)).body).toBe(
+      'second',
+    );
     // Each path checks its own account's Token.
     expect((await gateway.send(`/wechat?${signHandshake('x', { account: other })}`)).status).toBe(401);
-    expect((await gateway.send(`/wechat/${OTHER_APP_ID}?${signHandshake('x', { account: DEFAULT_ACCOUNT })}`)).status).toBe(401);
+    expect(
+      (await gateway.send(`/wechat/${OTHER_APP_ID}?${signHandshake('x', { account: DEFAULT_ACCOUNT })}`)).status,
+    ).toBe(401);
 
     const xml = textXml();
-    const answer = await gateway.push(signPlaintextPush(xml, { account: other }), `/wechat/${OTHER_APP_ID.toUpperCase()}`);
+    const answer = await gateway.push(
+      signPlaintextPush(xml, { account: other }),
+      `/wechat/${OTHER_APP_ID.toUpperCase()}`,
+    );
     expect(answer).toMatchObject({ status: 200, body: 'success' });
     const job = await gateway.queue.getJob(jobIdOf(xml, OTHER_APP_ID));
     expect(job?.data).toMatchObject({ appId: OTHER_APP_ID, mode: 'plaintext' });
   });
 
   it('reads requireEncryption from the file', async () => {
-    const file = await writeAccountsFile([{ appId: APP_ID, token: TOKEN, encodingAESKey: AES_KEY, requireEncryption: true }]);
+    const file = await writeAccountsFile([
+      { appId: APP_ID, token: TOKEN, encodingAESKey: AES_KEY, requireEncryption: true },
+    ]);
     const gateway = await useGateway({ env: { WXQ_ACCOUNTS_FILE: file } });
     expect((await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }))).status).toBe(401);
     expect((await gateway.push(signEncryptedPush(textXml(), 'safe', { account: DEFAULT_ACCOUNT }))).status).toBe(200);
@@ -100,14 +111,20 @@ describe('POST push', () => {
 
   it('accepts plaintext when an AES key is configured, and refuses it with WECHAT_REQUIRE_ENCRYPTION', async () => {
     const lenient = await useGateway();
-    expect(await lenient.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }))).toMatchObject({ status: 200, body: 'success' });
+    expect(await lenient.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }))).toMatchObject({
+      status: 200,
+      body: 'success',
+    });
 
     const strict = await useGateway({ env: { WECHAT_REQUIRE_ENCRYPTION: 'true' } });
     const refused = await strict.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }));
     expect(refused).toMatchObject({ status: 401, body: 'encryption_required' });
     expect(await strict.jobCount()).toBe(0);
     const xml = textXml();
-    expect(await strict.push(signEncryptedPush(xml, 'safe', { account: DEFAULT_ACCOUNT }))).toMatchObject({ status: 200, body: 'success' });
+    expect(await strict.push(signEncryptedPush(xml, 'safe', { account: DEFAULT_ACCOUNT }))).toMatchObject({
+      status: 200,
+      body: 'success',
+    });
     expect((await strict.queue.getJob(jobIdOf(xml)))?.data).toMatchObject({ mode: 'safe' });
   });
 
@@ -120,7 +137,14 @@ describe('POST push', () => {
 
     const message = parseInboundXml(xml);
     const job = await gateway.queue.getJob(jobIdOf(xml));
-    expect(job?.data).toStrictEqual({ v: 1, appId: APP_ID, mode: 'safe', receivedAt: expect.any(Number) as unknown, dedupKey: computeDedupKey(message), message });
+    expect(job?.data).toStrictEqual({
+      v: 1,
+      appId: APP_ID,
+      mode: 'safe',
+      receivedAt: expect.any(Number) as unknown,
+      dedupKey: computeDedupKey(message),
+      message,
+    });
     expect(message).toMatchObject({ Content: 'safe mode secret content' });
     const encrypt = /<Encrypt><!\[CDATA\[([^\]]+)\]\]>/.exec(String(push.body))?.[1] ?? '';
     expect(encrypt.length).toBeGreaterThan(40);
@@ -135,11 +159,16 @@ describe('POST push', () => {
     const msgId = /<MsgId>(\d+)<\/MsgId>/.exec(inner)?.[1] ?? '';
     const forgedOuter = textXml({ content: 'forged outer content', msgId, fromUserName: 'oForgedUser' });
 
-    const answer = await gateway.push(signEncryptedPush(inner, 'compatible', { account: DEFAULT_ACCOUNT, outerXml: forgedOuter }));
+    const answer = await gateway.push(
+      signEncryptedPush(inner, 'compatible', { account: DEFAULT_ACCOUNT, outerXml: forgedOuter }),
+    );
 
     expect(answer).toMatchObject({ status: 200, body: 'success' });
     const job = await gateway.queue.getJob(jobIdOf(inner));
-    expect(job?.data).toMatchObject({ mode: 'compatible', message: { Content: 'the real content', FromUserName: OPEN_ID } });
+    expect(job?.data).toMatchObject({
+      mode: 'compatible',
+      message: { Content: 'the real content', FromUserName: OPEN_ID },
+    });
     expect(await gateway.jobCount()).toBe(1);
     expect(await gateway.dumpRedis()).not.toContain('forged');
   });
@@ -149,33 +178,44 @@ describe('POST push', () => {
     const goodMsgSignature = signEncryptedPush(textXml(), 'compatible', { account: DEFAULT_ACCOUNT });
     const badSignature = new URLSearchParams(goodMsgSignature.query);
     badSignature.set('signature', '0'.repeat(40));
-    expect(await gateway.push({ query: badSignature.toString(), body: goodMsgSignature.body })).toMatchObject({ status: 200 });
+    expect(await gateway.push({ query: badSignature.toString(), body: goodMsgSignature.body })).toMatchObject({
+      status: 200,
+    });
 
     const forged = signEncryptedPush(textXml(), 'safe', { account: DEFAULT_ACCOUNT });
     const badMsgSignature = new URLSearchParams(forged.query);
     badMsgSignature.set('msg_signature', '0'.repeat(40));
-    expect(await gateway.push({ query: badMsgSignature.toString(), body: forged.body })).toMatchObject({ status: 401, body: 'bad_signature' });
+    expect(await gateway.push({ query: badMsgSignature.toString(), body: forged.body })).toMatchObject({
+      status: 401,
+      body: 'bad_signature',
+    });
     expect(await gateway.jobCount()).toBe(1);
   });
 
-  it.each(freshPushVectors().map((vector) => [vector.id, vector] as const))('accepts the shared vector %s in safe mode', async (_id, vector) => {
-    // The vectors are signed for 2023; the clock is set to their timestamp.
-    const now = Number(vector.timestamp) * 1000;
-    const gateway = await useGateway({
-      now: () => now,
-      accounts: [{ appId: vector.appid, token: vector.token, encodingAESKey: vector.encodingAESKey, requireEncryption: false }],
-    });
+  it.each(freshPushVectors().map((vector) => [vector.id, vector] as const))(
+    'accepts the shared vector %s in safe mode',
+    async (_id, vector) => {
+      // The vectors are signed for 2023; the clock is set to their timestamp.
+      const now = Number(vector.timestamp) * 1000;
+      const gateway = await useGateway({
+        now: () => now,
+        accounts: [
+          { appId: vector.appid, token: vector.token, encodingAESKey: vector.encodingAESKey, requireEncryption: false },
+        ],
+      });
 
-    const answer = await gateway.push({ query: vector.query, body: vector.post_body_safe_mode });
+      const answer = await gateway.push({ query: vector.query, body: vector.post_body_safe_mode });
 
-    expect(answer).toMatchObject({ status: 200, body: 'success' });
-    const message = parseInboundXml(vector.plaintext_xml);
-    const dedupKey = computeDedupKey(message);
-    const job = await gateway.queue.getJob(inboundJobId(vector.appid, dedupKey));
-    expect(job?.data).toStrictEqual({ v: 1, appId: vector.appid, mode: 'safe', receivedAt: now, dedupKey, message });
-    const stored = await gateway.dumpRedis();
-    for (const secret of [vector.token, vector.encodingAESKey, vector.encrypt_base64]) expect(stored).not.toContain(secret);
-  });
+      expect(answer).toMatchObject({ status: 200, body: 'success' });
+      const message = parseInboundXml(vector.plaintext_xml);
+      const dedupKey = computeDedupKey(message);
+      const job = await gateway.queue.getJob(inboundJobId(vector.appid, dedupKey));
+      expect(job?.data).toStrictEqual({ v: 1, appId: vector.appid, mode: 'safe', receivedAt: now, dedupKey, message });
+      const stored = await gateway.dumpRedis();
+      for (const secret of [vector.token, vector.encodingAESKey, vector.encrypt_base64])
+        expect(stored).not.toContain(secret);
+    },
+  );
 });
 
 describe('replay window', () => {
@@ -192,15 +232,22 @@ describe('replay window', () => {
     }
     expect(await gateway.jobCount()).toBe(0);
     for (const offset of [-300, 0, 300]) {
-      expect(await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT, timestamp: at(offset) })), `offset ${offset}`).toMatchObject({ status: 200 });
+      expect(
+        await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT, timestamp: at(offset) })),
+        `offset ${offset}`,
+      ).toMatchObject({ status: 200 });
     }
     expect(await gateway.jobCount()).toBe(3);
   });
 
   it('follows TIMESTAMP_SKEW_SECONDS', async () => {
     const gateway = await useGateway({ now: () => now, env: { TIMESTAMP_SKEW_SECONDS: '10' } });
-    expect((await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT, timestamp: at(-11) }))).status).toBe(401);
-    expect((await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT, timestamp: at(-10) }))).status).toBe(200);
+    expect(
+      (await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT, timestamp: at(-11) }))).status,
+    ).toBe(401);
+    expect(
+      (await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT, timestamp: at(-10) }))).status,
+    ).toBe(200);
   });
 
   it('is off with TIMESTAMP_SKEW_SECONDS=0: the 2023 vectors pass on the real clock', async () => {
@@ -208,9 +255,14 @@ describe('replay window', () => {
     if (vector === undefined) throw new Error('no fresh vectors');
     const gateway = await useGateway({
       env: { TIMESTAMP_SKEW_SECONDS: '0' },
-      accounts: [{ appId: vector.appid, token: vector.token, encodingAESKey: vector.encodingAESKey, requireEncryption: false }],
+      accounts: [
+        { appId: vector.appid, token: vector.token, encodingAESKey: vector.encodingAESKey, requireEncryption: false },
+      ],
     });
-    expect(await gateway.push({ query: vector.query, body: vector.post_body_safe_mode })).toMatchObject({ status: 200, body: 'success' });
+    expect(await gateway.push({ query: vector.query, body: vector.post_body_safe_mode })).toMatchObject({
+      status: 200,
+      body: 'success',
+    });
   });
 });
 

@@ -32,7 +32,11 @@ describe('a repeated push', () => {
   it('is answered success again without a second job', async () => {
     const gateway = await useGateway();
     const xml = textXml();
-    for (const push of [signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }), signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }), signEncryptedPush(xml, 'safe', { account: DEFAULT_ACCOUNT })]) {
+    for (const push of [
+      signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }),
+      signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }),
+      signEncryptedPush(xml, 'safe', { account: DEFAULT_ACCOUNT }),
+    ]) {
       expect(await gateway.push(push)).toMatchObject({ status: 200, body: 'success' });
     }
     expect(await gateway.jobCount()).toBe(1);
@@ -50,9 +54,14 @@ describe('a repeated push', () => {
     expect((await gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }))).status).toBe(200);
     runWorker(gateway, processor);
     const jobId = jobIdOf(xml);
-    await waitFor(async () => (await gateway.queue.getJobState(jobId)) === state, { message: `the job to be ${state}` });
+    await waitFor(async () => (await gateway.queue.getJobState(jobId)) === state, {
+      message: `the job to be ${state}`,
+    });
 
-    expect(await gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }))).toMatchObject({ status: 200, body: 'success' });
+    expect(await gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }))).toMatchObject({
+      status: 200,
+      body: 'success',
+    });
 
     expect(await gateway.queue.getJobState(jobId)).toBe(state);
     expect(await gateway.jobCount()).toBe(1);
@@ -61,7 +70,9 @@ describe('a repeated push', () => {
   it('sent three times at once makes one job', async () => {
     const gateway = await useGateway();
     const xml = textXml();
-    const answers = await Promise.all([1, 2, 3].map(() => gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }))));
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }))),
+    );
     for (const answer of answers) expect(answer).toMatchObject({ status: 200, body: 'success' });
     expect(await gateway.jobCount()).toBe(1);
     expect(await gateway.queue.getJob(jobIdOf(xml))).toBeDefined();

@@ -16,7 +16,8 @@ function expectNothingBroke(gateway: TestGateway): void {
   });
 }
 
-const header = '<ToUserName>gh_0123456789ab</ToUserName><FromUserName>oUser</FromUserName><CreateTime>1700000000</CreateTime>';
+const header =
+  '<ToUserName>gh_0123456789ab</ToUserName><FromUserName>oUser</FromUserName><CreateTime>1700000000</CreateTime>';
 const billionLaughs =
   '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">' +
   Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i === 0 ? '' : i};`.repeat(10)}">`).join('') +
@@ -25,10 +26,26 @@ const billionLaughs =
 const HOSTILE_BODIES: readonly (readonly [name: string, code: string, body: string | Buffer])[] = [
   ['a DOCTYPE', 'doctype_forbidden', `<!DOCTYPE xml [<!ELEMENT xml ANY>]><xml>${header}<MsgType>text</MsgType></xml>`],
   ['billion laughs', 'doctype_forbidden', billionLaughs],
-  ['an external entity', 'doctype_forbidden', `<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml>${header}<Content>&xxe;</Content></xml>`],
-  ['invalid UTF-8', 'invalid_utf8', Buffer.concat([Buffer.from(`<xml>${header}<MsgType>text</MsgType><Content>`), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('</Content></xml>')])],
+  [
+    'an external entity',
+    'doctype_forbidden',
+    `<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml>${header}<Content>&xxe;</Content></xml>`,
+  ],
+  [
+    'invalid UTF-8',
+    'invalid_utf8',
+    Buffer.concat([
+      Buffer.from(`<xml>${header}<MsgType>text</MsgType><Content>`),
+      Buffer.from([0xc3, 0x28, 0xff]),
+      Buffer.from('</Content></xml>'),
+    ]),
+  ],
   ['deep nesting', 'structure_too_deep', `<xml>${'<a>'.repeat(10_000)}${'</a>'.repeat(10_000)}</xml>`],
-  ['thousands of attributes', 'too_many_attributes', `<xml><ToUserName ${Array.from({ length: 5_000 }, (_, i) => `a${i}="1"`).join(' ')}>x</ToUserName></xml>`],
+  [
+    'thousands of attributes',
+    'too_many_attributes',
+    `<xml><ToUserName ${Array.from({ length: 5_000 }, (_, i) => `a${i}="1"`).join(' ')}>x</ToUserName></xml>`,
+  ],
   ['too many elements', 'too_many_elements', `<xml>${'<MsgType>text</MsgType>'.repeat(20_000)}</xml>`],
   ['unbalanced tags', 'bad_xml', `<xml>${header}<MsgType>text</Content></xml>`],
   ['an empty body', 'bad_xml', ''],
@@ -43,7 +60,10 @@ describe('hostile and malformed bodies, correctly signed', () => {
   it.each(HOSTILE_BODIES)('%s: 400 %s, nothing enqueued', async (_name, code, body) => {
     const gateway = await useGateway();
     expectNothingBroke(gateway);
-    expect(await gateway.push(signPlaintextPush(body, { account: DEFAULT_ACCOUNT }))).toMatchObject({ status: 400, body: code });
+    expect(await gateway.push(signPlaintextPush(body, { account: DEFAULT_ACCOUNT }))).toMatchObject({
+      status: 400,
+      body: code,
+    });
   });
 
   it('400 for the same bodies inside a correctly signed ciphertext', async () => {
@@ -69,10 +89,17 @@ describe('ciphertexts that do not open', () => {
     const vector = negativeVector(id);
     const gateway = await useGateway({
       now: () => Number(vector.timestamp) * 1000,
-      accounts: [{ appId: vector.appid, token: vector.token, encodingAESKey: vector.encodingAESKey, requireEncryption: false }],
+      accounts: [
+        { appId: vector.appid, token: vector.token, encodingAESKey: vector.encodingAESKey, requireEncryption: false },
+      ],
     });
     expectNothingBroke(gateway);
-    const query = new URLSearchParams({ timestamp: vector.timestamp, nonce: vector.nonce, encrypt_type: 'aes', msg_signature: vector.msg_signature });
+    const query = new URLSearchParams({
+      timestamp: vector.timestamp,
+      nonce: vector.nonce,
+      encrypt_type: 'aes',
+      msg_signature: vector.msg_signature,
+    });
     const answer = await gateway.push({ query: query.toString(), body: safeModeBody(vector.encrypt_base64) });
     expect(answer).toMatchObject({ status: 400, body: code });
   });
@@ -81,7 +108,10 @@ describe('ciphertexts that do not open', () => {
     const gateway = await useGateway();
     expectNothingBroke(gateway);
     for (const encrypt of ['not base64 at all!', 'AAAA', Buffer.alloc(48, 1).toString('base64')]) {
-      const answer = await gateway.push({ query: signEncryptedQuery(encrypt, { account: DEFAULT_ACCOUNT }), body: safeModeBody(encrypt) });
+      const answer = await gateway.push({
+        query: signEncryptedQuery(encrypt, { account: DEFAULT_ACCOUNT }),
+        body: safeModeBody(encrypt),
+      });
       expect(answer.status, encrypt).toBe(400);
     }
   });
@@ -89,7 +119,9 @@ describe('ciphertexts that do not open', () => {
   it('a safe-mode body without Encrypt: 400', async () => {
     const gateway = await useGateway();
     expectNothingBroke(gateway);
-    expect((await gateway.push({ query: signEncryptedQuery('x', { account: DEFAULT_ACCOUNT }), body: textXml() })).status).toBe(400);
+    expect(
+      (await gateway.push({ query: signEncryptedQuery('x', { account: DEFAULT_ACCOUNT }), body: textXml() })).status,
+    ).toBe(400);
   });
 });
 
@@ -105,8 +137,13 @@ describe('refused before reading', () => {
   it('an appid that is not configured: 404', async () => {
     const gateway = await useGateway();
     expectNothingBroke(gateway);
-    expect((await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }), '/wechat/wxffffffffffffffff')).status).toBe(404);
-    expect((await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }), '/wechat/%E0%A4%A')).status).toBe(404);
+    expect(
+      (await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }), '/wechat/wxffffffffffffffff'))
+        .status,
+    ).toBe(404);
+    expect(
+      (await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }), '/wechat/%E0%A4%A')).status,
+    ).toBe(404);
   });
 });
 
@@ -121,7 +158,10 @@ describe('body size', () => {
   it('5 MB in chunks without a Content-Length: 413', async () => {
     const gateway = await useGateway();
     expectNothingBroke(gateway);
-    const answer = await sendChunked(`${gateway.url}/wechat?${signPlaintextPush('', { account: DEFAULT_ACCOUNT }).query}`, 5 * 1024 * 1024);
+    const answer = await sendChunked(
+      `${gateway.url}/wechat?${signPlaintextPush('', { account: DEFAULT_ACCOUNT }).query}`,
+      5 * 1024 * 1024,
+    );
     expect(answer.status).toBe(413);
   });
 
@@ -129,9 +169,24 @@ describe('body size', () => {
     const gateway = await useGateway({ env: { MAX_BODY_BYTES: '2048' } });
     const small = textXml({ content: 'x'.repeat(1_500) });
     expect(Buffer.byteLength(small)).toBeLessThanOrEqual(2048);
-    expect(await gateway.push(signPlaintextPush(small, { account: DEFAULT_ACCOUNT }))).toMatchObject({ status: 200, body: 'success' });
-    expect((await gateway.push(signPlaintextPush(textXml({ content: 'x'.repeat(2_048) }), { account: DEFAULT_ACCOUNT }))).status).toBe(413);
-    expect((await sendChunked(`${gateway.url}/wechat?${signPlaintextPush('', { account: DEFAULT_ACCOUNT }).query}`, 4_096, 'x', 1_000)).status).toBe(413);
+    expect(await gateway.push(signPlaintextPush(small, { account: DEFAULT_ACCOUNT }))).toMatchObject({
+      status: 200,
+      body: 'success',
+    });
+    expect(
+      (await gateway.push(signPlaintextPush(textXml({ content: 'x'.repeat(2_048) }), { account: DEFAULT_ACCOUNT })))
+        .status,
+    ).toBe(413);
+    expect(
+      (
+        await sendChunked(
+          `${gateway.url}/wechat?${signPlaintextPush('', { account: DEFAULT_ACCOUNT }).query}`,
+          4_096,
+          'x',
+          1_000,
+        )
+      ).status,
+    ).toBe(413);
     expect(await gateway.jobCount()).toBe(1);
   });
 });
@@ -140,11 +195,17 @@ describe('after the whole hostile suite in one process', () => {
   it('the same gateway still accepts a good push', async () => {
     const gateway = await useGateway();
     for (const [, , body] of HOSTILE_BODIES) await gateway.push(signPlaintextPush(body, { account: DEFAULT_ACCOUNT }));
-    await sendChunked(`${gateway.url}/wechat?${signPlaintextPush('', { account: DEFAULT_ACCOUNT }).query}`, 5 * 1024 * 1024);
+    await sendChunked(
+      `${gateway.url}/wechat?${signPlaintextPush('', { account: DEFAULT_ACCOUNT }).query}`,
+      5 * 1024 * 1024,
+    );
     expect(await gateway.jobCount()).toBe(0);
     expect((await gateway.send('/healthz')).status).toBe(200);
     expect((await gateway.send('/readyz')).status).toBe(200);
-    expect(await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }))).toMatchObject({ status: 200, body: 'success' });
+    expect(await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }))).toMatchObject({
+      status: 200,
+      body: 'success',
+    });
     expect(await gateway.jobCount()).toBe(1);
   });
 });

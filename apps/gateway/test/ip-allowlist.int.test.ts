@@ -9,7 +9,9 @@ const OUTSIDE = '198.51.100.9';
 
 function handshakeFrom(gateway: TestGateway, forwardedFor?: string): Promise<number> {
   const headers = forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor };
-  return gateway.send(`/wechat?${signHandshake('hi', { account: DEFAULT_ACCOUNT })}`, { headers }).then((answer) => answer.status);
+  return gateway
+    .send(`/wechat?${signHandshake('hi', { account: DEFAULT_ACCOUNT })}`, { headers })
+    .then((answer) => answer.status);
 }
 
 describe('WECHAT_IP_ALLOWLIST', () => {
@@ -21,9 +23,17 @@ describe('WECHAT_IP_ALLOWLIST', () => {
     expect(await handshakeFrom(gateway)).toBe(403);
 
     const xml = textXml();
-    expect(await gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }), '/wechat', { 'x-forwarded-for': OUTSIDE })).toMatchObject({ status: 403 });
+    expect(
+      await gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }), '/wechat', {
+        'x-forwarded-for': OUTSIDE,
+      }),
+    ).toMatchObject({ status: 403 });
     expect(await gateway.jobCount()).toBe(0);
-    expect(await gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }), '/wechat', { 'x-forwarded-for': IN_RANGE })).toMatchObject({ status: 200, body: 'success' });
+    expect(
+      await gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }), '/wechat', {
+        'x-forwarded-for': IN_RANGE,
+      }),
+    ).toMatchObject({ status: 200, body: 'success' });
     expect(await gateway.jobCount()).toBe(1);
   });
 
@@ -36,12 +46,24 @@ describe('WECHAT_IP_ALLOWLIST', () => {
   it('without TRUST_PROXY checks the socket address and ignores X-Forwarded-For', async () => {
     const refusing = await useGateway({ env: { WECHAT_IP_ALLOWLIST: WECHAT_RANGE } });
     expect(await handshakeFrom(refusing, IN_RANGE)).toBe(403);
-    expect((await refusing.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }), '/wechat', { 'x-forwarded-for': IN_RANGE })).status).toBe(403);
+    expect(
+      (
+        await refusing.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }), '/wechat', {
+          'x-forwarded-for': IN_RANGE,
+        })
+      ).status,
+    ).toBe(403);
     expect(await refusing.jobCount()).toBe(0);
 
     const loopback = await useGateway({ env: { WECHAT_IP_ALLOWLIST: `${WECHAT_RANGE},127.0.0.1` } });
     expect(await handshakeFrom(loopback, OUTSIDE)).toBe(200);
-    expect((await loopback.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }), '/wechat', { 'x-forwarded-for': OUTSIDE })).status).toBe(200);
+    expect(
+      (
+        await loopback.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }), '/wechat', {
+          'x-forwarded-for': OUTSIDE,
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it('is open to everyone when empty', async () => {

@@ -8,7 +8,9 @@ import { AES_KEY, APP_ID, DEFAULT_ACCOUNT, TOKEN, textXml } from './helpers/push
 function completionLine(gateway: TestGateway, requestId: string): LogRecord {
   const lines = gateway.logs
     .lines()
-    .filter((line) => (line['req'] as { id?: unknown } | undefined)?.id === requestId && line['responseTime'] !== undefined);
+    .filter(
+      (line) => (line['req'] as { id?: unknown } | undefined)?.id === requestId && line['responseTime'] !== undefined,
+    );
   expect(lines, `completion lines of ${requestId}`).toHaveLength(1);
   return lines[0] ?? {};
 }
@@ -17,9 +19,15 @@ describe('request logs', () => {
   it('end each push with one line: request id, account, msgType, outcome, status and duration', async () => {
     const gateway = await useGateway();
     const xml = textXml();
-    await gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }), '/wechat', { 'x-request-id': 'req-accepted-1' });
-    await gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }), '/wechat', { 'x-request-id': 'req-duplicate-1' });
-    await gateway.push(signPlaintextPush(xml, { account: { appId: APP_ID, token: 'wrongToken' } }), '/wechat', { 'x-request-id': 'req-refused-1' });
+    await gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }), '/wechat', {
+      'x-request-id': 'req-accepted-1',
+    });
+    await gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }), '/wechat', {
+      'x-request-id': 'req-duplicate-1',
+    });
+    await gateway.push(signPlaintextPush(xml, { account: { appId: APP_ID, token: 'wrongToken' } }), '/wechat', {
+      'x-request-id': 'req-refused-1',
+    });
 
     expect(completionLine(gateway, 'req-accepted-1')).toMatchObject({
       level: 30,
@@ -30,13 +38,24 @@ describe('request logs', () => {
       res: { statusCode: 200 },
       responseTime: expect.any(Number) as unknown,
     });
-    expect(completionLine(gateway, 'req-duplicate-1')).toMatchObject({ account: APP_ID, msgType: 'text', outcome: 'duplicate' });
-    expect(completionLine(gateway, 'req-refused-1')).toMatchObject({ level: 40, account: APP_ID, outcome: 'bad_signature', res: { statusCode: 401 } });
+    expect(completionLine(gateway, 'req-duplicate-1')).toMatchObject({
+      account: APP_ID,
+      msgType: 'text',
+      outcome: 'duplicate',
+    });
+    expect(completionLine(gateway, 'req-refused-1')).toMatchObject({
+      level: 40,
+      account: APP_ID,
+      outcome: 'bad_signature',
+      res: { statusCode: 401 },
+    });
   });
 
   it('make up a request id when none (or a strange one) is given', async () => {
     const gateway = await useGateway();
-    await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }), '/wechat', { 'x-request-id': 'not a valid id; drop table' });
+    await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }), '/wechat', {
+      'x-request-id': 'not a valid id; drop table',
+    });
     const line = gateway.logs.lines().find((l) => l['outcome'] === 'accepted');
     const id = (line?.['req'] as { id?: unknown } | undefined)?.id;
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
@@ -63,9 +82,20 @@ describe('request logs', () => {
 
     const text = gateway.logs.text();
     const queries = [plain, safe, compatible, forged].map((push) => new URLSearchParams(push.query));
-    const signatures = queries.flatMap((query) => [query.get('signature'), query.get('msg_signature')]).filter((s) => s !== null);
+    const signatures = queries
+      .flatMap((query) => [query.get('signature'), query.get('msg_signature')])
+      .filter((s) => s !== null);
     expect(signatures.length).toBeGreaterThanOrEqual(6);
-    for (const secret of [TOKEN, AES_KEY, content, 'echo-in-the-log', 'signature=', 'msg_signature', 'nonce=', ...signatures]) {
+    for (const secret of [
+      TOKEN,
+      AES_KEY,
+      content,
+      'echo-in-the-log',
+      'signature=',
+      'msg_signature',
+      'nonce=',
+      ...signatures,
+    ]) {
       expect(text).not.toContain(secret);
     }
   });

@@ -10,16 +10,28 @@ describe('the public routes', () => {
   it('serve /wechat[/<appid>] and the probes in any case, with or without a trailing slash', async () => {
     const gateway = await useGateway();
     for (const path of ['/wechat', '/WeChat', '/wechat/', `/wechat/${APP_ID}/`, `/WECHAT/${APP_ID.toUpperCase()}`]) {
-      expect(await gateway.send(`${path}?${signHandshake('hi', { account: DEFAULT_ACCOUNT })}`), path).toMatchObject({ status: 200, body: 'hi' });
-      expect(await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }), path), path).toMatchObject({ status: 200, body: 'success' });
+      expect(await gateway.send(`${path}?${signHandshake('hi', { account: DEFAULT_ACCOUNT })}`), path).toMatchObject({
+        status: 200,
+        body: 'hi',
+      });
+      expect(await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }), path), path).toMatchObject({
+        status: 200,
+        body: 'success',
+      });
     }
-    for (const path of ['/healthz', '/HEALTHZ', '/healthz/', '/healthz?probe=1']) expect(await gateway.send(path), path).toMatchObject({ status: 200, body: 'ok' });
-    for (const path of ['/readyz', '/readyz/']) expect(await gateway.send(path), path).toMatchObject({ status: 200, body: 'ready' });
+    for (const path of ['/healthz', '/HEALTHZ', '/healthz/', '/healthz?probe=1'])
+      expect(await gateway.send(path), path).toMatchObject({ status: 200, body: 'ok' });
+    for (const path of ['/readyz', '/readyz/'])
+      expect(await gateway.send(path), path).toMatchObject({ status: 200, body: 'ready' });
   });
 
   it('answer HEAD like GET, without the body', async () => {
     const gateway = await useGateway();
-    for (const [path, body] of [['/healthz', 'ok'], ['/readyz', 'ready'], [`/wechat?${signHandshake('echo', { account: DEFAULT_ACCOUNT })}`, 'echo']] as const) {
+    for (const [path, body] of [
+      ['/healthz', 'ok'],
+      ['/readyz', 'ready'],
+      [`/wechat?${signHandshake('echo', { account: DEFAULT_ACCOUNT })}`, 'echo'],
+    ] as const) {
       const answer = await gateway.send(path, { method: 'HEAD' });
       expect(answer, path).toMatchObject({ status: 200, body: '' });
       expect(answer.headers['content-length'], path).toBe(String(Buffer.byteLength(body)));
@@ -42,13 +54,18 @@ describe('the public routes', () => {
       ['POST', '/wechat/a/b'],
       ['GET', `/wechat/%E0%A4%A?${query}`],
     ];
-    for (const [method, path] of notFound) expect((await gateway.send(path, { method })).status, `${method} ${path}`).toBe(404);
+    for (const [method, path] of notFound)
+      expect((await gateway.send(path, { method })).status, `${method} ${path}`).toBe(404);
     expect(await gateway.jobCount()).toBe(0);
   });
 
   it('send no framework headers: no X-Powered-By, no ETag', async () => {
     const gateway = await useGateway();
-    for (const answer of [await gateway.send(`/wechat?${signHandshake('hi', { account: DEFAULT_ACCOUNT })}`), await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT })), await gateway.send('/nope')]) {
+    for (const answer of [
+      await gateway.send(`/wechat?${signHandshake('hi', { account: DEFAULT_ACCOUNT })}`),
+      await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT })),
+      await gateway.send('/nope'),
+    ]) {
       expect(answer.headers['x-powered-by']).toBeUndefined();
       expect(answer.headers['etag']).toBeUndefined();
     }
@@ -58,15 +75,20 @@ describe('the public routes', () => {
     const gateway = await useGateway({ env: { WECHAT_IP_ALLOWLIST: OTHER_RANGE } });
     expect((await gateway.send('/healthz')).status).toBe(200);
     expect((await gateway.send('/readyz')).status).toBe(200);
-    for (const path of ['/nope', '/metrics', `/wechat?${signHandshake('hi', { account: DEFAULT_ACCOUNT })}`]) expect((await gateway.send(path)).status, path).toBe(403);
+    for (const path of ['/nope', '/metrics', `/wechat?${signHandshake('hi', { account: DEFAULT_ACCOUNT })}`])
+      expect((await gateway.send(path)).status, path).toBe(403);
     expect((await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }))).status).toBe(403);
   });
 
   it('log a handshake with its account, and a refused push under account `unknown`', async () => {
     const gateway = await useGateway({ env: { WECHAT_IP_ALLOWLIST: OTHER_RANGE } });
-    await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }), '/wechat', { 'x-request-id': 'req-forbidden' });
+    await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }), '/wechat', {
+      'x-request-id': 'req-forbidden',
+    });
     const open = await useGateway();
-    await open.send(`/wechat?${signHandshake('hi', { account: DEFAULT_ACCOUNT })}`, { headers: { 'x-request-id': 'req-handshake' } });
+    await open.send(`/wechat?${signHandshake('hi', { account: DEFAULT_ACCOUNT })}`, {
+      headers: { 'x-request-id': 'req-handshake' },
+    });
 
     expect(lineOf(gateway, 'req-forbidden')).toMatchObject({
       level: 40,
@@ -78,7 +100,13 @@ describe('the public routes', () => {
       res: { statusCode: 403 },
     });
     const handshake = lineOf(open, 'req-handshake');
-    expect(handshake).toMatchObject({ level: 30, msg: 'request completed', req: { method: 'GET', path: '/wechat' }, account: APP_ID, res: { statusCode: 200 } });
+    expect(handshake).toMatchObject({
+      level: 30,
+      msg: 'request completed',
+      req: { method: 'GET', path: '/wechat' },
+      account: APP_ID,
+      res: { statusCode: 200 },
+    });
     expect(handshake).not.toHaveProperty('outcome');
     expect(handshake).not.toHaveProperty('msgType');
   });
@@ -97,11 +125,21 @@ describe('while draining', () => {
 
     const stopped = gateway.stop();
     // The rest of the push, and a second request pipelined behind it on the same connection.
-    socket.write(Buffer.concat([body, Buffer.from(`GET /wechat?${signHandshake('hi', { account: DEFAULT_ACCOUNT })} HTTP/1.1\r\nHost: gateway\r\n\r\n`)]));
+    socket.write(
+      Buffer.concat([
+        body,
+        Buffer.from(
+          `GET /wechat?${signHandshake('hi', { account: DEFAULT_ACCOUNT })} HTTP/1.1\r\nHost: gateway\r\n\r\n`,
+        ),
+      ]),
+    );
     await socket.ended;
     await stopped;
 
-    const answers = socket.received().split(/(?=HTTP\/1\.1 )/).slice(1);
+    const answers = socket
+      .received()
+      .split(/(?=HTTP\/1\.1 )/)
+      .slice(1);
     expect(answers).toHaveLength(2);
     expect(answers[0]).toMatch(/^HTTP\/1\.1 200 [^]*\r\n\r\nsuccess$/);
     expect(answers[1]).toMatch(/^HTTP\/1\.1 503 /);

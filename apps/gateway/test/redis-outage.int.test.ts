@@ -27,7 +27,10 @@ describe('Redis down', () => {
   it('answers 503 within the deadline and /readyz 503, then accepts again once Redis is back', async () => {
     const redis = await usePrivateRedis();
     const gateway = await useGateway({ redisUrl: redis.url, env: { ENQUEUE_TIMEOUT_MS: String(ENQUEUE_TIMEOUT_MS) } });
-    expect(await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }))).toMatchObject({ status: 200, body: 'success' });
+    expect(await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }))).toMatchObject({
+      status: 200,
+      body: 'success',
+    });
 
     await redis.pause();
     const retried = textXml();
@@ -40,10 +43,13 @@ describe('Redis down', () => {
 
     await redis.resume();
     // WeChat retries the same push; once Redis is back one of the retries gets in.
-    await waitFor(async () => (await gateway.push(signPlaintextPush(retried, { account: DEFAULT_ACCOUNT }))).status === 200, {
-      message: 'a retried push to be accepted once Redis is back',
-      timeoutMs: RECOVERY_TIMEOUT_MS,
-    });
+    await waitFor(
+      async () => (await gateway.push(signPlaintextPush(retried, { account: DEFAULT_ACCOUNT }))).status === 200,
+      {
+        message: 'a retried push to be accepted once Redis is back',
+        timeoutMs: RECOVERY_TIMEOUT_MS,
+      },
+    );
     expect((await gateway.send('/readyz')).status).toBe(200);
     // The restarted Redis came back empty (no persistence): only the retried push is there.
     expect(await gateway.jobCount()).toBe(1);
@@ -58,17 +64,23 @@ describe('Redis down', () => {
     // the readiness probe's 1 s PING timeout with room to spare, so /readyz cannot see it end.
     await gateway.redis.call('CLIENT', 'PAUSE', '2500', 'ALL');
 
-    const [stalled, readiness] = await Promise.all([timed(() => gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }))), gateway.send('/readyz')]);
+    const [stalled, readiness] = await Promise.all([
+      timed(() => gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }))),
+      gateway.send('/readyz'),
+    ]);
     expect(stalled.value).toMatchObject({ status: 503, body: 'enqueue_timeout' });
     expect(stalled.ms).toBeGreaterThanOrEqual(ENQUEUE_TIMEOUT_MS - 50);
     expect(stalled.ms).toBeLessThan(ANSWER_WITHIN_MS);
     expect(readiness.status).toBe(503);
 
     // The stalled add may still land after the pause; WeChat's retry then finds it and no second job is made.
-    await waitFor(async () => (await gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }))).status === 200, {
-      message: 'the retry to be accepted after the pause',
-      timeoutMs: RECOVERY_TIMEOUT_MS,
-    });
+    await waitFor(
+      async () => (await gateway.push(signPlaintextPush(xml, { account: DEFAULT_ACCOUNT }))).status === 200,
+      {
+        message: 'the retry to be accepted after the pause',
+        timeoutMs: RECOVERY_TIMEOUT_MS,
+      },
+    );
     expect(await gateway.jobCount()).toBe(1);
   });
 
@@ -90,10 +102,13 @@ describe('Redis down', () => {
 
     await redis.resume();
     const acceptedXml = textXml();
-    await waitFor(async () => (await gateway.push(signPlaintextPush(acceptedXml, { account: DEFAULT_ACCOUNT }))).status === 200, {
-      message: 'a push to be accepted once Redis is up',
-      timeoutMs: RECOVERY_TIMEOUT_MS,
-    });
+    await waitFor(
+      async () => (await gateway.push(signPlaintextPush(acceptedXml, { account: DEFAULT_ACCOUNT }))).status === 200,
+      {
+        message: 'a push to be accepted once Redis is up',
+        timeoutMs: RECOVERY_TIMEOUT_MS,
+      },
+    );
     expect((await gateway.send('/readyz')).status).toBe(200);
     // A push answered 503 must not turn into a job later: WeChat will retry it, and it may not.
     expect(await gateway.queue.getJob(jobIdOf(refusedXml))).toBeUndefined();

@@ -28,7 +28,11 @@ describe('a push while the gateway is connecting to Redis', () => {
     const redis = await usePrivateRedis();
     // Stopped (SIGSTOP): it accepts connections but answers nothing, as a Redis still loading.
     await redis.pause();
-    const gateway = await useGateway({ redisUrl: redis.url, env: { ENQUEUE_TIMEOUT_MS: String(ENQUEUE_TIMEOUT_MS) }, awaitReady: false });
+    const gateway = await useGateway({
+      redisUrl: redis.url,
+      env: { ENQUEUE_TIMEOUT_MS: String(ENQUEUE_TIMEOUT_MS) },
+      awaitReady: false,
+    });
     const resumed = new Promise<void>((resolve) => {
       setTimeout(() => {
         void redis.resume().then(resolve);
@@ -56,7 +60,10 @@ describe('a push while the gateway is connecting to Redis', () => {
     }
     // Redis comes back later: none of the pushes answered 503 becomes a job (WeChat retries them).
     await redis.resume();
-    await waitFor(async () => (await gateway.send('/readyz')).status === 200, { timeoutMs: 10_000, message: 'the gateway ready' });
+    await waitFor(async () => (await gateway.send('/readyz')).status === 200, {
+      timeoutMs: 10_000,
+      message: 'the gateway ready',
+    });
     expect(await gateway.jobCount()).toBe(0);
     expect(await gateway.redis.keys(`${gateway.prefix}:lane:*`)).toEqual([]);
   });

@@ -1,7 +1,15 @@
 // Signals reach a real child process; it gets a private redis-server, like every suite that kills processes.
 import { QUEUES } from '@wxq/queue';
 import { createRedis } from '@wxq/redis';
-import { type ProcessExit, type RedisServer, type TsProcess, signPlaintextPush, startRedisServer, startTsProcess, waitFor } from '@wxq/testing';
+import {
+  type ProcessExit,
+  type RedisServer,
+  type TsProcess,
+  signPlaintextPush,
+  startRedisServer,
+  startTsProcess,
+  waitFor,
+} from '@wxq/testing';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { testEnv } from './helpers/harness.js';
@@ -83,7 +91,9 @@ describe('gateway process', () => {
     await slow.started;
     slow.write(body.slice(0, 40));
     gateway.signal('SIGTERM');
-    await gateway.waitForLogLine((line) => line['msg'] === 'gateway stopping: draining requests', { message: 'the gateway to start draining' });
+    await gateway.waitForLogLine((line) => line['msg'] === 'gateway stopping: draining requests', {
+      message: 'the gateway to start draining',
+    });
 
     const late = signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT });
     expect(['refused', 503]).toContain(await statusOrRefused(`${url}?${late.query}`, String(late.body)));

@@ -9,7 +9,10 @@ import { type Handlers, demoHandlers, isHandlers } from '@wxq/handlers';
  */
 export async function loadHandlers(moduleName: string | undefined, cwd: string): Promise<Handlers> {
   if (moduleName === undefined) return demoHandlers;
-  const specifier = moduleName.startsWith('.') || moduleName.startsWith('/') ? pathToFileURL(resolve(cwd, moduleName)).href : moduleName;
+  const specifier =
+    moduleName.startsWith('.') || moduleName.startsWith('/')
+      ? pathToFileURL(resolve(cwd, moduleName)).href
+      : moduleName;
   const loaded = (await import(specifier)) as { default?: unknown; handlers?: unknown };
   const candidate = loaded.default ?? loaded.handlers;
   if (!isHandlers(candidate)) {

@@ -7,5 +7,6 @@ import { startWorker } from './worker.js';
 await runMain({
   name: 'worker',
   loadConfig: loadWorkerConfig,
-  start: async (config, log) => startWorker(config, { logger: log, handlers: await loadHandlers(config.handlersModule, process.cwd()) }),
+  start: async (config, log) =>
+    startWorker(config, { logger: log, handlers: await loadHandlers(config.handlersModule, process.cwd()) }),
 });

@@ -9,7 +9,11 @@ export interface SendRateLimiter {
  * At most `perSecond` sends per account per second, across every worker process: a counter per
  * account and second in Redis. A refused send is retried at the start of the next second.
  */
-export function createSendRateLimiter(redis: RedisClient, keys: WxqKeys, perSecond: number): SendRateLimiter | undefined {
+export function createSendRateLimiter(
+  redis: RedisClient,
+  keys: WxqKeys,
+  perSecond: number,
+): SendRateLimiter | undefined {
   if (perSecond === 0) return undefined;
   return {
     async reserve(appId) {

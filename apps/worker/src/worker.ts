@@ -6,7 +6,13 @@ import { createQuotaLedger } from '@wxq/quota';
 import { type ProcessorMap, QUEUES, QUEUE_KEYS, createLanes, createProducer, createQueueWorker } from '@wxq/queue';
 import { type RedisClient, type WxqKeys, createKeys, createRedis } from '@wxq/redis';
 import { Queue } from 'bullmq';
-import { type WechatApiClient, createTokenStore, createWechatApiClient, fetchAccessToken, fetchStableAccessToken } from '@wxq/wechat-api';
+import {
+  type WechatApiClient,
+  createTokenStore,
+  createWechatApiClient,
+  fetchAccessToken,
+  fetchStableAccessToken,
+} from '@wxq/wechat-api';
 import { createInboundProcessor } from './processors/inbound.js';
 import { createOutboundProcessor } from './processors/outbound.js';
 import { createSendPause } from './processors/send-pause.js';
@@ -41,9 +47,12 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
   inbound.on('error', (err) => {
     log.warn({ err }, 'inbound queue error');
   });
-  const lanes = config.ordering ? { inbound: createLanes(redis, inbound), outbound: createLanes(redis, outbound.queue) } : undefined;
+  const lanes = config.ordering
+    ? { inbound: createLanes(redis, inbound), outbound: createLanes(redis, outbound.queue) }
+    : undefined;
   const { mode, messageSends, eventSends } = config.quota;
-  const ledger = mode === 'off' ? undefined : createQuotaLedger({ redis, keyOf: keys.quota, rules: { messageSends, eventSends } });
+  const ledger =
+    mode === 'off' ? undefined : createQuotaLedger({ redis, keyOf: keys.quota, rules: { messageSends, eventSends } });
   const processors: ProcessorMap = {
     inbound: createInboundProcessor({
       handlers: deps.handlers,
@@ -98,7 +107,13 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
   };
 }
 
-function createApi(account: Account, config: WorkerConfig, redis: RedisClient, keys: WxqKeys, log: Logger): WechatApiClient {
+function createApi(
+  account: Account,
+  config: WorkerConfig,
+  redis: RedisClient,
+  keys: WxqKeys,
+  log: Logger,
+): WechatApiClient {
   const { baseUrl, timeoutMs, stableToken, tokenReadOnly } = config.api;
   const appSecret = account.appSecret ?? '';
   const tokens = createTokenStore({

@@ -57,7 +57,10 @@ export async function startHarness(
   env: Readonly<Record<string, string>> = {},
   options: HarnessOptions = {},
 ): Promise<WorkerHarness> {
-  const sim = await startWechatApiSimulator({ accounts: [{ appId: APP_ID, appSecret: APP_SECRET }], enforceQuota: options.enforceQuota ?? true });
+  const sim = await startWechatApiSimulator({
+    accounts: [{ appId: APP_ID, appSecret: APP_SECRET }],
+    enforceQuota: options.enforceQuota ?? true,
+  });
   const prefix = `{test-${randomUUID()}}`;
   const fullEnv = {
     REDIS_URL: redisUrl,
@@ -73,8 +76,16 @@ export async function startHarness(
   const logs = createLogSink();
   const logger = createLogger({ level: config.logLevel, name: 'worker' }, logs.stream);
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const inboundProducer: Producer<'inbound'> = createProducer('inbound', { connection: redis, prefix, settings: { dedupWindowSeconds: 600 } });
-  const outboundProducer: Producer<'outbound'> = createProducer('outbound', { connection: redis, prefix, settings: {} });
+  const inboundProducer: Producer<'inbound'> = createProducer('inbound', {
+    connection: redis,
+    prefix,
+    settings: { dedupWindowSeconds: 600 },
+  });
+  const outboundProducer: Producer<'outbound'> = createProducer('outbound', {
+    connection: redis,
+    prefix,
+    settings: {},
+  });
   const inbound: Queue = inboundProducer.queue;
   const keys = createKeys(prefix);
   const lanes = createLanes(redis, inbound);
@@ -109,7 +120,14 @@ export async function startHarness(
     async push(message) {
       // Strictly increasing, as one gateway process stamps them: the lane orders by it.
       lastReceivedAt = Math.max(Date.now(), lastReceivedAt + 1);
-      const payload: InboundPayload = { v: 1, appId: APP_ID, mode: 'plaintext', receivedAt: lastReceivedAt, dedupKey: computeDedupKey(message), message };
+      const payload: InboundPayload = {
+        v: 1,
+        appId: APP_ID,
+        mode: 'plaintext',
+        receivedAt: lastReceivedAt,
+        dedupKey: computeDedupKey(message),
+        message,
+      };
       // As the gateway does: the push takes its place in the user's lane, then becomes a job.
       const lane = keys.lane(QUEUES.inbound.name, APP_ID, message.FromUserName);
       // WeChat opens the user's send windows when the user acts.
@@ -119,7 +137,8 @@ export async function startHarness(
       return payload;
     },
     currentToken: () => redis.get(keys.accessToken(APP_ID)),
-    tokenFetches: () => sim.calls.filter((c) => c.path === '/cgi-bin/token' || c.path === '/cgi-bin/stable_token').length,
+    tokenFetches: () =>
+      sim.calls.filter((c) => c.path === '/cgi-bin/token' || c.path === '/cgi-bin/stable_token').length,
     async stop() {
       // Children first: they would go on taking jobs from queues that are about to be obliterated.
       await Promise.all(children.map((child) => child.stop({ signal: 'SIGKILL' })));

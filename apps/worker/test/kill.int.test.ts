@@ -28,7 +28,10 @@ describe('a worker killed with SIGKILL mid-run', () => {
     for (const message of messages) await harness.push(message);
 
     const child = harness.startWorkerProcess({ WXQ_HANDLERS: './apps/worker/test/slow-handlers.ts' });
-    await waitFor(() => harness.sim.sends.length >= 10, { timeoutMs: 20_000, message: 'the child worker started answering' });
+    await waitFor(() => harness.sim.sends.length >= 10, {
+      timeoutMs: 20_000,
+      message: 'the child worker started answering',
+    });
     child.signal('SIGKILL');
     expect((await child.exited).signal).toBe('SIGKILL');
     const answeredBeforeKill = harness.sim.sends.length;
@@ -38,7 +41,10 @@ describe('a worker killed with SIGKILL mid-run', () => {
     harness.startWorkers(1, slowHandlers);
 
     const answered = (user: string) => harness.sim.sends.some((s) => s.message.touser === user);
-    await waitFor(() => messages.every((m) => answered(m.FromUserName)), { timeoutMs: 30_000, message: 'every message answered' });
+    await waitFor(() => messages.every((m) => answered(m.FromUserName)), {
+      timeoutMs: 30_000,
+      message: 'every message answered',
+    });
     // At-least-once: only a send cut off by the kill can repeat (at most the 5 jobs in flight).
     const duplicates = harness.sim.sends.length - messages.length;
     expect(duplicates).toBeGreaterThanOrEqual(0);

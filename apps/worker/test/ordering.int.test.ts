@@ -10,7 +10,13 @@ import { type WorkerHarness, startHarness } from './harness.js';
 // A killed worker's jobs come back within ~3 s instead of production's ~30 s.
 // These send more than WeChat allows one user (5 per message): quotas, worker and simulator, are
 // the quota suite's subject, off here.
-const FAST_RECOVERY = { WXQ_CS_QUOTA: 'off', WORKER_LOCK_DURATION_MS: '2000', WORKER_STALLED_INTERVAL_MS: '1000', WORKER_CONCURRENCY: '5', OUTBOUND_CONCURRENCY: '5' };
+const FAST_RECOVERY = {
+  WXQ_CS_QUOTA: 'off',
+  WORKER_LOCK_DURATION_MS: '2000',
+  WORKER_STALLED_INTERVAL_MS: '1000',
+  WORKER_CONCURRENCY: '5',
+  OUTBOUND_CONCURRENCY: '5',
+};
 const SEND = '/cgi-bin/message/custom/send';
 
 let redis: RedisServer;
@@ -44,7 +50,9 @@ function textsTo(h: WorkerHarness, user: string): string[] {
 }
 
 function contentOf(text: unknown): string {
-  return typeof text === 'object' && text !== null && 'content' in text && typeof text.content === 'string' ? text.content : '?';
+  return typeof text === 'object' && text !== null && 'content' in text && typeof text.content === 'string'
+    ? text.content
+    : '?';
 }
 
 /** A repeat right after itself is at-least-once after a crash; anything else out of place is a bug. */
@@ -78,7 +86,10 @@ describe('per-user ordering', () => {
       for (const user of users) await h.push(createMessage.text(`m${m}`, { openid: user }));
     }
     const expected = () => Array.from({ length: rounds }, (_, m) => [1, 2, 3].map((i) => `m${m} ${i}/3`)).flat();
-    await waitFor(() => users.every((u) => textsTo(h, u).length >= rounds * 3), { timeoutMs: 60_000, message: 'every reply sent' });
+    await waitFor(() => users.every((u) => textsTo(h, u).length >= rounds * 3), {
+      timeoutMs: 60_000,
+      message: 'every reply sent',
+    });
     expect(overlaps).toEqual([]);
     for (const user of users) {
       expect(handled.get(user)).toEqual(Array.from({ length: rounds }, (_, m) => `m${m}`));

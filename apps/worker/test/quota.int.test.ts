@@ -28,7 +28,10 @@ describe('quota ledger (enforce, the default)', () => {
     const h = harness;
     h.startWorkers(1);
     await h.push(createMessage.text('late', { openid: user(), createTime: HOURS_49_AGO() }));
-    const failed = await waitFor(async () => (await h.outbound.getFailed())[0], { timeoutMs: 10_000, message: 'the reply failed' });
+    const failed = await waitFor(async () => (await h.outbound.getFailed())[0], {
+      timeoutMs: 10_000,
+      message: 'the reply failed',
+    });
     expect(failed.failedReason).toContain(NO_QUOTA_REASON);
     expect(failed.attemptsMade).toBe(1);
     expect(sendCalls(h)).toBe(0);
@@ -39,19 +42,25 @@ describe('quota ledger (enforce, the default)', () => {
     const h = harness;
     h.startWorkers(1);
     await h.push(createMessage.text('#multi 7 x', { openid: user() }));
-    await waitFor(async () => (await h.outbound.getFailed()).length === 2, { timeoutMs: 15_000, message: 'two replies held back' });
+    await waitFor(async () => (await h.outbound.getFailed()).length === 2, {
+      timeoutMs: 15_000,
+      message: 'two replies held back',
+    });
     expect(h.sim.sends.map((s) => s.message['text'])).toEqual([1, 2, 3, 4, 5].map((i) => ({ content: `${i}/7 x` })));
     expect(sendCalls(h)).toBe(5);
   });
 
-  it('a 45047 from WeChat closes the user\'s windows until the next message', async () => {
+  it("a 45047 from WeChat closes the user's windows until the next message", async () => {
     harness = await startHarness(inject('redisUrl'));
     const h = harness;
     const openid = user();
     h.sim.injectFault({ path: SEND, errcode: 45047, times: 1 });
     h.startWorkers(1);
     await h.push(createMessage.text('#multi 2 y', { openid }));
-    await waitFor(async () => (await h.outbound.getFailed()).length === 2, { timeoutMs: 15_000, message: 'both replies failed' });
+    await waitFor(async () => (await h.outbound.getFailed()).length === 2, {
+      timeoutMs: 15_000,
+      message: 'both replies failed',
+    });
     const reasons = (await h.outbound.getFailed()).map((j) => j.failedReason).sort();
     expect(reasons[0]).toContain('errcode 45047');
     expect(reasons[1]).toContain(NO_QUOTA_REASON);
@@ -68,7 +77,10 @@ describe('quota ledger, other modes', () => {
     const h = harness;
     h.startWorkers(1);
     await h.push(createMessage.text('late', { openid: user(), createTime: HOURS_49_AGO() }));
-    const failed = await waitFor(async () => (await h.outbound.getFailed())[0], { timeoutMs: 10_000, message: 'the reply failed' });
+    const failed = await waitFor(async () => (await h.outbound.getFailed())[0], {
+      timeoutMs: 10_000,
+      message: 'the reply failed',
+    });
     expect(failed.failedReason).toContain('errcode 45015');
     expect(sendCalls(h)).toBe(1);
     expect(h.logs.text()).toContain('sending without customer-service quota');
@@ -79,14 +91,17 @@ describe('quota ledger, other modes', () => {
     const h = harness;
     h.startWorkers(1);
     await h.push(createMessage.text('#multi 6 z', { openid: user() }));
-    const failed = await waitFor(async () => (await h.outbound.getFailed())[0], { timeoutMs: 15_000, message: 'the 6th reply failed' });
+    const failed = await waitFor(async () => (await h.outbound.getFailed())[0], {
+      timeoutMs: 15_000,
+      message: 'the 6th reply failed',
+    });
     expect(failed.failedReason).toContain('errcode 45047');
     expect(h.sim.sends).toHaveLength(5);
   });
 });
 
 describe('account-level limits', () => {
-  it('45009 pauses the account\'s sends without failing them; lifting the pause sends them', async () => {
+  it("45009 pauses the account's sends without failing them; lifting the pause sends them", async () => {
     // One send at a time: the second finds the pause the first one's 45009 set.
     harness = await startHarness(inject('redisUrl'), { OUTBOUND_CONCURRENCY: '1' });
     const h = harness;
@@ -95,7 +110,10 @@ describe('account-level limits', () => {
     await h.push(createMessage.text('first', { openid: user() }));
     await h.push(createMessage.text('second', { openid: user() }));
     const keys = createKeys(h.prefix);
-    await waitFor(async () => (await h.outbound.getDelayedCount()) === 2, { timeoutMs: 10_000, message: 'both sends paused' });
+    await waitFor(async () => (await h.outbound.getDelayedCount()) === 2, {
+      timeoutMs: 10_000,
+      message: 'both sends paused',
+    });
     expect(await h.outbound.getFailedCount()).toBe(0);
     const until = Number(await h.redis.get(keys.sendPause(APP_ID)));
     // Midnight in Beijing is 16:00 UTC.

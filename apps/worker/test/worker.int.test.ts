@@ -26,7 +26,10 @@ describe('worker with the WeChat simulator', () => {
     await Promise.all(messages.map((m) => h.push(m)));
     await h.sim.waitForSends(100, 30_000);
     // Nothing more arrives once everything is done.
-    await waitFor(async () => (await h.outbound.getJobCounts('completed')).completed === 100, { timeoutMs: 10_000, message: 'outbound jobs completed' });
+    await waitFor(async () => (await h.outbound.getJobCounts('completed')).completed === 100, {
+      timeoutMs: 10_000,
+      message: 'outbound jobs completed',
+    });
     const expected = messages.map((m) => `${m.FromUserName}:${m.Content}`).sort();
     expect(textsSent(h).sort()).toEqual(expected);
     expect(h.tokenFetches()).toBeLessThanOrEqual(2);
@@ -42,8 +45,14 @@ describe('worker with the WeChat simulator', () => {
     await h.sim.waitForSends(1, 10_000);
     // The same push again as a new inbound job (as after a crash before completion).
     await h.inbound.add('push', payload, { jobId: 'rerun-1' });
-    await waitFor(async () => (await h.inbound.getJobCounts('completed')).completed === 2, { timeoutMs: 10_000, message: 'both inbound jobs done' });
-    await waitFor(async () => (await h.outbound.getJobCounts('completed')).completed === 1, { timeoutMs: 5_000, message: 'one outbound job' });
+    await waitFor(async () => (await h.inbound.getJobCounts('completed')).completed === 2, {
+      timeoutMs: 10_000,
+      message: 'both inbound jobs done',
+    });
+    await waitFor(async () => (await h.outbound.getJobCounts('completed')).completed === 1, {
+      timeoutMs: 5_000,
+      message: 'one outbound job',
+    });
     expect(textsSent(h)).toEqual([`${message.FromUserName}:only once`]);
   });
 
@@ -83,7 +92,10 @@ describe('worker with the WeChat simulator', () => {
     h.sim.injectFault({ path: '/cgi-bin/message/custom/send', errcode: 45015, times: Infinity });
     h.startWorkers(1);
     await h.push(createMessage.text('too late'));
-    const failed = await waitFor(async () => (await h.outbound.getFailed())[0], { timeoutMs: 10_000, message: 'the outbound job failed' });
+    const failed = await waitFor(async () => (await h.outbound.getFailed())[0], {
+      timeoutMs: 10_000,
+      message: 'the outbound job failed',
+    });
     expect(failed.failedReason).toContain('errcode 45015');
     expect(failed.attemptsMade).toBe(1);
     expect(h.sim.calls.filter((c) => c.path === '/cgi-bin/message/custom/send')).toHaveLength(1);
@@ -103,7 +115,10 @@ describe('worker with the WeChat simulator', () => {
       ),
     );
     await h.push(createMessage.text('boom'));
-    const failed = await waitFor(async () => (await h.inbound.getFailed())[0], { timeoutMs: 15_000, message: 'the inbound job failed' });
+    const failed = await waitFor(async () => (await h.inbound.getFailed())[0], {
+      timeoutMs: 15_000,
+      message: 'the inbound job failed',
+    });
     expect(runs).toBe(2);
     expect(failed.failedReason).toContain('handler failed 2 times: handler bug');
     expect(h.sim.sends).toHaveLength(0);

@@ -65,13 +65,21 @@ export interface AccountsSource {
  * The configured accounts: the JSON file named by WXQ_ACCOUNTS_FILE, else the WECHAT_* variables.
  * Returns issues instead of throwing so that loadConfig can report everything at once.
  */
-export function readAccounts(source: AccountsSource, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')):
+export function readAccounts(
+  source: AccountsSource,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+):
   | { readonly ok: true; readonly accounts: readonly Account[] }
   | { readonly ok: false; readonly issues: readonly { variable: string; problem: string }[] } {
   if (source.accountsFile !== undefined) return readAccountsFile(source.accountsFile, readFile);
   const e = source.env;
   if (e.WECHAT_APPID === undefined && e.WECHAT_TOKEN === undefined) {
-    return { ok: false, issues: [{ variable: 'WECHAT_APPID', problem: 'no account: set WECHAT_APPID (and its secrets), or WXQ_ACCOUNTS_FILE' }] };
+    return {
+      ok: false,
+      issues: [
+        { variable: 'WECHAT_APPID', problem: 'no account: set WECHAT_APPID (and its secrets), or WXQ_ACCOUNTS_FILE' },
+      ],
+    };
   }
   const parsed = accountSchema.safeParse({
     appId: e.WECHAT_APPID ?? '',
@@ -82,7 +90,13 @@ export function readAccounts(source: AccountsSource, readFile: (path: string) =>
     requireEncryption: e.WECHAT_REQUIRE_ENCRYPTION,
   });
   if (parsed.success) return { ok: true, accounts: [parsed.data] };
-  return { ok: false, issues: parsed.error.issues.map((i) => ({ variable: ENV_NAMES[String(i.path[0])] ?? 'WECHAT_*', problem: i.message })) };
+  return {
+    ok: false,
+    issues: parsed.error.issues.map((i) => ({
+      variable: ENV_NAMES[String(i.path[0])] ?? 'WECHAT_*',
+      problem: i.message,
+    })),
+  };
 }
 
 const ENV_NAMES: Record<string, string> = {
@@ -106,6 +120,9 @@ function readAccountsFile(path: string, readFile: (path: string) => string) {
   if (parsed.success) return { ok: true as const, accounts: parsed.data };
   return {
     ok: false as const,
-    issues: parsed.error.issues.map((i) => ({ variable: `WXQ_ACCOUNTS_FILE[${i.path.join('.')}]`, problem: i.message })),
+    issues: parsed.error.issues.map((i) => ({
+      variable: `WXQ_ACCOUNTS_FILE[${i.path.join('.')}]`,
+      problem: i.message,
+    })),
   };
 }

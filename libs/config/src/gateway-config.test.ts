@@ -98,7 +98,12 @@ describe('loadGatewayConfig', () => {
   });
 
   it('treats empty variables as unset', () => {
-    const config = loadGatewayConfig({ ...MINIMAL, WECHAT_ENCODING_AES_KEY: '', ADMIN_PASSWORD: '', WXQ_ACCOUNTS_FILE: '' });
+    const config = loadGatewayConfig({
+      ...MINIMAL,
+      WECHAT_ENCODING_AES_KEY: '',
+      ADMIN_PASSWORD: '',
+      WXQ_ACCOUNTS_FILE: '',
+    });
     expect(config.accounts[0]?.encodingAESKey).toBeUndefined();
     expect(config.admin.password).toBeUndefined();
   });
@@ -150,7 +155,14 @@ describe('loadGatewayConfig', () => {
       PORT: 'eighty',
     });
     expect(variables(error).sort()).toEqual(
-      ['ENQUEUE_TIMEOUT_MS', 'PORT', 'WECHAT_APPID', 'WECHAT_ENCODING_AES_KEY', 'WECHAT_IP_ALLOWLIST', 'WECHAT_TOKEN'].sort(),
+      [
+        'ENQUEUE_TIMEOUT_MS',
+        'PORT',
+        'WECHAT_APPID',
+        'WECHAT_ENCODING_AES_KEY',
+        'WECHAT_IP_ALLOWLIST',
+        'WECHAT_TOKEN',
+      ].sort(),
     );
     for (const variable of variables(error)) expect(error.message).toContain(variable);
   });
@@ -198,7 +210,12 @@ describe('loadGatewayConfig', () => {
     });
 
     it('refuses duplicate appIds, whatever their case', () => {
-      const file = accountsFile(JSON.stringify([{ appId: APP_ID, token: TOKEN }, { appId: APP_ID.toUpperCase().replace('WX', 'wx'), token: 'otherToken' }]));
+      const file = accountsFile(
+        JSON.stringify([
+          { appId: APP_ID, token: TOKEN },
+          { appId: APP_ID.toUpperCase().replace('WX', 'wx'), token: 'otherToken' },
+        ]),
+      );
       const error = configError({ WXQ_ACCOUNTS_FILE: file });
       expect(error.message).toMatch(/unique/);
       expect(variables(error)).toEqual(['WXQ_ACCOUNTS_FILE[]']);
@@ -214,7 +231,13 @@ describe('loadGatewayConfig', () => {
       );
       const error = configError({ WXQ_ACCOUNTS_FILE: file });
       expect(variables(error).sort()).toEqual(
-        ['WXQ_ACCOUNTS_FILE[0.token]', 'WXQ_ACCOUNTS_FILE[1.appId]', 'WXQ_ACCOUNTS_FILE[1.encodingAESKey]', 'WXQ_ACCOUNTS_FILE[1]', 'WXQ_ACCOUNTS_FILE[2.requireEncryption]'].sort(),
+        [
+          'WXQ_ACCOUNTS_FILE[0.token]',
+          'WXQ_ACCOUNTS_FILE[1.appId]',
+          'WXQ_ACCOUNTS_FILE[1.encodingAESKey]',
+          'WXQ_ACCOUNTS_FILE[1]',
+          'WXQ_ACCOUNTS_FILE[2.requireEncryption]',
+        ].sort(),
       );
       expect(error.message).not.toContain('bad token in file 5e5e');
       expect(error.message).not.toContain('fileAesKeyTooShort');

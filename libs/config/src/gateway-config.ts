@@ -17,7 +17,8 @@ const gatewayEnvSchema = z
     ADMIN_PASSWORD: optionalString,
     // Express compiles this at start-up and throws on anything else (`yes` included).
     TRUST_PROXY: z.string().default('false').refine(isTrustProxy, {
-      message: 'expected true, false, a hop count, or comma-separated addresses, CIDRs, loopback, linklocal, uniquelocal',
+      message:
+        'expected true, false, a hop count, or comma-separated addresses, CIDRs, loopback, linklocal, uniquelocal',
     }),
     WECHAT_IP_ALLOWLIST: list.superRefine((cidrs, ctx) => {
       for (const cidr of cidrs.filter((c) => !isCidr(c))) {
@@ -35,8 +36,18 @@ const gatewayEnvSchema = z
   .extend(appEnvSchema.shape);
 
 export interface GatewayConfig extends AppConfig {
-  readonly http: { readonly host: string; readonly port: number; readonly maxBodyBytes: number; readonly trustProxy: boolean | number | string };
-  readonly admin: { readonly host: string; readonly port: number; readonly user: string; readonly password?: string | undefined };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    readonly maxBodyBytes: number;
+    readonly trustProxy: boolean | number | string;
+  };
+  readonly admin: {
+    readonly host: string;
+    readonly port: number;
+    readonly user: string;
+    readonly password?: string | undefined;
+  };
   readonly ipAllowlist: readonly string[];
   readonly enqueueTimeoutMs: number;
   readonly dedupWindowSeconds: number;
@@ -51,7 +62,8 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
   const { data: e, accounts, issues } = parseEnvironment(gatewayEnvSchema, env);
   // The gateway verifies every push with the account's callback Token.
   for (const account of accounts ?? []) {
-    if (account.token === undefined) issues.push({ variable: 'WECHAT_TOKEN', problem: `account ${account.appId} needs its callback Token` });
+    if (account.token === undefined)
+      issues.push({ variable: 'WECHAT_TOKEN', problem: `account ${account.appId} needs its callback Token` });
   }
   if (e === undefined || accounts === undefined || issues.length > 0) throw new ConfigError(issues);
   return deepFreeze({

@@ -13,13 +13,22 @@ export interface ParsedEnvironment<T> {
 }
 
 /** A process's settings and its accounts (WXQ_ACCOUNTS_FILE or WECHAT_*), problems collected, none thrown. */
-export function parseEnvironment<T>(schema: z.ZodType<T>, env: Readonly<Record<string, string | undefined>>): ParsedEnvironment<T> {
+export function parseEnvironment<T>(
+  schema: z.ZodType<T>,
+  env: Readonly<Record<string, string | undefined>>,
+): ParsedEnvironment<T> {
   const parsed = schema.safeParse(env);
   const issues: ConfigIssue[] = parsed.success
     ? []
     : parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? 'environment'), problem: i.message }));
   const accountEnv = envAccountSchema.safeParse(env);
-  const read = accountEnv.success ? readAccounts({ accountsFile: optionalString.parse(env['WXQ_ACCOUNTS_FILE']), env: accountEnv.data }) : undefined;
+  const read = accountEnv.success
+    ? readAccounts({ accountsFile: optionalString.parse(env['WXQ_ACCOUNTS_FILE']), env: accountEnv.data })
+    : undefined;
   if (read !== undefined && !read.ok) issues.push(...read.issues);
-  return { data: parsed.success ? parsed.data : undefined, accounts: read?.ok === true ? read.accounts : undefined, issues };
+  return {
+    data: parsed.success ? parsed.data : undefined,
+    accounts: read?.ok === true ? read.accounts : undefined,
+    issues,
+  };
 }

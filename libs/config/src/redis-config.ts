@@ -12,7 +12,9 @@ export type RedisConfig =
 
 /** REDIS_CLUSTER_NODES (host:port,...) selects Cluster mode; otherwise REDIS_URL. */
 export function toRedisConfig(env: z.infer<typeof redisEnvSchema>): RedisConfig {
-  return env.REDIS_CLUSTER_NODES.length > 0 ? { mode: 'cluster', nodes: env.REDIS_CLUSTER_NODES } : { mode: 'standalone', url: env.REDIS_URL };
+  return env.REDIS_CLUSTER_NODES.length > 0
+    ? { mode: 'cluster', nodes: env.REDIS_CLUSTER_NODES }
+    : { mode: 'standalone', url: env.REDIS_URL };
 }
 
 /**

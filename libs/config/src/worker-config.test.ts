@@ -24,7 +24,14 @@ describe('loadWorkerConfig', () => {
   });
 
   it('takes the quota numbers and modes as settings', () => {
-    const config = loadWorkerConfig({ ...MINIMAL, WXQ_CS_QUOTA: 'observe', WXQ_CS_QUOTA_MESSAGE: '20', WXQ_CS_QUOTA_EVENT: '1', WXQ_ORDERING: 'off', WXQ_AUTO_TYPING_MS: '1500' });
+    const config = loadWorkerConfig({
+      ...MINIMAL,
+      WXQ_CS_QUOTA: 'observe',
+      WXQ_CS_QUOTA_MESSAGE: '20',
+      WXQ_CS_QUOTA_EVENT: '1',
+      WXQ_ORDERING: 'off',
+      WXQ_AUTO_TYPING_MS: '1500',
+    });
     expect(config.quota).toEqual({ mode: 'observe', messageSends: 20, eventSends: 1 });
     expect(config.ordering).toBe(false);
     expect(config.autoTypingMs).toBe(1500);
@@ -42,6 +49,8 @@ describe('loadWorkerConfig', () => {
 
   it('demands the app secret it needs to fetch tokens, unless tokens are read-only', () => {
     expect(problems({ WECHAT_APPID: MINIMAL.WECHAT_APPID })).toEqual(['WECHAT_APPSECRET']);
-    expect(loadWorkerConfig({ WECHAT_APPID: MINIMAL.WECHAT_APPID, WECHAT_TOKEN_READ_ONLY: 'true' }).api.tokenReadOnly).toBe(true);
+    expect(
+      loadWorkerConfig({ WECHAT_APPID: MINIMAL.WECHAT_APPID, WECHAT_TOKEN_READ_ONLY: 'true' }).api.tokenReadOnly,
+    ).toBe(true);
   });
 });

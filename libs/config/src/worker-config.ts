@@ -15,7 +15,9 @@ const workerEnvSchema = z
     WECHAT_STABLE_TOKEN: flag(true),
     WORKER_CONCURRENCY: positiveInt(50),
     OUTBOUND_CONCURRENCY: positiveInt(50),
-    HANDLER_ATTEMPTS: positiveInt(5).refine((n) => n <= 25, { message: 'at most 25 (the inbound jobs carry 25 attempts)' }),
+    HANDLER_ATTEMPTS: positiveInt(5).refine((n) => n <= 25, {
+      message: 'at most 25 (the inbound jobs carry 25 attempts)',
+    }),
     /** Customer-service sends per second per account; 0 turns the limit off. */
     SEND_RATE_LIMIT_PER_SECOND: nonNegativeInt(0),
     /** A killed worker's jobs are taken over after at most lock + stalled interval (~30 s by default). */
@@ -23,7 +25,9 @@ const workerEnvSchema = z
     WORKER_STALLED_INTERVAL_MS: positiveInt(15_000),
     SHUTDOWN_TIMEOUT_MS: positiveInt(30_000),
     /** The customer-service quota ledger (docs/quota.md): refuse, only count, or not keep it. */
-    WXQ_CS_QUOTA: z.enum(['enforce', 'observe', 'off'], { message: 'expected enforce, observe or off' }).default('enforce'),
+    WXQ_CS_QUOTA: z
+      .enum(['enforce', 'observe', 'off'], { message: 'expected enforce, observe or off' })
+      .default('enforce'),
     /** Sends a user message allows (48 h) and an event allows (60 s); WeChat has changed them before. */
     WXQ_CS_QUOTA_MESSAGE: positiveInt(5),
     WXQ_CS_QUOTA_EVENT: positiveInt(3),
@@ -34,7 +38,12 @@ const workerEnvSchema = z
 
 export interface WorkerConfig extends AppConfig {
   readonly handlersModule: string | undefined;
-  readonly api: { readonly baseUrl: string; readonly timeoutMs: number; readonly tokenReadOnly: boolean; readonly stableToken: boolean };
+  readonly api: {
+    readonly baseUrl: string;
+    readonly timeoutMs: number;
+    readonly tokenReadOnly: boolean;
+    readonly stableToken: boolean;
+  };
   readonly concurrency: { readonly inbound: number; readonly outbound: number };
   readonly handlerAttempts: number;
   readonly sendRateLimitPerSecond: number;
@@ -59,15 +68,26 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
   if (e !== undefined && !e.WECHAT_TOKEN_READ_ONLY) {
     for (const account of accounts ?? []) {
       if (account.appSecret === undefined) {
-        issues.push({ variable: 'WECHAT_APPSECRET', problem: `account ${account.appId} needs an app secret to fetch access_tokens (or set WECHAT_TOKEN_READ_ONLY=true)` });
+        issues.push({
+          variable: 'WECHAT_APPSECRET',
+          problem: `account ${account.appId} needs an app secret to fetch access_tokens (or set WECHAT_TOKEN_READ_ONLY=true)`,
+        });
       }
     }
   }
   if (e === undefined || accounts === undefined || issues.length > 0) throw new ConfigError(issues);
   return deepFreeze({
-    ...toAppConfig(e, accounts.map((a) => ({ ...a }))),
+    ...toAppConfig(
+      e,
+      accounts.map((a) => ({ ...a })),
+    ),
     handlersModule: e.WXQ_HANDLERS,
-    api: { baseUrl: e.WECHAT_API_BASE_URL, timeoutMs: e.WECHAT_API_TIMEOUT_MS, tokenReadOnly: e.WECHAT_TOKEN_READ_ONLY, stableToken: e.WECHAT_STABLE_TOKEN },
+    api: {
+      baseUrl: e.WECHAT_API_BASE_URL,
+      timeoutMs: e.WECHAT_API_TIMEOUT_MS,
+      tokenReadOnly: e.WECHAT_TOKEN_READ_ONLY,
+      stableToken: e.WECHAT_STABLE_TOKEN,
+    },
     concurrency: { inbound: e.WORKER_CONCURRENCY, outbound: e.OUTBOUND_CONCURRENCY },
     handlerAttempts: e.HANDLER_ATTEMPTS,
     sendRateLimitPerSecond: e.SEND_RATE_LIMIT_PER_SECOND,

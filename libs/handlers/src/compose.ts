@@ -8,7 +8,10 @@ export type Middleware = (ctx: HandlerContext, next: Next) => Promise<void> | vo
  * Composes middleware into one onion, once, at start-up (Hono src/compose.ts does the same).
  * @throws Error at run time when a middleware calls next() twice
  */
-export function compose(middleware: readonly Middleware[], last: (ctx: HandlerContext) => Promise<void>): (ctx: HandlerContext) => Promise<void> {
+export function compose(
+  middleware: readonly Middleware[],
+  last: (ctx: HandlerContext) => Promise<void>,
+): (ctx: HandlerContext) => Promise<void> {
   return (ctx) => {
     let reached = -1;
     const dispatch = async (index: number): Promise<void> => {

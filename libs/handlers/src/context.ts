@@ -78,18 +78,42 @@ export function createContext(message: InboundMessage, deps: ContextDeps): Handl
     replies.push({ kind: 'message', message: { touser: options?.to ?? message.FromUserName, ...draft, ...kf } });
   };
   const reply: ReplyHelpers = {
-    text: (content, o) => { send({ msgtype: 'text', text: { content } }, o); },
-    image: (media_id, o) => { send({ msgtype: 'image', image: { media_id } }, o); },
-    voice: (media_id, o) => { send({ msgtype: 'voice', voice: { media_id } }, o); },
-    video: (video, o) => { send({ msgtype: 'video', video }, o); },
-    music: (music, o) => { send({ msgtype: 'music', music }, o); },
-    news: (article, o) => { send({ msgtype: 'news', news: { articles: [article] } }, o); },
-    mpnews: (media_id, o) => { send({ msgtype: 'mpnews', mpnews: { media_id } }, o); },
-    mpnewsarticle: (article_id, o) => { send({ msgtype: 'mpnewsarticle', mpnewsarticle: { article_id } }, o); },
-    msgmenu: (msgmenu, o) => { send({ msgtype: 'msgmenu', msgmenu }, o); },
-    wxcard: (card_id, o) => { send({ msgtype: 'wxcard', wxcard: { card_id } }, o); },
-    miniprogrampage: (page, o) => { send({ msgtype: 'miniprogrampage', miniprogrampage: page }, o); },
-    typing: (command = 'Typing', o) => { replies.push({ kind: 'typing', touser: o?.to ?? message.FromUserName, command }); },
+    text: (content, o) => {
+      send({ msgtype: 'text', text: { content } }, o);
+    },
+    image: (media_id, o) => {
+      send({ msgtype: 'image', image: { media_id } }, o);
+    },
+    voice: (media_id, o) => {
+      send({ msgtype: 'voice', voice: { media_id } }, o);
+    },
+    video: (video, o) => {
+      send({ msgtype: 'video', video }, o);
+    },
+    music: (music, o) => {
+      send({ msgtype: 'music', music }, o);
+    },
+    news: (article, o) => {
+      send({ msgtype: 'news', news: { articles: [article] } }, o);
+    },
+    mpnews: (media_id, o) => {
+      send({ msgtype: 'mpnews', mpnews: { media_id } }, o);
+    },
+    mpnewsarticle: (article_id, o) => {
+      send({ msgtype: 'mpnewsarticle', mpnewsarticle: { article_id } }, o);
+    },
+    msgmenu: (msgmenu, o) => {
+      send({ msgtype: 'msgmenu', msgmenu }, o);
+    },
+    wxcard: (card_id, o) => {
+      send({ msgtype: 'wxcard', wxcard: { card_id } }, o);
+    },
+    miniprogrampage: (page, o) => {
+      send({ msgtype: 'miniprogrampage', miniprogrampage: page }, o);
+    },
+    typing: (command = 'Typing', o) => {
+      replies.push({ kind: 'typing', touser: o?.to ?? message.FromUserName, command });
+    },
   };
   const { log, api, redis, keys, quota } = deps;
   return { message, account: { appId: deps.appId }, log, api, redis, keys, quota, reply, replies, state: {} };

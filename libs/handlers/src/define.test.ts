@@ -20,13 +20,27 @@ function run(handlers: ReturnType<typeof defineHandlers>, message: ReturnType<ty
 describe('defineHandlers routing', () => {
   const handlers = defineHandlers((r) =>
     r
-      .text('exact', (_m, ctx) => { ctx.reply.text('exact match'); })
-      .text(/^hi/i, (m, ctx) => { ctx.reply.text(`regex: ${m.Content}`); })
-      .event('CLICK', 'MENU_A', (_e, ctx) => { ctx.reply.text('menu a'); })
-      .event('CLICK', /^MENU_/, (e, ctx) => { ctx.reply.text(`other menu ${e.EventKey}`); })
-      .event('subscribe', (_e, ctx) => { ctx.reply.text('welcome'); })
-      .message('image', (m, ctx) => { ctx.reply.image(m.MediaId); })
-      .fallback((_m, ctx) => { ctx.reply.text('fallback'); }),
+      .text('exact', (_m, ctx) => {
+        ctx.reply.text('exact match');
+      })
+      .text(/^hi/i, (m, ctx) => {
+        ctx.reply.text(`regex: ${m.Content}`);
+      })
+      .event('CLICK', 'MENU_A', (_e, ctx) => {
+        ctx.reply.text('menu a');
+      })
+      .event('CLICK', /^MENU_/, (e, ctx) => {
+        ctx.reply.text(`other menu ${e.EventKey}`);
+      })
+      .event('subscribe', (_e, ctx) => {
+        ctx.reply.text('welcome');
+      })
+      .message('image', (m, ctx) => {
+        ctx.reply.image(m.MediaId);
+      })
+      .fallback((_m, ctx) => {
+        ctx.reply.text('fallback');
+      }),
   );
   const cases: [string, ReturnType<typeof textMessage>, string][] = [
     ['exact text (trimmed)', textMessage(' exact '), 'exact match'],
@@ -40,7 +54,12 @@ describe('defineHandlers routing', () => {
   for (const [name, message, expected] of cases) {
     it(name, async () => {
       const { ctx } = await run(handlers, message);
-      expect(ctx.replies).toEqual([{ kind: 'message', message: { touser: 'oUser0000000000000000000001', msgtype: 'text', text: { content: expected } } }]);
+      expect(ctx.replies).toEqual([
+        {
+          kind: 'message',
+          message: { touser: 'oUser0000000000000000000001', msgtype: 'text', text: { content: expected } },
+        },
+      ]);
     });
   }
 
@@ -63,9 +82,26 @@ describe('defineHandlers routing', () => {
     );
     const { ctx } = await run(all, imageMessage());
     expect(ctx.replies[0]).toEqual({ kind: 'typing', touser: 'oUser0000000000000000000001', command: 'Typing' });
-    expect(ctx.replies[1]).toEqual({ kind: 'message', message: { touser: 'oUser0000000000000000000001', msgtype: 'image', image: { media_id: 'm1' }, customservice: { kf_account: 'kf1@test' } } });
+    expect(ctx.replies[1]).toEqual({
+      kind: 'message',
+      message: {
+        touser: 'oUser0000000000000000000001',
+        msgtype: 'image',
+        image: { media_id: 'm1' },
+        customservice: { kf_account: 'kf1@test' },
+      },
+    });
     expect(ctx.replies.slice(2).map((r) => (r.kind === 'message' ? r.message.msgtype : r.kind))).toEqual([
-      'voice', 'video', 'music', 'news', 'mpnews', 'mpnewsarticle', 'msgmenu', 'wxcard', 'miniprogrampage', 'text',
+      'voice',
+      'video',
+      'music',
+      'news',
+      'mpnews',
+      'mpnewsarticle',
+      'msgmenu',
+      'wxcard',
+      'miniprogrampage',
+      'text',
     ]);
     expect(ctx.replies.at(-1)).toMatchObject({ message: { touser: 'oOther' } });
   });
@@ -80,13 +116,19 @@ describe('defineHandlers routing', () => {
   it('narrows handler arguments by route', () => {
     defineHandlers((r) =>
       r
-        .text('a', (m) => { expectTypeOf(m).toEqualTypeOf<TextMessage>(); })
-        .event('CLICK', (e) => { expectTypeOf(e).toEqualTypeOf<ClickEvent>(); }),
+        .text('a', (m) => {
+          expectTypeOf(m).toEqualTypeOf<TextMessage>();
+        })
+        .event('CLICK', (e) => {
+          expectTypeOf(e).toEqualTypeOf<ClickEvent>();
+        }),
     );
   });
 
   it('demo handlers echo text and welcome followers', async () => {
-    expect((await run(demoHandlers, textMessage('你好 👋'))).ctx.replies).toMatchObject([{ message: { text: { content: '你好 👋' } } }]);
+    expect((await run(demoHandlers, textMessage('你好 👋'))).ctx.replies).toMatchObject([
+      { message: { text: { content: '你好 👋' } } },
+    ]);
     expect((await run(demoHandlers, eventMessage('subscribe'))).ctx.replies).toHaveLength(1);
   });
 });
@@ -96,21 +138,45 @@ describe('middleware', () => {
     const order: string[] = [];
     const handlers = defineHandlers((r) =>
       r
-        .use(async (_ctx, next) => { order.push('a in'); await next(); order.push('a out'); })
-        .use(async (_ctx, next) => { order.push('b in'); await next(); order.push('b out'); })
-        .fallback(() => { order.push('handler'); }),
+        .use(async (_ctx, next) => {
+          order.push('a in');
+          await next();
+          order.push('a out');
+        })
+        .use(async (_ctx, next) => {
+          order.push('b in');
+          await next();
+          order.push('b out');
+        })
+        .fallback(() => {
+          order.push('handler');
+        }),
     );
     await run(handlers, textMessage('x'));
     expect(order).toEqual(['a in', 'b in', 'handler', 'b out', 'a out']);
   });
 
   it('can stop the chain by not calling next', async () => {
-    const handlers = defineHandlers((r) => r.use(() => undefined).fallback((_m, ctx) => { ctx.reply.text('never'); }));
+    const handlers = defineHandlers((r) =>
+      r
+        .use(() => undefined)
+        .fallback((_m, ctx) => {
+          ctx.reply.text('never');
+        }),
+    );
     expect((await run(handlers, textMessage('x'))).ctx.replies).toEqual([]);
   });
 
   it('refuses next() called twice', async () => {
-    const twice = compose([async (_ctx, next) => { await next(); await next(); }], () => Promise.resolve());
+    const twice = compose(
+      [
+        async (_ctx, next) => {
+          await next();
+          await next();
+        },
+      ],
+      () => Promise.resolve(),
+    );
     const { ctx } = contextFor(textMessage('x'), redis);
     await expect(twice(ctx)).rejects.toThrow('next() called more than once');
   });
@@ -119,8 +185,18 @@ describe('middleware', () => {
     const limited: string[] = [];
     const handlers = defineHandlers((r) =>
       r
-        .use(perUserRateLimit({ max: 2, windowSeconds: 60, onLimited: (ctx) => { limited.push(ctx.message.FromUserName); } }))
-        .fallback((_m, ctx) => { ctx.reply.text('ok'); }),
+        .use(
+          perUserRateLimit({
+            max: 2,
+            windowSeconds: 60,
+            onLimited: (ctx) => {
+              limited.push(ctx.message.FromUserName);
+            },
+          }),
+        )
+        .fallback((_m, ctx) => {
+          ctx.reply.text('ok');
+        }),
     );
     // A unique user per run: the counter lives in the shared test Redis.
     const user = `oRate${String(Date.now())}${String(Math.random()).slice(2, 8)}`;
@@ -132,7 +208,11 @@ describe('middleware', () => {
   });
 
   it('perUserRateLimit counts under the deployment prefix: two deployments sharing a Redis share no counter', async () => {
-    const handlers = defineHandlers((r) => r.use(perUserRateLimit({ max: 1, windowSeconds: 60 })).fallback((_m, ctx) => { ctx.reply.text('ok'); }));
+    const handlers = defineHandlers((r) =>
+      r.use(perUserRateLimit({ max: 1, windowSeconds: 60 })).fallback((_m, ctx) => {
+        ctx.reply.text('ok');
+      }),
+    );
     const message = { ...textMessage('x'), FromUserName: `oPrefix${String(Date.now())}` };
     const answered = async (prefix: string) => {
       const { ctx } = contextFor(message, redis, prefix);

@@ -1,9 +1,20 @@
-import type { EventMessage, InboundMessage, KnownEvent, KnownMsgType, TextMessage, UnknownPush, UserMessage } from '@wxq/wechat';
+import type {
+  EventMessage,
+  InboundMessage,
+  KnownEvent,
+  KnownMsgType,
+  TextMessage,
+  UnknownPush,
+  UserMessage,
+} from '@wxq/wechat';
 import { isKnownMessage } from '@wxq/wechat';
 import { type Middleware, compose } from './compose.js';
 import type { HandlerContext } from './context.js';
 
-export type Handler<M extends InboundMessage = InboundMessage> = (message: M, ctx: HandlerContext<M>) => Promise<void> | void;
+export type Handler<M extends InboundMessage = InboundMessage> = (
+  message: M,
+  ctx: HandlerContext<M>,
+) => Promise<void> | void;
 
 type MessageOf<T extends KnownMsgType> = Extract<UserMessage, { MsgType: T }>;
 type EventOf<E extends KnownEvent> = Extract<EventMessage, { Event: E }>;
@@ -63,7 +74,14 @@ export function defineHandlers(build: (router: Router) => unknown): Handlers {
       const key = typeof keyOrHandler === 'function' ? undefined : keyOrHandler;
       const handler = typeof keyOrHandler === 'function' ? keyOrHandler : maybeHandler;
       if (handler === undefined) throw new TypeError(`event('${event}', key, handler) needs a handler`);
-      add((m) => isKnownMessage(m) && m.MsgType === 'event' && m.Event === event && (key === undefined || matchText(key, eventKeyOf(m))), handler);
+      add(
+        (m) =>
+          isKnownMessage(m) &&
+          m.MsgType === 'event' &&
+          m.Event === event &&
+          (key === undefined || matchText(key, eventKeyOf(m))),
+        handler,
+      );
       return router;
     },
     unknown(handler) {

@@ -11,12 +11,18 @@ afterAll(async () => {
 async function texts(message: ReturnType<typeof textMessage>): Promise<string[]> {
   const { ctx } = contextFor(message, redis);
   await demoHandlers.handle(ctx);
-  return ctx.replies.map((r) => (r.kind === 'message' && r.message.msgtype === 'text' ? r.message.text.content : `<${r.kind}>`));
+  return ctx.replies.map((r) =>
+    r.kind === 'message' && r.message.msgtype === 'text' ? r.message.text.content : `<${r.kind}>`,
+  );
 }
 
 describe('demo handlers', () => {
   it('#multi N TEXT records N replies, in order, exactly 1/N TEXT ... N/N TEXT', async () => {
-    expect(await texts(textMessage('#multi 3 hello world'))).toEqual(['1/3 hello world', '2/3 hello world', '3/3 hello world']);
+    expect(await texts(textMessage('#multi 3 hello world'))).toEqual([
+      '1/3 hello world',
+      '2/3 hello world',
+      '3/3 hello world',
+    ]);
     expect(await texts(textMessage('#multi 10 x'))).toHaveLength(10);
     expect(await texts(textMessage('#multi 1 x'))).toEqual(['1/1 x']);
   });

@@ -5,7 +5,10 @@ export function logMessages(): Middleware {
   return async function logMessages(ctx, next) {
     const started = performance.now();
     await next();
-    ctx.log.info({ msgType: ctx.message.MsgType, replies: ctx.replies.length, handlerMs: Math.round(performance.now() - started) }, 'handled');
+    ctx.log.info(
+      { msgType: ctx.message.MsgType, replies: ctx.replies.length, handlerMs: Math.round(performance.now() - started) },
+      'handled',
+    );
   };
 }
 
@@ -23,11 +26,16 @@ export interface PerUserRateLimitOptions {
  */
 export function perUserRateLimit(options: PerUserRateLimitOptions): Middleware {
   if (!Number.isInteger(options.max) || options.max < 1) throw new RangeError('max must be a positive integer');
-  if (!Number.isInteger(options.windowSeconds) || options.windowSeconds < 1) throw new RangeError('windowSeconds must be a positive integer');
+  if (!Number.isInteger(options.windowSeconds) || options.windowSeconds < 1)
+    throw new RangeError('windowSeconds must be a positive integer');
   return async function perUserRateLimit(ctx, next) {
     const window = Math.floor(Date.now() / 1000 / options.windowSeconds);
     const key = ctx.keys.userRate(ctx.account.appId, ctx.message.FromUserName, window);
-    const [[, count]] = (await ctx.redis.multi().incr(key).expire(key, options.windowSeconds * 2).exec()) as [[Error | null, number], unknown];
+    const [[, count]] = (await ctx.redis
+      .multi()
+      .incr(key)
+      .expire(key, options.windowSeconds * 2)
+      .exec()) as [[Error | null, number], unknown];
     if (count <= options.max) {
       await next();
       return;

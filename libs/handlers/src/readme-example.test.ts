@@ -24,17 +24,28 @@ describe('the README example', () => {
 
   it('answers what it says it answers', async () => {
     const user = textMessage('hi there');
-    expect(await repliesTo(user)).toEqual([{ kind: 'message', message: { touser: user.FromUserName, msgtype: 'text', text: { content: `hello ${user.FromUserName}` } } }]);
+    expect(await repliesTo(user)).toEqual([
+      {
+        kind: 'message',
+        message: { touser: user.FromUserName, msgtype: 'text', text: { content: `hello ${user.FromUserName}` } },
+      },
+    ]);
     expect(await repliesTo(eventMessage('subscribe'))).toMatchObject([{ message: { text: { content: 'welcome!' } } }]);
     expect(await repliesTo(eventMessage('CLICK', 'MENU_HELP'))).toMatchObject([{ message: { msgtype: 'news' } }]);
-    expect(await repliesTo(imageMessage())).toMatchObject([{ message: { msgtype: 'image', image: { media_id: 'm1' } } }]);
-    expect(await repliesTo(textMessage('what?'))).toMatchObject([{ message: { text: { content: 'Sorry, I did not understand. Send "hi".' } } }]);
+    expect(await repliesTo(imageMessage())).toMatchObject([
+      { message: { msgtype: 'image', image: { media_id: 'm1' } } },
+    ]);
+    expect(await repliesTo(textMessage('what?'))).toMatchObject([
+      { message: { text: { content: 'Sorry, I did not understand. Send "hi".' } } },
+    ]);
   });
 
   it('keeps its counter under the deployment prefix', async () => {
     const prefix = `{test-example-${String(Date.now())}}`;
     await repliesTo(textMessage('count'), prefix);
-    expect(await repliesTo(textMessage('count'), prefix)).toMatchObject([{ message: { text: { content: 'you asked 2 time(s)' } } }]);
+    expect(await repliesTo(textMessage('count'), prefix)).toMatchObject([
+      { message: { text: { content: 'you asked 2 time(s)' } } },
+    ]);
     expect(await redis.keys(`${prefix}:handler:count:*`)).toHaveLength(1);
   });
 });

@@ -13,29 +13,43 @@ import { type HandlerContext, createContext } from '../src/context.js';
 const FILE_PREFIX = `{test-${randomUUID()}}`;
 
 /** `keyPrefix` names the context's Redis keys (rate-limit counters). */
-export function contextFor(message: InboundMessage, redis: RedisClient, keyPrefix = FILE_PREFIX): { ctx: HandlerContext; logs: LogSink } {
+export function contextFor(
+  message: InboundMessage,
+  redis: RedisClient,
+  keyPrefix = FILE_PREFIX,
+): { ctx: HandlerContext; logs: LogSink } {
   const logs = createLogSink();
   const log = createLogger({ level: 'debug', name: 'test' }, logs.stream);
   const api = createWechatApiClient({
     baseUrl: 'http://127.0.0.1:9',
-    tokens: { getToken: () => Promise.reject(new Error('handler tests send nothing')), invalidate: () => Promise.resolve() },
+    tokens: {
+      getToken: () => Promise.reject(new Error('handler tests send nothing')),
+      invalidate: () => Promise.resolve(),
+    },
     timeoutMs: 100,
   });
   const ctx = createContext(message, { appId: 'wx0123456789abcdef', log, api, redis, keys: createKeys(keyPrefix) });
   return { ctx, logs };
 }
 
-const header = '<ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[oUser0000000000000000000001]]></FromUserName><CreateTime>1700000000</CreateTime>';
+const header =
+  '<ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[oUser0000000000000000000001]]></FromUserName><CreateTime>1700000000</CreateTime>';
 
 export function textMessage(content: string): InboundMessage {
-  return parseInboundXml(`<xml>${header}<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${content}]]></Content><MsgId>9223372036854775001</MsgId></xml>`);
+  return parseInboundXml(
+    `<xml>${header}<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[${content}]]></Content><MsgId>9223372036854775001</MsgId></xml>`,
+  );
 }
 
 export function eventMessage(event: string, eventKey?: string): InboundMessage {
   const key = eventKey === undefined ? '' : `<EventKey><![CDATA[${eventKey}]]></EventKey>`;
-  return parseInboundXml(`<xml>${header}<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[${event}]]></Event>${key}</xml>`);
+  return parseInboundXml(
+    `<xml>${header}<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[${event}]]></Event>${key}</xml>`,
+  );
 }
 
 export function imageMessage(): InboundMessage {
-  return parseInboundXml(`<xml>${header}<MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[http://x/y.jpg]]></PicUrl><MediaId><![CDATA[m1]]></MediaId><MsgId>1</MsgId></xml>`);
+  return parseInboundXml(
+    `<xml>${header}<MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[http://x/y.jpg]]></PicUrl><MediaId><![CDATA[m1]]></MediaId><MsgId>1</MsgId></xml>`,
+  );
 }

@@ -68,7 +68,10 @@ describe('runMain', () => {
 
   it('exits 1 when start fails', async () => {
     const proc = fakeProcess();
-    await runMain({ name: 'test', loadConfig: () => config, start: () => Promise.reject(new Error('port in use')) }, proc);
+    await runMain(
+      { name: 'test', loadConfig: () => config, start: () => Promise.reject(new Error('port in use')) },
+      proc,
+    );
     expect(proc.exits).toEqual([1]);
     expect(proc.lines().find((l) => l['msg'] === 'start failed')).toBeDefined();
   });
@@ -86,7 +89,14 @@ describe('runMain', () => {
 
   it('exits 1 when stop fails', async () => {
     const proc = fakeProcess();
-    await runMain({ name: 'test', loadConfig: () => config, start: () => Promise.resolve({ stop: () => Promise.reject(new Error('x')) }) }, proc);
+    await runMain(
+      {
+        name: 'test',
+        loadConfig: () => config,
+        start: () => Promise.resolve({ stop: () => Promise.reject(new Error('x')) }),
+      },
+      proc,
+    );
     proc.signal('SIGTERM');
     await vi.waitFor(() => {
       expect(proc.exits).toEqual([1]);

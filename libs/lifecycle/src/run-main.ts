@@ -35,7 +35,10 @@ export interface MainProcess {
  * finishes, 1 when it fails or hangs: close() calls have no timeouts of their own).
  * Resolves once the app has started.
  */
-export async function runMain<C extends MainConfig>(options: MainOptions<C>, proc: MainProcess = process): Promise<void> {
+export async function runMain<C extends MainConfig>(
+  options: MainOptions<C>,
+  proc: MainProcess = process,
+): Promise<void> {
   const boot = createLogger({ level: 'info', name: options.name }, proc.logDestination);
   let config: C;
   try {

@@ -6,10 +6,22 @@ describe('createLogger', () => {
   it('never writes secrets, at the top level or nested', () => {
     const out = createLogSink();
     const log = createLogger({ level: 'info', name: 'test' }, out.stream);
-    log.info({ appSecret: 's3cret', token: 'tok3n', account: { encodingAESKey: 'k3y', appId: 'wx1' }, query: { access_token: 'acc3ss' } }, 'hello');
+    log.info(
+      {
+        appSecret: 's3cret',
+        token: 'tok3n',
+        account: { encodingAESKey: 'k3y', appId: 'wx1' },
+        query: { access_token: 'acc3ss' },
+      },
+      'hello',
+    );
     const text = JSON.stringify(out.lines());
     for (const secret of ['s3cret', 'tok3n', 'k3y', 'acc3ss']) expect(text).not.toContain(secret);
-    expect(out.lines()[0]).toMatchObject({ msg: 'hello', name: 'test', account: { appId: 'wx1', encodingAESKey: '[redacted]' } });
+    expect(out.lines()[0]).toMatchObject({
+      msg: 'hello',
+      name: 'test',
+      account: { appId: 'wx1', encodingAESKey: '[redacted]' },
+    });
   });
 
   it('honours the level', () => {

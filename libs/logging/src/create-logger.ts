@@ -2,7 +2,16 @@ import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'p
 
 export type { Logger } from 'pino';
 
-const SECRET_KEYS = ['appSecret', 'secret', 'token', 'encodingAESKey', 'previousEncodingAESKey', 'access_token', 'accessToken', 'password'];
+const SECRET_KEYS = [
+  'appSecret',
+  'secret',
+  'token',
+  'encodingAESKey',
+  'previousEncodingAESKey',
+  'access_token',
+  'accessToken',
+  'password',
+];
 
 /**
  * Paths pino censors: the app secret, callback token, AES keys, access_token and credentials, at

@@ -83,10 +83,13 @@ const outbound: QueueDefinition<OutboundPayload, void> = {
 export const QUEUES = { inbound, outbound } as const;
 
 export type QueueKey = keyof typeof QUEUES;
-export type PayloadOf<K extends QueueKey> = (typeof QUEUES)[K] extends QueueDefinition<infer P, unknown, never> ? P : never;
-export type ResultOf<K extends QueueKey> = (typeof QUEUES)[K] extends QueueDefinition<unknown, infer R, never> ? R : never;
+export type PayloadOf<K extends QueueKey> =
+  (typeof QUEUES)[K] extends QueueDefinition<infer P, unknown, never> ? P : never;
+export type ResultOf<K extends QueueKey> =
+  (typeof QUEUES)[K] extends QueueDefinition<unknown, infer R, never> ? R : never;
 /** What a producer of queue K must be told about the deployment. */
-export type SettingsOf<K extends QueueKey> = (typeof QUEUES)[K] extends QueueDefinition<unknown, unknown, infer S> ? S : never;
+export type SettingsOf<K extends QueueKey> =
+  (typeof QUEUES)[K] extends QueueDefinition<unknown, unknown, infer S> ? S : never;
 
 /** The catalog's keys, in a stable order. */
 export const QUEUE_KEYS = Object.keys(QUEUES) as readonly QueueKey[];

@@ -13,6 +13,12 @@ export {
 } from './catalog.js';
 export { type InboundPayload, type OutboundPayload, type OutboundReply } from './payloads.js';
 export { type Producer, type ProducerOptions, createProducer } from './producer.js';
-export { type JobContext, type Processor, type ProcessorMap, type QueueWorkerOptions, createQueueWorker } from './queue-worker.js';
+export {
+  type JobContext,
+  type Processor,
+  type ProcessorMap,
+  type QueueWorkerOptions,
+  createQueueWorker,
+} from './queue-worker.js';
 export { type Reply, customMessageSchema, replySchema } from './reply-schema.js';
 export { LANE_TTL_MS, type Lanes, type Turn, createLanes, laneScore } from './lanes.js';

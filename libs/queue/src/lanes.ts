@@ -100,7 +100,14 @@ export function createLanes(redis: Redis | Cluster, queue: MinimalQueue): Lanes 
     async turn(lane, job, score) {
       const jobId = job.id ?? '';
       const firstStart = job.attemptsStarted <= 1;
-      const [head, headScore, wasMember] = await call<[string | null, string | null, number]>(TURN, lane, jobId, score, LANE_TTL_MS, firstStart ? 1 : 0);
+      const [head, headScore, wasMember] = await call<[string | null, string | null, number]>(
+        TURN,
+        lane,
+        jobId,
+        score,
+        LANE_TTL_MS,
+        firstStart ? 1 : 0,
+      );
       if (wasMember === 0 && !firstStart) return { is: 'left' };
       if (head === jobId || head === null) return { is: 'head' };
       await repair(lane, head, Number(headScore));

@@ -1,5 +1,12 @@
 import { type Job, Queue, type QueueOptions } from 'bullmq';
-import { type PayloadOf, QUEUES, type QueueDefinition, type QueueKey, type ResultOf, type SettingsOf } from './catalog.js';
+import {
+  type PayloadOf,
+  QUEUES,
+  type QueueDefinition,
+  type QueueKey,
+  type ResultOf,
+  type SettingsOf,
+} from './catalog.js';
 
 export interface ProducerOptions<K extends QueueKey> {
   readonly connection: QueueOptions['connection'];
@@ -24,7 +31,10 @@ export interface Producer<K extends QueueKey> {
 export function createProducer<K extends QueueKey>(key: K, options: ProducerOptions<K>): Producer<K> {
   // The indexed entry is the union of every definition; for a given K it is this one.
   const definition = QUEUES[key] as QueueDefinition<PayloadOf<K>, ResultOf<K>, SettingsOf<K>>;
-  const queue = new Queue<PayloadOf<K>, ResultOf<K>>(definition.name, { connection: options.connection, prefix: options.prefix });
+  const queue = new Queue<PayloadOf<K>, ResultOf<K>>(definition.name, {
+    connection: options.connection,
+    prefix: options.prefix,
+  });
   const defaults = definition.jobOptions(options.settings);
   const jobOf = (payload: PayloadOf<K>) => ({
     name: definition.jobName(payload),

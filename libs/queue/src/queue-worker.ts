@@ -51,7 +51,10 @@ export function createQueueWorker<K extends QueueKey>(
   worker.on('failed', (job, err) => {
     const attempts = job?.opts.attempts ?? 1;
     const final = err instanceof UnrecoverableError || (job !== undefined && job.attemptsMade >= attempts);
-    log.warn({ jobId: job?.id, attempt: job?.attemptsMade, final, err }, final ? 'job failed for good' : 'job failed, will retry');
+    log.warn(
+      { jobId: job?.id, attempt: job?.attemptsMade, final, err },
+      final ? 'job failed for good' : 'job failed, will retry',
+    );
   });
   worker.on('error', (err) => {
     log.error({ err }, 'worker error');

@@ -21,14 +21,27 @@ describe('customMessageSchema', () => {
       { touser: 'o1', msgtype: 'mpnewsarticle', mpnewsarticle: { article_id: 'a' } },
       { touser: 'o1', msgtype: 'msgmenu', msgmenu: { list: [{ id: '1', content: 'yes' }] } },
       { touser: 'o1', msgtype: 'wxcard', wxcard: { card_id: 'c' } },
-      { touser: 'o1', msgtype: 'miniprogrampage', miniprogrampage: { title: 't', appid: 'wx', pagepath: 'p', thumb_media_id: 'm' } },
+      {
+        touser: 'o1',
+        msgtype: 'miniprogrampage',
+        miniprogrampage: { title: 't', appid: 'wx', pagepath: 'p', thumb_media_id: 'm' },
+      },
     ];
     for (const body of bodies) expect(customMessageSchema.parse(body)).toEqual(body);
   });
 
   it('refuses what WeChat would refuse, and unknown msgtypes', () => {
     const refused = [
-      { touser: 'o1', msgtype: 'news', news: { articles: [{ title: 'a', url: 'u' }, { title: 'b', url: 'v' }] } },
+      {
+        touser: 'o1',
+        msgtype: 'news',
+        news: {
+          articles: [
+            { title: 'a', url: 'u' },
+            { title: 'b', url: 'v' },
+          ],
+        },
+      },
       { touser: 'o1', msgtype: 'image', text: { content: 'misplaced' } },
       { touser: 'o1', msgtype: 'sticker', sticker: {} },
       { msgtype: 'text', text: { content: 'no recipient' } },
@@ -40,14 +53,23 @@ describe('customMessageSchema', () => {
   });
 
   it('drops fields WeChat does not define instead of passing them through', () => {
-    const parsed = customMessageSchema.parse({ touser: 'o1', msgtype: 'text', text: { content: 'hi', extra: 1 }, extra: 2 });
+    const parsed = customMessageSchema.parse({
+      touser: 'o1',
+      msgtype: 'text',
+      text: { content: 'hi', extra: 1 },
+      extra: 2,
+    });
     expect(parsed).toEqual({ touser: 'o1', msgtype: 'text', text: { content: 'hi' } });
   });
 });
 
 describe('replySchema', () => {
   it('holds a message or a typing command', () => {
-    expect(replySchema.parse({ kind: 'typing', touser: 'o1', command: 'Typing' })).toEqual({ kind: 'typing', touser: 'o1', command: 'Typing' });
+    expect(replySchema.parse({ kind: 'typing', touser: 'o1', command: 'Typing' })).toEqual({
+      kind: 'typing',
+      touser: 'o1',
+      command: 'Typing',
+    });
     expect(replySchema.safeParse({ kind: 'typing', touser: 'o1', command: 'Dancing' }).success).toBe(false);
     expect(replySchema.safeParse({ kind: 'sms', touser: 'o1' }).success).toBe(false);
   });

@@ -5,7 +5,15 @@ import { waitFor } from '@wxq/testing';
 import type { InboundMessage } from '@wxq/wechat';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, expectTypeOf, inject, it } from 'vitest';
-import { type InboundPayload, type OutboundPayload, type Processor, type ProcessorMap, createProducer, createQueueWorker, inboundJobId } from '../src/index.js';
+import {
+  type InboundPayload,
+  type OutboundPayload,
+  type Processor,
+  type ProcessorMap,
+  createProducer,
+  createQueueWorker,
+  inboundJobId,
+} from '../src/index.js';
 
 const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
 afterAll(async () => {
@@ -20,11 +28,23 @@ function logSink() {
       done();
     },
   });
-  const lines = () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = () =>
+    chunks
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { logger: createLogger({ level: 'info', name: 'test' }, stream), lines };
 }
 
-const message = { ToUserName: 'gh_1', FromUserName: 'o1', CreateTime: '1700000000', MsgType: 'text', Content: 'hi', MsgId: '1' } as unknown as InboundMessage;
+const message = {
+  ToUserName: 'gh_1',
+  FromUserName: 'o1',
+  CreateTime: '1700000000',
+  MsgType: 'text',
+  Content: 'hi',
+  MsgId: '1',
+} as unknown as InboundMessage;
 
 function inboundPayload(dedupKey: string): InboundPayload {
   return { v: 1, appId: 'wx0123456789abcdef', mode: 'plaintext', receivedAt: Date.now(), dedupKey, message };
@@ -65,7 +85,10 @@ describe('createQueueWorker', () => {
     const worker = createQueueWorker('outbound', processor, { connection: redis, prefix, logger });
     void worker.run();
     try {
-      const reply = { kind: 'message' as const, message: { touser: 'o1', msgtype: 'text' as const, text: { content: 'hi' } } };
+      const reply = {
+        kind: 'message' as const,
+        message: { touser: 'o1', msgtype: 'text' as const, text: { content: 'hi' } },
+      };
       const job = await producer.add({ v: 1, appId: 'wx1', dedupKey: 'msg:1', replyIndex: 0, reply });
       await waitFor(() => seen.length === 1, { timeoutMs: 5_000, message: 'the job was processed' });
       expect(seen[0]?.reply).toEqual(reply);
@@ -82,15 +105,22 @@ describe('createQueueWorker', () => {
     const producer = createProducer('outbound', { connection: redis, prefix, settings: {} });
     const { logger, lines } = logSink();
     let calls = 0;
-    const worker = createQueueWorker('outbound', () => {
-      calls += 1;
-      return Promise.resolve();
-    }, { connection: redis, prefix, logger });
+    const worker = createQueueWorker(
+      'outbound',
+      () => {
+        calls += 1;
+        return Promise.resolve();
+      },
+      { connection: redis, prefix, logger },
+    );
     void worker.run();
     try {
       // A job written by something else (an old deploy, a hand-made add): 10 attempts allowed.
       await producer.queue.add('reply', { v: 2, appId: 'wx1' } as never, { jobId: 'bad-1', attempts: 10 });
-      const failed = await waitFor(async () => (await producer.queue.getFailed())[0], { timeoutMs: 5_000, message: 'the job failed' });
+      const failed = await waitFor(async () => (await producer.queue.getFailed())[0], {
+        timeoutMs: 5_000,
+        message: 'the job failed',
+      });
       expect(failed.failedReason).toContain('not a valid outbound payload');
       expect(failed.attemptsMade).toBe(1);
       expect(calls).toBe(0);

@@ -24,7 +24,11 @@ function setup() {
 describe('lanes', () => {
   it('orders members by score, whatever order they entered in', async () => {
     const { lanes, lane, queue } = setup();
-    await lanes.enter(lane, [['c', laneScore(3000)], ['a', laneScore(1000)], ['b', laneScore(1000, 1)]]);
+    await lanes.enter(lane, [
+      ['c', laneScore(3000)],
+      ['a', laneScore(1000)],
+      ['b', laneScore(1000, 1)],
+    ]);
     expect(await redis.zrange(lane, 0, -1)).toEqual(['a', 'b', 'c']);
     // Entering again keeps a member's place.
     await lanes.enter(lane, [['a', laneScore(9000)]]);
@@ -43,7 +47,9 @@ describe('lanes', () => {
     expect(await redis.zrange(lane, 0, -1)).toEqual(['first', 'late']);
     // Running again after a crash between leaving and completing: its work is done.
     await lanes.leave(lane, 'late');
-    const rerun = Object.assign(Object.create(Object.getPrototypeOf(late) as object) as typeof late, late, { attemptsStarted: 2 });
+    const rerun = Object.assign(Object.create(Object.getPrototypeOf(late) as object) as typeof late, late, {
+      attemptsStarted: 2,
+    });
     expect(await lanes.turn(lane, rerun, now + 1)).toEqual({ is: 'left' });
     expect(await redis.zrange(lane, 0, -1)).toEqual(['first']);
   });
@@ -51,7 +57,10 @@ describe('lanes', () => {
   it('leaving wakes the parked next job', async () => {
     const { lanes, lane, queue, prefix } = setup();
     const now = Date.now();
-    await lanes.enter(lane, [['head', now], ['next', now + 1]]);
+    await lanes.enter(lane, [
+      ['head', now],
+      ['next', now + 1],
+    ]);
     const processed: string[] = [];
     const worker = new Worker(
       'lanes',
@@ -68,7 +77,10 @@ describe('lanes', () => {
     );
     opened.push(worker);
     await queue.add('x', {}, { jobId: 'next' });
-    await waitFor(async () => (await queue.getJobState('next')) === 'delayed', { timeoutMs: 5_000, message: 'next parked' });
+    await waitFor(async () => (await queue.getJobState('next')) === 'delayed', {
+      timeoutMs: 5_000,
+      message: 'next parked',
+    });
     await queue.add('x', {}, { jobId: 'head' });
     await waitFor(() => processed.length === 1, { timeoutMs: 5_000, message: 'head ran' });
     await lanes.leave(lane, 'head');
@@ -79,7 +91,10 @@ describe('lanes', () => {
   it('drops an old head whose job no longer exists, so the lane cannot block forever', async () => {
     const { lanes, lane, queue } = setup();
     const old = Date.now() - 60_000;
-    await lanes.enter(lane, [['ghost', old], ['real', old + 1]]);
+    await lanes.enter(lane, [
+      ['ghost', old],
+      ['real', old + 1],
+    ]);
     const real = await queue.add('x', {}, { jobId: 'real' });
     expect(await lanes.turn(lane, real, old + 1)).toEqual({ is: 'behind', head: 'ghost' });
     expect(await lanes.turn(lane, real, old + 1)).toEqual({ is: 'head' });
@@ -88,7 +103,10 @@ describe('lanes', () => {
   it('keeps a young head whose job is not there yet (the gateway writes the lane first)', async () => {
     const { lanes, lane, queue } = setup();
     const now = Date.now();
-    await lanes.enter(lane, [['coming', now], ['real', now + 1]]);
+    await lanes.enter(lane, [
+      ['coming', now],
+      ['real', now + 1],
+    ]);
     const real = await queue.add('x', {}, { jobId: 'real' });
     expect(await lanes.turn(lane, real, now + 1)).toEqual({ is: 'behind', head: 'coming' });
     expect(await redis.zrange(lane, 0, -1)).toEqual(['coming', 'real']);

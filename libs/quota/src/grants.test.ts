@@ -28,7 +28,9 @@ describe('quotaEffectOf (docs/wechat-protocol.md §7.4)', () => {
   it('unfollow closes the windows; VIEW, LOCATION and delivery reports grant nothing', () => {
     expect(quotaEffectOf(event('unsubscribe'))).toEqual({ close: true });
     expect(quotaEffectOf(event('VIEW', '<EventKey><![CDATA[https://x]]></EventKey>'))).toBeUndefined();
-    expect(quotaEffectOf(event('TEMPLATESENDJOBFINISH', '<MsgID>1</MsgID><Status><![CDATA[success]]></Status>'))).toBeUndefined();
+    expect(
+      quotaEffectOf(event('TEMPLATESENDJOBFINISH', '<MsgID>1</MsgID><Status><![CDATA[success]]></Status>')),
+    ).toBeUndefined();
     expect(quotaEffectOf(event('some_new_event'))).toBeUndefined();
   });
 });

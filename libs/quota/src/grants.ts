@@ -17,7 +17,13 @@ export const EVENT_WINDOW_MS = 60 * 1000;
 export const TYPING_INTERACTION_MS = 30_000;
 export const TYPING_SHOWS_MS = 15_000;
 
-const GRANTING_EVENTS: ReadonlySet<string> = new Set(['subscribe', 'SCAN', 'CLICK', 'scancode_push', 'scancode_waitmsg']);
+const GRANTING_EVENTS: ReadonlySet<string> = new Set([
+  'subscribe',
+  'SCAN',
+  'CLICK',
+  'scancode_push',
+  'scancode_waitmsg',
+]);
 
 /** What a push does to its user's quota: grant a window, close the windows, or nothing. */
 export type QuotaEffect = { readonly grant: GrantKind } | { readonly close: true } | undefined;

@@ -1,5 +1,12 @@
 import type { Cluster, Redis } from 'ioredis';
-import { EVENT_WINDOW_MS, type GrantKind, MESSAGE_WINDOW_MS, type QuotaRules, TYPING_INTERACTION_MS, TYPING_SHOWS_MS } from './grants.js';
+import {
+  EVENT_WINDOW_MS,
+  type GrantKind,
+  MESSAGE_WINDOW_MS,
+  type QuotaRules,
+  TYPING_INTERACTION_MS,
+  TYPING_SHOWS_MS,
+} from './grants.js';
 
 // One hash per (appid, openid): for each kind of window (m = message, e = event) the sends left
 // and until when (epoch ms), the last interaction (for typing) and until when Typing shows.
@@ -91,7 +98,10 @@ export interface QuotaLedger {
   refund(appId: string, openId: string, reservation: Reservation): Promise<void>;
   /** What WeChat said: `exhaust` on 45047, `close` on 45015/43004 and on unfollow. */
   correct(appId: string, openId: string, correction: 'exhaust' | 'close'): Promise<void>;
-  /** Whether Typing may be sent now (docs/wechat-protocol.md §7.3: only when a send would be); when `ok`, it counts as showing for 15 s. */
+  /**
+   * Whether Typing may be sent now (docs/wechat-protocol.md §7.3: only when a send would be); when `ok`, it
+   * counts as showing for 15 s.
+   */
   typing(appId: string, openId: string): Promise<TypingVerdict>;
 }
 
@@ -119,7 +129,16 @@ export function createQuotaLedger(options: QuotaLedgerOptions): QuotaLedger {
     async grant(appId, openId, kind, createdAtMs, pushId) {
       const sends = kind === 'message' ? rules.messageSends : rules.eventSends;
       const until = createdAtMs + (kind === 'message' ? MESSAGE_WINDOW_MS : EVENT_WINDOW_MS);
-      const fields = await call<(string | null)[]>(GRANT, keyOf(appId, openId), KIND_FIELD[kind], sends, until, createdAtMs, LEDGER_TTL_MS, pushId);
+      const fields = await call<(string | null)[]>(
+        GRANT,
+        keyOf(appId, openId),
+        KIND_FIELD[kind],
+        sends,
+        until,
+        createdAtMs,
+        LEDGER_TTL_MS,
+        pushId,
+      );
       return viewOf(fields, now());
     },
     async view(appId, openId) {
@@ -135,14 +154,18 @@ export function createQuotaLedger(options: QuotaLedgerOptions): QuotaLedger {
     async correct(appId, openId, correction) {
       await call<number>(CORRECT, keyOf(appId, openId), correction, LEDGER_TTL_MS);
     },
-    typing: (appId, openId) => call<TypingVerdict>(TYPING, keyOf(appId, openId), now(), TYPING_INTERACTION_MS, TYPING_SHOWS_MS),
+    typing: (appId, openId) =>
+      call<TypingVerdict>(TYPING, keyOf(appId, openId), now(), TYPING_INTERACTION_MS, TYPING_SHOWS_MS),
   };
 }
 
 function viewOf([mLeft, mUntil, eLeft, eUntil]: (string | null)[], nowMs: number): QuotaView {
   let sendsLeft = 0;
   let until: number | undefined;
-  for (const [left, end] of [[Number(mLeft ?? 0), Number(mUntil ?? 0)], [Number(eLeft ?? 0), Number(eUntil ?? 0)]] as const) {
+  for (const [left, end] of [
+    [Number(mLeft ?? 0), Number(mUntil ?? 0)],
+    [Number(eLeft ?? 0), Number(eUntil ?? 0)],
+  ] as const) {
     if (left > 0 && end > nowMs) {
       sendsLeft += left;
       until = Math.max(until ?? 0, end);

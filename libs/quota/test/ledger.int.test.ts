@@ -14,7 +14,10 @@ const rules = { messageSends: 5, eventSends: 3 };
 
 function ledgerAt(clock: { now: number }): { ledger: QuotaLedger; user: string } {
   const keys = createKeys(`{test-${randomUUID()}}`);
-  return { ledger: createQuotaLedger({ redis, keyOf: keys.quota, rules, now: () => clock.now }), user: `o${randomUUID()}` };
+  return {
+    ledger: createQuotaLedger({ redis, keyOf: keys.quota, rules, now: () => clock.now }),
+    user: `o${randomUUID()}`,
+  };
 }
 
 async function drain(ledger: QuotaLedger, user: string): Promise<string[]> {
@@ -31,7 +34,10 @@ describe('quota ledger', () => {
     const clock = { now: 1_700_000_000_000 };
     const { ledger, user } = ledgerAt(clock);
     expect(await ledger.reserve(APP, user)).toBeUndefined();
-    expect(await ledger.grant(APP, user, 'message', clock.now, 'push-1')).toEqual({ sendsLeft: 5, until: clock.now + MESSAGE_WINDOW_MS });
+    expect(await ledger.grant(APP, user, 'message', clock.now, 'push-1')).toEqual({
+      sendsLeft: 5,
+      until: clock.now + MESSAGE_WINDOW_MS,
+    });
     expect(await drain(ledger, user)).toEqual(['message', 'message', 'message', 'message', 'message']);
   });
 
@@ -51,7 +57,16 @@ describe('quota ledger', () => {
     await ledger.grant(APP, user, 'message', clock.now, 'push-3');
     const view = await ledger.grant(APP, user, 'event', clock.now, 'push-4');
     expect(view).toEqual({ sendsLeft: 8, until: clock.now + MESSAGE_WINDOW_MS });
-    expect(await drain(ledger, user)).toEqual(['event', 'event', 'event', 'message', 'message', 'message', 'message', 'message']);
+    expect(await drain(ledger, user)).toEqual([
+      'event',
+      'event',
+      'event',
+      'message',
+      'message',
+      'message',
+      'message',
+      'message',
+    ]);
     await ledger.grant(APP, user, 'event', clock.now, 'push-5');
     clock.now += EVENT_WINDOW_MS;
     expect(await ledger.reserve(APP, user)).toBeUndefined();
@@ -106,11 +121,16 @@ describe('quota ledger', () => {
     const keys = createKeys(`{test-${randomUUID()}}`);
     const connections = Array.from({ length: 5 }, () => new Redis(inject('redisUrl')));
     try {
-      const ledgers = connections.map((c) => createQuotaLedger({ redis: c, keyOf: keys.quota, rules, now: () => clock.now }));
+      const ledgers = connections.map((c) =>
+        createQuotaLedger({ redis: c, keyOf: keys.quota, rules, now: () => clock.now }),
+      );
       const user = `o${randomUUID()}`;
       await ledgers[0]?.grant(APP, user, 'message', clock.now, 'push-15');
       const results = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => (ledgers[i % ledgers.length] ?? ledgers[0])?.reserve(APP, user) ?? Promise.resolve(undefined)),
+        Array.from(
+          { length: 40 },
+          (_, i) => (ledgers[i % ledgers.length] ?? ledgers[0])?.reserve(APP, user) ?? Promise.resolve(undefined),
+        ),
       );
       expect(results.filter((r) => r !== undefined)).toHaveLength(5);
     } finally {

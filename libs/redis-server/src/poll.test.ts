@@ -16,16 +16,26 @@ describe('pollUntil', () => {
 
   it('times out, even on a hung check, naming what it waited for and the last error', async () => {
     const refused = new Error('ECONNREFUSED');
-    const failing = pollUntil(() => Promise.reject(refused), { message: 'redis to answer PING', timeoutMs: 30, intervalMs: 5 });
+    const failing = pollUntil(() => Promise.reject(refused), {
+      message: 'redis to answer PING',
+      timeoutMs: 30,
+      intervalMs: 5,
+    });
     await expect(failing).rejects.toThrow('redis to answer PING (timed out after 30 ms; last error: ECONNREFUSED)');
     await expect(failing).rejects.toHaveProperty('cause', refused);
-    await expect(pollUntil(() => new Promise<boolean>(() => undefined), { message: 'a hung check', timeoutMs: 30 })).rejects.toThrow(/^a hung check \(timed out/);
+    await expect(
+      pollUntil(() => new Promise<boolean>(() => undefined), { message: 'a hung check', timeoutMs: 30 }),
+    ).rejects.toThrow(/^a hung check \(timed out/);
   });
 
   it('stops at once with the reason its signal aborts with', async () => {
     const controller = new AbortController();
     const exited = new Error('redis-server exited');
-    const waiting = pollUntil(() => Promise.resolve(false), { message: 'never', timeoutMs: 10_000, signal: controller.signal });
+    const waiting = pollUntil(() => Promise.resolve(false), {
+      message: 'never',
+      timeoutMs: 10_000,
+      signal: controller.signal,
+    });
     controller.abort(exited);
     await expect(waiting).rejects.toBe(exited);
   });

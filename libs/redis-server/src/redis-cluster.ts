@@ -5,12 +5,21 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { findFreePort } from './free-port.js';
 import { pingRedis } from './ping-redis.js';
-import { REDIS_HOST as HOST, OUTPUT_TAIL_CHARS, type RedisProcess, formatOutput, spawnRedisProcess } from './redis-process.js';
+import {
+  REDIS_HOST as HOST,
+  OUTPUT_TAIL_CHARS,
+  type RedisProcess,
+  formatOutput,
+  spawnRedisProcess,
+} from './redis-process.js';
 import { RedisServerError } from './redis-server.js';
 import { pollUntil, raceTimeout } from './poll.js';
 
 export interface RedisClusterOptions {
-  /** Masters, each holding a third (or so) of the 16384 slots, no replicas. At least 3, redis-cli's minimum. Default 3. */
+  /**
+   * Masters, each holding a third (or so) of the 16384 slots, no replicas. At least 3, redis-cli's minimum.
+   * Default 3.
+   */
   readonly masters?: number;
   /** The server executable, looked up on PATH. Default `redis-server`. */
   readonly serverCommand?: string;
@@ -41,7 +50,6 @@ interface Settings {
   readonly stopTimeoutMs: number;
 }
 
-
 interface ClusterNode extends RedisProcess {
   readonly port: number;
 }
@@ -62,7 +70,8 @@ const NODE_TIMEOUT_MS = 2_000;
  */
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
   const masters = options.masters ?? MIN_MASTERS;
-  if (!Number.isInteger(masters) || masters < MIN_MASTERS) throw new RangeError(`startRedisCluster: masters must be an integer >= ${MIN_MASTERS}, got ${masters}`);
+  if (!Number.isInteger(masters) || masters < MIN_MASTERS)
+    throw new RangeError(`startRedisCluster: masters must be an integer >= ${MIN_MASTERS}, got ${masters}`);
   const settings: Settings = {
     serverCommand: options.serverCommand ?? 'redis-server',
     cliCommand: options.cliCommand ?? 'redis-cli',
@@ -76,7 +85,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    const launches = await Promise.allSettled(Array.from({ length: masters }, (_, index) => launchOnFreePorts(settings, join(dir, `node-${index}`))));
+    const launches = await Promise.allSettled(
+      Array.from({ length: masters }, (_, index) => launchOnFreePorts(settings, join(dir, `node-${index}`))),
+    );
     for (const launch of launches) if (launch.status === 'fulfilled') started.push(launch.value);
     const failed = launches.find((launch) => launch.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
@@ -90,7 +101,12 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   }
 }
 
-function createHandle(nodes: readonly string[], started: readonly ClusterNode[], dir: string, cleanUp: () => Promise<void>): RedisCluster {
+function createHandle(
+  nodes: readonly string[],
+  started: readonly ClusterNode[],
+  dir: string,
+  cleanUp: () => Promise<void>,
+): RedisCluster {
   let stopping: Promise<void> | undefined;
   return {
     source: 'redis-cluster',
@@ -142,46 +158,88 @@ async function launch(settings: Settings, port: number, busPort: number, dir: st
 }
 
 function spawnNode(command: string, port: number, busPort: number, dir: string): ClusterNode {
-  const clusterArgs = ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(busPort)];
-  return { port, ...spawnRedisProcess(command, port, dir, { extraArgs: [...clusterArgs, '--cluster-node-timeout', String(NODE_TIMEOUT_MS)] }) };
+  const clusterArgs = [
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    'nodes.conf',
+    '--cluster-port',
+    String(busPort),
+  ];
+  return {
+    port,
+    ...spawnRedisProcess(command, port, dir, {
+      extraArgs: [...clusterArgs, '--cluster-node-timeout', String(NODE_TIMEOUT_MS)],
+    }),
+  };
 }
 
 function createCluster(settings: Settings, nodes: readonly string[]): Promise<void> {
   const args = ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'];
   return new Promise((resolve, reject) => {
-    execFile(settings.cliCommand, args, { timeout: settings.startTimeoutMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-      if (error === null) {
-        resolve();
-        return;
-      }
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') {
+    execFile(
+      settings.cliCommand,
+      args,
+      { timeout: settings.startTimeoutMs, killSignal: 'SIGKILL' },
+      (error, stdout, stderr) => {
+        if (error === null) {
+          resolve();
+          return;
+        }
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') {
+          reject(
+            new RedisServerError(
+              'not_installed',
+              `${settings.cliCommand} is not on PATH. It comes with redis-server (Debian/Ubuntu: apt-get install -y redis-tools).`,
+              {
+                cause: error,
+              },
+            ),
+          );
+          return;
+        }
+        const output = `${stdout}${stderr}`.slice(-OUTPUT_TAIL_CHARS).trimEnd();
         reject(
-          new RedisServerError('not_installed', `${settings.cliCommand} is not on PATH. It comes with redis-server (Debian/Ubuntu: apt-get install -y redis-tools).`, {
-            cause: error,
-          }),
+          new RedisServerError(
+            'not_ready',
+            `${settings.cliCommand} --cluster create ${nodes.join(' ')} failed: ${error.message}\n${output}`,
+            { cause: error },
+          ),
         );
-        return;
-      }
-      const output = `${stdout}${stderr}`.slice(-OUTPUT_TAIL_CHARS).trimEnd();
-      reject(new RedisServerError('not_ready', `${settings.cliCommand} --cluster create ${nodes.join(' ')} failed: ${error.message}\n${output}`, { cause: error }));
-    });
+      },
+    );
   });
 }
 
-/** Every node must agree before a client connects: one that has not heard of a master yet answers MOVED loops or CLUSTERDOWN. */
+/**
+ * Every node must agree before a client connects: one that has not heard of a master yet answers MOVED loops
+ * or CLUSTERDOWN.
+ */
 async function waitUntilFormed(nodes: readonly ClusterNode[], timeoutMs: number): Promise<void> {
   const clients = nodes.map((node) => {
-    const client = new Redis({ host: HOST, port: node.port, maxRetriesPerRequest: 1, retryStrategy: () => 50, lazyConnect: true });
+    const client = new Redis({
+      host: HOST,
+      port: node.port,
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => 50,
+      lazyConnect: true,
+    });
     client.on('error', () => undefined); // a refused check is retried by pollUntil
     return client;
   });
   try {
-    await pollUntil(async () => (await Promise.all(clients.map((client) => client.cluster('INFO')))).every((info) => isFormed(info, nodes.length)), {
-      message: `every node of the Redis Cluster on ports ${nodes.map((node) => node.port).join(', ')} to report cluster_state:ok`,
-      timeoutMs,
-      intervalMs: 100,
-    });
+    await pollUntil(
+      async () =>
+        (await Promise.all(clients.map((client) => client.cluster('INFO')))).every((info) =>
+          isFormed(info, nodes.length),
+        ),
+      {
+        message: `every node of the Redis Cluster on ports ${nodes.map((node) => node.port).join(', ')} to report cluster_state:ok`,
+        timeoutMs,
+        intervalMs: 100,
+      },
+    );
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new RedisServerError('not_ready', reason, { cause: error });
@@ -197,14 +255,22 @@ function isFormed(info: string, masters: number): boolean {
       return [line.slice(0, colon), line.slice(colon + 1)] as const;
     }),
   );
-  return fields.get('cluster_state') === 'ok' && fields.get('cluster_slots_ok') === String(SLOT_COUNT) && fields.get('cluster_known_nodes') === String(masters);
+  return (
+    fields.get('cluster_state') === 'ok' &&
+    fields.get('cluster_slots_ok') === String(SLOT_COUNT) &&
+    fields.get('cluster_known_nodes') === String(masters)
+  );
 }
 
 async function terminate(node: ClusterNode, stopTimeoutMs: number): Promise<void> {
   if (node.hasClosed()) return;
   // With no save points configured, SIGTERM shuts Redis down without writing anything.
   node.child.kill('SIGTERM');
-  const hasExited = await raceTimeout(node.closed.then(() => true), stopTimeoutMs, false);
+  const hasExited = await raceTimeout(
+    node.closed.then(() => true),
+    stopTimeoutMs,
+    false,
+  );
   if (hasExited) return;
   node.child.kill('SIGKILL');
   await node.closed;
@@ -220,10 +286,15 @@ function earlyExitError(command: string, node: ClusterNode): RedisServerError {
     );
   }
   if (spawnError !== undefined) {
-    return new RedisServerError('exited_early', `could not start ${command}: ${spawnError.message}`, { cause: spawnError });
+    return new RedisServerError('exited_early', `could not start ${command}: ${spawnError.message}`, {
+      cause: spawnError,
+    });
   }
   // Redis's own wording for a failed bind, of the client port or the cluster bus port.
   const code = node.outputTail().includes('Address already in use') ? 'port_in_use' : 'exited_early';
   const status = `exit code ${String(node.child.exitCode)}, signal ${String(node.child.signalCode)}`;
-  return new RedisServerError(code, `${command} (cluster node) on port ${node.port} exited before answering PING (${status})\n${formatOutput(node.outputTail())}`);
+  return new RedisServerError(
+    code,
+    `${command} (cluster node) on port ${node.port} exited before answering PING (${status})\n${formatOutput(node.outputTail())}`,
+  );
 }

@@ -27,8 +27,27 @@ export interface SpawnOptions {
  * Spawns `command` on loopback with the given extra arguments, no RDB or AOF (test data is thrown
  * away, and a restarted server must come back empty and fast), keeping the tail of its output.
  */
-export function spawnRedisProcess(command: string, port: number, dir: string, options: SpawnOptions = {}): RedisProcess {
-  const args = ['--port', String(port), '--bind', REDIS_HOST, '--dir', dir, ...(options.extraArgs ?? []), '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
+export function spawnRedisProcess(
+  command: string,
+  port: number,
+  dir: string,
+  options: SpawnOptions = {},
+): RedisProcess {
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    REDIS_HOST,
+    '--dir',
+    dir,
+    ...(options.extraArgs ?? []),
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'no',
+  ];
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup === true });
   let output = '';
   let spawnError: NodeJS.ErrnoException | undefined;

@@ -102,7 +102,8 @@ function createHandle(settings: Settings, dir: string, port: number, first: Redi
     if (redis !== undefined) await terminate(redis, settings.stopTimeoutMs);
   };
   const assertNotStopped = (action: string): void => {
-    if (isStopped) throw new RedisServerError('stopped', `cannot ${action} redis-server on port ${port}: stop() was called`);
+    if (isStopped)
+      throw new RedisServerError('stopped', `cannot ${action} redis-server on port ${port}: stop() was called`);
   };
 
   return {
@@ -139,7 +140,14 @@ function createHandle(settings: Settings, dir: string, port: number, first: Redi
 export async function stopOrphanedRedisServer(url: string, dir: string): Promise<boolean> {
   if (!basename(dir).startsWith(DIR_PREFIX)) throw new Error(`not a data dir of ours: ${dir}`);
   // Bounded: whatever listens on that port now may accept and never answer.
-  const client = new Redis(url, { lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000, commandTimeout: 1_000 });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    enableReadyCheck: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1_000,
+    commandTimeout: 1_000,
+  });
   client.on('error', () => undefined); // a refused connection is the usual answer: nothing to stop
   let stopped = false;
   try {
@@ -193,12 +201,15 @@ async function launch(settings: Settings, port: number, dir: string): Promise<Re
   }
 }
 
-
 async function terminate(redis: RedisProcess, stopTimeoutMs: number): Promise<void> {
   if (redis.hasClosed()) return;
   // With no save points configured, SIGTERM shuts Redis down without writing anything.
   redis.child.kill('SIGTERM');
-  const hasExited = await raceTimeout(redis.closed.then(() => true), stopTimeoutMs, false);
+  const hasExited = await raceTimeout(
+    redis.closed.then(() => true),
+    stopTimeoutMs,
+    false,
+  );
   if (hasExited) return;
   redis.child.kill('SIGKILL');
   await redis.closed;
@@ -214,10 +225,15 @@ function earlyExitError(command: string, port: number, redis: RedisProcess): Red
     );
   }
   if (spawnError !== undefined) {
-    return new RedisServerError('exited_early', `could not start ${command}: ${spawnError.message}`, { cause: spawnError });
+    return new RedisServerError('exited_early', `could not start ${command}: ${spawnError.message}`, {
+      cause: spawnError,
+    });
   }
   // Redis's own wording for a failed bind; the only signal we get that the port was taken.
   const code = redis.outputTail().includes('Address already in use') ? 'port_in_use' : 'exited_early';
   const status = `exit code ${String(redis.child.exitCode)}, signal ${String(redis.child.signalCode)}`;
-  return new RedisServerError(code, `${command} on port ${port} exited before answering PING (${status})\n${formatOutput(redis.outputTail())}`);
+  return new RedisServerError(
+    code,
+    `${command} on port ${port} exited before answering PING (${status})\n${formatOutput(redis.outputTail())}`,
+  );
 }

@@ -43,7 +43,10 @@ describe('startRedisCluster', () => {
     const masters = client.nodes('master');
     expect(masters).toHaveLength(3);
     const keysPerMaster = await Promise.all(masters.map((master) => master.dbsize()));
-    expect(keysPerMaster.every((count) => count > 0), `keys per master: ${keysPerMaster.join(', ')}`).toBe(true);
+    expect(
+      keysPerMaster.every((count) => count > 0),
+      `keys per master: ${keysPerMaster.join(', ')}`,
+    ).toBe(true);
     expect(keysPerMaster.reduce((sum, count) => sum + count, 0)).toBe(keys.length);
     await client.quit();
 

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { type AddressInfo, type Socket, connect, createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { RedisServerError, canReadProcessGroups, processGroupOf, redisServerPid, startRedisServer, stopOrphanedRedisServer } from '../src/index.js';
+import {
+  RedisServerError,
+  canReadProcessGroups,
+  processGroupOf,
+  redisServerPid,
+  startRedisServer,
+  stopOrphanedRedisServer,
+} from '../src/index.js';
 
 /** A client that reports a down server at once instead of queueing commands. */
 function connectClient(url: string): Redis {
@@ -70,28 +77,34 @@ describe('startRedisServer', () => {
     expect(await client.get('test-pause:key')).toBeNull();
   });
 
-  it.runIf(canReadProcessGroups)('shares our process group (Ctrl-C reaches it), or has its own when asked', async () => {
-    const ours = await processGroupOf(process.pid);
-    const shared = await startRedisServer();
-    onTestFinished(() => shared.stop());
-    const own = await startRedisServer({ ownProcessGroup: true });
-    onTestFinished(() => own.stop());
+  it.runIf(canReadProcessGroups)(
+    'shares our process group (Ctrl-C reaches it), or has its own when asked',
+    async () => {
+      const ours = await processGroupOf(process.pid);
+      const shared = await startRedisServer();
+      onTestFinished(() => shared.stop());
+      const own = await startRedisServer({ ownProcessGroup: true });
+      onTestFinished(() => own.stop());
 
-    expect(await processGroupOf(await redisServerPid(shared.url))).toBe(ours);
-    const ownPid = await redisServerPid(own.url);
-    expect(await processGroupOf(ownPid)).toBe(ownPid);
+      expect(await processGroupOf(await redisServerPid(shared.url))).toBe(ours);
+      const ownPid = await redisServerPid(own.url);
+      expect(await processGroupOf(ownPid)).toBe(ownPid);
 
-    await own.stop();
-    expect(await tryConnect(own.url)).toBe('ECONNREFUSED');
-  });
+      await own.stop();
+      expect(await tryConnect(own.url)).toBe('ECONNREFUSED');
+    },
+  );
 
   it('stopOrphanedRedisServer stops only the server whose data dir it is given, and removes the dir', async () => {
     const orphan = await startRedisServer({ ownProcessGroup: true });
     onTestFinished(() => orphan.stop());
     expect(await stopOrphanedRedisServer(orphan.url, orphan.dir)).toBe(true);
-    await vi.waitFor(async () => {
-      expect(await tryConnect(orphan.url), 'the orphan to shut down').toBe('ECONNREFUSED');
-    }, { timeout: 5_000 });
+    await vi.waitFor(
+      async () => {
+        expect(await tryConnect(orphan.url), 'the orphan to shut down').toBe('ECONNREFUSED');
+      },
+      { timeout: 5_000 },
+    );
     expect(existsSync(orphan.dir)).toBe(false);
     // Nothing listens any more: nothing to stop, and no error.
     expect(await stopOrphanedRedisServer(orphan.url, orphan.dir)).toBe(false);

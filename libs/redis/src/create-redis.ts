@@ -23,7 +23,11 @@ const retryStrategy = (attempt: number) => Math.min(50 * 2 ** attempt, 2_000);
 
 /** A connection for a role; the caller attaches an `error` listener and quits it. */
 export function createRedis(target: RedisTarget, role: RedisRole, connectionName?: string): RedisClient {
-  const options: RedisOptions = { ...ROLE_OPTIONS[role], retryStrategy, ...(connectionName === undefined ? {} : { connectionName }) };
+  const options: RedisOptions = {
+    ...ROLE_OPTIONS[role],
+    retryStrategy,
+    ...(connectionName === undefined ? {} : { connectionName }),
+  };
   if (target.mode === 'standalone') return new Redis(target.url, options);
   // A Cluster reads these from its own options, not redisOptions (its node connections always keep
   // an offline queue and never reconnect by themselves): pass the role's choices up.

@@ -20,7 +20,14 @@ export {
   type TestRedis,
   type TestRedisOptions,
 } from './test-redis.js';
-export { REPO_ROOT, startTsProcess, type ProcessExit, type StopOptions, type TsProcess, type TsProcessOptions } from './ts-process.js';
+export {
+  REPO_ROOT,
+  startTsProcess,
+  type ProcessExit,
+  type StopOptions,
+  type TsProcess,
+  type TsProcessOptions,
+} from './ts-process.js';
 export { waitFor, WaitForTimeoutError, type Truthy, type WaitForOptions } from './wait-for.js';
 export {
   type DecryptVector,

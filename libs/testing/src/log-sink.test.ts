@@ -20,13 +20,18 @@ describe('createLogSink', () => {
   it('waits for a line that is written later', async () => {
     const sink = createLogSink();
     const log = pino({ base: null }, sink.stream);
-    const waiting = sink.waitForLine((line) => line['msg'] === 'ready', { message: 'the ready line', timeoutMs: 2_000 });
+    const waiting = sink.waitForLine((line) => line['msg'] === 'ready', {
+      message: 'the ready line',
+      timeoutMs: 2_000,
+    });
     // Written after the wait's first look, so the wait has to keep looking.
     setTimeout(() => {
       log.info('ready');
     }, 20);
     await expect(waiting).resolves.toMatchObject({ msg: 'ready' });
-    await expect(sink.waitForLine(() => false, { message: 'a line that never comes', timeoutMs: 30 })).rejects.toBeInstanceOf(WaitForTimeoutError);
+    await expect(
+      sink.waitForLine(() => false, { message: 'a line that never comes', timeoutMs: 30 }),
+    ).rejects.toBeInstanceOf(WaitForTimeoutError);
   });
 });
 

@@ -27,7 +27,15 @@ export interface SignPushOptions {
  * never the body (docs/wechat-protocol.md §2.2), so any bytes can be sent with a valid signature.
  */
 export function signPlaintextPush(body: string | Buffer, options: SignPushOptions): SignedPush {
-  return { query: signPushQuery({ token: options.account.token, timestamp: options.timestamp, nonce: options.nonce, openid: options.openid }), body };
+  return {
+    query: signPushQuery({
+      token: options.account.token,
+      timestamp: options.timestamp,
+      nonce: options.nonce,
+      openid: options.openid,
+    }),
+    body,
+  };
 }
 
 export interface SignEncryptedPushOptions extends SignPushOptions {
@@ -39,16 +47,25 @@ export interface SignEncryptedPushOptions extends SignPushOptions {
 }
 
 /**
- * An encrypted push of `xml`, sealed byte for byte: `safe` sends only ToUserName and Encrypt;
- * `compatible` sends the plaintext fields beside Encrypt (docs/wechat-protocol.md §2.3). `msg_signature` covers Encrypt.
+ * An encrypted push of `xml`, sealed byte for byte: `safe` sends only ToUserName and Encrypt; `compatible`
+ * sends the plaintext fields beside Encrypt (docs/wechat-protocol.md §2.3). `msg_signature` covers Encrypt.
  * @throws TypeError when the account has no EncodingAESKey, `xml` has no ToUserName, or a
  *   compatible body has no closing `</xml>`
  */
-export function signEncryptedPush(xml: string, mode: 'safe' | 'compatible', options: SignEncryptedPushOptions): SignedPush {
+export function signEncryptedPush(
+  xml: string,
+  mode: 'safe' | 'compatible',
+  options: SignEncryptedPushOptions,
+): SignedPush {
   const { outerXml } = options;
   if (outerXml !== undefined && mode !== 'compatible') throw new TypeError('outerXml applies to compatible mode only');
   // A forged outer body takes the Encrypt of a safe-mode push: the query is the same in both modes.
-  const push = buildPush({ account: options.account, mode: outerXml === undefined ? mode : 'safe', message: xml, ...times(options) });
+  const push = buildPush({
+    account: options.account,
+    mode: outerXml === undefined ? mode : 'safe',
+    message: xml,
+    ...times(options),
+  });
   const query = options.openid === undefined ? push.query : withParam(push.query, 'openid', options.openid);
   if (outerXml === undefined) return { query, body: push.body };
   const encrypt = parseXml(push.body)['Encrypt'];
@@ -62,10 +79,19 @@ export function signEncryptedPush(xml: string, mode: 'safe' | 'compatible', opti
  * base64, the wrong length, sealed for another account): the body is the test's to write.
  */
 export function signEncryptedQuery(encrypt: string, options: SignPushOptions): string {
-  return signPushQuery({ token: options.account.token, timestamp: options.timestamp, nonce: options.nonce, openid: options.openid, encrypt });
+  return signPushQuery({
+    token: options.account.token,
+    timestamp: options.timestamp,
+    nonce: options.nonce,
+    openid: options.openid,
+    encrypt,
+  });
 }
 
-/** The query of a URL-verification GET (docs/wechat-protocol.md §1) that a gateway must answer with exactly `echostr`. */
+/**
+ * The query of a URL-verification GET (docs/wechat-protocol.md §1) that a gateway must answer with exactly
+ * `echostr`.
+ */
 export function signHandshake(echostr: string, options: Omit<SignPushOptions, 'openid'>): string {
   return buildHandshake({ token: options.account.token, echostr, ...times(options) }).query;
 }

@@ -77,14 +77,21 @@ const DEFAULT_STOP_TIMEOUT_MS = 10_000;
  */
 export function startTsProcess(entry: string, options: TsProcessOptions): TsProcess {
   const ownGroup = options.ownProcessGroup === true;
-  const child: Child = spawn(process.execPath, ['--conditions=@wxq/source', '--import', 'tsx', entry, ...(options.args ?? [])], {
-    cwd: options.cwd ?? REPO_ROOT,
-    env: options.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: ownGroup,
-  });
+  const child: Child = spawn(
+    process.execPath,
+    ['--conditions=@wxq/source', '--import', 'tsx', entry, ...(options.args ?? [])],
+    {
+      cwd: options.cwd ?? REPO_ROOT,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: ownGroup,
+    },
+  );
   const stdout = collectLines(child.stdout);
-  const stderr = collectLines(child.stderr, options.echoStderr === true ? (chunk) => process.stderr.write(chunk) : undefined);
+  const stderr = collectLines(
+    child.stderr,
+    options.echoStderr === true ? (chunk) => process.stderr.write(chunk) : undefined,
+  );
   let exit: ProcessExit | undefined;
   let spawnError: Error | undefined;
   child.once('error', (error) => {
@@ -104,9 +111,15 @@ export function startTsProcess(entry: string, options: TsProcessOptions): TsProc
   const died = new AbortController();
   void exited.then((result) => {
     const cause = spawnError === undefined ? '' : ` (${spawnError.message})`;
-    died.abort(new Error(`${entry} exited (code ${String(result.code)}, signal ${String(result.signal)})${cause}\n${output()}`));
+    died.abort(
+      new Error(`${entry} exited (code ${String(result.code)}, signal ${String(result.signal)})${cause}\n${output()}`),
+    );
   });
-  const waitForMatch = async <T>(items: () => readonly T[], predicate: (item: T) => boolean, waitOptions: WaitForOptions): Promise<T> => {
+  const waitForMatch = async <T>(
+    items: () => readonly T[],
+    predicate: (item: T) => boolean,
+    waitOptions: WaitForOptions,
+  ): Promise<T> => {
     const signal = waitOptions.signal === undefined ? died.signal : AbortSignal.any([died.signal, waitOptions.signal]);
     const found = await waitFor(
       () => {

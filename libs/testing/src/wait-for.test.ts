@@ -38,7 +38,9 @@ describe('waitFor', () => {
       { message: 'the queue to drain', timeoutMs: 50, intervalMs: 5 },
     );
     await expect(waiting).rejects.toThrow(WaitForTimeoutError);
-    await expect(waiting).rejects.toThrow(/^the queue to drain \(timed out after 50 ms; last error: queue still has 3 jobs\)$/);
+    await expect(waiting).rejects.toThrow(
+      /^the queue to drain \(timed out after 50 ms; last error: queue still has 3 jobs\)$/,
+    );
     await expect(waiting).rejects.toHaveProperty('cause', lastError);
   });
 

@@ -50,7 +50,8 @@ export interface EncryptVector extends PublishedBase {
   readonly expect_encrypt: string;
   readonly expect_msg_signature?: string;
 }
-export type PublishedVector = UrlSignatureVector | RawSignatureVector | MsgSignatureVector | DecryptVector | EncryptVector;
+export type PublishedVector =
+  UrlSignatureVector | RawSignatureVector | MsgSignatureVector | DecryptVector | EncryptVector;
 
 export interface FreshVector {
   readonly id: string;

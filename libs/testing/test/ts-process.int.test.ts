@@ -5,7 +5,10 @@ import { LOG_LEVELS, type TsProcess, WaitForTimeoutError, startTsProcess, waitFo
 
 const FIXTURE = 'libs/testing/test/fixtures/echo-process.ts';
 
-function start(env: Readonly<Record<string, string>> = {}, options: { args?: readonly string[]; ownProcessGroup?: boolean } = {}): TsProcess {
+function start(
+  env: Readonly<Record<string, string>> = {},
+  options: { args?: readonly string[]; ownProcessGroup?: boolean } = {},
+): TsProcess {
   const child = startTsProcess(FIXTURE, { env, ...options });
   onTestFinished(() => child.stop({ signal: 'SIGKILL' }).then(() => undefined));
   return child;
@@ -24,11 +27,22 @@ describe('startTsProcess', () => {
   it('runs a .ts entry with exactly the given env and args, line by line on stdout and stderr', async () => {
     const child = start({ FIXTURE_GREETING: 'hello' }, { args: ['--port', '0'] });
     const listening = await child.waitForLogLine((line) => line['msg'] === 'fixture listening', STARTED);
-    expect(listening).toMatchObject({ level: LOG_LEVELS.info, pid: child.pid, args: ['--port', '0'], greeting: 'hello', inheritedPath: false });
-    expect(await child.waitForLine((line) => line.startsWith('plain text'), { message: 'the plain line', timeoutMs: 1_000 })).toBe('plain text before the log lines');
+    expect(listening).toMatchObject({
+      level: LOG_LEVELS.info,
+      pid: child.pid,
+      args: ['--port', '0'],
+      greeting: 'hello',
+      inheritedPath: false,
+    });
+    expect(
+      await child.waitForLine((line) => line.startsWith('plain text'), { message: 'the plain line', timeoutMs: 1_000 }),
+    ).toBe('plain text before the log lines');
     // Only the JSON lines count as log lines.
     expect(child.logLines().map((line) => line['msg'])).toEqual(['fixture listening']);
-    await waitFor(() => child.stderrLines().includes('a warning on stderr'), { message: 'the stderr line', timeoutMs: 2_000 });
+    await waitFor(() => child.stderrLines().includes('a warning on stderr'), {
+      message: 'the stderr line',
+      timeoutMs: 2_000,
+    });
     expect(child.output()).toContain('a warning on stderr');
     expect(child.hasExited()).toBe(false);
   });
@@ -53,19 +67,27 @@ describe('startTsProcess', () => {
   it('fails a wait at once, quoting the output, when the process exits first', async () => {
     const child = start({ FIXTURE_EXIT_AT_ONCE: '1' });
     const waiting = child.waitForLine(() => false, { message: 'a line that never comes', timeoutMs: 60_000 });
-    await expect(waiting).rejects.toThrow(/exited \(code 3, signal null\)[\s\S]*refusing to start: FIXTURE_EXIT_AT_ONCE/);
+    await expect(waiting).rejects.toThrow(
+      /exited \(code 3, signal null\)[\s\S]*refusing to start: FIXTURE_EXIT_AT_ONCE/,
+    );
     await expect(waiting).rejects.not.toBeInstanceOf(WaitForTimeoutError);
     expect(await child.exited).toEqual({ code: 3, signal: null });
   });
 
-  it.runIf(canReadProcessGroups)('with ownProcessGroup, leads a group of its own and signals reach its children too', async () => {
-    const child = start({ FIXTURE_GRANDCHILD: '1', FIXTURE_ON_SIGTERM: 'ignore' }, { ownProcessGroup: true });
-    const listening = await child.waitForLogLine((line) => line['msg'] === 'fixture listening', STARTED);
-    const grandchildPid = Number(listening['grandchildPid']);
-    expect(await processGroupOf(child.pid)).toBe(child.pid);
-    expect(await processGroupOf(grandchildPid)).toBe(child.pid);
-    child.signal('SIGKILL');
-    expect(await child.exited).toEqual({ code: null, signal: 'SIGKILL' });
-    await waitFor(() => isGone(grandchildPid), { message: 'the grandchild to be killed with its group', timeoutMs: 5_000 });
-  });
+  it.runIf(canReadProcessGroups)(
+    'with ownProcessGroup, leads a group of its own and signals reach its children too',
+    async () => {
+      const child = start({ FIXTURE_GRANDCHILD: '1', FIXTURE_ON_SIGTERM: 'ignore' }, { ownProcessGroup: true });
+      const listening = await child.waitForLogLine((line) => line['msg'] === 'fixture listening', STARTED);
+      const grandchildPid = Number(listening['grandchildPid']);
+      expect(await processGroupOf(child.pid)).toBe(child.pid);
+      expect(await processGroupOf(grandchildPid)).toBe(child.pid);
+      child.signal('SIGKILL');
+      expect(await child.exited).toEqual({ code: null, signal: 'SIGKILL' });
+      await waitFor(() => isGone(grandchildPid), {
+        message: 'the grandchild to be killed with its group',
+        timeoutMs: 5_000,
+      });
+    },
+  );
 });

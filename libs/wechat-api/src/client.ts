@@ -2,7 +2,15 @@ import { performance } from 'node:perf_hooks';
 import type { CustomMessage, TypingCommand } from '@wxq/wechat';
 import { isKnownErrcode } from './errcodes.js';
 import { WechatApiError, WechatTransportError } from './errors.js';
-import { type JsonRecord, type RawAnswer, type WechatRequest, parseJsonAnswer, parseJsonObject, sendRequest, throwIfErrcode } from './http.js';
+import {
+  type JsonRecord,
+  type RawAnswer,
+  type WechatRequest,
+  parseJsonAnswer,
+  parseJsonObject,
+  sendRequest,
+  throwIfErrcode,
+} from './http.js';
 import { type ApiLogger, SILENT_LOGGER } from './logger.js';
 import type { TokenSource } from './token-store.js';
 
@@ -54,11 +62,11 @@ export interface WechatApiClient {
 }
 
 /**
- * A WeChat API client. Every call runs with its own timeout and throws WechatApiError: its `kind`
- * says whether to retry. A refused access_token (40001, 40014, 42001) is invalidated in `tokens`
- * (compare-and-invalidate), and the call is retried once with a fresh token (docs/wechat-protocol.md §6.2); nothing else
- * is retried here, since a send is not idempotent (docs/wechat-protocol.md §7.5): that is the caller's decision.
- * Throws RangeError or TypeError on bad options.
+ * A WeChat API client. Every call runs with its own timeout and throws WechatApiError: its `kind` says
+ * whether to retry. A refused access_token (40001, 40014, 42001) is invalidated in `tokens`
+ * (compare-and-invalidate), and the call is retried once with a fresh token (docs/wechat-protocol.md §6.2);
+ * nothing else is retried here, since a send is not idempotent (docs/wechat-protocol.md §7.5): that is the
+ * caller's decision. Throws RangeError or TypeError on bad options.
  */
 export function createWechatApiClient(options: WechatApiClientOptions): WechatApiClient {
   const { baseUrl, tokens, timeoutMs } = options;
@@ -79,9 +87,10 @@ export function createWechatApiClient(options: WechatApiClientOptions): WechatAp
       await tokens.invalidate(accessToken);
       const freshToken = await tokens.getToken();
       if (freshToken === accessToken) {
-        // stable_token in normal mode answered the refused token again (or the store is read-only):
-        // the one retry still runs, since a refused call delivered nothing and a glitch may pass.
-        // If this repeats, docs/wechat-protocol.md §6.2 suggests a force_refresh, which is rationed (20/day) and left to people.
+        // stable_token in normal mode answered the refused token again (or the store is read-only): the one
+        // retry still runs, since a refused call delivered nothing and a glitch may pass. If this repeats,
+        // docs/wechat-protocol.md §6.2 suggests a force_refresh, which is rationed (20/day) and left to
+        // people.
         logger.warn({ api: path, errcode: error.errcode }, 'the token store returned the refused access_token again');
       }
       return await attempt(freshToken);
@@ -101,13 +110,20 @@ export function createWechatApiClient(options: WechatApiClientOptions): WechatAp
         if (errcode !== undefined && !isKnownErrcode(errcode)) {
           logger.warn({ api: request.path, errcode }, 'unknown errcode: treated as permanent');
         }
-        logger.debug({ api: request.path, code, errcode, kind, httpStatus, durationMs: elapsedMs(started) }, 'wechat api call failed');
+        logger.debug(
+          { api: request.path, code, errcode, kind, httpStatus, durationMs: elapsedMs(started) },
+          'wechat api call failed',
+        );
       }
       throw error;
     }
   }
 
-  function request(path: ApiPath, accessToken: string, rest: Pick<WechatRequest, 'method'> & Partial<WechatRequest>): WechatRequest {
+  function request(
+    path: ApiPath,
+    accessToken: string,
+    rest: Pick<WechatRequest, 'method'> & Partial<WechatRequest>,
+  ): WechatRequest {
     return {
       baseUrl,
       path,
@@ -177,8 +193,8 @@ export function createWechatApiClient(options: WechatApiClientOptions): WechatAp
 }
 
 /**
- * docs/wechat-protocol.md §8: success is the file itself; an error is JSON with status 200 (told apart by content type, or
- * a body starting with `{`); a video is JSON `{"video_url": …}`.
+ * docs/wechat-protocol.md §8: success is the file itself; an error is JSON with status 200 (told apart by
+ * content type, or a body starting with `{`); a video is JSON `{"video_url": …}`.
  */
 function readMedia(answer: RawAnswer, request: WechatRequest): DownloadedMedia {
   const contentType = answer.contentType.toLowerCase();
@@ -191,7 +207,8 @@ function readMedia(answer: RawAnswer, request: WechatRequest): DownloadedMedia {
       if (typeof videoUrl === 'string' && videoUrl !== '') return { kind: 'video_url', videoUrl };
       throw new WechatTransportError('bad_response', request.path, 'JSON answer with neither errcode nor video_url');
     }
-    if (isDeclaredText) throw new WechatTransportError('bad_response', request.path, `unreadable ${contentType} answer`);
+    if (isDeclaredText)
+      throw new WechatTransportError('bad_response', request.path, `unreadable ${contentType} answer`);
   }
   return { kind: 'file', contentType: answer.contentType, bytes: answer.bytes };
 }

@@ -7,8 +7,8 @@ const DOCUMENTED: Record<ErrorKind, readonly number[]> = {
   retryable: [-1, 45011],
   token_invalid: [40001, 40014, 42001],
   permanent: [
-    45015, 45047, 40003, 43004, 48001, 48002, 43019, 40007, 40008, 45002, 45008, 44002, 44004, 47001, 40033, 40200, 61451, 61452,
-    41001, 45009, 40013, 40125, 40164, 40002, 45072, 45080, 45081,
+    45015, 45047, 40003, 43004, 48001, 48002, 43019, 40007, 40008, 45002, 45008, 44002, 44004, 47001, 40033, 40200,
+    61451, 61452, 41001, 45009, 40013, 40125, 40164, 40002, 45072, 45080, 45081,
   ],
 };
 
@@ -22,8 +22,12 @@ describe('the errcode table', () => {
   );
 
   it('holds exactly the documented codes, each citing a section of the reference', () => {
-    const documented = Object.values(DOCUMENTED).flat().sort((a, b) => a - b);
-    const tabled = Object.keys(ERRCODES).map(Number).sort((a, b) => a - b);
+    const documented = Object.values(DOCUMENTED)
+      .flat()
+      .sort((a, b) => a - b);
+    const tabled = Object.keys(ERRCODES)
+      .map(Number)
+      .sort((a, b) => a - b);
     expect(tabled).toStrictEqual(documented);
     for (const entry of Object.values(ERRCODES)) expect(entry.ref).toMatch(/^§\d/);
   });

@@ -16,44 +16,70 @@ export interface ErrcodeEntry {
 }
 
 /**
- * errcode -> kind, for every errcode the reference names. Classify by errcode only: `errmsg`
- * carries a per-request ` rid:` suffix (docs/wechat-protocol.md §7.1). Transport failures have no errcode and are
- * `WechatTransportError`s instead: timeouts, connection errors and HTTP 5xx/429 are retryable (docs/wechat-protocol.md §7.5).
+ * errcode -> kind, for every errcode the reference names. Classify by errcode only: `errmsg` carries a
+ * per-request ` rid:` suffix (docs/wechat-protocol.md §7.1). Transport failures have no errcode and are
+ * `WechatTransportError`s instead: timeouts, connection errors and HTTP 5xx/429 are retryable
+ * (docs/wechat-protocol.md §7.5).
  */
 export const ERRCODES = {
   // Retryable (docs/wechat-protocol.md §7.5).
   [-1]: { kind: 'retryable', ref: '§7.5, docs/wechat-protocol.md §6.3', why: 'system busy' },
   45011: { kind: 'retryable', ref: '§7.5', why: 'per-minute call frequency; wait for the next minute' },
 
-  // The access_token was refused (docs/wechat-protocol.md §6.3): invalidate-if-same, refresh, retry once (docs/wechat-protocol.md §6.2). On the
-  // token endpoints themselves these are configuration errors (see classifyErrcode).
+  // The access_token was refused (docs/wechat-protocol.md §6.3): invalidate-if-same, refresh, retry once
+  // (docs/wechat-protocol.md §6.2). On the token endpoints themselves these are configuration errors (see
+  // classifyErrcode).
   40001: { kind: 'token_invalid', ref: '§6.3', why: 'token superseded, or from another account' },
   40014: { kind: 'token_invalid', ref: '§6.3', why: 'malformed or unknown token' },
   42001: { kind: 'token_invalid', ref: '§6.3', why: 'token expired' },
 
   // Permanent for this call (docs/wechat-protocol.md §7.5): the user, the account or our request is the problem.
   45015: { kind: 'permanent', ref: '§7.5', why: 'user outside the 48 h window, or unfollowed' },
-  45047: { kind: 'permanent', ref: '§7.4, docs/wechat-protocol.md §7.5', why: 'send quota for this user used up until they write again' },
+  45047: {
+    kind: 'permanent',
+    ref: '§7.4, docs/wechat-protocol.md §7.5',
+    why: 'send quota for this user used up until they write again',
+  },
   43004: { kind: 'permanent', ref: '§7.5', why: 'user does not follow the account' },
   40003: { kind: 'permanent', ref: '§7.5', why: 'openid does not belong to this appid' },
-  48001: { kind: 'permanent', ref: '§7.1, docs/wechat-protocol.md §7.5', why: 'account lacks the customer-service permission' },
+  48001: {
+    kind: 'permanent',
+    ref: '§7.1, docs/wechat-protocol.md §7.5',
+    why: 'account lacks the customer-service permission',
+  },
   48002: { kind: 'permanent', ref: '§7.5', why: 'user refuses messages' },
   43019: { kind: 'permanent', ref: '§7.5', why: 'user is on the account blacklist' },
   40007: { kind: 'permanent', ref: '§7.5, docs/wechat-protocol.md §8', why: 'invalid or expired media_id (3 days)' },
   40008: { kind: 'permanent', ref: '§7.5', why: 'invalid message type (bug)' },
   45002: { kind: 'permanent', ref: '§7.5', why: 'content too long (bug)' },
-  45008: { kind: 'permanent', ref: '§7.2, docs/wechat-protocol.md §7.5', why: 'article limit (news with more than one article)' },
+  45008: {
+    kind: 'permanent',
+    ref: '§7.2, docs/wechat-protocol.md §7.5',
+    why: 'article limit (news with more than one article)',
+  },
   44002: { kind: 'permanent', ref: '§7.5', why: 'empty post data (bug)' },
   44004: { kind: 'permanent', ref: '§7.5', why: 'empty content (bug)' },
   47001: { kind: 'permanent', ref: '§7.5', why: 'data format error (bug)' },
-  40033: { kind: 'permanent', ref: '§7.1, docs/wechat-protocol.md §7.5', why: 'invalid charset, e.g. \\uXXXX escapes (bug)' },
-  40200: { kind: 'permanent', ref: '§7.2, docs/wechat-protocol.md §7.5', why: 'msgtype not available to this account type' },
+  40033: {
+    kind: 'permanent',
+    ref: '§7.1, docs/wechat-protocol.md §7.5',
+    why: 'invalid charset, e.g. \\uXXXX escapes (bug)',
+  },
+  40200: {
+    kind: 'permanent',
+    ref: '§7.2, docs/wechat-protocol.md §7.5',
+    why: 'msgtype not available to this account type',
+  },
   61451: { kind: 'permanent', ref: '§7.5', why: 'invalid parameter' },
   61452: { kind: 'permanent', ref: '§7.5', why: 'invalid customservice.kf_account' },
-  41001: { kind: 'permanent', ref: '§6.3, docs/wechat-protocol.md §7.5', why: 'access_token missing from the request (bug)' },
-  // Daily quota (docs/wechat-protocol.md §7.5, §6.1): it resets at the start of the next day, far beyond any job backoff, so
-  // retries could only burn attempts; the job fails with the errcode visible and someone is alerted
-  // (quota can be reset by hand with clear_quota). Permanent for the job, not for the account.
+  41001: {
+    kind: 'permanent',
+    ref: '§6.3, docs/wechat-protocol.md §7.5',
+    why: 'access_token missing from the request (bug)',
+  },
+  // Daily quota (docs/wechat-protocol.md §7.5, §6.1): it resets at the start of the next day, far beyond any
+  // job backoff, so retries could only burn attempts; the job fails with the errcode visible and someone is
+  // alerted (quota can be reset by hand with clear_quota). Permanent for the job, not for the account.
   45009: { kind: 'permanent', ref: '§6.1, docs/wechat-protocol.md §6.3, §7.5', why: 'daily API quota reached' },
   45072: { kind: 'permanent', ref: '§7.3', why: 'typing: invalid command' },
   45080: { kind: 'permanent', ref: '§7.3', why: 'typing: no exchange with the user in the last 30 s' },
@@ -63,7 +89,11 @@ export const ERRCODES = {
   40002: { kind: 'permanent', ref: '§6.3', why: 'invalid grant_type' },
   40013: { kind: 'permanent', ref: '§6.1, docs/wechat-protocol.md §6.3', why: 'invalid appid' },
   40125: { kind: 'permanent', ref: '§6.3', why: 'invalid appsecret' },
-  40164: { kind: 'permanent', ref: '§5.5, docs/wechat-protocol.md §6.3', why: 'caller IP not in the account IP whitelist' },
+  40164: {
+    kind: 'permanent',
+    ref: '§5.5, docs/wechat-protocol.md §6.3',
+    why: 'caller IP not in the account IP whitelist',
+  },
 } as const satisfies Record<number, ErrcodeEntry>;
 
 export type KnownErrcode = keyof typeof ERRCODES;

@@ -3,7 +3,11 @@ import { TokenStoreError, WechatApiError, WechatErrcodeError, WechatTransportErr
 
 describe('WechatErrcodeError', () => {
   it('carries errcode, errmsg, the API path and the kind from the table', () => {
-    const error = new WechatErrcodeError('/cgi-bin/message/custom/send', 45015, 'response out of time limit rid: 5f3ded7d-22929d02');
+    const error = new WechatErrcodeError(
+      '/cgi-bin/message/custom/send',
+      45015,
+      'response out of time limit rid: 5f3ded7d-22929d02',
+    );
     expect(error).toBeInstanceOf(WechatApiError);
     expect(error).toMatchObject({
       name: 'WechatErrcodeError',
@@ -14,7 +18,9 @@ describe('WechatErrcodeError', () => {
       kind: 'permanent',
       isRetryable: false,
     });
-    expect(error.message).toBe('/cgi-bin/message/custom/send: errcode 45015 (permanent): response out of time limit rid: 5f3ded7d-22929d02');
+    expect(error.message).toBe(
+      '/cgi-bin/message/custom/send: errcode 45015 (permanent): response out of time limit rid: 5f3ded7d-22929d02',
+    );
   });
 
   it('classifies by errcode, whatever the errmsg says', () => {
@@ -35,7 +41,14 @@ describe('WechatTransportError', () => {
   ] as const)('$code $httpStatus is $kind', ({ code, httpStatus, kind }) => {
     const error = new WechatTransportError(code, '/cgi-bin/getcallbackip', 'detail', { httpStatus });
     expect(error).toBeInstanceOf(WechatApiError);
-    expect(error).toMatchObject({ name: 'WechatTransportError', code, kind, httpStatus, errcode: undefined, api: '/cgi-bin/getcallbackip' });
+    expect(error).toMatchObject({
+      name: 'WechatTransportError',
+      code,
+      kind,
+      httpStatus,
+      errcode: undefined,
+      api: '/cgi-bin/getcallbackip',
+    });
   });
 
   it('keeps its cause', () => {

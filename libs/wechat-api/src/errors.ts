@@ -13,7 +13,10 @@ export type WechatApiErrorCode =
   | 'bad_token';
 
 export type TransportErrorCode = Extract<WechatApiErrorCode, 'timeout' | 'network' | 'http_status' | 'bad_response'>;
-export type TokenStoreErrorCode = Extract<WechatApiErrorCode, 'token_absent' | 'token_wait_timeout' | 'token_fetch_failed' | 'bad_token'>;
+export type TokenStoreErrorCode = Extract<
+  WechatApiErrorCode,
+  'token_absent' | 'token_wait_timeout' | 'token_fetch_failed' | 'bad_token'
+>;
 
 /** Where the token store's own failures say they happened (they concern no single API path). */
 export const TOKEN_STORE_API = 'token-store';

@@ -36,7 +36,11 @@ describe('throwIfErrcode', () => {
       caught = error;
     }
     expect(caught).toBeInstanceOf(WechatErrcodeError);
-    expect(caught).toMatchObject({ errcode: 40001, errmsg: 'invalid credential [redacted] rid: 1', kind: 'token_invalid' });
+    expect(caught).toMatchObject({
+      errcode: 40001,
+      errmsg: 'invalid credential [redacted] rid: 1',
+      kind: 'token_invalid',
+    });
     expect((caught as Error).message).not.toContain('SECRET-TOKEN-VALUE');
   });
 

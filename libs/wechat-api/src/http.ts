@@ -34,13 +34,16 @@ export async function sendRequest(request: WechatRequest): Promise<RawAnswer> {
   const { path, method, timeoutMs } = request;
   const url = `${request.baseUrl.replace(/\/+$/, '')}${path}?${new URLSearchParams(request.query).toString()}`;
   try {
-    const answer = request.body !== undefined && 'form' in request.body ? await sendForm(url, request.body.form, timeoutMs) : await sendOverHttp({
-      url: new URL(url),
-      method,
-      headers: request.body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' },
-      ...(request.body === undefined ? {} : { body: toWechatJson(request.body.json) }),
-      timeoutMs,
-    });
+    const answer =
+      request.body !== undefined && 'form' in request.body
+        ? await sendForm(url, request.body.form, timeoutMs)
+        : await sendOverHttp({
+            url: new URL(url),
+            method,
+            headers: request.body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' },
+            ...(request.body === undefined ? {} : { body: toWechatJson(request.body.json) }),
+            timeoutMs,
+          });
     if (answer.status < 200 || answer.status > 299) {
       throw new WechatTransportError('http_status', path, `HTTP ${answer.status}`, { httpStatus: answer.status });
     }
@@ -58,9 +61,9 @@ export async function sendRequest(request: WechatRequest): Promise<RawAnswer> {
 }
 
 /**
- * Parses a JSON answer and throws WechatErrcodeError when it carries a non-zero errcode (WeChat
- * answers HTTP 200 for errors, docs/wechat-protocol.md §7.1). Throws WechatTransportError('bad_response') for anything else
- * that is not a JSON object.
+ * Parses a JSON answer and throws WechatErrcodeError when it carries a non-zero errcode (WeChat answers HTTP
+ * 200 for errors, docs/wechat-protocol.md §7.1). Throws WechatTransportError('bad_response') for anything
+ * else that is not a JSON object.
  */
 export function parseJsonAnswer(
   answer: RawAnswer,
@@ -69,19 +72,32 @@ export function parseJsonAnswer(
 ): JsonRecord {
   const record = parseJsonObject(answer.bytes);
   if (record === undefined) {
-    throw new WechatTransportError('bad_response', request.path, `not a JSON object (content-type ${answer.contentType || 'none'})`);
+    throw new WechatTransportError(
+      'bad_response',
+      request.path,
+      `not a JSON object (content-type ${answer.contentType || 'none'})`,
+    );
   }
   throwIfErrcode(record, request, context);
   return record;
 }
 
-export function throwIfErrcode(record: JsonRecord, request: Pick<WechatRequest, 'path' | 'secrets'>, context: ErrcodeContext): void {
+export function throwIfErrcode(
+  record: JsonRecord,
+  request: Pick<WechatRequest, 'path' | 'secrets'>,
+  context: ErrcodeContext,
+): void {
   const { errcode, errmsg } = record;
   if (errcode === undefined || errcode === 0) return;
   if (typeof errcode !== 'number' || !Number.isInteger(errcode)) {
     throw new WechatTransportError('bad_response', request.path, 'errcode is not an integer');
   }
-  throw new WechatErrcodeError(request.path, errcode, scrub(typeof errmsg === 'string' ? errmsg : '', request.secrets), context);
+  throw new WechatErrcodeError(
+    request.path,
+    errcode,
+    scrub(typeof errmsg === 'string' ? errmsg : '', request.secrets),
+    context,
+  );
 }
 
 export function parseJsonObject(bytes: Uint8Array): JsonRecord | undefined {
@@ -109,7 +125,9 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 /** JSON as WeChat wants it: real UTF-8 characters, no \uXXXX escapes (docs/wechat-protocol.md §7.1). */
 export function toWechatJson(value: unknown): string {
-  return JSON.stringify(value, (_key, field: unknown) => (typeof field === 'string' ? field.replace(LONE_SURROGATE, '\uFFFD') : field));
+  return JSON.stringify(value, (_key, field: unknown) =>
+    typeof field === 'string' ? field.replace(LONE_SURROGATE, '\uFFFD') : field,
+  );
 }
 
 function scrub(text: string, secrets: readonly string[]): string {
@@ -117,7 +135,11 @@ function scrub(text: string, secrets: readonly string[]): string {
 }
 
 function mentionsSecret(error: unknown, secrets: readonly string[]): boolean {
-  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth += 1) {
+  for (
+    let current: unknown = error, depth = 0;
+    current instanceof Error && depth < 5;
+    current = current.cause, depth += 1
+  ) {
     const text = `${current.message} ${current.stack ?? ''}`;
     if (secrets.some((secret) => secret !== '' && text.includes(secret))) return true;
   }
@@ -126,7 +148,12 @@ function mentionsSecret(error: unknown, secrets: readonly string[]): boolean {
 
 /** Multipart uploads (rare) go through fetch, which builds the form body and its boundary. */
 async function sendForm(url: string, form: FormData, timeoutMs: number): Promise<RawAnswer> {
-  const response = await fetch(url, { method: 'POST', body: form, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+  const response = await fetch(url, {
+    method: 'POST',
+    body: form,
+    signal: AbortSignal.timeout(timeoutMs),
+    redirect: 'error',
+  });
   const bytes = new Uint8Array(await response.arrayBuffer());
   return { status: response.status, contentType: response.headers.get('content-type') ?? '', bytes };
 }

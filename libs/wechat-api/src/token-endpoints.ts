@@ -26,9 +26,10 @@ export const TOKEN_PATH = '/cgi-bin/token';
 export const STABLE_TOKEN_PATH = '/cgi-bin/stable_token';
 
 /**
- * Mints a token with `GET /cgi-bin/token` (docs/wechat-protocol.md §6.1). Every call invalidates the previous token five
- * minutes later and counts against 2000 calls a day: call it from a token store, not per request.
- * Throws WechatApiError; errcodes are classified for a token endpoint (40001 = wrong secret, docs/wechat-protocol.md §6.3).
+ * Mints a token with `GET /cgi-bin/token` (docs/wechat-protocol.md §6.1). Every call invalidates the
+ * previous token five minutes later and counts against 2000 calls a day: call it from a token store, not per
+ * request. Throws WechatApiError; errcodes are classified for a token endpoint (40001 = wrong secret,
+ * docs/wechat-protocol.md §6.3).
  */
 export async function fetchAccessToken(options: TokenEndpointOptions): Promise<AccessTokenResult> {
   const request: WechatRequest = {

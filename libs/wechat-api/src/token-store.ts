@@ -27,7 +27,10 @@ export interface TokenStoreOptions {
   readonly fetchToken: () => Promise<AccessTokenResult>;
   /** The cached token expires this long before WeChat's expires_in. Default 300 (docs/wechat-protocol.md §6.2). */
   readonly refreshMarginSeconds?: number;
-  /** How long a refresher holds the lock; keep it above the fetch timeout. Default 10 000 (docs/wechat-protocol.md §6.2). */
+  /**
+   * How long a refresher holds the lock; keep it above the fetch timeout. Default 10 000
+   * (docs/wechat-protocol.md §6.2).
+   */
   readonly lockTtlMs?: number;
   /** How long getToken() waits for another process's refresh. Default lockTtlMs + 2000. */
   readonly waitTimeoutMs?: number;
@@ -51,7 +54,8 @@ const DEFAULT_LOCK_TTL_MS = 10_000;
 // A waiter outlives a dead holder's lock by this much, so it can take the lock over (then its own
 // fetch is not bounded by the wait).
 const WAIT_BEYOND_LOCK_MS = 2_000;
-// WxJava polls every 100 ms (docs/wechat-protocol.md §6.2); a refresh is one HTTP call, so 50 ms keeps waiters close behind.
+// WxJava polls every 100 ms (docs/wechat-protocol.md §6.2); a refresh is one HTTP call, so 50 ms keeps
+// waiters close behind.
 const DEFAULT_POLL_INTERVAL_MS = 50;
 
 // Compare-and-delete: the lock is released only by its holder, and a token is invalidated only if
@@ -67,8 +71,8 @@ end
 return 0`;
 
 /**
- * How long a fetched token stays cached: expires_in minus the margin, but never less than half
- * its lifetime. stable_token may answer expires_in = 300 (docs/wechat-protocol.md §6.1), which the plain rule would cache
+ * How long a fetched token stays cached: expires_in minus the margin, but never less than half its lifetime.
+ * stable_token may answer expires_in = 300 (docs/wechat-protocol.md §6.1), which the plain rule would cache
  * for 0 s.
  */
 export function cacheTtlSeconds(expiresInSeconds: number, refreshMarginSeconds: number): number {
@@ -77,10 +81,10 @@ export function cacheTtlSeconds(expiresInSeconds: number, refreshMarginSeconds: 
 }
 
 /**
- * One shared access_token per appid in Redis (docs/wechat-protocol.md §6.2): every process reads the same key; a refresh
- * runs in one process at a time under a Redis lock, and concurrent callers in one process share
- * one promise. getToken() throws what fetchToken threw (a WechatApiError), TokenStoreError when
- * it cannot produce a token, and Redis errors as they are. Throws RangeError on bad options.
+ * One shared access_token per appid in Redis (docs/wechat-protocol.md §6.2): every process reads the same
+ * key; a refresh runs in one process at a time under a Redis lock, and concurrent callers in one process
+ * share one promise. getToken() throws what fetchToken threw (a WechatApiError), TokenStoreError when it
+ * cannot produce a token, and Redis errors as they are. Throws RangeError on bad options.
  */
 export function createTokenStore(options: TokenStoreOptions): TokenStore {
   const { redis, appId, fetchToken, keys } = options;
@@ -108,12 +112,18 @@ export function createTokenStore(options: TokenStoreOptions): TokenStore {
       const cached = await redis.get(keys.token);
       if (cached !== null && cached !== '') return cached;
       if (isReadOnly) {
-        throw new TokenStoreError('token_absent', `no access_token for ${appId} in Redis; this store is read-only and waits for the token's owner to write it`);
+        throw new TokenStoreError(
+          'token_absent',
+          `no access_token for ${appId} in Redis; this store is read-only and waits for the token's owner to write it`,
+        );
       }
       const lockId = randomUUID();
       if ((await redis.set(keys.lock, lockId, 'PX', lockTtlMs, 'NX')) === 'OK') return refreshUnderLock(lockId);
       if (performance.now() >= deadline) {
-        throw new TokenStoreError('token_wait_timeout', `another process did not refresh the access_token for ${appId} within ${waitTimeoutMs} ms`);
+        throw new TokenStoreError(
+          'token_wait_timeout',
+          `another process did not refresh the access_token for ${appId} within ${waitTimeoutMs} ms`,
+        );
       }
       if (!isWaiting) {
         logger.debug({ appId }, 'waiting for another process to refresh the access_token');
@@ -132,7 +142,11 @@ export function createTokenStore(options: TokenStoreOptions): TokenStore {
       const ttlSeconds = cacheTtlSeconds(expiresInSeconds, refreshMarginSeconds);
       const stored = await redis.eval(SET_IF_LOCK_HELD, 2, keys.lock, keys.token, lockId, accessToken, ttlSeconds);
       if (stored === 1) logger.info({ appId, ttlSeconds }, 'access_token refreshed');
-      else logger.warn({ appId, lockTtlMs }, 'token lock expired during the refresh, token not cached: raise lockTtlMs above the fetch timeout');
+      else
+        logger.warn(
+          { appId, lockTtlMs },
+          'token lock expired during the refresh, token not cached: raise lockTtlMs above the fetch timeout',
+        );
       return accessToken;
     } finally {
       await releaseLock(lockId);
@@ -145,11 +159,21 @@ export function createTokenStore(options: TokenStoreOptions): TokenStore {
       result = await fetchToken();
     } catch (error) {
       if (error instanceof WechatApiError) throw error;
-      throw new TokenStoreError('token_fetch_failed', `fetching the access_token for ${appId} failed`, { cause: error });
+      throw new TokenStoreError('token_fetch_failed', `fetching the access_token for ${appId} failed`, {
+        cause: error,
+      });
     }
     const { accessToken, expiresInSeconds } = result;
-    if (typeof accessToken !== 'string' || accessToken === '' || !Number.isFinite(expiresInSeconds) || expiresInSeconds <= 0) {
-      throw new TokenStoreError('bad_token', `fetchToken for ${appId} returned no token or no positive expiresInSeconds`);
+    if (
+      typeof accessToken !== 'string' ||
+      accessToken === '' ||
+      !Number.isFinite(expiresInSeconds) ||
+      expiresInSeconds <= 0
+    ) {
+      throw new TokenStoreError(
+        'bad_token',
+        `fetchToken for ${appId} returned no token or no positive expiresInSeconds`,
+      );
     }
     return result;
   }
@@ -189,5 +213,6 @@ export function createTokenStore(options: TokenStoreOptions): TokenStore {
 }
 
 function requireInteger(name: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) throw new RangeError(`createTokenStore: ${name} must be an integer >= ${min}, got ${value}`);
+  if (!Number.isInteger(value) || value < min)
+    throw new RangeError(`createTokenStore: ${name} must be an integer >= ${min}, got ${value}`);
 }

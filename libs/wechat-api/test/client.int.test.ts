@@ -23,16 +23,30 @@ describe('sendCustomMessage', () => {
       { touser: OPENID, msgtype: 'text', text: { content: 'Hello 世界 👋🏽' } },
       { touser: OPENID, msgtype: 'image', image: { media_id: image } },
       { touser: OPENID, msgtype: 'voice', voice: { media_id: voice } },
-      { touser: OPENID, msgtype: 'video', video: { media_id: video, thumb_media_id: thumb, title: '标题', description: 'D' } },
+      {
+        touser: OPENID,
+        msgtype: 'video',
+        video: { media_id: video, thumb_media_id: thumb, title: '标题', description: 'D' },
+      },
       {
         touser: OPENID,
         msgtype: 'music',
-        music: { title: 'T', description: 'D', musicurl: 'https://example.com/a.mp3', hqmusicurl: 'https://example.com/a-hq.mp3', thumb_media_id: thumb },
+        music: {
+          title: 'T',
+          description: 'D',
+          musicurl: 'https://example.com/a.mp3',
+          hqmusicurl: 'https://example.com/a-hq.mp3',
+          thumb_media_id: thumb,
+        },
       },
       {
         touser: OPENID,
         msgtype: 'news',
-        news: { articles: [{ title: 'T', description: 'D', url: 'https://example.com/a', picurl: 'https://example.com/p.jpg' }] },
+        news: {
+          articles: [
+            { title: 'T', description: 'D', url: 'https://example.com/a', picurl: 'https://example.com/p.jpg' },
+          ],
+        },
       },
       { touser: OPENID, msgtype: 'mpnews', mpnews: { media_id: 'MPNEWS_MEDIA_ID' } },
       { touser: OPENID, msgtype: 'mpnewsarticle', mpnewsarticle: { article_id: 'ARTICLE_ID' } },
@@ -52,9 +66,19 @@ describe('sendCustomMessage', () => {
       {
         touser: OPENID,
         msgtype: 'miniprogrampage',
-        miniprogrampage: { title: 'T', appid: 'wxaaaaaaaaaaaaaaaa', pagepath: 'pages/index?x=1', thumb_media_id: thumb },
+        miniprogrampage: {
+          title: 'T',
+          appid: 'wxaaaaaaaaaaaaaaaa',
+          pagepath: 'pages/index?x=1',
+          thumb_media_id: thumb,
+        },
       },
-      { touser: OPENID, msgtype: 'text', text: { content: 'from a kf account' }, customservice: { kf_account: 'test1@kftest' } },
+      {
+        touser: OPENID,
+        msgtype: 'text',
+        text: { content: 'from a kf account' },
+        customservice: { kf_account: 'test1@kftest' },
+      },
     ] satisfies CustomMessage[];
     expectTypeOf<(typeof messages)[number]['msgtype']>().toEqualTypeOf<CustomMessageType>();
 
@@ -87,13 +111,23 @@ describe('a refused access_token: invalidate, refresh once, retry once (docs/wec
     sim[refuse](ACCOUNT.appId);
     await client.sendCustomMessage(text('second'));
 
-    expect((await sim.waitForSends(2, 5_000)).map((sent) => sent.message)).toStrictEqual([text('first'), text('second')]);
+    expect((await sim.waitForSends(2, 5_000)).map((sent) => sent.message)).toStrictEqual([
+      text('first'),
+      text('second'),
+    ]);
     expect(errcodesOn(sim, SEND)).toStrictEqual([0, errcode, 0]);
     expect(fetchedTokens).toHaveLength(2);
     expect(sim.tokenMints(ACCOUNT.appId).stable_token).toBe(2);
     expect(await redis.get(keys.token)).toBe(fetchedTokens[1]);
     expect(fetchedTokens[1]).not.toBe(firstToken);
-    expect(logs.lines()).toContainEqual(expect.objectContaining({ level: LOG_LEVELS.warn, api: SEND, errcode, msg: 'access_token refused: invalidating it and retrying once' }));
+    expect(logs.lines()).toContainEqual(
+      expect.objectContaining({
+        level: LOG_LEVELS.warn,
+        api: SEND,
+        errcode,
+        msg: 'access_token refused: invalidating it and retrying once',
+      }),
+    );
   });
 
   it('40001 answered by WeChat to a classic token: a new token is minted and the retry delivers', async () => {
@@ -162,7 +196,11 @@ describe('errors are thrown with their kind; the client itself never retries the
     const { sim, client } = await startHarness();
     const article = { title: 'T', url: 'https://example.com' };
     // The type allows one article; a caller that goes around it still gets a typed answer.
-    const twoArticles = { touser: OPENID, msgtype: 'news', news: { articles: [article, article] } } as unknown as CustomMessage;
+    const twoArticles = {
+      touser: OPENID,
+      msgtype: 'news',
+      news: { articles: [article, article] },
+    } as unknown as CustomMessage;
 
     await expect(client.sendCustomMessage(twoArticles)).rejects.toMatchObject({ errcode: 45008, kind: 'permanent' });
     expect(errcodesOn(sim, SEND)).toStrictEqual([45008]);
@@ -222,7 +260,11 @@ describe('typing', () => {
   it('45080 (no exchange in the last 30 s) is permanent', async () => {
     const { sim, client } = await startHarness();
     sim.injectFault({ path: API_PATHS.customTyping, errcode: 45080 });
-    await expect(client.typing(OPENID, 'Typing')).rejects.toMatchObject({ errcode: 45080, kind: 'permanent', api: API_PATHS.customTyping });
+    await expect(client.typing(OPENID, 'Typing')).rejects.toMatchObject({
+      errcode: 45080,
+      kind: 'permanent',
+      api: API_PATHS.customTyping,
+    });
   });
 });
 
@@ -250,7 +292,11 @@ describe('media (docs/wechat-protocol.md §8)', () => {
 
   it('returns a thumb upload id, which WeChat names thumb_media_id', async () => {
     const { client } = await startHarness();
-    const thumbId = await client.uploadMedia('thumb', { filename: 't.jpg', contentType: 'image/jpeg', bytes: new Uint8Array([0xff, 0xd8, 1]) });
+    const thumbId = await client.uploadMedia('thumb', {
+      filename: 't.jpg',
+      contentType: 'image/jpeg',
+      bytes: new Uint8Array([0xff, 0xd8, 1]),
+    });
     expect(await client.getMedia(thumbId)).toMatchObject({ kind: 'file', contentType: 'image/jpeg' });
   });
 
@@ -273,7 +319,11 @@ describe('media (docs/wechat-protocol.md §8)', () => {
     const { sim, client } = await startHarness();
     await client.getCallbackIp();
     sim.invalidateTokens(ACCOUNT.appId);
-    const mediaId = await client.uploadMedia('voice', { filename: 'v.amr', contentType: 'audio/amr', bytes: new TextEncoder().encode('#!AMR\n1') });
+    const mediaId = await client.uploadMedia('voice', {
+      filename: 'v.amr',
+      contentType: 'audio/amr',
+      bytes: new TextEncoder().encode('#!AMR\n1'),
+    });
     expect(await client.getMedia(mediaId)).toMatchObject({ kind: 'file', contentType: 'audio/amr' });
     expect(errcodesOn(sim, API_PATHS.mediaUpload)).toStrictEqual([40001, 0]);
   });

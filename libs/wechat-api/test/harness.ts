@@ -11,7 +11,10 @@ import { type AccessTokenResult, fetchAccessToken, fetchStableAccessToken } from
 import { createKeys } from '@wxq/redis';
 import { type TokenStore, type TokenStoreKeys, createTokenStore } from '../src/token-store.js';
 
-/** AppSecrets are 32 letters and digits (docs/wechat-protocol.md §0.3); the simulator answers 40125 to anything else. */
+/**
+ * AppSecrets are 32 letters and digits (docs/wechat-protocol.md §0.3); the simulator answers 40125 to
+ * anything else.
+ */
 export const ACCOUNT = { appId: 'wx0123456789abcdef', appSecret: 'Secret0123456789abcdef0123456789' } as const;
 /** A real OpenID's shape, 28 characters (docs/wechat-protocol.md §0.3). */
 export const OPENID = 'o9AgO5Kd5ggOC-bXrbNODIiE3bGY';
@@ -57,7 +60,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const fetchedTokens: string[] = [];
   const endpointOptions = { baseUrl: sim.url, ...ACCOUNT, timeoutMs: 2_000 };
   const fetchToken = async (): Promise<AccessTokenResult> => {
-    const result = options.endpoint === 'token' ? await fetchAccessToken(endpointOptions) : await fetchStableAccessToken(endpointOptions);
+    const result =
+      options.endpoint === 'token'
+        ? await fetchAccessToken(endpointOptions)
+        : await fetchStableAccessToken(endpointOptions);
     fetchedTokens.push(result.accessToken);
     return result;
   };

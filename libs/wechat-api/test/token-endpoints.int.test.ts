@@ -26,7 +26,9 @@ describe.each([
 
   it('40001 on a token endpoint means a wrong AppSecret: permanent, and the secret is not quoted (docs/wechat-protocol.md §6.3)', async () => {
     const sim = await startSimulator();
-    const error = await rejectionOf(fetch({ baseUrl: sim.url, appId: ACCOUNT.appId, appSecret: WRONG_SECRET, timeoutMs: 2_000 }));
+    const error = await rejectionOf(
+      fetch({ baseUrl: sim.url, appId: ACCOUNT.appId, appSecret: WRONG_SECRET, timeoutMs: 2_000 }),
+    );
     expect(error).toBeInstanceOf(WechatErrcodeError);
     expect(error).toMatchObject({ errcode: 40001, kind: 'permanent', api: path });
     expect(inspect(error, { depth: 10 })).not.toContain(WRONG_SECRET);
@@ -37,7 +39,11 @@ describe.each([
     { case: 'an unknown appid', appId: 'wxffffffffffffffff', appSecret: ACCOUNT.appSecret, errcode: 40013 },
   ])('$case is permanent ($errcode)', async ({ appId, appSecret, errcode }) => {
     const sim = await startSimulator();
-    await expect(fetch({ baseUrl: sim.url, appId, appSecret, timeoutMs: 2_000 })).rejects.toMatchObject({ errcode, kind: 'permanent', api: path });
+    await expect(fetch({ baseUrl: sim.url, appId, appSecret, timeoutMs: 2_000 })).rejects.toMatchObject({
+      errcode,
+      kind: 'permanent',
+      api: path,
+    });
   });
 
   it.each([

@@ -4,7 +4,13 @@ import { Redis } from 'ioredis';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { TokenStoreError, WechatErrcodeError } from '../src/errors.js';
 import type { AccessTokenResult } from '../src/token-endpoints.js';
-import { type TokenStore, type TokenStoreKeys, type TokenStoreOptions, cacheTtlSeconds, createTokenStore } from '../src/token-store.js';
+import {
+  type TokenStore,
+  type TokenStoreKeys,
+  type TokenStoreOptions,
+  cacheTtlSeconds,
+  createTokenStore,
+} from '../src/token-store.js';
 import { createCapturingLogger, tokenKeys } from './harness.js';
 
 const APP_ID = 'wx0123456789abcdef';
@@ -63,7 +69,9 @@ type StoreSettings = Omit<TokenStoreOptions, 'redis' | 'appId' | 'keys'>;
 
 /** `n` stores as `n` processes would have them: one connection each, one shared prefix. */
 function stores(n: number, keyPrefix: string, settings: StoreSettings): TokenStore[] {
-  return Array.from({ length: n }, () => createTokenStore({ redis: connect(), appId: APP_ID, keys: tokenKeys(APP_ID, keyPrefix), ...settings }));
+  return Array.from({ length: n }, () =>
+    createTokenStore({ redis: connect(), appId: APP_ID, keys: tokenKeys(APP_ID, keyPrefix), ...settings }),
+  );
 }
 
 /**
@@ -75,7 +83,8 @@ function observe(redis: Redis, afterGet?: (value: string | null) => Promise<void
   const observed = new Proxy(redis, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property);
-      if ((property !== 'get' && property !== 'set' && property !== 'eval') || typeof value !== 'function') return value;
+      if ((property !== 'get' && property !== 'set' && property !== 'eval') || typeof value !== 'function')
+        return value;
       return async (...args: unknown[]) => {
         counts[property] += 1;
         const result: unknown = await (value as (...rest: unknown[]) => Promise<unknown>).apply(target, args);
@@ -117,7 +126,12 @@ describe('createTokenStore: one token per appid across processes', () => {
     const { keyPrefix } = isolatedPrefix(redis);
     const fake = countingFetch();
     const { redis: observed, counts } = observe(connect());
-    const store = createTokenStore({ redis: observed, appId: APP_ID, keys: tokenKeys(APP_ID, keyPrefix), fetchToken: fake.fetchToken });
+    const store = createTokenStore({
+      redis: observed,
+      appId: APP_ID,
+      keys: tokenKeys(APP_ID, keyPrefix),
+      fetchToken: fake.fetchToken,
+    });
 
     const tokens = await Promise.all(Array.from({ length: 20 }, () => store.getToken()));
     expect(new Set(tokens).size).toBe(1);
@@ -140,7 +154,12 @@ describe('createTokenStore: one token per appid across processes', () => {
       hasInterleaved = true;
       await redis.set(keys.token, 'written-meanwhile', 'EX', 60);
     });
-    const store = createTokenStore({ redis: observed, appId: APP_ID, keys: tokenKeys(APP_ID, keyPrefix), fetchToken: fake.fetchToken });
+    const store = createTokenStore({
+      redis: observed,
+      appId: APP_ID,
+      keys: tokenKeys(APP_ID, keyPrefix),
+      fetchToken: fake.fetchToken,
+    });
 
     expect(await store.getToken()).toBe('written-meanwhile');
     expect(hasInterleaved).toBe(true);
@@ -225,7 +244,12 @@ describe('createTokenStore: one token per appid across processes', () => {
   it('a fetch that throws releases the lock and propagates its typed error; the next call fetches again', async () => {
     const redis = connect();
     const { keyPrefix, keys } = isolatedPrefix(redis);
-    const refusal = new WechatErrcodeError('/cgi-bin/stable_token', 40164, 'invalid ip 203.0.113.9, not in whitelist rid: 1-2-3', 'token_endpoint');
+    const refusal = new WechatErrcodeError(
+      '/cgi-bin/stable_token',
+      40164,
+      'invalid ip 203.0.113.9, not in whitelist rid: 1-2-3',
+      'token_endpoint',
+    );
     const failing = countingFetch({ failWith: () => refusal });
     const store = oneStore(keyPrefix, { fetchToken: failing.fetchToken });
 
@@ -252,9 +276,15 @@ describe('createTokenStore: one token per appid across processes', () => {
   it('refuses a fetch result without a token or a positive lifetime, and caches nothing', async () => {
     const redis = connect();
     const { keyPrefix, keys } = isolatedPrefix(redis);
-    const store = oneStore(keyPrefix, { fetchToken: () => Promise.resolve({ accessToken: 'tok', expiresInSeconds: 0 }) });
+    const store = oneStore(keyPrefix, {
+      fetchToken: () => Promise.resolve({ accessToken: 'tok', expiresInSeconds: 0 }),
+    });
 
-    await expect(store.getToken()).rejects.toMatchObject({ name: 'TokenStoreError', code: 'bad_token', kind: 'permanent' });
+    await expect(store.getToken()).rejects.toMatchObject({
+      name: 'TokenStoreError',
+      code: 'bad_token',
+      kind: 'permanent',
+    });
     expect(await redis.exists(keys.token)).toBe(0);
     expect(await redis.exists(keys.lock)).toBe(0);
   });
@@ -275,7 +305,7 @@ describe('createTokenStore: one token per appid across processes', () => {
     expect(await redis.exists(keys.lock)).toBe(0);
   });
 
-  it('does not cache a token fetched after its lock expired, so a later holder\'s token survives', async () => {
+  it("does not cache a token fetched after its lock expired, so a later holder's token survives", async () => {
     const redis = connect();
     const { keyPrefix, keys } = isolatedPrefix(redis);
     const release = gate();
@@ -284,7 +314,9 @@ describe('createTokenStore: one token per appid across processes', () => {
     const store = oneStore(keyPrefix, { fetchToken: fake.fetchToken, lockTtlMs: 100, logger });
 
     const slow = store.getToken();
-    await waitFor(async () => fake.count() === 1 && (await redis.exists(keys.lock)) === 0, { message: 'the lock expired mid-fetch' });
+    await waitFor(async () => fake.count() === 1 && (await redis.exists(keys.lock)) === 0, {
+      message: 'the lock expired mid-fetch',
+    });
     // Meanwhile another process took the lock and cached its own token.
     await redis.set(keys.lock, 'later-holder', 'PX', 10_000);
     await redis.set(keys.token, 'later-token', 'EX', 60);
@@ -303,7 +335,11 @@ describe('createTokenStore: one token per appid across processes', () => {
     const fake = countingFetch();
     const store = oneStore(keyPrefix, { fetchToken: fake.fetchToken, waitTimeoutMs: 200 });
 
-    await expect(store.getToken()).rejects.toMatchObject({ name: 'TokenStoreError', code: 'token_wait_timeout', kind: 'retryable' });
+    await expect(store.getToken()).rejects.toMatchObject({
+      name: 'TokenStoreError',
+      code: 'token_wait_timeout',
+      kind: 'retryable',
+    });
     expect(fake.count()).toBe(0);
     expect(await redis.get(keys.lock)).toBe('slow-process');
   });
@@ -318,7 +354,9 @@ describe('createTokenStore: one token per appid across processes', () => {
     const token = await store.getToken();
     await store.invalidate(token);
     await store.getToken();
-    expect(logs.lines().map((line) => line['msg'])).toEqual(expect.arrayContaining(['access_token refreshed', 'access_token invalidated']));
+    expect(logs.lines().map((line) => line['msg'])).toEqual(
+      expect.arrayContaining(['access_token refreshed', 'access_token invalidated']),
+    );
     for (const minted of fake.tokens) expect(logs.text()).not.toContain(minted);
   });
 
@@ -326,8 +364,12 @@ describe('createTokenStore: one token per appid across processes', () => {
     const redis = connect();
     const fetchToken = countingFetch().fetchToken;
     expect(() => createTokenStore({ redis, appId: '', keys: tokenKeys('', 'x'), fetchToken })).toThrow(RangeError);
-    expect(() => createTokenStore({ redis, appId: APP_ID, keys: tokenKeys(APP_ID, 'x'), fetchToken, lockTtlMs: 0 })).toThrow(RangeError);
-    expect(() => createTokenStore({ redis, appId: APP_ID, keys: tokenKeys(APP_ID, 'x'), fetchToken, refreshMarginSeconds: -1 })).toThrow(RangeError);
+    expect(() =>
+      createTokenStore({ redis, appId: APP_ID, keys: tokenKeys(APP_ID, 'x'), fetchToken, lockTtlMs: 0 }),
+    ).toThrow(RangeError);
+    expect(() =>
+      createTokenStore({ redis, appId: APP_ID, keys: tokenKeys(APP_ID, 'x'), fetchToken, refreshMarginSeconds: -1 }),
+    ).toThrow(RangeError);
   });
 });
 

@@ -19,8 +19,12 @@ describe('createManualClock', () => {
 
   it('only moves forward, by finite steps', () => {
     const clock = createManualClock(0);
-    expect(() => { clock.advance(-1); }).toThrow(RangeError);
-    expect(() => { clock.advance(Number.NaN); }).toThrow(RangeError);
+    expect(() => {
+      clock.advance(-1);
+    }).toThrow(RangeError);
+    expect(() => {
+      clock.advance(Number.NaN);
+    }).toThrow(RangeError);
     expect(() => createManualClock(Number.POSITIVE_INFINITY)).toThrow(RangeError);
     expect(clock.now()).toBe(0);
   });

@@ -33,9 +33,27 @@ export {
   buildPush,
   signPushQuery,
 } from './push/build-push.js';
-export { DEFAULT_TO_USER_NAME, type MediaMessageOptions, type MessageOptions, type UserMessageOptions, createMessage } from './push/messages.js';
-export { type PushResponse, type SendOptions, type SendPushOptions, sendHandshake, sendPush } from './push/send-push.js';
+export {
+  DEFAULT_TO_USER_NAME,
+  type MediaMessageOptions,
+  type MessageOptions,
+  type UserMessageOptions,
+  createMessage,
+} from './push/messages.js';
+export {
+  type PushResponse,
+  type SendOptions,
+  type SendPushOptions,
+  sendHandshake,
+  sendPush,
+} from './push/send-push.js';
 export { InteractionRefusedError, createInteractionClient } from './push/interaction-client.js';
 export { randomInt64Above2To53 as randomMsgId, randomOpenId } from './random-ids.js';
 export { type CliIo, MESSAGE_TYPES, createSimCli } from './cli/sim-cli.js';
-export { type SandboxState, readSandboxState, removeSandboxState, stateFilePath, writeSandboxState } from './cli/sandbox-state.js';
+export {
+  type SandboxState,
+  readSandboxState,
+  removeSandboxState,
+  stateFilePath,
+  writeSandboxState,
+} from './cli/sandbox-state.js';

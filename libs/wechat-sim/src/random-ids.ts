@@ -25,7 +25,10 @@ export function randomNonce(): string {
   return String(randomInt(100_000_000, 2_147_483_647));
 }
 
-/** The 16-byte prefix of a ciphertext as WeChat writes it: 16 lowercase hex characters (docs/wechat-protocol.md §3.2). */
+/**
+ * The 16-byte prefix of a ciphertext as WeChat writes it: 16 lowercase hex characters
+ * (docs/wechat-protocol.md §3.2).
+ */
 export function randomWechatPrefix(): Buffer {
   return Buffer.from(randomBytes(8).toString('hex'), 'ascii');
 }
@@ -35,7 +38,10 @@ export function randomMediaId(): string {
   return randomBytes(48).toString('base64url');
 }
 
-/** An access_token: 136 characters of [A-Za-z0-9_-] (the reference asks clients to store 512, docs/wechat-protocol.md §6.1). */
+/**
+ * An access_token: 136 characters of [A-Za-z0-9_-] (the reference asks clients to store 512,
+ * docs/wechat-protocol.md §6.1).
+ */
 export function randomAccessToken(): string {
   return randomBytes(102).toString('base64url');
 }

@@ -18,7 +18,11 @@ export async function startEchoAccount(
   sim: WechatApiSimulator,
   account: SimulatorAccount & { readonly token: string; readonly encodingAESKey: string },
 ): Promise<EchoAccount> {
-  const opener: PushAccount = { appId: account.appId, token: account.token, crypto: createMessageCrypto({ appId: account.appId, encodingAESKey: account.encodingAESKey }) };
+  const opener: PushAccount = {
+    appId: account.appId,
+    token: account.token,
+    crypto: createMessageCrypto({ appId: account.appId, encodingAESKey: account.encodingAESKey }),
+  };
   const replies: number[] = [];
   const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const query = Object.fromEntries(new URL(req.url ?? '/', 'http://echo.invalid').searchParams);
@@ -26,7 +30,10 @@ export async function startEchoAccount(
     for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
     let user: string;
     try {
-      user = openPush(opener, query, Buffer.concat(chunks), { nowSeconds: Math.floor(Date.now() / 1000), maxSkewSeconds: 300 }).message.FromUserName;
+      user = openPush(opener, query, Buffer.concat(chunks), {
+        nowSeconds: Math.floor(Date.now() / 1000),
+        maxSkewSeconds: 300,
+      }).message.FromUserName;
     } catch {
       res.statusCode = 401;
       res.end('bad push');
@@ -46,7 +53,9 @@ export async function startEchoAccount(
   onTestFinished(
     () =>
       new Promise<void>((resolve) => {
-        server.close(() => { resolve(); });
+        server.close(() => {
+          resolve();
+        });
         server.closeAllConnections();
       }),
   );

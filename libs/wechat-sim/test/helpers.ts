@@ -1,11 +1,19 @@
 // Test helpers: a simulator per test on port 0, a clock to drive
 // token and media lifetimes, and JSON over fetch. Never a mock: every call is real HTTP.
 import { onTestFinished } from 'vitest';
-import { type SimulatorAccount, type WechatApiSimulator, type WechatApiSimulatorOptions, startWechatApiSimulator } from '../src/api/simulator.js';
+import {
+  type SimulatorAccount,
+  type WechatApiSimulator,
+  type WechatApiSimulatorOptions,
+  startWechatApiSimulator,
+} from '../src/api/simulator.js';
 import { type ManualClock, createManualClock } from '../src/clock.js';
 
 export const ACCOUNT: SimulatorAccount = { appId: 'wx0123456789abcdef', appSecret: 'Secret0123456789abcdef0123456789' };
-export const OTHER_ACCOUNT: SimulatorAccount = { appId: 'wxfedcba9876543210', appSecret: 'OtherSecret0123456789abcdef01234' };
+export const OTHER_ACCOUNT: SimulatorAccount = {
+  appId: 'wxfedcba9876543210',
+  appSecret: 'OtherSecret0123456789abcdef01234',
+};
 /** A real OpenID's shape, 28 characters (docs/wechat-protocol.md §0.3). */
 export const OPENID = 'o9AgO5Kd5ggOC-bXrbNODIiE3bGY';
 
@@ -16,7 +24,9 @@ export function createClock(startMs = Date.UTC(2024, 0, 1)): TestClock {
 }
 
 /** A simulator with ACCOUNT and OTHER_ACCOUNT, stopped when the test finishes. */
-export async function startTestSimulator(options: Partial<WechatApiSimulatorOptions> = {}): Promise<WechatApiSimulator> {
+export async function startTestSimulator(
+  options: Partial<WechatApiSimulatorOptions> = {},
+): Promise<WechatApiSimulator> {
   const sim = await startWechatApiSimulator({ accounts: [ACCOUNT, OTHER_ACCOUNT], ...options });
   onTestFinished(() => sim.stop());
   return sim;
@@ -30,7 +40,11 @@ export interface JsonAnswer {
 
 export async function getJson(url: string): Promise<JsonAnswer> {
   const response = await fetch(url);
-  return { status: response.status, headers: response.headers, json: (await response.json()) as Record<string, unknown> };
+  return {
+    status: response.status,
+    headers: response.headers,
+    json: (await response.json()) as Record<string, unknown>,
+  };
 }
 
 /** POSTs `body` as JSON, or as-is when it is already a string. */
@@ -40,24 +54,37 @@ export async function postJson(url: string, body: unknown): Promise<JsonAnswer> 
     headers: { 'content-type': 'application/json' },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: response.status, headers: response.headers, json: (await response.json()) as Record<string, unknown> };
+  return {
+    status: response.status,
+    headers: response.headers,
+    json: (await response.json()) as Record<string, unknown>,
+  };
 }
 
 export async function classicToken(sim: WechatApiSimulator, account: SimulatorAccount = ACCOUNT): Promise<string> {
-  const query = new URLSearchParams({ grant_type: 'client_credential', appid: account.appId, secret: account.appSecret });
+  const query = new URLSearchParams({
+    grant_type: 'client_credential',
+    appid: account.appId,
+    secret: account.appSecret,
+  });
   const { json } = await getJson(`${sim.url}/cgi-bin/token?${query.toString()}`);
   if (typeof json['access_token'] !== 'string') throw new Error(`no token: ${JSON.stringify(json)}`);
   return json['access_token'];
 }
 
-export async function stableToken(sim: WechatApiSimulator, forceRefresh = false, account: SimulatorAccount = ACCOUNT): Promise<{ token: string; expiresIn: number }> {
+export async function stableToken(
+  sim: WechatApiSimulator,
+  forceRefresh = false,
+  account: SimulatorAccount = ACCOUNT,
+): Promise<{ token: string; expiresIn: number }> {
   const { json } = await postJson(`${sim.url}/cgi-bin/stable_token`, {
     grant_type: 'client_credential',
     appid: account.appId,
     secret: account.appSecret,
     force_refresh: forceRefresh,
   });
-  if (typeof json['access_token'] !== 'string' || typeof json['expires_in'] !== 'number') throw new Error(`no token: ${JSON.stringify(json)}`);
+  if (typeof json['access_token'] !== 'string' || typeof json['expires_in'] !== 'number')
+    throw new Error(`no token: ${JSON.stringify(json)}`);
   return { token: json['access_token'], expiresIn: json['expires_in'] };
 }
 

@@ -15,7 +15,11 @@ import { createMessage } from '../src/push/messages.js';
 import { type EchoAccount, startEchoAccount } from './echo-account.js';
 import { ACCOUNT, OPENID, startTestSimulator } from './helpers.js';
 
-const PUSH_ACCOUNT = { ...ACCOUNT, token: 'simclitoken', encodingAESKey: 'Zm9yLXRlc3Qtb25seS1wcm90by1jaGVjay1rZXktMDE' };
+const PUSH_ACCOUNT = {
+  ...ACCOUNT,
+  token: 'simclitoken',
+  encodingAESKey: 'Zm9yLXRlc3Qtb25seS1wcm90by1jaGVjay1rZXktMDE',
+};
 
 interface Rig {
   readonly sim: WechatApiSimulator;
@@ -38,7 +42,9 @@ async function startRig(): Promise<Rig> {
 async function runCli(state: SandboxState, args: readonly string[]): Promise<{ out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
-  await createSimCli(state, { out: (line) => out.push(line), err: (line) => err.push(line) }).parseAsync(args, { from: 'user' });
+  await createSimCli(state, { out: (line) => out.push(line), err: (line) => err.push(line) }).parseAsync(args, {
+    from: 'user',
+  });
   return { out, err };
 }
 
@@ -54,10 +60,14 @@ describe('npm run sim, against a simulator that enforces the send rules', () => 
   it('send records the message first, so the reply goes', async () => {
     const { sim, echo, state } = await startRig();
     const { out } = await runCli(state, ['send', 'text', 'hello', '--openid', OPENID]);
-    expect(sim.interactions).toMatchObject([{ appId: ACCOUNT.appId, openId: OPENID, msgType: 'text', grant: 'message', outcome: 'applied' }]);
+    expect(sim.interactions).toMatchObject([
+      { appId: ACCOUNT.appId, openId: OPENID, msgType: 'text', grant: 'message', outcome: 'applied' },
+    ]);
     expect(out[0]).toMatch(/^interaction -> 5 sends open until \d{4}-\d\d-\d\dT/);
     expect(out).toContain('POST /wechat (safe) -> 200 success');
-    expect(out.at(-1)).toBe(`reply -> ${JSON.stringify({ touser: OPENID, msgtype: 'text', text: { content: 'echo' } })}`);
+    expect(out.at(-1)).toBe(
+      `reply -> ${JSON.stringify({ touser: OPENID, msgtype: 'text', text: { content: 'echo' } })}`,
+    );
     await waitFor(() => echo.replies.length === 1, { message: 'the echo account saw its reply answered' });
     expect(echo.replies).toEqual([0]);
   });
@@ -93,9 +103,14 @@ describe('npm run sim, against a simulator that enforces the send rules', () => 
   it('replay records the captured push: a fresh capture opens the window', async () => {
     const { sim, echo, state } = await startRig();
     const createTime = String(Math.floor(Date.now() / 1000) - 60);
-    const file = await tempFile('capture.xml', buildInboundXml(createMessage.text('captured', { openid: OPENID, createTime })));
+    const file = await tempFile(
+      'capture.xml',
+      buildInboundXml(createMessage.text('captured', { openid: OPENID, createTime })),
+    );
     const { out } = await runCli(state, ['replay', file]);
-    expect(sim.interactions).toMatchObject([{ openId: OPENID, createdAt: Number(createTime) * 1000, outcome: 'applied' }]);
+    expect(sim.interactions).toMatchObject([
+      { openId: OPENID, createdAt: Number(createTime) * 1000, outcome: 'applied' },
+    ]);
     expect(out.at(-1)).toMatch(/^reply -> /);
     await waitFor(() => echo.replies.length === 1, { message: 'the echo account saw its reply answered' });
     expect(echo.replies).toEqual([0]);
@@ -115,7 +130,10 @@ describe('npm run sim, against a simulator that enforces the send rules', () => 
   it('replay of a push that does not read as a message says so and still delivers it', async () => {
     const { sim, state } = await startRig();
     // No CreateTime: nobody can tell when the user acted (the echo account refuses it too).
-    const file = await tempFile('odd.xml', `<xml><ToUserName>gh_0123456789ab</ToUserName><FromUserName>${OPENID}</FromUserName><MsgType>text</MsgType><Content>x</Content></xml>`);
+    const file = await tempFile(
+      'odd.xml',
+      `<xml><ToUserName>gh_0123456789ab</ToUserName><FromUserName>${OPENID}</FromUserName><MsgType>text</MsgType><Content>x</Content></xml>`,
+    );
     const { out, err } = await runCli(state, ['replay', file, '--no-wait']);
     expect(err).toEqual(['not recorded at the simulator: the push does not read as a message']);
     expect(out).toEqual(['POST /wechat (safe) -> 401 bad push']);
@@ -124,7 +142,18 @@ describe('npm run sim, against a simulator that enforces the send rules', () => 
 
   it('a simulator that refuses the interaction is reported, and the push still goes', async () => {
     const { sim, echo, state } = await startRig();
-    const { out, err } = await runCli(state, ['--appid', 'wxnotsimulated0000', 'send', 'text', 'hi', '--openid', OPENID, '--mode', 'plaintext', '--no-wait']);
+    const { out, err } = await runCli(state, [
+      '--appid',
+      'wxnotsimulated0000',
+      'send',
+      'text',
+      'hi',
+      '--openid',
+      OPENID,
+      '--mode',
+      'plaintext',
+      '--no-wait',
+    ]);
     expect(err).toEqual(['not recorded at the simulator: no such account in the simulator: wxnotsimulated0000']);
     expect(out).toEqual(['POST /wechat (plaintext) -> 200 success']);
     await waitFor(() => echo.replies.length === 1, { message: 'the echo account tried to reply' });

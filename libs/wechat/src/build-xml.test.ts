@@ -32,16 +32,18 @@ const fresh = loadFreshVectors();
 
 describe('buildInboundXml reproduces the vector plaintext byte for byte', () => {
   // The two the simulator must match exactly, plus the other inbound pushes of docs/wechat-protocol.md §9.2.
-  it.each(['fresh-safe-text', 'fresh-safe-event-subscribe-qrscene', 'fresh-safe-text-utf8-emoji', 'fresh-safe-text-full-pad-block'])(
-    '%s',
-    (id) => {
-      const vector = fresh.get(id);
-      if (vector === undefined) return expect.unreachable(`vector ${id} is missing`);
-      const built = buildInboundXml(parseInboundXml(vector.plaintext_xml));
-      expect(built).toBe(vector.plaintext_xml);
-      expect(Buffer.from(built, 'utf8').equals(Buffer.from(vector.plaintext_xml, 'utf8'))).toBe(true);
-    },
-  );
+  it.each([
+    'fresh-safe-text',
+    'fresh-safe-event-subscribe-qrscene',
+    'fresh-safe-text-utf8-emoji',
+    'fresh-safe-text-full-pad-block',
+  ])('%s', (id) => {
+    const vector = fresh.get(id);
+    if (vector === undefined) return expect.unreachable(`vector ${id} is missing`);
+    const built = buildInboundXml(parseInboundXml(vector.plaintext_xml));
+    expect(built).toBe(vector.plaintext_xml);
+    expect(Buffer.from(built, 'utf8').equals(Buffer.from(vector.plaintext_xml, 'utf8'))).toBe(true);
+  });
 });
 
 describe('buildXml', () => {
@@ -64,13 +66,27 @@ describe('buildXml', () => {
     );
   });
 
-  it.each(['x]]>y', ']]>', ']]>]]>', 'a]]]]>b', ']]', ']', '<![CDATA[x]]>', ']]>>', '>]]>'])('CDATA holding %s round-trips', (content) => {
-    const xml = buildXml({ Content: content });
-    expect(parseXml(xml)).toStrictEqual({ Content: content });
-    expect(parseInboundXml(buildXml({ ToUserName: 'gh', FromUserName: 'u', CreateTime: '1', MsgType: 'text', Content: content, MsgId: '1' }))).toMatchObject({
-      Content: content,
-    });
-  });
+  it.each(['x]]>y', ']]>', ']]>]]>', 'a]]]]>b', ']]', ']', '<![CDATA[x]]>', ']]>>', '>]]>'])(
+    'CDATA holding %s round-trips',
+    (content) => {
+      const xml = buildXml({ Content: content });
+      expect(parseXml(xml)).toStrictEqual({ Content: content });
+      expect(
+        parseInboundXml(
+          buildXml({
+            ToUserName: 'gh',
+            FromUserName: 'u',
+            CreateTime: '1',
+            MsgType: 'text',
+            Content: content,
+            MsgId: '1',
+          }),
+        ),
+      ).toMatchObject({
+        Content: content,
+      });
+    },
+  );
 
   it('cdata() splits ]]> between two sections', () => {
     expect(cdata('x]]>y')).toBe('<![CDATA[x]]]]><![CDATA[>y]]>');
@@ -82,14 +98,27 @@ describe('buildXml', () => {
     expect(parseXml(buildXml({ Content: content }))).toStrictEqual({ Content: content });
   });
 
-  it.each(['', '1abc', '-a', '.a', 'a b', 'a>b', '<a>', 'a/b', 'a"b', "a'b", 'a=b', '#text', 'xml:lang', 'a\nb', 'a]]>'])(
-    'throws TypeError for the element name %j',
-    (name) => {
-      expect(() => buildXml({ [name]: 'x' })).toThrow(TypeError);
-      expect(() => buildXml({ Outer: { [name]: 'x' } })).toThrow(TypeError);
-      expect(() => buildXml({ Outer: [{ ok: '1' }, { [name]: 'x' }] })).toThrow(TypeError);
-    },
-  );
+  it.each([
+    '',
+    '1abc',
+    '-a',
+    '.a',
+    'a b',
+    'a>b',
+    '<a>',
+    'a/b',
+    'a"b',
+    "a'b",
+    'a=b',
+    '#text',
+    'xml:lang',
+    'a\nb',
+    'a]]>',
+  ])('throws TypeError for the element name %j', (name) => {
+    expect(() => buildXml({ [name]: 'x' })).toThrow(TypeError);
+    expect(() => buildXml({ Outer: { [name]: 'x' } })).toThrow(TypeError);
+    expect(() => buildXml({ Outer: [{ ok: '1' }, { [name]: 'x' }] })).toThrow(TypeError);
+  });
 
   it('accepts the names WeChat uses', () => {
     const record: XmlRecord = { Location_X: '1', publish_id: '2', bizmsgmenuid: '3', _x: '4', 'a.b-c': '5' };

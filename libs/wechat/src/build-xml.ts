@@ -3,9 +3,27 @@ import type { XmlRecord, XmlValue } from './xml.js';
 
 // Numeric fields WeChat sends without CDATA (docs/wechat-protocol.md §2.3, §4.1); everything else goes in CDATA.
 const BARE_FIELDS = new Set([
-  'CreateTime', 'MsgId', 'MsgID', 'MsgDataId', 'Idx', 'Location_X', 'Location_Y', 'Scale',
-  'Latitude', 'Longitude', 'Precision', 'Count', 'TotalCount', 'FilterCount', 'SentCount',
-  'ErrorCount', 'ErrorCode', 'PopupScene', 'MenuId', 'ArticleIdx', 'TimeStamp',
+  'CreateTime',
+  'MsgId',
+  'MsgID',
+  'MsgDataId',
+  'Idx',
+  'Location_X',
+  'Location_Y',
+  'Scale',
+  'Latitude',
+  'Longitude',
+  'Precision',
+  'Count',
+  'TotalCount',
+  'FilterCount',
+  'SentCount',
+  'ErrorCount',
+  'ErrorCode',
+  'PopupScene',
+  'MenuId',
+  'ArticleIdx',
+  'TimeStamp',
 ]);
 const NUMBER = /^-?\d+(?:\.\d+)?$/;
 const ELEMENT_NAME = /^[A-Za-z_][\w.-]*$/;

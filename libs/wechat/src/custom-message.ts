@@ -60,7 +60,10 @@ export interface CustomNewsMessage extends CustomMessageBase {
   readonly news: { readonly articles: readonly [NewsArticle] };
 }
 
-/** Legacy: since the draft box launch the API refuses media_id articles (docs/wechat-protocol.md §7.2); use mpnewsarticle. */
+/**
+ * Legacy: since the draft box launch the API refuses media_id articles (docs/wechat-protocol.md §7.2); use
+ * mpnewsarticle.
+ */
 export interface CustomMpnewsMessage extends CustomMessageBase {
   readonly msgtype: 'mpnews';
   readonly mpnews: { readonly media_id: string };

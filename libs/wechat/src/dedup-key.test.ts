@@ -104,8 +104,12 @@ describe('events without an id: evt:{ToUserName}:{FromUserName}:{CreateTime}:{Ev
   });
 
   it('the Event spelling of a retry does not matter (scan and SCAN)', () => {
-    const upper = keyOfXml(event('<Event><![CDATA[SCAN]]></Event><EventKey><![CDATA[1]]></EventKey><Ticket><![CDATA[T]]></Ticket>'));
-    const lower = keyOfXml(event('<Event><![CDATA[scan]]></Event><EventKey><![CDATA[1]]></EventKey><Ticket><![CDATA[T]]></Ticket>'));
+    const upper = keyOfXml(
+      event('<Event><![CDATA[SCAN]]></Event><EventKey><![CDATA[1]]></EventKey><Ticket><![CDATA[T]]></Ticket>'),
+    );
+    const lower = keyOfXml(
+      event('<Event><![CDATA[scan]]></Event><EventKey><![CDATA[1]]></EventKey><Ticket><![CDATA[T]]></Ticket>'),
+    );
     expect(lower).toBe(upper);
     expect(upper).toBe(`evt:${ACCOUNT}:${USER}:1700009999:SCAN:1`);
   });
@@ -117,26 +121,36 @@ describe('delivery reports keyed by their own id', () => {
   });
 
   it('MASSSENDJOBFINISH by MsgID', () => {
-    expect(keyOf('MASSSENDJOBFINISH, one item in each result list')).toBe(`evt:${ACCOUNT}:MASSSENDJOBFINISH:1000001625`);
-    expect(keyOf('MASSSENDJOBFINISH, several items in each result list')).toBe(`evt:${ACCOUNT}:MASSSENDJOBFINISH:1000001626`);
+    expect(keyOf('MASSSENDJOBFINISH, one item in each result list')).toBe(
+      `evt:${ACCOUNT}:MASSSENDJOBFINISH:1000001625`,
+    );
+    expect(keyOf('MASSSENDJOBFINISH, several items in each result list')).toBe(
+      `evt:${ACCOUNT}:MASSSENDJOBFINISH:1000001626`,
+    );
   });
 
   it('two reports of one second differ by MsgID; a 64-bit MsgID is kept exactly', () => {
     const report = (msgId: string): string =>
-      keyOfXml(event(`<Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event><MsgID>${msgId}</MsgID><Status><![CDATA[success]]></Status>`));
+      keyOfXml(
+        event(
+          `<Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event><MsgID>${msgId}</MsgID><Status><![CDATA[success]]></Status>`,
+        ),
+      );
     expect(report('9007199254740993')).not.toBe(report('9007199254740992'));
     expect(report('9007199254740993')).toBe(`evt:${ACCOUNT}:TEMPLATESENDJOBFINISH:9007199254740993`);
   });
 
   it('a report without MsgID falls back to the composite key', () => {
-    expect(keyOfXml(event('<Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event><Status><![CDATA[success]]></Status>'))).toBe(
-      `evt:${ACCOUNT}:${USER}:1700009999:TEMPLATESENDJOBFINISH:`,
-    );
+    expect(
+      keyOfXml(event('<Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event><Status><![CDATA[success]]></Status>')),
+    ).toBe(`evt:${ACCOUNT}:${USER}:1700009999:TEMPLATESENDJOBFINISH:`);
   });
 
   it('PUBLISHJOBFINISH by publish_id', () => {
     expect(keyOf('PUBLISHJOBFINISH, published')).toBe(`evt:${ACCOUNT}:PUBLISHJOBFINISH:2247503051`);
-    expect(keyOf('PUBLISHJOBFINISH, failed articles (fail_idx repeated)')).toBe(`evt:${ACCOUNT}:PUBLISHJOBFINISH:2247503052`);
+    expect(keyOf('PUBLISHJOBFINISH, failed articles (fail_idx repeated)')).toBe(
+      `evt:${ACCOUNT}:PUBLISHJOBFINISH:2247503052`,
+    );
   });
 
   it('subscribe_msg_sent_event includes every MsgID', () => {
@@ -165,7 +179,11 @@ describe('unknown types', () => {
       `evt:${ACCOUNT}:${USER}:1700005200:user_get_card::226009850808`,
     );
     const card = (code: string): string =>
-      keyOfXml(event(`<Event><![CDATA[user_get_card]]></Event><CardId><![CDATA[c]]></CardId><UserCardCode><![CDATA[${code}]]></UserCardCode>`));
+      keyOfXml(
+        event(
+          `<Event><![CDATA[user_get_card]]></Event><CardId><![CDATA[c]]></CardId><UserCardCode><![CDATA[${code}]]></UserCardCode>`,
+        ),
+      );
     expect(card('111')).not.toBe(card('222'));
   });
 
@@ -176,7 +194,9 @@ describe('unknown types', () => {
   });
 
   it('an unknown MsgType with MsgId is keyed like a message', () => {
-    expect(keyOf('unknown MsgType file (WeCom only, docs/wechat-protocol.md §4.2)')).toBe(`msg:${ACCOUNT}:${USER}:6054768590064713800`);
+    expect(keyOf('unknown MsgType file (WeCom only, docs/wechat-protocol.md §4.2)')).toBe(
+      `msg:${ACCOUNT}:${USER}:6054768590064713800`,
+    );
     expect(keyOf('unknown MsgType miniprogrampage')).toBe(`msg:${ACCOUNT}:${USER}:6054768590064713801`);
   });
 

@@ -2,9 +2,10 @@ import { type InboundMessage, fieldOf, isKnownMessage } from './messages.js';
 
 /**
  * The identity of a push, equal for WeChat's retries of it and different for anything else
- * (docs/wechat-protocol.md §5.4). Messages: account + user + MsgId (MsgId alone collides across users, docs/wechat-protocol.md §4.4). Delivery
- * reports: their MsgID / publish_id. Other events: user + CreateTime + Event + EventKey.
- * Ids are compared as strings, so MsgIds equal as float64 but not as integers stay distinct.
+ * (docs/wechat-protocol.md §5.4). Messages: account + user + MsgId (MsgId alone collides across users,
+ * docs/wechat-protocol.md §4.4). Delivery reports: their MsgID / publish_id. Other events: user + CreateTime
+ * + Event + EventKey. Ids are compared as strings, so MsgIds equal as float64 but not as integers stay
+ * distinct.
  */
 export function computeDedupKey(message: InboundMessage): string {
   const account = message.ToUserName;

@@ -16,7 +16,12 @@ describe('encrypted reply envelope', () => {
       randomPrefix: () => Buffer.from(reply.random16_hex, 'hex'),
     });
     const sealed = sealMessage(crypto, reply, reply.plaintext_xml);
-    expect(sealed).toEqual({ Encrypt: reply.encrypt_base64, MsgSignature: reply.msg_signature, TimeStamp: reply.timestamp, Nonce: reply.nonce });
+    expect(sealed).toEqual({
+      Encrypt: reply.encrypt_base64,
+      MsgSignature: reply.msg_signature,
+      TimeStamp: reply.timestamp,
+      Nonce: reply.nonce,
+    });
     expect(buildEncryptedEnvelope(sealed)).toBe(reply.reply_envelope);
   });
 
@@ -39,6 +44,9 @@ describe('encrypted reply envelope', () => {
 
 describe('safe-mode body', () => {
   it('parses back to its two fields', () => {
-    expect(parseXml(buildSafeModeBody('gh_0123456789ab', 'abc+/=='))).toEqual({ ToUserName: 'gh_0123456789ab', Encrypt: 'abc+/==' });
+    expect(parseXml(buildSafeModeBody('gh_0123456789ab', 'abc+/=='))).toEqual({
+      ToUserName: 'gh_0123456789ab',
+      Encrypt: 'abc+/==',
+    });
   });
 });

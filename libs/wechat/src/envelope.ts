@@ -9,7 +9,10 @@ export interface EncryptedEnvelope {
   readonly Nonce: string;
 }
 
-/** The encrypted passive-reply body, in the field order and layout of the official sample (docs/wechat-protocol.md §3.5). */
+/**
+ * The encrypted passive-reply body, in the field order and layout of the official sample
+ * (docs/wechat-protocol.md §3.5).
+ */
 export function buildEncryptedEnvelope(envelope: EncryptedEnvelope): string {
   return (
     `<xml>\n<Encrypt>${cdata(envelope.Encrypt)}</Encrypt>\n` +

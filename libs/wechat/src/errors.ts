@@ -76,7 +76,12 @@ export class XmlError extends WechatProtocolError {
   constructor(
     code: Extract<
       ProtocolErrorCode,
-      'bad_xml' | 'doctype_forbidden' | 'invalid_utf8' | 'structure_too_deep' | 'too_many_attributes' | 'too_many_elements'
+      | 'bad_xml'
+      | 'doctype_forbidden'
+      | 'invalid_utf8'
+      | 'structure_too_deep'
+      | 'too_many_attributes'
+      | 'too_many_elements'
     >,
     message: string,
     options?: ErrorOptions,

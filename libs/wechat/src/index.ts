@@ -18,7 +18,13 @@ export type {
   TypingCommand,
 } from './custom-message.js';
 export { computeDedupKey } from './dedup-key.js';
-export { type EncryptedEnvelope, type SealParams, buildEncryptedEnvelope, buildSafeModeBody, sealMessage } from './envelope.js';
+export {
+  type EncryptedEnvelope,
+  type SealParams,
+  buildEncryptedEnvelope,
+  buildSafeModeBody,
+  sealMessage,
+} from './envelope.js';
 export {
   CryptoError,
   MessageError,
@@ -37,6 +43,14 @@ export {
 } from './message-crypto.js';
 export * from './messages.js';
 export { parseInboundXml, toInboundMessage } from './parse-message.js';
-export { type OpenedPush, type PushAccount, type PushClock, type PushMode, type PushQuery, openPush, verifyEcho } from './push.js';
+export {
+  type OpenedPush,
+  type PushAccount,
+  type PushClock,
+  type PushMode,
+  type PushQuery,
+  openPush,
+  verifyEcho,
+} from './push.js';
 export { computeSignature, isSameSignature, verifyMsgSignature, verifyUrlSignature } from './signature.js';
 export { type XmlRecord, type XmlValue, XML_LIMITS, parseXml } from './xml.js';

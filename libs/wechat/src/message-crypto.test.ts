@@ -91,7 +91,10 @@ describe('decrypt rejects, with a typed reason', () => {
 
   it('a length field pointing past the frame', () => {
     const frame = padded(Buffer.concat([header(256), Buffer.from(APPID)]));
-    expect(captureError(() => account.decrypt(encryptRaw(frame)))).toMatchObject({ code: 'bad_length', wxCode: -40008 });
+    expect(captureError(() => account.decrypt(encryptRaw(frame)))).toMatchObject({
+      code: 'bad_length',
+      wxCode: -40008,
+    });
   });
 
   it('a frame shorter than its header', () => {
@@ -141,7 +144,11 @@ describe('key rotation (docs/wechat-protocol.md §3.7)', () => {
     expect(rotated.decrypt(account.encrypt('<xml>new</xml>'))).toEqual({ message: '<xml>new</xml>', keyIndex: 0 });
   });
   it('reports the current key’s error when neither key fits', () => {
-    const rotated = createMessageCrypto({ appId: 'wxffffffffffffffff', encodingAESKey: KEY, previousEncodingAESKey: previous });
+    const rotated = createMessageCrypto({
+      appId: 'wxffffffffffffffff',
+      encodingAESKey: KEY,
+      previousEncodingAESKey: previous,
+    });
     expect(captureError(() => rotated.decrypt(account.encrypt('<xml/>')))).toMatchObject({ code: 'appid_mismatch' });
   });
 });
@@ -169,14 +176,23 @@ describe('properties', () => {
   it('random and mutated ciphertexts only ever yield CryptoError', () => {
     const valid = account.encrypt('<xml><Content><![CDATA[你好 👋]]></Content></xml>');
     const mutated = fc
-      .tuple(fc.nat({ max: valid.length - 1 }), fc.constantFrom('A', 'B', 'C', 'a', 'b', 'c', '0', '1', '2', '+', '/', '='), fc.constantFrom('flip', 'insert', 'delete', 'truncate'))
+      .tuple(
+        fc.nat({ max: valid.length - 1 }),
+        fc.constantFrom('A', 'B', 'C', 'a', 'b', 'c', '0', '1', '2', '+', '/', '='),
+        fc.constantFrom('flip', 'insert', 'delete', 'truncate'),
+      )
       .map(([at, char, how]) => {
         if (how === 'flip') return valid.slice(0, at) + char + valid.slice(at + 1);
         if (how === 'insert') return valid.slice(0, at) + char + valid.slice(at);
         if (how === 'delete') return valid.slice(0, at) + valid.slice(at + 1);
         return valid.slice(0, at);
       });
-    const anyInput = fc.oneof(mutated, fc.string(), fc.base64String(), fc.uint8Array({ maxLength: 256 }).map((b) => Buffer.from(b).toString('base64')));
+    const anyInput = fc.oneof(
+      mutated,
+      fc.string(),
+      fc.base64String(),
+      fc.uint8Array({ maxLength: 256 }).map((b) => Buffer.from(b).toString('base64')),
+    );
     fc.assert(
       fc.property(anyInput, (input) => {
         try {

@@ -106,7 +106,10 @@ function decodeCiphertext(encrypt: string): Buffer {
   if (!BASE64.test(encrypt)) throw new CryptoError('bad_base64', 'Encrypt is not standard padded base64');
   const ciphertext = Buffer.from(encrypt, 'base64');
   if (ciphertext.length === 0 || ciphertext.length % PAD_BLOCK_BYTES !== 0) {
-    throw new CryptoError('bad_ciphertext_length', `ciphertext of ${ciphertext.length} bytes is not a non-zero multiple of 32`);
+    throw new CryptoError(
+      'bad_ciphertext_length',
+      `ciphertext of ${ciphertext.length} bytes is not a non-zero multiple of 32`,
+    );
   }
   return ciphertext;
 }
@@ -129,7 +132,8 @@ function openFrame(frame: Buffer, appId: Buffer): string {
     throw new CryptoError('bad_length', 'length field points past the end of the frame');
   }
   const trailer = body.subarray(HEADER_BYTES + messageLength);
-  if (!trailer.equals(appId)) throw new CryptoError('appid_mismatch', 'the AppID inside the ciphertext is not this account');
+  if (!trailer.equals(appId))
+    throw new CryptoError('appid_mismatch', 'the AppID inside the ciphertext is not this account');
   try {
     return strictUtf8.decode(body.subarray(HEADER_BYTES, HEADER_BYTES + messageLength));
   } catch (cause) {

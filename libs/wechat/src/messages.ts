@@ -190,7 +190,11 @@ export interface KfSwitchSessionEvent extends EventBase {
 export interface SubscribeMsgPopupEvent extends EventBase {
   readonly Event: 'subscribe_msg_popup_event';
   readonly SubscribeMsgPopupEvent: {
-    readonly List: readonly { readonly TemplateId: string; readonly SubscribeStatusString: string; readonly PopupScene?: string }[];
+    readonly List: readonly {
+      readonly TemplateId: string;
+      readonly SubscribeStatusString: string;
+      readonly PopupScene?: string;
+    }[];
   };
 }
 export interface SubscribeMsgChangeEvent extends EventBase {
@@ -211,9 +215,10 @@ export interface SubscribeMsgSentEvent extends EventBase {
   };
 }
 /**
- * A MsgType or Event this version does not know (WeChat keeps adding them, docs/wechat-protocol.md §4.1; cards,
- * verification, ... docs/wechat-protocol.md §4.3): kept whole, never rejected. Not in the discriminated union, because a
- * `string` discriminant would stop TypeScript narrowing it: test with `isKnownMessage` first.
+ * A MsgType or Event this version does not know (WeChat keeps adding them, docs/wechat-protocol.md §4.1;
+ * cards, verification, ... docs/wechat-protocol.md §4.3): kept whole, never rejected. Not in the
+ * discriminated union, because a `string` discriminant would stop TypeScript narrowing it: test with
+ * `isKnownMessage` first.
  */
 export interface UnknownPush extends Header {
   readonly MsgType: string;
@@ -242,13 +247,7 @@ export type EventMessage =
   | SubscribeMsgSentEvent;
 
 export type UserMessage =
-  | TextMessage
-  | ImageMessage
-  | VoiceMessage
-  | VideoMessage
-  | ShortVideoMessage
-  | LocationMessage
-  | LinkMessage;
+  TextMessage | ImageMessage | VoiceMessage | VideoMessage | ShortVideoMessage | LocationMessage | LinkMessage;
 
 /** Every push this version types, discriminated by `MsgType`, then by `Event`. */
 export type KnownMessage = UserMessage | EventMessage;

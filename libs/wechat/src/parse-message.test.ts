@@ -186,10 +186,28 @@ describe('parseInboundXml: every message and event type of docs/wechat-protocol.
       expect(variants).toContain(msgType);
     }
     const events: EventMessage['Event'][] = [
-      'subscribe', 'unsubscribe', 'SCAN', 'LOCATION', 'CLICK', 'VIEW', 'view_miniprogram', 'scancode_push',
-      'scancode_waitmsg', 'pic_sysphoto', 'pic_photo_or_album', 'pic_weixin', 'location_select',
-      'TEMPLATESENDJOBFINISH', 'MASSSENDJOBFINISH', 'PUBLISHJOBFINISH', 'kf_create_session', 'kf_close_session',
-      'kf_switch_session', 'subscribe_msg_popup_event', 'subscribe_msg_change_event', 'subscribe_msg_sent_event',
+      'subscribe',
+      'unsubscribe',
+      'SCAN',
+      'LOCATION',
+      'CLICK',
+      'VIEW',
+      'view_miniprogram',
+      'scancode_push',
+      'scancode_waitmsg',
+      'pic_sysphoto',
+      'pic_photo_or_album',
+      'pic_weixin',
+      'location_select',
+      'TEMPLATESENDJOBFINISH',
+      'MASSSENDJOBFINISH',
+      'PUBLISHJOBFINISH',
+      'kf_create_session',
+      'kf_close_session',
+      'kf_switch_session',
+      'subscribe_msg_popup_event',
+      'subscribe_msg_change_event',
+      'subscribe_msg_sent_event',
     ];
     for (const event of events) expect(variants).toContain(`event:${event}`);
   });
@@ -228,27 +246,47 @@ describe('case tolerance (docs/wechat-protocol.md §4.1: wechatpy lower-cases bo
   });
 
   it.each(['click', 'Click', 'cLiCk'])('Event %s becomes CLICK', (event) => {
-    const message = parseInboundXml(push(`<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[${event}]]></Event><EventKey><![CDATA[K]]></EventKey>`));
-    expect(message).toStrictEqual({ ToUserName: ACCOUNT, FromUserName: USER, CreateTime: '1700009999', MsgType: 'event', Event: 'CLICK', EventKey: 'K' });
+    const message = parseInboundXml(
+      push(`<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[${event}]]></Event><EventKey><![CDATA[K]]></EventKey>`),
+    );
+    expect(message).toStrictEqual({
+      ToUserName: ACCOUNT,
+      FromUserName: USER,
+      CreateTime: '1700009999',
+      MsgType: 'event',
+      Event: 'CLICK',
+      EventKey: 'K',
+    });
   });
 
-  it.each(['SUBSCRIBE_MSG_POPUP_EVENT', 'Kf_Create_Session', 'templatesendjobfinish'])('Event %s is recognised', (event) => {
-    const message = parseInboundXml(push(`<MsgType>event</MsgType><Event>${event}</Event>`));
-    expect(isKnownMessage(message)).toBe(true);
-    expect(fieldOf(message, 'Event')).toBe(event === 'templatesendjobfinish' ? 'TEMPLATESENDJOBFINISH' : event.toLowerCase());
-  });
+  it.each(['SUBSCRIBE_MSG_POPUP_EVENT', 'Kf_Create_Session', 'templatesendjobfinish'])(
+    'Event %s is recognised',
+    (event) => {
+      const message = parseInboundXml(push(`<MsgType>event</MsgType><Event>${event}</Event>`));
+      expect(isKnownMessage(message)).toBe(true);
+      expect(fieldOf(message, 'Event')).toBe(
+        event === 'templatesendjobfinish' ? 'TEMPLATESENDJOBFINISH' : event.toLowerCase(),
+      );
+    },
+  );
 
   // Same tolerance for the event discriminant itself: otherwise an `EVENT` push is an unknown
   // message, and its dedup key (msg:...:CreateTime:MsgType) merges distinct events of one second.
   it.each(['EVENT', 'Event'])('MsgType %s is an event', (msgType) => {
-    const message = parseInboundXml(push(`<MsgType><![CDATA[${msgType}]]></MsgType><Event><![CDATA[CLICK]]></Event><EventKey><![CDATA[K]]></EventKey>`));
+    const message = parseInboundXml(
+      push(
+        `<MsgType><![CDATA[${msgType}]]></MsgType><Event><![CDATA[CLICK]]></Event><EventKey><![CDATA[K]]></EventKey>`,
+      ),
+    );
     expect(message.MsgType).toBe('event');
     expect(variantOf(message)).toBe('event:CLICK');
   });
 
   it('an unknown MsgType or Event keeps its spelling', () => {
     expect(parseInboundXml(push('<MsgType>FILE</MsgType>')).MsgType).toBe('FILE');
-    expect(fieldOf(parseInboundXml(push('<MsgType>event</MsgType><Event>User_Get_Card</Event>')), 'Event')).toBe('User_Get_Card');
+    expect(fieldOf(parseInboundXml(push('<MsgType>event</MsgType><Event>User_Get_Card</Event>')), 'Event')).toBe(
+      'User_Get_Card',
+    );
   });
 });
 
@@ -311,7 +349,9 @@ describe('extra fields on known types survive', () => {
 
   it('an element WeChat adds later, nested or not, on an event', () => {
     const message = parseInboundXml(
-      push('<MsgType>event</MsgType><Event>CLICK</Event><EventKey>K</EventKey><URL><![CDATA[https://x]]></URL><Future><A>1</A><A>2</A></Future>'),
+      push(
+        '<MsgType>event</MsgType><Event>CLICK</Event><EventKey>K</EventKey><URL><![CDATA[https://x]]></URL><Future><A>1</A><A>2</A></Future>',
+      ),
     );
     expect(variantOf(message)).toBe('event:CLICK');
     expect(fieldOf(message, 'URL')).toBe('https://x');
@@ -337,7 +377,9 @@ describe('extra fields on known types survive', () => {
   // absent reads as '', nested is refused (a nested MsgID would otherwise reach the dedup key).
   it('subscribe-message List items get their typed fields', () => {
     const popup = parseInboundXml(
-      push('<MsgType>event</MsgType><Event>subscribe_msg_popup_event</Event><SubscribeMsgPopupEvent><List><TemplateId>t</TemplateId></List></SubscribeMsgPopupEvent>'),
+      push(
+        '<MsgType>event</MsgType><Event>subscribe_msg_popup_event</Event><SubscribeMsgPopupEvent><List><TemplateId>t</TemplateId></List></SubscribeMsgPopupEvent>',
+      ),
     );
     expect(popup).toMatchObject({ SubscribeMsgPopupEvent: { List: [{ TemplateId: 't', SubscribeStatusString: '' }] } });
     expectMessageError(
@@ -359,13 +401,21 @@ describe('header problems are MessageErrors naming the field', () => {
   });
 
   it.each(HEADER_FIELDS)('empty %s (CDATA, element and self-closing)', (field) => {
-    expectMessageError(() => parseInboundXml(replaceElement(field, `<${field}><![CDATA[]]></${field}>`)), 'missing_field', field);
+    expectMessageError(
+      () => parseInboundXml(replaceElement(field, `<${field}><![CDATA[]]></${field}>`)),
+      'missing_field',
+      field,
+    );
     expectMessageError(() => parseInboundXml(replaceElement(field, `<${field}></${field}>`)), 'missing_field', field);
     expectMessageError(() => parseInboundXml(replaceElement(field, `<${field}/>`)), 'missing_field', field);
   });
 
   it.each(HEADER_FIELDS)('%s given as a nested element', (field) => {
-    expectMessageError(() => parseInboundXml(replaceElement(field, `<${field}><a>1</a></${field}>`)), 'bad_field', field);
+    expectMessageError(
+      () => parseInboundXml(replaceElement(field, `<${field}><a>1</a></${field}>`)),
+      'bad_field',
+      field,
+    );
   });
 
   it.each(HEADER_FIELDS)('%s repeated', (field) => {
@@ -374,32 +424,69 @@ describe('header problems are MessageErrors naming the field', () => {
   });
 
   it('MsgType event without Event', () => {
-    expectMessageError(() => parseInboundXml(push('<MsgType>event</MsgType><EventKey>K</EventKey>')), 'missing_field', 'Event');
-    expectMessageError(() => parseInboundXml(push('<MsgType>event</MsgType><Event><![CDATA[]]></Event>')), 'missing_field', 'Event');
+    expectMessageError(
+      () => parseInboundXml(push('<MsgType>event</MsgType><EventKey>K</EventKey>')),
+      'missing_field',
+      'Event',
+    );
+    expectMessageError(
+      () => parseInboundXml(push('<MsgType>event</MsgType><Event><![CDATA[]]></Event>')),
+      'missing_field',
+      'Event',
+    );
   });
 
   it('Event nested or repeated', () => {
-    expectMessageError(() => parseInboundXml(push('<MsgType>event</MsgType><Event><a>CLICK</a></Event>')), 'bad_field', 'Event');
-    expectMessageError(() => parseInboundXml(push('<MsgType>event</MsgType><Event>CLICK</Event><Event>VIEW</Event>')), 'bad_field', 'Event');
+    expectMessageError(
+      () => parseInboundXml(push('<MsgType>event</MsgType><Event><a>CLICK</a></Event>')),
+      'bad_field',
+      'Event',
+    );
+    expectMessageError(
+      () => parseInboundXml(push('<MsgType>event</MsgType><Event>CLICK</Event><Event>VIEW</Event>')),
+      'bad_field',
+      'Event',
+    );
   });
 
   it.each(['abc', '1700000000.5', '-1700000000', '1.7e9', '2023-11-14T22:13:20Z', '0x6553F100', '1700000000000'])(
     'CreateTime %s is not Unix seconds',
     (createTime) => {
-      expectMessageError(() => parseInboundXml(replaceElement('CreateTime', `<CreateTime>${createTime}</CreateTime>`)), 'bad_field', 'CreateTime');
+      expectMessageError(
+        () => parseInboundXml(replaceElement('CreateTime', `<CreateTime>${createTime}</CreateTime>`)),
+        'bad_field',
+        'CreateTime',
+      );
     },
   );
 
   it('CreateTime in CDATA or padded with whitespace is accepted', () => {
-    expect(parseInboundXml(replaceElement('CreateTime', '<CreateTime><![CDATA[1700000456]]></CreateTime>')).CreateTime).toBe('1700000456');
-    expect(parseInboundXml(replaceElement('CreateTime', '<CreateTime>\n  1700000456\n</CreateTime>')).CreateTime).toBe('1700000456');
+    expect(
+      parseInboundXml(replaceElement('CreateTime', '<CreateTime><![CDATA[1700000456]]></CreateTime>')).CreateTime,
+    ).toBe('1700000456');
+    expect(parseInboundXml(replaceElement('CreateTime', '<CreateTime>\n  1700000456\n</CreateTime>')).CreateTime).toBe(
+      '1700000456',
+    );
   });
 
   it('a typed field given as a nested element', () => {
-    expectMessageError(() => parseInboundXml(replaceElement('Content', '<Content><b>x</b></Content>')), 'bad_field', 'Content');
-    expectMessageError(() => parseInboundXml(replaceElement('MsgId', '<MsgId>1</MsgId><MsgId>2</MsgId>')), 'bad_field', 'MsgId');
     expectMessageError(
-      () => parseInboundXml(push('<MsgType>event</MsgType><Event>location_select</Event><EventKey>6</EventKey><SendLocationInfo><Label><x/></Label></SendLocationInfo>')),
+      () => parseInboundXml(replaceElement('Content', '<Content><b>x</b></Content>')),
+      'bad_field',
+      'Content',
+    );
+    expectMessageError(
+      () => parseInboundXml(replaceElement('MsgId', '<MsgId>1</MsgId><MsgId>2</MsgId>')),
+      'bad_field',
+      'MsgId',
+    );
+    expectMessageError(
+      () =>
+        parseInboundXml(
+          push(
+            '<MsgType>event</MsgType><Event>location_select</Event><EventKey>6</EventKey><SendLocationInfo><Label><x/></Label></SendLocationInfo>',
+          ),
+        ),
       'bad_field',
       'Label',
     );

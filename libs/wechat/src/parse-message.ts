@@ -77,7 +77,13 @@ function normaliseNested(message: Mutable): void {
       break;
     }
     case 'location_select':
-      message['SendLocationInfo'] = recordWith(message['SendLocationInfo'], ['Location_X', 'Location_Y', 'Scale', 'Label', 'Poiname']);
+      message['SendLocationInfo'] = recordWith(message['SendLocationInfo'], [
+        'Location_X',
+        'Location_Y',
+        'Scale',
+        'Label',
+        'Poiname',
+      ]);
       break;
     case 'MASSSENDJOBFINISH':
       for (const name of ['CopyrightCheckResult', 'ArticleUrlResult']) {
@@ -87,8 +93,13 @@ function normaliseNested(message: Mutable): void {
       break;
     case 'PUBLISHJOBFINISH': {
       const info: Mutable = { ...recordWith(message['PublishEventInfo'], ['publish_id', 'publish_status']) };
-      if (info['article_detail'] !== undefined) info['article_detail'] = { ...asRecord(info['article_detail']), item: asArray(asRecord(info['article_detail'])['item']) };
-      if (info['fail_idx'] !== undefined) info['fail_idx'] = asArray(info['fail_idx']).map((idx) => (typeof idx === 'string' ? idx : ''));
+      if (info['article_detail'] !== undefined)
+        info['article_detail'] = {
+          ...asRecord(info['article_detail']),
+          item: asArray(asRecord(info['article_detail'])['item']),
+        };
+      if (info['fail_idx'] !== undefined)
+        info['fail_idx'] = asArray(info['fail_idx']).map((idx) => (typeof idx === 'string' ? idx : ''));
       message['PublishEventInfo'] = info;
       break;
     }
@@ -96,7 +107,10 @@ function normaliseNested(message: Mutable): void {
     case 'subscribe_msg_change_event':
     case 'subscribe_msg_sent_event': {
       const wrapper = wrapperName(message['Event']);
-      const fields = message['Event'] === 'subscribe_msg_sent_event' ? ['TemplateId', 'MsgID', 'ErrorCode', 'ErrorStatus'] : ['TemplateId', 'SubscribeStatusString'];
+      const fields =
+        message['Event'] === 'subscribe_msg_sent_event'
+          ? ['TemplateId', 'MsgID', 'ErrorCode', 'ErrorStatus']
+          : ['TemplateId', 'SubscribeStatusString'];
       message[wrapper] = { List: asArray(asRecord(message[wrapper])['List']).map((item) => recordWith(item, fields)) };
       break;
     }

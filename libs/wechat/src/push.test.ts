@@ -6,7 +6,8 @@ import { loadWechatVectors as loadVectors } from '@wxq/testing';
 
 const vectors = loadVectors();
 const safeText = vectors.fresh.find((v) => v.id === 'fresh-safe-text');
-if (safeText?.query === undefined || safeText.post_body_safe_mode === undefined) throw new Error('vector fresh-safe-text is missing');
+if (safeText?.query === undefined || safeText.post_body_safe_mode === undefined)
+  throw new Error('vector fresh-safe-text is missing');
 const v = safeText;
 const query: PushQuery = Object.fromEntries(new URLSearchParams(v.query));
 const account: PushAccount = {
@@ -43,15 +44,27 @@ describe('openPush in the three modes', () => {
     const { query: freshQuery, post_body_safe_mode: body } = fresh;
     if (freshQuery === undefined || body === undefined) continue;
     it(`${fresh.id}: safe mode, exactly as the vector's query and body`, () => {
-      const a = { appId: fresh.appid, token: fresh.token, crypto: createMessageCrypto({ appId: fresh.appid, encodingAESKey: fresh.encodingAESKey }) };
-      const opened = openPush(a, Object.fromEntries(new URLSearchParams(freshQuery)), Buffer.from(body), at(fresh.timestamp));
+      const a = {
+        appId: fresh.appid,
+        token: fresh.token,
+        crypto: createMessageCrypto({ appId: fresh.appid, encodingAESKey: fresh.encodingAESKey }),
+      };
+      const opened = openPush(
+        a,
+        Object.fromEntries(new URLSearchParams(freshQuery)),
+        Buffer.from(body),
+        at(fresh.timestamp),
+      );
       expect(opened.mode).toBe('safe');
       expect(opened.message.FromUserName).toBe('oABCD1234efgh5678ijkl9012mn');
     });
   }
 
   it('safe mode yields the typed message, MsgId intact', () => {
-    expect(openPush(account, query, v.post_body_safe_mode ?? '', clock)).toEqual({ mode: 'safe', message: expectedMessage });
+    expect(openPush(account, query, v.post_body_safe_mode ?? '', clock)).toEqual({
+      mode: 'safe',
+      message: expectedMessage,
+    });
   });
 
   it('compatible mode uses only the decrypted copy', () => {
@@ -61,12 +74,17 @@ describe('openPush in the three modes', () => {
   });
 
   it('plaintext mode checks `signature`', () => {
-    expect(openPush(account, plainQuery(v.token, v.timestamp, v.nonce), v.plaintext_xml, clock)).toEqual({ mode: 'plaintext', message: expectedMessage });
+    expect(openPush(account, plainQuery(v.token, v.timestamp, v.nonce), v.plaintext_xml, clock)).toEqual({
+      mode: 'plaintext',
+      message: expectedMessage,
+    });
   });
 
   it('plaintext is accepted with an AES key configured, unless the account requires encryption', () => {
     const strict = { ...account, requireEncryption: true };
-    expect(captureError(() => openPush(strict, plainQuery(v.token, v.timestamp, v.nonce), v.plaintext_xml, clock))).toMatchObject({
+    expect(
+      captureError(() => openPush(strict, plainQuery(v.token, v.timestamp, v.nonce), v.plaintext_xml, clock)),
+    ).toMatchObject({
       name: 'SignatureError',
       code: 'encryption_required',
     });
@@ -77,15 +95,47 @@ describe('openPush in the three modes', () => {
 describe('openPush rejects', () => {
   const safeBody = v.post_body_safe_mode ?? '';
   const cases: [string, () => unknown, string][] = [
-    ['a wrong msg_signature', () => openPush(account, { ...query, msg_signature: '0'.repeat(40) }, safeBody, clock), 'bad_signature'],
-    ['a missing msg_signature (the URL signature does not cover the body)', () => openPush(account, { ...query, msg_signature: undefined }, safeBody, clock), 'bad_signature'],
-    ['a repeated parameter', () => openPush(account, { ...query, msg_signature: [v.msg_signature, v.msg_signature] }, safeBody, clock), 'bad_signature'],
-    ['a wrong plaintext signature', () => openPush(account, { ...plainQuery(v.token, v.timestamp, v.nonce), signature: 'x' }, v.plaintext_xml, clock), 'bad_signature'],
-    ['a plaintext push without signature', () => openPush(account, { timestamp: v.timestamp, nonce: v.nonce }, v.plaintext_xml, clock), 'bad_signature'],
+    [
+      'a wrong msg_signature',
+      () => openPush(account, { ...query, msg_signature: '0'.repeat(40) }, safeBody, clock),
+      'bad_signature',
+    ],
+    [
+      'a missing msg_signature (the URL signature does not cover the body)',
+      () => openPush(account, { ...query, msg_signature: undefined }, safeBody, clock),
+      'bad_signature',
+    ],
+    [
+      'a repeated parameter',
+      () => openPush(account, { ...query, msg_signature: [v.msg_signature, v.msg_signature] }, safeBody, clock),
+      'bad_signature',
+    ],
+    [
+      'a wrong plaintext signature',
+      () => openPush(account, { ...plainQuery(v.token, v.timestamp, v.nonce), signature: 'x' }, v.plaintext_xml, clock),
+      'bad_signature',
+    ],
+    [
+      'a plaintext push without signature',
+      () => openPush(account, { timestamp: v.timestamp, nonce: v.nonce }, v.plaintext_xml, clock),
+      'bad_signature',
+    ],
     ['an encrypted push without <Encrypt>', () => openPush(account, query, v.plaintext_xml, clock), 'bad_base64'],
-    ['an encrypted push to an account without a key', () => openPush({ appId: v.appid, token: v.token }, query, safeBody, clock), 'bad_aes_key'],
-    ['a timestamp older than the window', () => openPush(account, query, safeBody, at(String(Number(v.timestamp) + 301))), 'stale_timestamp'],
-    ['a timestamp ahead of the window', () => openPush(account, query, safeBody, at(String(Number(v.timestamp) - 301))), 'stale_timestamp'],
+    [
+      'an encrypted push to an account without a key',
+      () => openPush({ appId: v.appid, token: v.token }, query, safeBody, clock),
+      'bad_aes_key',
+    ],
+    [
+      'a timestamp older than the window',
+      () => openPush(account, query, safeBody, at(String(Number(v.timestamp) + 301))),
+      'stale_timestamp',
+    ],
+    [
+      'a timestamp ahead of the window',
+      () => openPush(account, query, safeBody, at(String(Number(v.timestamp) - 301))),
+      'stale_timestamp',
+    ],
   ];
   for (const [name, run, code] of cases) {
     it(name, () => {
@@ -105,22 +155,40 @@ describe('openPush rejects', () => {
   it('an envelope whose ciphertext is for another appid', () => {
     const negative = vectors.negative.find((n) => n.id === 'neg-appid-mismatch');
     if (negative === undefined) throw new Error('vector neg-appid-mismatch is missing');
-    const q = { signature: computeSignature([negative.token, negative.timestamp, negative.nonce]), timestamp: negative.timestamp, nonce: negative.nonce, encrypt_type: 'aes', msg_signature: negative.msg_signature };
+    const q = {
+      signature: computeSignature([negative.token, negative.timestamp, negative.nonce]),
+      timestamp: negative.timestamp,
+      nonce: negative.nonce,
+      encrypt_type: 'aes',
+      msg_signature: negative.msg_signature,
+    };
     const body = `<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><Encrypt><![CDATA[${negative.encrypt_base64}]]></Encrypt></xml>`;
-    expect(captureError(() => openPush(account, q, body, at(negative.timestamp)))).toMatchObject({ code: 'appid_mismatch', wxCode: -40005 });
+    expect(captureError(() => openPush(account, q, body, at(negative.timestamp)))).toMatchObject({
+      code: 'appid_mismatch',
+      wxCode: -40005,
+    });
   });
 });
 
 describe('verifyEcho (GET handshake, docs/wechat-protocol.md §1)', () => {
   const official = { token: 'AAAAA', timestamp: '1714036504', nonce: '1514711492' };
-  const echoQuery = { signature: 'f464b24fc39322e44b38aa78f5edd27bd1441696', timestamp: official.timestamp, nonce: official.nonce, echostr: '4375120948345356249' };
+  const echoQuery = {
+    signature: 'f464b24fc39322e44b38aa78f5edd27bd1441696',
+    timestamp: official.timestamp,
+    nonce: official.nonce,
+    echostr: '4375120948345356249',
+  };
   const echoAccount = { appId: 'wxba5fad812f8e6fb9', token: official.token };
 
   it('returns echostr byte for byte for the official example', () => {
     expect(verifyEcho(echoAccount, echoQuery)).toBe('4375120948345356249');
   });
   it('rejects a bad signature and a missing echostr', () => {
-    expect(captureError(() => verifyEcho(echoAccount, { ...echoQuery, signature: 'f'.repeat(40) }))).toMatchObject({ code: 'bad_signature' });
-    expect(captureError(() => verifyEcho(echoAccount, { ...echoQuery, echostr: undefined }))).toMatchObject({ code: 'bad_signature' });
+    expect(captureError(() => verifyEcho(echoAccount, { ...echoQuery, signature: 'f'.repeat(40) }))).toMatchObject({
+      code: 'bad_signature',
+    });
+    expect(captureError(() => verifyEcho(echoAccount, { ...echoQuery, echostr: undefined }))).toMatchObject({
+      code: 'bad_signature',
+    });
   });
 });

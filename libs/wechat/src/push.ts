@@ -47,7 +47,12 @@ export function verifyEcho(account: PushAccount, query: PushQuery): string {
  * `encrypt_type=aes` (only the decrypted copy is used), `signature` otherwise.
  * @throws SignatureError, CryptoError, XmlError or MessageError with the reason as `code`
  */
-export function openPush(account: PushAccount, query: PushQuery, body: Uint8Array | string, clock: PushClock): OpenedPush {
+export function openPush(
+  account: PushAccount,
+  query: PushQuery,
+  body: Uint8Array | string,
+  clock: PushClock,
+): OpenedPush {
   const encrypted = param(query, 'encrypt_type') === 'aes';
   if (!encrypted) {
     if (account.requireEncryption === true) {
@@ -59,7 +64,8 @@ export function openPush(account: PushAccount, query: PushQuery, body: Uint8Arra
   }
   const outer = parseXml(body);
   const encrypt = outer['Encrypt'];
-  if (typeof encrypt !== 'string' || encrypt === '') throw new CryptoError('bad_base64', 'an encrypted push needs <Encrypt>');
+  if (typeof encrypt !== 'string' || encrypt === '')
+    throw new CryptoError('bad_base64', 'an encrypted push needs <Encrypt>');
   const msgSignature = param(query, 'msg_signature');
   const timestamp = param(query, 'timestamp');
   const nonce = param(query, 'nonce');
@@ -91,7 +97,8 @@ function verifySignature(account: PushAccount, query: PushQuery): void {
   }
 }
 
-// WeChat documents no replay window (docs/wechat-protocol.md §2.2 step 5); this is ours, wide enough for its ~20 s of retries.
+// WeChat documents no replay window (docs/wechat-protocol.md §2.2 step 5); this is ours, wide enough for its
+// ~20 s of retries.
 function checkClock(query: PushQuery, clock: PushClock): void {
   if (clock.maxSkewSeconds === 0) return;
   const timestamp = Number(param(query, 'timestamp'));

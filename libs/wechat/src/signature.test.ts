@@ -56,7 +56,9 @@ describe('verification rejects', () => {
   it('a wrong token, or timestamp and nonce swapped into other positions still sorts the same', () => {
     expect(verifyUrlSignature({ ...base, token: 'AAAAB', signature: good })).toBe(false);
     // Sorting makes the order of the parts irrelevant, as WeChat specifies (docs/wechat-protocol.md §1).
-    expect(verifyUrlSignature({ token: 'AAAAA', timestamp: '1514711492', nonce: '1714036504', signature: good })).toBe(true);
+    expect(verifyUrlSignature({ token: 'AAAAA', timestamp: '1514711492', nonce: '1714036504', signature: good })).toBe(
+      true,
+    );
   });
 
   it('sorts by code unit, not by locale (uppercase before lowercase)', () => {

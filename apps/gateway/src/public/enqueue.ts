@@ -78,9 +78,10 @@ export function createEnqueuer(deps: EnqueuerDeps): Enqueuer {
       if (!isConnected()) await untilConnected(deps.timeoutMs);
       const started = performance.now();
       try {
-        const entered = ordering?.lanes.enter(ordering.keys.lane(QUEUES.inbound.name, payload.appId, payload.message.FromUserName), [
-          [QUEUES.inbound.jobId(payload), laneScore(payload.receivedAt)],
-        ]);
+        const entered = ordering?.lanes.enter(
+          ordering.keys.lane(QUEUES.inbound.name, payload.appId, payload.message.FromUserName),
+          [[QUEUES.inbound.jobId(payload), laneScore(payload.receivedAt)]],
+        );
         const work = Promise.all([redis.exists(producer.jobKey(payload)), producer.add(payload), entered]);
         const [existed] = await withDeadline(work, Math.max(1, deadline - started), deps.timeoutMs);
         return existed === 1 ? 'duplicate' : 'accepted';

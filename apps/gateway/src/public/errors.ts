@@ -42,7 +42,8 @@ export interface ErrorAnswer {
 
 /** The one place where errors become statuses. Anything unknown is a 500 without detail. */
 export function answerFor(error: unknown): ErrorAnswer {
-  if (error instanceof GatewayError) return { status: GATEWAY_STATUS[error.code], body: error.code, outcome: error.code };
+  if (error instanceof GatewayError)
+    return { status: GATEWAY_STATUS[error.code], body: error.code, outcome: error.code };
   if (error instanceof WechatProtocolError) {
     return { status: AUTH_CODES.has(error.code) ? 401 : 400, body: error.code, outcome: error.code };
   }

@@ -32,7 +32,14 @@ export async function acceptPush(
     nowSeconds: Math.floor(receivedAt / 1000),
     maxSkewSeconds: settings.timestampSkewSeconds,
   });
-  const payload: InboundPayload = { v: 1, appId: account.appId, mode, receivedAt, dedupKey: computeDedupKey(message), message };
+  const payload: InboundPayload = {
+    v: 1,
+    appId: account.appId,
+    mode,
+    receivedAt,
+    dedupKey: computeDedupKey(message),
+    message,
+  };
   return { outcome: await enqueuer.enqueue(payload), msgType: metricType(message) };
 }
 

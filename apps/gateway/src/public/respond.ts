@@ -71,7 +71,13 @@ export function createResponder(deps: ResponderDeps): Responder {
     // Whitelisted fields only: the query carries signatures and the body user content.
     logger[levelOf(status)](
       {
-        req: { id: exchange.id, method: req.method, path: exchange.path, ip: exchange.ip, protocol: trustProxy.protocol(req) },
+        req: {
+          id: exchange.id,
+          method: req.method,
+          path: exchange.path,
+          ip: exchange.ip,
+          protocol: trustProxy.protocol(req),
+        },
         account,
         msgType: exchange.msgType,
         outcome: exchange.outcome,
@@ -86,7 +92,10 @@ export function createResponder(deps: ResponderDeps): Responder {
   function answer(exchange: Exchange, status: number, body: string): void {
     const { res } = exchange;
     if (!res.headersSent) {
-      const headers: Record<string, string | number> = { 'Content-Type': TEXT, 'Content-Length': Buffer.byteLength(body) };
+      const headers: Record<string, string | number> = {
+        'Content-Type': TEXT,
+        'Content-Length': Buffer.byteLength(body),
+      };
       // 413: the rest of an oversized body is not worth reading. Draining: new requests get 503 and
       // the connection closes while in-flight ones finish; WeChat retries a 503 and a load balancer
       // moves on (fastify answers the same way while it closes).

@@ -53,7 +53,8 @@ export function createPublicRouter(deps: PublicRouterDeps): (req: IncomingMessag
    */
   function guard(exchange: Exchange, wechat: RegExpExecArray | null): PushAccount | undefined {
     if (deps.isDraining()) throw new GatewayError('draining', 'the gateway is stopping');
-    if (!deps.ipAllowed(exchange.ip)) throw new GatewayError('ip_forbidden', 'client address is not on WECHAT_IP_ALLOWLIST');
+    if (!deps.ipAllowed(exchange.ip))
+      throw new GatewayError('ip_forbidden', 'client address is not on WECHAT_IP_ALLOWLIST');
     if (wechat === null) return undefined;
     const segment = wechat[1];
     const account = segment === undefined ? deps.accounts.defaultAccount : deps.accounts.find(safeDecode(segment));
@@ -103,7 +104,8 @@ export function createPublicRouter(deps: PublicRouterDeps): (req: IncomingMessag
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     const method = req.method;
     const wechat = WECHAT_PATH.exec(path);
-    const route: RouteLabel = wechat === null ? probeRoute(path) : wechat[1] === undefined ? '/wechat' : '/wechat/:appid';
+    const route: RouteLabel =
+      wechat === null ? probeRoute(path) : wechat[1] === undefined ? '/wechat' : '/wechat/:appid';
     const exchange = respond.begin(req, res, path, route, wechat !== null && method === 'POST');
     const isRead = method === 'GET' || method === 'HEAD';
 
@@ -136,7 +138,10 @@ function probeRoute(path: string): RouteLabel {
   return probe.toLowerCase() === 'healthz' ? '/healthz' : '/readyz';
 }
 
-/** Parsed once per request, as Express's default ("simple") parser does: a repeated name becomes an array, which then counts as absent. */
+/**
+ * Parsed once per request, as Express's default ("simple") parser does: a repeated name becomes an array,
+ * which then counts as absent.
+ */
 function queryOf(url: string, queryAt: number): PushQuery {
   return queryAt === -1 ? NO_QUERY : parseQueryString(url.slice(queryAt + 1));
 }

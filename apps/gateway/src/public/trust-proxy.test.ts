@@ -82,7 +82,13 @@ describe('compileTrustProxy', () => {
       const expressTrust = compiled as (address: string, hop: number) => boolean;
       const trust = compileTrustProxy(setting);
       for (const peer of [PROXY, '127.0.0.1', CLIENT]) {
-        for (const forwardedFor of [undefined, CLIENT, `${SPOOFED}, ${CLIENT}`, `${SPOOFED}, ${CLIENT}, 10.9.9.9`, `${CLIENT},,${PROXY}`]) {
+        for (const forwardedFor of [
+          undefined,
+          CLIENT,
+          `${SPOOFED}, ${CLIENT}`,
+          `${SPOOFED}, ${CLIENT}, 10.9.9.9`,
+          `${CLIENT},,${PROXY}`,
+        ]) {
           const req = requestFrom(peer, forwardedFor === undefined ? {} : { forwardedFor });
           expect(trust.clientIp(req), `${peer} via ${forwardedFor ?? '-'}`).toBe(proxyAddr(req, expressTrust));
         }

@@ -51,7 +51,10 @@ export interface TestGateway {
 }
 
 /** The environment a test gateway starts from: default account, loopback listeners on port 0, a fresh queue prefix. */
-export function testEnv(redisUrl: string, overrides: Readonly<Record<string, string | undefined>> = {}): Record<string, string | undefined> {
+export function testEnv(
+  redisUrl: string,
+  overrides: Readonly<Record<string, string | undefined>> = {},
+): Record<string, string | undefined> {
   return {
     WECHAT_APPID: APP_ID,
     WECHAT_TOKEN: TOKEN,
@@ -95,7 +98,12 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const close = () => {
     closing ??= (async () => {
       const errors: unknown[] = [];
-      const steps = [() => gateway.stop(), () => queue.obliterate({ force: true }), () => queue.close(), () => redis.quit()];
+      const steps = [
+        () => gateway.stop(),
+        () => queue.obliterate({ force: true }),
+        () => queue.close(),
+        () => redis.quit(),
+      ];
       for (const step of steps) {
         try {
           await step();
@@ -127,7 +135,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     queue,
     redis,
     logs,
-    push: (push, path = '/wechat', headers = {}) => send(`${url}${path}?${push.query}`, { method: 'POST', body: push.body, headers }),
+    push: (push, path = '/wechat', headers = {}) =>
+      send(`${url}${path}?${push.query}`, { method: 'POST', body: push.body, headers }),
     send: (path, sendOptions) => send(`${url}${path}`, sendOptions),
     jobCount: async () => {
       const counts = await queue.getJobCounts();

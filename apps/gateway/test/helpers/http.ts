@@ -1,6 +1,12 @@
 // HTTP requests with node:http (not fetch: the tests need raw bodies, chunked bodies without
 // Content-Length, requests held in flight, and agents).
-import { type Agent, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, request } from 'node:http';
+import {
+  type Agent,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  request,
+} from 'node:http';
 
 export interface HttpAnswer {
   readonly status: number;
@@ -20,9 +26,13 @@ export interface SendOptions {
 /** One request; rejects only when there is no answer (connection refused, reset). */
 export function send(url: string, options: SendOptions = {}): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? 'GET', headers: options.headers, agent: options.agent ?? false }, (res) => {
-      readAnswer(res).then(resolve, reject);
-    });
+    const req = request(
+      url,
+      { method: options.method ?? 'GET', headers: options.headers, agent: options.agent ?? false },
+      (res) => {
+        readAnswer(res).then(resolve, reject);
+      },
+    );
     req.once('error', reject);
     req.end(options.body);
   });
@@ -77,7 +87,11 @@ export interface SlowPost {
 
 /** A POST whose body comes later, to hold a request in flight (`Expect: 100-continue`, no Content-Length). */
 export function startSlowPost(url: string): SlowPost {
-  const req = request(url, { method: 'POST', agent: false, headers: { expect: '100-continue', 'content-type': 'text/xml' } });
+  const req = request(url, {
+    method: 'POST',
+    agent: false,
+    headers: { expect: '100-continue', 'content-type': 'text/xml' },
+  });
   const answer = new Promise<HttpAnswer>((resolve, reject) => {
     req.once('response', (res) => {
       readAnswer(res).then(resolve, reject);

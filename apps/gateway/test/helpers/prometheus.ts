@@ -35,7 +35,11 @@ export function parsePrometheusText(text: string): Sample[] {
     const name = sample[1] ?? '';
     const family = types.has(name) ? name : name.replace(/_(?:bucket|sum|count|created)$/, '');
     if (!types.has(family)) throw new Error(`line ${index + 1}: ${name} has no # TYPE before it`);
-    samples.push({ name, labels: parseLabels(sample[2] ?? '', index + 1), value: Number(value.replace('Inf', 'Infinity')) });
+    samples.push({
+      name,
+      labels: parseLabels(sample[2] ?? '', index + 1),
+      value: Number(value.replace('Inf', 'Infinity')),
+    });
   }
   return samples;
 }
@@ -53,8 +57,14 @@ function parseLabels(text: string, lineNumber: number): Record<string, string> {
 }
 
 /** The value of the one sample of `name` whose labels include `labels`; 0 when there is none. */
-export function sampleValue(samples: readonly Sample[], name: string, labels: Readonly<Record<string, string>> = {}): number {
-  const matching = samples.filter((s) => s.name === name && Object.entries(labels).every(([key, value]) => s.labels[key] === value));
+export function sampleValue(
+  samples: readonly Sample[],
+  name: string,
+  labels: Readonly<Record<string, string>> = {},
+): number {
+  const matching = samples.filter(
+    (s) => s.name === name && Object.entries(labels).every(([key, value]) => s.labels[key] === value),
+  );
   if (matching.length > 1) throw new Error(`${matching.length} samples of ${name} match ${JSON.stringify(labels)}`);
   return matching[0]?.value ?? 0;
 }

@@ -36,7 +36,10 @@ export interface TextFields {
   readonly createTime?: string;
 }
 
-/** A text message as WeChat pushes it (docs/wechat-protocol.md §4.2) to the default account from {@link OPEN_ID}; a fresh MsgId unless one is given. */
+/**
+ * A text message as WeChat pushes it (docs/wechat-protocol.md §4.2) to the default account from {@link
+ * OPEN_ID}; a fresh MsgId unless one is given.
+ */
 export function textXml(fields: TextFields = {}): string {
   return (
     `<xml><ToUserName>${cdata(fields.toUserName ?? ACCOUNT_NAME)}</ToUserName>` +

@@ -6,7 +6,9 @@ export type FreshPushVector = FreshVector & { readonly query: string; readonly p
 
 export function freshPushVectors(): readonly FreshPushVector[] {
   // The reply vector has no push to send.
-  return loadWechatVectors().fresh.filter((v): v is FreshPushVector => v.query !== undefined && v.post_body_safe_mode !== undefined);
+  return loadWechatVectors().fresh.filter(
+    (v): v is FreshPushVector => v.query !== undefined && v.post_body_safe_mode !== undefined,
+  );
 }
 
 /** A `negative` entry: a signed ciphertext a strict decoder must refuse. */

@@ -1,7 +1,15 @@
 import { type HandlerContext, type Handlers, createContext } from '@wxq/handlers';
 import type { Logger } from '@wxq/logging';
 import { type QuotaLedger, type QuotaView, quotaEffectOf } from '@wxq/quota';
-import { type InboundPayload, type Lanes, type OutboundPayload, type Processor, type Producer, QUEUES, laneScore } from '@wxq/queue';
+import {
+  type InboundPayload,
+  type Lanes,
+  type OutboundPayload,
+  type Processor,
+  type Producer,
+  QUEUES,
+  laneScore,
+} from '@wxq/queue';
 import type { RedisClient, WxqKeys } from '@wxq/redis';
 import type { WechatApiClient } from '@wxq/wechat-api';
 import { DelayedError, UnrecoverableError } from 'bullmq';
@@ -45,7 +53,14 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
     }
     const jobLog = log.child({ appId: payload.appId, msgType: payload.message.MsgType });
     const quota = await applyQuotaEffect(deps.ledger, payload);
-    const ctx = createContext(payload.message, { appId: payload.appId, log: jobLog, api, redis: deps.redis, keys: deps.keys, quota });
+    const ctx = createContext(payload.message, {
+      appId: payload.appId,
+      log: jobLog,
+      api,
+      redis: deps.redis,
+      keys: deps.keys,
+      quota,
+    });
     const typing = startAutoTyping(deps, api, payload, jobLog);
     try {
       await runHandlers(deps, ctx, job.attemptsMade);
@@ -101,7 +116,10 @@ async function enterOutboundLanes(deps: InboundDeps, replies: readonly OutboundP
 }
 
 /** The push opens (or closes) its user's send windows; answers the view the handler gets. */
-async function applyQuotaEffect(ledger: QuotaLedger | undefined, payload: InboundPayload): Promise<QuotaView | undefined> {
+async function applyQuotaEffect(
+  ledger: QuotaLedger | undefined,
+  payload: InboundPayload,
+): Promise<QuotaView | undefined> {
   if (ledger === undefined) return undefined;
   const user = payload.message.FromUserName;
   const effect = quotaEffectOf(payload.message);
@@ -116,7 +134,12 @@ async function applyQuotaEffect(ledger: QuotaLedger | undefined, payload: Inboun
 }
 
 /** With WXQ_AUTO_TYPING_MS, a handler still running after that long shows Typing once, when WeChat allows it. */
-function startAutoTyping(deps: InboundDeps, api: WechatApiClient, payload: InboundPayload, log: Logger): NodeJS.Timeout | undefined {
+function startAutoTyping(
+  deps: InboundDeps,
+  api: WechatApiClient,
+  payload: InboundPayload,
+  log: Logger,
+): NodeJS.Timeout | undefined {
   const { ledger, autoTypingMs } = deps;
   if (ledger === undefined || autoTypingMs === 0) return undefined;
   const user = payload.message.FromUserName;

@@ -76,12 +76,20 @@ export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound
       throw err;
     }
     await leave();
-    log.info({ appId: payload.appId, msgtype: reply.kind === 'message' ? reply.message.msgtype : 'typing' }, 'reply sent');
+    log.info(
+      { appId: payload.appId, msgtype: reply.kind === 'message' ? reply.message.msgtype : 'typing' },
+      'reply sent',
+    );
   };
 }
 
 /** Takes a send from the user's windows; without one, enforce fails the job and observe only says so. */
-async function reserveSend(deps: OutboundDeps, payload: OutboundPayload, user: string, log: Logger): Promise<Reservation | undefined> {
+async function reserveSend(
+  deps: OutboundDeps,
+  payload: OutboundPayload,
+  user: string,
+  log: Logger,
+): Promise<Reservation | undefined> {
   if (deps.quota === undefined) return undefined;
   const reservation = await deps.quota.ledger.reserve(payload.appId, user);
   if (reservation !== undefined) return reservation;
@@ -95,7 +103,13 @@ async function reserveSend(deps: OutboundDeps, payload: OutboundPayload, user: s
 }
 
 /** What WeChat's answer says about the user's windows (docs/wechat-protocol.md §7.4, §7.5). */
-async function learnFrom(deps: OutboundDeps, appId: string, user: string, err: unknown, reservation: Reservation | undefined): Promise<void> {
+async function learnFrom(
+  deps: OutboundDeps,
+  appId: string,
+  user: string,
+  err: unknown,
+  reservation: Reservation | undefined,
+): Promise<void> {
   if (deps.quota === undefined || !(err instanceof WechatErrcodeError)) return;
   const { ledger } = deps.quota;
   if (err.errcode === 45047) await ledger.correct(appId, user, 'exhaust');

@@ -33,7 +33,10 @@ export function createSendPause(redis: RedisClient, keys: WxqKeys, now: () => nu
       const until = errcode === 45009 ? nextBeijingMidnight(at) : (Math.floor(at / 60_000) + 1) * 60_000;
       const first = await redis.set(keys.sendPause(appId), String(until), 'PX', until - at, 'NX');
       if (first === 'OK') {
-        log.warn({ appId, errcode, until: new Date(until).toISOString() }, errcode === 45009 ? 'daily API quota reached: sends paused' : 'per-minute limit reached: sends paused');
+        log.warn(
+          { appId, errcode, until: new Date(until).toISOString() },
+          errcode === 45009 ? 'daily API quota reached: sends paused' : 'per-minute limit reached: sends paused',
+        );
       }
       return until;
     },

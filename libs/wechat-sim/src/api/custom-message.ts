@@ -1,23 +1,28 @@
-// Body checks for the customer-service API, from docs/wechat-protocol.md §7.2 (shapes) and docs/wechat-protocol.md §7.5 (codes) of
-// docs/wechat-protocol.md. The reference gives codes for a missing media id (40007), an
-// empty text (44004), too many articles (45008), an unknown type (40008), bad JSON (47001), a bad
-// openid (40003) and a bad kf_account (61451/61452); for other missing required fields we answer
-// 44004 and for fields of the wrong JSON type 47001.
+// Body checks for the customer-service API, from docs/wechat-protocol.md §7.2 (shapes) and
+// docs/wechat-protocol.md §7.5 (codes) of docs/wechat-protocol.md. The reference gives codes for a missing
+// media id (40007), an empty text (44004), too many articles (45008), an unknown type (40008), bad JSON
+// (47001), a bad openid (40003) and a bad kf_account (61451/61452); for other missing required fields we
+// answer 44004 and for fields of the wrong JSON type 47001.
 
 /**
- * OpenIDs are 28 characters of [A-Za-z0-9_-] by SDK validation (docs/wechat-protocol.md §0.3), but the reference's own
- * example user `oABCD1234efgh5678ijkl9012mn` (docs/wechat-protocol.md §2.3, §9.2) has 27, and WeChat's 40003 is about the
- * appid/openid pairing (docs/wechat-protocol.md §7.5), which the simulator cannot know: only the alphabet is checked.
+ * OpenIDs are 28 characters of [A-Za-z0-9_-] by SDK validation (docs/wechat-protocol.md §0.3), but the
+ * reference's own example user `oABCD1234efgh5678ijkl9012mn` (docs/wechat-protocol.md §2.3, §9.2) has 27,
+ * and WeChat's 40003 is about the appid/openid pairing (docs/wechat-protocol.md §7.5), which the simulator
+ * cannot know: only the alphabet is checked.
  */
 const OPENID = /^[A-Za-z0-9_-]{1,64}$/;
 /** `customservice.kf_account` looks like `test1@kftest` (docs/wechat-protocol.md §7.1). */
 const KF_ACCOUNT = /^[^@\s]+@[^@\s]+$/;
 /** The custom news message carries at most one article (docs/wechat-protocol.md §7.2, §7.5). */
 const MAX_NEWS_ARTICLES = 1;
-// `JSON.stringify` escapes lone surrogates, which WeChat refuses as `40033 invalid charset` (docs/wechat-protocol.md §7.1).
+// `JSON.stringify` escapes lone surrogates, which WeChat refuses as `40033 invalid charset`
+// (docs/wechat-protocol.md §7.1).
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** The msgtype values an Official Account may send (docs/wechat-protocol.md §7.2); `link` is the mini-program's only. */
+/**
+ * The msgtype values an Official Account may send (docs/wechat-protocol.md §7.2); `link` is the
+ * mini-program's only.
+ */
 export const CUSTOM_MSG_TYPES = [
   'text',
   'image',
@@ -55,7 +60,11 @@ const MSGTYPE_CHECKS: Readonly<Record<CustomMsgType, Check>> = {
   image: (b, hasMedia) => inObject(b, 'image', (o) => requireMedia(o, 'media_id', hasMedia)),
   voice: (b, hasMedia) => inObject(b, 'voice', (o) => requireMedia(o, 'media_id', hasMedia)),
   video: (b, hasMedia) =>
-    inObject(b, 'video', (o) => requireMedia(o, 'media_id', hasMedia) || optionalStrings(o, ['thumb_media_id', 'title', 'description'])),
+    inObject(
+      b,
+      'video',
+      (o) => requireMedia(o, 'media_id', hasMedia) || optionalStrings(o, ['thumb_media_id', 'title', 'description']),
+    ),
   music: (b) =>
     inObject(
       b,
@@ -67,7 +76,8 @@ const MSGTYPE_CHECKS: Readonly<Record<CustomMsgType, Check>> = {
         optionalStrings(o, ['title', 'description']),
     ),
   news: (b) => inObject(b, 'news', checkArticles),
-  // Legacy since the draft box (docs/wechat-protocol.md §7.2); the reference does not say what WeChat answers now, so accepted.
+  // Legacy since the draft box (docs/wechat-protocol.md §7.2); the reference does not say what WeChat answers
+  // now, so accepted.
   mpnews: (b) => inObject(b, 'mpnews', (o) => requireString(o, 'media_id', 40007)),
   mpnewsarticle: (b) => inObject(b, 'mpnewsarticle', (o) => requireString(o, 'article_id', 44004)),
   msgmenu: (b) => inObject(b, 'msgmenu', checkMenu),
@@ -84,7 +94,10 @@ const MSGTYPE_CHECKS: Readonly<Record<CustomMsgType, Check>> = {
     ),
 };
 
-/** Checks a `message/custom/send` body (docs/wechat-protocol.md §7.2). Returns the message or the errcode WeChat would answer. */
+/**
+ * Checks a `message/custom/send` body (docs/wechat-protocol.md §7.2). Returns the message or the errcode
+ * WeChat would answer.
+ */
 export function checkCustomMessage(body: unknown, hasMedia: MediaLookup): Verdict<CustomMessage> {
   if (!isObject(body)) return { ok: false, errcode: 47001 };
   if (hasLoneSurrogate(body)) return { ok: false, errcode: 40033 };
@@ -142,7 +155,11 @@ function checkCustomService(customservice: unknown): number {
   return typeof account === 'string' && KF_ACCOUNT.test(account) ? 0 : 61452;
 }
 
-function inObject(body: Readonly<Record<string, unknown>>, name: string, check: (object: Readonly<Record<string, unknown>>) => number): number {
+function inObject(
+  body: Readonly<Record<string, unknown>>,
+  name: string,
+  check: (object: Readonly<Record<string, unknown>>) => number,
+): number {
   const value = body[name];
   if (value === undefined) return 44004;
   return isObject(value) ? check(value) : 47001;
@@ -171,7 +188,8 @@ function isFilled(value: unknown): boolean {
 function hasLoneSurrogate(value: unknown): boolean {
   if (typeof value === 'string') return LONE_SURROGATE.test(value);
   if (Array.isArray(value)) return (value as unknown[]).some(hasLoneSurrogate);
-  if (isObject(value)) return Object.entries(value).some(([key, item]) => LONE_SURROGATE.test(key) || hasLoneSurrogate(item));
+  if (isObject(value))
+    return Object.entries(value).some(([key, item]) => LONE_SURROGATE.test(key) || hasLoneSurrogate(item));
   return false;
 }
 

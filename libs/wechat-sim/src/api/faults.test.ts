@@ -12,7 +12,10 @@ describe('injectFault', () => {
     sim.injectFault({ path: SEND, errcode: 48001 });
     const faulted = await postJson(sendUrl(sim, token), text('one'));
     const real = await postJson(sendUrl(sim, token), text('two'));
-    expect(faulted).toMatchObject({ status: 200, json: { errcode: 48001, errmsg: expect.stringMatching(/^simulated error rid: /) as unknown } });
+    expect(faulted).toMatchObject({
+      status: 200,
+      json: { errcode: 48001, errmsg: expect.stringMatching(/^simulated error rid: /) as unknown },
+    });
     expect(real.json).toEqual({ errcode: 0, errmsg: 'ok' });
     expect(sim.sends).toHaveLength(1);
     expect(sim.calls.slice(-2).map((c) => [c.errcode, c.faulted, c.appId])).toEqual([
@@ -24,7 +27,9 @@ describe('injectFault', () => {
   it('uses WeChat’s errmsg for codes it knows, e.g. -1', async () => {
     const sim = await startTestSimulator();
     sim.injectFault({ path: '/cgi-bin/token', errcode: -1 });
-    const { json } = await getJson(`${sim.url}/cgi-bin/token?grant_type=client_credential&appid=${ACCOUNT.appId}&secret=${ACCOUNT.appSecret}`);
+    const { json } = await getJson(
+      `${sim.url}/cgi-bin/token?grant_type=client_credential&appid=${ACCOUNT.appId}&secret=${ACCOUNT.appSecret}`,
+    );
     expect(json['errcode']).toBe(-1);
     expect(json['errmsg']).toMatch(/^system error rid: /);
     expect(sim.tokenMints()).toEqual({ token: 0, stable_token: 0 });
@@ -65,7 +70,11 @@ describe('injectFault', () => {
     const sim = await startTestSimulator();
     const token = await classicToken(sim);
     sim.injectFault({ path: SEND, latencyMs: 300 });
-    const request = fetch(sendUrl(sim, token), { method: 'POST', body: JSON.stringify(text('late')), signal: AbortSignal.timeout(50) });
+    const request = fetch(sendUrl(sim, token), {
+      method: 'POST',
+      body: JSON.stringify(text('late')),
+      signal: AbortSignal.timeout(50),
+    });
     await expect(request).rejects.toMatchObject({ name: 'TimeoutError' });
     const sends = await sim.waitForSends(1, 5000);
     expect(sends[0]?.message).toEqual(text('late'));
@@ -76,7 +85,13 @@ describe('injectFault', () => {
     const token = await classicToken(sim);
     sim.injectFault({ path: SEND, dropConnection: true });
     await expect(postJson(sendUrl(sim, token), text('lost'))).rejects.toThrow(TypeError);
-    expect(sim.calls.at(-1)).toMatchObject({ path: SEND, httpStatus: null, errcode: null, faulted: true, appId: ACCOUNT.appId });
+    expect(sim.calls.at(-1)).toMatchObject({
+      path: SEND,
+      httpStatus: null,
+      errcode: null,
+      faulted: true,
+      appId: ACCOUNT.appId,
+    });
     expect(sim.sends).toEqual([]);
     expect((await postJson(sendUrl(sim, token), text('next'))).json['errcode']).toBe(0);
   });
@@ -126,12 +141,24 @@ describe('injectFault', () => {
 
   it('refuses a fault that could never apply', async () => {
     const sim = await startTestSimulator();
-    expect(() => { sim.injectFault({ path: 'cgi-bin/token', errcode: -1 }); }).toThrow(RangeError);
-    expect(() => { sim.injectFault({ path: SEND, errcode: -1, times: 0 }); }).toThrow(RangeError);
-    expect(() => { sim.injectFault({ path: SEND, errcode: -1, times: 1.5 }); }).toThrow(RangeError);
-    expect(() => { sim.injectFault({ path: SEND, httpStatus: 99 }); }).toThrow(RangeError);
-    expect(() => { sim.injectFault({ path: SEND, times: 3 }); }).toThrow(RangeError);
-    expect(() => { sim.injectFault({ path: SEND, latencyMs: -1 }); }).toThrow(RangeError);
+    expect(() => {
+      sim.injectFault({ path: 'cgi-bin/token', errcode: -1 });
+    }).toThrow(RangeError);
+    expect(() => {
+      sim.injectFault({ path: SEND, errcode: -1, times: 0 });
+    }).toThrow(RangeError);
+    expect(() => {
+      sim.injectFault({ path: SEND, errcode: -1, times: 1.5 });
+    }).toThrow(RangeError);
+    expect(() => {
+      sim.injectFault({ path: SEND, httpStatus: 99 });
+    }).toThrow(RangeError);
+    expect(() => {
+      sim.injectFault({ path: SEND, times: 3 });
+    }).toThrow(RangeError);
+    expect(() => {
+      sim.injectFault({ path: SEND, latencyMs: -1 });
+    }).toThrow(RangeError);
   });
 });
 

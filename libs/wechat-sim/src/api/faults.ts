@@ -49,17 +49,27 @@ export function createFaultList(): FaultList {
       if (!(times === Number.POSITIVE_INFINITY || (Number.isSafeInteger(times) && times > 0))) {
         throw new RangeError(`fault times must be a positive integer or Infinity: ${times}`);
       }
-      if (fault.httpStatus !== undefined && !(Number.isInteger(fault.httpStatus) && fault.httpStatus >= 200 && fault.httpStatus <= 599)) {
+      if (
+        fault.httpStatus !== undefined &&
+        !(Number.isInteger(fault.httpStatus) && fault.httpStatus >= 200 && fault.httpStatus <= 599)
+      ) {
         throw new RangeError(`fault httpStatus must be an HTTP status: ${fault.httpStatus}`);
       }
       if (fault.latencyMs !== undefined && !(fault.latencyMs >= 0)) throw new RangeError('fault latencyMs must be ≥ 0');
-      if (fault.errcode === undefined && fault.httpStatus === undefined && fault.latencyMs === undefined && fault.dropConnection !== true) {
+      if (
+        fault.errcode === undefined &&
+        fault.httpStatus === undefined &&
+        fault.latencyMs === undefined &&
+        fault.dropConnection !== true
+      ) {
         throw new RangeError('a fault needs errcode, httpStatus, latencyMs or dropConnection');
       }
       faults.push({ fault, remaining: times });
     },
     take(request) {
-      const entry = faults.find(({ fault, remaining }) => remaining > 0 && fault.path === request.path && (fault.when?.(request) ?? true));
+      const entry = faults.find(
+        ({ fault, remaining }) => remaining > 0 && fault.path === request.path && (fault.when?.(request) ?? true),
+      );
       if (entry === undefined) return undefined;
       entry.remaining -= 1;
       return entry.fault;

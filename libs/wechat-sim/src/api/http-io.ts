@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export type BodyResult = { readonly tooLarge: false; readonly body: Buffer } | { readonly tooLarge: true; readonly bytes: number };
+export type BodyResult =
+  { readonly tooLarge: false; readonly body: Buffer } | { readonly tooLarge: true; readonly bytes: number };
 
 /**
  * Reads the whole body, keeping at most `maxBytes`. Past the limit it keeps reading and drops the
@@ -29,7 +30,12 @@ export interface Reply {
 /** A JSON answer; WeChat answers errors with HTTP 200 and an errcode (docs/wechat-protocol.md §7.1). */
 export function jsonReply(value: unknown, errcode: number | null, status = 200): Reply {
   // A client of `media/get` tells an error from the file by this type (docs/wechat-protocol.md §8).
-  return { status, headers: { 'content-type': 'application/json; encoding=utf-8' }, body: JSON.stringify(value), errcode };
+  return {
+    status,
+    headers: { 'content-type': 'application/json; encoding=utf-8' },
+    body: JSON.stringify(value),
+    errcode,
+  };
 }
 
 /** Writes a reply unless the client is gone or an answer already left. */

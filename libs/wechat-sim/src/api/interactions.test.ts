@@ -1,6 +1,15 @@
 import { buildInboundXml } from '@wxq/wechat';
 import { describe, expect, it } from 'vitest';
-import { ACCOUNT, OPENID, OTHER_ACCOUNT, classicToken, createClock, postJson, sendUrl, startTestSimulator } from '../../test/helpers.js';
+import {
+  ACCOUNT,
+  OPENID,
+  OTHER_ACCOUNT,
+  classicToken,
+  createClock,
+  postJson,
+  sendUrl,
+  startTestSimulator,
+} from '../../test/helpers.js';
 import { buildPush } from '../push/build-push.js';
 import { createMessage } from '../push/messages.js';
 import { MAX_JSON_BODY_BYTES } from './routes.js';
@@ -25,7 +34,12 @@ async function post(url: string, body: string | Buffer, contentType?: string, me
     ...(method === 'GET' ? {} : { body }),
   });
   const text = await response.text();
-  return { status: response.status, contentType: response.headers.get('content-type'), json: JSON.parse(text) as Record<string, unknown>, allow: response.headers.get('allow') };
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    json: JSON.parse(text) as Record<string, unknown>,
+    allow: response.headers.get('allow'),
+  };
 }
 
 async function startSim() {
@@ -55,23 +69,42 @@ describe('POST /sim/interactions, good input', () => {
     });
     expect(sim.interactions).toEqual([answer.json['interaction']]);
     const token = await classicToken(sim);
-    expect((await postJson(sendUrl(sim, token), { touser: OPENID, msgtype: 'text', text: { content: 'hi' } })).json['errcode']).toBe(0);
+    expect(
+      (await postJson(sendUrl(sim, token), { touser: OPENID, msgtype: 'text', text: { content: 'hi' } })).json[
+        'errcode'
+      ],
+    ).toBe(0);
   });
 
   it('takes JSON {appid, message} with the push fields', async () => {
     const { sim, endpoint } = await startSim();
     const click = createMessage.click('MENU_KEY', { openid: OPENID, createTime: CREATE_TIME });
-    const answer = await post(endpoint, JSON.stringify({ appid: OTHER_ACCOUNT.appId, message: click }), 'application/json; charset=utf-8');
+    const answer = await post(
+      endpoint,
+      JSON.stringify({ appid: OTHER_ACCOUNT.appId, message: click }),
+      'application/json; charset=utf-8',
+    );
     expect(answer.status).toBe(200);
-    expect(answer.json['interaction']).toMatchObject({ appId: OTHER_ACCOUNT.appId, msgType: 'event', event: 'CLICK', grant: 'event', outcome: 'applied' });
-    expect(sim.sendWindows(OTHER_ACCOUNT.appId, OPENID)).toEqual([{ kind: 'event', sendsLeft: 3, closesAt: START + 60_000 }]);
+    expect(answer.json['interaction']).toMatchObject({
+      appId: OTHER_ACCOUNT.appId,
+      msgType: 'event',
+      event: 'CLICK',
+      grant: 'event',
+      outcome: 'applied',
+    });
+    expect(sim.sendWindows(OTHER_ACCOUNT.appId, OPENID)).toEqual([
+      { kind: 'event', sendsLeft: 3, closesAt: START + 60_000 },
+    ]);
     expect(sim.sendWindows(ACCOUNT.appId, OPENID)).toEqual([]);
   });
 
   it('reads a body without a Content-Type by its first character', async () => {
     const { endpoint } = await startSim();
     const xml = await post(`${endpoint}?appid=${ACCOUNT.appId}`, Buffer.from(`  ${buildInboundXml(message)}`));
-    const json = await post(`${endpoint}?appid=${ACCOUNT.appId}`, Buffer.from(JSON.stringify({ message: createMessage.subscribe({ openid: OPENID, createTime: CREATE_TIME }) })));
+    const json = await post(
+      `${endpoint}?appid=${ACCOUNT.appId}`,
+      Buffer.from(JSON.stringify({ message: createMessage.subscribe({ openid: OPENID, createTime: CREATE_TIME }) })),
+    );
     expect([xml.status, json.status]).toEqual([200, 200]);
     expect(json.json['interaction']).toMatchObject({ event: 'subscribe', grant: 'event' });
   });
@@ -97,7 +130,14 @@ describe('POST /sim/interactions, hostile or wrong input: a clear 4xx, never a c
   const cases: readonly (readonly [string, string, string | Buffer, string | undefined, number, RegExp])[] = [
     ['no appid', '', buildInboundXml(message), 'text/xml', 400, /appid/],
     ['an unknown appid', '?appid=wxnotanaccount0000', buildInboundXml(message), 'text/xml', 404, /no such account/],
-    ['appids that differ', xmlAppid, JSON.stringify({ appid: OTHER_ACCOUNT.appId, message }), 'application/json', 400, /differ/],
+    [
+      'appids that differ',
+      xmlAppid,
+      JSON.stringify({ appid: OTHER_ACCOUNT.appId, message }),
+      'application/json',
+      400,
+      /differ/,
+    ],
     ['an appid that is not a string', '', JSON.stringify({ appid: 42, message }), 'application/json', 400, /appid/],
     ['an empty body', xmlAppid, '', undefined, 415, /text\/xml/],
     ['a form body', xmlAppid, 'a=1&b=2', 'application/x-www-form-urlencoded', 415, /text\/xml/],
@@ -105,15 +145,57 @@ describe('POST /sim/interactions, hostile or wrong input: a clear 4xx, never a c
     ['JSON that does not parse', xmlAppid, '{"message": ', 'application/json', 400, /not JSON/],
     ['JSON that is an array', xmlAppid, '[1, 2, 3]', 'application/json', 400, /object/],
     ['JSON without a message', xmlAppid, '{}', 'application/json', 400, /message/],
-    ['a message with a number field', xmlAppid, JSON.stringify({ message: { ...message, CreateTime: 1704103200 } }), 'application/json', 400, /message/],
+    [
+      'a message with a number field',
+      xmlAppid,
+      JSON.stringify({ message: { ...message, CreateTime: 1704103200 } }),
+      'application/json',
+      400,
+      /message/,
+    ],
     ['a message nested too deep', xmlAppid, `{"message":${deep}}`, 'application/json', 400, /deep/],
-    ['a message without FromUserName', xmlAppid, JSON.stringify({ message: { ...message, FromUserName: '' } }), 'application/json', 400, /FromUserName/],
-    ['a CreateTime that is not Unix seconds', xmlAppid, JSON.stringify({ message: { ...message, CreateTime: 'yesterday' } }), 'application/json', 400, /CreateTime/],
+    [
+      'a message without FromUserName',
+      xmlAppid,
+      JSON.stringify({ message: { ...message, FromUserName: '' } }),
+      'application/json',
+      400,
+      /FromUserName/,
+    ],
+    [
+      'a CreateTime that is not Unix seconds',
+      xmlAppid,
+      JSON.stringify({ message: { ...message, CreateTime: 'yesterday' } }),
+      'application/json',
+      400,
+      /CreateTime/,
+    ],
     ['XML that does not parse', xmlAppid, '<xml><ToUserName>gh', 'text/xml', 400, /unclosed/],
-    ['XML with a DOCTYPE (entity expansion)', xmlAppid, '<!DOCTYPE x [<!ENTITY a "aaaa">]><xml><Content>&a;</Content></xml>', 'text/xml', 400, /DOCTYPE/],
+    [
+      'XML with a DOCTYPE (entity expansion)',
+      xmlAppid,
+      '<!DOCTYPE x [<!ENTITY a "aaaa">]><xml><Content>&a;</Content></xml>',
+      'text/xml',
+      400,
+      /DOCTYPE/,
+    ],
     ['XML nested too deep', xmlAppid, `<xml>${'<a>'.repeat(40)}x${'</a>'.repeat(40)}</xml>`, 'text/xml', 400, /deeper/],
-    ['XML that is not UTF-8', xmlAppid, Buffer.concat([Buffer.from('<xml><Content>'), Buffer.from([0xc3, 0x28]), Buffer.from('</Content></xml>')]), 'text/xml', 400, /UTF-8/i],
-    ['an encrypted (safe-mode) push', xmlAppid, '<xml><ToUserName>gh_0123456789ab</ToUserName><Encrypt>AAAA</Encrypt></xml>', 'text/xml', 400, /encrypted push/],
+    [
+      'XML that is not UTF-8',
+      xmlAppid,
+      Buffer.concat([Buffer.from('<xml><Content>'), Buffer.from([0xc3, 0x28]), Buffer.from('</Content></xml>')]),
+      'text/xml',
+      400,
+      /UTF-8/i,
+    ],
+    [
+      'an encrypted (safe-mode) push',
+      xmlAppid,
+      '<xml><ToUserName>gh_0123456789ab</ToUserName><Encrypt>AAAA</Encrypt></xml>',
+      'text/xml',
+      400,
+      /encrypted push/,
+    ],
   ];
 
   it.each(cases)('%s', async (_name, query, body, contentType, status, error) => {
@@ -129,7 +211,11 @@ describe('POST /sim/interactions, hostile or wrong input: a clear 4xx, never a c
 
   it('answers 413 to a body over the cap, and keeps serving', async () => {
     const { sim, endpoint } = await startSim();
-    const answer = await post(`${endpoint}?appid=${ACCOUNT.appId}`, Buffer.alloc(MAX_JSON_BODY_BYTES + 1, 0x20), 'text/xml');
+    const answer = await post(
+      `${endpoint}?appid=${ACCOUNT.appId}`,
+      Buffer.alloc(MAX_JSON_BODY_BYTES + 1, 0x20),
+      'text/xml',
+    );
     expect(answer.status).toBe(413);
     expect(answer.json['error']).toMatch(/at most/);
     expect(await classicToken(sim)).toMatch(/./);
@@ -155,8 +241,12 @@ describe('recordInteraction (in process)', () => {
   it('refuses an account the simulator does not serve, and unusable messages', async () => {
     const { sim } = await startSim();
     expect(() => sim.recordInteraction({ appId: 'wxnotanaccount0000', message })).toThrow(RangeError);
-    expect(() => sim.recordInteraction({ appId: ACCOUNT.appId, message: { ...message, CreateTime: '17e8' } })).toThrow(TypeError);
-    expect(() => sim.recordInteraction({ appId: ACCOUNT.appId, message: { ...message, FromUserName: '' } })).toThrow(TypeError);
+    expect(() => sim.recordInteraction({ appId: ACCOUNT.appId, message: { ...message, CreateTime: '17e8' } })).toThrow(
+      TypeError,
+    );
+    expect(() => sim.recordInteraction({ appId: ACCOUNT.appId, message: { ...message, FromUserName: '' } })).toThrow(
+      TypeError,
+    );
     expect(sim.interactions).toEqual([]);
   });
 

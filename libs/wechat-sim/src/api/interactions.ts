@@ -1,4 +1,11 @@
-import { type InboundMessage, type XmlRecord, fieldOf, parseInboundXml, toInboundMessage, XML_LIMITS } from '@wxq/wechat';
+import {
+  type InboundMessage,
+  type XmlRecord,
+  fieldOf,
+  parseInboundXml,
+  toInboundMessage,
+  XML_LIMITS,
+} from '@wxq/wechat';
 
 /** A user action the simulator is told of: the push WeChat sent the account about it (docs/wechat-protocol.md §4). */
 export interface Interaction {
@@ -52,7 +59,8 @@ export interface InteractionRecorder {
   recordInteraction(interaction: Interaction): RecordedInteraction | Promise<RecordedInteraction>;
 }
 
-// docs/wechat-protocol.md §7.4: following, scanning a parametric QR code, and the three menu types that count as a click.
+// docs/wechat-protocol.md §7.4: following, scanning a parametric QR code, and the three menu types that count
+// as a click.
 const EVENT_GRANTS: ReadonlySet<string> = new Set(['subscribe', 'SCAN', 'CLICK', 'scancode_push', 'scancode_waitmsg']);
 
 /** How a push counts against the rules of docs/wechat-protocol.md §7.4. */
@@ -107,7 +115,9 @@ function readXml(body: Buffer): Read {
     return { message: parseInboundXml(body) };
   } catch (error) {
     const encrypted = body.includes('<Encrypt>');
-    return { error: encrypted ? 'an encrypted push: send its plaintext XML (the simulator has no AES key)' : reason(error) };
+    return {
+      error: encrypted ? 'an encrypted push: send its plaintext XML (the simulator has no AES key)' : reason(error),
+    };
   }
 }
 
@@ -122,7 +132,9 @@ function readJson(body: Buffer): Read {
   const { appid, message } = value;
   if (appid !== undefined && typeof appid !== 'string') return { error: '"appid" must be a string' };
   if (!isXmlRecord(message)) {
-    return { error: `"message" must be an object of the push's fields: strings, objects and arrays, at most ${XML_LIMITS.maxDepth} deep` };
+    return {
+      error: `"message" must be an object of the push's fields: strings, objects and arrays, at most ${XML_LIMITS.maxDepth} deep`,
+    };
   }
   try {
     const typed = toInboundMessage(message);

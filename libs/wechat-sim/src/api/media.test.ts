@@ -4,10 +4,20 @@ import { ACCOUNT, classicToken, createClock, getJson, startTestSimulator } from 
 
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0xff, 0xd9]);
 
-async function upload(sim: WechatApiSimulator, token: string, type: string, bytes: Uint8Array, contentType = 'image/jpeg', field = 'media') {
+async function upload(
+  sim: WechatApiSimulator,
+  token: string,
+  type: string,
+  bytes: Uint8Array,
+  contentType = 'image/jpeg',
+  field = 'media',
+) {
   const form = new FormData();
   form.append(field, new Blob([bytes], { type: contentType }), 'upload.bin');
-  const response = await fetch(`${sim.url}/cgi-bin/media/upload?access_token=${token}&type=${type}`, { method: 'POST', body: form });
+  const response = await fetch(`${sim.url}/cgi-bin/media/upload?access_token=${token}&type=${type}`, {
+    method: 'POST',
+    body: form,
+  });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
@@ -19,7 +29,11 @@ describe('media/upload then media/get (docs/wechat-protocol.md §8)', () => {
     const uploaded = await upload(sim, token, 'image', JPEG);
     expect(uploaded).toEqual({
       status: 200,
-      json: { type: 'image', media_id: expect.stringMatching(/^[\w-]{64}$/) as unknown, created_at: Math.floor(clock.now() / 1000) },
+      json: {
+        type: 'image',
+        media_id: expect.stringMatching(/^[\w-]{64}$/) as unknown,
+        created_at: Math.floor(clock.now() / 1000),
+      },
     });
     const mediaId = String(uploaded.json['media_id']);
     const response = await fetch(`${sim.url}/cgi-bin/media/get?access_token=${token}&media_id=${mediaId}`);
@@ -27,14 +41,23 @@ describe('media/upload then media/get (docs/wechat-protocol.md §8)', () => {
     expect(response.headers.get('content-type')).toBe('image/jpeg');
     expect(response.headers.get('content-disposition')).toBe(`attachment; filename="${mediaId}.jpg"`);
     expect(Buffer.from(await response.arrayBuffer())).toEqual(JPEG);
-    expect(sim.calls.at(-1)).toMatchObject({ path: '/cgi-bin/media/get', query: { media_id: mediaId }, errcode: 0, appId: ACCOUNT.appId });
+    expect(sim.calls.at(-1)).toMatchObject({
+      path: '/cgi-bin/media/get',
+      query: { media_id: mediaId },
+      errcode: 0,
+      appId: ACCOUNT.appId,
+    });
   });
 
   it('answers a thumb with thumb_media_id', async () => {
     const sim = await startTestSimulator();
     const token = await classicToken(sim);
     const { json } = await upload(sim, token, 'thumb', JPEG);
-    expect(json).toEqual({ type: 'thumb', thumb_media_id: expect.any(String) as unknown, created_at: expect.any(Number) as unknown });
+    expect(json).toEqual({
+      type: 'thumb',
+      thumb_media_id: expect.any(String) as unknown,
+      created_at: expect.any(Number) as unknown,
+    });
   });
 
   it('hands out a video as a video_url that serves the bytes', async () => {
@@ -42,7 +65,9 @@ describe('media/upload then media/get (docs/wechat-protocol.md §8)', () => {
     const token = await classicToken(sim);
     const mp4 = Buffer.from('not really an mp4');
     const { json } = await upload(sim, token, 'video', mp4, 'video/mp4');
-    const got = await getJson(`${sim.url}/cgi-bin/media/get?access_token=${token}&media_id=${String(json['media_id'])}`);
+    const got = await getJson(
+      `${sim.url}/cgi-bin/media/get?access_token=${token}&media_id=${String(json['media_id'])}`,
+    );
     expect(got.json).toEqual({ video_url: expect.stringContaining(sim.url) as unknown });
     const video = await fetch(String(got.json['video_url']));
     expect(video.headers.get('content-type')).toBe('video/mp4');
@@ -65,10 +90,17 @@ describe('media/upload then media/get (docs/wechat-protocol.md §8)', () => {
     const token = await classicToken(sim);
     const mediaId = sim.addMedia({ type: 'image', bytes: JPEG });
     const get = (query: string) => getJson(`${sim.url}/cgi-bin/media/get?access_token=${token}${query}`);
-    expect((await get('&media_id=unknown')).json).toMatchObject({ errcode: 40007, errmsg: expect.stringMatching(/^invalid media_id rid: /) as unknown });
+    expect((await get('&media_id=unknown')).json).toMatchObject({
+      errcode: 40007,
+      errmsg: expect.stringMatching(/^invalid media_id rid: /) as unknown,
+    });
     expect((await get('')).json['errcode']).toBe(40007);
     clock.advance(3 * 24 * 3600_000 - 1);
-    expect((await fetch(`${sim.url}/cgi-bin/media/get?access_token=${token}&media_id=${mediaId}`)).headers.get('content-type')).toBe('image/jpeg');
+    expect(
+      (await fetch(`${sim.url}/cgi-bin/media/get?access_token=${token}&media_id=${mediaId}`)).headers.get(
+        'content-type',
+      ),
+    ).toBe('image/jpeg');
     clock.advance(1);
     expect((await get(`&media_id=${mediaId}`)).json['errcode']).toBe(40007);
   });
@@ -86,7 +118,10 @@ describe('media/upload then media/get (docs/wechat-protocol.md §8)', () => {
   it('refuses an upload that is not multipart, or empty', async () => {
     const sim = await startTestSimulator();
     const token = await classicToken(sim);
-    const response = await fetch(`${sim.url}/cgi-bin/media/upload?access_token=${token}&type=image`, { method: 'POST', body: JPEG });
+    const response = await fetch(`${sim.url}/cgi-bin/media/upload?access_token=${token}&type=image`, {
+      method: 'POST',
+      body: JPEG,
+    });
     expect(((await response.json()) as Record<string, unknown>)['errcode']).toBe(41005);
     expect((await upload(sim, token, 'image', new Uint8Array())).json['errcode']).toBe(41005);
   });

@@ -25,7 +25,12 @@ export function parseMultipart(contentType: string | undefined, body: Buffer): P
   if (contentType === undefined || !/^multipart\/form-data\s*;/i.test(contentType)) return Promise.resolve(undefined);
   let parser: busboy.Busboy;
   try {
-    parser = busboy({ headers: { 'content-type': contentType }, defCharset: 'latin1', defParamCharset: 'utf8', limits: { parts: MAX_PARTS } });
+    parser = busboy({
+      headers: { 'content-type': contentType },
+      defCharset: 'latin1',
+      defParamCharset: 'utf8',
+      limits: { parts: MAX_PARTS },
+    });
   } catch {
     return Promise.resolve(undefined); // no boundary, or one busboy cannot use
   }
@@ -59,7 +64,9 @@ export function parseMultipart(contentType: string | undefined, body: Buffer): P
         fail();
         return;
       }
-      parts.push(Promise.resolve({ name, filename: undefined, contentType: info.mimeType, data: Buffer.from(value, 'latin1') }));
+      parts.push(
+        Promise.resolve({ name, filename: undefined, contentType: info.mimeType, data: Buffer.from(value, 'latin1') }),
+      );
     });
     parser.once('partsLimit', fail);
     parser.once('error', fail);

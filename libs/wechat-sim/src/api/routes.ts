@@ -6,18 +6,28 @@ import { parseMultipart } from './multipart.js';
 import type { SendRules } from './send-rules.js';
 import type { TokenRegistry } from './tokens.js';
 
-/** JSON endpoints take at most this much; more is 413 (the gateway's own cap is the same size, docs/wechat-protocol.md §10). */
+/**
+ * JSON endpoints take at most this much; more is 413 (the gateway's own cap is the same size,
+ * docs/wechat-protocol.md §10).
+ */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 /** The largest upload (video, 10 MB, docs/wechat-protocol.md §8) plus room for the multipart framing. */
 export const MAX_UPLOAD_BODY_BYTES = 10 * 1024 * 1024 + 64 * 1024;
-/** AppSecrets are 32 characters (docs/wechat-protocol.md §0.3): anything else is 40125, a well-formed wrong one 40001 (docs/wechat-protocol.md §6.3). */
+/**
+ * AppSecrets are 32 characters (docs/wechat-protocol.md §0.3): anything else is 40125, a well-formed wrong
+ * one 40001 (docs/wechat-protocol.md §6.3).
+ */
 const APP_SECRET_SHAPE = /^[A-Za-z0-9]{32}$/;
-/** The path `media/get` points video downloads at (docs/wechat-protocol.md §8: `{"video_url": ...}`); simulator-only. */
+/**
+ * The path `media/get` points video downloads at (docs/wechat-protocol.md §8: `{"video_url": ...}`);
+ * simulator-only.
+ */
 export const VIDEO_DOWNLOAD_PATH = '/sim/video/';
 /** Simulator-only: `GET /sim/sends?after=n` lists accepted sends from index n on. */
 export const SENDS_PATH = '/sim/sends';
 
-export type JsonBody = { readonly kind: 'empty' } | { readonly kind: 'invalid' } | { readonly kind: 'json'; readonly value: unknown };
+export type JsonBody =
+  { readonly kind: 'empty' } | { readonly kind: 'invalid' } | { readonly kind: 'json'; readonly value: unknown };
 
 export interface RouteRequest {
   readonly query: URLSearchParams;
@@ -131,7 +141,10 @@ export function createRoutes(state: RouteState): ReadonlyMap<string, Route> {
           withToken(request, (appId) => {
             const parsed = jsonObject(request);
             if (typeof parsed === 'number') return fail(parsed, appId);
-            const verdict = checkCustomMessage(parsed.value, (mediaId) => media.get(mediaId, request.nowMs) !== undefined);
+            const verdict = checkCustomMessage(
+              parsed.value,
+              (mediaId) => media.get(mediaId, request.nowMs) !== undefined,
+            );
             if (!verdict.ok) return fail(verdict.errcode, appId);
             // Last, so only a send that goes spends the user's window and the account's quota.
             const allowed = state.rules.trySend(appId, verdict.value.touser, request.nowMs);
@@ -162,7 +175,8 @@ export function createRoutes(state: RouteState): ReadonlyMap<string, Route> {
       {
         method: 'GET',
         maxBodyBytes: MAX_JSON_BODY_BYTES,
-        handle: (request) => withToken(request, (appId) => ({ reply: jsonReply({ ip_list: state.callbackIps }, 0), appId })),
+        handle: (request) =>
+          withToken(request, (appId) => ({ reply: jsonReply({ ip_list: state.callbackIps }, 0), appId })),
       },
     ],
     [
@@ -201,7 +215,11 @@ export function createRoutes(state: RouteState): ReadonlyMap<string, Route> {
             // text/plain is what a part without a Content-Type gets (RFC 7578 §4.4), and no media
             // type is text: the type's default applies then.
             const stored = media.add(
-              { type, bytes: part.data, ...(part.contentType === 'text/plain' ? {} : { contentType: part.contentType }) },
+              {
+                type,
+                bytes: part.data,
+                ...(part.contentType === 'text/plain' ? {} : { contentType: part.contentType }),
+              },
               request.nowMs,
             );
             // A thumb's id comes back as thumb_media_id (docs/wechat-protocol.md §8).
@@ -219,7 +237,8 @@ export function createRoutes(state: RouteState): ReadonlyMap<string, Route> {
 /** Serves the `video_url` that `media/get` hands out; no token, like a CDN link. */
 export function videoDownload(media: MediaStore, mediaId: string, nowMs: number): Reply {
   const stored = media.get(mediaId, nowMs);
-  if (stored?.type !== 'video') return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'not found', errcode: null };
+  if (stored?.type !== 'video')
+    return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'not found', errcode: null };
   return fileReply(stored.mediaId, stored.contentType, stored.bytes);
 }
 

@@ -1,6 +1,17 @@
 import { type InboundMessage, parseInboundXml } from '@wxq/wechat';
 import { describe, expect, it } from 'vitest';
-import { ACCOUNT, OPENID, OTHER_ACCOUNT, type TestClock, classicToken, createClock, postJson, sendUrl, startTestSimulator, typingUrl } from '../../test/helpers.js';
+import {
+  ACCOUNT,
+  OPENID,
+  OTHER_ACCOUNT,
+  type TestClock,
+  classicToken,
+  createClock,
+  postJson,
+  sendUrl,
+  startTestSimulator,
+  typingUrl,
+} from '../../test/helpers.js';
 import { createMessage } from '../push/messages.js';
 import type { WechatApiSimulator, WechatApiSimulatorOptions } from './simulator.js';
 
@@ -29,19 +40,25 @@ async function startRig(options: Partial<WechatApiSimulatorOptions> = { enforceQ
   // Tokens outlive the 48 h these tests skip through, so every call below is about the send rules.
   const sim = await startTestSimulator({ now: clock.now, tokenTtlSeconds: 30 * 24 * 3600, ...options });
   const token = await classicToken(sim);
-  const errcodeOf = (json: Record<string, unknown>): number => (typeof json['errcode'] === 'number' ? json['errcode'] : Number.NaN);
+  const errcodeOf = (json: Record<string, unknown>): number =>
+    typeof json['errcode'] === 'number' ? json['errcode'] : Number.NaN;
   return {
     sim,
     clock,
     token,
     async send(touser = OPENID) {
-      return errcodeOf((await postJson(sendUrl(sim, token), { touser, msgtype: 'text', text: { content: 'hi' } })).json);
+      return errcodeOf(
+        (await postJson(sendUrl(sim, token), { touser, msgtype: 'text', text: { content: 'hi' } })).json,
+      );
     },
     async typing(command = 'Typing', touser = OPENID) {
       return errcodeOf((await postJson(typingUrl(sim, token), { touser, command })).json);
     },
     tell(build, openid = OPENID) {
-      sim.recordInteraction({ appId: ACCOUNT.appId, message: build({ openid, createTime: String(Math.floor(clock.now() / 1000)) }) });
+      sim.recordInteraction({
+        appId: ACCOUNT.appId,
+        message: build({ openid, createTime: String(Math.floor(clock.now() / 1000)) }),
+      });
     },
   };
 }
@@ -67,7 +84,9 @@ describe('enforceQuota off (the default): answers as before', () => {
   it('still records interactions, for a test to look at', async () => {
     const rig = await startRig({});
     rig.tell(text);
-    expect(rig.sim.interactions).toMatchObject([{ appId: ACCOUNT.appId, openId: OPENID, grant: 'message', outcome: 'applied' }]);
+    expect(rig.sim.interactions).toMatchObject([
+      { appId: ACCOUNT.appId, openId: OPENID, grant: 'message', outcome: 'applied' },
+    ]);
     expect(await sendTimes(rig, 6)).toEqual(Array<number>(6).fill(0));
   });
 });
@@ -83,7 +102,9 @@ describe('send windows (docs/wechat-protocol.md §7.4)', () => {
   it('a user message allows 5 sends, then 45047 while its 48 h last', async () => {
     const rig = await startRig();
     rig.tell(text);
-    expect(rig.sim.sendWindows(ACCOUNT.appId, OPENID)).toEqual([{ kind: 'message', sendsLeft: 5, closesAt: START + 48 * HOUR }]);
+    expect(rig.sim.sendWindows(ACCOUNT.appId, OPENID)).toEqual([
+      { kind: 'message', sendsLeft: 5, closesAt: START + 48 * HOUR },
+    ]);
     expect(await sendTimes(rig, 6)).toEqual([0, 0, 0, 0, 0, 45047]);
     rig.clock.advance(47 * HOUR);
     expect(await rig.send()).toBe(45047);
@@ -104,7 +125,10 @@ describe('send windows (docs/wechat-protocol.md §7.4)', () => {
   it('counts the 48 h from the CreateTime, not from when the simulator was told', async () => {
     const rig = await startRig();
     const createTime = String(Math.floor((START - 47 * HOUR) / 1000));
-    rig.sim.recordInteraction({ appId: ACCOUNT.appId, message: createMessage.text('old', { openid: OPENID, createTime }) });
+    rig.sim.recordInteraction({
+      appId: ACCOUNT.appId,
+      message: createMessage.text('old', { openid: OPENID, createTime }),
+    });
     expect(await rig.send()).toBe(0);
     rig.clock.advance(HOUR);
     expect(await rig.send()).toBe(45015);
@@ -112,17 +136,25 @@ describe('send windows (docs/wechat-protocol.md §7.4)', () => {
 
   it.each([
     ['subscribe', subscribe],
-    ['subscribe from a parametric QR code', (o: { openid: string; createTime: string }) => createMessage.subscribe({ ...o, scene: '7' })],
+    [
+      'subscribe from a parametric QR code',
+      (o: { openid: string; createTime: string }) => createMessage.subscribe({ ...o, scene: '7' }),
+    ],
     ['SCAN', (o: { openid: string; createTime: string }) => createMessage.scan('7', o)],
     ['CLICK', (o: { openid: string; createTime: string }) => createMessage.click('MENU', o)],
     ['scancode_push', (o: { openid: string; createTime: string }) => createMessage.scancode('scancode_push', o)],
     ['scancode_waitmsg', (o: { openid: string; createTime: string }) => createMessage.scancode('scancode_waitmsg', o)],
-    ['a msgmenu tap (text with bizmsgmenuid)', (o: { openid: string; createTime: string }) => ({ ...createMessage.text('满意', o), bizmsgmenuid: '101' })],
+    [
+      'a msgmenu tap (text with bizmsgmenuid)',
+      (o: { openid: string; createTime: string }) => ({ ...createMessage.text('满意', o), bizmsgmenuid: '101' }),
+    ],
   ])('%s allows 3 sends within 60 s', async (_name, build) => {
     const rig = await startRig();
     rig.tell(build);
     expect(rig.sim.interactions.at(-1)).toMatchObject({ grant: 'event', outcome: 'applied' });
-    expect(rig.sim.sendWindows(ACCOUNT.appId, OPENID)).toEqual([{ kind: 'event', sendsLeft: 3, closesAt: START + 60 * SECOND }]);
+    expect(rig.sim.sendWindows(ACCOUNT.appId, OPENID)).toEqual([
+      { kind: 'event', sendsLeft: 3, closesAt: START + 60 * SECOND },
+    ]);
     expect(await sendTimes(rig, 4)).toEqual([0, 0, 0, 45047]);
   });
 
@@ -169,9 +201,17 @@ describe('send windows (docs/wechat-protocol.md §7.4)', () => {
     const rig = await startRig();
     rig.tell((o) => createMessage.image(o));
     rig.clock.advance(SECOND);
-    rig.tell((o) => ({ ToUserName: 'gh_0123456789ab', FromUserName: o.openid, CreateTime: o.createTime, MsgType: 'miniprogrampage', MsgId: '1' }));
+    rig.tell((o) => ({
+      ToUserName: 'gh_0123456789ab',
+      FromUserName: o.openid,
+      CreateTime: o.createTime,
+      MsgType: 'miniprogrampage',
+      MsgId: '1',
+    }));
     expect(rig.sim.interactions.map((i) => i.grant)).toEqual(['message', 'message']);
-    expect(rig.sim.sendWindows(ACCOUNT.appId, OPENID)).toEqual([{ kind: 'message', sendsLeft: 5, closesAt: START + SECOND + 48 * HOUR }]);
+    expect(rig.sim.sendWindows(ACCOUNT.appId, OPENID)).toEqual([
+      { kind: 'message', sendsLeft: 5, closesAt: START + SECOND + 48 * HOUR },
+    ]);
   });
 
   it('a new grant replaces the old window of its kind: sends do not add up', async () => {
@@ -180,7 +220,9 @@ describe('send windows (docs/wechat-protocol.md §7.4)', () => {
     expect(await sendTimes(rig, 3)).toEqual([0, 0, 0]);
     rig.clock.advance(HOUR);
     rig.tell(text);
-    expect(rig.sim.sendWindows(ACCOUNT.appId, OPENID)).toEqual([{ kind: 'message', sendsLeft: 5, closesAt: START + 49 * HOUR }]);
+    expect(rig.sim.sendWindows(ACCOUNT.appId, OPENID)).toEqual([
+      { kind: 'message', sendsLeft: 5, closesAt: START + 49 * HOUR },
+    ]);
     expect(await sendTimes(rig, 6)).toEqual([0, 0, 0, 0, 0, 45047]);
   });
 
@@ -250,15 +292,21 @@ describe('send windows (docs/wechat-protocol.md §7.4)', () => {
     const rig = await startRig();
     rig.tell(text);
     const older = createMessage.text('older', { openid: OPENID, createTime: String((START - 50 * HOUR) / 1000) });
-    expect(rig.sim.recordInteraction({ appId: ACCOUNT.appId, message: older })).toMatchObject({ outcome: 'superseded' });
-    expect(rig.sim.sendWindows(ACCOUNT.appId, OPENID)).toEqual([{ kind: 'message', sendsLeft: 5, closesAt: START + 48 * HOUR }]);
+    expect(rig.sim.recordInteraction({ appId: ACCOUNT.appId, message: older })).toMatchObject({
+      outcome: 'superseded',
+    });
+    expect(rig.sim.sendWindows(ACCOUNT.appId, OPENID)).toEqual([
+      { kind: 'message', sendsLeft: 5, closesAt: START + 48 * HOUR },
+    ]);
   });
 
   it('a grant from before an unsubscribe stays closed', async () => {
     const rig = await startRig();
     rig.tell((o) => createMessage.unsubscribe(o));
     const before = createMessage.text('before', { openid: OPENID, createTime: String((START - 10 * SECOND) / 1000) });
-    expect(rig.sim.recordInteraction({ appId: ACCOUNT.appId, message: before })).toMatchObject({ outcome: 'superseded' });
+    expect(rig.sim.recordInteraction({ appId: ACCOUNT.appId, message: before })).toMatchObject({
+      outcome: 'superseded',
+    });
     expect(await rig.send()).toBe(45015);
   });
 
@@ -267,7 +315,11 @@ describe('send windows (docs/wechat-protocol.md §7.4)', () => {
     rig.tell(text);
     expect(await rig.send(OTHER_USER)).toBe(45015);
     const otherToken = await classicToken(rig.sim, OTHER_ACCOUNT);
-    const other = await postJson(sendUrl(rig.sim, otherToken), { touser: OPENID, msgtype: 'text', text: { content: 'hi' } });
+    const other = await postJson(sendUrl(rig.sim, otherToken), {
+      touser: OPENID,
+      msgtype: 'text',
+      text: { content: 'hi' },
+    });
     expect(other.json['errcode']).toBe(45015);
     expect(await rig.send()).toBe(0);
   });
@@ -283,7 +335,11 @@ describe('send windows (docs/wechat-protocol.md §7.4)', () => {
   it('a refused body (40003, 44004) spends nothing', async () => {
     const rig = await startRig();
     rig.tell(subscribe);
-    expect((await postJson(sendUrl(rig.sim, rig.token), { touser: OPENID, msgtype: 'text', text: { content: '' } })).json['errcode']).toBe(44004);
+    expect(
+      (await postJson(sendUrl(rig.sim, rig.token), { touser: OPENID, msgtype: 'text', text: { content: '' } })).json[
+        'errcode'
+      ],
+    ).toBe(44004);
     expect(await sendTimes(rig, 4)).toEqual([0, 0, 0, 45047]);
   });
 
@@ -301,7 +357,11 @@ describe('send windows (docs/wechat-protocol.md §7.4)', () => {
     rig.sim.reset();
     expect(rig.sim.interactions).toEqual([]);
     const token = await classicToken(rig.sim);
-    const answer = await postJson(sendUrl(rig.sim, token), { touser: OPENID, msgtype: 'text', text: { content: 'hi' } });
+    const answer = await postJson(sendUrl(rig.sim, token), {
+      touser: OPENID,
+      msgtype: 'text',
+      text: { content: 'hi' },
+    });
     expect(answer.json['errcode']).toBe(45015);
   });
 
@@ -413,8 +473,15 @@ describe('the daily send quota (45009)', () => {
     rig.tell(text);
     expect(await sendTimes(rig, 3)).toEqual([0, 0, 45009]);
     const otherToken = await classicToken(rig.sim, OTHER_ACCOUNT);
-    rig.sim.recordInteraction({ appId: OTHER_ACCOUNT.appId, message: createMessage.text('hi', { openid: OPENID, createTime: String(START / 1000) }) });
-    expect((await postJson(sendUrl(rig.sim, otherToken), { touser: OPENID, msgtype: 'text', text: { content: 'hi' } })).json['errcode']).toBe(0);
+    rig.sim.recordInteraction({
+      appId: OTHER_ACCOUNT.appId,
+      message: createMessage.text('hi', { openid: OPENID, createTime: String(START / 1000) }),
+    });
+    expect(
+      (await postJson(sendUrl(rig.sim, otherToken), { touser: OPENID, msgtype: 'text', text: { content: 'hi' } })).json[
+        'errcode'
+      ],
+    ).toBe(0);
   });
 
   it('comes before the user’s window: 45009 even with sends left, and spends none of them', async () => {

@@ -1,5 +1,11 @@
 import { computeDedupKey } from '@wxq/wechat';
-import { type Interaction, type RecordedInteraction, type SendWindow, type WindowKind, grantOf } from './interactions.js';
+import {
+  type Interaction,
+  type RecordedInteraction,
+  type SendWindow,
+  type WindowKind,
+  grantOf,
+} from './interactions.js';
 import type { TypingCommand } from './custom-message.js';
 
 /** A user message allows sends for 48 hours from its CreateTime (docs/wechat-protocol.md §7.4). */
@@ -55,7 +61,10 @@ interface UserState {
   typingUntil: number;
 }
 
-/** The customer-service send rules of docs/wechat-protocol.md §7.3–§7.5 for every (account, user), on the caller's clock. */
+/**
+ * The customer-service send rules of docs/wechat-protocol.md §7.3–§7.5 for every (account, user), on the
+ * caller's clock.
+ */
 export function createSendRules(options: SendRulesOptions): SendRules {
   const users = new Map<string, UserState>();
   const daily = new Map<string, { day: number; sends: number }>();
@@ -64,7 +73,13 @@ export function createSendRules(options: SendRulesOptions): SendRules {
     const key = userKey(appId, openId);
     let state = users.get(key);
     if (state === undefined) {
-      state = { windows: new Map(), told: new Set(), closedAt: -Infinity, lastExchangeAt: -Infinity, typingUntil: -Infinity };
+      state = {
+        windows: new Map(),
+        told: new Set(),
+        closedAt: -Infinity,
+        lastExchangeAt: -Infinity,
+        typingUntil: -Infinity,
+      };
       users.set(key, state);
     }
     return state;
@@ -72,7 +87,9 @@ export function createSendRules(options: SendRulesOptions): SendRules {
 
   function openWindows(state: UserState | undefined, nowMs: number): readonly OpenWindow[] {
     if (state === undefined) return [];
-    return [...state.windows.values()].filter((window) => nowMs < window.closesAt).sort((a, b) => a.closesAt - b.closesAt);
+    return [...state.windows.values()]
+      .filter((window) => nowMs < window.closesAt)
+      .sort((a, b) => a.closesAt - b.closesAt);
   }
 
   /**
@@ -103,7 +120,8 @@ export function createSendRules(options: SendRulesOptions): SendRules {
   return {
     record({ appId, message }, nowMs) {
       const openId = message.FromUserName;
-      if (typeof openId !== 'string' || openId === '') throw new TypeError('an interaction needs the FromUserName of its user');
+      if (typeof openId !== 'string' || openId === '')
+        throw new TypeError('an interaction needs the FromUserName of its user');
       if (typeof message.CreateTime !== 'string' || !UNIX_SECONDS.test(message.CreateTime)) {
         throw new TypeError(`an interaction needs a CreateTime in Unix seconds: ${message.CreateTime}`);
       }
@@ -119,7 +137,8 @@ export function createSendRules(options: SendRulesOptions): SendRules {
         kind = grant;
         state.lastExchangeAt = Math.max(state.lastExchangeAt, createdAt);
         const current = state.windows.get(kind);
-        if (createdAt < state.closedAt || (current !== undefined && createdAt < current.grantedAt)) outcome = 'superseded';
+        if (createdAt < state.closedAt || (current !== undefined && createdAt < current.grantedAt))
+          outcome = 'superseded';
         else {
           // A new grant replaces the old window of its kind: sends do not add up (docs/wechat-protocol.md §7.4).
           const sends = kind === 'message' ? options.messageSends : options.eventSends;
@@ -132,7 +151,8 @@ export function createSendRules(options: SendRulesOptions): SendRules {
           // Unfollowing ends every window (docs/wechat-protocol.md §4.3, §7.5: 45015 "or the user unfollowed"); a grant
           // of the same second may come after it (unfollow, then follow again).
           state.closedAt = createdAt;
-          for (const [windowKind, window] of state.windows) if (window.grantedAt <= createdAt) state.windows.delete(windowKind);
+          for (const [windowKind, window] of state.windows)
+            if (window.grantedAt <= createdAt) state.windows.delete(windowKind);
           state.typingUntil = -Infinity;
         }
       }
@@ -147,7 +167,9 @@ export function createSendRules(options: SendRulesOptions): SendRules {
         time: nowMs,
         grant,
         outcome,
-        ...(window === undefined ? {} : { window: { kind: window.kind, sendsLeft: window.sendsLeft, closesAt: window.closesAt } }),
+        ...(window === undefined
+          ? {}
+          : { window: { kind: window.kind, sendsLeft: window.sendsLeft, closesAt: window.closesAt } }),
       };
     },
 
@@ -177,8 +199,8 @@ export function createSendRules(options: SendRulesOptions): SendRules {
         return 0;
       }
       if (nowMs - state.lastExchangeAt > TYPING_EXCHANGE_MS) return 45080;
-      // docs/wechat-protocol.md §7.3: typing "works only when a send would be allowed"; the notes give it no code of its
-      // own for that, so it answers what the send would.
+      // docs/wechat-protocol.md §7.3: typing "works only when a send would be allowed"; the notes give it no
+      // code of its own for that, so it answers what the send would.
       const window = pick(state, nowMs);
       if (typeof window === 'number') return window;
       if (nowMs < state.typingUntil) return 45081;
@@ -187,7 +209,11 @@ export function createSendRules(options: SendRulesOptions): SendRules {
     },
 
     windows(appId, openId, nowMs) {
-      return openWindows(users.get(userKey(appId, openId)), nowMs).map(({ kind, sendsLeft, closesAt }) => ({ kind, sendsLeft, closesAt }));
+      return openWindows(users.get(userKey(appId, openId)), nowMs).map(({ kind, sendsLeft, closesAt }) => ({
+        kind,
+        sendsLeft,
+        closesAt,
+      }));
     },
 
     clear() {

@@ -7,13 +7,17 @@ describe('GET /cgi-bin/getcallbackip (docs/wechat-protocol.md §5.5)', () => {
   it('answers the loopback address by default', async () => {
     const sim = await startTestSimulator();
     const token = await classicToken(sim);
-    expect((await getJson(`${sim.url}/cgi-bin/getcallbackip?access_token=${token}`)).json).toEqual({ ip_list: ['127.0.0.1'] });
+    expect((await getJson(`${sim.url}/cgi-bin/getcallbackip?access_token=${token}`)).json).toEqual({
+      ip_list: ['127.0.0.1'],
+    });
   });
 
   it('answers the configured list, CIDR ranges included', async () => {
     const sim = await startTestSimulator({ callbackIps: ['106.55.206.146', '101.226.103.0/25'] });
     const token = await classicToken(sim);
-    expect((await getJson(`${sim.url}/cgi-bin/getcallbackip?access_token=${token}`)).json).toEqual({ ip_list: ['106.55.206.146', '101.226.103.0/25'] });
+    expect((await getJson(`${sim.url}/cgi-bin/getcallbackip?access_token=${token}`)).json).toEqual({
+      ip_list: ['106.55.206.146', '101.226.103.0/25'],
+    });
   });
 });
 
@@ -43,7 +47,11 @@ describe('malformed requests never crash the simulator', () => {
     expect(answer.status).toBe(413);
     expect(answer.json['errcode']).toBe(45002);
     expect(sim.sends).toEqual([]);
-    expect((await postJson(sendUrl(sim, token), { touser: OPENID, msgtype: 'text', text: { content: 'small' } })).json['errcode']).toBe(0);
+    expect(
+      (await postJson(sendUrl(sim, token), { touser: OPENID, msgtype: 'text', text: { content: 'small' } })).json[
+        'errcode'
+      ],
+    ).toBe(0);
   });
 
   it('survives bytes that are not HTTP, and a client that hangs up mid-body', async () => {
@@ -51,14 +59,20 @@ describe('malformed requests never crash the simulator', () => {
     const { port } = new URL(sim.url);
     const garbage = await rawExchange(Number(port), 'NOT HTTP AT ALL\r\n\r\n');
     expect(garbage).toMatch(/^HTTP\/1\.1 400/);
-    await rawExchange(Number(port), 'POST /cgi-bin/stable_token HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"grant', true);
+    await rawExchange(
+      Number(port),
+      'POST /cgi-bin/stable_token HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"grant',
+      true,
+    );
     expect((await postJson(`${sim.url}/cgi-bin/stable_token`, '{')).json['errcode']).toBe(47001);
   });
 
   it('handles odd URLs', async () => {
     const sim = await startTestSimulator();
     expect((await fetch(`${sim.url}/sim/video/%E0%A4%A`)).status).toBe(404);
-    expect((await getJson(`${sim.url}/cgi-bin/token?__proto__=1&appid=${ACCOUNT.appId}&appid=second`)).json['errcode']).toBe(40002);
+    expect(
+      (await getJson(`${sim.url}/cgi-bin/token?__proto__=1&appid=${ACCOUNT.appId}&appid=second`)).json['errcode'],
+    ).toBe(40002);
     expect(sim.calls.at(-1)?.query).toEqual({ ['__proto__']: '1', appid: ACCOUNT.appId });
   });
 });
@@ -76,7 +90,11 @@ describe('the simulator object', () => {
     expect(sim.tokenMints()).toEqual({ token: 0, stable_token: 0 });
     expect((await getJson(`${sim.url}/cgi-bin/getcallbackip?access_token=${token}`)).json['errcode']).toBe(40001);
     const fresh = await classicToken(sim);
-    expect((await postJson(sendUrl(sim, fresh), { touser: OPENID, msgtype: 'image', image: { media_id: mediaId } })).json['errcode']).toBe(40007);
+    expect(
+      (await postJson(sendUrl(sim, fresh), { touser: OPENID, msgtype: 'image', image: { media_id: mediaId } })).json[
+        'errcode'
+      ],
+    ).toBe(40007);
   });
 
   it('calls and sends are snapshots', async () => {
@@ -119,7 +137,9 @@ describe('the simulator object', () => {
 
   it('reports a taken port', async () => {
     const sim = await startTestSimulator();
-    await expect(startWechatApiSimulator({ accounts: [ACCOUNT], port: Number(new URL(sim.url).port) })).rejects.toThrow(/EADDRINUSE/);
+    await expect(startWechatApiSimulator({ accounts: [ACCOUNT], port: Number(new URL(sim.url).port) })).rejects.toThrow(
+      /EADDRINUSE/,
+    );
   });
 });
 
@@ -132,7 +152,9 @@ function rawExchange(port: number, data: string, hangUp = false): Promise<string
     });
     let received = '';
     socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
-    socket.on('close', () => { resolve(received); });
+    socket.on('close', () => {
+      resolve(received);
+    });
     socket.on('error', reject);
   });
 }

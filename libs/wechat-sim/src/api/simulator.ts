@@ -4,15 +4,33 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { errorBody } from './errcodes.js';
 import { type Fault, type SimulatorRequest, createFaultList } from './faults.js';
 import { type Reply, jsonReply, readBody, writeReply } from './http-io.js';
-import { INTERACTIONS_PATH, type Interaction, type RecordedInteraction, type SendWindow, parseInteractionRequest } from './interactions.js';
+import {
+  INTERACTIONS_PATH,
+  type Interaction,
+  type RecordedInteraction,
+  type SendWindow,
+  parseInteractionRequest,
+} from './interactions.js';
 import { type MediaInput, createMediaStore } from './media.js';
-import { SENDS_PATH, type Handled, type JsonBody, MAX_JSON_BODY_BYTES, type SentMessage, VIDEO_DOWNLOAD_PATH, createRoutes, videoDownload } from './routes.js';
+import {
+  SENDS_PATH,
+  type Handled,
+  type JsonBody,
+  MAX_JSON_BODY_BYTES,
+  type SentMessage,
+  VIDEO_DOWNLOAD_PATH,
+  createRoutes,
+  videoDownload,
+} from './routes.js';
 import { createSendRules } from './send-rules.js';
 import { type TokenMintCounts, createTokenRegistry } from './tokens.js';
 
 /** Tokens live 7200 s unless told otherwise (docs/wechat-protocol.md §6.1). */
 const DEFAULT_TOKEN_TTL_SECONDS = 7200;
-/** A user message allows 5 sends, a counted event 3 (docs/wechat-protocol.md §7.4; the notes assume 5, not the 2021 rule's 20). */
+/**
+ * A user message allows 5 sends, a counted event 3 (docs/wechat-protocol.md §7.4; the notes assume 5, not the
+ * 2021 rule's 20).
+ */
 const DEFAULT_MESSAGE_SENDS = 5;
 const DEFAULT_EVENT_SENDS = 3;
 const REDACTED = '[redacted]';
@@ -38,14 +56,17 @@ export interface WechatApiSimulatorOptions {
    */
   readonly now?: () => number;
   /**
-   * Enforce the customer-service send rules (docs/wechat-protocol.md §7.3, §7.4): a send to a user needs an open window,
-   * opened by an interaction the simulator was told of (`recordInteraction`, `POST
-   * /sim/interactions`, or `sendPush` with `simulator`), else 45015 (no window open) or 45047
-   * (its sends used up); Typing needs an exchange in the last 30 s (45080) and no Typing still
-   * showing (45081). Default false: every well-formed send and typing succeeds, as before.
+   * Enforce the customer-service send rules (docs/wechat-protocol.md §7.3, §7.4): a send to a user needs an
+   * open window, opened by an interaction the simulator was told of (`recordInteraction`, `POST
+   * /sim/interactions`, or `sendPush` with `simulator`), else 45015 (no window open) or 45047 (its sends
+   * used up); Typing needs an exchange in the last 30 s (45080) and no Typing still showing (45081). Default
+   * false: every well-formed send and typing succeeds, as before.
    */
   readonly enforceQuota?: boolean;
-  /** Sends per window with `enforceQuota` (docs/wechat-protocol.md §7.4): default 5 after a user message, 3 after a counted event. */
+  /**
+   * Sends per window with `enforceQuota` (docs/wechat-protocol.md §7.4): default 5 after a user message, 3
+   * after a counted event.
+   */
   readonly quota?: { readonly messageSends?: number; readonly eventSends?: number };
   /**
    * The account's daily call quota for `message/custom/send`, in successful sends: past it, sends
@@ -119,22 +140,27 @@ interface Waiter {
 }
 
 /**
- * Starts the WeChat API simulator on a loopback port: token, stable_token, customer-service send
- * and typing, getcallbackip, media get/upload, with fault injection. Answers as WeChat does (HTTP
- * 200 with an errcode), from docs/wechat-protocol.md. With `enforceQuota: true` it also keeps the
- * send windows of docs/wechat-protocol.md §7.4 and the typing rules of docs/wechat-protocol.md §7.3, so a client that sends without a user's
- * interaction gets WeChat's 45015 / 45047; off by default.
+ * Starts the WeChat API simulator on a loopback port: token, stable_token, customer-service send and typing,
+ * getcallbackip, media get/upload, with fault injection. Answers as WeChat does (HTTP 200 with an errcode),
+ * from docs/wechat-protocol.md. With `enforceQuota: true` it also keeps the send windows of
+ * docs/wechat-protocol.md §7.4 and the typing rules of docs/wechat-protocol.md §7.3, so a client that sends
+ * without a user's interaction gets WeChat's 45015 / 45047; off by default.
  * @throws TypeError for bad options; the listen error when the port is taken
  */
 export async function startWechatApiSimulator(options: WechatApiSimulatorOptions): Promise<WechatApiSimulator> {
   const now = options.now ?? Date.now;
   const secrets = accountSecrets(options.accounts);
   const ttlSeconds = options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
-  if (!(Number.isInteger(ttlSeconds) && ttlSeconds > 0)) throw new TypeError(`tokenTtlSeconds must be a positive integer: ${ttlSeconds}`);
+  if (!(Number.isInteger(ttlSeconds) && ttlSeconds > 0))
+    throw new TypeError(`tokenTtlSeconds must be a positive integer: ${ttlSeconds}`);
   const messageSends = options.quota?.messageSends ?? DEFAULT_MESSAGE_SENDS;
   const eventSends = options.quota?.eventSends ?? DEFAULT_EVENT_SENDS;
-  for (const [name, value] of [['quota.messageSends', messageSends], ['quota.eventSends', eventSends]] as const) {
-    if (!(Number.isSafeInteger(value) && value > 0)) throw new TypeError(`${name} must be a positive integer: ${value}`);
+  for (const [name, value] of [
+    ['quota.messageSends', messageSends],
+    ['quota.eventSends', eventSends],
+  ] as const) {
+    if (!(Number.isSafeInteger(value) && value > 0))
+      throw new TypeError(`${name} must be a positive integer: ${value}`);
   }
   const { dailySendQuota } = options;
   if (dailySendQuota !== undefined && !(Number.isSafeInteger(dailySendQuota) && dailySendQuota >= 0)) {
@@ -163,7 +189,10 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
     onSend(sent) {
       sends.push(sent);
       for (const waiter of waiters) {
-        if (sends.length >= waiter.count) settle(waiter, () => { waiter.resolve([...sends]); });
+        if (sends.length >= waiter.count)
+          settle(waiter, () => {
+            waiter.resolve([...sends]);
+          });
       }
     },
   });
@@ -178,7 +207,8 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
   function accountOf(query: URLSearchParams, json: JsonBody): string | null {
     const token = query.get('access_token');
     if (token !== null) return tokens.check(token, now()).appId;
-    const appid = query.get('appid') ?? (json.kind === 'json' && isObject(json.value) ? json.value['appid'] : undefined);
+    const appid =
+      query.get('appid') ?? (json.kind === 'json' && isObject(json.value) ? json.value['appid'] : undefined);
     return typeof appid === 'string' && secrets.has(appid) ? appid : null;
   }
 
@@ -228,7 +258,12 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
     }
     if (fault !== undefined && (fault.httpStatus !== undefined || fault.errcode !== undefined)) {
       const reply = faultReply(fault);
-      record({ appId: accountOf(url.searchParams, json), httpStatus: reply.status, errcode: reply.errcode, faulted: true });
+      record({
+        appId: accountOf(url.searchParams, json),
+        httpStatus: reply.status,
+        errcode: reply.errcode,
+        faulted: true,
+      });
       writeReply(res, reply);
       return;
     }
@@ -242,12 +277,23 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
   }
 
   /** The real result: 413, the route's answer, a wrong-method errcode, a video download or 404. */
-  function answer(req: IncomingMessage, url: URL, body: Buffer | undefined, json: JsonBody): Handled | Promise<Handled> {
+  function answer(
+    req: IncomingMessage,
+    url: URL,
+    body: Buffer | undefined,
+    json: JsonBody,
+  ): Handled | Promise<Handled> {
     const route = routes.get(url.pathname);
     if (url.pathname === INTERACTIONS_PATH) return interactionAnswer(req, url, body);
     if (body === undefined) return { reply: jsonReply(errorBody(45002), 45002, 413), appId: null };
     if (route !== undefined && route.method === req.method) {
-      return route.handle({ query: url.searchParams, body, json, contentType: req.headers['content-type'], nowMs: now() });
+      return route.handle({
+        query: url.searchParams,
+        body,
+        json,
+        contentType: req.headers['content-type'],
+        nowMs: now(),
+      });
     }
     if (route !== undefined) {
       const errcode = route.method === 'GET' ? 43001 : 43002;
@@ -259,7 +305,10 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
       return { reply: jsonReply({ total: sends.length, sends: sends.slice(after) }, null), appId: null };
     }
     if (url.pathname.startsWith(VIDEO_DOWNLOAD_PATH) && req.method === 'GET') {
-      return { reply: videoDownload(media, safeDecode(url.pathname.slice(VIDEO_DOWNLOAD_PATH.length)), now()), appId: null };
+      return {
+        reply: videoDownload(media, safeDecode(url.pathname.slice(VIDEO_DOWNLOAD_PATH.length)), now()),
+        appId: null,
+      };
     }
     return { reply: jsonReply(errorBody(40066), 40066, 404), appId: null };
   }
@@ -272,7 +321,9 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
     };
     if (req.method !== 'POST') return refuse(405, `${INTERACTIONS_PATH} takes POST`, { allow: 'POST' });
     if (body === undefined) return refuse(413, `a push is at most ${MAX_JSON_BODY_BYTES} bytes`);
-    const parsed = parseInteractionRequest(url.searchParams, req.headers['content-type'], body, (appId) => secrets.has(appId));
+    const parsed = parseInteractionRequest(url.searchParams, req.headers['content-type'], body, (appId) =>
+      secrets.has(appId),
+    );
     if (!parsed.ok) return refuse(parsed.status, parsed.error);
     try {
       return { reply: jsonReply({ interaction: recordInteraction(parsed) }, null), appId: parsed.appId };
@@ -336,8 +387,12 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
       const nowMs = now();
       for (const id of requireAccount(appId)) tokens.expire(id, nowMs);
     },
-    injectFault: (fault) => { faults.add(fault); },
-    clearFaults: () => { faults.clear(); },
+    injectFault: (fault) => {
+      faults.add(fault);
+    },
+    clearFaults: () => {
+      faults.clear();
+    },
     addMedia: (input) => media.add(input, now()).mediaId,
     waitForSends(count, timeoutMs) {
       if (sends.length >= count) return Promise.resolve([...sends]);
@@ -348,7 +403,9 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
           resolve,
           reject,
           timer: setTimeout(() => {
-            settle(waiter, () => { reject(new Error(`waited ${timeoutMs} ms for ${count} sends, saw ${sends.length}`)); });
+            settle(waiter, () => {
+              reject(new Error(`waited ${timeoutMs} ms for ${count} sends, saw ${sends.length}`));
+            });
           }, timeoutMs),
         };
         waiters.add(waiter);
@@ -366,8 +423,13 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
     stop() {
       stopped ??= new Promise<void>((resolve) => {
         stopping.abort();
-        for (const waiter of waiters) settle(waiter, () => { waiter.reject(new Error('the simulator stopped')); });
-        server.close(() => { resolve(); });
+        for (const waiter of waiters)
+          settle(waiter, () => {
+            waiter.reject(new Error('the simulator stopped'));
+          });
+        server.close(() => {
+          resolve();
+        });
         for (const socket of sockets) socket.destroy();
       });
       return stopped;
@@ -378,7 +440,8 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
 function accountSecrets(accounts: readonly SimulatorAccount[]): ReadonlyMap<string, string> {
   const secrets = new Map<string, string>();
   for (const { appId, appSecret } of accounts) {
-    if (appId === '' || appSecret === '') throw new TypeError('every simulator account needs an appId and an appSecret');
+    if (appId === '' || appSecret === '')
+      throw new TypeError('every simulator account needs an appId and an appSecret');
     if (secrets.has(appId)) throw new TypeError(`duplicate simulator account: ${appId}`);
     secrets.set(appId, appSecret);
   }
@@ -389,7 +452,12 @@ function faultReply(fault: Fault): Reply {
   if (fault.errcode !== undefined) return jsonReply(errorBody(fault.errcode), fault.errcode, fault.httpStatus ?? 200);
   const status = fault.httpStatus ?? 500;
   // What a proxy in front of the API answers: HTML, no errcode.
-  return { status, headers: { 'content-type': 'text/html' }, body: `<html><body><h1>${status}</h1></body></html>`, errcode: null };
+  return {
+    status,
+    headers: { 'content-type': 'text/html' },
+    body: `<html><body><h1>${status}</h1></body></html>`,
+    errcode: null,
+  };
 }
 
 function parseJson(body: Buffer): JsonBody {

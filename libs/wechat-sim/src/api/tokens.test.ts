@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { ACCOUNT, OTHER_ACCOUNT, classicToken, createClock, getJson, postJson, probeToken, stableToken, startTestSimulator } from '../../test/helpers.js';
+import {
+  ACCOUNT,
+  OTHER_ACCOUNT,
+  classicToken,
+  createClock,
+  getJson,
+  postJson,
+  probeToken,
+  stableToken,
+  startTestSimulator,
+} from '../../test/helpers.js';
 
 const RID = / rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/;
 const MINUTE = 60_000;
@@ -55,11 +65,26 @@ describe('GET /cgi-bin/token (classic, docs/wechat-protocol.md §6.1)', () => {
   });
 
   it.each([
-    ['a wrong grant_type', { grant_type: 'authorization_code', appid: ACCOUNT.appId, secret: ACCOUNT.appSecret }, 40002, 'invalid grant_type'],
+    [
+      'a wrong grant_type',
+      { grant_type: 'authorization_code', appid: ACCOUNT.appId, secret: ACCOUNT.appSecret },
+      40002,
+      'invalid grant_type',
+    ],
     ['no grant_type', { appid: ACCOUNT.appId, secret: ACCOUNT.appSecret }, 40002, 'invalid grant_type'],
-    ['an unknown appid', { grant_type: 'client_credential', appid: 'wxffffffffffffffff', secret: ACCOUNT.appSecret }, 40013, 'invalid appid'],
+    [
+      'an unknown appid',
+      { grant_type: 'client_credential', appid: 'wxffffffffffffffff', secret: ACCOUNT.appSecret },
+      40013,
+      'invalid appid',
+    ],
     ['no appid', { grant_type: 'client_credential', secret: ACCOUNT.appSecret }, 40013, 'invalid appid'],
-    ['a malformed secret', { grant_type: 'client_credential', appid: ACCOUNT.appId, secret: 'short' }, 40125, 'invalid appsecret'],
+    [
+      'a malformed secret',
+      { grant_type: 'client_credential', appid: ACCOUNT.appId, secret: 'short' },
+      40125,
+      'invalid appsecret',
+    ],
     ['no secret', { grant_type: 'client_credential', appid: ACCOUNT.appId }, 40125, 'invalid appsecret'],
     [
       'a well-formed wrong secret',
@@ -156,7 +181,12 @@ describe('POST /cgi-bin/stable_token (docs/wechat-protocol.md §6.1)', () => {
     expect(() => sim.tokenMints('wxffffffffffffffff')).toThrow(RangeError);
   });
 
-  const good = { grant_type: 'client_credential', appid: ACCOUNT.appId, secret: ACCOUNT.appSecret, force_refresh: false };
+  const good = {
+    grant_type: 'client_credential',
+    appid: ACCOUNT.appId,
+    secret: ACCOUNT.appSecret,
+    force_refresh: false,
+  };
   it.each([
     ['a body that is not JSON', '{"grant_type": client_credential}', 47001],
     ['a JSON array', '[1,2]', 47001],
@@ -176,7 +206,11 @@ describe('POST /cgi-bin/stable_token (docs/wechat-protocol.md §6.1)', () => {
   it('treats a missing force_refresh as normal mode', async () => {
     const sim = await startTestSimulator();
     const first = await stableToken(sim);
-    const { json } = await postJson(`${sim.url}/cgi-bin/stable_token`, { grant_type: 'client_credential', appid: ACCOUNT.appId, secret: ACCOUNT.appSecret });
+    const { json } = await postJson(`${sim.url}/cgi-bin/stable_token`, {
+      grant_type: 'client_credential',
+      appid: ACCOUNT.appId,
+      secret: ACCOUNT.appSecret,
+    });
     expect(json['access_token']).toBe(first.token);
   });
 
@@ -227,8 +261,12 @@ describe('invalidateTokens and expireTokens', () => {
 
   it('rejects an account the simulator does not have', async () => {
     const sim = await startTestSimulator();
-    expect(() => { sim.invalidateTokens('wxffffffffffffffff'); }).toThrow(RangeError);
-    expect(() => { sim.expireTokens('wxffffffffffffffff'); }).toThrow(RangeError);
+    expect(() => {
+      sim.invalidateTokens('wxffffffffffffffff');
+    }).toThrow(RangeError);
+    expect(() => {
+      sim.expireTokens('wxffffffffffffffff');
+    }).toThrow(RangeError);
   });
 });
 

@@ -1,8 +1,14 @@
 import { randomAccessToken } from '../random-ids.js';
 
-/** A classic token stays valid this long after the next one is minted (docs/wechat-protocol.md §6.1: 5 minutes of overlap). */
+/**
+ * A classic token stays valid this long after the next one is minted (docs/wechat-protocol.md §6.1: 5 minutes
+ * of overlap).
+ */
 const CLASSIC_OVERLAP_MS = 5 * 60_000;
-/** stable_token rotates this long before expiry, so a normal-mode answer has expires_in ≥ 300 (docs/wechat-protocol.md §6.1). */
+/**
+ * stable_token rotates this long before expiry, so a normal-mode answer has expires_in ≥ 300
+ * (docs/wechat-protocol.md §6.1).
+ */
 const STABLE_ROTATE_BEFORE_MS = 5 * 60_000;
 /** What we call well-formed; anything else is 40014 rather than 40001 (the reference gives no shape). */
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{32,512}$/;
@@ -33,7 +39,10 @@ interface TokenRecord {
 export interface TokenRegistry {
   /** `/cgi-bin/token`: always a new token; the previous ones retire 5 minutes later (docs/wechat-protocol.md §6.1). */
   mintClassic(appId: string, nowMs: number): IssuedToken;
-  /** `/cgi-bin/stable_token`: the current token while it has ≥ 5 minutes left, unless forced (docs/wechat-protocol.md §6.1). */
+  /**
+   * `/cgi-bin/stable_token`: the current token while it has ≥ 5 minutes left, unless forced
+   * (docs/wechat-protocol.md §6.1).
+   */
   stable(appId: string, nowMs: number, forceRefresh: boolean): IssuedToken;
   check(value: string | undefined, nowMs: number): TokenCheck;
   invalidate(appId: string): void;
@@ -42,7 +51,10 @@ export interface TokenRegistry {
   clear(): void;
 }
 
-/** The token state of every account, both endpoints kept apart as on the real platform (docs/wechat-protocol.md §6.1). */
+/**
+ * The token state of every account, both endpoints kept apart as on the real platform
+ * (docs/wechat-protocol.md §6.1).
+ */
 export function createTokenRegistry(ttlSeconds: number): TokenRegistry {
   const ttlMs = ttlSeconds * 1000;
   // With a short test TTL, rotating 5 minutes early would mean rotating on every call.
@@ -90,7 +102,12 @@ export function createTokenRegistry(ttlSeconds: number): TokenRegistry {
       const current = currentStable.get(appId);
       if (current !== undefined && forceRefresh) current.invalidated = true;
       // Rotation leaves the old token alone: it overlaps the new one until its own expiry.
-      if (current !== undefined && !forceRefresh && isLive(current, nowMs) && current.expiresAtMs - nowMs >= rotateBeforeMs) {
+      if (
+        current !== undefined &&
+        !forceRefresh &&
+        isLive(current, nowMs) &&
+        current.expiresAtMs - nowMs >= rotateBeforeMs
+      ) {
         return issued(current, nowMs);
       }
       const next = mint(appId, 'stable_token', nowMs);
@@ -118,10 +135,13 @@ export function createTokenRegistry(ttlSeconds: number): TokenRegistry {
     },
     mints(appId) {
       const rows = appId === undefined ? [...counts.values()] : [counts.get(appId) ?? { token: 0, stable_token: 0 }];
-      return rows.reduce((sum, row) => ({ token: sum.token + row.token, stable_token: sum.stable_token + row.stable_token }), {
-        token: 0,
-        stable_token: 0,
-      });
+      return rows.reduce(
+        (sum, row) => ({ token: sum.token + row.token, stable_token: sum.stable_token + row.stable_token }),
+        {
+          token: 0,
+          stable_token: 0,
+        },
+      );
     },
     clear() {
       byValue.clear();

@@ -4,7 +4,14 @@ import { createSimCli } from './sim-cli.js';
 
 // `npm run sim -- …`: the entry point (reads the environment and exits; everything else is in sim-cli.ts).
 const state = await readSandboxState(process.env['WXQ_STATE_DIR'] ?? '.wxq');
-const cli = createSimCli(state, { out: (line) => { console.log(line); }, err: (line) => { console.error(line); } });
+const cli = createSimCli(state, {
+  out: (line) => {
+    console.log(line);
+  },
+  err: (line) => {
+    console.error(line);
+  },
+});
 try {
   await cli.parseAsync(process.argv);
 } catch (error) {

@@ -34,7 +34,9 @@ export async function readSandboxState(stateDir: string): Promise<SandboxState |
     return undefined;
   }
   const parsed = JSON.parse(text) as Partial<SandboxState>;
-  return typeof parsed.gatewayUrl === 'string' && typeof parsed.account?.appId === 'string' ? (parsed as SandboxState) : undefined;
+  return typeof parsed.gatewayUrl === 'string' && typeof parsed.account?.appId === 'string'
+    ? (parsed as SandboxState)
+    : undefined;
 }
 
 /** Written with mode 600: it holds the demo account's Token and keys. */

@@ -32,9 +32,25 @@ interface SendOptions {
 }
 
 export const MESSAGE_TYPES = [
-  'text', 'image', 'voice', 'video', 'shortvideo', 'location', 'link',
-  'subscribe', 'unsubscribe', 'scan', 'location-report', 'click', 'view',
-  'scancode_push', 'scancode_waitmsg', 'pic_sysphoto', 'pic_photo_or_album', 'pic_weixin', 'location_select',
+  'text',
+  'image',
+  'voice',
+  'video',
+  'shortvideo',
+  'location',
+  'link',
+  'subscribe',
+  'unsubscribe',
+  'scan',
+  'location-report',
+  'click',
+  'view',
+  'scancode_push',
+  'scancode_waitmsg',
+  'pic_sysphoto',
+  'pic_photo_or_album',
+  'pic_weixin',
+  'location_select',
 ] as const;
 type MessageType = (typeof MESSAGE_TYPES)[number];
 
@@ -49,7 +65,14 @@ export function createSimCli(state: SandboxState | undefined, io: CliIo): Comman
   const program = new Command('sim')
     .description('Send WeChat pushes to a wxq gateway, as WeChat would')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => { io.out(s.trimEnd()); }, writeErr: (s) => { io.err(s.trimEnd()); } })
+    .configureOutput({
+      writeOut: (s) => {
+        io.out(s.trimEnd());
+      },
+      writeErr: (s) => {
+        io.err(s.trimEnd());
+      },
+    })
     .option('--gateway <url>', 'gateway base URL', state?.gatewayUrl)
     .option('--path <path>', 'callback path', '/wechat')
     .option('--appid <appid>', 'account AppID', state?.account.appId)
@@ -58,21 +81,39 @@ export function createSimCli(state: SandboxState | undefined, io: CliIo): Comman
     .option('--simulator <url>', 'the WeChat API simulator, to show replies', state?.simulatorUrl);
 
   const target = (): Target => {
-    const o = program.opts<{ gateway?: string; path: string; appid?: string; token?: string; aesKey?: string; simulator?: string }>();
+    const o = program.opts<{
+      gateway?: string;
+      path: string;
+      appid?: string;
+      token?: string;
+      aesKey?: string;
+      simulator?: string;
+    }>();
     if (o.gateway === undefined || o.appid === undefined || o.token === undefined) {
-      throw new InvalidArgumentError('no sandbox is running here: start one with `npm start`, or pass --gateway, --appid and --token');
+      throw new InvalidArgumentError(
+        'no sandbox is running here: start one with `npm start`, or pass --gateway, --appid and --token',
+      );
     }
     return {
       gatewayUrl: o.gateway,
       path: o.path,
       simulatorUrl: o.simulator,
-      account: o.aesKey === undefined ? { appId: o.appid, token: o.token } : { appId: o.appid, token: o.token, encodingAESKey: o.aesKey },
+      account:
+        o.aesKey === undefined
+          ? { appId: o.appid, token: o.token }
+          : { appId: o.appid, token: o.token, encodingAESKey: o.aesKey },
     };
   };
 
   const sendOptions = (command: Command) =>
     command
-      .addOption(new Option('--mode <mode>', 'how the push travels (default: safe when an AES key is known)').choices(['plaintext', 'compatible', 'safe']))
+      .addOption(
+        new Option('--mode <mode>', 'how the push travels (default: safe when an AES key is known)').choices([
+          'plaintext',
+          'compatible',
+          'safe',
+        ]),
+      )
       .option('--openid <openid>', 'the sending user (default: random)')
       .option('--msg-id <id>', 'MsgId (default: random, above 2^53)')
       .option('--repeat <n>', 'send the same push n times (WeChat retries; see dedup)', positiveInt, 1)
@@ -84,18 +125,25 @@ export function createSimCli(state: SandboxState | undefined, io: CliIo): Comman
       .command('send')
       .description(`send a message or event: ${MESSAGE_TYPES.join(', ')}`)
       .argument('<type>', 'message or event type', (value: string) => {
-        if (!(MESSAGE_TYPES as readonly string[]).includes(value)) throw new InvalidArgumentError(`one of ${MESSAGE_TYPES.join(', ')}`);
+        if (!(MESSAGE_TYPES as readonly string[]).includes(value))
+          throw new InvalidArgumentError(`one of ${MESSAGE_TYPES.join(', ')}`);
         return value as MessageType;
       })
       .argument('[value]', 'text content, scene, menu key, URL or scan result'),
   ).action(async (type: MessageType, value: string | undefined, options: SendOptions) => {
     const t = target();
-    const message = buildMessage(type, value, { ...(options.openid === undefined ? {} : { openid: options.openid }), ...(options.msgId === undefined ? {} : { msgId: options.msgId }) });
+    const message = buildMessage(type, value, {
+      ...(options.openid === undefined ? {} : { openid: options.openid }),
+      ...(options.msgId === undefined ? {} : { msgId: options.msgId }),
+    });
     await deliver(t, message, options, io);
   });
 
   sendOptions(
-    program.command('replay').description('send a captured push XML file (re-signed, in the chosen mode)').argument('<file>', 'XML file'),
+    program
+      .command('replay')
+      .description('send a captured push XML file (re-signed, in the chosen mode)')
+      .argument('<file>', 'XML file'),
   ).action(async (file: string, options: SendOptions) => {
     const record = parseXml(await readFile(file));
     await deliver(target(), record, options, io);
@@ -103,12 +151,14 @@ export function createSimCli(state: SandboxState | undefined, io: CliIo): Comman
 
   program
     .command('handshake')
-    .description("the GET with echostr WeChat sends when the callback URL is saved")
+    .description('the GET with echostr WeChat sends when the callback URL is saved')
     .action(async () => {
       const t = target();
       const handshake = buildHandshake({ token: t.account.token });
       const answer = await sendHandshake(t.gatewayUrl, t.path, handshake);
-      io.out(`GET ${t.path} -> ${answer.status} ${answer.body}${answer.body === handshake.echostr ? ' (echostr matches)' : ''}`);
+      io.out(
+        `GET ${t.path} -> ${answer.status} ${answer.body}${answer.body === handshake.echostr ? ' (echostr matches)' : ''}`,
+      );
     });
   return program;
 }
@@ -127,7 +177,11 @@ async function deliver(t: Target, message: InboundMessage | XmlRecord, options: 
   const user = typeof message['FromUserName'] === 'string' ? message['FromUserName'] : undefined;
   if (!options.wait || t.simulatorUrl === undefined || user === undefined) return;
   const reply = await waitForReply(t.simulatorUrl, before, user, options.timeout);
-  io.out(reply === undefined ? `no reply to ${user} reached the simulator within ${options.timeout} ms${staleHint(message)}` : `reply -> ${JSON.stringify(reply.message)}`);
+  io.out(
+    reply === undefined
+      ? `no reply to ${user} reached the simulator within ${options.timeout} ms${staleHint(message)}`
+      : `reply -> ${JSON.stringify(reply.message)}`,
+  );
 }
 
 /** A simulator that refuses the push (an odd capture, an older simulator) is reported, and the push still goes. */
@@ -137,7 +191,9 @@ async function tellSimulator(simulatorUrl: string, push: Push, io: CliIo): Promi
     return;
   }
   try {
-    io.out(`interaction -> ${describeInteraction(await createInteractionClient(simulatorUrl).recordInteraction(push.interaction))}`);
+    io.out(
+      `interaction -> ${describeInteraction(await createInteractionClient(simulatorUrl).recordInteraction(push.interaction))}`,
+    );
   } catch (error) {
     if (!(error instanceof InteractionRefusedError)) throw error;
     io.err(`not recorded at the simulator: ${error.reason}`);
@@ -164,10 +220,17 @@ function describeInteraction(recorded: RecordedInteraction): string {
 function staleHint(message: InboundMessage | XmlRecord): string {
   const created = Number(message['CreateTime']);
   const hours = (Date.now() / 1000 - created) / 3600;
-  return Number.isFinite(created) && hours > 48 ? ` (its CreateTime is ${Math.floor(hours)} h old: past WeChat's 48 h reply window)` : '';
+  return Number.isFinite(created) && hours > 48
+    ? ` (its CreateTime is ${Math.floor(hours)} h old: past WeChat's 48 h reply window)`
+    : '';
 }
 
-async function waitForReply(simulatorUrl: string, after: number, user: string, timeoutMs: number): Promise<SentMessage | undefined> {
+async function waitForReply(
+  simulatorUrl: string,
+  after: number,
+  user: string,
+  timeoutMs: number,
+): Promise<SentMessage | undefined> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const { sends } = await fetchSends(simulatorUrl, after);

@@ -20,8 +20,16 @@ import { createMessage } from './messages.js';
 // The shared vectors (docs/wechat-protocol.md §9), from the copy kept in @wxq/testing.
 const vectors = loadWechatVectors();
 
-const ACCOUNT = { appId: 'wx0123456789abcdef', token: 'proto-check-token', encodingAESKey: 'Zm9yLXRlc3Qtb25seS1wcm90by1jaGVjay1rZXktMDE' };
-const OPENER: PushAccount = { appId: ACCOUNT.appId, token: ACCOUNT.token, crypto: createMessageCrypto({ appId: ACCOUNT.appId, encodingAESKey: ACCOUNT.encodingAESKey }) };
+const ACCOUNT = {
+  appId: 'wx0123456789abcdef',
+  token: 'proto-check-token',
+  encodingAESKey: 'Zm9yLXRlc3Qtb25seS1wcm90by1jaGVjay1rZXktMDE',
+};
+const OPENER: PushAccount = {
+  appId: ACCOUNT.appId,
+  token: ACCOUNT.token,
+  crypto: createMessageCrypto({ appId: ACCOUNT.appId, encodingAESKey: ACCOUNT.encodingAESKey }),
+};
 const MODES: readonly PushMode[] = ['plaintext', 'compatible', 'safe'];
 
 function toInboundMessageOf(xml: string) {
@@ -29,7 +37,10 @@ function toInboundMessageOf(xml: string) {
 }
 
 function open(push: { query: string; body: string }, timestamp: string) {
-  return openPush(OPENER, Object.fromEntries(new URLSearchParams(push.query)), push.body, { nowSeconds: Number(timestamp), maxSkewSeconds: 0 });
+  return openPush(OPENER, Object.fromEntries(new URLSearchParams(push.query)), push.body, {
+    nowSeconds: Number(timestamp),
+    maxSkewSeconds: 0,
+  });
 }
 
 describe('buildPush, checked by @wxq/wechat’s openPush', () => {
@@ -75,7 +86,13 @@ describe('buildPush, checked by @wxq/wechat’s openPush', () => {
   });
 
   it('takes a raw XmlRecord too, e.g. an event this version does not type', () => {
-    const record = { ToUserName: 'gh_0123456789ab', FromUserName: 'o9AgO5Kd5ggOC-bXrbNODIiE3bGY', CreateTime: '1700000000', MsgType: 'event', Event: 'user_info_modified' };
+    const record = {
+      ToUserName: 'gh_0123456789ab',
+      FromUserName: 'o9AgO5Kd5ggOC-bXrbNODIiE3bGY',
+      CreateTime: '1700000000',
+      MsgType: 'event',
+      Event: 'user_info_modified',
+    };
     const push = buildPush({ account: ACCOUNT, mode: 'safe', message: record, timestamp: '1700000000' });
     expect(open(push, '1700000000').message).toEqual(record);
   });
@@ -94,9 +111,17 @@ describe('buildPush, checked by @wxq/wechat’s openPush', () => {
   it('refuses an encrypted mode without a key, a malformed key, or a message without ToUserName', () => {
     const { encodingAESKey: _key, ...noKey } = ACCOUNT;
     expect(() => buildPush({ account: noKey, mode: 'safe', message: createMessage.text('x') })).toThrow(TypeError);
-    expect(() => buildPush({ account: { ...ACCOUNT, encodingAESKey: 'short' }, mode: 'compatible', message: createMessage.text('x') })).toThrow(CryptoError);
+    expect(() =>
+      buildPush({
+        account: { ...ACCOUNT, encodingAESKey: 'short' },
+        mode: 'compatible',
+        message: createMessage.text('x'),
+      }),
+    ).toThrow(CryptoError);
     expect(() => buildPush({ account: ACCOUNT, mode: 'safe', message: { MsgType: 'text' } })).toThrow(TypeError);
-    expect(buildPush({ account: noKey, mode: 'plaintext', message: createMessage.text('x') }).body).toContain('<Content><![CDATA[x]]></Content>');
+    expect(buildPush({ account: noKey, mode: 'plaintext', message: createMessage.text('x') }).body).toContain(
+      '<Content><![CDATA[x]]></Content>',
+    );
   });
 });
 
@@ -104,7 +129,8 @@ describe('buildPush against the shared vectors (docs/wechat-protocol.md §9.2)',
   const safeText = vectors.fresh.find((v) => v.id === 'fresh-safe-text');
 
   it('reproduces fresh-safe-text byte for byte: query and indented body', () => {
-    if (safeText?.query === undefined || safeText.post_body_safe_mode === undefined) throw new Error('vector fresh-safe-text is missing');
+    if (safeText?.query === undefined || safeText.post_body_safe_mode === undefined)
+      throw new Error('vector fresh-safe-text is missing');
     const push = buildPush({
       account: { appId: safeText.appid, token: safeText.token, encodingAESKey: safeText.encodingAESKey },
       mode: 'safe',
@@ -155,7 +181,8 @@ describe('buildPush against the shared vectors (docs/wechat-protocol.md §9.2)',
 });
 
 describe('buildPush of an XML string (a captured or deliberately odd body)', () => {
-  const PRETTY = '<xml>\n  <ToUserName><![CDATA[gh_0123456789ab]]></ToUserName>\n  <FromUserName><![CDATA[oStringUser00000000000000001]]></FromUserName>\n  <CreateTime>1700000000</CreateTime>\n  <MsgType><![CDATA[text]]></MsgType>\n  <Content><![CDATA[as captured]]></Content>\n  <MsgId>9223372036854775001</MsgId>\n</xml>';
+  const PRETTY =
+    '<xml>\n  <ToUserName><![CDATA[gh_0123456789ab]]></ToUserName>\n  <FromUserName><![CDATA[oStringUser00000000000000001]]></FromUserName>\n  <CreateTime>1700000000</CreateTime>\n  <MsgType><![CDATA[text]]></MsgType>\n  <Content><![CDATA[as captured]]></Content>\n  <MsgId>9223372036854775001</MsgId>\n</xml>';
 
   it.each(MODES)('%s mode opens to the same message, with openid read from the string', (mode) => {
     const push = buildPush({ account: ACCOUNT, mode, message: PRETTY, timestamp: '1700000001' });
@@ -165,9 +192,17 @@ describe('buildPush of an XML string (a captured or deliberately odd body)', () 
 
   it('sends a plaintext string byte for byte, even one that is not XML', () => {
     expect(buildPush({ account: ACCOUNT, mode: 'plaintext', message: PRETTY }).body).toBe(PRETTY);
-    const odd = buildPush({ account: ACCOUNT, mode: 'plaintext', message: '<xml><unclosed>', timestamp: '1700000000', nonce: '1' });
+    const odd = buildPush({
+      account: ACCOUNT,
+      mode: 'plaintext',
+      message: '<xml><unclosed>',
+      timestamp: '1700000000',
+      nonce: '1',
+    });
     expect(odd.body).toBe('<xml><unclosed>');
-    expect(odd.query).toBe(`signature=${computeSignature([ACCOUNT.token, '1700000000', '1'])}&timestamp=1700000000&nonce=1`);
+    expect(odd.query).toBe(
+      `signature=${computeSignature([ACCOUNT.token, '1700000000', '1'])}&timestamp=1700000000&nonce=1`,
+    );
   });
 
   it('seals the string itself and, in compatible mode, adds Encrypt before its closing tag', () => {
@@ -181,22 +216,30 @@ describe('buildPush of an XML string (a captured or deliberately odd body)', () 
   });
 
   it('refuses to seal a string with no ToUserName, or a compatible one without </xml>', () => {
-    expect(() => buildPush({ account: ACCOUNT, mode: 'safe', message: '<xml><Content>x</Content></xml>' })).toThrow(TypeError);
+    expect(() => buildPush({ account: ACCOUNT, mode: 'safe', message: '<xml><Content>x</Content></xml>' })).toThrow(
+      TypeError,
+    );
     expect(() => buildPush({ account: ACCOUNT, mode: 'safe', message: 'not xml' })).toThrow(TypeError);
-    expect(() => buildPush({ account: ACCOUNT, mode: 'compatible', message: '<xml><ToUserName>gh_1</ToUserName>' })).toThrow(TypeError);
+    expect(() =>
+      buildPush({ account: ACCOUNT, mode: 'compatible', message: '<xml><ToUserName>gh_1</ToUserName>' }),
+    ).toThrow(TypeError);
   });
 });
 
 describe('signPushQuery (docs/wechat-protocol.md §2.2)', () => {
   it('signs Token, timestamp and nonce; adds openid; for a ciphertext, encrypt_type and msg_signature', () => {
-    const plain = new URLSearchParams(signPushQuery({ token: ACCOUNT.token, timestamp: '1700000000', nonce: '42', openid: 'oUser' }));
+    const plain = new URLSearchParams(
+      signPushQuery({ token: ACCOUNT.token, timestamp: '1700000000', nonce: '42', openid: 'oUser' }),
+    );
     expect([...plain.entries()]).toEqual([
       ['signature', computeSignature([ACCOUNT.token, '1700000000', '42'])],
       ['timestamp', '1700000000'],
       ['nonce', '42'],
       ['openid', 'oUser'],
     ]);
-    const sealed = new URLSearchParams(signPushQuery({ token: ACCOUNT.token, timestamp: '1700000000', nonce: '42', encrypt: 'any text at all' }));
+    const sealed = new URLSearchParams(
+      signPushQuery({ token: ACCOUNT.token, timestamp: '1700000000', nonce: '42', encrypt: 'any text at all' }),
+    );
     expect([...sealed.keys()]).toEqual(['signature', 'timestamp', 'nonce', 'encrypt_type', 'msg_signature']);
     expect(sealed.get('msg_signature')).toBe(computeSignature([ACCOUNT.token, '1700000000', '42', 'any text at all']));
   });
@@ -204,7 +247,9 @@ describe('signPushQuery (docs/wechat-protocol.md §2.2)', () => {
   it('gives the same query buildPush puts on a push', () => {
     const message = createMessage.text('same query');
     const push = buildPush({ account: ACCOUNT, mode: 'plaintext', message, timestamp: '1700000000', nonce: '7' });
-    expect(signPushQuery({ token: ACCOUNT.token, timestamp: '1700000000', nonce: '7', openid: message.FromUserName })).toBe(push.query);
+    expect(
+      signPushQuery({ token: ACCOUNT.token, timestamp: '1700000000', nonce: '7', openid: message.FromUserName }),
+    ).toBe(push.query);
   });
 });
 
@@ -212,7 +257,12 @@ describe('buildHandshake (docs/wechat-protocol.md §1)', () => {
   it('reproduces the official GET example', () => {
     const vector = vectors.published.find((v) => v.inputs.id === 'official-doc-get-verify')?.inputs;
     if (vector?.kind !== 'url_signature') throw new Error('vector official-doc-get-verify is missing');
-    const handshake = buildHandshake({ token: vector.token, timestamp: vector.timestamp, nonce: vector.nonce, echostr: '4375120948345356249' });
+    const handshake = buildHandshake({
+      token: vector.token,
+      timestamp: vector.timestamp,
+      nonce: vector.nonce,
+      echostr: '4375120948345356249',
+    });
     expect(handshake).toEqual({
       query: `signature=${vector.expect_signature}&timestamp=1714036504&nonce=1514711492&echostr=4375120948345356249`,
       echostr: '4375120948345356249',
@@ -222,6 +272,8 @@ describe('buildHandshake (docs/wechat-protocol.md §1)', () => {
   it('with defaults, passes @wxq/wechat’s verifyEcho', () => {
     const handshake = buildHandshake({ token: 'AAAAA' });
     expect(handshake.echostr).toMatch(/^\d+$/);
-    expect(verifyEcho({ appId: 'wx', token: 'AAAAA' }, Object.fromEntries(new URLSearchParams(handshake.query)))).toBe(handshake.echostr);
+    expect(verifyEcho({ appId: 'wx', token: 'AAAAA' }, Object.fromEntries(new URLSearchParams(handshake.query)))).toBe(
+      handshake.echostr,
+    );
   });
 });

@@ -42,7 +42,10 @@ export interface BuildPushOptions {
   readonly timestamp?: string;
   /** Default: 9–10 random digits, like WeChat's. */
   readonly nonce?: string;
-  /** The 16-byte ciphertext prefix; default 16 random lowercase hex characters, like WeChat's (docs/wechat-protocol.md §3.2). */
+  /**
+   * The 16-byte ciphertext prefix; default 16 random lowercase hex characters, like WeChat's
+   * (docs/wechat-protocol.md §3.2).
+   */
   readonly random?: () => Buffer;
   /** Default `compact`. */
   readonly layout?: PushBodyLayout;
@@ -80,7 +83,11 @@ export interface PushQueryOptions {
 export function signPushQuery(options: PushQueryOptions): string {
   const timestamp = options.timestamp ?? String(Math.floor(Date.now() / 1000));
   const nonce = options.nonce ?? randomNonce();
-  const params = new URLSearchParams({ signature: computeSignature([options.token, timestamp, nonce]), timestamp, nonce });
+  const params = new URLSearchParams({
+    signature: computeSignature([options.token, timestamp, nonce]),
+    timestamp,
+    nonce,
+  });
   if (options.openid !== undefined) params.set('openid', options.openid);
   if (options.encrypt !== undefined) {
     params.set('encrypt_type', 'aes');
@@ -111,14 +118,16 @@ export function buildPush(options: BuildPushOptions): Push {
   const openid = stringField(record, 'FromUserName');
   const signed = { token: account.token, timestamp, nonce, openid };
   const typed = record === undefined ? undefined : typeOrUndefined(record);
-  const interaction: Pick<Push, 'interaction'> = typed === undefined ? {} : { interaction: { appId: account.appId, message: typed } };
+  const interaction: Pick<Push, 'interaction'> =
+    typed === undefined ? {} : { interaction: { appId: account.appId, message: typed } };
 
   switch (mode) {
     case 'plaintext':
       return { query: signPushQuery(signed), body: raw ?? layOut(record ?? {}, layout), ...interaction };
     case 'compatible':
     case 'safe': {
-      if (account.encodingAESKey === undefined) throw new TypeError(`a ${mode}-mode push needs the account's encodingAESKey`);
+      if (account.encodingAESKey === undefined)
+        throw new TypeError(`a ${mode}-mode push needs the account's encodingAESKey`);
       const toUserName = stringField(record, 'ToUserName');
       if (toUserName === undefined) throw new TypeError('a message needs a ToUserName');
       const crypto = createMessageCrypto({
@@ -128,8 +137,10 @@ export function buildPush(options: BuildPushOptions): Push {
       });
       const sealed = sealMessage(crypto, { token: account.token, timestamp, nonce }, raw ?? buildXml(record ?? {}));
       const query = signPushQuery({ ...signed, encrypt: sealed.Encrypt });
-      if (mode === 'safe') return { query, body: layOut({ ToUserName: toUserName, Encrypt: sealed.Encrypt }, layout), ...interaction };
-      const body = raw === undefined ? layOut({ ...record, Encrypt: sealed.Encrypt }, layout) : insertEncrypt(raw, sealed.Encrypt);
+      if (mode === 'safe')
+        return { query, body: layOut({ ToUserName: toUserName, Encrypt: sealed.Encrypt }, layout), ...interaction };
+      const body =
+        raw === undefined ? layOut({ ...record, Encrypt: sealed.Encrypt }, layout) : insertEncrypt(raw, sealed.Encrypt);
       return { query, body, ...interaction };
     }
     default:

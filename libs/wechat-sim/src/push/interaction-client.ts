@@ -19,7 +19,10 @@ export class InteractionRefusedError extends Error {
  * `recordInteraction` throws InteractionRefusedError for a refusal, and the fetch error
  * (including a TimeoutError after `timeoutMs`) when the simulator does not answer.
  */
-export function createInteractionClient(simulatorUrl: string, options: { readonly timeoutMs?: number } = {}): InteractionRecorder {
+export function createInteractionClient(
+  simulatorUrl: string,
+  options: { readonly timeoutMs?: number } = {},
+): InteractionRecorder {
   const url = `${simulatorUrl.replace(/\/+$/, '')}${INTERACTIONS_PATH}`;
   return {
     async recordInteraction({ appId, message }) {
@@ -32,14 +35,19 @@ export function createInteractionClient(simulatorUrl: string, options: { readonl
       const text = await response.text();
       const answer = parseAnswer(text);
       if (!response.ok || answer === undefined || !('interaction' in answer)) {
-        throw new InteractionRefusedError(response.status, answer !== undefined && 'error' in answer ? answer.error : text.slice(0, 200));
+        throw new InteractionRefusedError(
+          response.status,
+          answer !== undefined && 'error' in answer ? answer.error : text.slice(0, 200),
+        );
       }
       return answer.interaction;
     },
   };
 }
 
-function parseAnswer(text: string): { readonly interaction: RecordedInteraction } | { readonly error: string } | undefined {
+function parseAnswer(
+  text: string,
+): { readonly interaction: RecordedInteraction } | { readonly error: string } | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -48,11 +56,14 @@ function parseAnswer(text: string): { readonly interaction: RecordedInteraction 
   }
   if (typeof value !== 'object' || value === null) return undefined;
   if ('error' in value && typeof value.error === 'string') return { error: value.error };
-  if (!('interaction' in value) || typeof value.interaction !== 'object' || value.interaction === null) return undefined;
+  if (!('interaction' in value) || typeof value.interaction !== 'object' || value.interaction === null)
+    return undefined;
   const { interaction } = value;
   // Our own simulator's answer: checked for the fields a caller branches on.
   const fields = interaction as Readonly<Record<string, unknown>>;
-  return typeof fields['grant'] === 'string' && typeof fields['outcome'] === 'string' && typeof fields['openId'] === 'string'
+  return typeof fields['grant'] === 'string' &&
+    typeof fields['outcome'] === 'string' &&
+    typeof fields['openId'] === 'string'
     ? { interaction: interaction as RecordedInteraction }
     : undefined;
 }

@@ -22,7 +22,13 @@ const EVERY_TYPE: readonly [string, () => InboundMessage][] = [
   ['scancode_push', () => createMessage.scancode('scancode_push')],
   ['scancode_waitmsg', () => createMessage.scancode('scancode_waitmsg', { scanResult: '1' })],
   ['pic_sysphoto', () => createMessage.pic('pic_sysphoto')],
-  ['pic_photo_or_album', () => createMessage.pic('pic_photo_or_album', { picMd5Sums: ['1b5f7c23b5bf75682a53e7b6d163e185', '5a75aaca956d97be686719218f275c6b'] })],
+  [
+    'pic_photo_or_album',
+    () =>
+      createMessage.pic('pic_photo_or_album', {
+        picMd5Sums: ['1b5f7c23b5bf75682a53e7b6d163e185', '5a75aaca956d97be686719218f275c6b'],
+      }),
+  ],
   ['pic_weixin', () => createMessage.pic('pic_weixin')],
   ['location_select', () => createMessage.locationSelect({ poiname: '' })],
 ];
@@ -49,7 +55,12 @@ describe('createMessage', () => {
   });
 
   it('takes the caller’s openid, account, time and MsgId', () => {
-    const options = { openid: 'oABCD1234efgh5678ijkl9012mn', toUserName: 'gh_97417a04a28d', createTime: '1714112445', msgId: '6054768590064713728' };
+    const options = {
+      openid: 'oABCD1234efgh5678ijkl9012mn',
+      toUserName: 'gh_97417a04a28d',
+      createTime: '1714112445',
+      msgId: '6054768590064713728',
+    };
     expect(createMessage.text('hello', options)).toEqual({
       ToUserName: 'gh_97417a04a28d',
       FromUserName: 'oABCD1234efgh5678ijkl9012mn',
@@ -61,14 +72,25 @@ describe('createMessage', () => {
   });
 
   it('marks a QR-code follow with qrscene_ and a Ticket, a plain follow with neither (docs/wechat-protocol.md §4.3)', () => {
-    expect(createMessage.subscribe({ scene: 'campaign42', ticket: 'TICKET' })).toMatchObject({ Event: 'subscribe', EventKey: 'qrscene_campaign42', Ticket: 'TICKET' });
+    expect(createMessage.subscribe({ scene: 'campaign42', ticket: 'TICKET' })).toMatchObject({
+      Event: 'subscribe',
+      EventKey: 'qrscene_campaign42',
+      Ticket: 'TICKET',
+    });
     expect(createMessage.subscribe()).not.toHaveProperty('EventKey');
-    expect(createMessage.scan('campaign42')).toMatchObject({ Event: 'SCAN', EventKey: 'campaign42', Ticket: expect.any(String) as unknown });
+    expect(createMessage.scan('campaign42')).toMatchObject({
+      Event: 'SCAN',
+      EventKey: 'campaign42',
+      Ticket: expect.any(String) as unknown,
+    });
   });
 
   it('counts the pictures of a photo event', () => {
     const event = createMessage.pic('pic_sysphoto', { picMd5Sums: ['a', 'b', 'c'] });
-    expect(event.SendPicsInfo).toEqual({ Count: '3', PicList: { item: [{ PicMd5Sum: 'a' }, { PicMd5Sum: 'b' }, { PicMd5Sum: 'c' }] } });
+    expect(event.SendPicsInfo).toEqual({
+      Count: '3',
+      PicList: { item: [{ PicMd5Sum: 'a' }, { PicMd5Sum: 'b' }, { PicMd5Sum: 'c' }] },
+    });
   });
 
   it('makes different users unless told otherwise', () => {

@@ -19,7 +19,10 @@ import type {
 } from '@wxq/wechat';
 import { randomInt64Above2To53, randomMediaId, randomOpenId } from '../random-ids.js';
 
-/** The account's original id when none is given: `gh_` + 12 hex, as in the reference's examples (docs/wechat-protocol.md §0.3). */
+/**
+ * The account's original id when none is given: `gh_` + 12 hex, as in the reference's examples
+ * (docs/wechat-protocol.md §0.3).
+ */
 export const DEFAULT_TO_USER_NAME = 'gh_0123456789ab';
 
 /** Fields of every push (docs/wechat-protocol.md §4.1). */
@@ -80,7 +83,13 @@ export const createMessage = {
   },
   video(options: MediaMessageOptions & { readonly thumbMediaId?: string } = {}): VideoMessage {
     const mediaId = options.mediaId ?? randomMediaId();
-    return { ...header(options), MsgType: 'video', MediaId: mediaId, ThumbMediaId: options.thumbMediaId ?? randomMediaId(), MsgId: msgId(options) };
+    return {
+      ...header(options),
+      MsgType: 'video',
+      MediaId: mediaId,
+      ThumbMediaId: options.thumbMediaId ?? randomMediaId(),
+      MsgId: msgId(options),
+    };
   },
   shortvideo(options: MediaMessageOptions & { readonly thumbMediaId?: string } = {}): ShortVideoMessage {
     const mediaId = options.mediaId ?? randomMediaId();
@@ -94,7 +103,12 @@ export const createMessage = {
   },
   /** Location_X is the latitude, Location_Y the longitude (docs/wechat-protocol.md §4.2). */
   location(
-    options: UserMessageOptions & { readonly latitude?: string; readonly longitude?: string; readonly scale?: string; readonly label?: string } = {},
+    options: UserMessageOptions & {
+      readonly latitude?: string;
+      readonly longitude?: string;
+      readonly scale?: string;
+      readonly label?: string;
+    } = {},
   ): LocationMessage {
     return {
       ...header(options),
@@ -106,7 +120,13 @@ export const createMessage = {
       MsgId: msgId(options),
     };
   },
-  link(options: UserMessageOptions & { readonly title?: string; readonly description?: string; readonly url?: string } = {}): LinkMessage {
+  link(
+    options: UserMessageOptions & {
+      readonly title?: string;
+      readonly description?: string;
+      readonly url?: string;
+    } = {},
+  ): LinkMessage {
     return {
       ...header(options),
       MsgType: 'link',
@@ -116,7 +136,10 @@ export const createMessage = {
       MsgId: msgId(options),
     };
   },
-  /** A follow; with `scene`, from a parametric QR code (`EventKey` = `qrscene_` + scene, plus `Ticket`, docs/wechat-protocol.md §4.3). */
+  /**
+   * A follow; with `scene`, from a parametric QR code (`EventKey` = `qrscene_` + scene, plus `Ticket`,
+   * docs/wechat-protocol.md §4.3).
+   */
   subscribe(options: MessageOptions & { readonly scene?: string; readonly ticket?: string } = {}): SubscribeEvent {
     const base: SubscribeEvent = { ...header(options), MsgType: 'event', Event: 'subscribe' };
     if (options.scene === undefined) return base;
@@ -125,13 +148,26 @@ export const createMessage = {
   unsubscribe(options: MessageOptions = {}): UnsubscribeEvent {
     return { ...header(options), MsgType: 'event', Event: 'unsubscribe' };
   },
-  /** An already-following user scanned a parametric QR code: the scene without a prefix (docs/wechat-protocol.md §4.3). */
+  /**
+   * An already-following user scanned a parametric QR code: the scene without a prefix
+   * (docs/wechat-protocol.md §4.3).
+   */
   scan(scene: string, options: MessageOptions & { readonly ticket?: string } = {}): ScanEvent {
-    return { ...header(options), MsgType: 'event', Event: 'SCAN', EventKey: scene, Ticket: options.ticket ?? randomTicket() };
+    return {
+      ...header(options),
+      MsgType: 'event',
+      Event: 'SCAN',
+      EventKey: scene,
+      Ticket: options.ticket ?? randomTicket(),
+    };
   },
   /** The periodic `LOCATION` report (docs/wechat-protocol.md §4.3). */
   locationReport(
-    options: MessageOptions & { readonly latitude?: string; readonly longitude?: string; readonly precision?: string } = {},
+    options: MessageOptions & {
+      readonly latitude?: string;
+      readonly longitude?: string;
+      readonly precision?: string;
+    } = {},
   ): LocationEvent {
     return {
       ...header(options),
@@ -151,18 +187,28 @@ export const createMessage = {
   },
   scancode(
     event: ScanCodeEvent['Event'],
-    options: MessageOptions & { readonly eventKey?: string; readonly scanType?: string; readonly scanResult?: string } = {},
+    options: MessageOptions & {
+      readonly eventKey?: string;
+      readonly scanType?: string;
+      readonly scanResult?: string;
+    } = {},
   ): ScanCodeEvent {
     return {
       ...header(options),
       MsgType: 'event',
       Event: event,
       EventKey: options.eventKey ?? 'scan',
-      ScanCodeInfo: { ScanType: options.scanType ?? 'qrcode', ScanResult: options.scanResult ?? 'https://example.com/qr' },
+      ScanCodeInfo: {
+        ScanType: options.scanType ?? 'qrcode',
+        ScanResult: options.scanResult ?? 'https://example.com/qr',
+      },
     };
   },
   /** A photo menu event; the pictures themselves follow as ordinary image messages (docs/wechat-protocol.md §4.3). */
-  pic(event: PicEvent['Event'], options: MessageOptions & { readonly eventKey?: string; readonly picMd5Sums?: readonly string[] } = {}): PicEvent {
+  pic(
+    event: PicEvent['Event'],
+    options: MessageOptions & { readonly eventKey?: string; readonly picMd5Sums?: readonly string[] } = {},
+  ): PicEvent {
     const sums = options.picMd5Sums ?? [randomBytes(16).toString('hex')];
     return {
       ...header(options),

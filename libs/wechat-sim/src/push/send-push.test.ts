@@ -1,6 +1,13 @@
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type OpenedPush, type PushAccount, type PushMode, createMessageCrypto, openPush, verifyEcho } from '@wxq/wechat';
+import {
+  type OpenedPush,
+  type PushAccount,
+  type PushMode,
+  createMessageCrypto,
+  openPush,
+  verifyEcho,
+} from '@wxq/wechat';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startTestSimulator } from '../../test/helpers.js';
 import { buildHandshake, buildPush } from './build-push.js';
@@ -8,8 +15,16 @@ import { InteractionRefusedError, createInteractionClient } from './interaction-
 import { createMessage } from './messages.js';
 import { sendHandshake, sendPush } from './send-push.js';
 
-const ACCOUNT = { appId: 'wx0123456789abcdef', token: 'proto-check-token', encodingAESKey: 'Zm9yLXRlc3Qtb25seS1wcm90by1jaGVjay1rZXktMDE' };
-const OPENER: PushAccount = { appId: ACCOUNT.appId, token: ACCOUNT.token, crypto: createMessageCrypto({ appId: ACCOUNT.appId, encodingAESKey: ACCOUNT.encodingAESKey }) };
+const ACCOUNT = {
+  appId: 'wx0123456789abcdef',
+  token: 'proto-check-token',
+  encodingAESKey: 'Zm9yLXRlc3Qtb25seS1wcm90by1jaGVjay1rZXktMDE',
+};
+const OPENER: PushAccount = {
+  appId: ACCOUNT.appId,
+  token: ACCOUNT.token,
+  crypto: createMessageCrypto({ appId: ACCOUNT.appId, encodingAESKey: ACCOUNT.encodingAESKey }),
+};
 
 interface Received {
   readonly path: string;
@@ -31,7 +46,10 @@ async function startMiniGateway(delayMs = 0): Promise<{ url: string; received: R
         res.end(verifyEcho(OPENER, query));
         return;
       }
-      const opened = openPush(OPENER, query, Buffer.concat(chunks), { nowSeconds: Math.floor(Date.now() / 1000), maxSkewSeconds: 300 });
+      const opened = openPush(OPENER, query, Buffer.concat(chunks), {
+        nowSeconds: Math.floor(Date.now() / 1000),
+        maxSkewSeconds: 300,
+      });
       received.push({ path: url.pathname, contentType: req.headers['content-type'], opened });
       res.end('success');
     } catch {
@@ -41,7 +59,15 @@ async function startMiniGateway(delayMs = 0): Promise<{ url: string; received: R
   };
   const server = createServer((req, res) => void answer(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(() => new Promise<void>((resolve) => { server.close(() => { resolve(); }); server.closeAllConnections(); }));
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+        server.closeAllConnections();
+      }),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
 }
 
@@ -49,21 +75,33 @@ describe('sendPush', () => {
   it.each<PushMode>(['plaintext', 'compatible', 'safe'])('delivers a %s push that a gateway opens', async (mode) => {
     const gateway = await startMiniGateway();
     const message = createMessage.text('hello');
-    const response = await sendPush(`${gateway.url}/`, `/wechat/${ACCOUNT.appId}`, buildPush({ account: ACCOUNT, mode, message }));
+    const response = await sendPush(
+      `${gateway.url}/`,
+      `/wechat/${ACCOUNT.appId}`,
+      buildPush({ account: ACCOUNT, mode, message }),
+    );
     expect(response).toEqual({ status: 200, body: 'success' });
-    expect(gateway.received).toEqual([{ path: `/wechat/${ACCOUNT.appId}`, contentType: 'text/xml', opened: { mode, message } }]);
+    expect(gateway.received).toEqual([
+      { path: `/wechat/${ACCOUNT.appId}`, contentType: 'text/xml', opened: { mode, message } },
+    ]);
   });
 
   it('reports what the gateway answered to a forged push', async () => {
     const gateway = await startMiniGateway();
-    const push = buildPush({ account: { ...ACCOUNT, token: 'wrong-token' }, mode: 'safe', message: createMessage.text('x') });
+    const push = buildPush({
+      account: { ...ACCOUNT, token: 'wrong-token' },
+      mode: 'safe',
+      message: createMessage.text('x'),
+    });
     expect(await sendPush(gateway.url, '/wechat', push)).toEqual({ status: 401, body: 'bad push' });
   });
 
   it('gives up like WeChat when the gateway is too slow', async () => {
     const gateway = await startMiniGateway(500);
     const push = buildPush({ account: ACCOUNT, mode: 'plaintext', message: createMessage.text('x') });
-    await expect(sendPush(gateway.url, '/wechat', push, { timeoutMs: 50 })).rejects.toMatchObject({ name: 'TimeoutError' });
+    await expect(sendPush(gateway.url, '/wechat', push, { timeoutMs: 50 })).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
   });
 });
 
@@ -74,7 +112,9 @@ describe('sendPush with a simulator: the user action is recorded before the push
     const message = createMessage.text('hello');
     const push = buildPush({ account: ACCOUNT, mode: 'safe', message });
     expect(await sendPush(gateway.url, '/wechat', push, { simulator: sim })).toEqual({ status: 200, body: 'success' });
-    expect(sim.interactions).toMatchObject([{ appId: ACCOUNT.appId, openId: message.FromUserName, grant: 'message', outcome: 'applied' }]);
+    expect(sim.interactions).toMatchObject([
+      { appId: ACCOUNT.appId, openId: message.FromUserName, grant: 'message', outcome: 'applied' },
+    ]);
   });
 
   it('tells a simulator over HTTP, even when the gateway is down', async () => {
@@ -82,17 +122,26 @@ describe('sendPush with a simulator: the user action is recorded before the push
     const message = createMessage.subscribe();
     const push = buildPush({ account: ACCOUNT, mode: 'plaintext', message });
     // WeChat opens the window when the user acts, whether or not the push then arrives (docs/wechat-protocol.md §7.4).
-    await expect(sendPush('http://127.0.0.1:1', '/wechat', push, { simulator: createInteractionClient(sim.url) })).rejects.toThrow();
+    await expect(
+      sendPush('http://127.0.0.1:1', '/wechat', push, { simulator: createInteractionClient(sim.url) }),
+    ).rejects.toThrow();
     expect(sim.sendWindows(ACCOUNT.appId, message.FromUserName)).toMatchObject([{ kind: 'event', sendsLeft: 3 }]);
   });
 
   it('does not deliver when the simulator refuses, and says why', async () => {
     const gateway = await startMiniGateway();
     const sim = await startTestSimulator({ enforceQuota: true });
-    const push = buildPush({ account: { ...ACCOUNT, appId: 'wxnotsimulated0000' }, mode: 'plaintext', message: createMessage.text('x') });
+    const push = buildPush({
+      account: { ...ACCOUNT, appId: 'wxnotsimulated0000' },
+      mode: 'plaintext',
+      message: createMessage.text('x'),
+    });
     const refused = sendPush(gateway.url, '/wechat', push, { simulator: createInteractionClient(sim.url) });
     await expect(refused).rejects.toBeInstanceOf(InteractionRefusedError);
-    await expect(refused).rejects.toMatchObject({ status: 404, reason: expect.stringMatching(/no such account/) as unknown });
+    await expect(refused).rejects.toMatchObject({
+      status: 404,
+      reason: expect.stringMatching(/no such account/) as unknown,
+    });
     expect(gateway.received).toEqual([]);
   });
 

@@ -29,7 +29,12 @@ export interface SendPushOptions extends SendOptions {
  * @throws TypeError when `simulator` is given for a push with no typed message; the recorder's
  *   error; the fetch error, including a TimeoutError after `timeoutMs`
  */
-export async function sendPush(gatewayBaseUrl: string, path: string, push: Push, options: SendPushOptions = {}): Promise<PushResponse> {
+export async function sendPush(
+  gatewayBaseUrl: string,
+  path: string,
+  push: Push,
+  options: SendPushOptions = {},
+): Promise<PushResponse> {
   if (options.simulator !== undefined) {
     if (push.interaction === undefined) throw new TypeError('this push carries no message the simulator could record');
     await options.simulator.recordInteraction(push.interaction);
@@ -44,10 +49,16 @@ export async function sendPush(gatewayBaseUrl: string, path: string, push: Push,
 }
 
 /**
- * Sends the URL-verification GET (docs/wechat-protocol.md §1); a good gateway answers 200 with exactly `handshake.echostr`.
+ * Sends the URL-verification GET (docs/wechat-protocol.md §1); a good gateway answers 200 with exactly
+ * `handshake.echostr`.
  * @throws the fetch error, including a TimeoutError after `timeoutMs`
  */
-export async function sendHandshake(gatewayBaseUrl: string, path: string, handshake: Handshake, options: SendOptions = {}): Promise<PushResponse> {
+export async function sendHandshake(
+  gatewayBaseUrl: string,
+  path: string,
+  handshake: Handshake,
+  options: SendOptions = {},
+): Promise<PushResponse> {
   const response = await fetch(callbackUrl(gatewayBaseUrl, path, handshake.query), {
     signal: AbortSignal.timeout(options.timeoutMs ?? WECHAT_TIMEOUT_MS),
   });
