@@ -15,6 +15,7 @@ import {
 } from '@wxq/wechat-api';
 import { createInboundProcessor } from './processors/inbound.js';
 import { createOutboundProcessor } from './processors/outbound.js';
+import { createSendCounters } from './processors/send-counters.js';
 import { createSendPause } from './processors/send-pause.js';
 import { createSendRateLimiter } from './send-rate-limit.js';
 
@@ -69,6 +70,7 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
       apis,
       rateLimiter: createSendRateLimiter(redis, keys, config.sendRateLimitPerSecond),
       pause: createSendPause(redis, keys),
+      counters: createSendCounters(redis, keys),
       keys,
       lanes: lanes?.outbound,
       quota: ledger === undefined ? undefined : { ledger, enforce: mode === 'enforce' },

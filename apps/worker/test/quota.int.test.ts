@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createKeys } from '@wxq/redis';
 import { waitFor } from '@wxq/testing';
+import { defineHandlers } from '@wxq/handlers';
 import { createMessage } from '@wxq/wechat-sim';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { NO_QUOTA_REASON } from '../src/processors/outbound.js';
@@ -48,6 +49,7 @@ describe('quota ledger (enforce, the default)', () => {
     });
     expect(h.sim.sends.map((s) => s.message['text'])).toEqual([1, 2, 3, 4, 5].map((i) => ({ content: `${i}/7 x` })));
     expect(sendCalls(h)).toBe(5);
+    expect(await h.redis.hgetall(createKeys(h.prefix).sendCounters(APP_ID))).toEqual({ quota_refused: '2' });
   });
 
   it("a 45047 from WeChat closes the user's windows until the next message", async () => {
@@ -120,9 +122,72 @@ describe('account-level limits', () => {
     expect(new Date(until).getUTCHours()).toBe(16);
     expect(until).toBeGreaterThan(Date.now());
     expect(h.logs.text().split('daily API quota reached').length - 1).toBe(1);
+    expect(await h.redis.hgetall(keys.sendCounters(APP_ID))).toEqual({ paused_45009: '1' });
     // An operator lifts the pause: the sends go out.
     await h.redis.del(keys.sendPause(APP_ID));
     for (const job of await h.outbound.getDelayed()) await job.promote();
     await h.sim.waitForSends(2, 10_000);
+  });
+
+  it("45011 pauses the account's sends until the next minute", async () => {
+    harness = await startHarness(inject('redisUrl'), { OUTBOUND_CONCURRENCY: '1' });
+    const h = harness;
+    h.sim.injectFault({ path: SEND, errcode: 45011, times: 1 });
+    h.startWorkers(1);
+    await h.push(createMessage.text('soon', { openid: user() }));
+    const keys = createKeys(h.prefix);
+    await waitFor(async () => (await h.outbound.getDelayedCount()) === 1, {
+      timeoutMs: 10_000,
+      message: 'the send paused',
+    });
+    const until = Number(await h.redis.get(keys.sendPause(APP_ID)));
+    expect(until % 60_000).toBe(0);
+    expect(until - Date.now()).toBeLessThanOrEqual(60_000);
+    expect(await h.redis.hgetall(keys.sendCounters(APP_ID))).toEqual({ paused_45011: '1' });
+    expect(await h.outbound.getFailedCount()).toBe(0);
+  });
+});
+
+describe('typing', () => {
+  it('a second Typing while the first shows is not sent (WeChat would answer 45081), and is counted', async () => {
+    harness = await startHarness(inject('redisUrl'));
+    const h = harness;
+    h.startWorkers(
+      1,
+      defineHandlers((r) =>
+        r.fallback((_m, ctx) => {
+          ctx.reply.typing();
+          ctx.reply.typing();
+          ctx.reply.text('done');
+        }),
+      ),
+    );
+    await h.push(createMessage.text('hi', { openid: user() }));
+    await h.sim.waitForSends(1, 10_000);
+    const typingCalls = h.sim.calls.filter((c) => c.path === '/cgi-bin/message/custom/typing');
+    expect(typingCalls.map((c) => c.errcode)).toEqual([0]);
+    expect(await h.redis.hgetall(createKeys(h.prefix).sendCounters(APP_ID))).toEqual({ typing_skipped: '1' });
+  });
+
+  it('WXQ_AUTO_TYPING_MS shows Typing once while a slow handler runs, before its reply', async () => {
+    harness = await startHarness(inject('redisUrl'), { WXQ_AUTO_TYPING_MS: '100' });
+    const h = harness;
+    h.startWorkers(1);
+    await h.push(createMessage.text('#slow 800 thought about it', { openid: user() }));
+    await h.sim.waitForSends(1, 10_000);
+    const calls = h.sim.calls.filter((c) => c.path === '/cgi-bin/message/custom/typing' || c.path === SEND);
+    expect(calls.map((c) => [c.path, c.errcode])).toEqual([
+      ['/cgi-bin/message/custom/typing', 0],
+      [SEND, 0],
+    ]);
+  });
+
+  it('a quick handler shows no Typing', async () => {
+    harness = await startHarness(inject('redisUrl'), { WXQ_AUTO_TYPING_MS: '2000' });
+    const h = harness;
+    h.startWorkers(1);
+    await h.push(createMessage.text('quick', { openid: user() }));
+    await h.sim.waitForSends(1, 10_000);
+    expect(h.sim.calls.filter((c) => c.path === '/cgi-bin/message/custom/typing')).toEqual([]);
   });
 });

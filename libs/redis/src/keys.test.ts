@@ -14,10 +14,11 @@ describe('createKeys', () => {
       k.lane('inbound', 'wx1', 'o1'),
       k.quota('wx1', 'o1'),
       k.sendPause('wx1'),
+      k.sendCounters('wx1'),
     ];
     for (const name of names(a)) expect(name.startsWith('{wxq}:')).toBe(true);
     for (const name of names(b)) expect(name.startsWith('{test-1}:')).toBe(true);
-    expect(new Set(names(a)).size).toBe(8);
+    expect(new Set(names(a)).size).toBe(9);
   });
 
   it('keeps the token key format that running workers share', () => {

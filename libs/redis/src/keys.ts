@@ -20,6 +20,8 @@ export interface WxqKeys {
   readonly quota: (appId: string, openId: string) => string;
   /** Until when an account's sends are paused (45009 daily quota, 45011 per-minute limit). */
   readonly sendPause: (appId: string) => string;
+  /** An account's counters of what the worker held back or paused (a hash; docs/quota.md). */
+  readonly sendCounters: (appId: string) => string;
   /** A key of the user's own handlers (sessions, counters), under `handler:`. */
   readonly handler: (...parts: readonly string[]) => string;
 }
@@ -35,6 +37,7 @@ export function createKeys(prefix: string): WxqKeys {
     userRate: (appId, openId, window) => `${prefix}:ratelimit:${appId}:${openId}:${window}`,
     quota: (appId, openId) => `${prefix}:quota:${appId}:${openId}`,
     sendPause: (appId) => `${prefix}:pause:${appId}`,
+    sendCounters: (appId) => `${prefix}:counters:${appId}`,
     lane: (queue, appId, openId) => `${prefix}:lane:${queue}:${appId}:${openId}`,
     handler: (...parts) => [`${prefix}:handler`, ...parts].join(':'),
   };

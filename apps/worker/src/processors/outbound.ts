@@ -6,12 +6,14 @@ import { type WechatApiClient, WechatApiError, WechatErrcodeError } from '@wxq/w
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { SendRateLimiter } from '../send-rate-limit.js';
 import { PARK_MS, recipientOf } from './lane-settings.js';
+import type { SendCounters } from './send-counters.js';
 import type { SendPause } from './send-pause.js';
 
 export interface OutboundDeps {
   readonly apis: ReadonlyMap<string, WechatApiClient>;
   readonly rateLimiter: SendRateLimiter | undefined;
   readonly pause: SendPause;
+  readonly counters: SendCounters;
   readonly keys: WxqKeys;
   /** Per-user ordering (docs/ordering.md); undefined with WXQ_ORDERING=off. */
   readonly lanes: Lanes | undefined;
@@ -56,6 +58,7 @@ export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound
       const verdict = await deps.quota.ledger.typing(payload.appId, user);
       if (verdict !== 'ok') {
         log.info({ appId: payload.appId, verdict }, 'typing not sent');
+        await deps.counters.count(payload.appId, 'typing_skipped');
         await leave();
         return;
       }
@@ -67,6 +70,7 @@ export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound
     } catch (err) {
       await learnFrom(deps, payload.appId, user, err, reservation);
       if (err instanceof WechatErrcodeError && (err.errcode === 45009 || err.errcode === 45011)) {
+        await deps.counters.count(payload.appId, err.errcode === 45009 ? 'paused_45009' : 'paused_45011');
         await delayUntil(job, token, await deps.pause.pause(payload.appId, err.errcode, log));
       }
       const permanent = err instanceof WechatApiError && err.kind === 'permanent';
@@ -93,6 +97,7 @@ async function reserveSend(
   if (deps.quota === undefined) return undefined;
   const reservation = await deps.quota.ledger.reserve(payload.appId, user);
   if (reservation !== undefined) return reservation;
+  await deps.counters.count(payload.appId, deps.quota.enforce ? 'quota_refused' : 'quota_observed');
   if (deps.quota.enforce) {
     // Failed for good, so the user's later replies may go (a later interaction may allow them).
     await deps.lanes?.leave(deps.keys.lane(QUEUES.outbound.name, payload.appId, user), QUEUES.outbound.jobId(payload));

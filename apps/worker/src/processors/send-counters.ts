@@ -1,0 +1,28 @@
+import type { RedisClient, WxqKeys } from '@wxq/redis';
+
+/**
+ * What the worker did instead of sending, counted per account in Redis across every worker (a
+ * hash, `<prefix>:counters:<appid>`), so an operator sees how often it happens.
+ */
+export type SendCounter =
+  /** A reply not attempted: the user had no open send window (WXQ_CS_QUOTA=enforce). */
+  | 'quota_refused'
+  /** A reply sent although the ledger saw no open window (WXQ_CS_QUOTA=observe). */
+  | 'quota_observed'
+  /** A Typing not sent because WeChat would refuse it (§7.3). */
+  | 'typing_skipped'
+  /** Sends paused by a 45009 (the daily API quota) or a 45011 (the per-minute limit). */
+  | 'paused_45009'
+  | 'paused_45011';
+
+export interface SendCounters {
+  count(appId: string, counter: SendCounter): Promise<void>;
+}
+
+export function createSendCounters(redis: RedisClient, keys: WxqKeys): SendCounters {
+  return {
+    async count(appId, counter) {
+      await redis.hincrby(keys.sendCounters(appId), counter, 1);
+    },
+  };
+}
