@@ -38,6 +38,24 @@ describe('quota ledger (enforce, the default)', () => {
     expect(sendCalls(h)).toBe(0);
   });
 
+  it('an operator retry of a held-back reply, after the user wrote again, sends it', async () => {
+    harness = await startHarness(inject('redisUrl'));
+    const h = harness;
+    const openid = user();
+    h.startWorkers(1);
+    await h.push(createMessage.text('late', { openid, createTime: HOURS_49_AGO() }));
+    const failed = await waitFor(async () => (await h.outbound.getFailed())[0], {
+      timeoutMs: 10_000,
+      message: 'held back',
+    });
+    await h.push(createMessage.text('#multi 1 again', { openid }));
+    await h.sim.waitForSends(1, 10_000);
+    // As Bull Board's retry does: the job runs again, in its user's lane, with the new window.
+    await failed.retry('failed');
+    await h.sim.waitForSends(2, 10_000);
+    expect(h.sim.sends.map((s) => s.message['text'])).toEqual([{ content: '1/1 again' }, { content: 'late' }]);
+  });
+
   it('#multi 7 to one message: 5 sent, in order, 2 held back', async () => {
     harness = await startHarness(inject('redisUrl'));
     const h = harness;

@@ -21,4 +21,4 @@ export {
   createQueueWorker,
 } from './queue-worker.js';
 export { type Reply, customMessageSchema, replySchema } from './reply-schema.js';
-export { LANE_TTL_MS, type Lanes, type Turn, createLanes, laneScore } from './lanes.js';
+export { LANE_TTL_MS, type LaneOutcome, type Lanes, type Turn, createLanes, laneScore } from './lanes.js';

@@ -5,27 +5,56 @@ import type { Cluster, Redis } from 'ioredis';
 // A lane is a sorted set of job ids scored by their place in the conversation (epoch ms of the
 // push, plus a fraction for the n-th reply); only the lowest member, the head, may run. A job
 // leaves its lane when it is done (completed or failed for good) and hands the turn to the next,
-// promoting it out of "delayed", where it parked.
+// promoting it out of "delayed", where it parked. Every script touches keys under one prefix, so
+// one hash tag: the same slot on a Cluster.
 
-/** Adds members (ARGV: ttl, then score/id pairs); members already in the lane keep their place. */
-const ENTER = `for i = 2, #ARGV, 2 do redis.call('ZADD', KEYS[1], 'NX', ARGV[i], ARGV[i + 1]) end
+/**
+ * Adds members (KEYS: lane, then each member's job hash; ARGV: ttl, then score/id pairs). A member
+ * whose job already exists is not added: it ran or runs (a WeChat retry of a push handled long
+ * ago, a re-run's replies already sent). One already in the lane keeps its place, and none goes
+ * below the head, which may be running.
+ */
+const ENTER = `local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local floor = head[2] and tonumber(head[2]) or nil
+for i = 2, #ARGV, 2 do
+  if redis.call('EXISTS', KEYS[i / 2 + 1]) == 0 then
+    local score = tonumber(ARGV[i])
+    if floor and score < floor then score = floor + 1 / 4096 end
+    redis.call('ZADD', KEYS[1], 'NX', score, ARGV[i + 1])
+  end
+end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1`;
 
 /**
- * Answers `[head, headScore, wasMember]`. A job not in its lane is added when ARGV[4] is 1 (its
- * producer did not order it), else the lane is left alone (the job had left it already).
+ * KEYS: lane, the job's "left" marker. ARGV: job id, score, ttl, attemptsMade. Answers
+ * `[head, headScore, state]`, state 'member', 'joined' or 'left'. A job not in its lane that left
+ * it at this very attempt (its marker says so) crashed between leaving and completing: `left`. Any
+ * other job not in its lane joins it (below no running head): an operator's retry of a failed job,
+ * or a job its producer did not order (a gateway with WXQ_ORDERING=off).
  */
-const TURN = `local member = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not member and ARGV[4] == '1' then
-  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+const TURN = `local state = 'member'
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  local marker = redis.call('GET', KEYS[2])
+  if marker and marker:match('^[^:]*') == ARGV[4] then
+    return { false, false, 'left', marker }
+  end
+  local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  local score = tonumber(ARGV[2])
+  if head[2] and score < tonumber(head[2]) then score = tonumber(head[2]) + 1 / 4096 end
+  redis.call('ZADD', KEYS[1], score, ARGV[1])
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  state = 'joined'
 end
 local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return { head[1] or false, head[2] or false, member and 1 or 0 }`;
+return { head[1] or false, head[2] or false, state, false }`;
 
-/** Removes the job from its lane and answers the new head, or false when the lane is empty. */
+/**
+ * KEYS: lane, the job's "left" marker. ARGV: job id, attemptsMade, outcome, marker ttl. Removes
+ * the job, marks that it left (at which attempt, with which outcome) and answers the new head.
+ */
 const LEAVE = `redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2] .. ':' .. ARGV[3], 'PX', ARGV[4])
 local head = redis.call('ZRANGE', KEYS[1], 0, 0)
 return head[1] or false`;
 
@@ -40,10 +69,17 @@ return 0`;
  */
 export const LANE_TTL_MS = 8 * 24 * 3600 * 1000;
 /**
+ * A "left" marker only has to outlive a crashed worker's stalled-job recovery (lock duration plus
+ * the stalled-check interval, about 30 s by default).
+ */
+const LEFT_MARKER_TTL_MS = 3600 * 1000;
+/**
  * A head older than this whose job is missing or finished is dropped by the next job to look.
  * Younger, its job may still be on its way (the gateway writes the lane entry just before the job).
  */
 const REPAIR_AFTER_MS = 10_000;
+/** Dead heads dropped in one look; a longer run of them is cleared by the next looks. */
+const MAX_REPAIRS_PER_TURN = 20;
 
 /** The lane score of a push received at `receivedAt` (epoch ms), or of its n-th reply. */
 export function laneScore(receivedAt: number, replyIndex = 0): number {
@@ -51,22 +87,26 @@ export function laneScore(receivedAt: number, replyIndex = 0): number {
   return receivedAt + Math.min(replyIndex, 1023) / 1024;
 }
 
+/** How a job that left its lane ended: `done` (completed) or `failed` (for good). */
+export type LaneOutcome = 'done' | 'failed';
+
 /**
  * `head`: run now. `behind`: park until `head` hands over. `left`: the job had already left its
- * lane, so its work is done (it is running again after a crash between leaving and completing).
+ * lane at this attempt, with `outcome`: it is running again after a crash between leaving and
+ * finishing, and must finish the same way without running twice.
  */
-export type Turn = { readonly is: 'head' } | { readonly is: 'behind'; readonly head: string } | { readonly is: 'left' };
+export type Turn =
+  | { readonly is: 'head' }
+  | { readonly is: 'behind'; readonly head: string }
+  | { readonly is: 'left'; readonly outcome: LaneOutcome };
 
 export interface Lanes {
   /** Puts jobs in a lane in the order of their scores, before they are added to the queue. */
   enter(lane: string, members: readonly (readonly [jobId: string, score: number])[]): Promise<void>;
-  /**
-   * Whether the job may run now. A job not in its lane on its first start was produced without
-   * ordering (a gateway with WXQ_ORDERING=off): it joins the lane then.
-   */
+  /** Whether the job may run now; a job not in its lane (and not just left it) joins it. */
   turn(lane: string, job: Job, score: number): Promise<Turn>;
-  /** Leaves the lane and wakes the next job (promotes it if it is parked). */
-  leave(lane: string, jobId: string): Promise<void>;
+  /** Leaves the lane at this attempt with `outcome`, and wakes the next job (promotes it if it is parked). */
+  leave(lane: string, job: Job, outcome: LaneOutcome): Promise<void>;
   /**
    * Parks a job that is not the head until the head hands over, at the latest for `parkMs` (the
    * safety net for a hand-over lost to a crash). The caller then throws BullMQ's DelayedError.
@@ -76,8 +116,9 @@ export interface Lanes {
 
 /** The lanes of one queue's jobs, on that queue's Redis. */
 export function createLanes(redis: Redis | Cluster, queue: MinimalQueue): Lanes {
-  const call = async <T>(script: string, key: string, ...args: (string | number)[]): Promise<T> =>
-    (await redis.eval(script, 1, key, ...args)) as T;
+  const eval1 = async <T>(script: string, keys: readonly string[], ...args: (string | number)[]): Promise<T> =>
+    (await redis.eval(script, keys.length, ...keys, ...args)) as T;
+  const markerOf = (lane: string, jobId: string) => `${lane}:left:${jobId}`;
 
   const promote = async (jobId: string) => {
     const job = await Job.fromId(queue, jobId);
@@ -85,36 +126,59 @@ export function createLanes(redis: Redis | Cluster, queue: MinimalQueue): Lanes 
     if (job !== undefined && (await job.isDelayed())) await job.promote().catch(() => undefined);
   };
 
-  const repair = async (lane: string, head: string, headScore: number) => {
-    if (Date.now() - headScore < REPAIR_AFTER_MS) return;
+  /** Drops the head when it is old and its job is missing or finished; answers whether it did. */
+  const dropIfDead = async (lane: string, head: string, headScore: number): Promise<boolean> => {
+    if (Date.now() - headScore < REPAIR_AFTER_MS) return false;
     const headJob = await Job.fromId(queue, head);
     const state = headJob === undefined ? 'unknown' : await headJob.getState();
-    if (state === 'unknown' || state === 'completed' || state === 'failed') await call<number>(DROP_HEAD, lane, head);
+    if (state !== 'unknown' && state !== 'completed' && state !== 'failed') return false;
+    return (await eval1<number>(DROP_HEAD, [lane], head)) === 1;
+  };
+
+  const look = async (lane: string, job: Job, score: number) => {
+    const jobId = job.id ?? '';
+    return eval1<[string | null, string | null, 'member' | 'joined' | 'left', string | null]>(
+      TURN,
+      [lane, markerOf(lane, jobId)],
+      jobId,
+      score,
+      LANE_TTL_MS,
+      job.attemptsMade,
+    );
   };
 
   return {
     async enter(lane, members) {
       if (members.length === 0) return;
-      await call<number>(ENTER, lane, LANE_TTL_MS, ...members.flatMap(([jobId, score]) => [score, jobId]));
+      const jobKeys = members.map(([jobId]) => queue.toKey(jobId));
+      await eval1<number>(
+        ENTER,
+        [lane, ...jobKeys],
+        LANE_TTL_MS,
+        ...members.flatMap(([jobId, score]) => [score, jobId]),
+      );
     },
     async turn(lane, job, score) {
       const jobId = job.id ?? '';
-      const firstStart = job.attemptsStarted <= 1;
-      const [head, headScore, wasMember] = await call<[string | null, string | null, number]>(
-        TURN,
-        lane,
-        jobId,
-        score,
-        LANE_TTL_MS,
-        firstStart ? 1 : 0,
-      );
-      if (wasMember === 0 && !firstStart) return { is: 'left' };
-      if (head === jobId || head === null) return { is: 'head' };
-      await repair(lane, head, Number(headScore));
-      return { is: 'behind', head };
+      for (let repairs = 0; ; repairs += 1) {
+        const [head, headScore, state, marker] = await look(lane, job, score);
+        if (state === 'left') return { is: 'left', outcome: marker?.endsWith(':failed') === true ? 'failed' : 'done' };
+        if (head === jobId || head === null) return { is: 'head' };
+        if (repairs >= MAX_REPAIRS_PER_TURN || !(await dropIfDead(lane, head, Number(headScore)))) {
+          return { is: 'behind', head };
+        }
+      }
     },
-    async leave(lane, jobId) {
-      const next = await call<string | null>(LEAVE, lane, jobId);
+    async leave(lane, job, outcome) {
+      const jobId = job.id ?? '';
+      const next = await eval1<string | null>(
+        LEAVE,
+        [lane, markerOf(lane, jobId)],
+        jobId,
+        job.attemptsMade,
+        outcome,
+        LEFT_MARKER_TTL_MS,
+      );
       if (next !== null) await promote(next);
     },
     async park(lane, job, token, parkMs) {
@@ -122,7 +186,7 @@ export function createLanes(redis: Redis | Cluster, queue: MinimalQueue): Lanes 
       await job.moveToDelayed(Date.now() + parkMs, token);
       // The head may have left between our look and the park and found us not parked yet: look
       // again now that we are, and take the turn ourselves.
-      const [head] = await call<[string | null]>(TURN, lane, jobId, 0, LANE_TTL_MS, 0);
+      const [head] = await look(lane, job, 0);
       if (head === jobId) await job.promote().catch(() => undefined);
     },
   };

@@ -14,6 +14,10 @@ afterAll(async () => {
   await redis.quit();
 });
 
+function raise(message: string): never {
+  throw new Error(message);
+}
+
 function setup() {
   const prefix = `{test-${randomUUID()}}`;
   const queue = new Queue('lanes', { connection: redis, prefix });
@@ -38,20 +42,28 @@ describe('lanes', () => {
     expect(await lanes.turn(lane, a, 1000)).toEqual({ is: 'head' });
   });
 
-  it('a job the producer did not order joins on its first start; one that left stays out', async () => {
+  it('a job the producer did not order joins; one that left at this attempt stays out; a retry joins again', async () => {
     const { lanes, lane, queue } = setup();
     const now = Date.now();
     await lanes.enter(lane, [['first', now]]);
     const late = await queue.add('x', {}, { jobId: 'late' });
     expect(await lanes.turn(lane, late, now + 1)).toEqual({ is: 'behind', head: 'first' });
     expect(await redis.zrange(lane, 0, -1)).toEqual(['first', 'late']);
-    // Running again after a crash between leaving and completing: its work is done.
-    await lanes.leave(lane, 'late');
-    const rerun = Object.assign(Object.create(Object.getPrototypeOf(late) as object) as typeof late, late, {
-      attemptsStarted: 2,
-    });
-    expect(await lanes.turn(lane, rerun, now + 1)).toEqual({ is: 'left' });
+    // Running again at the same attempt after a crash between leaving and finishing: it is done.
+    await lanes.leave(lane, late, 'done');
+    expect(await lanes.turn(lane, late, now + 1)).toEqual({ is: 'left', outcome: 'done' });
     expect(await redis.zrange(lane, 0, -1)).toEqual(['first']);
+    // Left as failed: the re-run must fail the same way.
+    const failed = await queue.add('x', {}, { jobId: 'failed' });
+    await lanes.turn(lane, failed, now + 2);
+    await lanes.leave(lane, failed, 'failed');
+    expect(await lanes.turn(lane, failed, now + 2)).toEqual({ is: 'left', outcome: 'failed' });
+    // An operator's retry is a later attempt (BullMQ counted the failure): it joins and runs again.
+    const retried = Object.assign(Object.create(Object.getPrototypeOf(failed) as object) as typeof failed, failed, {
+      attemptsMade: failed.attemptsMade + 1,
+    });
+    expect(await lanes.turn(lane, retried, now + 2)).toEqual({ is: 'behind', head: 'first' });
+    expect(await redis.zrange(lane, 0, -1)).toEqual(['first', 'failed']);
   });
 
   it('leaving wakes the parked next job', async () => {
@@ -83,21 +95,44 @@ describe('lanes', () => {
     });
     await queue.add('x', {}, { jobId: 'head' });
     await waitFor(() => processed.length === 1, { timeoutMs: 5_000, message: 'head ran' });
-    await lanes.leave(lane, 'head');
+    await lanes.leave(lane, (await queue.getJob('head')) ?? raise('no head job'), 'done');
     await waitFor(() => processed.length === 2, { timeoutMs: 5_000, message: 'next woken by the hand-over' });
     expect(processed).toEqual(['head', 'next']);
   });
 
-  it('drops an old head whose job no longer exists, so the lane cannot block forever', async () => {
+  it('drops old heads whose jobs no longer exist, in one look, so the lane cannot block', async () => {
     const { lanes, lane, queue } = setup();
     const old = Date.now() - 60_000;
     await lanes.enter(lane, [
-      ['ghost', old],
-      ['real', old + 1],
+      ['ghost-1', old],
+      ['ghost-2', old + 1],
+      ['ghost-3', old + 2],
+      ['real', old + 3],
     ]);
     const real = await queue.add('x', {}, { jobId: 'real' });
-    expect(await lanes.turn(lane, real, old + 1)).toEqual({ is: 'behind', head: 'ghost' });
-    expect(await lanes.turn(lane, real, old + 1)).toEqual({ is: 'head' });
+    expect(await lanes.turn(lane, real, old + 3)).toEqual({ is: 'head' });
+    expect(await redis.zrange(lane, 0, -1)).toEqual(['real']);
+  });
+
+  it('does not enter a job that already exists (a WeChat retry of a push handled before)', async () => {
+    const { lanes, lane, queue } = setup();
+    await queue.add('x', {}, { jobId: 'handled' });
+    await lanes.enter(lane, [
+      ['handled', Date.now()],
+      ['new', Date.now() + 1],
+    ]);
+    expect(await redis.zrange(lane, 0, -1)).toEqual(['new']);
+  });
+
+  it('never puts a newcomer below the head, which may be running', async () => {
+    const { lanes, lane, queue } = setup();
+    const now = Date.now();
+    await lanes.enter(lane, [['running', now]]);
+    await lanes.enter(lane, [['earlier-clock', now - 5_000]]);
+    const unordered = await queue.add('x', {}, { jobId: 'unordered' });
+    await lanes.turn(lane, unordered, now - 9_000);
+    expect((await redis.zrange(lane, 0, -1)).slice(0, 1)).toEqual(['running']);
+    expect(await redis.zcard(lane)).toBe(3);
   });
 
   it('keeps a young head whose job is not there yet (the gateway writes the lane first)', async () => {

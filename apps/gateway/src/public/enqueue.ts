@@ -3,6 +3,9 @@ import type { RedisClient, WxqKeys } from '@wxq/redis';
 import type { Histogram } from 'prom-client';
 import { GatewayError } from './errors.js';
 
+/** The least time left on the deadline for which an add is still sent after waiting for Redis. */
+const MIN_ADD_BUDGET_MS = 100;
+
 export type EnqueueOutcome = 'accepted' | 'duplicate';
 
 export interface Enqueuer {
@@ -77,6 +80,10 @@ export function createEnqueuer(deps: EnqueuerDeps): Enqueuer {
       const deadline = performance.now() + deps.timeoutMs;
       if (!isConnected()) await untilConnected(deps.timeoutMs);
       const started = performance.now();
+      // Woken with almost no time left, an add would very likely outlive its 503: do not send it.
+      if (deadline - started < MIN_ADD_BUDGET_MS) {
+        throw new GatewayError('redis_unavailable', `Redis was not reachable within ${deps.timeoutMs} ms`);
+      }
       try {
         const entered = ordering?.lanes.enter(
           ordering.keys.lane(QUEUES.inbound.name, payload.appId, payload.message.FromUserName),

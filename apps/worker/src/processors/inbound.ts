@@ -13,7 +13,7 @@ import {
 import type { RedisClient, WxqKeys } from '@wxq/redis';
 import type { WechatApiClient } from '@wxq/wechat-api';
 import { DelayedError, UnrecoverableError } from 'bullmq';
-import { PARK_MS, recipientOf } from './lane-settings.js';
+import { LEFT_FAILED, PARK_MS, recipientOf } from './lane-settings.js';
 
 export interface InboundDeps {
   readonly handlers: Handlers;
@@ -45,6 +45,8 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
     const lane = deps.keys.lane(QUEUES.inbound.name, payload.appId, payload.message.FromUserName);
     if (lanes !== undefined) {
       const turn = await lanes.inbound.turn(lane, job, laneScore(payload.receivedAt));
+      // It left its lane at this attempt and the worker died before finishing: finish the same way.
+      if (turn.is === 'left' && turn.outcome === 'failed') throw new UnrecoverableError(LEFT_FAILED);
       if (turn.is === 'left') return { replies: 0 };
       if (turn.is === 'behind') {
         await lanes.inbound.park(lane, job, token, PARK_MS);
@@ -66,7 +68,7 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       await runHandlers(deps, ctx, job.attemptsMade);
     } catch (err) {
       // A final failure hands the user's turn on; a retry keeps it, so later pushes wait for it.
-      if (err instanceof UnrecoverableError) await lanes?.inbound.leave(lane, job.id ?? '');
+      if (err instanceof UnrecoverableError) await lanes?.inbound.leave(lane, job, 'failed');
       throw err;
     } finally {
       clearTimeout(typing);
@@ -83,7 +85,7 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       await enterOutboundLanes(deps, replies);
       await deps.outbound.addBulk(replies);
     }
-    await lanes?.inbound.leave(lane, job.id ?? '');
+    await lanes?.inbound.leave(lane, job, 'done');
     jobLog.info({ replies: replies.length, queuedMs: Date.now() - payload.receivedAt }, 'message handled');
     return { replies: replies.length };
   };

@@ -11,3 +11,6 @@ export const PARK_MS = 5_000;
 export function recipientOf(payload: OutboundPayload): string {
   return payload.reply.kind === 'message' ? payload.reply.message.touser : payload.reply.touser;
 }
+
+/** The reason of a job that had failed for good when its worker died, before BullMQ recorded it. */
+export const LEFT_FAILED = 'failed for good before its worker stopped (see the attempt before)';

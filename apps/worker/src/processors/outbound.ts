@@ -1,11 +1,11 @@
 import type { Logger } from '@wxq/logging';
 import type { QuotaLedger, Reservation } from '@wxq/quota';
-import { type Lanes, type OutboundPayload, type Processor, QUEUES, laneScore } from '@wxq/queue';
+import { type LaneOutcome, type Lanes, type OutboundPayload, type Processor, QUEUES, laneScore } from '@wxq/queue';
 import type { WxqKeys } from '@wxq/redis';
 import { type WechatApiClient, WechatApiError, WechatErrcodeError } from '@wxq/wechat-api';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { SendRateLimiter } from '../send-rate-limit.js';
-import { PARK_MS, recipientOf } from './lane-settings.js';
+import { LEFT_FAILED, PARK_MS, recipientOf } from './lane-settings.js';
 import type { SendCounters } from './send-counters.js';
 import type { SendPause } from './send-pause.js';
 
@@ -38,17 +38,21 @@ export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound
     if (api === undefined) throw new UnrecoverableError(`no account ${payload.appId} is configured on this worker`);
     const user = recipientOf(payload);
     const lane = deps.keys.lane(QUEUES.outbound.name, payload.appId, user);
-    const leave = () => deps.lanes?.leave(lane, job.id ?? '');
+    const leave = (outcome: LaneOutcome) => deps.lanes?.leave(lane, job, outcome);
+    // Before the lane: while the account is paused, the jobs behind a paused head wait too,
+    // instead of waking every PARK_MS.
+    const pausedUntil = await deps.pause.pausedUntil(payload.appId);
+    if (pausedUntil !== undefined) await delayUntil(job, token, pausedUntil);
     if (deps.lanes !== undefined) {
       const turn = await deps.lanes.turn(lane, job, laneScore(payload.receivedAt ?? job.timestamp, payload.replyIndex));
+      // It left its lane at this attempt and the worker died before finishing: finish the same way.
+      if (turn.is === 'left' && turn.outcome === 'failed') throw new UnrecoverableError(LEFT_FAILED);
       if (turn.is === 'left') return;
       if (turn.is === 'behind') {
         await deps.lanes.park(lane, job, token, PARK_MS);
         throw new DelayedError();
       }
     }
-    const pausedUntil = await deps.pause.pausedUntil(payload.appId);
-    if (pausedUntil !== undefined) await delayUntil(job, token, pausedUntil);
     const wait = (await deps.rateLimiter?.reserve(payload.appId)) ?? 0;
     if (wait > 0) await delayUntil(job, token, Date.now() + wait);
 
@@ -59,11 +63,11 @@ export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound
       if (verdict !== 'ok') {
         log.info({ appId: payload.appId, verdict }, 'typing not sent');
         await deps.counters.count(payload.appId, 'typing_skipped');
-        await leave();
+        await leave('done');
         return;
       }
     }
-    const reservation = reply.kind === 'message' ? await reserveSend(deps, payload, user, log) : undefined;
+    const reservation = reply.kind === 'message' ? await reserveSend(deps, payload, job, user, log) : undefined;
     try {
       if (reply.kind === 'message') await api.sendCustomMessage(reply.message);
       else await api.typing(reply.touser, reply.command);
@@ -75,11 +79,11 @@ export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound
       }
       const permanent = err instanceof WechatApiError && err.kind === 'permanent';
       // The last attempt, or one that can never succeed, hands the user's turn on.
-      if (permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await leave();
+      if (permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await leave('failed');
       if (permanent) throw new UnrecoverableError(`errcode ${String(err.errcode)}: ${err.errmsg}`);
       throw err;
     }
-    await leave();
+    await leave('done');
     log.info(
       { appId: payload.appId, msgtype: reply.kind === 'message' ? reply.message.msgtype : 'typing' },
       'reply sent',
@@ -91,6 +95,7 @@ export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound
 async function reserveSend(
   deps: OutboundDeps,
   payload: OutboundPayload,
+  job: Job,
   user: string,
   log: Logger,
 ): Promise<Reservation | undefined> {
@@ -100,7 +105,7 @@ async function reserveSend(
   await deps.counters.count(payload.appId, deps.quota.enforce ? 'quota_refused' : 'quota_observed');
   if (deps.quota.enforce) {
     // Failed for good, so the user's later replies may go (a later interaction may allow them).
-    await deps.lanes?.leave(deps.keys.lane(QUEUES.outbound.name, payload.appId, user), QUEUES.outbound.jobId(payload));
+    await deps.lanes?.leave(deps.keys.lane(QUEUES.outbound.name, payload.appId, user), job, 'failed');
     throw new UnrecoverableError(`${NO_QUOTA_REASON}: the user has no open send window (docs/quota.md); not sent`);
   }
   log.warn({ appId: payload.appId }, 'sending without customer-service quota (WXQ_CS_QUOTA=observe)');
@@ -124,8 +129,11 @@ async function learnFrom(
   else if (reservation !== undefined) await ledger.refund(appId, user, reservation);
 }
 
-/** Waits in "delayed" until `until` without spending an attempt. */
+/** A paused job looks again at least this often, so an operator who lifts a pause is seen within a minute. */
+const PAUSE_RECHECK_MS = 60_000;
+
+/** Waits in "delayed" until `until` (a minute at most, then it looks again) without spending an attempt. */
 async function delayUntil(job: Job, token: string | undefined, until: number): Promise<never> {
-  await job.moveToDelayed(until, token);
+  await job.moveToDelayed(Math.min(until, Date.now() + PAUSE_RECHECK_MS), token);
   throw new DelayedError();
 }

@@ -22,6 +22,12 @@ export function nextBeijingMidnight(now: number): number {
   return (Math.floor((now + BEIJING_OFFSET_MS) / DAY_MS) + 1) * DAY_MS - BEIJING_OFFSET_MS;
 }
 
+/** Sets the pause unless one at least as long is there (a 45009 after a 45011 extends it); 1 when it did. */
+const PAUSE_UNTIL_LATER = `local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if current >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
+
 export function createSendPause(redis: RedisClient, keys: WxqKeys, now: () => number = Date.now): SendPause {
   return {
     async pausedUntil(appId) {
@@ -31,8 +37,8 @@ export function createSendPause(redis: RedisClient, keys: WxqKeys, now: () => nu
     async pause(appId, errcode, log) {
       const at = now();
       const until = errcode === 45009 ? nextBeijingMidnight(at) : (Math.floor(at / 60_000) + 1) * 60_000;
-      const first = await redis.set(keys.sendPause(appId), String(until), 'PX', until - at, 'NX');
-      if (first === 'OK') {
+      const first = await redis.eval(PAUSE_UNTIL_LATER, 1, keys.sendPause(appId), until, until - at);
+      if (first === 1) {
         log.warn(
           { appId, errcode, until: new Date(until).toISOString() },
           errcode === 45009 ? 'daily API quota reached: sends paused' : 'per-minute limit reached: sends paused',
