@@ -1,12 +1,12 @@
 export { findFreePort } from './free-port.js';
+export { pollUntil, raceTimeout, type PollOptions, type Truthy } from './poll.js';
 export { canReadProcessGroups, processGroupOf, redisServerPid } from './process-group.js';
 export { isDockerAvailable, startRedisContainer, type DockerEnv, type RedisContainer } from './redis-container.js';
 export { startRedisCluster, type RedisCluster, type RedisClusterOptions } from './redis-cluster.js';
+export { RedisServerError, type RedisServerErrorCode } from './redis-server-error.js';
 export {
-  RedisServerError,
   startRedisServer,
   stopOrphanedRedisServer,
   type RedisServer,
-  type RedisServerErrorCode,
   type RedisServerOptions,
 } from './redis-server.js';

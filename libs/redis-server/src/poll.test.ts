@@ -28,6 +28,20 @@ describe('pollUntil', () => {
     ).rejects.toThrow(/^a hung check \(timed out/);
   });
 
+  it('returns the truthy value, and builds its timeout error with timeoutError when given one', async () => {
+    expect(await pollUntil(() => 'ready', { message: 'a value', timeoutMs: 1_000 })).toBe('ready');
+    class CustomTimeout extends Error {}
+    const refused = new Error('refused');
+    const failing = pollUntil(() => Promise.reject(refused), {
+      message: 'a custom error',
+      timeoutMs: 20,
+      intervalMs: 5,
+      timeoutError: (message, options) => new CustomTimeout(message, options),
+    });
+    await expect(failing).rejects.toBeInstanceOf(CustomTimeout);
+    await expect(failing).rejects.toHaveProperty('cause', refused);
+  });
+
   it('stops at once with the reason its signal aborts with', async () => {
     const controller = new AbortController();
     const exited = new Error('redis-server exited');

@@ -4,16 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { findFreePort } from './free-port.js';
-import { pingRedis } from './ping-redis.js';
+import { pollUntil } from './poll.js';
 import {
   REDIS_HOST as HOST,
   OUTPUT_TAIL_CHARS,
   type RedisProcess,
-  formatOutput,
-  spawnRedisProcess,
+  launchRedisProcess,
+  retryWhilePortTaken,
+  stopRedisProcess,
 } from './redis-process.js';
-import { RedisServerError } from './redis-server.js';
-import { pollUntil, raceTimeout } from './poll.js';
+import { RedisServerError } from './redis-server-error.js';
 
 export interface RedisClusterOptions {
   /**
@@ -50,14 +50,8 @@ interface Settings {
   readonly stopTimeoutMs: number;
 }
 
-interface ClusterNode extends RedisProcess {
-  readonly port: number;
-}
-
 const MIN_MASTERS = 3;
 const SLOT_COUNT = 16_384;
-// Another process can take a free port (the node's or its bus port) before redis-server binds it.
-const PORT_ATTEMPTS = 3;
 // Short, so a test that stops a node sees the cluster notice within seconds, not the default 15.
 const NODE_TIMEOUT_MS = 2_000;
 
@@ -79,9 +73,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     stopTimeoutMs: options.stopTimeoutMs ?? 5_000,
   };
   const dir = await mkdtemp(join(tmpdir(), 'wxq-redis-cluster-'));
-  const started: ClusterNode[] = [];
+  const started: RedisProcess[] = [];
   const cleanUp = async (): Promise<void> => {
-    await Promise.all(started.map((node) => terminate(node, settings.stopTimeoutMs)));
+    await Promise.all(started.map((node) => stopRedisProcess(node, settings.stopTimeoutMs)));
     await rm(dir, { recursive: true, force: true });
   };
   try {
@@ -103,7 +97,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 
 function createHandle(
   nodes: readonly string[],
-  started: readonly ClusterNode[],
+  started: readonly RedisProcess[],
   dir: string,
   cleanUp: () => Promise<void>,
 ): RedisCluster {
@@ -120,58 +114,29 @@ function createHandle(
   };
 }
 
-async function launchOnFreePorts(settings: Settings, dir: string): Promise<ClusterNode> {
+async function launchOnFreePorts(settings: Settings, dir: string): Promise<RedisProcess> {
   await mkdir(dir);
-  for (let attempt = 1; ; attempt++) {
+  return retryWhilePortTaken(async () => {
     const port = await findFreePort(HOST);
     // The cluster bus defaults to port + 10000, which may be taken or above 65535: pick it too
     // (findFreePort does not hand out the same port twice in a row).
     const busPort = await findFreePort(HOST);
-    try {
-      return await launch(settings, port, busPort, dir);
-    } catch (error) {
-      const isPortTaken = error instanceof RedisServerError && error.code === 'port_in_use';
-      if (!isPortTaken || attempt >= PORT_ATTEMPTS) throw error;
-    }
-  }
-}
-
-async function launch(settings: Settings, port: number, busPort: number, dir: string): Promise<ClusterNode> {
-  const node = spawnNode(settings.serverCommand, port, busPort, dir);
-  const exitedEarly = new AbortController();
-  void node.closed.then(() => {
-    exitedEarly.abort(earlyExitError(settings.serverCommand, node));
-  });
-  try {
-    await pollUntil(() => pingRedis(port, HOST), {
-      message: `${settings.serverCommand} (cluster node) on port ${port} to answer PING`,
-      timeoutMs: settings.startTimeoutMs,
-      signal: exitedEarly.signal,
+    return launchRedisProcess(settings.serverCommand, port, dir, {
+      extraArgs: [
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        'nodes.conf',
+        '--cluster-port',
+        String(busPort),
+        '--cluster-node-timeout',
+        String(NODE_TIMEOUT_MS),
+      ],
+      role: 'cluster node',
+      startTimeoutMs: settings.startTimeoutMs,
+      stopTimeoutMs: settings.stopTimeoutMs,
     });
-    return node;
-  } catch (error) {
-    await terminate(node, settings.stopTimeoutMs);
-    if (error instanceof RedisServerError) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new RedisServerError('not_ready', `${reason}\n${formatOutput(node.outputTail())}`, { cause: error });
-  }
-}
-
-function spawnNode(command: string, port: number, busPort: number, dir: string): ClusterNode {
-  const clusterArgs = [
-    '--cluster-enabled',
-    'yes',
-    '--cluster-config-file',
-    'nodes.conf',
-    '--cluster-port',
-    String(busPort),
-  ];
-  return {
-    port,
-    ...spawnRedisProcess(command, port, dir, {
-      extraArgs: [...clusterArgs, '--cluster-node-timeout', String(NODE_TIMEOUT_MS)],
-    }),
-  };
+  });
 }
 
 function createCluster(settings: Settings, nodes: readonly string[]): Promise<void> {
@@ -216,7 +181,7 @@ function createCluster(settings: Settings, nodes: readonly string[]): Promise<vo
  * Every node must agree before a client connects: one that has not heard of a master yet answers MOVED loops
  * or CLUSTERDOWN.
  */
-async function waitUntilFormed(nodes: readonly ClusterNode[], timeoutMs: number): Promise<void> {
+async function waitUntilFormed(nodes: readonly RedisProcess[], timeoutMs: number): Promise<void> {
   const clients = nodes.map((node) => {
     const client = new Redis({
       host: HOST,
@@ -259,42 +224,5 @@ function isFormed(info: string, masters: number): boolean {
     fields.get('cluster_state') === 'ok' &&
     fields.get('cluster_slots_ok') === String(SLOT_COUNT) &&
     fields.get('cluster_known_nodes') === String(masters)
-  );
-}
-
-async function terminate(node: ClusterNode, stopTimeoutMs: number): Promise<void> {
-  if (node.hasClosed()) return;
-  // With no save points configured, SIGTERM shuts Redis down without writing anything.
-  node.child.kill('SIGTERM');
-  const hasExited = await raceTimeout(
-    node.closed.then(() => true),
-    stopTimeoutMs,
-    false,
-  );
-  if (hasExited) return;
-  node.child.kill('SIGKILL');
-  await node.closed;
-}
-
-function earlyExitError(command: string, node: ClusterNode): RedisServerError {
-  const spawnError = node.spawnError();
-  if (spawnError?.code === 'ENOENT') {
-    return new RedisServerError(
-      'not_installed',
-      `${command} is not on PATH. Install it (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis).`,
-      { cause: spawnError },
-    );
-  }
-  if (spawnError !== undefined) {
-    return new RedisServerError('exited_early', `could not start ${command}: ${spawnError.message}`, {
-      cause: spawnError,
-    });
-  }
-  // Redis's own wording for a failed bind, of the client port or the cluster bus port.
-  const code = node.outputTail().includes('Address already in use') ? 'port_in_use' : 'exited_early';
-  const status = `exit code ${String(node.child.exitCode)}, signal ${String(node.child.signalCode)}`;
-  return new RedisServerError(
-    code,
-    `${command} (cluster node) on port ${node.port} exited before answering PING (${status})\n${formatOutput(node.outputTail())}`,
   );
 }

@@ -2,10 +2,15 @@ import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { REDIS_HOST as HOST, type RedisProcess, formatOutput, spawnRedisProcess } from './redis-process.js';
 import { findFreePort } from './free-port.js';
-import { pingRedis } from './ping-redis.js';
-import { pollUntil, raceTimeout } from './poll.js';
+import {
+  REDIS_HOST as HOST,
+  type RedisProcess,
+  launchRedisProcess,
+  retryWhilePortTaken,
+  stopRedisProcess,
+} from './redis-process.js';
+import { RedisServerError } from './redis-server-error.js';
 
 export interface RedisServerOptions {
   /** The executable, looked up on PATH. Default `redis-server`. */
@@ -37,19 +42,6 @@ export interface RedisServer {
   resume(): Promise<void>;
 }
 
-export type RedisServerErrorCode = 'not_installed' | 'port_in_use' | 'exited_early' | 'not_ready' | 'stopped';
-
-/** Why a redis-server could not be started or controlled; `code` is stable, the message is for people. */
-export class RedisServerError extends Error {
-  override name = 'RedisServerError' as const;
-  readonly code: RedisServerErrorCode;
-
-  constructor(code: RedisServerErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-  }
-}
-
 interface Settings {
   readonly command: string;
   readonly startTimeoutMs: number;
@@ -58,9 +50,6 @@ interface Settings {
 }
 
 const DIR_PREFIX = 'wxq-redis-';
-
-// Another process can take the free port between findFreePort() and redis-server's bind().
-const PORT_ATTEMPTS = 3;
 
 /**
  * Starts `redis-server` from PATH on a free loopback port with a temp `--dir` and persistence off,
@@ -76,15 +65,16 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   };
   const dir = await mkdtemp(join(tmpdir(), DIR_PREFIX));
   try {
-    const { port, redis } = await launchOnFreePort(settings, dir);
-    return createHandle(settings, dir, port, redis);
+    const redis = await retryWhilePortTaken(async () => launch(settings, await findFreePort(HOST), dir));
+    return createHandle(settings, dir, redis);
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
 }
 
-function createHandle(settings: Settings, dir: string, port: number, first: RedisProcess): RedisServer {
+function createHandle(settings: Settings, dir: string, first: RedisProcess): RedisServer {
+  const { port } = first;
   let current: RedisProcess | undefined = first;
   let isStopped = false;
   let stopping: Promise<void> | undefined;
@@ -99,7 +89,7 @@ function createHandle(settings: Settings, dir: string, port: number, first: Redi
   const halt = async (): Promise<void> => {
     const redis = current;
     current = undefined;
-    if (redis !== undefined) await terminate(redis, settings.stopTimeoutMs);
+    if (redis !== undefined) await stopRedisProcess(redis, settings.stopTimeoutMs);
   };
   const assertNotStopped = (action: string): void => {
     if (isStopped)
@@ -168,72 +158,6 @@ export async function stopOrphanedRedisServer(url: string, dir: string): Promise
   return stopped;
 }
 
-async function launchOnFreePort(settings: Settings, dir: string): Promise<{ port: number; redis: RedisProcess }> {
-  for (let attempt = 1; ; attempt++) {
-    const port = await findFreePort(HOST);
-    try {
-      return { port, redis: await launch(settings, port, dir) };
-    } catch (error) {
-      const isPortTaken = error instanceof RedisServerError && error.code === 'port_in_use';
-      if (!isPortTaken || attempt >= PORT_ATTEMPTS) throw error;
-    }
-  }
-}
-
-async function launch(settings: Settings, port: number, dir: string): Promise<RedisProcess> {
-  const redis = spawnRedisProcess(settings.command, port, dir, { ownProcessGroup: settings.ownProcessGroup });
-  const exitedEarly = new AbortController();
-  void redis.closed.then(() => {
-    exitedEarly.abort(earlyExitError(settings.command, port, redis));
-  });
-  try {
-    await pollUntil(() => pingRedis(port, HOST), {
-      message: `${settings.command} on port ${port} to answer PING`,
-      timeoutMs: settings.startTimeoutMs,
-      signal: exitedEarly.signal,
-    });
-    return redis;
-  } catch (error) {
-    await terminate(redis, settings.stopTimeoutMs);
-    if (error instanceof RedisServerError) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new RedisServerError('not_ready', `${reason}\n${formatOutput(redis.outputTail())}`, { cause: error });
-  }
-}
-
-async function terminate(redis: RedisProcess, stopTimeoutMs: number): Promise<void> {
-  if (redis.hasClosed()) return;
-  // With no save points configured, SIGTERM shuts Redis down without writing anything.
-  redis.child.kill('SIGTERM');
-  const hasExited = await raceTimeout(
-    redis.closed.then(() => true),
-    stopTimeoutMs,
-    false,
-  );
-  if (hasExited) return;
-  redis.child.kill('SIGKILL');
-  await redis.closed;
-}
-
-function earlyExitError(command: string, port: number, redis: RedisProcess): RedisServerError {
-  const spawnError = redis.spawnError();
-  if (spawnError?.code === 'ENOENT') {
-    return new RedisServerError(
-      'not_installed',
-      `${command} is not on PATH. Install it (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis).`,
-      { cause: spawnError },
-    );
-  }
-  if (spawnError !== undefined) {
-    return new RedisServerError('exited_early', `could not start ${command}: ${spawnError.message}`, {
-      cause: spawnError,
-    });
-  }
-  // Redis's own wording for a failed bind; the only signal we get that the port was taken.
-  const code = redis.outputTail().includes('Address already in use') ? 'port_in_use' : 'exited_early';
-  const status = `exit code ${String(redis.child.exitCode)}, signal ${String(redis.child.signalCode)}`;
-  return new RedisServerError(
-    code,
-    `${command} on port ${port} exited before answering PING (${status})\n${formatOutput(redis.outputTail())}`,
-  );
+function launch(settings: Settings, port: number, dir: string): Promise<RedisProcess> {
+  return launchRedisProcess(settings.command, port, dir, settings);
 }

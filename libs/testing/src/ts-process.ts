@@ -1,8 +1,9 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { raceTimeout } from '@wxq/redis-server';
 import { type LogRecord, parseJsonLines } from './log-sink.js';
-import { raceTimeout, type WaitForOptions, waitFor } from './wait-for.js';
+import { type WaitForOptions, waitFor } from './wait-for.js';
 
 /** The repository root: where `npm run gateway` and friends run, and where relative entries resolve. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));

@@ -1,4 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { pollUntil, type Truthy } from '@wxq/redis-server';
+
+export type { Truthy } from '@wxq/redis-server';
 
 export interface WaitForOptions {
   /** What was awaited, in words; it leads the timeout error. */
@@ -11,18 +13,13 @@ export interface WaitForOptions {
   readonly signal?: AbortSignal;
 }
 
-export type Truthy<T> = Exclude<T, false | 0 | 0n | '' | null | undefined>;
-
 /** Thrown by {@link waitFor} when the condition never held; `cause` is the last check's error. */
 export class WaitForTimeoutError extends Error {
   override name = 'WaitForTimeoutError' as const;
   readonly code = 'wait_timeout';
 }
 
-type Attempt<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
-
 const DEFAULT_TIMEOUT_MS = 5_000;
-const DEFAULT_INTERVAL_MS = 25;
 
 /**
  * Kept rather than vitest's `vi.waitFor`/`vi.waitUntil`: those either retry on throws or wait for
@@ -32,68 +29,10 @@ const DEFAULT_INTERVAL_MS = 25;
  * that throws or rejects counts as "not yet", and its error is kept for the report. Throws
  * {@link WaitForTimeoutError} once `timeoutMs` has passed, even if a check is still pending.
  */
-export async function waitFor<T>(check: () => T | Promise<T>, options: WaitForOptions): Promise<Truthy<T>> {
-  const { message, timeoutMs = DEFAULT_TIMEOUT_MS, intervalMs = DEFAULT_INTERVAL_MS, signal } = options;
-  if (signal?.aborted) throw abortError(signal);
-  let lastError: unknown;
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  // Rejects on timeout or abort; every check and pause races it, so a hung check cannot outlive the wait.
-  const ended = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      reject(timeoutError(message, timeoutMs, lastError));
-    }, timeoutMs);
-    if (signal !== undefined) {
-      onAbort = () => {
-        reject(abortError(signal));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
+export function waitFor<T>(check: () => T | Promise<T>, options: WaitForOptions): Promise<Truthy<T>> {
+  return pollUntil(check, {
+    ...options,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    timeoutError: (message, errorOptions) => new WaitForTimeoutError(message, errorOptions),
   });
-  try {
-    for (;;) {
-      const attempt = await Promise.race([attemptCheck(check), ended]);
-      if (attempt.ok && attempt.value) return attempt.value as Truthy<T>;
-      lastError = attempt.ok ? undefined : attempt.error;
-      await Promise.race([sleep(intervalMs), ended]);
-    }
-  } finally {
-    clearTimeout(timer);
-    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
-  }
-}
-
-/** Resolves with `promise`'s value, or with `fallback` if it has not settled within `timeoutMs`. */
-export async function raceTimeout<T, F>(promise: Promise<T>, timeoutMs: number, fallback: F): Promise<T | F> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<F>((resolve) => {
-    timer = setTimeout(resolve, timeoutMs, fallback);
-  });
-  try {
-    return await Promise.race([promise, timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function attemptCheck<T>(check: () => T | Promise<T>): Promise<Attempt<T>> {
-  try {
-    return { ok: true, value: await check() };
-  } catch (error) {
-    return { ok: false, error };
-  }
-}
-
-function timeoutError(message: string, timeoutMs: number, lastError: unknown): WaitForTimeoutError {
-  const detail = lastError === undefined ? 'the condition never held' : `last error: ${errorText(lastError)}`;
-  return new WaitForTimeoutError(`${message} (timed out after ${timeoutMs} ms; ${detail})`, { cause: lastError });
-}
-
-function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new Error('waitFor was aborted', { cause: reason });
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -53,35 +53,31 @@ export interface EncryptVector extends PublishedBase {
 export type PublishedVector =
   UrlSignatureVector | RawSignatureVector | MsgSignatureVector | DecryptVector | EncryptVector;
 
-export interface FreshVector {
+/** What the generated vectors, fresh and negative, share: an account, a push's query and its ciphertext. */
+interface GeneratedBase {
   readonly id: string;
   readonly token: string;
   readonly encodingAESKey: string;
   readonly appid: string;
   readonly timestamp: string;
   readonly nonce: string;
+  readonly encrypt_base64: string;
+  readonly msg_signature: string;
+}
+
+export interface FreshVector extends GeneratedBase {
   readonly random16_hex: string;
   readonly plaintext_xml: string;
   readonly plaintext_utf8_len: number;
   readonly pad_byte: number;
   readonly padded_plaintext_hex: string;
-  readonly encrypt_base64: string;
-  readonly msg_signature: string;
   readonly signature?: string;
   readonly query?: string;
   readonly post_body_safe_mode?: string;
   readonly reply_envelope?: string;
 }
 
-export interface NegativeVector {
-  readonly id: string;
-  readonly token: string;
-  readonly encodingAESKey: string;
-  readonly appid: string;
-  readonly timestamp: string;
-  readonly nonce: string;
-  readonly encrypt_base64: string;
-  readonly msg_signature: string;
+export interface NegativeVector extends GeneratedBase {
   readonly strict_decoder_error: number;
 }
 

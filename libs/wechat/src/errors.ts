@@ -47,47 +47,32 @@ export class SignatureError extends WechatProtocolError {
   }
 }
 
-/** The AES key, the ciphertext or the decrypted frame is not what WXBizMsgCrypt produces. */
-export class CryptoError extends WechatProtocolError {
-  override name = 'CryptoError' as const;
+/** A protocol error that takes only the codes `C`; its subclasses name which. */
+abstract class NarrowedProtocolError<C extends ProtocolErrorCode> extends WechatProtocolError {
   // eslint-disable-next-line @typescript-eslint/no-useless-constructor -- narrows the accepted codes
-  constructor(
-    code: Extract<
-      ProtocolErrorCode,
-      | 'bad_aes_key'
-      | 'bad_base64'
-      | 'bad_ciphertext_length'
-      | 'bad_padding'
-      | 'bad_length'
-      | 'appid_mismatch'
-      | 'invalid_utf8'
-    >,
-    message: string,
-    options?: ErrorOptions,
-  ) {
+  constructor(code: C, message: string, options?: ErrorOptions) {
     super(code, message, options);
   }
 }
 
+/** The AES key, the ciphertext or the decrypted frame is not what WXBizMsgCrypt produces. */
+export class CryptoError extends NarrowedProtocolError<
+  | 'bad_aes_key'
+  | 'bad_base64'
+  | 'bad_ciphertext_length'
+  | 'bad_padding'
+  | 'bad_length'
+  | 'appid_mismatch'
+  | 'invalid_utf8'
+> {
+  override name = 'CryptoError' as const;
+}
+
 /** The body is not XML we accept: malformed, DOCTYPE, not UTF-8, or a structure bomb. */
-export class XmlError extends WechatProtocolError {
+export class XmlError extends NarrowedProtocolError<
+  'bad_xml' | 'doctype_forbidden' | 'invalid_utf8' | 'structure_too_deep' | 'too_many_attributes' | 'too_many_elements'
+> {
   override name = 'XmlError' as const;
-  // eslint-disable-next-line @typescript-eslint/no-useless-constructor -- narrows the accepted codes
-  constructor(
-    code: Extract<
-      ProtocolErrorCode,
-      | 'bad_xml'
-      | 'doctype_forbidden'
-      | 'invalid_utf8'
-      | 'structure_too_deep'
-      | 'too_many_attributes'
-      | 'too_many_elements'
-    >,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(code, message, options);
-  }
 }
 
 /** Well-formed XML that is not a WeChat push: a required field missing or malformed. */

@@ -51,7 +51,8 @@ export type TypingCommand = 'Typing' | 'CancelTyping';
 /** Whether a temporary media id is known and unexpired. */
 export type MediaLookup = (mediaId: string) => boolean;
 
-type Verdict<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errcode: number };
+/** A checked body: its value, or the errcode the API answers it with. */
+export type Verdict<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errcode: number };
 
 type Check = (body: Readonly<Record<string, unknown>>, hasMedia: MediaLookup) => number;
 

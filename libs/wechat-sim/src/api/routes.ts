@@ -1,4 +1,4 @@
-import { checkCustomMessage, checkTyping, type CustomMessage } from './custom-message.js';
+import { type CustomMessage, type Verdict, checkCustomMessage, checkTyping } from './custom-message.js';
 import { errorBody } from './errcodes.js';
 import { type Reply, jsonReply } from './http-io.js';
 import { MEDIA_MAX_BYTES, type MediaStore, extensionOf, isMediaType } from './media.js';
@@ -100,6 +100,30 @@ export function createRoutes(state: RouteState): ReadonlyMap<string, Route> {
     }
   }
 
+  /**
+   * A POST endpoint taking a token and a JSON body, checked in that order: the token, the body (44002
+   * when empty, 47001 when not JSON), then `check`. `apply` acts on a body that passed and returns the
+   * errcode to answer, 0 for ok.
+   */
+  function checkedJsonPost<T>(
+    check: (body: unknown, request: RouteRequest) => Verdict<T>,
+    apply: (value: T, appId: string, request: RouteRequest) => number,
+  ): Route {
+    return {
+      method: 'POST',
+      maxBodyBytes: MAX_JSON_BODY_BYTES,
+      handle: (request) =>
+        withToken(request, (appId) => {
+          const parsed = jsonObject(request);
+          if (typeof parsed === 'number') return fail(parsed, appId);
+          const verdict = check(parsed.value, request);
+          if (!verdict.ok) return fail(verdict.errcode, appId);
+          const errcode = apply(verdict.value, appId, request);
+          return errcode === 0 ? { reply: jsonReply(errorBody(0), 0), appId } : fail(errcode, appId);
+        }),
+    };
+  }
+
   const routes: [string, Route][] = [
     [
       '/cgi-bin/token',
@@ -134,41 +158,21 @@ export function createRoutes(state: RouteState): ReadonlyMap<string, Route> {
     ],
     [
       '/cgi-bin/message/custom/send',
-      {
-        method: 'POST',
-        maxBodyBytes: MAX_JSON_BODY_BYTES,
-        handle: (request) =>
-          withToken(request, (appId) => {
-            const parsed = jsonObject(request);
-            if (typeof parsed === 'number') return fail(parsed, appId);
-            const verdict = checkCustomMessage(
-              parsed.value,
-              (mediaId) => media.get(mediaId, request.nowMs) !== undefined,
-            );
-            if (!verdict.ok) return fail(verdict.errcode, appId);
-            // Last, so only a send that goes spends the user's window and the account's quota.
-            const allowed = state.rules.trySend(appId, verdict.value.touser, request.nowMs);
-            if (allowed !== 0) return fail(allowed, appId);
-            state.onSend({ appId, time: request.nowMs, message: verdict.value });
-            return { reply: jsonReply(errorBody(0), 0), appId };
-          }),
-      },
+      checkedJsonPost(
+        (body, request) => checkCustomMessage(body, (mediaId) => media.get(mediaId, request.nowMs) !== undefined),
+        (message, appId, request) => {
+          // Last, so only a send that goes spends the user's window and the account's quota.
+          const allowed = state.rules.trySend(appId, message.touser, request.nowMs);
+          if (allowed === 0) state.onSend({ appId, time: request.nowMs, message });
+          return allowed;
+        },
+      ),
     ],
     [
       '/cgi-bin/message/custom/typing',
-      {
-        method: 'POST',
-        maxBodyBytes: MAX_JSON_BODY_BYTES,
-        handle: (request) =>
-          withToken(request, (appId) => {
-            const parsed = jsonObject(request);
-            if (typeof parsed === 'number') return fail(parsed, appId);
-            const verdict = checkTyping(parsed.value);
-            if (!verdict.ok) return fail(verdict.errcode, appId);
-            const allowed = state.rules.tryTyping(appId, verdict.value.touser, verdict.value.command, request.nowMs);
-            return allowed === 0 ? { reply: jsonReply(errorBody(0), 0), appId } : fail(allowed, appId);
-          }),
-      },
+      checkedJsonPost(checkTyping, ({ touser, command }, appId, request) =>
+        state.rules.tryTyping(appId, touser, command, request.nowMs),
+      ),
     ],
     [
       '/cgi-bin/getcallbackip',
