@@ -29,10 +29,12 @@ export interface GatewayBenchOptions {
 }
 
 export const TARGETS = {
-  node: { name: 'node:http (bare)', file: 'bench/targets/bare-node.ts' },
-  express: { name: 'express route (bare)', file: 'bench/targets/bare-express.ts' },
-  naive: { name: 'naive gateway', file: 'bench/targets/naive-gateway.ts' },
-  gateway: { name: 'wxq gateway', file: 'bench/targets/gateway.ts' },
+  node: { name: 'node:http (bare)', file: 'bench/targets/bare-node.ts', env: {} },
+  express: { name: 'express route (bare)', file: 'bench/targets/bare-express.ts', env: {} },
+  naive: { name: 'naive gateway', file: 'bench/targets/naive-gateway.ts', env: {} },
+  gateway: { name: 'wxq gateway', file: 'bench/targets/gateway.ts', env: {} },
+  // What per-user ordering costs the gateway (one lane entry per push), in the same rounds.
+  unordered: { name: 'wxq gateway, ordering off', file: 'bench/targets/gateway.ts', env: { WXQ_ORDERING: 'off' } },
 } as const;
 
 /**
@@ -44,8 +46,9 @@ export async function runGatewayBench(options: GatewayBenchOptions): Promise<Tar
   const logDir = await mkdtemp(join(tmpdir(), 'wxq-bench-'));
   const running: { name: string; target: RunningTarget; rounds: LoadResult[] }[] = [];
   try {
-    for (const { name, file } of Object.values(TARGETS)) {
+    for (const { name, file, env } of Object.values(TARGETS)) {
       const target = await startTarget(file, {
+        ...env,
         REDIS_URL: options.redisUrl,
         WXQ_QUEUE_PREFIX: `{bench-${randomUUID().slice(0, 8)}}`,
         BENCH_LOG_DIR: logDir,
