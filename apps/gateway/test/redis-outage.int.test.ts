@@ -1,7 +1,8 @@
 // These tests stop and stall Redis, so each runs on a private redis-server (never the run's shared one).
-import { type RedisServer, signPlaintextPush, startRedisServer, waitFor } from '@wxq/testing';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { signPlaintextPush, waitFor } from '@wxq/testing';
+import { describe, expect, it } from 'vitest';
 import { useGateway } from './helpers/harness.js';
+import { timed, usePrivateRedis } from './helpers/private-redis.js';
 import { DEFAULT_ACCOUNT, jobIdOf, textXml } from './helpers/pushes.js';
 
 /** Low, so the tests are quick; the 503 must still come well inside WeChat's 5 s. */
@@ -10,18 +11,6 @@ const ENQUEUE_TIMEOUT_MS = 500;
 const ANSWER_WITHIN_MS = 2_500;
 /** ioredis retries every 2 s at most (libs/redis), so it is back within a few seconds of Redis. */
 const RECOVERY_TIMEOUT_MS = 10_000;
-
-async function usePrivateRedis(): Promise<RedisServer> {
-  const server = await startRedisServer();
-  onTestFinished(() => server.stop());
-  return server;
-}
-
-async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const started = performance.now();
-  const value = await run();
-  return { value, ms: performance.now() - started };
-}
 
 describe('Redis down', () => {
   it('answers 503 within the deadline and /readyz 503, then accepts again once Redis is back', async () => {

@@ -1,27 +1,16 @@
 // A push that finds Redis not (yet) connected waits for it within ENQUEUE_TIMEOUT_MS instead of
 // getting 503 at once: a gateway (re)starting under load, or reconnecting after a blip, answers
 // `success` as soon as Redis is there. Each test stalls Redis, so each runs on a private one.
-import { type RedisServer, signPlaintextPush, startRedisServer, waitFor } from '@wxq/testing';
+import { signPlaintextPush, waitFor } from '@wxq/testing';
 import { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { useGateway } from './helpers/harness.js';
+import { timed, usePrivateRedis } from './helpers/private-redis.js';
 import { DEFAULT_ACCOUNT, jobIdOf, textXml } from './helpers/pushes.js';
 
 const plaintextPush = (xml: string) => signPlaintextPush(xml, { account: DEFAULT_ACCOUNT });
 
 const ENQUEUE_TIMEOUT_MS = 3_000;
-
-async function usePrivateRedis(): Promise<RedisServer> {
-  const server = await startRedisServer();
-  onTestFinished(() => server.stop());
-  return server;
-}
-
-async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const started = performance.now();
-  const value = await run();
-  return { value, ms: performance.now() - started };
-}
 
 describe('a push while the gateway is connecting to Redis', () => {
   it('a gateway started while Redis is still starting answers a push sent at once with success', async () => {

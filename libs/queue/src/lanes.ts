@@ -1,5 +1,5 @@
 import { Job, type MinimalQueue } from 'bullmq';
-import type { Cluster, Redis } from 'ioredis';
+import { type RedisClient, type RedisScript, createScript } from '@wxq/redis';
 
 // Per-user ordering on BullMQ's open-source edition, which has no groups (docs/ordering.md).
 // A lane is a sorted set of job ids scored by their place in the conversation (epoch ms of the
@@ -14,7 +14,7 @@ import type { Cluster, Redis } from 'ioredis';
  * ago, a re-run's replies already sent). One already in the lane keeps its place, and none goes
  * below the head, which may be running.
  */
-const ENTER = `local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+const ENTER = createScript(`local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local floor = head[2] and tonumber(head[2]) or nil
 for i = 2, #ARGV, 2 do
   if redis.call('EXISTS', KEYS[i / 2 + 1]) == 0 then
@@ -24,7 +24,7 @@ for i = 2, #ARGV, 2 do
   end
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return 1`;
+return 1`);
 
 /**
  * KEYS: lane, the job's "left" marker. ARGV: job id, score, ttl, attemptsMade. Answers
@@ -33,7 +33,7 @@ return 1`;
  * other job not in its lane joins it (below no running head): an operator's retry of a failed job,
  * or a job its producer did not order (a gateway with WXQ_ORDERING=off).
  */
-const TURN = `local state = 'member'
+const TURN = createScript(`local state = 'member'
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
   local marker = redis.call('GET', KEYS[2])
   if marker and marker:match('^[^:]*') == ARGV[4] then
@@ -47,21 +47,21 @@ if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
   state = 'joined'
 end
 local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return { head[1] or false, head[2] or false, state, false }`;
+return { head[1] or false, head[2] or false, state, false }`);
 
 /**
  * KEYS: lane, the job's "left" marker. ARGV: job id, attemptsMade, outcome, marker ttl. Removes
  * the job, marks that it left (at which attempt, with which outcome) and answers the new head.
  */
-const LEAVE = `redis.call('ZREM', KEYS[1], ARGV[1])
+const LEAVE = createScript(`redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[2] .. ':' .. ARGV[3], 'PX', ARGV[4])
 local head = redis.call('ZRANGE', KEYS[1], 0, 0)
-return head[1] or false`;
+return head[1] or false`);
 
 /** Removes ARGV[1] only while it is still the head: repairs a lane whose head job is gone. */
-const DROP_HEAD = `local head = redis.call('ZRANGE', KEYS[1], 0, 0)
+const DROP_HEAD = createScript(`local head = redis.call('ZRANGE', KEYS[1], 0, 0)
 if head[1] == ARGV[1] then redis.call('ZREM', KEYS[1], ARGV[1]) return 1 end
-return 0`;
+return 0`);
 
 /**
  * A lane is deleted by Redis when it empties; this only bounds one left holding a member whose
@@ -115,9 +115,9 @@ export interface Lanes {
 }
 
 /** The lanes of one queue's jobs, on that queue's Redis. */
-export function createLanes(redis: Redis | Cluster, queue: MinimalQueue): Lanes {
-  const eval1 = async <T>(script: string, keys: readonly string[], ...args: (string | number)[]): Promise<T> =>
-    (await redis.eval(script, keys.length, ...keys, ...args)) as T;
+export function createLanes(redis: RedisClient, queue: MinimalQueue): Lanes {
+  const eval1 = <T>(script: RedisScript, keys: readonly string[], ...args: (string | number)[]): Promise<T> =>
+    script.run<T>(redis, keys, args);
   const markerOf = (lane: string, jobId: string) => `${lane}:left:${jobId}`;
 
   const promote = async (jobId: string) => {

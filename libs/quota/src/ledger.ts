@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
+import { type RedisClient, type RedisScript, createScript } from '@wxq/redis';
 import {
   EVENT_WINDOW_MS,
   type GrantKind,
@@ -17,17 +17,17 @@ import {
  * granted it (a handler re-run keeps what was spent) or a newer window is there (a push handled
  * late does not reopen it).
  */
-const GRANT = `local ends = tonumber(ARGV[3])
+const GRANT = createScript(`local ends = tonumber(ARGV[3])
 local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1] .. '_until') or '0')
 if current <= ends and redis.call('HGET', KEYS[1], ARGV[1] .. '_src') ~= ARGV[6] then
   redis.call('HSET', KEYS[1], ARGV[1] .. '_left', ARGV[2], ARGV[1] .. '_until', ends, ARGV[1] .. '_src', ARGV[6])
 end
 if tonumber(redis.call('HGET', KEYS[1], 'last') or '0') < tonumber(ARGV[4]) then redis.call('HSET', KEYS[1], 'last', ARGV[4]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
-return redis.call('HMGET', KEYS[1], 'm_left', 'm_until', 'e_left', 'e_until')`;
+return redis.call('HMGET', KEYS[1], 'm_left', 'm_until', 'e_left', 'e_until')`);
 
 /** Takes one send from the active grant that expires first; answers its kind, or false. */
-const RESERVE = `local now = tonumber(ARGV[1])
+const RESERVE = createScript(`local now = tonumber(ARGV[1])
 local best, bestEnds = false, 0
 for _, kind in ipairs({ 'm', 'e' }) do
   local left = tonumber(redis.call('HGET', KEYS[1], kind .. '_left') or '0')
@@ -39,26 +39,27 @@ if best then
   redis.call('HSET', KEYS[1], 'typing_until', 0)
   return { best, bestEnds }
 end
-return false`;
+return false`);
 
 /** Gives back a send WeChat refused without sending, if that grant is still the same one. */
-const REFUND = `if redis.call('HGET', KEYS[1], ARGV[1] .. '_until') == ARGV[2] then redis.call('HINCRBY', KEYS[1], ARGV[1] .. '_left', 1) end
-return 1`;
+const REFUND =
+  createScript(`if redis.call('HGET', KEYS[1], ARGV[1] .. '_until') == ARGV[2] then redis.call('HINCRBY', KEYS[1], ARGV[1] .. '_left', 1) end
+return 1`);
 
 /** ARGV[1] = 'exhaust' (45047: sends used up) or 'close' (45015, 43004, unsubscribe: windows shut). */
-const CORRECT = `if ARGV[1] == 'exhaust' then
+const CORRECT = createScript(`if ARGV[1] == 'exhaust' then
   redis.call('HSET', KEYS[1], 'm_left', 0, 'e_left', 0)
 else
   redis.call('HSET', KEYS[1], 'm_until', 0, 'e_until', 0, 'last', 0)
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1`;
+return 1`);
 
 /**
  * Allows Typing when a send would be allowed (an open window with sends left), the user interacted
  * within ARGV[2] ms and no Typing shows; marks it shown.
  */
-const TYPING = `local now = tonumber(ARGV[1])
+const TYPING = createScript(`local now = tonumber(ARGV[1])
 local open = false
 for _, kind in ipairs({ 'm', 'e' }) do
   if tonumber(redis.call('HGET', KEYS[1], kind .. '_left') or '0') > 0 and tonumber(redis.call('HGET', KEYS[1], kind .. '_until') or '0') > now then open = true end
@@ -67,7 +68,7 @@ if not open then return 'no_window' end
 if now - tonumber(redis.call('HGET', KEYS[1], 'last') or '0') > tonumber(ARGV[2]) then return 'no_interaction' end
 if tonumber(redis.call('HGET', KEYS[1], 'typing_until') or '0') > now then return 'already_typing' end
 redis.call('HSET', KEYS[1], 'typing_until', now + tonumber(ARGV[3]))
-return 'ok'`;
+return 'ok'`);
 
 /** What a user's windows allow now: `ctx.quota` in handlers. */
 export interface QuotaView {
@@ -106,7 +107,7 @@ export interface QuotaLedger {
 }
 
 export interface QuotaLedgerOptions {
-  readonly redis: Redis | Cluster;
+  readonly redis: RedisClient;
   /** The hash of one user: `createKeys(prefix).quota`. */
   readonly keyOf: (appId: string, openId: string) => string;
   readonly rules: QuotaRules;
@@ -123,8 +124,8 @@ const LEDGER_TTL_MS = MESSAGE_WINDOW_MS + 24 * 3600 * 1000;
 export function createQuotaLedger(options: QuotaLedgerOptions): QuotaLedger {
   const { redis, keyOf, rules } = options;
   const now = options.now ?? Date.now;
-  const call = async <T>(script: string, key: string, ...args: (string | number)[]): Promise<T> =>
-    (await redis.eval(script, 1, key, ...args)) as T;
+  const call = <T>(script: RedisScript, key: string, ...args: (string | number)[]): Promise<T> =>
+    script.run<T>(redis, [key], args);
   return {
     async grant(appId, openId, kind, createdAtMs, pushId) {
       const sends = kind === 'message' ? rules.messageSends : rules.eventSends;

@@ -1,2 +1,3 @@
 export { createRedis, type RedisClient, type RedisRole, type RedisTarget } from './create-redis.js';
 export { type WxqKeys, createKeys } from './keys.js';
+export { type RedisScript, createScript } from './script.js';

@@ -1,5 +1,5 @@
 import type { Logger } from '@wxq/logging';
-import type { RedisClient, WxqKeys } from '@wxq/redis';
+import { type RedisClient, type WxqKeys, createScript } from '@wxq/redis';
 
 /**
  * Account-level send limits (docs/wechat-protocol.md §7.5): 45009 (the daily API quota) pauses an
@@ -23,10 +23,10 @@ export function nextBeijingMidnight(now: number): number {
 }
 
 /** Sets the pause unless one at least as long is there (a 45009 after a 45011 extends it); 1 when it did. */
-const PAUSE_UNTIL_LATER = `local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+const PAUSE_UNTIL_LATER = createScript(`local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 if current >= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1`;
+return 1`);
 
 export function createSendPause(redis: RedisClient, keys: WxqKeys, now: () => number = Date.now): SendPause {
   return {
@@ -37,7 +37,7 @@ export function createSendPause(redis: RedisClient, keys: WxqKeys, now: () => nu
     async pause(appId, errcode, log) {
       const at = now();
       const until = errcode === 45009 ? nextBeijingMidnight(at) : (Math.floor(at / 60_000) + 1) * 60_000;
-      const first = await redis.eval(PAUSE_UNTIL_LATER, 1, keys.sendPause(appId), until, until - at);
+      const first = await PAUSE_UNTIL_LATER.run<number>(redis, [keys.sendPause(appId)], [until, until - at]);
       if (first === 1) {
         log.warn(
           { appId, errcode, until: new Date(until).toISOString() },

@@ -1,0 +1,26 @@
+import { createHash } from 'node:crypto';
+import type { RedisClient } from './create-redis.js';
+
+/** A Lua script sent by its SHA1: the body travels only the first time a server sees it. */
+export interface RedisScript {
+  run<T>(redis: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<T>;
+}
+
+/**
+ * `EVALSHA`, then `EVAL` once when the server does not know the script yet (`NOSCRIPT`: a new or
+ * restarted server, another Cluster node). Scripts on the hot path (a lane entry per push) would
+ * otherwise send their whole body with every call.
+ */
+export function createScript(lua: string): RedisScript {
+  const sha = createHash('sha1').update(lua).digest('hex');
+  return {
+    async run<T>(redis: RedisClient, keys: readonly string[], args: readonly (string | number)[]) {
+      try {
+        return (await redis.evalsha(sha, keys.length, ...keys, ...args)) as T;
+      } catch (err) {
+        if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+        return (await redis.eval(lua, keys.length, ...keys, ...args)) as T;
+      }
+    },
+  };
+}
