@@ -33,8 +33,8 @@ export interface EnqueuerDeps {
  * Adds a push as a job whose id is its dedup key. The lane entry and the EXISTS are pipelined
  * ahead of the add on the same connection, so they cost no extra round trip and the lane entry
  * always lands first (but for the one push after a Redis restart whose script load lands after its
- * add: the worker then puts that job in its lane on its first start). EXISTS only feeds the duplicate count — the job id is what guarantees one
- * job per push, even for concurrent copies.
+ * add: the worker then puts that job in its lane on its first start). EXISTS only feeds the
+ * duplicate count — the job id is what guarantees one job per push, even for concurrent copies.
  */
 export function createEnqueuer(deps: EnqueuerDeps): Enqueuer {
   const { producer, ordering, redis } = deps;
