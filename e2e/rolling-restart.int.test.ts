@@ -146,10 +146,21 @@ describeWithNginx('a rolling restart of two gateways behind nginx', () => {
     );
     for (const a of other.slice(0, 10)) console.log(`[e2e]   ${a.content}: ${a.status} ${a.body.slice(0, 80)}`);
     expect(accepted.length).toBeGreaterThan(100);
-    const replied = () => new Set(sim.sends.map((s) => JSON.stringify(s.message['text'])));
-    await waitFor(() => accepted.every((a) => replied().has(JSON.stringify({ content: a.content }))), {
+    // One set per look, and only the sends since the last: the worker and the simulator share this
+    // process, and a check that rebuilt it per push (thousands of times per look) starved them.
+    const replied = new Set<string>();
+    let seen = 0;
+    const unreplied = () => {
+      for (const send of sim.sends.slice(seen)) replied.add(JSON.stringify(send.message['text']));
+      seen = sim.sends.length;
+      return accepted.filter((a) => !replied.has(JSON.stringify({ content: a.content })));
+    };
+    await waitFor(() => unreplied().length === 0, {
       timeoutMs: 60_000,
       message: 'every push answered success to be replied',
+    }).catch((err: unknown) => {
+      const missing = unreplied();
+      throw new Error(`${String(missing.length)} not replied, e.g. ${missing[0]?.content ?? ''}`, { cause: err });
     });
     // The goal on a rolling restart is none; a drain that lets one through as 503 would still lose nothing
     // (WeChat retries).
