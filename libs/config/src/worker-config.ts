@@ -33,6 +33,8 @@ const workerEnvSchema = z
     WXQ_CS_QUOTA_EVENT: positiveInt(3),
     /** A handler still running after this many ms makes the worker show Typing once; 0 = never. */
     WXQ_AUTO_TYPING_MS: nonNegativeInt(0),
+    /** passive-only: how long a reply waits for the user's next push before it is dropped (and counted). */
+    WXQ_PENDING_REPLY_HOURS: positiveInt(48).refine((h) => h <= 24 * 30, { message: 'at most 720 (30 days)' }),
   })
   .extend(appEnvSchema.shape);
 
@@ -56,6 +58,7 @@ export interface WorkerConfig extends AppConfig {
   };
   /** 0 when off. */
   readonly autoTypingMs: number;
+  readonly pendingReplyTtlMs: number;
 }
 
 /**
@@ -95,5 +98,6 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
     quota: { mode: e.WXQ_CS_QUOTA, messageSends: e.WXQ_CS_QUOTA_MESSAGE, eventSends: e.WXQ_CS_QUOTA_EVENT },
     autoTypingMs: e.WXQ_AUTO_TYPING_MS,
+    pendingReplyTtlMs: e.WXQ_PENDING_REPLY_HOURS * 3600 * 1000,
   });
 }
