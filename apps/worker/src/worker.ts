@@ -1,7 +1,8 @@
-import type { Account, WorkerConfig } from '@wxq/config';
+import { type Account, type WorkerConfig, replyModeOf } from '@wxq/config';
 import type { Handlers } from '@wxq/handlers';
 import { shutdownStep } from '@wxq/lifecycle';
 import type { Logger } from '@wxq/logging';
+import { createPassiveStore } from '@wxq/passive';
 import { createQuotaLedger } from '@wxq/quota';
 import { type ProcessorMap, QUEUES, QUEUE_KEYS, createLanes, createProducer, createQueueWorker } from '@wxq/queue';
 import { type RedisClient, type WxqKeys, createKeys, createRedis } from '@wxq/redis';
@@ -54,6 +55,11 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
   const { mode, messageSends, eventSends } = config.quota;
   const ledger =
     mode === 'off' ? undefined : createQuotaLedger({ redis, keyOf: keys.quota, rules: { messageSends, eventSends } });
+  const counters = createSendCounters(redis, keys);
+  const replyModes = new Map(config.accounts.map((account) => [account.appId, replyModeOf(config, account)]));
+  const passiveStore = [...replyModes.values()].some((m) => m !== 'customer-service')
+    ? createPassiveStore({ redis, keys })
+    : undefined;
   const processors: ProcessorMap = {
     inbound: createInboundProcessor({
       handlers: deps.handlers,
@@ -65,15 +71,20 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
       lanes,
       ledger,
       autoTypingMs: config.autoTypingMs,
+      passive:
+        passiveStore === undefined
+          ? undefined
+          : { store: passiveStore, modes: replyModes, pendingTtlMs: config.pendingReplyTtlMs, counters },
     }),
     outbound: createOutboundProcessor({
       apis,
       rateLimiter: createSendRateLimiter(redis, keys, config.sendRateLimitPerSecond),
       pause: createSendPause(redis, keys),
-      counters: createSendCounters(redis, keys),
+      counters,
       keys,
       lanes: lanes?.outbound,
       quota: ledger === undefined ? undefined : { ledger, enforce: mode === 'enforce' },
+      passive: passiveStore,
     }),
   };
   // Stalled-job recovery: a killed worker's lock expires after lockDuration and the next stalled

@@ -9,4 +9,4 @@ export {
   wakeKeyOfPush,
   wakeKeyOfUser,
 } from './store.js';
-export { type ReplyWaiters, createReplyWaiters } from './waiters.js';
+export { type ReplyWaiters, type Watch, createReplyWaiters } from './waiters.js';

@@ -128,7 +128,7 @@ export interface Assigned {
 }
 
 export interface PassiveStore {
-  /** The channel gateways subscribe to; its messages are the keys of {@link wakeKeyOfPush} and {@link wakeKeyOfUser}. */
+  /** The channel gateways subscribe to; its messages are {@link wakeKeyOfPush} and {@link wakeKeyOfUser} keys. */
   readonly channel: string;
   /** Gateway: counts one delivery of the push; answers how many there have been. */
   delivered(pushJobId: string): Promise<number>;

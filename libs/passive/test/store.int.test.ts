@@ -75,14 +75,19 @@ describe('passive: one push, its first reply', () => {
 
   it('wakes the gateway holding the push, through the shared subscription', async () => {
     const { keys, store } = setup();
-    const waiters = await createReplyWaiters(redis.duplicate(), keys.passiveChannel);
+    const waiters = createReplyWaiters(redis.duplicate(), keys.passiveChannel);
+    await waiters.ready;
     try {
-      const woken = waiters.wait(wakeKeyOfPush('in-1'), 5_000);
-      const other = waiters.wait(wakeKeyOfPush('in-2'), 50);
+      const woken = waiters.watch(wakeKeyOfPush('in-1'), 5_000);
+      const other = waiters.watch(wakeKeyOfPush('in-2'), 50);
+      const stopped = waiters.watch(wakeKeyOfPush('in-1'), 5_000);
+      expect(waiters.size()).toBe(3);
+      stopped.stop();
       expect(waiters.size()).toBe(2);
       await store.offer('in-1', text('o1', 'hi'));
-      expect(await woken).toBe(true);
-      expect(await other).toBe(false);
+      expect(await woken.woken).toBe(true);
+      expect(await other.woken).toBe(false);
+      expect(await stopped.woken).toBe(false);
       expect(waiters.size()).toBe(0);
     } finally {
       await waiters.close();
@@ -91,10 +96,10 @@ describe('passive: one push, its first reply', () => {
 
   it('closing the waiters answers every waiting push', async () => {
     const { keys } = setup();
-    const waiters = await createReplyWaiters(redis.duplicate(), keys.passiveChannel);
-    const held = Array.from({ length: 3 }, (_, i) => waiters.wait(wakeKeyOfPush(`in-${String(i)}`), 60_000));
+    const waiters = createReplyWaiters(redis.duplicate(), keys.passiveChannel);
+    const held = Array.from({ length: 3 }, (_, i) => waiters.watch(wakeKeyOfPush(`in-${String(i)}`), 60_000));
     await waiters.close();
-    expect(await Promise.all(held)).toEqual([false, false, false]);
+    expect(await Promise.all(held.map((w) => w.woken))).toEqual([false, false, false]);
   });
 });
 
@@ -143,11 +148,12 @@ describe('passive-only: outboxes', () => {
 
   it('wakes the gateways holding the user pushes', async () => {
     const { keys, store } = setup();
-    const waiters = await createReplyWaiters(redis.duplicate(), keys.passiveChannel);
+    const waiters = createReplyWaiters(redis.duplicate(), keys.passiveChannel);
+    await waiters.ready;
     try {
-      const woken = waiters.wait(wakeKeyOfUser(APP, 'o1'), 5_000);
+      const woken = waiters.watch(wakeKeyOfUser(APP, 'o1'), 5_000);
       await store.append(APP, 'in-1', 'o1', [], 60_000);
-      expect(await woken).toBe(true);
+      expect(await woken.woken).toBe(true);
     } finally {
       await waiters.close();
     }

@@ -14,6 +14,7 @@ import type { RedisClient, WxqKeys } from '@wxq/redis';
 import type { WechatApiClient } from '@wxq/wechat-api';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import { LEFT_FAILED, PARK_MS, recipientOf } from './lane-settings.js';
+import { type PassiveDeps, offerFirstReply, queueForPushes } from './passive-replies.js';
 
 export interface InboundDeps {
   readonly handlers: Handlers;
@@ -29,6 +30,8 @@ export interface InboundDeps {
   readonly ledger: QuotaLedger | undefined;
   /** WXQ_AUTO_TYPING_MS: show Typing once when a handler runs longer; 0 = never. */
   readonly autoTypingMs: number;
+  /** Passive replies (docs/passive-replies.md); undefined when every account uses the customer-service API. */
+  readonly passive: PassiveDeps | undefined;
 }
 
 /**
@@ -73,7 +76,7 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
     } finally {
       clearTimeout(typing);
     }
-    const replies: OutboundPayload[] = ctx.replies.map((reply, replyIndex) => ({
+    let replies: readonly OutboundPayload[] = ctx.replies.map((reply, replyIndex) => ({
       v: 1,
       appId: payload.appId,
       dedupKey: payload.dedupKey,
@@ -81,13 +84,20 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       receivedAt: payload.receivedAt,
       reply,
     }));
+    const mode = deps.passive?.modes.get(payload.appId) ?? 'customer-service';
+    if (deps.passive !== undefined && mode === 'passive-only') {
+      await queueForPushes(deps.passive, payload, replies, jobLog);
+      replies = [];
+    } else if (deps.passive !== undefined && mode === 'passive') {
+      replies = await offerFirstReply(deps.passive, payload, replies);
+    }
     if (replies.length > 0) {
       await enterOutboundLanes(deps, replies);
       await deps.outbound.addBulk(replies);
     }
     await lanes?.inbound.leave(lane, job, 'done');
-    jobLog.info({ replies: replies.length, queuedMs: Date.now() - payload.receivedAt }, 'message handled');
-    return { replies: replies.length };
+    jobLog.info({ replies: ctx.replies.length, queuedMs: Date.now() - payload.receivedAt }, 'message handled');
+    return { replies: ctx.replies.length };
   };
 }
 

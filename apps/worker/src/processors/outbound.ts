@@ -1,11 +1,21 @@
 import type { Logger } from '@wxq/logging';
+import type { PassiveStore } from '@wxq/passive';
 import type { QuotaLedger, Reservation } from '@wxq/quota';
-import { type LaneOutcome, type Lanes, type OutboundPayload, type Processor, QUEUES, laneScore } from '@wxq/queue';
+import {
+  type LaneOutcome,
+  type Lanes,
+  type OutboundPayload,
+  type Processor,
+  QUEUES,
+  inboundJobId,
+  laneScore,
+} from '@wxq/queue';
 import type { WxqKeys } from '@wxq/redis';
 import { type WechatApiClient, WechatApiError, WechatErrcodeError } from '@wxq/wechat-api';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { SendRateLimiter } from '../send-rate-limit.js';
 import { LEFT_FAILED, PARK_MS, recipientOf } from './lane-settings.js';
+import { SEND_UNTAKEN_AFTER_MS } from './passive-replies.js';
 import type { SendCounters } from './send-counters.js';
 import type { SendPause } from './send-pause.js';
 
@@ -19,6 +29,8 @@ export interface OutboundDeps {
   readonly lanes: Lanes | undefined;
   /** The quota ledger (docs/quota.md); undefined with WXQ_CS_QUOTA=off. */
   readonly quota: { readonly ledger: QuotaLedger; readonly enforce: boolean } | undefined;
+  /** Passive replies (docs/passive-replies.md): where an offered reply's fate is settled. */
+  readonly passive: PassiveStore | undefined;
 }
 
 /** The job's reason when the ledger holds a reply back: visible in Bull Board. */
@@ -51,6 +63,23 @@ export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound
       if (turn.is === 'behind') {
         await deps.lanes.park(lane, job, token, PARK_MS);
         throw new DelayedError();
+      }
+    }
+    if (payload.offered === true && deps.passive !== undefined) {
+      const pushAt = payload.receivedAt ?? job.timestamp;
+      const sendAfter = pushAt + SEND_UNTAKEN_AFTER_MS;
+      const verdict = await deps.passive.settle(inboundJobId(payload.appId, payload.dedupKey), sendAfter);
+      if (verdict === 'answered') {
+        await deps.counters.count(payload.appId, 'passive_answered');
+        await leave('done');
+        log.info({ appId: payload.appId }, 'reply answered passively');
+        return;
+      }
+      // Offered and not taken yet: a gateway holding the push takes it within milliseconds, one that
+      // died leaves it to WeChat's next delivery. Later replies of the user wait behind it.
+      if (verdict === 'wait') {
+        const step = Date.now() < pushAt + WECHAT_ANSWER_MS ? TAKE_RECHECK_MS : RETRY_RECHECK_MS;
+        await delayUntil(job, token, Math.min(sendAfter, Date.now() + step));
       }
     }
     const wait = (await deps.rateLimiter?.reserve(payload.appId)) ?? 0;
@@ -128,6 +157,13 @@ async function learnFrom(
   // timeout it may have been, so that keeps its reservation.
   else if (reservation !== undefined) await ledger.refund(appId, user, reservation);
 }
+
+/** WeChat's answer deadline (docs/wechat-protocol.md §5.1). */
+const WECHAT_ANSWER_MS = 5_000;
+/** How soon an offered reply looks again while a gateway may still be answering with it. */
+const TAKE_RECHECK_MS = 100;
+/** ... and while only a retry of the push could still take it. */
+const RETRY_RECHECK_MS = 1_000;
 
 /** A paused job looks again at least this often, so an operator who lifts a pause is seen within a minute. */
 const PAUSE_RECHECK_MS = 60_000;

@@ -13,7 +13,11 @@ export type SendCounter =
   | 'typing_skipped'
   /** Sends paused by a 45009 (the daily API quota) or a 45011 (the per-minute limit). */
   | 'paused_45009'
-  | 'paused_45011';
+  | 'paused_45011'
+  /** passive: a reply a gateway answered a push with, so not sent by the API (docs/passive-replies.md). */
+  | 'passive_answered'
+  /** passive-only: a reply with no passive form, which cannot reach the user. */
+  | 'passive_dropped';
 
 export interface SendCounters {
   count(appId: string, counter: SendCounter): Promise<void>;

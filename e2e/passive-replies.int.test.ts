@@ -1,0 +1,269 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadGatewayConfig, loadWorkerConfig } from '@wxq/config';
+import { type RunningGateway, startGateway } from '@wxq/gateway';
+import { defineHandlers } from '@wxq/handlers';
+import { createLogger } from '@wxq/logging';
+import { type SignedPush, signEncryptedPush, signPlaintextPush, waitFor } from '@wxq/testing';
+import { buildInboundXml, createMessageCrypto, parseXml, verifyMsgSignature } from '@wxq/wechat';
+import { type WechatApiSimulator, createMessage, startWechatApiSimulator } from '@wxq/wechat-sim';
+import { type RunningWorker, startWorker } from '@wxq/worker';
+import { pino } from 'pino';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+
+// Passive replies end to end (docs/passive-replies.md): a real gateway and worker on a real Redis,
+// the simulator as WeChat's API, pushes signed as WeChat signs them in each encryption mode.
+
+const APP_ID = 'wx0123456789abcdef';
+const APP_SECRET = 'passivesecret0123456789abcdef012';
+const TOKEN = 'passiveToken1';
+const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+const GH = 'gh_0123456789ab';
+const account = { appId: APP_ID, token: TOKEN, encodingAESKey: AES_KEY };
+const crypto = createMessageCrypto({ appId: APP_ID, encodingAESKey: AES_KEY });
+
+const handlers = defineHandlers((r) =>
+  r
+    .text(/^slow \d+$/, async (msg, ctx) => {
+      await sleep(Number(msg.Content.split(' ')[1]));
+      ctx.reply.text(`done ${msg.Content}`);
+    })
+    .text('two', (_msg, ctx) => {
+      ctx.reply.text('first');
+      ctx.reply.text('second');
+    })
+    .text('none', () => undefined)
+    .text('menu', (_msg, ctx) => {
+      ctx.reply.msgmenu({ list: [{ id: '1', content: 'yes' }] });
+    })
+    .fallback((msg, ctx) => {
+      ctx.reply.text(`echo ${'Content' in msg && typeof msg.Content === 'string' ? msg.Content : msg.MsgType}`);
+    }),
+);
+
+type PushMode = 'plaintext' | 'compatible' | 'safe';
+
+interface Rig {
+  readonly sim: WechatApiSimulator;
+  readonly gateways: RunningGateway[];
+  readonly worker: RunningWorker;
+}
+
+const quiet = () => createLogger({ level: 'warn', name: 'e2e' }, pino.destination('/dev/null'));
+const running: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of running.splice(0).reverse()) await stop();
+});
+
+async function startRig(replyMode: string, options: { waitMs?: number; gateways?: number } = {}): Promise<Rig> {
+  const redisUrl = inject('redisUrl');
+  const prefix = `{e2e-${randomUUID()}}`;
+  const sim = await startWechatApiSimulator({ accounts: [{ appId: APP_ID, appSecret: APP_SECRET }] });
+  running.push(() => sim.stop());
+  const common = {
+    REDIS_URL: redisUrl,
+    WECHAT_APPID: APP_ID,
+    WXQ_QUEUE_PREFIX: prefix,
+    WXQ_REPLY_MODE: replyMode,
+    LOG_LEVEL: 'warn',
+  };
+  const gatewayConfig = loadGatewayConfig({
+    ...common,
+    WECHAT_TOKEN: TOKEN,
+    WECHAT_ENCODING_AES_KEY: AES_KEY,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    PASSIVE_WAIT_MS: String(options.waitMs ?? 2_000),
+  });
+  const gateways: RunningGateway[] = [];
+  for (let i = 0; i < (options.gateways ?? 1); i += 1) {
+    const gateway = await startGateway(gatewayConfig, { logger: quiet() });
+    running.push(() => gateway.stop());
+    gateways.push(gateway);
+  }
+  const worker = startWorker(
+    loadWorkerConfig({ ...common, WECHAT_APPSECRET: APP_SECRET, WECHAT_API_BASE_URL: sim.url }),
+    { logger: quiet(), handlers },
+  );
+  running.push(() => worker.stop());
+  return { sim, gateways, worker };
+}
+
+/** A user's text push, signed in `mode`; each call is a fresh delivery (new nonce and timestamp). */
+function pushOf(xml: string, mode: PushMode): SignedPush {
+  return mode === 'plaintext' ? signPlaintextPush(xml, { account }) : signEncryptedPush(xml, mode, { account });
+}
+
+interface Answer {
+  readonly status: number;
+  readonly body: string;
+  /** The reply XML's fields, decrypted and its MsgSignature checked when the push was encrypted. */
+  readonly reply: Record<string, unknown> | undefined;
+}
+
+/** POSTs like WeChat: gives up (no answer) after `giveUpMs`, as WeChat does at 5 s. */
+async function deliver(gateway: RunningGateway, push: SignedPush, giveUpMs = 5_000): Promise<Answer | 'no answer'> {
+  const url = `http://127.0.0.1:${String(gateway.publicPort)}/wechat?${push.query}`;
+  let response: Response;
+  try {
+    response = await fetch(url, { method: 'POST', body: push.body, signal: AbortSignal.timeout(giveUpMs) });
+  } catch (err) {
+    if (err instanceof Error && err.name === 'TimeoutError') return 'no answer';
+    throw err;
+  }
+  const body = await response.text();
+  return { status: response.status, body, reply: body.startsWith('<xml>') ? openReply(push, body) : undefined };
+}
+
+function openReply(push: SignedPush, body: string): Record<string, unknown> {
+  const outer = parseXml(body);
+  const encrypt = outer['Encrypt'];
+  if (typeof encrypt !== 'string') return outer;
+  const query = new URLSearchParams(push.query);
+  // The envelope echoes the push's nonce and is signed with the account's Token (docs/wechat-protocol.md §3.5).
+  expect(outer['Nonce']).toBe(query.get('nonce'));
+  const field = (name: string) => {
+    const value = outer[name];
+    if (typeof value !== 'string') throw new Error(`the envelope has no ${name}`);
+    return value;
+  };
+  const signed = verifyMsgSignature({
+    token: TOKEN,
+    timestamp: field('TimeStamp'),
+    nonce: field('Nonce'),
+    encrypt,
+    msgSignature: field('MsgSignature'),
+  });
+  expect(signed).toBe(true);
+  return parseXml(crypto.decrypt(encrypt).message);
+}
+
+function gatewayOf(gateways: readonly RunningGateway[], index: number): RunningGateway {
+  const gateway = gateways[index];
+  if (gateway === undefined) throw new Error(`no gateway ${String(index)} in this rig`);
+  return gateway;
+}
+
+function answered(answer: Answer | 'no answer'): Answer {
+  if (answer === 'no answer') throw new Error('expected an answer, got none');
+  return answer;
+}
+
+const sendsOf = (sim: WechatApiSimulator, user: string) =>
+  sim.sends.filter((s) => s.message.touser === user).map((s) => (s.message['text'] as { content: string }).content);
+
+describe.each(['plaintext', 'compatible', 'safe'] as const)('a %s push', (mode) => {
+  it('customer-service: answered success, the reply goes by the API', async () => {
+    const { sim, gateways } = await startRig('customer-service');
+    const xml = buildInboundXml(createMessage.text('hi'));
+    const answer = answered(await deliver(gatewayOf(gateways, 0), pushOf(xml, mode)));
+    expect(answer).toMatchObject({ status: 200, body: 'success' });
+    await sim.waitForSends(1, 10_000);
+    expect(sim.sends[0]?.message['text']).toEqual({ content: 'echo hi' });
+  });
+
+  it('passive: answered with the first reply (encrypted as the push was); later ones go by the API, once', async () => {
+    const { sim, gateways } = await startRig('passive');
+    const message = createMessage.text('two');
+    const answer = answered(await deliver(gatewayOf(gateways, 0), pushOf(buildInboundXml(message), mode)));
+    expect(answer.status).toBe(200);
+    if (mode !== 'plaintext') expect(parseXml(answer.body)).toHaveProperty('Encrypt');
+    expect(answer.reply).toMatchObject({
+      ToUserName: message.FromUserName,
+      FromUserName: GH,
+      MsgType: 'text',
+      Content: 'first',
+    });
+    await waitFor(() => sendsOf(sim, message.FromUserName).length >= 1, { message: 'the second reply sent' });
+    // The first went passively: never by the API as well.
+    await sleep(300);
+    expect(sendsOf(sim, message.FromUserName)).toEqual(['second']);
+  });
+
+  it('passive-only: answered with the reply; the API is never called to send', async () => {
+    const { sim, gateways } = await startRig('passive-only');
+    const message = createMessage.text('hello');
+    const answer = answered(await deliver(gatewayOf(gateways, 0), pushOf(buildInboundXml(message), mode)));
+    expect(answer.reply).toMatchObject({ ToUserName: message.FromUserName, Content: 'echo hello' });
+    expect(sim.sends).toEqual([]);
+  });
+});
+
+describe('passive', () => {
+  it('a handler slower than the wait: success at the deadline, the reply by the API', async () => {
+    const { sim, gateways } = await startRig('passive', { waitMs: 300 });
+    const message = createMessage.text('slow 900');
+    const started = performance.now();
+    const answer = answered(await deliver(gatewayOf(gateways, 0), pushOf(buildInboundXml(message), 'safe')));
+    expect(answer.body).toBe('success');
+    expect(performance.now() - started).toBeLessThan(900);
+    await waitFor(() => sendsOf(sim, message.FromUserName).length === 1, { message: 'the reply sent by the API' });
+    expect(sendsOf(sim, message.FromUserName)).toEqual(['done slow 900']);
+  });
+
+  it('no reply, or one without a passive form: success at once, a menu by the API', async () => {
+    const { sim, gateways } = await startRig('passive', { waitMs: 3_000 });
+    const started = performance.now();
+    expect(
+      answered(await deliver(gatewayOf(gateways, 0), pushOf(buildInboundXml(createMessage.text('none')), 'plaintext')))
+        .body,
+    ).toBe('success');
+    const menu = createMessage.text('menu');
+    expect(answered(await deliver(gatewayOf(gateways, 0), pushOf(buildInboundXml(menu), 'plaintext'))).body).toBe(
+      'success',
+    );
+    expect(performance.now() - started).toBeLessThan(2_000);
+    await sim.waitForSends(1, 10_000);
+    expect(sim.sends[0]?.message).toMatchObject({ touser: menu.FromUserName, msgtype: 'msgmenu' });
+  });
+
+  it('a retry of an answered push answers the same reply and runs nothing again', async () => {
+    const { sim, gateways } = await startRig('passive');
+    const xml = buildInboundXml(createMessage.text('once'));
+    const first = answered(await deliver(gatewayOf(gateways, 0), pushOf(xml, 'plaintext')));
+    const retry = answered(await deliver(gatewayOf(gateways, 0), pushOf(xml, 'plaintext')));
+    expect(first.reply).toMatchObject({ Content: 'echo once' });
+    expect(retry.reply).toMatchObject({ Content: 'echo once' });
+    await sleep(300);
+    expect(sim.sends).toEqual([]);
+  });
+});
+
+describe('passive-only', () => {
+  it('holds a delivery whose reply is late; the retry, on another gateway, answers with it', async () => {
+    const { sim, gateways } = await startRig('passive-only', { waitMs: 300, gateways: 2 });
+    const xml = buildInboundXml(createMessage.text('slow 700'));
+    expect(await deliver(gatewayOf(gateways, 0), pushOf(xml, 'safe'), 1_000)).toBe('no answer');
+    const retry = answered(await deliver(gatewayOf(gateways, 1), pushOf(xml, 'safe')));
+    expect(retry.reply).toMatchObject({ Content: 'done slow 700' });
+    expect(sim.sends).toEqual([]);
+  });
+
+  it('the 3rd delivery gets success; the reply waits for the user next push, whose own reply waits behind it', async () => {
+    const { sim, gateways } = await startRig('passive-only', { waitMs: 200 });
+    const message = createMessage.text('slow 1500');
+    const xml = buildInboundXml(message);
+    const gateway = gatewayOf(gateways, 0);
+    expect(await deliver(gateway, pushOf(xml, 'plaintext'), 400)).toBe('no answer');
+    expect(await deliver(gateway, pushOf(xml, 'plaintext'), 400)).toBe('no answer');
+    const third = answered(await deliver(gateway, pushOf(xml, 'plaintext'), 400));
+    expect(third.body).toBe('success');
+    await sleep(1_500);
+    const user = { openid: message.FromUserName };
+    const next = answered(await deliver(gateway, pushOf(buildInboundXml(createMessage.text('b', user)), 'plaintext')));
+    expect(next.reply).toMatchObject({ Content: 'done slow 1500' });
+    const after = answered(await deliver(gateway, pushOf(buildInboundXml(createMessage.text('c', user)), 'plaintext')));
+    expect(after.reply).toMatchObject({ Content: 'echo b' });
+    expect(sim.sends).toEqual([]);
+  });
+
+  it('a handled push with nothing to say is answered success at once', async () => {
+    const { gateways } = await startRig('passive-only', { waitMs: 3_000 });
+    const started = performance.now();
+    const answer = answered(
+      await deliver(gatewayOf(gateways, 0), pushOf(buildInboundXml(createMessage.text('none')), 'plaintext')),
+    );
+    expect(answer.body).toBe('success');
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
