@@ -1,4 +1,4 @@
-import { type Server, createServer } from 'node:http';
+import { type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from '@wxq/config';
 import type { Logger } from '@wxq/logging';
@@ -70,7 +70,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     timeoutMs: config.enqueueTimeoutMs,
     enqueueSeconds: metrics.enqueueSeconds,
   });
+  const held = new Set<ServerResponse>();
   const routePublicRequest = createPublicRouter({
+    held,
     accounts,
     enqueuer,
     passive:
@@ -131,6 +133,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     stopping ??= (async () => {
       draining = true;
       log.info('gateway stopping: draining requests');
+      // A held push gets no answer either way; closed now, WeChat delivers it again elsewhere.
+      for (const res of held) res.destroy();
       await shutdownStep(log, 'public listener closed', () => closeServer(publicServer));
       if (adminServer !== undefined) await shutdownStep(log, 'admin listener closed', () => closeServer(adminServer));
       const waiters = passiveWaiters;

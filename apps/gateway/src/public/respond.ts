@@ -53,6 +53,8 @@ export interface Responder {
 }
 
 export interface ResponderDeps {
+  /** The pushes held without an answer now: a stopping gateway closes them at once (WeChat delivers again). */
+  readonly held: Set<ServerResponse>;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
   readonly trustProxy: TrustProxy;
@@ -146,8 +148,10 @@ export function createResponder(deps: ResponderDeps): Responder {
         },
         Math.max(0, exchange.startedMs + holdMs - performance.now()),
       );
+      deps.held.add(res);
       res.once('close', () => {
         clearTimeout(cap);
+        deps.held.delete(res);
       });
       record(exchange, 0);
     },

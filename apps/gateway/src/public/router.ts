@@ -13,6 +13,8 @@ import { type Exchange, type RouteLabel, createResponder } from './respond.js';
 import type { TrustProxy } from './trust-proxy.js';
 
 export interface PublicRouterDeps {
+  /** Filled with the pushes held without an answer (passive-only), for the gateway to close when it stops. */
+  readonly held: Set<ServerResponse>;
   readonly accounts: AccountDirectory;
   readonly enqueuer: Enqueuer;
   /** Present when an account replies passively (WXQ_REPLY_MODE, docs/passive-replies.md). */
