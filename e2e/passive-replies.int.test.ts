@@ -4,8 +4,24 @@ import { loadGatewayConfig, loadWorkerConfig } from '@wxq/config';
 import { type RunningGateway, startGateway } from '@wxq/gateway';
 import { defineHandlers } from '@wxq/handlers';
 import { createLogger } from '@wxq/logging';
-import { type SignedPush, signEncryptedPush, signPlaintextPush, waitFor } from '@wxq/testing';
-import { buildInboundXml, createMessageCrypto, parseXml, verifyMsgSignature } from '@wxq/wechat';
+import {
+  type SignedPush,
+  findFreePort,
+  signEncryptedPush,
+  signPlaintextPush,
+  startTsProcess,
+  waitFor,
+} from '@wxq/testing';
+import { inboundJobId } from '@wxq/queue';
+import {
+  type InboundMessage,
+  buildInboundXml,
+  computeDedupKey,
+  createMessageCrypto,
+  parseXml,
+  verifyMsgSignature,
+} from '@wxq/wechat';
+import { Redis } from 'ioredis';
 import { type WechatApiSimulator, createMessage, startWechatApiSimulator } from '@wxq/wechat-sim';
 import { type RunningWorker, startWorker } from '@wxq/worker';
 import { pino } from 'pino';
@@ -43,10 +59,18 @@ const handlers = defineHandlers((r) =>
 
 type PushMode = 'plaintext' | 'compatible' | 'safe';
 
+/** Where a push is delivered: a gateway's public listener. */
+interface Target {
+  readonly publicPort: number;
+}
+
 interface Rig {
   readonly sim: WechatApiSimulator;
   readonly gateways: RunningGateway[];
   readonly worker: RunningWorker;
+  readonly prefix: string;
+  /** The gateways' environment, for one started as its own process. */
+  readonly gatewayEnv: Readonly<Record<string, string>>;
 }
 
 const quiet = () => createLogger({ level: 'warn', name: 'e2e' }, pino.destination('/dev/null'));
@@ -67,14 +91,15 @@ async function startRig(replyMode: string, options: { waitMs?: number; gateways?
     WXQ_REPLY_MODE: replyMode,
     LOG_LEVEL: 'warn',
   };
-  const gatewayConfig = loadGatewayConfig({
+  const gatewayEnv = {
     ...common,
     WECHAT_TOKEN: TOKEN,
     WECHAT_ENCODING_AES_KEY: AES_KEY,
     HOST: '127.0.0.1',
     PORT: '0',
     PASSIVE_WAIT_MS: String(options.waitMs ?? 2_000),
-  });
+  };
+  const gatewayConfig = loadGatewayConfig(gatewayEnv);
   const gateways: RunningGateway[] = [];
   for (let i = 0; i < (options.gateways ?? 1); i += 1) {
     const gateway = await startGateway(gatewayConfig, { logger: quiet() });
@@ -86,7 +111,7 @@ async function startRig(replyMode: string, options: { waitMs?: number; gateways?
     { logger: quiet(), handlers },
   );
   running.push(() => worker.stop());
-  return { sim, gateways, worker };
+  return { sim, gateways, worker, gatewayEnv, prefix };
 }
 
 /** A user's text push, signed in `mode`; each call is a fresh delivery (new nonce and timestamp). */
@@ -102,7 +127,7 @@ interface Answer {
 }
 
 /** POSTs like WeChat: gives up (no answer) after `giveUpMs`, as WeChat does at 5 s. */
-async function deliver(gateway: RunningGateway, push: SignedPush, giveUpMs = 5_000): Promise<Answer | 'no answer'> {
+async function deliver(gateway: Target, push: SignedPush, giveUpMs = 5_000): Promise<Answer | 'no answer'> {
   const url = `http://127.0.0.1:${String(gateway.publicPort)}/wechat?${push.query}`;
   let response: Response;
   try {
@@ -137,6 +162,17 @@ function openReply(push: SignedPush, body: string): Record<string, unknown> {
   expect(signed).toBe(true);
   return parseXml(crypto.decrypt(encrypt).message);
 }
+
+async function withRedis<T>(use: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis(inject('redisUrl'));
+  try {
+    return await use(redis);
+  } finally {
+    await redis.quit();
+  }
+}
+
+const counter = (prefix: string, name: string) => withRedis((r) => r.hget(`${prefix}:counters:${APP_ID}`, name));
 
 function gatewayOf(gateways: readonly RunningGateway[], index: number): RunningGateway {
   const gateway = gateways[index];
@@ -174,9 +210,9 @@ describe.each(['plaintext', 'compatible', 'safe'] as const)('a %s push', (mode) 
       MsgType: 'text',
       Content: 'first',
     });
+    // The second waits in the user's lane until the first is settled: once it is sent, the first
+    // was answered passively and not sent by the API as well.
     await waitFor(() => sendsOf(sim, message.FromUserName).length >= 1, { message: 'the second reply sent' });
-    // The first went passively: never by the API as well.
-    await sleep(300);
     expect(sendsOf(sim, message.FromUserName)).toEqual(['second']);
   });
 
@@ -218,13 +254,15 @@ describe('passive', () => {
   });
 
   it('a retry of an answered push answers the same reply and runs nothing again', async () => {
-    const { sim, gateways } = await startRig('passive');
+    const { sim, gateways, prefix } = await startRig('passive');
     const xml = buildInboundXml(createMessage.text('once'));
     const first = answered(await deliver(gatewayOf(gateways, 0), pushOf(xml, 'plaintext')));
     const retry = answered(await deliver(gatewayOf(gateways, 0), pushOf(xml, 'plaintext')));
     expect(first.reply).toMatchObject({ Content: 'echo once' });
     expect(retry.reply).toMatchObject({ Content: 'echo once' });
-    await sleep(300);
+    await waitFor(async () => (await counter(prefix, 'passive_answered')) === '1', {
+      message: 'the reply job settled as answered',
+    });
     expect(sim.sends).toEqual([]);
   });
 });
@@ -240,7 +278,7 @@ describe('passive-only', () => {
   });
 
   it('the 3rd delivery gets success; the reply waits for the user next push, whose own reply waits behind it', async () => {
-    const { sim, gateways } = await startRig('passive-only', { waitMs: 200 });
+    const { sim, gateways, prefix } = await startRig('passive-only', { waitMs: 200 });
     const message = createMessage.text('slow 1500');
     const xml = buildInboundXml(message);
     const gateway = gatewayOf(gateways, 0);
@@ -248,7 +286,12 @@ describe('passive-only', () => {
     expect(await deliver(gateway, pushOf(xml, 'plaintext'), 400)).toBe('no answer');
     const third = answered(await deliver(gateway, pushOf(xml, 'plaintext'), 400));
     expect(third.body).toBe('success');
-    await sleep(1_500);
+    await waitFor(
+      async () => (await withRedis((r) => r.llen(`${prefix}:outbox:${APP_ID}:${message.FromUserName}`))) === 1,
+      {
+        message: 'the late reply pending',
+      },
+    );
     const user = { openid: message.FromUserName };
     const next = answered(await deliver(gateway, pushOf(buildInboundXml(createMessage.text('b', user)), 'plaintext')));
     expect(next.reply).toMatchObject({ Content: 'done slow 1500' });
@@ -266,4 +309,58 @@ describe('passive-only', () => {
     expect(answer.body).toBe('success');
     expect(performance.now() - started).toBeLessThan(2_000);
   });
+});
+
+describe('a gateway killed while it holds a push', () => {
+  /** `npm run gateway` as its own process, on the rig's queues. */
+  async function gatewayProcess(rig: Rig) {
+    const port = await findFreePort();
+    const child = startTsProcess('apps/gateway/src/main.ts', {
+      env: { ...process.env, ...rig.gatewayEnv, PORT: String(port) },
+      echoStderr: true,
+    });
+    running.push(() => child.stop({ signal: 'SIGKILL' }).then(() => undefined));
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${String(port)}/readyz`).catch(() => undefined))?.ok, {
+      timeoutMs: 30_000,
+      message: 'the gateway process ready',
+    });
+    return { child, target: { publicPort: port } };
+  }
+
+  /** Once the push is in Redis (and not before: a push killed earlier was never acknowledged). */
+  async function untilDurable(rig: Rig, message: InboundMessage) {
+    const key = `${rig.prefix}:inbound:${inboundJobId(APP_ID, computeDedupKey(message))}`;
+    await waitFor(async () => (await withRedis((r) => r.exists(key))) === 1, { message: 'the push enqueued' });
+  }
+
+  it('passive-only: the retry, on another gateway, answers with the reply', async () => {
+    const rig = await startRig('passive-only', { waitMs: 2_000 });
+    const { child, target } = await gatewayProcess(rig);
+    const message = createMessage.text('slow 500');
+    const xml = buildInboundXml(message);
+    const first = deliver(target, pushOf(xml, 'safe'));
+    // Killed while the push waits for its reply: WeChat sees the connection drop and delivers again.
+    await untilDurable(rig, message);
+    child.signal('SIGKILL');
+    await expect(first).rejects.toThrow();
+    const retry = answered(await deliver(gatewayOf(rig.gateways, 0), pushOf(xml, 'safe')));
+    expect(retry.reply).toMatchObject({ Content: 'done slow 500' });
+    expect(rig.sim.sends).toEqual([]);
+  });
+
+  it('passive: with no retry, the reply nobody took goes by the API', async () => {
+    const rig = await startRig('passive', { waitMs: 3_000 });
+    const { child, target } = await gatewayProcess(rig);
+    const message = createMessage.text('slow 300');
+    const first = deliver(target, pushOf(buildInboundXml(message), 'plaintext'));
+    await untilDurable(rig, message);
+    child.signal('SIGKILL');
+    await expect(first).rejects.toThrow();
+    // Offered to the dead gateway, taken by nobody: sent once WeChat's last delivery could have come.
+    await waitFor(() => sendsOf(rig.sim, message.FromUserName).length > 0, {
+      timeoutMs: 30_000,
+      message: 'the reply sent by the API',
+    });
+    expect(sendsOf(rig.sim, message.FromUserName)).toEqual(['done slow 300']);
+  }, 40_000);
 });
