@@ -25,7 +25,11 @@ import { Redis } from 'ioredis';
 import { type WechatApiSimulator, createMessage, startWechatApiSimulator } from '@wxq/wechat-sim';
 import { type RunningWorker, startWorker } from '@wxq/worker';
 import { pino } from 'pino';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { findNginx, startNginx } from './nginx.js';
 
 // Passive replies end to end (docs/passive-replies.md): a real gateway and worker on a real Redis,
 // the simulator as WeChat's API, pushes signed as WeChat signs them in each encryption mode.
@@ -59,10 +63,8 @@ const handlers = defineHandlers((r) =>
 
 type PushMode = 'plaintext' | 'compatible' | 'safe';
 
-/** Where a push is delivered: a gateway's public listener. */
-interface Target {
-  readonly publicPort: number;
-}
+/** Where a push is delivered: a gateway's public listener, or a proxy in front. */
+type Target = { readonly publicPort: number } | { readonly url: string };
 
 interface Rig {
   readonly sim: WechatApiSimulator;
@@ -128,7 +130,8 @@ interface Answer {
 
 /** POSTs like WeChat: gives up (no answer) after `giveUpMs`, as WeChat does at 5 s. */
 async function deliver(gateway: Target, push: SignedPush, giveUpMs = 5_000): Promise<Answer | 'no answer'> {
-  const url = `http://127.0.0.1:${String(gateway.publicPort)}/wechat?${push.query}`;
+  const base = 'url' in gateway ? gateway.url : `http://127.0.0.1:${String(gateway.publicPort)}`;
+  const url = `${base}/wechat?${push.query}`;
   let response: Response;
   try {
     response = await fetch(url, { method: 'POST', body: push.body, signal: AbortSignal.timeout(giveUpMs) });
@@ -363,4 +366,39 @@ describe('a gateway killed while it holds a push', () => {
     });
     expect(sendsOf(rig.sim, message.FromUserName)).toEqual(['done slow 300']);
   }, 40_000);
+});
+
+const nginxBinary = findNginx();
+// CI installs nginx (.ci/run); a machine without it skips these and says so.
+const describeWithNginx = nginxBinary === undefined && process.env['CI'] === undefined ? describe.skip : describe;
+if (nginxBinary === undefined) console.warn('[e2e] nginx is not installed: passive replies behind nginx are skipped');
+
+describeWithNginx('behind nginx running deploy/nginx.conf', () => {
+  async function behindNginx(rig: Rig): Promise<Target> {
+    if (nginxBinary === undefined) throw new Error('nginx is required in CI: apt-get install nginx');
+    const dir = await mkdtemp(join(tmpdir(), 'wxq-nginx-passive-'));
+    const gateway = gatewayOf(rig.gateways, 0);
+    const nginx = await startNginx(nginxBinary, dir, await findFreePort(), [`127.0.0.1:${String(gateway.publicPort)}`]);
+    running.push(async () => {
+      await nginx.stop();
+      await rm(dir, { recursive: true, force: true });
+    });
+    return { url: nginx.url };
+  }
+
+  it('passive: the answer is the reply, encrypted', async () => {
+    const rig = await startRig('passive');
+    const proxy = await behindNginx(rig);
+    const answer = answered(await deliver(proxy, pushOf(buildInboundXml(createMessage.text('via nginx')), 'safe')));
+    expect(answer.reply).toMatchObject({ Content: 'echo via nginx' });
+  });
+
+  it('passive-only: a held delivery gets no answer until WeChat gives up at 5 s (no 504), the retry the reply', async () => {
+    const rig = await startRig('passive-only', { waitMs: 300 });
+    const proxy = await behindNginx(rig);
+    const xml = buildInboundXml(createMessage.text('slow 1000'));
+    expect(await deliver(proxy, pushOf(xml, 'safe'), 5_500)).toBe('no answer');
+    const retry = answered(await deliver(proxy, pushOf(xml, 'safe')));
+    expect(retry.reply).toMatchObject({ Content: 'done slow 1000' });
+  });
 });
