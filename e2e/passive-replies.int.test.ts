@@ -22,7 +22,7 @@ import {
   verifyMsgSignature,
 } from '@wxq/wechat';
 import { Redis } from 'ioredis';
-import { type WechatApiSimulator, createMessage, startWechatApiSimulator } from '@wxq/wechat-sim';
+import { type WechatApiSimulator, createMessage, createSimCli, startWechatApiSimulator } from '@wxq/wechat-sim';
 import { type RunningWorker, startWorker } from '@wxq/worker';
 import { pino } from 'pino';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -400,5 +400,38 @@ describeWithNginx('behind nginx running deploy/nginx.conf', () => {
     expect(await deliver(proxy, pushOf(xml, 'safe'), 5_500)).toBe('no answer');
     const retry = answered(await deliver(proxy, pushOf(xml, 'safe')));
     expect(retry.reply).toMatchObject({ Content: 'done slow 1000' });
+  });
+});
+
+describe('npm run sim against a passive gateway', () => {
+  async function runSim(rig: Rig, args: readonly string[]): Promise<string[]> {
+    const out: string[] = [];
+    const state = {
+      gatewayUrl: `http://127.0.0.1:${String(gatewayOf(rig.gateways, 0).publicPort)}`,
+      simulatorUrl: rig.sim.url,
+      account: { appId: APP_ID, token: TOKEN, encodingAESKey: AES_KEY },
+    };
+    await createSimCli(state, { out: (line) => out.push(line), err: (line) => out.push(line) }).parseAsync(args, {
+      from: 'user',
+    });
+    return out;
+  }
+
+  it('send prints the decrypted reply XML', async () => {
+    const rig = await startRig('passive');
+    const out = await runSim(rig, ['send', 'text', 'hi']);
+    expect(out).toContainEqual('POST /wechat (safe) -> 200 passive reply');
+    const reply = out.find((line) => line.startsWith('passive reply -> '));
+    expect(reply).toMatch(/^passive reply -> <xml><ToUserName>.*<Content><!\[CDATA\[echo hi\]\]><\/Content><\/xml>$/);
+  });
+
+  it('--retry plays WeChat: no answer in time, delivered again with a fresh nonce, answered', async () => {
+    const rig = await startRig('passive-only', { waitMs: 300 });
+    const out = await runSim(rig, ['send', 'text', 'slow 800', '--retry', '--patience', '1000']);
+    expect(out.filter((line) => line.startsWith('POST'))).toEqual([
+      'POST /wechat (safe) -> no answer within 1000 ms',
+      'POST /wechat (safe) -> 200 passive reply',
+    ]);
+    expect(out.find((line) => line.startsWith('passive reply -> '))).toContain('done slow 800');
   });
 });
