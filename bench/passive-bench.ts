@@ -138,7 +138,7 @@ async function holdPushes(options: PassiveBenchOptions, logDir: string): Promise
       fetch(url, { method: 'POST', body: nextPushBody() }).then(
         async (r) => (r.status === 200 ? await r.text() : String(r.status)),
         (err: unknown) =>
-          `error ${err instanceof Error ? String((err.cause as Error | undefined)?.message ?? err.message) : ''}`,
+          `error ${err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : ''}`,
       ),
     );
     // Sampled while every push waits (they answer at 4.5 s).
