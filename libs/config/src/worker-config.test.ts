@@ -23,6 +23,23 @@ describe('loadWorkerConfig', () => {
     expect(Object.isFrozen(config.quota)).toBe(true);
   });
 
+  it('reads the reply mode and how long passive-only replies wait (48 h by default, 30 days at most)', () => {
+    expect(loadWorkerConfig(MINIMAL)).toMatchObject({
+      replyMode: 'customer-service',
+      pendingReplyTtlMs: 48 * 3600_000,
+    });
+    expect(
+      loadWorkerConfig({ ...MINIMAL, WXQ_REPLY_MODE: 'passive-only', WXQ_PENDING_REPLY_HOURS: '2' }),
+    ).toMatchObject({
+      replyMode: 'passive-only',
+      pendingReplyTtlMs: 2 * 3600_000,
+    });
+    for (const hours of ['0', '721', '1.5', 'two']) {
+      expect(problems({ ...MINIMAL, WXQ_PENDING_REPLY_HOURS: hours })).toEqual(['WXQ_PENDING_REPLY_HOURS']);
+    }
+    expect(problems({ ...MINIMAL, WXQ_REPLY_MODE: 'passive-first' })).toEqual(['WXQ_REPLY_MODE']);
+  });
+
   it('takes the quota numbers and modes as settings', () => {
     const config = loadWorkerConfig({
       ...MINIMAL,

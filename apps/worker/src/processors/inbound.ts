@@ -66,7 +66,9 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       keys: deps.keys,
       quota,
     });
-    const typing = startAutoTyping(deps, api, payload, jobLog);
+    const mode = deps.passive?.modes.get(payload.appId) ?? 'customer-service';
+    // Typing is a customer-service API call: a passive-only account has none.
+    const typing = mode === 'passive-only' ? undefined : startAutoTyping(deps, api, payload, jobLog);
     try {
       await runHandlers(deps, ctx, job.attemptsMade);
     } catch (err) {
@@ -84,7 +86,6 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       receivedAt: payload.receivedAt,
       reply,
     }));
-    const mode = deps.passive?.modes.get(payload.appId) ?? 'customer-service';
     if (deps.passive !== undefined && mode === 'passive-only') {
       await queueForPushes(deps.passive, payload, replies, jobLog);
       replies = [];
