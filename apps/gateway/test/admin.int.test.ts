@@ -1,10 +1,9 @@
 import { connect } from 'node:net';
-import { findFreePort, signPlaintextPush } from '@wxq/testing';
+import { findFreePort, parsePrometheusText, sampleValue, signPlaintextPush } from '@wxq/testing';
 import { describe, expect, it } from 'vitest';
 import { type TestGateway, useGateway } from './helpers/harness.js';
 import { basicAuth, send } from './helpers/http.js';
 import { APP_ID, DEFAULT_ACCOUNT, TOKEN, textXml } from './helpers/pushes.js';
-import { parsePrometheusText, sampleValue } from './helpers/prometheus.js';
 
 const PASSWORD = 'correct-horse-battery';
 

@@ -13,6 +13,7 @@ import {
 import type { RedisClient, WxqKeys } from '@wxq/redis';
 import type { WechatApiClient } from '@wxq/wechat-api';
 import { DelayedError, UnrecoverableError } from 'bullmq';
+import type { Histogram } from 'prom-client';
 import { LEFT_FAILED, PARK_MS, recipientOf } from './lane-settings.js';
 
 export interface InboundDeps {
@@ -29,6 +30,8 @@ export interface InboundDeps {
   readonly ledger: QuotaLedger | undefined;
   /** WXQ_AUTO_TYPING_MS: show Typing once when a handler runs longer; 0 = never. */
   readonly autoTypingMs: number;
+  /** wxq_worker_handler_duration_seconds, by account and outcome. */
+  readonly handlerSeconds: Histogram<'account' | 'outcome'>;
 }
 
 /**
@@ -64,9 +67,12 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       quota,
     });
     const typing = startAutoTyping(deps, api, payload, jobLog);
+    const timer = deps.handlerSeconds.startTimer({ account: payload.appId });
     try {
       await runHandlers(deps, ctx, job.attemptsMade);
+      timer({ outcome: 'ok' });
     } catch (err) {
+      timer({ outcome: 'error' });
       // A final failure hands the user's turn on; a retry keeps it, so later pushes wait for it.
       if (err instanceof UnrecoverableError) await lanes?.inbound.leave(lane, job, 'failed');
       throw err;
