@@ -23,6 +23,7 @@ const TOKEN = 'observabilityToken7';
 const PASSWORD = 'scrape-password-1';
 const DASHBOARD = join(REPO_ROOT, 'deploy/grafana/wxq.json');
 const ALERTS = join(REPO_ROOT, 'deploy/prometheus/alerts.yml');
+const ALERT_TESTS = join(REPO_ROOT, 'deploy/prometheus/alerts.test.yml');
 const SCRAPE_CONFIG = join(REPO_ROOT, 'deploy/prometheus/prometheus.yml');
 const run = promisify(execFile);
 
@@ -164,13 +165,16 @@ describe('deploy/prometheus/alerts.yml', () => {
     }
   });
 
-  it('passes promtool check rules, and the scrape config promtool check config', async (context) => {
+  it('passes promtool check rules and its unit tests (each alert fires when it should), and the scrape config promtool check config', async (context) => {
     if (!(await hasPromtool())) {
       console.log('promtool is not installed (Debian: apt-get install prometheus): rules not checked by promtool');
       context.skip();
     }
     const rules = await run('promtool', ['check', 'rules', ALERTS]);
     expect(rules.stdout).toMatch(/SUCCESS: \d+ rules found/);
+    // Exits non-zero (and so rejects) when an alert fires when it should not, or not when it should.
+    const unitTests = await run('promtool', ['test', 'rules', ALERT_TESTS]);
+    expect(unitTests.stdout).toContain('SUCCESS');
     const config = await run('promtool', ['check', 'config', '--syntax-only', SCRAPE_CONFIG]);
     expect(config.stdout).toMatch(/SUCCESS/);
   });
