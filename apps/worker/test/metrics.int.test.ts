@@ -4,7 +4,7 @@ import { type Sample, parsePrometheusText, sampleValue, waitFor } from '@wxq/tes
 import { createMessage } from '@wxq/wechat-sim';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { createWorkerMetrics } from '../src/metrics.js';
-import { APP_ID, type WorkerHarness, startHarness } from './harness.js';
+import { APP_ID, APP_SECRET, type WorkerHarness, startHarness } from './harness.js';
 
 // What the worker's /metrics reports after real jobs through the simulator.
 
@@ -35,10 +35,13 @@ describe('worker /metrics', () => {
     await h.sim.waitForSends(2, 10_000);
     // WeChat refuses one send for good: 45015, the user's window closed.
     h.sim.injectFault({ path: SEND, errcode: 45015 });
-    await h.push(createMessage.text('refused', { openid: user() }));
+    await h.push(createMessage.text('content-refused-7f3', { openid: user() }));
     // A message 49 h old opens no window: the ledger holds its reply back, nothing is attempted.
     await h.push(
-      createMessage.text('late', { openid: user(), createTime: String(Math.floor(Date.now() / 1000) - 49 * 3600) }),
+      createMessage.text('content-late-7f3', {
+        openid: user(),
+        createTime: String(Math.floor(Date.now() / 1000) - 49 * 3600),
+      }),
     );
     await waitFor(async () => (await h.outbound.getFailedCount()) === 2, { timeoutMs: 10_000, message: 'two failed' });
     // The connection drops once: a transport failure, then the retry sends.
@@ -73,6 +76,12 @@ describe('worker /metrics', () => {
     // Label values are bounded: configured accounts, never an openid or message content.
     const labelValues = samples.flatMap((sample) => Object.values(sample.labels));
     expect(labelValues.filter((value) => value.startsWith('oMetrics'))).toEqual([]);
+    // Nothing secret in a scrape nobody authenticates.
+    const text = await (await fetch(`http://127.0.0.1:${worker.adminPort}/metrics`)).text();
+    const token = await h.currentToken();
+    expect(token).not.toBeNull();
+    for (const secret of [APP_SECRET, token ?? '', 'content-refused-7f3', 'content-late-7f3'])
+      expect(text).not.toContain(secret);
   });
 
   it('counts a failing token refresh, and a 45009 as a paused account', async () => {
