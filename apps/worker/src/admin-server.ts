@@ -31,13 +31,13 @@ const PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
  */
 export async function startAdminServer(deps: AdminServerDeps): Promise<RunningAdminServer> {
   const log = deps.logger;
+  // Malformed requests (a bad request line, headers over 16 KB) get node's own 400 or 431, and the socket closes.
   const server = createServer({ headersTimeout: 10_000, requestTimeout: 15_000 }, (req, res) => {
     route(deps, req, res).catch((err: unknown) => {
       log.error({ err, path: pathOf(req.url) }, 'admin request failed');
       answer(res, 500, 'internal error\n');
     });
   });
-  // Malformed requests (a bad request line, headers over 16 KB) get node's own 400 or 431, and the socket closes.
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(deps.port, deps.host, () => {
