@@ -1,6 +1,7 @@
 import type { RedisClient, WxqKeys } from '@wxq/redis';
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { SEND_COUNTERS } from './processors/send-counters.js';
 
 /**
  * What a send came to, for `wxq_worker_sends_total`: `ok`, WeChat's errcode as a string (`45015`),
@@ -114,9 +115,9 @@ export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
     });
     accounts.forEach((account, i) => {
       tokenTtl.set({ account }, Math.max(0, (ttls[i] ?? 0) / 1000));
-      for (const [counter, value] of Object.entries(counters[i] ?? {})) {
-        accountCounters.set({ account, counter }, Number(value));
-      }
+      // Every counter, 0 until counted, so that increase() sees the first one.
+      for (const counter of SEND_COUNTERS)
+        accountCounters.set({ account, counter }, Number(counters[i]?.[counter] ?? 0));
       pausedSeconds.set({ account }, Math.max(0, (Number(pauses[i] ?? 0) - at) / 1000));
     });
   }

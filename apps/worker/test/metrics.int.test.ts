@@ -110,6 +110,8 @@ describe('worker /metrics', () => {
     const h = harness;
     await h.push(createMessage.text('first', { openid: user() }));
     await h.push(createMessage.text('second', { openid: user() }));
+    // A field someone else wrote into the counters hash is not ours to export.
+    await h.redis.hset(createKeys(h.prefix).sendCounters(APP_ID), 'someone_elses', '5');
     const metrics = createWorkerMetrics({
       redis: h.redis,
       keys: createKeys(h.prefix),
@@ -126,5 +128,13 @@ describe('worker /metrics', () => {
     expect(lag).toBeLessThan(70);
     expect(sampleValue(samples, 'wxq_queue_oldest_waiting_seconds', { queue: 'outbound' })).toBe(0);
     expect(sampleValue(samples, 'wxq_worker_token_ttl_seconds', { account: APP_ID })).toBe(0);
+    const counters = samples.filter((sample) => sample.name === 'wxq_account_counter');
+    expect(counters.map((sample) => [sample.labels['counter'], sample.value]).sort()).toEqual([
+      ['paused_45009', 0],
+      ['paused_45011', 0],
+      ['quota_observed', 0],
+      ['quota_refused', 0],
+      ['typing_skipped', 0],
+    ]);
   });
 });

@@ -15,6 +15,15 @@ export type SendCounter =
   | 'paused_45009'
   | 'paused_45011';
 
+/** Every counter, for the metrics that export the hash: its other fields, if any, are not ours. */
+export const SEND_COUNTERS = Object.keys({
+  quota_refused: true,
+  quota_observed: true,
+  typing_skipped: true,
+  paused_45009: true,
+  paused_45011: true,
+} satisfies Record<SendCounter, true>) as readonly SendCounter[];
+
 export interface SendCounters {
   count(appId: string, counter: SendCounter): Promise<void>;
 }
