@@ -14,6 +14,8 @@ import {
   fetchAccessToken,
   fetchStableAccessToken,
 } from '@wxq/wechat-api';
+import { startAdminServer } from './admin-server.js';
+import { type WorkerMetrics, createWorkerMetrics } from './metrics.js';
 import { createInboundProcessor } from './processors/inbound.js';
 import { createOutboundProcessor } from './processors/outbound.js';
 import { createSendCounters } from './processors/send-counters.js';
@@ -26,8 +28,57 @@ export interface WorkerDeps {
 }
 
 export interface RunningWorker {
+  readonly metrics: WorkerMetrics;
+  /** Redis answers a PING within a second and every queue's worker runs; false once stopping. */
+  isReady(): Promise<boolean>;
   /** Idempotent: lets active jobs finish, then closes the queues and Redis. */
   stop(): Promise<void>;
+}
+
+export interface RunningWorkerWithAdmin extends RunningWorker {
+  /** The admin listener's port (ADMIN_PORT, or the one picked for 0). */
+  readonly adminPort: number;
+}
+
+/** A Redis PING slower than this means "not ready" to the orchestrator. */
+const READY_PING_TIMEOUT_MS = 1_000;
+/** A scrape reads Redis within this, well inside Prometheus's default 10 s scrape timeout. */
+const SCRAPE_REDIS_TIMEOUT_MS = 2_000;
+
+/**
+ * What `npm run worker` runs: {@link startWorker} and its admin listener on ADMIN_HOST:ADMIN_PORT
+ * (/healthz, /readyz, /metrics). The listener stays up while active jobs finish, answering
+ * /readyz 503, and closes last.
+ * @throws the listen error (EADDRINUSE, ...), after stopping the worker
+ */
+export async function startWorkerWithAdmin(config: WorkerConfig, deps: WorkerDeps): Promise<RunningWorkerWithAdmin> {
+  const worker = startWorker(config, deps);
+  let admin: Awaited<ReturnType<typeof startAdminServer>>;
+  try {
+    admin = await startAdminServer({
+      host: config.admin.host,
+      port: config.admin.port,
+      registry: worker.metrics.registry,
+      refreshMetrics: () => worker.metrics.refresh(SCRAPE_REDIS_TIMEOUT_MS),
+      isReady: () => worker.isReady(),
+      logger: deps.logger,
+    });
+  } catch (err) {
+    await worker.stop();
+    throw err;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    ...worker,
+    adminPort: admin.port,
+    stop() {
+      stopping ??= (async () => {
+        await worker.stop();
+        await shutdownStep(deps.logger, 'admin listener closed', () => admin.stop());
+      })();
+      return stopping;
+    },
+  };
 }
 
 /** Starts one BullMQ worker per catalog queue, serving every configured account. */
@@ -38,7 +89,6 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
     log.warn({ err }, 'redis error (commands wait for the reconnect)');
   });
   const keys = createKeys(config.queuePrefix);
-  const apis = new Map(config.accounts.map((account) => [account.appId, createApi(account, config, redis, keys, log)]));
   const outbound = createProducer('outbound', { connection: redis, prefix: config.queuePrefix, settings: {} });
   outbound.queue.on('error', (err) => {
     log.warn({ err }, 'outbound queue error');
@@ -49,6 +99,15 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
   inbound.on('error', (err) => {
     log.warn({ err }, 'inbound queue error');
   });
+  const metrics = createWorkerMetrics({
+    redis,
+    keys,
+    queues: [inbound, outbound.queue],
+    accounts: config.accounts.map((account) => account.appId),
+  });
+  const apis = new Map(
+    config.accounts.map((account) => [account.appId, createApi(account, config, redis, keys, log, metrics)]),
+  );
   const lanes = config.ordering
     ? { inbound: createLanes(redis, inbound), outbound: createLanes(redis, outbound.queue) }
     : undefined;
@@ -75,6 +134,7 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
         passiveStore === undefined
           ? undefined
           : { store: passiveStore, modes: replyModes, pendingTtlMs: config.pendingReplyTtlMs, counters },
+      handlerSeconds: metrics.handlerSeconds,
     }),
     outbound: createOutboundProcessor({
       apis,
@@ -85,6 +145,7 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
       lanes: lanes?.outbound,
       quota: ledger === undefined ? undefined : { ledger, enforce: mode === 'enforce' },
       passive: passiveStore,
+      sends: metrics.sends,
     }),
   };
   // Stalled-job recovery: a killed worker's lock expires after lockDuration and the next stalled
@@ -108,6 +169,12 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
 
   let stopping: Promise<void> | undefined;
   return {
+    metrics,
+    isReady: async () =>
+      stopping === undefined &&
+      workers.every((worker) => worker.isRunning()) &&
+      redis.status === 'ready' &&
+      (await pingWithin(redis, READY_PING_TIMEOUT_MS)),
     stop() {
       stopping ??= (async () => {
         log.info('worker stopping: finishing active jobs');
@@ -126,6 +193,7 @@ function createApi(
   redis: RedisClient,
   keys: WxqKeys,
   log: Logger,
+  metrics: WorkerMetrics,
 ): WechatApiClient {
   const { baseUrl, timeoutMs, stableToken, tokenReadOnly } = config.api;
   const appSecret = account.appSecret ?? '';
@@ -135,10 +203,39 @@ function createApi(
     keys: { token: keys.accessToken(account.appId), lock: keys.tokenLock(account.appId) },
     readOnly: tokenReadOnly,
     logger: log,
-    fetchToken: () =>
-      stableToken
-        ? fetchStableAccessToken({ baseUrl, appId: account.appId, appSecret, timeoutMs, forceRefresh: false })
-        : fetchAccessToken({ baseUrl, appId: account.appId, appSecret, timeoutMs }),
+    fetchToken: async () => {
+      try {
+        const token = await (stableToken
+          ? fetchStableAccessToken({ baseUrl, appId: account.appId, appSecret, timeoutMs, forceRefresh: false })
+          : fetchAccessToken({ baseUrl, appId: account.appId, appSecret, timeoutMs }));
+        metrics.tokenRefreshes.inc({ account: account.appId, result: 'ok' });
+        metrics.tokenFetched(account.appId, Date.now());
+        return token;
+      } catch (err) {
+        metrics.tokenRefreshes.inc({ account: account.appId, result: 'error' });
+        throw err;
+      }
+    },
   });
   return createWechatApiClient({ baseUrl, tokens, timeoutMs, logger: log });
+}
+
+async function pingWithin(redis: RedisClient, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(false);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      redis.ping().then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -40,6 +40,14 @@ describe('loadWorkerConfig', () => {
     expect(problems({ ...MINIMAL, WXQ_REPLY_MODE: 'passive-first' })).toEqual(['WXQ_REPLY_MODE']);
   });
 
+  it('serves its probes and /metrics on 127.0.0.1:3002 unless told otherwise', () => {
+    expect(loadWorkerConfig(MINIMAL).admin).toEqual({ host: '127.0.0.1', port: 3002 });
+    expect(loadWorkerConfig({ ...MINIMAL, ADMIN_HOST: '0.0.0.0', ADMIN_PORT: '0' }).admin).toEqual({
+      host: '0.0.0.0',
+      port: 0,
+    });
+  });
+
   it('takes the quota numbers and modes as settings', () => {
     const config = loadWorkerConfig({
       ...MINIMAL,
@@ -60,6 +68,8 @@ describe('loadWorkerConfig', () => {
     ['WXQ_CS_QUOTA_EVENT', { WXQ_CS_QUOTA_EVENT: 'three' }],
     ['WXQ_AUTO_TYPING_MS', { WXQ_AUTO_TYPING_MS: '-1' }],
     ['WXQ_ORDERING', { WXQ_ORDERING: 'yes' }],
+    ['ADMIN_PORT', { ADMIN_PORT: '65536' }],
+    ['ADMIN_PORT', { ADMIN_PORT: 'http' }],
   ])('refuses a bad %s, naming it', (variable, overrides) => {
     expect(problems({ ...MINIMAL, ...overrides })).toEqual([variable]);
   });

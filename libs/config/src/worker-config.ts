@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type AppConfig, appEnvSchema, deepFreeze, toAppConfig } from './app-config.js';
 import { ConfigError } from './config-error.js';
-import { flag, nonNegativeInt, optionalString, positiveInt } from './env-schema.js';
+import { flag, nonNegativeInt, optionalString, port, positiveInt } from './env-schema.js';
 import { parseEnvironment } from './parse-environment.js';
 
 const workerEnvSchema = z
@@ -35,6 +35,9 @@ const workerEnvSchema = z
     WXQ_AUTO_TYPING_MS: nonNegativeInt(0),
     /** passive-only: how long a reply waits for the user's next push before it is dropped (and counted). */
     WXQ_PENDING_REPLY_HOURS: positiveInt(48).refine((h) => h <= 24 * 30, { message: 'at most 720 (30 days)' }),
+    /** The probes and /metrics, without auth: bind them where only the orchestrator and Prometheus reach. */
+    ADMIN_HOST: z.string().default('127.0.0.1'),
+    ADMIN_PORT: port(3002),
   })
   .extend(appEnvSchema.shape);
 
@@ -59,6 +62,8 @@ export interface WorkerConfig extends AppConfig {
   /** 0 when off. */
   readonly autoTypingMs: number;
   readonly pendingReplyTtlMs: number;
+  /** The admin listener: /healthz, /readyz, /metrics (port 0: any free port). */
+  readonly admin: { readonly host: string; readonly port: number };
 }
 
 /**
@@ -99,5 +104,6 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     quota: { mode: e.WXQ_CS_QUOTA, messageSends: e.WXQ_CS_QUOTA_MESSAGE, eventSends: e.WXQ_CS_QUOTA_EVENT },
     autoTypingMs: e.WXQ_AUTO_TYPING_MS,
     pendingReplyTtlMs: e.WXQ_PENDING_REPLY_HOURS * 3600 * 1000,
+    admin: { host: e.ADMIN_HOST, port: e.ADMIN_PORT },
   });
 }

@@ -13,6 +13,7 @@ import {
 import type { RedisClient, WxqKeys } from '@wxq/redis';
 import type { WechatApiClient } from '@wxq/wechat-api';
 import { DelayedError, UnrecoverableError } from 'bullmq';
+import type { Histogram } from 'prom-client';
 import { LEFT_FAILED, PARK_MS, recipientOf } from './lane-settings.js';
 import { type PassiveDeps, offerFirstReply, queueForPushes } from './passive-replies.js';
 
@@ -32,6 +33,8 @@ export interface InboundDeps {
   readonly autoTypingMs: number;
   /** Passive replies (docs/passive-replies.md); undefined when every account uses the customer-service API. */
   readonly passive: PassiveDeps | undefined;
+  /** wxq_worker_handler_duration_seconds, by account and outcome. */
+  readonly handlerSeconds: Histogram<'account' | 'outcome'>;
 }
 
 /**
@@ -69,9 +72,12 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
     const mode = deps.passive?.modes.get(payload.appId) ?? 'customer-service';
     // Typing is a customer-service API call: a passive-only account has none.
     const typing = mode === 'passive-only' ? undefined : startAutoTyping(deps, api, payload, jobLog);
+    const timer = deps.handlerSeconds.startTimer({ account: payload.appId });
     try {
       await runHandlers(deps, ctx, job.attemptsMade);
+      timer({ outcome: 'ok' });
     } catch (err) {
+      timer({ outcome: 'error' });
       // A final failure hands the user's turn on; a retry keeps it, so later pushes wait for it.
       if (err instanceof UnrecoverableError) await lanes?.inbound.leave(lane, job, 'failed');
       throw err;

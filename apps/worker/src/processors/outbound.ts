@@ -13,6 +13,8 @@ import {
 import type { WxqKeys } from '@wxq/redis';
 import { type WechatApiClient, WechatApiError, WechatErrcodeError } from '@wxq/wechat-api';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import type { Counter } from 'prom-client';
+import type { SendResult } from '../metrics.js';
 import type { SendRateLimiter } from '../send-rate-limit.js';
 import { LEFT_FAILED, PARK_MS, recipientOf } from './lane-settings.js';
 import { SEND_UNTAKEN_AFTER_MS } from './passive-replies.js';
@@ -31,6 +33,8 @@ export interface OutboundDeps {
   readonly quota: { readonly ledger: QuotaLedger; readonly enforce: boolean } | undefined;
   /** Passive replies (docs/passive-replies.md): where an offered reply's fate is settled. */
   readonly passive: PassiveStore | undefined;
+  /** wxq_worker_sends_total: one count per API call made, and per reply the ledger held back. */
+  readonly sends: Counter<'account' | 'result'>;
 }
 
 /** The job's reason when the ledger holds a reply back: visible in Bull Board. */
@@ -101,6 +105,7 @@ export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound
       if (reply.kind === 'message') await api.sendCustomMessage(reply.message);
       else await api.typing(reply.touser, reply.command);
     } catch (err) {
+      deps.sends.inc({ account: payload.appId, result: sendResultOf(err) });
       await learnFrom(deps, payload.appId, user, err, reservation);
       if (err instanceof WechatErrcodeError && (err.errcode === 45009 || err.errcode === 45011)) {
         await deps.counters.count(payload.appId, err.errcode === 45009 ? 'paused_45009' : 'paused_45011');
@@ -112,6 +117,7 @@ export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound
       if (permanent) throw new UnrecoverableError(`errcode ${String(err.errcode)}: ${err.errmsg}`);
       throw err;
     }
+    deps.sends.inc({ account: payload.appId, result: 'ok' });
     await leave('done');
     log.info(
       { appId: payload.appId, msgtype: reply.kind === 'message' ? reply.message.msgtype : 'typing' },
@@ -133,12 +139,18 @@ async function reserveSend(
   if (reservation !== undefined) return reservation;
   await deps.counters.count(payload.appId, deps.quota.enforce ? 'quota_refused' : 'quota_observed');
   if (deps.quota.enforce) {
+    deps.sends.inc({ account: payload.appId, result: 'quota' });
     // Failed for good, so the user's later replies may go (a later interaction may allow them).
     await deps.lanes?.leave(deps.keys.lane(QUEUES.outbound.name, payload.appId, user), job, 'failed');
     throw new UnrecoverableError(`${NO_QUOTA_REASON}: the user has no open send window (docs/quota.md); not sent`);
   }
   log.warn({ appId: payload.appId }, 'sending without customer-service quota (WXQ_CS_QUOTA=observe)');
   return undefined;
+}
+
+/** An errcode WeChat answered, or `transport` for a call that got none (timeout, connection, HTTP status). */
+function sendResultOf(err: unknown): SendResult {
+  return err instanceof WechatErrcodeError ? `${err.errcode}` : 'transport';
 }
 
 /** What WeChat's answer says about the user's windows (docs/wechat-protocol.md §7.4, §7.5). */
