@@ -136,7 +136,7 @@ try {
       : `  WeChat API     simulator at ${sim.url} (demo account ${demo?.appId ?? ''})`,
     adminUrl === undefined
       ? '  admin          not started (set ADMIN_PASSWORD)'
-      : `  Bull Board     ${adminUrl}/admin/queues   /metrics`,
+      : `  Bull Board     ${adminUrl}${gatewayConfig.admin.basePath}   /metrics`,
     adminUrl === undefined || generatedPassword === undefined
       ? ''
       : `  admin login    admin / ${generatedPassword}   (generated for this run)`,

@@ -6,7 +6,7 @@ import { shutdownStep } from '@wxq/lifecycle';
 import { QUEUES, createLanes, createProducer } from '@wxq/queue';
 import { createKeys, createRedis } from '@wxq/redis';
 import { Queue } from 'bullmq';
-import { BULL_BOARD_PATH, createAdminApp } from './admin/admin-app.js';
+import { createAdminApp } from './admin/admin-app.js';
 import { createGatewayMetrics } from './metrics.js';
 import { createAccountDirectory } from './public/accounts.js';
 import { createEnqueuer } from './public/enqueue.js';
@@ -96,12 +96,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         metrics,
         user: config.admin.user,
         password: config.admin.password,
+        basePath: config.admin.basePath,
       }),
     );
     await listen(adminServer, config.admin.port, config.admin.host);
     log.info(
       { port: (adminServer.address() as AddressInfo).port, host: config.admin.host },
-      `admin listening (Bull Board at ${BULL_BOARD_PATH}, /metrics)`,
+      `admin listening (Bull Board at ${config.admin.basePath}, /metrics)`,
     );
   }
   const adminPort = adminServer === undefined ? undefined : (adminServer.address() as AddressInfo).port;

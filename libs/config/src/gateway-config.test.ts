@@ -43,7 +43,7 @@ describe('loadGatewayConfig', () => {
     expect(config).toEqual({
       accounts: [{ appId: APP_ID, token: TOKEN, requireEncryption: false }],
       http: { host: '0.0.0.0', port: 3000, maxBodyBytes: 1024 * 1024, trustProxy: false },
-      admin: { host: '127.0.0.1', port: 3001, user: 'admin', password: undefined },
+      admin: { host: '127.0.0.1', port: 3001, user: 'admin', password: undefined, basePath: '/admin/queues' },
       ipAllowlist: [],
       enqueueTimeoutMs: 3_000,
       dedupWindowSeconds: 600,
@@ -97,13 +97,42 @@ describe('loadGatewayConfig', () => {
     expect(loadGatewayConfig({ ...MINIMAL, TRUST_PROXY: value }).http.trustProxy).toEqual(expected);
   });
 
+  it.each(['/admin/queues', '/ops', '/wxq/admin/bull-board', '/a.b_c~d-e/Q1'])('reads ADMIN_BASE_PATH=%s', (path) => {
+    expect(loadGatewayConfig({ ...MINIMAL, ADMIN_BASE_PATH: path }).admin.basePath).toBe(path);
+  });
+
+  it.each([
+    ['no leading slash', 'admin/queues', /start with \//],
+    ['the root alone', '/', /path like/],
+    ['a trailing slash', '/admin/queues/', /trailing/],
+    ['a double slash', '/admin//queues', /double/],
+    ['a .. segment', '/admin/../metrics', /\.\./],
+    ['a . segment', '/admin/./queues', /\.\./],
+    ['/metrics', '/metrics', /metrics/],
+    ['a space', '/admin queues', /path like/],
+    ['a query', '/admin?x=1', /path like/],
+    ['a fragment', '/admin#x', /path like/],
+    ['percent escapes', '/admin%2e%2e', /path like/],
+    ['a backslash', '/admin\\queues', /path like/],
+    ['markup', '/admin/<script>', /path like/],
+    ['a full URL', 'https://example.com/admin', /start with \//],
+    ['non-ASCII', '/管理', /path like/],
+    ['an oversized path', `/${'a'.repeat(300)}`, /at most 200/],
+  ])('refuses ADMIN_BASE_PATH with %s, naming it', (_case, path, problem) => {
+    const error = configError({ ...MINIMAL, ADMIN_BASE_PATH: path });
+    expect(variables(error)).toEqual(['ADMIN_BASE_PATH']);
+    expect(error.issues[0]?.problem).toMatch(problem);
+  });
+
   it('treats empty variables as unset', () => {
     const config = loadGatewayConfig({
       ...MINIMAL,
       WECHAT_ENCODING_AES_KEY: '',
       ADMIN_PASSWORD: '',
+      ADMIN_BASE_PATH: '',
       WXQ_ACCOUNTS_FILE: '',
     });
+    expect(config.admin.basePath).toBe('/admin/queues');
     expect(config.accounts[0]?.encodingAESKey).toBeUndefined();
     expect(config.admin.password).toBeUndefined();
   });

@@ -15,6 +15,9 @@ const gatewayEnvSchema = z
     ADMIN_PORT: port(3001),
     ADMIN_USER: z.string().min(1).default('admin'),
     ADMIN_PASSWORD: optionalString,
+    // Bull Board builds its links and asset URLs from this path, so it must be the path the browser
+    // sees: behind a reverse proxy, the public one (deploy/nginx.conf serves it unchanged under /admin/).
+    ADMIN_BASE_PATH: optionalString.transform((path) => path ?? '/admin/queues').superRefine(checkBasePath),
     // Express compiles this at start-up and throws on anything else (`yes` included).
     TRUST_PROXY: z.string().default('false').refine(isTrustProxy, {
       message:
@@ -47,6 +50,8 @@ export interface GatewayConfig extends AppConfig {
     readonly port: number;
     readonly user: string;
     readonly password?: string | undefined;
+    /** Where Bull Board is served, e.g. `/admin/queues`: no trailing slash. */
+    readonly basePath: string;
   };
   readonly ipAllowlist: readonly string[];
   readonly enqueueTimeoutMs: number;
@@ -69,12 +74,38 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
   return deepFreeze({
     ...toAppConfig(e, accounts),
     http: { host: e.HOST, port: e.PORT, maxBodyBytes: e.MAX_BODY_BYTES, trustProxy: parseTrustProxy(e.TRUST_PROXY) },
-    admin: { host: e.ADMIN_HOST, port: e.ADMIN_PORT, user: e.ADMIN_USER, password: e.ADMIN_PASSWORD },
+    admin: {
+      host: e.ADMIN_HOST,
+      port: e.ADMIN_PORT,
+      user: e.ADMIN_USER,
+      password: e.ADMIN_PASSWORD,
+      basePath: e.ADMIN_BASE_PATH,
+    },
     ipAllowlist: e.WECHAT_IP_ALLOWLIST,
     enqueueTimeoutMs: e.ENQUEUE_TIMEOUT_MS,
     dedupWindowSeconds: e.DEDUP_WINDOW_SECONDS,
     timestampSkewSeconds: e.TIMESTAMP_SKEW_SECONDS,
   });
+}
+
+/** Longer than any sane proxy path; keeps the log line and the error message short. */
+const MAX_BASE_PATH_CHARS = 200;
+/** One or more `/segment`s of unreserved URL characters (RFC 3986 §2.3): nothing to escape or normalise. */
+const BASE_PATH = /^(\/[A-Za-z0-9._~-]+)+$/;
+
+function checkBasePath(path: string, ctx: z.RefinementCtx): void {
+  const problem = basePathProblem(path);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+}
+
+function basePathProblem(path: string): string | undefined {
+  if (path.length > MAX_BASE_PATH_CHARS) return `at most ${MAX_BASE_PATH_CHARS} characters`;
+  if (!path.startsWith('/')) return 'must start with /';
+  if (path.split('/').some((segment) => segment === '.' || segment === '..')) return 'no . or .. segments';
+  if (path === '/metrics') return 'not /metrics, which the admin listener serves itself';
+  if (!BASE_PATH.test(path))
+    return 'expected a path like /admin/queues: segments of letters, digits and . _ ~ -, no trailing or double /';
+  return undefined;
 }
 
 /** Express's `trust proxy`: true/false, a hop count, or addresses/subnets (comma-separated). */
