@@ -10,6 +10,8 @@ import { createAdminApp } from './admin/admin-app.js';
 import { createGatewayMetrics } from './metrics.js';
 import { createAccountDirectory } from './public/accounts.js';
 import { createEnqueuer } from './public/enqueue.js';
+import { createCallbackIpFetcher } from './public/callback-ip-fetcher.js';
+import { startCallbackIpAllowlist } from './public/callback-ips.js';
 import { createIpAllowlist } from './public/ip-allowlist.js';
 import { strictlyIncreasing } from './public/push.js';
 import { createPublicRouter } from './public/router.js';
@@ -52,20 +54,34 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   });
   let draining = false;
 
+  const keys = createKeys(config.queuePrefix);
   const enqueuer = createEnqueuer({
     producer,
     redis,
-    ordering: config.ordering ? { lanes: createLanes(redis, queue), keys: createKeys(config.queuePrefix) } : undefined,
+    ordering: config.ordering ? { lanes: createLanes(redis, queue), keys } : undefined,
     timeoutMs: config.enqueueTimeoutMs,
     enqueueSeconds: metrics.enqueueSeconds,
   });
+  const callbackIps =
+    config.ipAllowlist.mode === 'auto'
+      ? startCallbackIpAllowlist({
+          redis,
+          keys,
+          appIds: config.accounts.map((account) => account.appId),
+          fetchCallbackIps: createCallbackIpFetcher(config, redis, keys, log),
+          logger: log,
+        })
+      : undefined;
   const routePublicRequest = createPublicRouter({
     accounts: createAccountDirectory(config.accounts),
     enqueuer,
     logger: log,
     metrics,
     trustProxy: compileTrustProxy(config.http.trustProxy),
-    ipAllowed: createIpAllowlist(config.ipAllowlist),
+    ipAllowed:
+      config.ipAllowlist.mode === 'static'
+        ? createIpAllowlist(config.ipAllowlist.cidrs)
+        : (ip) => callbackIps?.isAllowed(ip) === true,
     isDraining: () => draining,
     isRedisReady: async () => enqueuer.isReady() && (await pingWithin(redis, READY_PING_TIMEOUT_MS)),
     maxBodyBytes: config.http.maxBodyBytes,
@@ -114,6 +130,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       log.info('gateway stopping: draining requests');
       await shutdownStep(log, 'public listener closed', () => closeServer(publicServer));
       if (adminServer !== undefined) await shutdownStep(log, 'admin listener closed', () => closeServer(adminServer));
+      if (callbackIps !== undefined) await shutdownStep(log, 'callback IP refresh stopped', () => callbackIps.stop());
       await shutdownStep(log, 'queue closed', () => queue.close());
       const board = outboundForBoard;
       if (board !== undefined) await shutdownStep(log, 'outbound queue (Bull Board) closed', () => board.close());

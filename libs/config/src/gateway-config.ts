@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type ApiConfig, apiEnvSchema, toApiConfig } from './api-config.js';
 import { type AppConfig, appEnvSchema, deepFreeze, toAppConfig } from './app-config.js';
 import { ConfigError } from './config-error.js';
 import { list, nonNegativeInt, optionalString, port, positiveInt } from './env-schema.js';
@@ -23,9 +24,14 @@ const gatewayEnvSchema = z
       message:
         'expected true, false, a hop count, or comma-separated addresses, CIDRs, loopback, linklocal, uniquelocal',
     }),
+    // `auto`: WeChat's own list, from getcallbackip (docs/wechat-protocol.md §5.5), refreshed daily.
     WECHAT_IP_ALLOWLIST: list.superRefine((cidrs, ctx) => {
-      for (const cidr of cidrs.filter((c) => !isCidr(c))) {
-        ctx.addIssue({ code: 'custom', message: `${cidr} is not an IPv4/IPv6 address or CIDR` });
+      if (cidrs.includes(AUTO) && cidrs.length > 1) {
+        ctx.addIssue({ code: 'custom', message: `${AUTO} stands alone: either auto or a list of addresses` });
+        return;
+      }
+      for (const cidr of cidrs.filter((c) => c !== AUTO && !isCidr(c))) {
+        ctx.addIssue({ code: 'custom', message: `${cidr} is not an IPv4/IPv6 address or CIDR, nor auto` });
       }
     }),
     MAX_BODY_BYTES: positiveInt(1024 * 1024),
@@ -36,7 +42,14 @@ const gatewayEnvSchema = z
     TIMESTAMP_SKEW_SECONDS: nonNegativeInt(300),
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
   })
+  .extend(apiEnvSchema.shape)
   .extend(appEnvSchema.shape);
+
+const AUTO = 'auto';
+
+/** Who may push: everyone (an empty list), the operator's addresses, or WeChat's published ones. */
+export type IpAllowlistConfig =
+  { readonly mode: 'static'; readonly cidrs: readonly string[] } | { readonly mode: 'auto' };
 
 export interface GatewayConfig extends AppConfig {
   readonly http: {
@@ -53,7 +66,9 @@ export interface GatewayConfig extends AppConfig {
     /** Where Bull Board is served, e.g. `/admin/queues`: no trailing slash. */
     readonly basePath: string;
   };
-  readonly ipAllowlist: readonly string[];
+  readonly ipAllowlist: IpAllowlistConfig;
+  /** For WECHAT_IP_ALLOWLIST=auto: getcallbackip needs an access_token (the workers' shared one). */
+  readonly api: ApiConfig;
   readonly enqueueTimeoutMs: number;
   readonly dedupWindowSeconds: number;
   readonly timestampSkewSeconds: number;
@@ -69,6 +84,18 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
   for (const account of accounts ?? []) {
     if (account.token === undefined)
       issues.push({ variable: 'WECHAT_TOKEN', problem: `account ${account.appId} needs its callback Token` });
+    // Reading the shared token is enough while a worker keeps it fresh, but a gateway started
+    // alone must be able to fetch one.
+    if (
+      e?.WECHAT_IP_ALLOWLIST.includes(AUTO) === true &&
+      !e.WECHAT_TOKEN_READ_ONLY &&
+      account.appSecret === undefined
+    ) {
+      issues.push({
+        variable: 'WECHAT_APPSECRET',
+        problem: `WECHAT_IP_ALLOWLIST=auto calls getcallbackip: account ${account.appId} needs its app secret (or set WECHAT_TOKEN_READ_ONLY=true)`,
+      });
+    }
   }
   if (e === undefined || accounts === undefined || issues.length > 0) throw new ConfigError(issues);
   return deepFreeze({
@@ -81,7 +108,10 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
       password: e.ADMIN_PASSWORD,
       basePath: e.ADMIN_BASE_PATH,
     },
-    ipAllowlist: e.WECHAT_IP_ALLOWLIST,
+    ipAllowlist: e.WECHAT_IP_ALLOWLIST.includes(AUTO)
+      ? { mode: 'auto' }
+      : { mode: 'static', cidrs: e.WECHAT_IP_ALLOWLIST },
+    api: toApiConfig(e),
     enqueueTimeoutMs: e.ENQUEUE_TIMEOUT_MS,
     dedupWindowSeconds: e.DEDUP_WINDOW_SECONDS,
     timestampSkewSeconds: e.TIMESTAMP_SKEW_SECONDS,
