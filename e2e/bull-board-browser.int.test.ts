@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadGatewayConfig, loadWorkerConfig } from '@wxq/config';
@@ -142,7 +143,31 @@ async function screenshot(page: Page, name: string): Promise<void> {
   await writeFile(join(ARTIFACTS, `${name}.html`), await page.content());
 }
 
+/** GET `path` exactly as written (fetch would resolve the dot segments itself). */
+function rawGet(url: string, path: string, headers: Record<string, string> = {}): Promise<number> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, path, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
 describeInBrowser('Bull Board behind nginx, in a real browser', () => {
+  it('nginx proxies Bull Board only: /metrics, /readyz and paths climbing out of /admin/ stay 404', async () => {
+    const authorization = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
+    expect(await rawGet(nginx.url, '/admin/queues', { authorization })).toBe(200);
+    expect(await rawGet(nginx.url, '/admin/queues/api/queues')).toBe(401);
+    for (const path of ['/metrics', '/readyz', '/admin/../metrics', '/admin/%2e%2e/metrics', '/admin%2fqueues']) {
+      expect(await rawGet(nginx.url, path, { authorization }), path).toBe(404);
+    }
+    // The admin listener serves /metrics at its root, not under the base path.
+    expect(await rawGet(nginx.url, '/admin/metrics', { authorization })).toBe(404);
+  });
+
   it('an operator logs in through /admin/, sees every queue, opens a failed job, retries it and sees it complete', async () => {
     await pushThroughNginx('hello');
     const openId = await pushThroughNginx(FAILS_ONCE);
