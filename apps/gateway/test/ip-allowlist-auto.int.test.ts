@@ -149,6 +149,15 @@ describe('WECHAT_IP_ALLOWLIST=auto', () => {
     expect(getcallbackipCalls(sim)).toBe(0);
   });
 
+  it('refreshes a list stamped in the future, as a gateway with a wrong clock would write it', async () => {
+    const sim = await useSimulator([WECHAT_RANGE]);
+    const prefix = `{test-${randomUUID()}}`;
+    await seedCache(prefix, cachedList(['192.0.2.0/24'], -DAY_MS));
+    const gateway = await autoGateway(sim, prefix);
+    await waitFor(async () => (await pushFrom(gateway, IN_RANGE)) === 200, { message: 'the fresh list to be used' });
+    expect(getcallbackipCalls(sim)).toBe(1);
+  });
+
   it('ignores a corrupt cache entry and fetches a fresh list', async () => {
     const sim = await useSimulator([WECHAT_RANGE]);
     const prefix = `{test-${randomUUID()}}`;

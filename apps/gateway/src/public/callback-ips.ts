@@ -65,6 +65,13 @@ function isCidr(entry: string): boolean {
   return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
+/** Gateways' clocks differ a little; a list "fetched" further in the future than this is refreshed. */
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+function isFresh(ageMs: number): boolean {
+  return ageMs > -MAX_CLOCK_SKEW_MS && ageMs < REFRESH_EVERY_MS;
+}
+
 function parseCached(raw: string | null): CachedList | undefined {
   if (raw === null) return undefined;
   try {
@@ -103,7 +110,7 @@ export function startCallbackIpAllowlist(deps: CallbackIpAllowlistDeps): Callbac
   async function refresh(appId: string): Promise<void> {
     const cached = parseCached(await redis.get(keys.callbackIps(appId)));
     if (cached !== undefined) use(appId, cached.ipList);
-    if (cached !== undefined && now() - cached.fetchedAt < REFRESH_EVERY_MS) return;
+    if (cached !== undefined && isFresh(now() - cached.fetchedAt)) return;
     // Another gateway is fetching, or the last try failed less than a minute ago.
     if ((await redis.set(keys.callbackIpsLock(appId), String(now()), 'PX', FETCH_LOCK_MS, 'NX')) !== 'OK') return;
     let ipList: readonly string[];
