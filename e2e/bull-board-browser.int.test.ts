@@ -38,6 +38,8 @@ const TOKEN = 'boardBrowserToken1';
 const APP_SECRET = 'boardsecret0123456789abcdef01234';
 const USER = 'operator';
 const PASSWORD = 'board-browser-password';
+/** Not the default: the board must follow ADMIN_BASE_PATH, under nginx's /admin/. */
+const BASE_PATH = '/admin/board';
 const ARTIFACTS = join(REPO_ROOT, 'e2e/artifacts/bull-board');
 /** Fails the first time it runs for a message, then answers: the kind of failure an operator retries. */
 const FAILS_ONCE = 'fails once';
@@ -90,6 +92,7 @@ beforeAll(async () => {
       ADMIN_PORT: '0',
       ADMIN_USER: USER,
       ADMIN_PASSWORD: PASSWORD,
+      ADMIN_BASE_PATH: BASE_PATH,
       TRUST_PROXY: 'loopback',
     }),
     { logger: silent },
@@ -159,8 +162,10 @@ function rawGet(url: string, path: string, headers: Record<string, string> = {})
 describeInBrowser('Bull Board behind nginx, in a real browser', () => {
   it('nginx proxies Bull Board only: /metrics, /readyz and paths climbing out of /admin/ stay 404', async () => {
     const authorization = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
-    expect(await rawGet(nginx.url, '/admin/queues', { authorization })).toBe(200);
-    expect(await rawGet(nginx.url, '/admin/queues/api/queues')).toBe(401);
+    expect(await rawGet(nginx.url, BASE_PATH, { authorization })).toBe(200);
+    expect(await rawGet(nginx.url, `${BASE_PATH}/api/queues`)).toBe(401);
+    // Only where ADMIN_BASE_PATH says.
+    expect(await rawGet(nginx.url, '/admin/queues', { authorization })).toBe(404);
     for (const path of ['/metrics', '/readyz', '/admin/../metrics', '/admin/%2e%2e/metrics', '/admin%2fqueues']) {
       expect(await rawGet(nginx.url, path, { authorization }), path).toBe(404);
     }
@@ -180,7 +185,7 @@ describeInBrowser('Bull Board behind nginx, in a real browser', () => {
     // through the browser context's own HTTP client: headless Chromium shows no login prompt.)
     for (const httpCredentials of [undefined, { username: USER, password: 'wrong-password' }]) {
       const outsider = await browser.newContext(httpCredentials === undefined ? {} : { httpCredentials });
-      const refused = await outsider.request.get(`${nginx.url}/admin/queues`);
+      const refused = await outsider.request.get(`${nginx.url}${BASE_PATH}`);
       expect(refused.status()).toBe(401);
       expect(refused.headers()['www-authenticate']).toMatch(/^Basic realm=/);
       await outsider.close();
@@ -191,7 +196,16 @@ describeInBrowser('Bull Board behind nginx, in a real browser', () => {
     await context.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.abort());
     context.setDefaultTimeout(10_000);
     const page = await context.newPage();
-    const dashboard = await page.goto(`${nginx.url}/admin/queues`);
+    // Every script, style, image and API call of the board comes through nginx under the base path.
+    const requested: string[] = [];
+    const refusedRequests: string[] = [];
+    page.on('response', (response) => {
+      const url = new URL(response.url());
+      if (url.origin !== nginx.url) return;
+      requested.push(url.pathname);
+      if (response.status() >= 400) refusedRequests.push(`${String(response.status())} ${url.pathname}`);
+    });
+    const dashboard = await page.goto(`${nginx.url}${BASE_PATH}`);
     expect(dashboard?.status()).toBe(200);
     // Every queue of the catalog, on the dashboard and in the menu.
     for (const { name } of Object.values(QUEUES)) {
@@ -200,14 +214,14 @@ describeInBrowser('Bull Board behind nginx, in a real browser', () => {
     }
     await screenshot(page, '1-dashboard');
     await page.locator('nav').getByRole('link', { name: 'inbound', exact: true }).click();
-    await page.waitForURL(/\/admin\/queues\/queue\/inbound/);
+    await page.waitForURL((url) => url.pathname === `${BASE_PATH}/queue/inbound`);
     await page.locator('main a[href$="/queue/inbound?status=failed"]').click();
     const [failed] = await inbound.getFailed();
     const jobId = failed?.id ?? '';
     await page.getByRole('link', { name: jobId }).waitFor();
     await screenshot(page, '2-failed-list');
     await page.getByRole('link', { name: jobId }).click();
-    await page.waitForURL((url) => url.pathname.endsWith(`/queue/inbound/${jobId}`));
+    await page.waitForURL((url) => url.pathname === `${BASE_PATH}/queue/inbound/${jobId}`);
     await page.getByText('the order service is down').waitFor();
     await screenshot(page, '3-failed-job');
     // The job's action buttons are icons; each names itself in a tooltip.
@@ -234,6 +248,10 @@ describeInBrowser('Bull Board behind nginx, in a real browser', () => {
     await page.locator('main a[href$="/queue/inbound?status=completed"]').click();
     await page.getByRole('link', { name: jobId }).waitFor();
     await screenshot(page, '6-completed');
+    expect(refusedRequests).toEqual([]);
+    expect(requested.some((path) => path.startsWith(`${BASE_PATH}/static/`))).toBe(true);
+    expect(requested.some((path) => path.startsWith(`${BASE_PATH}/api/`))).toBe(true);
+    expect(requested.filter((path) => !path.startsWith(BASE_PATH))).toEqual([]);
     await context.close();
   }, 60_000);
 });
