@@ -118,8 +118,10 @@ describe('admin listener', () => {
     expect(pushes({ outcome: 'bad_xml' })).toBe(1);
     expect(sampleValue(samples, 'wxq_gateway_dedup_hits_total', { account: APP_ID })).toBe(1);
     // Every push's answer time, whatever its outcome; none came near WeChat's 5 s.
-    expect(sampleValue(samples, 'wxq_gateway_push_answer_seconds_count', { account: APP_ID })).toBe(5);
-    expect(sampleValue(samples, 'wxq_gateway_push_answer_seconds_bucket', { account: APP_ID, le: '4' })).toBe(5);
+    expect(sampleValue(samples, 'wxq_gateway_push_answer_seconds_count', { account: APP_ID, answer: 'ack' })).toBe(5);
+    expect(
+      sampleValue(samples, 'wxq_gateway_push_answer_seconds_bucket', { account: APP_ID, answer: 'ack', le: '4' }),
+    ).toBe(5);
     expect(sampleValue(samples, 'wxq_gateway_push_answers_slow_total', { account: APP_ID })).toBe(0);
     expect(sampleValue(samples, 'wxq_gateway_enqueue_duration_seconds_count')).toBe(3);
     expect(sampleValue(samples, 'wxq_gateway_enqueue_duration_seconds_bucket', { le: '+Inf' })).toBe(3);
