@@ -173,10 +173,19 @@ export function createPassiveStore(options: PassiveStoreOptions): PassiveStore {
   const now = options.now ?? Date.now;
   const run = <T>(script: RedisScript, keyList: readonly string[], ...args: (string | number)[]): Promise<T> =>
     script.run<T>(redis, keyList, args);
+  // What Redis holds was written by these scripts; anything else (a hand edit, another version)
+  // reads as no reply rather than failing the push.
   const parse = (json: string | null | false): StoredReply | undefined => {
     if (typeof json !== 'string') return undefined;
-    const { message, from } = JSON.parse(json) as StoredReply;
-    return { message, from };
+    try {
+      const { message, from } = JSON.parse(json) as Partial<StoredReply>;
+      if (typeof from !== 'string' || typeof message?.touser !== 'string' || typeof message.msgtype !== 'string') {
+        return undefined;
+      }
+      return { message, from };
+    } catch {
+      return undefined;
+    }
   };
   return {
     channel: keys.passiveChannel,

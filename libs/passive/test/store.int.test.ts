@@ -139,6 +139,14 @@ describe('passive-only: outboxes', () => {
     expect((await store.assign(APP, 'o1', 'in-2')).reply).toEqual(text('o1', 'ok'));
   });
 
+  it('reads a reply Redis holds in another shape as none, instead of failing the push', async () => {
+    const { keys, store } = setup();
+    for (const [i, junk] of ['{not json', '{"message":{"touser":1},"from":"gh"}', '[]', 'null'].entries()) {
+      await redis.hset(keys.passive(`in-${String(i)}`), 'state', 'ready', 'reply', junk);
+      expect(await store.take(`in-${String(i)}`, false)).toEqual({ state: 'taken', reply: undefined });
+    }
+  });
+
   it('keeps content with separators, quotes and unicode intact', async () => {
     const { store } = setup();
     const content = '1|2 "quoted" ]]> 收到 ✅ \u2028';

@@ -6,6 +6,7 @@ import {
   type PushQuery,
   buildEncryptedEnvelope,
   buildPassiveReplyXml,
+  isPassiveCapable,
   sealMessage,
 } from '@wxq/wechat';
 
@@ -79,8 +80,14 @@ export function createPassiveAnswerer(deps: PassiveAnswererDeps): PassiveAnswere
     }
   }
 
-  /** The reply's XML, encrypted as the push was (docs/wechat-protocol.md §3.5). */
-  function bodyOf(account: PushAccount, payload: InboundPayload, query: PushQuery, reply: StoredReply): string {
+  /** The reply's XML, encrypted as the push was (docs/wechat-protocol.md §3.5); undefined without a passive form. */
+  function bodyOf(
+    account: PushAccount,
+    payload: InboundPayload,
+    query: PushQuery,
+    reply: StoredReply,
+  ): string | undefined {
+    if (!isPassiveCapable(reply.message)) return undefined;
     const timestamp = String(Math.floor(deps.now() / 1000));
     const xml = buildPassiveReplyXml(reply.message, { fromUserName: reply.from, createTime: timestamp });
     if (payload.mode === 'plaintext' || account.crypto === undefined) return xml;
@@ -94,16 +101,18 @@ export function createPassiveAnswerer(deps: PassiveAnswererDeps): PassiveAnswere
       const jobId = QUEUES.inbound.jobId(payload);
       if (mode === 'passive') {
         const reply = await passive(jobId, deadline);
-        return reply === undefined
-          ? { kind: 'success' }
-          : { kind: 'reply', body: bodyOf(account, payload, query, reply) };
+        return answerWith(reply === undefined ? undefined : bodyOf(account, payload, query, reply));
       }
       const delivery = await store.delivered(jobId);
       const outcome = await passiveOnly(payload, jobId, deadline);
-      if (typeof outcome === 'object') return { kind: 'reply', body: bodyOf(account, payload, query, outcome) };
+      if (typeof outcome === 'object') return answerWith(bodyOf(account, payload, query, outcome));
       // Not ready in time: hold (WeChat retries) unless this is the last delivery; its reply then
       // waits in the user's outbox for their next push.
       return outcome === 'late' && delivery < LAST_DELIVERY ? { kind: 'hold' } : { kind: 'success' };
     },
   };
+}
+
+function answerWith(body: string | undefined): PassiveAnswer {
+  return body === undefined ? { kind: 'success' } : { kind: 'reply', body };
 }
