@@ -7,7 +7,6 @@ import { QUEUES, createLanes, createProducer } from '@wxq/queue';
 import { createPassiveStore, createReplyWaiters } from '@wxq/passive';
 import { createKeys, createRedis } from '@wxq/redis';
 import { Queue } from 'bullmq';
-import { createAdminApp } from './admin/admin-app.js';
 import { createGatewayMetrics } from './metrics.js';
 import { createAccountDirectory } from './public/accounts.js';
 import { createEnqueuer } from './public/enqueue.js';
@@ -128,7 +127,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     // Bull Board shows every wxq queue: failed sends (45015, 45047, ...) wait in outbound.
     outboundForBoard = new Queue(QUEUES.outbound.name, { connection: redis, prefix: config.queuePrefix });
     adminServer = createServer(
-      createAdminApp({
+      // Loaded only here: Express and Bull Board are most of a gateway's memory, and a gateway
+      // without an admin listener never needs them.
+      (await import('./admin/admin-app.js')).createAdminApp({
         queues: [queue, outboundForBoard],
         metrics,
         user: config.admin.user,
