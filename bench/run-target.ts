@@ -12,10 +12,12 @@ export interface RunningTarget {
 
 /**
  * Starts a bench target in its own process (so the load generator and the server do not share an
- * event loop) and resolves with the port it reports.
+ * event loop) and resolves with the port it reports. tsx runs the target file itself; the wxq
+ * packages it imports resolve to their built `dist/` (no `@wxq/source` condition), which is what
+ * production runs: `npm run bench` builds first.
  */
 export function startTarget(file: string, env: Readonly<Record<string, string>>): Promise<RunningTarget> {
-  const child = spawn(process.execPath, ['--conditions=@wxq/source', '--import', 'tsx', file], {
+  const child = spawn(process.execPath, ['--import', 'tsx', file], {
     cwd: ROOT,
     env: { ...process.env, ...env, NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'inherit'],

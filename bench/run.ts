@@ -1,8 +1,10 @@
 // `npm run bench`: every figure is printed next to baselines measured in the same run, as ratios
 // taken round by round (median and range over BENCH_ROUNDS rounds).
+import { execFileSync } from 'node:child_process';
 import { startRedisServer } from '@wxq/redis-server';
 import { type E2eRounds, runE2eBench } from './e2e-bench.js';
 import { TARGETS, type TargetRounds, runGatewayBench } from './gateway-bench.js';
+import { runMemoryBench } from './memory-bench.js';
 import { runPassiveBench } from './passive-bench.js';
 import { formatRatio, median, ratios } from './stats.js';
 
@@ -10,7 +12,10 @@ const durationSeconds = Number(process.env['BENCH_DURATION_SECONDS'] ?? '10');
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? '3');
 const connections = 50;
 
-/** BENCH_ONLY=gateway, e2e or passive runs that section alone. */
+// The targets run the built packages, as production does (tsc -b: only what changed).
+execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+
+/** BENCH_ONLY=gateway, e2e, passive or memory runs that section alone. */
 const only = process.env['BENCH_ONLY'];
 const runs = (section: string) => only === undefined || only === section;
 const redis = await startRedisServer();
@@ -18,6 +23,7 @@ try {
   if (runs('gateway')) await gatewayBench();
   if (runs('e2e')) await e2eBench();
   if (runs('passive')) await passiveBench();
+  if (runs('memory')) await memoryBench();
 } finally {
   await redis.stop();
 }
@@ -117,6 +123,22 @@ async function passiveBench(): Promise<void> {
     console.error('\nnot every push was answered 200: figures are not comparable');
     process.exitCode = 1;
   }
+}
+
+async function memoryBench(): Promise<void> {
+  const drainMessages = Number(process.env['BENCH_E2E_MESSAGES'] ?? '5000');
+  console.log('\nmemory: RSS of one process as deployed (node apps/*/dist/main.js), idle and at the peak of a load\n');
+  const results = await runMemoryBench({ redisUrl: redis.url, durationSeconds, connections, drainMessages });
+  const bare = results[0];
+  console.table(
+    results.map((r) => ({
+      process: r.name,
+      'idle MB': r.idleMb,
+      'loaded MB': r.loadedMb,
+      load: r.load,
+      'idle - bare idle MB': bare === undefined ? '' : Math.round((r.idleMb - bare.idleMb) * 10) / 10,
+    })),
+  );
 }
 
 function sum(values: readonly number[]): number {

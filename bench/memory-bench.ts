@@ -1,0 +1,207 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { findFreePort } from '@wxq/redis-server';
+import { QUEUES } from '@wxq/queue';
+import { computeDedupKey } from '@wxq/wechat';
+import { createMessage, startWechatApiSimulator } from '@wxq/wechat-sim';
+import autocannon from 'autocannon';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { BENCH_ACCOUNT, PUSH_PATH, nextPushBody } from './push-fixture.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const APP_SECRET = 'benchsecret0123456789abcdef01234';
+
+/** RSS of one process, as deployed (`node apps/*\/dist/main.js`, no tsx), in MB. */
+export interface MemoryResult {
+  readonly name: string;
+  readonly idleMb: number;
+  /** The highest RSS sampled (every 100 ms) under load. */
+  readonly loadedMb: number;
+  readonly load: string;
+}
+
+export interface MemoryBenchOptions {
+  readonly redisUrl: string;
+  readonly durationSeconds: number;
+  readonly connections: number;
+  readonly drainMessages: number;
+}
+
+// The baseline, as plain JavaScript so that no loader sits in its memory either.
+const BARE_NODE = `require('node:http').createServer((req, res) => { req.on('data', () => {}); req.on('end', () => res.end('success')); }).listen(Number(process.env.PORT), '127.0.0.1');`;
+
+/**
+ * What a gateway and a worker hold, run as production runs them (built `dist/` entry points),
+ * next to a bare node:http server in the same run: idle, then at the peak of a load.
+ */
+export async function runMemoryBench(options: MemoryBenchOptions): Promise<MemoryResult[]> {
+  const load = `${options.connections} connections, ${options.durationSeconds} s`;
+  const bare = await measureServer('node:http (bare)', ['-e', BARE_NODE], {}, options);
+  const gateway = await measureServer(
+    'wxq gateway (dist, admin off, LOG_LEVEL=warn)',
+    ['apps/gateway/dist/main.js'],
+    {
+      REDIS_URL: options.redisUrl,
+      WECHAT_APPID: BENCH_ACCOUNT.appId,
+      WECHAT_TOKEN: BENCH_ACCOUNT.token,
+      WXQ_QUEUE_PREFIX: `{bench-${randomUUID().slice(0, 8)}}`,
+      LOG_LEVEL: 'warn',
+      TIMESTAMP_SKEW_SECONDS: '0',
+    },
+    options,
+  );
+  const worker = await measureWorker(options);
+  return [
+    { ...bare, load },
+    { ...gateway, load },
+    { ...worker, load: `draining ${String(options.drainMessages)} pushes, concurrency 50` },
+  ];
+}
+
+async function measureServer(
+  name: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  options: MemoryBenchOptions,
+): Promise<Omit<MemoryResult, 'load'>> {
+  const port = await findFreePort();
+  const child = start(args, { ...env, PORT: String(port), HOST: '127.0.0.1' });
+  try {
+    await until(
+      async () => (await fetch(`http://127.0.0.1:${String(port)}/healthz`).catch(() => undefined)) !== undefined,
+    );
+    await settle();
+    const idleMb = await rssMb(child);
+    const peak = sampleRss(child);
+    await autocannon({
+      url: `http://127.0.0.1:${String(port)}`,
+      connections: options.connections,
+      duration: options.durationSeconds,
+      requests: [
+        {
+          method: 'POST',
+          path: PUSH_PATH,
+          headers: { 'content-type': 'text/xml' },
+          setupRequest: (request) => ({ ...request, body: nextPushBody() }),
+        },
+      ],
+    });
+    return { name, idleMb, loadedMb: await peak.stop() };
+  } finally {
+    await stop(child);
+  }
+}
+
+async function measureWorker(options: MemoryBenchOptions): Promise<Omit<MemoryResult, 'load'>> {
+  const sim = await startWechatApiSimulator({ accounts: [{ appId: BENCH_ACCOUNT.appId, appSecret: APP_SECRET }] });
+  const prefix = `{bench-${randomUUID().slice(0, 8)}}`;
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const inbound = new Queue(QUEUES.inbound.name, { connection: redis, prefix });
+  const child = start(['apps/worker/dist/main.js'], {
+    REDIS_URL: options.redisUrl,
+    WECHAT_APPID: BENCH_ACCOUNT.appId,
+    WECHAT_APPSECRET: APP_SECRET,
+    WECHAT_API_BASE_URL: sim.url,
+    WXQ_QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    ADMIN_PORT: String(await findFreePort()),
+    // Every push of the backlog is replied: the bench's users send more than WeChat lets one user.
+    WXQ_CS_QUOTA: 'off',
+  });
+  try {
+    await settle();
+    const idleMb = await rssMb(child);
+    const peak = sampleRss(child);
+    for (let i = 0; i < options.drainMessages; i += 500) {
+      await inbound.addBulk(
+        Array.from({ length: Math.min(500, options.drainMessages - i) }, () => {
+          const message = createMessage.text('memory');
+          const data = {
+            v: 1 as const,
+            appId: BENCH_ACCOUNT.appId,
+            mode: 'plaintext' as const,
+            receivedAt: Date.now(),
+            dedupKey: computeDedupKey(message),
+            message,
+          };
+          return {
+            name: 'text',
+            data,
+            opts: { ...QUEUES.inbound.jobOptions({ dedupWindowSeconds: 600 }), jobId: QUEUES.inbound.jobId(data) },
+          };
+        }),
+      );
+    }
+    await sim.waitForSends(options.drainMessages, 300_000);
+    return { name: 'wxq worker (dist, LOG_LEVEL=warn)', idleMb, loadedMb: await peak.stop() };
+  } finally {
+    await stop(child);
+    await inbound.obliterate({ force: true });
+    await inbound.close();
+    await redis.quit();
+    await sim.stop();
+  }
+}
+
+function start(args: readonly string[], env: Readonly<Record<string, string>>): ChildProcess {
+  return spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) {
+      resolve();
+      return;
+    }
+    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Lets a started process finish its start-up allocations before "idle" is read. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 2_000));
+}
+
+function sampleRss(child: ChildProcess): { stop(): Promise<number> } {
+  let peak = 0;
+  const timer = setInterval(() => {
+    void rssMb(child).then(
+      (mb) => {
+        peak = Math.max(peak, mb);
+      },
+      () => undefined,
+    );
+  }, 100);
+  return {
+    async stop() {
+      clearInterval(timer);
+      return Math.max(peak, await rssMb(child));
+    },
+  };
+}
+
+async function rssMb(child: ChildProcess): Promise<number> {
+  const status = await readFile(`/proc/${String(child.pid)}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return Math.round(kb / 102.4) / 10;
+}
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  const deadline = performance.now() + 30_000;
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error('the target did not start within 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
