@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from '@wxq/config';
 import type { Logger } from '@wxq/logging';
 import { shutdownStep } from '@wxq/lifecycle';
-import { QUEUES, createLanes, createProducer } from '@wxq/queue';
+import { OperatorQueue, QUEUES, QUEUE_KEYS, createLanes, createProducer } from '@wxq/queue';
 import { createKeys, createRedis } from '@wxq/redis';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { BULL_BOARD_PATH, createAdminApp } from './admin/admin-app.js';
 import { createGatewayMetrics } from './metrics.js';
 import { createAccountDirectory } from './public/accounts.js';
@@ -84,15 +84,23 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   );
 
   let adminServer: Server | undefined;
-  let outboundForBoard: Queue | undefined;
+  let boardQueues: readonly Queue[] = [];
   if (config.admin.password === undefined) {
     log.warn('admin listener not started: set ADMIN_PASSWORD to serve Bull Board and /metrics');
   } else {
-    // Bull Board shows every wxq queue: failed sends (45015, 45047, ...) wait in outbound.
-    outboundForBoard = new Queue(QUEUES.outbound.name, { connection: redis, prefix: config.queuePrefix });
+    // Bull Board shows every wxq queue: failed sends (45015, 45047, ...) wait in outbound. Its
+    // queues are operator queues: a job retried from the board gets its whole attempt budget again.
+    boardQueues = QUEUE_KEYS.map(
+      (key) => new OperatorQueue(QUEUES[key].name, { connection: redis, prefix: config.queuePrefix }),
+    );
+    for (const boardQueue of boardQueues) {
+      boardQueue.on('error', (err) => {
+        log.warn({ err, queue: boardQueue.name }, 'Bull Board queue error');
+      });
+    }
     adminServer = createServer(
       createAdminApp({
-        queues: [queue, outboundForBoard],
+        queues: boardQueues,
         metrics,
         user: config.admin.user,
         password: config.admin.password,
@@ -114,8 +122,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       await shutdownStep(log, 'public listener closed', () => closeServer(publicServer));
       if (adminServer !== undefined) await shutdownStep(log, 'admin listener closed', () => closeServer(adminServer));
       await shutdownStep(log, 'queue closed', () => queue.close());
-      const board = outboundForBoard;
-      if (board !== undefined) await shutdownStep(log, 'outbound queue (Bull Board) closed', () => board.close());
+      if (boardQueues.length > 0) {
+        await shutdownStep(log, 'Bull Board queues closed', () => Promise.all(boardQueues.map((q) => q.close())));
+      }
       await shutdownStep(log, 'redis closed', () => redis.quit());
     })();
     return stopping;

@@ -1,5 +1,5 @@
 import type { Logger } from '@wxq/logging';
-import type { QuotaLedger, Reservation } from '@wxq/quota';
+import type { QuotaLedger, Reservation, SendPause } from '@wxq/quota';
 import { type LaneOutcome, type Lanes, type OutboundPayload, type Processor, QUEUES, laneScore } from '@wxq/queue';
 import type { WxqKeys } from '@wxq/redis';
 import { type WechatApiClient, WechatApiError, WechatErrcodeError } from '@wxq/wechat-api';
@@ -7,7 +7,6 @@ import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { SendRateLimiter } from '../send-rate-limit.js';
 import { LEFT_FAILED, PARK_MS, recipientOf } from './lane-settings.js';
 import type { SendCounters } from './send-counters.js';
-import type { SendPause } from './send-pause.js';
 
 export interface OutboundDeps {
   readonly apis: ReadonlyMap<string, WechatApiClient>;
