@@ -1,4 +1,4 @@
-import { QUEUES, type QueueKey, conversationOf } from '@wxq/queue';
+import { QUEUES, type QueueKey, conversationOf, laneScore } from '@wxq/queue';
 import type { Job } from 'bullmq';
 import { type CliIo, UsageError, writeJson, writeLine } from '../cli-io.js';
 import { printable } from '../duration.js';
@@ -83,6 +83,9 @@ async function allFailed(context: OpsContext, options: RetryOptions): Promise<Ta
   for (const queue of selectQueues(context, options.queue)) {
     for await (const { job } of failedJobs(queue, { account: options.account })) jobs.push(job);
   }
+  // In conversation order, not failure order: a user's earlier reply gets the send left first,
+  // and the retried jobs reach their lanes in the order they had there.
+  jobs.sort((a, b) => placeOf(a) - placeOf(b));
   return { jobs, skipped: [] };
 }
 
@@ -118,6 +121,19 @@ export function queueOfJobId(id: string): QueueKey {
   throw new UsageError(
     `'${printable(id)}' is not a wxq job id (in-<40 hex> for a push, out-<40 hex>-<n> for a reply; ops failed lists them)`,
   );
+}
+
+/** A job's place in its conversation: its lane score (docs/ordering.md), else when it was made. */
+function placeOf(job: Job): number {
+  if (job.queueName === QUEUES.inbound.name) {
+    const parsed = QUEUES.inbound.schema.safeParse(job.data);
+    if (parsed.success) return laneScore(parsed.data.receivedAt);
+  }
+  if (job.queueName === QUEUES.outbound.name) {
+    const parsed = QUEUES.outbound.schema.safeParse(job.data);
+    if (parsed.success) return laneScore(parsed.data.receivedAt ?? job.timestamp, parsed.data.replyIndex);
+  }
+  return job.timestamp;
 }
 
 /** Whether a failed reply's user has no send left for it (counting the batch's earlier retries). */
