@@ -217,7 +217,7 @@ describe('ops pause and resume', () => {
     const status = JSON.parse((await f.ops(['status', '--json'])).stdout) as StatusReport;
     expect(status.accounts[0]).toMatchObject({ sends: 'paused', pausedUntil: null });
 
-    expect((await f.ops(['resume'])).stdout).toBe(`sends of ${APP_ID} resumed\n`);
+    expect((await f.ops(['resume'])).stdout).toBe(`sends of ${APP_ID} resumed (0 delayed replies woken)\n`);
     expect(await f.redis.exists(pauseKey)).toBe(0);
 
     // A 45009 pause as the worker writes it: until midnight Beijing time.
