@@ -19,15 +19,16 @@ export function formatResult(result: CheckResult): string {
   return result.fix === undefined ? line : `${line} — fix: ${result.fix}`;
 }
 
-/** An error's most telling part for a one-line message: its code (ECONNREFUSED, ...) or its message. */
+/** An error's most telling part for a one-line message: its code (ECONNREFUSED, ...), else its innermost message. */
 export function describeError(error: unknown): string {
   let current: unknown = error;
+  let message = error instanceof Error ? error.message : String(error);
   // fetch wraps the socket's error (the one with the code) in a TypeError's cause.
   for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
     const code = (current as Error & { code?: unknown }).code;
     if (typeof code === 'string' && code !== 'transport' && /^[A-Z_\d]+$/.test(code)) return code;
-    if (current.cause === undefined) break;
+    message = current.message;
     current = current.cause;
   }
-  return error instanceof Error ? error.message : String(error);
+  return message;
 }
