@@ -123,6 +123,22 @@ describe('doctor on Redis', () => {
     expect(line(run, /hash tag/)).toMatch(
       /^✔ WXQ_QUEUE_PREFIX \{wxq-doctor\} is a hash tag: every wxq key is in slot \d+$/,
     );
+
+    // A master that stops answering (paused for a few seconds) is named.
+    const last = cluster.ports[2] ?? 0;
+    const pauser = new Redis({ port: last, host: '127.0.0.1' });
+    onTestFinished(() => {
+      pauser.disconnect();
+    });
+    await pauser.call('CLIENT', 'PAUSE', '6000', 'ALL');
+    const hung = await doctor({
+      REDIS_CLUSTER_NODES: cluster.nodes.slice(0, 2).join(','),
+      WXQ_QUEUE_PREFIX: '{wxq-doctor}',
+    });
+    expect(hung.code).toBe(1);
+    expect(line(hung, /masters/)).toBe(
+      `✖ Redis Cluster: 1 of 3 masters unreachable: 127.0.0.1:${last} (no answer within 2000 ms) — fix: bring them back or fix REDIS_CLUSTER_NODES; jobs in their slots wait meanwhile`,
+    );
   });
 });
 

@@ -294,7 +294,11 @@ describe('ops: bad input gets one clear line and a meaningful exit code', () => 
     [['retry', '--all', '--id', `in-${'a'.repeat(40)}`], 2, /retry needs either --all or --id/],
     [['retry', '--id', '42'], 2, /'42' is not a wxq job id/],
     [['retry', '--id', '../../etc/passwd'], 2, /is not a wxq job id/],
-    [['retry', '--id', `in-${'a'.repeat(40)}`, '--queue', 'outbound'], 2, /is not a outbound job/],
+    [
+      ['retry', '--id', `in-${'a'.repeat(40)}`, '--queue', 'outbound'],
+      2,
+      /is not an outbound job \(its id is an inbound one\)/,
+    ],
     [['retry', '--id', 'x'.repeat(100_000)], 2, /'x{57}\.\.\.' is not a wxq job id/],
     [['retry', '--id', 'in-\u001b[2J'], 2, /'in-\\u001b\[2J' is not a wxq job id/],
     [['clean', '--state', 'active'], 2, /Allowed choices are failed, completed/],

@@ -95,7 +95,7 @@ async function named(context: OpsContext, options: RetryOptions): Promise<Target
   for (const id of new Set(options.ids)) {
     const key = queueOfJobId(id);
     if (options.queue !== undefined && key !== options.queue) {
-      throw new UsageError(`job ${id} is not a ${options.queue} job (its id says ${key})`);
+      throw new UsageError(`job ${id} is not an ${options.queue} job (its id is an ${key} one)`);
     }
     const job = await context.queues[key].getJob(id);
     const state = job === undefined ? undefined : await job.getState();

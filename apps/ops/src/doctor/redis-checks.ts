@@ -4,6 +4,8 @@ import { Cluster, type Redis } from 'ioredis';
 import { describeRedis } from '../connect-redis.js';
 import { type CheckResult, describeError, fail, ok, warn } from './check.js';
 
+/** A node that takes longer to answer INFO is as good as down for the gateway's 5-second budget. */
+const NODE_ANSWER_MS = 2_000;
 /** BullMQ refuses older servers. */
 const MIN_REDIS_VERSION = [5, 0, 0] as const;
 
@@ -15,7 +17,7 @@ export async function checkRedis(redis: RedisClient, config: AppConfig): Promise
   const unreachable: string[] = [];
   for (const node of nodes) {
     try {
-      infos.push(parseInfo(await node.info()));
+      infos.push(parseInfo(await withinMs(node.info(), NODE_ANSWER_MS)));
     } catch (err) {
       unreachable.push(`${node.options.host ?? '?'}:${node.options.port ?? '?'} (${describeError(err)})`);
     }
@@ -76,6 +78,18 @@ async function checkHashTag(redis: Cluster, prefix: string): Promise<CheckResult
   return prefixSlot === queueSlot
     ? ok(`WXQ_QUEUE_PREFIX ${prefix} is a hash tag: every wxq key is in slot ${prefixSlot}`)
     : fail(`keys under ${prefix} spread over slots`, 'use a prefix such as {wxq}');
+}
+
+function withinMs<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`no answer within ${ms} ms`));
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => {
+    clearTimeout(timer);
+  });
 }
 
 function isCluster(redis: RedisClient): redis is Cluster {

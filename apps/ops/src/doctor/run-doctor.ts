@@ -81,7 +81,13 @@ async function runChecks(io: CliIo, url: string | undefined, report: (results: r
     const skew = gateway?.timestampSkewSeconds ?? DEFAULT_TIMESTAMP_SKEW_SECONDS;
     report([await checkClock(worker.api.baseUrl, worker.api.timeoutMs, skew)]);
   }
-  if (gateway !== undefined && url !== undefined) report(await checkHandshake(url, gateway));
+  if (url !== undefined) {
+    report(
+      gateway === undefined
+        ? [fail('--url not checked: the handshake is signed with the gateway’s Token', 'fix the gateway configuration')]
+        : await checkHandshake(url, gateway),
+    );
+  }
   if (gateway !== undefined && worker !== undefined) {
     report([
       await checkAllowlist(gateway.ipAllowlist, {
