@@ -6,6 +6,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export interface RunningTarget {
   readonly port: number;
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -33,7 +34,7 @@ export function startTarget(file: string, env: Readonly<Record<string, string>>)
       if (port === undefined) return;
       clearTimeout(timer);
       child.removeAllListeners('exit');
-      resolve({ port, stop: () => stopChild(child) });
+      resolve({ port, pid: child.pid ?? 0, stop: () => stopChild(child) });
     });
   });
 }

@@ -3,17 +3,21 @@
 import { startRedisServer } from '@wxq/redis-server';
 import { type E2eRounds, runE2eBench } from './e2e-bench.js';
 import { TARGETS, type TargetRounds, runGatewayBench } from './gateway-bench.js';
+import { runPassiveBench } from './passive-bench.js';
 import { formatRatio, median, ratios } from './stats.js';
 
 const durationSeconds = Number(process.env['BENCH_DURATION_SECONDS'] ?? '10');
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? '3');
 const connections = 50;
 
+/** BENCH_ONLY=gateway, e2e or passive runs that section alone. */
 const only = process.env['BENCH_ONLY'];
+const runs = (section: string) => only === undefined || only === section;
 const redis = await startRedisServer();
 try {
-  if (only !== 'e2e') await gatewayBench();
-  if (only !== 'gateway') await e2eBench();
+  if (runs('gateway')) await gatewayBench();
+  if (runs('e2e')) await e2eBench();
+  if (runs('passive')) await passiveBench();
 } finally {
   await redis.stop();
 }
@@ -73,6 +77,46 @@ async function e2eBench(): Promise<void> {
     })),
   );
   console.log('figures: medians over the rounds; ratios: median (lowest–highest) of the per-round ratios');
+}
+
+async function passiveBench(): Promise<void> {
+  const held = Number(process.env['BENCH_PASSIVE_HELD'] ?? '2000');
+  console.log(
+    `\npassive replies: ${connections} connections, ${rounds} rounds of ${durationSeconds} s per mode; a gateway and a worker process per mode, demo handlers (instant echo)\n`,
+  );
+  const { modes, held: holding } = await runPassiveBench({
+    redisUrl: redis.url,
+    durationSeconds,
+    connections,
+    rounds,
+    held,
+  });
+  const [cs] = modes;
+  const p = (r: (typeof modes)[number] | undefined, f: (x: (typeof modes)[number]['rounds'][number]) => number) =>
+    r?.rounds.map(f) ?? [];
+  console.table(
+    modes.map((r) => ({
+      mode: r.name,
+      'req/s': Math.round(median(p(r, (x) => x.requestsPerSecond))),
+      'p50 ms (push -> answer)': median(p(r, (x) => x.p50Ms)),
+      'p99 ms': median(p(r, (x) => x.p99Ms)),
+      'p99 / customer-service p99': formatRatio(
+        ratios(
+          p(r, (x) => x.p99Ms),
+          p(cs, (x) => x.p99Ms),
+        ),
+      ),
+      'answered with the reply': `${String(sum(p(r, (x) => x.passiveAnswers)))} of ${String(sum(p(r, (x) => x.answers)))}`,
+      errors: sum(p(r, (x) => x.errors)),
+    })),
+  );
+  console.log(
+    `one passive gateway holding ${String(holding.held)} pushes at once (no worker, so each waits 4.5 s): RSS ${String(holding.rssIdleMb)} MB idle, ${String(holding.rssHoldingMb)} MB holding (${(((holding.rssHoldingMb - holding.rssIdleMb) * 1024) / holding.held).toFixed(1)} KB per push); ${String(holding.answeredSuccess)} answered success at the deadline`,
+  );
+  if (modes.some((r) => r.rounds.some((x) => x.errors > 0)) || holding.answeredSuccess !== holding.held) {
+    console.error('\nnot every push was answered 200: figures are not comparable');
+    process.exitCode = 1;
+  }
 }
 
 function sum(values: readonly number[]): number {

@@ -9,7 +9,7 @@ import { createLogger } from '@wxq/logging';
 import { QUEUES, inboundJobId } from '@wxq/queue';
 import { type RedisClient, createKeys, createRedis } from '@wxq/redis';
 import { type RedisCluster, startRedisCluster } from '@wxq/redis-server';
-import { LOG_LEVELS, type LogRecord, createLogSink, waitFor } from '@wxq/testing';
+import { LOG_LEVELS, type LogRecord, createLogSink, parsePrometheusText, sampleValue, waitFor } from '@wxq/testing';
 import { type PushMode, computeDedupKey } from '@wxq/wechat';
 import {
   type Push,
@@ -215,6 +215,17 @@ describe('gateway and worker on a 3-master Redis Cluster', () => {
       'access_token refused: invalidating it and retrying once',
     ]);
     expect(logs.text()).not.toMatch(/CROSSSLOT|CLUSTERDOWN|TRYAGAIN|MOVED/);
+  });
+
+  it("reads the worker's metrics from the cluster: job counts, lag, the token's TTL", async () => {
+    await worker.metrics.refresh(2_000);
+    const samples = parsePrometheusText(await worker.metrics.registry.metrics());
+    expect(sampleValue(samples, 'wxq_worker_redis_up')).toBe(1);
+    expect(sampleValue(samples, 'wxq_queue_jobs', { queue: 'inbound', state: 'completed' })).toBe(MODES.length + 1);
+    expect(sampleValue(samples, 'wxq_queue_jobs', { queue: 'outbound', state: 'completed' })).toBe(MODES.length + 1);
+    expect(sampleValue(samples, 'wxq_queue_oldest_waiting_seconds', { queue: 'inbound' })).toBe(0);
+    expect(sampleValue(samples, 'wxq_worker_token_ttl_seconds', { account: APP_ID })).toBeGreaterThan(0);
+    expect(sampleValue(samples, 'wxq_worker_sends_total', { account: APP_ID, result: 'ok' })).toBe(MODES.length + 1);
   });
 
   it('stops cleanly: gateway, then worker, each step logged, nothing failing', async () => {

@@ -80,6 +80,14 @@ describe('npm start (the sandbox)', () => {
     expect(state.account.encodingAESKey).toHaveLength(43);
   });
 
+  it("serves the worker's probes and metrics at the URL it prints", async () => {
+    const readyz = /worker probes {2}(http:\/\/127\.0\.0\.1:\d+\/readyz)/.exec(sandboxOutput())?.[1];
+    expect(readyz).toBeDefined();
+    await waitFor(async () => (await fetch(readyz ?? '')).status === 200, { message: 'the worker ready' });
+    const metrics = await fetch((readyz ?? '').replace('/readyz', '/metrics'));
+    expect(await metrics.text()).toContain('# TYPE wxq_worker_sends_total counter');
+  });
+
   it('first stopped the redis-server that a killed earlier sandbox left running', async () => {
     expect(sandboxOutput()).toContain(
       `stopped the redis-server at ${leftByKilledSandbox.url} left running by a killed sandbox`,

@@ -12,7 +12,7 @@ import {
   startWechatApiSimulator,
   writeSandboxState,
 } from '@wxq/wechat-sim';
-import { loadHandlers, startWorker } from '@wxq/worker';
+import { loadHandlers, startWorkerWithAdmin } from '@wxq/worker';
 import { loadOrCreateDemoAccount } from './demo-account.js';
 import { isProcessRunning } from './process-alive.js';
 import { NO_REDIS_HELP, type SandboxRedis, startSandboxRedis, stopRedisOfKilledSandbox } from './sandbox-redis.js';
@@ -114,10 +114,14 @@ try {
         }),
   };
   const gatewayConfig = loadGatewayConfig(settings);
-  const workerConfig = loadWorkerConfig(settings);
+  // Both apps read ADMIN_PORT: the worker's probes and /metrics go next to the gateway's admin port.
+  const workerConfig = loadWorkerConfig({
+    ...settings,
+    ADMIN_PORT: gatewayConfig.admin.port === 0 ? '0' : String(gatewayConfig.admin.port + 1),
+  });
   const gateway = await startGateway(gatewayConfig, { logger: log.child({ app: 'gateway' }) });
   stops.push({ name: 'gateway', stop: () => gateway.stop() });
-  const worker = startWorker(workerConfig, {
+  const worker = await startWorkerWithAdmin(workerConfig, {
     logger: log.child({ app: 'worker' }),
     handlers: await loadHandlers(workerConfig.handlersModule, process.cwd()),
   });
@@ -137,6 +141,7 @@ try {
     adminUrl === undefined
       ? '  admin          not started (set ADMIN_PASSWORD)'
       : `  Bull Board     ${adminUrl}/admin/queues   /metrics`,
+    `  worker probes  http://127.0.0.1:${worker.adminPort}/readyz   /metrics`,
     adminUrl === undefined || generatedPassword === undefined
       ? ''
       : `  admin login    admin / ${generatedPassword}   (generated for this run)`,

@@ -1,9 +1,10 @@
-import { type Server, createServer } from 'node:http';
+import { type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from '@wxq/config';
 import type { Logger } from '@wxq/logging';
 import { shutdownStep } from '@wxq/lifecycle';
 import { OperatorQueue, QUEUES, QUEUE_KEYS, createLanes, createProducer } from '@wxq/queue';
+import { createPassiveStore, createReplyWaiters } from '@wxq/passive';
 import { createKeys, createRedis } from '@wxq/redis';
 import type { Queue } from 'bullmq';
 import { BULL_BOARD_PATH, createAdminApp } from './admin/admin-app.js';
@@ -11,6 +12,7 @@ import { createGatewayMetrics } from './metrics.js';
 import { createAccountDirectory } from './public/accounts.js';
 import { createEnqueuer } from './public/enqueue.js';
 import { createIpAllowlist } from './public/ip-allowlist.js';
+import { createPassiveAnswerer } from './public/passive.js';
 import { strictlyIncreasing } from './public/push.js';
 import { createPublicRouter } from './public/router.js';
 import { compileTrustProxy } from './public/trust-proxy.js';
@@ -51,17 +53,37 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     if (redis.status === 'ready') log.warn({ err }, 'inbound queue error');
   });
   let draining = false;
+  const keys = createKeys(config.queuePrefix);
+  const accounts = createAccountDirectory(config.accounts, config);
+  const now = strictlyIncreasing(deps.now ?? Date.now);
+  // Passive replies (docs/passive-replies.md): one subscription, only when an account uses them.
+  const passiveWaiters = config.accounts.some((a) => (a.replyMode ?? config.replyMode) !== 'customer-service')
+    ? createReplyWaiters(createRedis(config.redis, 'worker', 'wxq-gateway-passive'), keys.passiveChannel, (err) => {
+        log.warn({ err }, 'passive replies: subscription failed, held pushes answer at their deadline');
+      })
+    : undefined;
 
   const enqueuer = createEnqueuer({
     producer,
     redis,
-    ordering: config.ordering ? { lanes: createLanes(redis, queue), keys: createKeys(config.queuePrefix) } : undefined,
+    ordering: config.ordering ? { lanes: createLanes(redis, queue), keys } : undefined,
     timeoutMs: config.enqueueTimeoutMs,
     enqueueSeconds: metrics.enqueueSeconds,
   });
+  const held = new Set<ServerResponse>();
   const routePublicRequest = createPublicRouter({
-    accounts: createAccountDirectory(config.accounts),
+    held,
+    accounts,
     enqueuer,
+    passive:
+      passiveWaiters === undefined
+        ? undefined
+        : createPassiveAnswerer({
+            store: createPassiveStore({ redis, keys }),
+            waiters: passiveWaiters,
+            now: deps.now ?? Date.now,
+          }),
+    passiveWaitMs: config.passiveWaitMs,
     logger: log,
     metrics,
     trustProxy: compileTrustProxy(config.http.trustProxy),
@@ -70,7 +92,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     isRedisReady: async () => enqueuer.isReady() && (await pingWithin(redis, READY_PING_TIMEOUT_MS)),
     maxBodyBytes: config.http.maxBodyBytes,
     timestampSkewSeconds: config.timestampSkewSeconds,
-    now: strictlyIncreasing(deps.now ?? Date.now),
+    now,
   });
   const publicServer = createServer(
     { keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, headersTimeout: 20_000, requestTimeout: 30_000 },
@@ -119,8 +141,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     stopping ??= (async () => {
       draining = true;
       log.info('gateway stopping: draining requests');
+      // A held push gets no answer either way; closed now, WeChat delivers it again elsewhere.
+      for (const res of held) res.destroy();
       await shutdownStep(log, 'public listener closed', () => closeServer(publicServer));
       if (adminServer !== undefined) await shutdownStep(log, 'admin listener closed', () => closeServer(adminServer));
+      const waiters = passiveWaiters;
+      if (waiters !== undefined) await shutdownStep(log, 'passive subscription closed', () => waiters.close());
       await shutdownStep(log, 'queue closed', () => queue.close());
       if (boardQueues.length > 0) {
         await shutdownStep(log, 'Bull Board queues closed', () => Promise.all(boardQueues.map((q) => q.close())));

@@ -1,11 +1,11 @@
 import { connect } from 'node:net';
-import { findFreePort, signPlaintextPush, waitFor } from '@wxq/testing';
+import { findFreePort, parsePrometheusText, sampleValue, signPlaintextPush, waitFor } from '@wxq/testing';
+import { QUEUES, type QueueKey } from '@wxq/queue';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { type TestGateway, useGateway } from './helpers/harness.js';
 import { basicAuth, send } from './helpers/http.js';
 import { APP_ID, DEFAULT_ACCOUNT, TOKEN, textXml } from './helpers/pushes.js';
-import { parsePrometheusText, sampleValue } from './helpers/prometheus.js';
 
 const PASSWORD = 'correct-horse-battery';
 
@@ -54,8 +54,11 @@ describe('admin listener', () => {
 
     const api = await send(`${board}/api/queues`, { headers: { authorization: basicAuth('admin', PASSWORD) } });
     expect(api.status).toBe(200);
-    const { queues } = JSON.parse(api.body) as { queues: { name: string }[] };
+    const { queues } = JSON.parse(api.body) as { queues: { name: string; description?: string }[] };
     expect(queues.map((queue) => queue.name).sort()).toEqual(['inbound', 'outbound']);
+    // The board names wxq's queues by what they hold.
+    for (const queue of queues) expect(queue.description, queue.name).toBe(QUEUES[queue.name as QueueKey].description);
+    expect(page.body).toContain('wxq queues');
   });
 
   it('honours ADMIN_USER', async () => {
@@ -91,6 +94,10 @@ describe('admin listener', () => {
     expect(pushes({ outcome: 'bad_signature' })).toBe(1);
     expect(pushes({ outcome: 'bad_xml' })).toBe(1);
     expect(sampleValue(samples, 'wxq_gateway_dedup_hits_total', { account: APP_ID })).toBe(1);
+    // Every push's answer time, whatever its outcome; none came near WeChat's 5 s.
+    expect(sampleValue(samples, 'wxq_gateway_push_answer_seconds_count', { account: APP_ID })).toBe(5);
+    expect(sampleValue(samples, 'wxq_gateway_push_answer_seconds_bucket', { account: APP_ID, le: '4' })).toBe(5);
+    expect(sampleValue(samples, 'wxq_gateway_push_answers_slow_total', { account: APP_ID })).toBe(0);
     expect(sampleValue(samples, 'wxq_gateway_enqueue_duration_seconds_count')).toBe(3);
     expect(sampleValue(samples, 'wxq_gateway_enqueue_duration_seconds_bucket', { le: '+Inf' })).toBe(3);
     // The default process metrics are there too, under the gateway's prefix.

@@ -104,7 +104,7 @@ describe('POST push', () => {
     const message = parseInboundXml(xml);
     const dedupKey = computeDedupKey(message);
     const job = await gateway.queue.getJob(inboundJobId(APP_ID, dedupKey));
-    expect(job?.name).toBe('push');
+    expect(job?.name).toBe('text');
     expect(job?.data).toStrictEqual({ v: 1, appId: APP_ID, mode: 'plaintext', receivedAt, dedupKey, message });
     expect(await gateway.jobCount()).toBe(1);
   });

@@ -1,2 +1,9 @@
 export { loadHandlers } from './load-handlers.js';
-export { type RunningWorker, type WorkerDeps, startWorker } from './worker.js';
+export type { SendResult, WorkerMetrics } from './metrics.js';
+export {
+  type RunningWorker,
+  type RunningWorkerWithAdmin,
+  type WorkerDeps,
+  startWorker,
+  startWorkerWithAdmin,
+} from './worker.js';

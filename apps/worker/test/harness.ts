@@ -10,7 +10,7 @@ import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { onTestFinished } from 'vitest';
 import { type Handlers, demoHandlers } from '@wxq/handlers';
-import { type RunningWorker, startWorker } from '../src/worker.js';
+import { type RunningWorker, type RunningWorkerWithAdmin, startWorker, startWorkerWithAdmin } from '../src/worker.js';
 
 // Test-only: a simulator, N in-process workers (or worker processes) on a private queue prefix,
 // and a producer that enqueues pushes exactly as the gateway does.
@@ -29,6 +29,8 @@ export interface WorkerHarness {
   /** What the in-process workers log. */
   readonly logs: LogSink;
   startWorkers(count: number, handlers?: Handlers): RunningWorker[];
+  /** One in-process worker as `npm run worker` starts it: with its admin listener on a free port. */
+  startWorkerWithAdmin(handlers?: Handlers): Promise<RunningWorkerWithAdmin>;
   /**
    * `apps/worker/src/main.ts` as `npm run worker` runs it, on this harness's queues and simulator,
    * logging at warn; `env` goes over {@link WorkerHarness.env} (`WXQ_HANDLERS` for other handlers
@@ -70,6 +72,8 @@ export async function startHarness(
     WXQ_QUEUE_PREFIX: prefix,
     WECHAT_API_TIMEOUT_MS: '2000',
     LOG_LEVEL: 'info',
+    // Worker processes of one suite each take a free port for their probes and /metrics.
+    ADMIN_PORT: '0',
     ...env,
   };
   const config = loadWorkerConfig(fullEnv);
@@ -105,6 +109,11 @@ export async function startHarness(
       const started = Array.from({ length: count }, () => startWorker(config, { logger, handlers }));
       workers.push(...started);
       return started;
+    },
+    async startWorkerWithAdmin(handlers = demoHandlers) {
+      const worker = await startWorkerWithAdmin(config, { logger, handlers });
+      workers.push(worker);
+      return worker;
     },
     startWorkerProcess(extraEnv = {}) {
       const child = startTsProcess('apps/worker/src/main.ts', {

@@ -9,6 +9,15 @@ const ENCODING_AES_KEY = /^[A-Za-z0-9]{43}$/;
 /** The console accepts 3–32 letters and digits for the callback Token (docs/wechat-protocol.md §0.3). */
 const TOKEN = /^[A-Za-z0-9]{3,32}$/;
 
+/**
+ * How an account's replies reach the user (WXQ_REPLY_MODE, docs/passive-replies.md): through the
+ * customer-service API; as the passive answer to the push when the handler is quick, else the API;
+ * or only ever as passive answers (accounts without the customer-service API).
+ */
+export const REPLY_MODES = ['customer-service', 'passive', 'passive-only'] as const;
+export type ReplyMode = (typeof REPLY_MODES)[number];
+export const replyModeSchema = z.enum(REPLY_MODES, { message: 'expected customer-service, passive or passive-only' });
+
 export interface Account {
   readonly appId: string;
   /** Only processes that fetch access_tokens need it (the worker); the gateway never reads it. */
@@ -20,6 +29,8 @@ export interface Account {
   readonly previousEncodingAESKey?: string | undefined;
   /** Refuse plaintext pushes. */
   readonly requireEncryption: boolean;
+  /** The account's own reply mode (accounts file `replyMode`); undefined = WXQ_REPLY_MODE. */
+  readonly replyMode?: ReplyMode | undefined;
 }
 
 const accountSchema = z
@@ -30,6 +41,7 @@ const accountSchema = z
     encodingAESKey: z.string().regex(ENCODING_AES_KEY, 'expected 43 letters or digits').optional(),
     previousEncodingAESKey: z.string().regex(ENCODING_AES_KEY, 'expected 43 letters or digits').optional(),
     requireEncryption: z.boolean().default(false),
+    replyMode: replyModeSchema.optional(),
   })
   .strict()
   .refine((a) => !a.requireEncryption || a.encodingAESKey !== undefined, {

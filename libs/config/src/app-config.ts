@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Account, envAccountSchema } from './accounts.js';
+import { type Account, type ReplyMode, envAccountSchema, replyModeSchema } from './accounts.js';
 import { logLevel, optionalString } from './env-schema.js';
 import { type RedisConfig, queuePrefix, redisEnvSchema, toRedisConfig } from './redis-config.js';
 
@@ -13,6 +13,13 @@ export interface AppConfig {
   readonly queuePrefix: string;
   /** Per-user ordering (WXQ_ORDERING, docs/ordering.md): the same value on gateways and workers. */
   readonly ordering: boolean;
+  /** WXQ_REPLY_MODE: the reply mode of every account that does not set its own (the same on gateways and workers). */
+  readonly replyMode: ReplyMode;
+}
+
+/** An account's reply mode: its own `replyMode`, else WXQ_REPLY_MODE. */
+export function replyModeOf(config: Pick<AppConfig, 'replyMode'>, account: Pick<Account, 'replyMode'>): ReplyMode {
+  return account.replyMode ?? config.replyMode;
 }
 
 /** The variables behind AppConfig (SHUTDOWN_TIMEOUT_MS is each app's own: the defaults differ). */
@@ -22,6 +29,7 @@ export const appEnvSchema = z
     LOG_LEVEL: logLevel,
     WXQ_QUEUE_PREFIX: queuePrefix,
     WXQ_ORDERING: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on'),
+    WXQ_REPLY_MODE: replyModeSchema.default('customer-service'),
   })
   .extend(envAccountSchema.shape)
   .extend(redisEnvSchema.shape);
@@ -37,6 +45,7 @@ export function toAppConfig(
     redis: toRedisConfig(env),
     queuePrefix: env.WXQ_QUEUE_PREFIX,
     ordering: env.WXQ_ORDERING === 'on',
+    replyMode: env.WXQ_REPLY_MODE,
   };
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from './config-error.js';
+import { replyModeOf } from './app-config.js';
 import { loadGatewayConfig } from './gateway-config.js';
 
 const APP_ID = 'wx1234567890abcdef';
@@ -53,6 +54,8 @@ describe('loadGatewayConfig', () => {
       redis: { mode: 'standalone', url: 'redis://127.0.0.1:6379' },
       queuePrefix: '{wxq}',
       ordering: true,
+      replyMode: 'customer-service',
+      passiveWaitMs: 4_000,
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.accounts[0])).toBe(true);
@@ -181,6 +184,32 @@ describe('loadGatewayConfig', () => {
       expect(reported).not.toContain(secret);
     }
     expect(variables(error)).toEqual(expect.arrayContaining(['WECHAT_TOKEN', 'WECHAT_ENCODING_AES_KEY']));
+  });
+
+  describe('reply modes', () => {
+    it('reads WXQ_REPLY_MODE and PASSIVE_WAIT_MS, and an account may set its own replyMode', () => {
+      const file = accountsFile(
+        JSON.stringify([
+          { appId: APP_ID, token: TOKEN, replyMode: 'passive-only' },
+          { appId: 'wxfedcba9876543210', token: 'otherToken' },
+        ]),
+      );
+      const config = loadGatewayConfig({ WXQ_ACCOUNTS_FILE: file, WXQ_REPLY_MODE: 'passive', PASSIVE_WAIT_MS: '4500' });
+      expect(config.replyMode).toBe('passive');
+      expect(config.passiveWaitMs).toBe(4_500);
+      expect(config.accounts.map((a) => replyModeOf(config, a))).toEqual(['passive-only', 'passive']);
+    });
+
+    it('refuses an unknown mode, in the environment or the file, and a wait WeChat would not see answered', () => {
+      expect(variables(configError({ ...MINIMAL, WXQ_REPLY_MODE: 'passive_only' }))).toEqual(['WXQ_REPLY_MODE']);
+      for (const wait of ['4501', '0', '-1', '4s']) {
+        expect(variables(configError({ ...MINIMAL, PASSIVE_WAIT_MS: wait }))).toEqual(['PASSIVE_WAIT_MS']);
+      }
+      const file = accountsFile(JSON.stringify([{ appId: APP_ID, token: TOKEN, replyMode: 'kefu' }]));
+      expect(configError({ WXQ_ACCOUNTS_FILE: file }).message).toMatch(
+        /expected customer-service, passive or passive-only/,
+      );
+    });
   });
 
   describe('WXQ_ACCOUNTS_FILE', () => {

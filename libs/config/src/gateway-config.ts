@@ -6,6 +6,8 @@ import { parseEnvironment } from './parse-environment.js';
 
 /** WeChat waits 5 s for an answer (docs/wechat-protocol.md §5.1): the enqueue deadline must leave time to reply. */
 const WECHAT_ANSWER_MS = 5_000;
+/** The longest passive wait: the answer still has to travel back before WeChat's 5 s. */
+const MAX_PASSIVE_WAIT_MS = 4_500;
 
 const gatewayEnvSchema = z
   .object({
@@ -30,6 +32,10 @@ const gatewayEnvSchema = z
       message: `must be under ${WECHAT_ANSWER_MS} ms, WeChat's answer deadline`,
     }),
     DEDUP_WINDOW_SECONDS: positiveInt(600),
+    /** Passive modes: how long after a push arrives the gateway waits for its reply (docs/passive-replies.md). */
+    PASSIVE_WAIT_MS: positiveInt(4_000).refine((ms) => ms <= MAX_PASSIVE_WAIT_MS, {
+      message: `at most ${MAX_PASSIVE_WAIT_MS} ms: the answer must reach WeChat within its 5 s`,
+    }),
     TIMESTAMP_SKEW_SECONDS: nonNegativeInt(300),
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
   })
@@ -52,6 +58,7 @@ export interface GatewayConfig extends AppConfig {
   readonly enqueueTimeoutMs: number;
   readonly dedupWindowSeconds: number;
   readonly timestampSkewSeconds: number;
+  readonly passiveWaitMs: number;
 }
 
 /**
@@ -74,6 +81,7 @@ export function loadGatewayConfig(env: Readonly<Record<string, string | undefine
     enqueueTimeoutMs: e.ENQUEUE_TIMEOUT_MS,
     dedupWindowSeconds: e.DEDUP_WINDOW_SECONDS,
     timestampSkewSeconds: e.TIMESTAMP_SKEW_SECONDS,
+    passiveWaitMs: e.PASSIVE_WAIT_MS,
   });
 }
 

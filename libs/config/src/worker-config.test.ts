@@ -23,6 +23,31 @@ describe('loadWorkerConfig', () => {
     expect(Object.isFrozen(config.quota)).toBe(true);
   });
 
+  it('reads the reply mode and how long passive-only replies wait (48 h by default, 30 days at most)', () => {
+    expect(loadWorkerConfig(MINIMAL)).toMatchObject({
+      replyMode: 'customer-service',
+      pendingReplyTtlMs: 48 * 3600_000,
+    });
+    expect(
+      loadWorkerConfig({ ...MINIMAL, WXQ_REPLY_MODE: 'passive-only', WXQ_PENDING_REPLY_HOURS: '2' }),
+    ).toMatchObject({
+      replyMode: 'passive-only',
+      pendingReplyTtlMs: 2 * 3600_000,
+    });
+    for (const hours of ['0', '721', '1.5', 'two']) {
+      expect(problems({ ...MINIMAL, WXQ_PENDING_REPLY_HOURS: hours })).toEqual(['WXQ_PENDING_REPLY_HOURS']);
+    }
+    expect(problems({ ...MINIMAL, WXQ_REPLY_MODE: 'passive-first' })).toEqual(['WXQ_REPLY_MODE']);
+  });
+
+  it('serves its probes and /metrics on 127.0.0.1:3002 unless told otherwise', () => {
+    expect(loadWorkerConfig(MINIMAL).admin).toEqual({ host: '127.0.0.1', port: 3002 });
+    expect(loadWorkerConfig({ ...MINIMAL, ADMIN_HOST: '0.0.0.0', ADMIN_PORT: '0' }).admin).toEqual({
+      host: '0.0.0.0',
+      port: 0,
+    });
+  });
+
   it('takes the quota numbers and modes as settings', () => {
     const config = loadWorkerConfig({
       ...MINIMAL,
@@ -43,6 +68,8 @@ describe('loadWorkerConfig', () => {
     ['WXQ_CS_QUOTA_EVENT', { WXQ_CS_QUOTA_EVENT: 'three' }],
     ['WXQ_AUTO_TYPING_MS', { WXQ_AUTO_TYPING_MS: '-1' }],
     ['WXQ_ORDERING', { WXQ_ORDERING: 'yes' }],
+    ['ADMIN_PORT', { ADMIN_PORT: '65536' }],
+    ['ADMIN_PORT', { ADMIN_PORT: 'http' }],
   ])('refuses a bad %s, naming it', (variable, overrides) => {
     expect(problems({ ...MINIMAL, ...overrides })).toEqual([variable]);
   });

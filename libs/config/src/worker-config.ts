@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type AppConfig, appEnvSchema, deepFreeze, toAppConfig } from './app-config.js';
 import { ConfigError } from './config-error.js';
-import { flag, nonNegativeInt, optionalString, positiveInt } from './env-schema.js';
+import { flag, nonNegativeInt, optionalString, port, positiveInt } from './env-schema.js';
 import { parseEnvironment } from './parse-environment.js';
 
 const workerEnvSchema = z
@@ -33,6 +33,11 @@ const workerEnvSchema = z
     WXQ_CS_QUOTA_EVENT: positiveInt(3),
     /** A handler still running after this many ms makes the worker show Typing once; 0 = never. */
     WXQ_AUTO_TYPING_MS: nonNegativeInt(0),
+    /** passive-only: how long a reply waits for the user's next push before it is dropped (and counted). */
+    WXQ_PENDING_REPLY_HOURS: positiveInt(48).refine((h) => h <= 24 * 30, { message: 'at most 720 (30 days)' }),
+    /** The probes and /metrics, without auth: bind them where only the orchestrator and Prometheus reach. */
+    ADMIN_HOST: z.string().default('127.0.0.1'),
+    ADMIN_PORT: port(3002),
   })
   .extend(appEnvSchema.shape);
 
@@ -56,6 +61,9 @@ export interface WorkerConfig extends AppConfig {
   };
   /** 0 when off. */
   readonly autoTypingMs: number;
+  readonly pendingReplyTtlMs: number;
+  /** The admin listener: /healthz, /readyz, /metrics (port 0: any free port). */
+  readonly admin: { readonly host: string; readonly port: number };
 }
 
 /**
@@ -95,5 +103,7 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
     quota: { mode: e.WXQ_CS_QUOTA, messageSends: e.WXQ_CS_QUOTA_MESSAGE, eventSends: e.WXQ_CS_QUOTA_EVENT },
     autoTypingMs: e.WXQ_AUTO_TYPING_MS,
+    pendingReplyTtlMs: e.WXQ_PENDING_REPLY_HOURS * 3600 * 1000,
+    admin: { host: e.ADMIN_HOST, port: e.ADMIN_PORT },
   });
 }

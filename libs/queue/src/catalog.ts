@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type InboundMessage, isKnownMessage } from '@wxq/wechat';
 import type { JobsOptions } from 'bullmq';
 import type { z } from 'zod';
 import { type InboundPayload, type OutboundPayload, inboundPayloadSchema, outboundPayloadSchema } from './payloads.js';
@@ -16,7 +17,7 @@ export interface QueueDefinition<Payload, Result, Settings = object> {
   readonly description: string;
   /** Checks job data when it is dequeued: jobs outlive deploys. */
   readonly schema: z.ZodType<Payload>;
-  /** The BullMQ job name, for Bull Board. */
+  /** The BullMQ job name, for Bull Board: what the job holds (`text`, `event:CLICK`, `reply:text`). Never parsed. */
   jobName(payload: Payload): string;
   /** The job id: a second add with the same id while the job exists is a no-op. */
   jobId(payload: Payload): string;
@@ -50,7 +51,7 @@ const inbound: QueueDefinition<InboundPayload, InboundResult, InboundSettings> =
   name: 'inbound',
   description: 'verified pushes from WeChat, one job per distinct push',
   schema: inboundPayloadSchema,
-  jobName: () => 'push',
+  jobName: (payload) => inboundJobName(payload.message),
   jobId: (payload) => inboundJobId(payload.appId, payload.dedupKey),
   // Completed jobs are kept for the dedup window: removing them sooner would let a late retry of
   // the same push in as a new job.
@@ -66,7 +67,7 @@ const outbound: QueueDefinition<OutboundPayload, void> = {
   name: 'outbound',
   description: 'replies to send through the customer-service API, one job per reply',
   schema: outboundPayloadSchema,
-  jobName: (payload) => payload.reply.kind,
+  jobName: ({ reply }) => (reply.kind === 'message' ? `reply:${reply.message.msgtype}` : `typing:${reply.command}`),
   jobId: (payload) => outboundJobId(payload.appId, payload.dedupKey, payload.replyIndex),
   jobOptions: () => ({
     attempts: OUTBOUND_ATTEMPTS,
@@ -93,6 +94,12 @@ export type SettingsOf<K extends QueueKey> =
 
 /** The catalog's keys, in a stable order. */
 export const QUEUE_KEYS = Object.keys(QUEUES) as readonly QueueKey[];
+
+/** A push's job name: its MsgType, `event:<Event>` for events, `unknown` for a type wxq does not know. */
+function inboundJobName(message: InboundMessage): string {
+  if (!isKnownMessage(message)) return 'unknown';
+  return message.MsgType === 'event' ? `event:${message.Event}` : message.MsgType;
+}
 
 /**
  * The BullMQ job id of a push: a digest of account + dedup key, because custom ids may not

@@ -36,6 +36,11 @@ export const outboundPayloadSchema = z.object({
   /** The push's receivedAt: the reply's place in the user's ordering lane. Absent on older jobs. */
   receivedAt: z.number().int().exactOptional(),
   reply: replySchema,
+  /**
+   * WXQ_REPLY_MODE=passive: the reply was offered to the gateway holding its push, and is sent
+   * only if no gateway answered with it (docs/passive-replies.md).
+   */
+  offered: z.literal(true).exactOptional(),
 });
 
 export type OutboundPayload = z.output<typeof outboundPayloadSchema>;

@@ -15,10 +15,13 @@ describe('createKeys', () => {
       k.quota('wx1', 'o1'),
       k.sendPause('wx1'),
       k.sendCounters('wx1'),
+      k.passive('in-1'),
+      k.outbox('wx1', 'o1'),
+      k.passiveChannel,
     ];
     for (const name of names(a)) expect(name.startsWith('{wxq}:')).toBe(true);
     for (const name of names(b)) expect(name.startsWith('{test-1}:')).toBe(true);
-    expect(new Set(names(a)).size).toBe(9);
+    expect(new Set(names(a)).size).toBe(12);
   });
 
   it('keeps the token key format that running workers share', () => {

@@ -22,6 +22,12 @@ export interface WxqKeys {
   readonly sendPause: (appId: string) => string;
   /** An account's counters of what the worker held back or paused (a hash; docs/quota.md). */
   readonly sendCounters: (appId: string) => string;
+  /** Passive replies (docs/passive-replies.md): one push's deliveries and the reply it answers with (a hash). */
+  readonly passive: (pushJobId: string) => string;
+  /** passive-only: one user's replies waiting for a push to answer (a list, oldest first). */
+  readonly outbox: (appId: string, openId: string) => string;
+  /** The channel that wakes gateways holding a push when its reply (or its user's) is ready. */
+  readonly passiveChannel: string;
   /** A key of the user's own handlers (sessions, counters), under `handler:`. */
   readonly handler: (...parts: readonly string[]) => string;
 }
@@ -39,6 +45,9 @@ export function createKeys(prefix: string): WxqKeys {
     sendPause: (appId) => `${prefix}:pause:${appId}`,
     sendCounters: (appId) => `${prefix}:counters:${appId}`,
     lane: (queue, appId, openId) => `${prefix}:lane:${queue}:${appId}:${openId}`,
+    passive: (pushJobId) => `${prefix}:passive:${pushJobId}`,
+    outbox: (appId, openId) => `${prefix}:outbox:${appId}:${openId}`,
+    passiveChannel: `${prefix}:passive`,
     handler: (...parts) => [`${prefix}:handler`, ...parts].join(':'),
   };
 }

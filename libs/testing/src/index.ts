@@ -3,6 +3,7 @@
 // a suite has one test-support import.
 export { findFreePort, startRedisServer, type RedisServer, type RedisServerOptions } from '@wxq/redis-server';
 export { createLogSink, LOG_LEVELS, parseJsonLines, type LogRecord, type LogSink } from './log-sink.js';
+export { parsePrometheusText, sampleValue, type Sample } from './prometheus-text.js';
 export {
   signEncryptedPush,
   signEncryptedQuery,

@@ -24,6 +24,8 @@ const BARE_FIELDS = new Set([
   'MenuId',
   'ArticleIdx',
   'TimeStamp',
+  // Passive news replies (docs/wechat-protocol.md §5.2).
+  'ArticleCount',
 ]);
 const NUMBER = /^-?\d+(?:\.\d+)?$/;
 const ELEMENT_NAME = /^[A-Za-z_][\w.-]*$/;

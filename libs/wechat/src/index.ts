@@ -43,6 +43,7 @@ export {
 } from './message-crypto.js';
 export * from './messages.js';
 export { parseInboundXml, toInboundMessage } from './parse-message.js';
+export { type PassiveReplyHeader, buildPassiveReplyXml, isPassiveCapable } from './passive-reply.js';
 export {
   type OpenedPush,
   type PushAccount,

@@ -1,6 +1,7 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
+import { QUEUES } from '@wxq/queue';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import { createBasicAuth } from './basic-auth.js';
@@ -24,11 +25,20 @@ export function createAdminApp(deps: AdminAppDeps): Express {
 
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(BULL_BOARD_PATH);
-  createBullBoard({ queues: deps.queues.map((queue) => new BullMQAdapter(queue)), serverAdapter });
+  createBullBoard({
+    queues: deps.queues.map((queue) => new BullMQAdapter(queue, { description: descriptionOf(queue.name) })),
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'wxq queues' } },
+  });
   app.use(BULL_BOARD_PATH, serverAdapter.getRouter() as express.Router);
 
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   return app;
+}
+
+/** The catalog's description of a wxq queue, shown under its name in Bull Board. */
+function descriptionOf(queueName: string): string {
+  return Object.values(QUEUES).find((definition) => definition.name === queueName)?.description ?? '';
 }

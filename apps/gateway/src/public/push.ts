@@ -11,6 +11,8 @@ export interface PushSettings {
 
 export interface PushResult {
   readonly outcome: EnqueueOutcome;
+  /** The job as enqueued. */
+  readonly payload: InboundPayload;
   /** For logs and metrics, bounded: known types by name, events as `event:<Event>`, anything new as `unknown`. */
   readonly msgType: string;
 }
@@ -40,7 +42,7 @@ export async function acceptPush(
     dedupKey: computeDedupKey(message),
     message,
   };
-  return { outcome: await enqueuer.enqueue(payload), msgType: metricType(message) };
+  return { outcome: await enqueuer.enqueue(payload), payload, msgType: metricType(message) };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@wxq/logging';
-import type { GatewayMetrics } from '../metrics.js';
+import { type GatewayMetrics, SLOW_ANSWER_SECONDS } from '../metrics.js';
 import { GatewayError, answerFor } from './errors.js';
 import type { TrustProxy } from './trust-proxy.js';
 
@@ -31,6 +31,8 @@ export interface Exchange {
   msgType: string | undefined;
   /** accepted, duplicate, or the error code; undefined for an ordinary answer that is not a push. */
   outcome: string | undefined;
+  /** Passive modes: what the push was answered with, `reply`, `success` or `hold` (docs/passive-replies.md). */
+  passive: string | undefined;
   /** An error no table knows: logged with its stack, answered 500 without detail. */
   unexpected: unknown;
 }
@@ -38,13 +40,21 @@ export interface Exchange {
 export interface Responder {
   /** Starts the record of a request: its id, client address and start time. */
   begin(req: IncomingMessage, res: ServerResponse, path: string, route: RouteLabel, isPush: boolean): Exchange;
-  /** Sends `body` as text/plain with `status`, then logs one line and observes the metrics. */
-  answer(exchange: Exchange, status: number, body: string): void;
+  /** Sends `body` as text/plain (or `contentType`) with `status`, then logs one line and observes the metrics. */
+  answer(exchange: Exchange, status: number, body: string, contentType?: string): void;
+  /**
+   * Answers nothing (passive-only, docs/passive-replies.md): WeChat gives up at 5 s and delivers
+   * the push again. The connection is closed when the client leaves, or at the latest `holdMs`
+   * after the request began.
+   */
+  hold(exchange: Exchange, holdMs: number): void;
   /** Answers what {@link answerFor} makes of `error`. */
   fail(exchange: Exchange, error: unknown): void;
 }
 
 export interface ResponderDeps {
+  /** The pushes held without an answer now: a stopping gateway closes them at once (WeChat delivers again). */
+  readonly held: Set<ServerResponse>;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
   readonly trustProxy: TrustProxy;
@@ -57,16 +67,20 @@ const TEXT = 'text/plain; charset=utf-8';
 export function createResponder(deps: ResponderDeps): Responder {
   const { logger, metrics, trustProxy } = deps;
 
+  /** `status` 0: held, no answer. */
   function record(exchange: Exchange, status: number): void {
     const { req } = exchange;
     const seconds = (performance.now() - exchange.startedMs) / 1000;
-    metrics.httpSeconds.observe({ method: req.method ?? '', route: exchange.route, status: String(status) }, seconds);
+    const statusLabel = status === 0 ? 'none' : String(status);
+    metrics.httpSeconds.observe({ method: req.method ?? '', route: exchange.route, status: statusLabel }, seconds);
     let account = exchange.account;
     if (exchange.isPush) {
       // Refused before the path named a configured account (draining, allow-list, unknown appid).
       account ??= 'unknown';
       metrics.pushes.inc({ account, msg_type: exchange.msgType ?? 'unparsed', outcome: exchange.outcome ?? 'unknown' });
       if (exchange.outcome === 'duplicate') metrics.dedupHits.inc({ account });
+      metrics.pushAnswerSeconds.observe({ account }, seconds);
+      if (seconds > SLOW_ANSWER_SECONDS) metrics.slowAnswers.inc({ account });
     }
     // Whitelisted fields only: the query carries signatures and the body user content.
     logger[levelOf(status)](
@@ -81,19 +95,20 @@ export function createResponder(deps: ResponderDeps): Responder {
         account,
         msgType: exchange.msgType,
         outcome: exchange.outcome,
-        res: { statusCode: status },
+        passive: exchange.passive,
+        res: status === 0 ? undefined : { statusCode: status },
         responseTime: Math.round(seconds * 1000),
         err: exchange.unexpected,
       },
-      exchange.isPush ? 'push answered' : 'request completed',
+      status === 0 ? 'push held' : exchange.isPush ? 'push answered' : 'request completed',
     );
   }
 
-  function answer(exchange: Exchange, status: number, body: string): void {
+  function answer(exchange: Exchange, status: number, body: string, contentType = TEXT): void {
     const { res } = exchange;
     if (!res.headersSent) {
       const headers: Record<string, string | number> = {
-        'Content-Type': TEXT,
+        'Content-Type': contentType,
         'Content-Length': Buffer.byteLength(body),
       };
       // 413: the rest of an oversized body is not worth reading. Draining: new requests get 503 and
@@ -122,10 +137,26 @@ export function createResponder(deps: ResponderDeps): Responder {
         account: undefined,
         msgType: isPush ? 'unparsed' : undefined,
         outcome: undefined,
+        passive: undefined,
         unexpected: undefined,
       };
     },
     answer,
+    hold: (exchange, holdMs) => {
+      const { res } = exchange;
+      const cap = setTimeout(
+        () => {
+          res.destroy();
+        },
+        Math.max(0, exchange.startedMs + holdMs - performance.now()),
+      );
+      deps.held.add(res);
+      res.once('close', () => {
+        clearTimeout(cap);
+        deps.held.delete(res);
+      });
+      record(exchange, 0);
+    },
     fail: (exchange, error) => {
       const failure = answerFor(error);
       exchange.outcome = failure.outcome;

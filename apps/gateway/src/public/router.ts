@@ -1,19 +1,26 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
 import type { Logger } from '@wxq/logging';
-import { type PushAccount, type PushQuery, verifyEcho } from '@wxq/wechat';
+import { type PushQuery, verifyEcho } from '@wxq/wechat';
 import type { GatewayMetrics } from '../metrics.js';
-import type { AccountDirectory } from './accounts.js';
+import type { AccountDirectory, GatewayAccount } from './accounts.js';
 import type { Enqueuer } from './enqueue.js';
 import { GatewayError } from './errors.js';
+import type { PassiveAnswerer } from './passive.js';
 import { type PushSettings, acceptPush } from './push.js';
 import { readRawBody } from './raw-body.js';
 import { type Exchange, type RouteLabel, createResponder } from './respond.js';
 import type { TrustProxy } from './trust-proxy.js';
 
 export interface PublicRouterDeps {
+  /** Filled with the pushes held without an answer (passive-only), for the gateway to close when it stops. */
+  readonly held: Set<ServerResponse>;
   readonly accounts: AccountDirectory;
   readonly enqueuer: Enqueuer;
+  /** Present when an account replies passively (WXQ_REPLY_MODE, docs/passive-replies.md). */
+  readonly passive: PassiveAnswerer | undefined;
+  /** PASSIVE_WAIT_MS: how long after a push arrives its passive answer may come. */
+  readonly passiveWaitMs: number;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
   readonly trustProxy: TrustProxy;
@@ -32,6 +39,12 @@ export interface PublicRouterDeps {
 const WECHAT_PATH = /^\/wechat(?:\/([^/]+))?\/?$/i;
 const PROBE_PATH = /^\/(healthz|readyz)\/?$/i;
 const NO_QUERY: PushQuery = Object.freeze({});
+const XML = 'application/xml; charset=utf-8';
+/**
+ * A held push (passive-only) is closed by WeChat at 5 s; this only bounds a client that never
+ * leaves. Under the reverse proxy's read timeout (deploy/nginx.conf), so the proxy never answers 504.
+ */
+const HOLD_MS = 8_000;
 
 /**
  * The whole public listener on plain node:http: GET (and HEAD) /wechat[/:appid] answers the
@@ -51,7 +64,7 @@ export function createPublicRouter(deps: PublicRouterDeps): (req: IncomingMessag
    * /wechat[/:appid] then needs a configured account, which the exchange records for the log
    * line. Throws the GatewayError to answer with.
    */
-  function guard(exchange: Exchange, wechat: RegExpExecArray | null): PushAccount | undefined {
+  function guard(exchange: Exchange, wechat: RegExpExecArray | null): GatewayAccount | undefined {
     if (deps.isDraining()) throw new GatewayError('draining', 'the gateway is stopping');
     if (!deps.ipAllowed(exchange.ip))
       throw new GatewayError('ip_forbidden', 'client address is not on WECHAT_IP_ALLOWLIST');
@@ -63,12 +76,27 @@ export function createPublicRouter(deps: PublicRouterDeps): (req: IncomingMessag
     return account;
   }
 
-  async function servePush(exchange: Exchange, account: PushAccount, query: PushQuery): Promise<void> {
+  async function servePush(exchange: Exchange, account: GatewayAccount, query: PushQuery): Promise<void> {
     try {
       const body = await readRawBody(exchange.req, deps.maxBodyBytes);
       const result = await acceptPush(account, query, body, deps.enqueuer, settings);
       exchange.msgType = result.msgType;
       exchange.outcome = result.outcome;
+      const mode = account.replyMode;
+      if (mode !== 'customer-service' && deps.passive !== undefined) {
+        // The push is durable: whatever happens while it waits, WeChat's retry or the API delivers.
+        const deadline = exchange.startedMs + deps.passiveWaitMs;
+        const answer = await deps.passive.answer(account, mode, result.payload, query, deadline);
+        exchange.passive = answer.kind;
+        if (answer.kind === 'hold') {
+          respond.hold(exchange, HOLD_MS);
+          return;
+        }
+        if (answer.kind === 'reply') {
+          respond.answer(exchange, 200, answer.body, XML);
+          return;
+        }
+      }
     } catch (error) {
       respond.fail(exchange, error);
       return;
@@ -76,7 +104,7 @@ export function createPublicRouter(deps: PublicRouterDeps): (req: IncomingMessag
     respond.answer(exchange, 200, 'success');
   }
 
-  function serveHandshake(exchange: Exchange, account: PushAccount, query: PushQuery): void {
+  function serveHandshake(exchange: Exchange, account: GatewayAccount, query: PushQuery): void {
     let echostr: string;
     try {
       echostr = verifyEcho(account, query);
@@ -119,7 +147,7 @@ export function createPublicRouter(deps: PublicRouterDeps): (req: IncomingMessag
       return;
     }
 
-    let account: PushAccount | undefined;
+    let account: GatewayAccount | undefined;
     try {
       account = guard(exchange, wechat);
     } catch (error) {

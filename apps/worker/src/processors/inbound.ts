@@ -13,7 +13,9 @@ import {
 import type { RedisClient, WxqKeys } from '@wxq/redis';
 import type { WechatApiClient } from '@wxq/wechat-api';
 import { DelayedError, UnrecoverableError } from 'bullmq';
+import type { Histogram } from 'prom-client';
 import { LEFT_FAILED, PARK_MS, recipientOf } from './lane-settings.js';
+import { type PassiveDeps, offerFirstReply, queueForPushes } from './passive-replies.js';
 
 export interface InboundDeps {
   readonly handlers: Handlers;
@@ -29,6 +31,10 @@ export interface InboundDeps {
   readonly ledger: QuotaLedger | undefined;
   /** WXQ_AUTO_TYPING_MS: show Typing once when a handler runs longer; 0 = never. */
   readonly autoTypingMs: number;
+  /** Passive replies (docs/passive-replies.md); undefined when every account uses the customer-service API. */
+  readonly passive: PassiveDeps | undefined;
+  /** wxq_worker_handler_duration_seconds, by account and outcome. */
+  readonly handlerSeconds: Histogram<'account' | 'outcome'>;
 }
 
 /**
@@ -63,17 +69,22 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       keys: deps.keys,
       quota,
     });
-    const typing = startAutoTyping(deps, api, payload, jobLog);
+    const mode = deps.passive?.modes.get(payload.appId) ?? 'customer-service';
+    // Typing is a customer-service API call: a passive-only account has none.
+    const typing = mode === 'passive-only' ? undefined : startAutoTyping(deps, api, payload, jobLog);
+    const timer = deps.handlerSeconds.startTimer({ account: payload.appId });
     try {
       await runHandlers(deps, ctx, job.attemptsMade);
+      timer({ outcome: 'ok' });
     } catch (err) {
+      timer({ outcome: 'error' });
       // A final failure hands the user's turn on; a retry keeps it, so later pushes wait for it.
       if (err instanceof UnrecoverableError) await lanes?.inbound.leave(lane, job, 'failed');
       throw err;
     } finally {
       clearTimeout(typing);
     }
-    const replies: OutboundPayload[] = ctx.replies.map((reply, replyIndex) => ({
+    let replies: readonly OutboundPayload[] = ctx.replies.map((reply, replyIndex) => ({
       v: 1,
       appId: payload.appId,
       dedupKey: payload.dedupKey,
@@ -81,13 +92,19 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       receivedAt: payload.receivedAt,
       reply,
     }));
+    if (deps.passive !== undefined && mode === 'passive-only') {
+      await queueForPushes(deps.passive, payload, replies, jobLog);
+      replies = [];
+    } else if (deps.passive !== undefined && mode === 'passive') {
+      replies = await offerFirstReply(deps.passive, payload, replies);
+    }
     if (replies.length > 0) {
       await enterOutboundLanes(deps, replies);
       await deps.outbound.addBulk(replies);
     }
     await lanes?.inbound.leave(lane, job, 'done');
-    jobLog.info({ replies: replies.length, queuedMs: Date.now() - payload.receivedAt }, 'message handled');
-    return { replies: replies.length };
+    jobLog.info({ replies: ctx.replies.length, queuedMs: Date.now() - payload.receivedAt }, 'message handled');
+    return { replies: ctx.replies.length };
   };
 }
 

@@ -1,11 +1,23 @@
 import type { Logger } from '@wxq/logging';
+import type { PassiveStore } from '@wxq/passive';
 import type { QuotaLedger, Reservation, SendPause } from '@wxq/quota';
-import { type LaneOutcome, type Lanes, type OutboundPayload, type Processor, QUEUES, laneScore } from '@wxq/queue';
+import {
+  type LaneOutcome,
+  type Lanes,
+  type OutboundPayload,
+  type Processor,
+  QUEUES,
+  inboundJobId,
+  laneScore,
+} from '@wxq/queue';
 import type { WxqKeys } from '@wxq/redis';
 import { type WechatApiClient, WechatApiError, WechatErrcodeError } from '@wxq/wechat-api';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import type { Counter } from 'prom-client';
+import type { SendResult } from '../metrics.js';
 import type { SendRateLimiter } from '../send-rate-limit.js';
 import { LEFT_FAILED, PARK_MS, recipientOf } from './lane-settings.js';
+import { SEND_UNTAKEN_AFTER_MS } from './passive-replies.js';
 import type { SendCounters } from './send-counters.js';
 
 export interface OutboundDeps {
@@ -18,6 +30,10 @@ export interface OutboundDeps {
   readonly lanes: Lanes | undefined;
   /** The quota ledger (docs/quota.md); undefined with WXQ_CS_QUOTA=off. */
   readonly quota: { readonly ledger: QuotaLedger; readonly enforce: boolean } | undefined;
+  /** Passive replies (docs/passive-replies.md): where an offered reply's fate is settled. */
+  readonly passive: PassiveStore | undefined;
+  /** wxq_worker_sends_total: one count per API call made, and per reply the ledger held back. */
+  readonly sends: Counter<'account' | 'result'>;
 }
 
 /** The job's reason when the ledger holds a reply back: visible in Bull Board. */
@@ -52,6 +68,23 @@ export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound
         throw new DelayedError();
       }
     }
+    if (payload.offered === true && deps.passive !== undefined) {
+      const pushAt = payload.receivedAt ?? job.timestamp;
+      const sendAfter = pushAt + SEND_UNTAKEN_AFTER_MS;
+      const verdict = await deps.passive.settle(inboundJobId(payload.appId, payload.dedupKey), sendAfter);
+      if (verdict === 'answered') {
+        await deps.counters.count(payload.appId, 'passive_answered');
+        await leave('done');
+        log.info({ appId: payload.appId }, 'reply answered passively');
+        return;
+      }
+      // Offered and not taken yet: a gateway holding the push takes it within milliseconds, one that
+      // died leaves it to WeChat's next delivery. Later replies of the user wait behind it.
+      if (verdict === 'wait') {
+        const step = Date.now() < pushAt + WECHAT_ANSWER_MS ? TAKE_RECHECK_MS : RETRY_RECHECK_MS;
+        await delayUntil(job, token, Math.min(sendAfter, Date.now() + step));
+      }
+    }
     const wait = (await deps.rateLimiter?.reserve(payload.appId)) ?? 0;
     if (wait > 0) await delayUntil(job, token, Date.now() + wait);
 
@@ -71,6 +104,7 @@ export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound
       if (reply.kind === 'message') await api.sendCustomMessage(reply.message);
       else await api.typing(reply.touser, reply.command);
     } catch (err) {
+      deps.sends.inc({ account: payload.appId, result: sendResultOf(err) });
       await learnFrom(deps, payload.appId, user, err, reservation);
       if (err instanceof WechatErrcodeError && (err.errcode === 45009 || err.errcode === 45011)) {
         await deps.counters.count(payload.appId, err.errcode === 45009 ? 'paused_45009' : 'paused_45011');
@@ -82,6 +116,7 @@ export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound
       if (permanent) throw new UnrecoverableError(`errcode ${String(err.errcode)}: ${err.errmsg}`);
       throw err;
     }
+    deps.sends.inc({ account: payload.appId, result: 'ok' });
     await leave('done');
     log.info(
       { appId: payload.appId, msgtype: reply.kind === 'message' ? reply.message.msgtype : 'typing' },
@@ -103,12 +138,18 @@ async function reserveSend(
   if (reservation !== undefined) return reservation;
   await deps.counters.count(payload.appId, deps.quota.enforce ? 'quota_refused' : 'quota_observed');
   if (deps.quota.enforce) {
+    deps.sends.inc({ account: payload.appId, result: 'quota' });
     // Failed for good, so the user's later replies may go (a later interaction may allow them).
     await deps.lanes?.leave(deps.keys.lane(QUEUES.outbound.name, payload.appId, user), job, 'failed');
     throw new UnrecoverableError(`${NO_QUOTA_REASON}: the user has no open send window (docs/quota.md); not sent`);
   }
   log.warn({ appId: payload.appId }, 'sending without customer-service quota (WXQ_CS_QUOTA=observe)');
   return undefined;
+}
+
+/** An errcode WeChat answered, or `transport` for a call that got none (timeout, connection, HTTP status). */
+function sendResultOf(err: unknown): SendResult {
+  return err instanceof WechatErrcodeError ? `${err.errcode}` : 'transport';
 }
 
 /** What WeChat's answer says about the user's windows (docs/wechat-protocol.md §7.4, §7.5). */
@@ -127,6 +168,13 @@ async function learnFrom(
   // timeout it may have been, so that keeps its reservation.
   else if (reservation !== undefined) await ledger.refund(appId, user, reservation);
 }
+
+/** WeChat's answer deadline (docs/wechat-protocol.md §5.1). */
+const WECHAT_ANSWER_MS = 5_000;
+/** How soon an offered reply looks again while a gateway may still be answering with it. */
+const TAKE_RECHECK_MS = 100;
+/** ... and while only a retry of the push could still take it. */
+const RETRY_RECHECK_MS = 1_000;
 
 /** A paused job looks again at least this often, so an operator who lifts a pause is seen within a minute. */
 const PAUSE_RECHECK_MS = 60_000;

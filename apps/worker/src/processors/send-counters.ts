@@ -13,7 +13,25 @@ export type SendCounter =
   | 'typing_skipped'
   /** Sends paused by a 45009 (the daily API quota) or a 45011 (the per-minute limit). */
   | 'paused_45009'
-  | 'paused_45011';
+  | 'paused_45011'
+  /** passive: a reply a gateway answered a push with, so not sent by the API (docs/passive-replies.md). */
+  | 'passive_answered'
+  /** passive-only: a reply with no passive form, which cannot reach the user. */
+  | 'passive_dropped'
+  /** passive-only: pending replies dropped unanswered after WXQ_PENDING_REPLY_HOURS (counted by the gateway). */
+  | 'pending_expired';
+
+/** Every counter, for the metrics that export the hash: its other fields, if any, are not ours. */
+export const SEND_COUNTERS = Object.keys({
+  quota_refused: true,
+  quota_observed: true,
+  typing_skipped: true,
+  paused_45009: true,
+  paused_45011: true,
+  passive_answered: true,
+  passive_dropped: true,
+  pending_expired: true,
+} satisfies Record<SendCounter, true>) as readonly SendCounter[];
 
 export interface SendCounters {
   count(appId: string, counter: SendCounter): Promise<void>;

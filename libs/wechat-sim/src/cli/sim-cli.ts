@@ -1,5 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { type InboundMessage, type PushMode, type XmlRecord, parseXml } from '@wxq/wechat';
+import {
+  type InboundMessage,
+  type PushMode,
+  type XmlRecord,
+  createMessageCrypto,
+  parseXml,
+  verifyMsgSignature,
+} from '@wxq/wechat';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { RecordedInteraction } from '../api/interactions.js';
 import type { SentMessage } from '../api/routes.js';
@@ -29,7 +36,12 @@ interface SendOptions {
   readonly repeat: number;
   readonly wait: boolean;
   readonly timeout: number;
+  readonly retry: boolean;
+  readonly patience: number;
 }
+
+/** WeChat delivers a push at most three times (docs/wechat-protocol.md §5.1). */
+const MAX_DELIVERIES = 3;
 
 export const MESSAGE_TYPES = [
   'text',
@@ -118,7 +130,9 @@ export function createSimCli(state: SandboxState | undefined, io: CliIo): Comman
       .option('--msg-id <id>', 'MsgId (default: random, above 2^53)')
       .option('--repeat <n>', 'send the same push n times (WeChat retries; see dedup)', positiveInt, 1)
       .option('--no-wait', 'do not wait for the reply at the simulator')
-      .option('--timeout <ms>', 'how long to wait for the reply', positiveInt, 10_000);
+      .option('--timeout <ms>', 'how long to wait for the reply', positiveInt, 10_000)
+      .option('--retry', "play WeChat's retries: no answer in time, deliver again with a fresh nonce (3 deliveries)")
+      .option('--patience <ms>', 'how long WeChat waits for an answer before it gives up', positiveInt, 5_000);
 
   sendOptions(
     program
@@ -170,10 +184,33 @@ async function deliver(t: Target, message: InboundMessage | XmlRecord, options: 
   // Told once, before the push leaves: WeChat opens the window when the user acts, and a
   // repeated push is WeChat retrying the same action (docs/wechat-protocol.md §5.1), not a new one.
   if (t.simulatorUrl !== undefined) await tellSimulator(t.simulatorUrl, push, io);
+  let passive = false;
   for (let i = 0; i < options.repeat; i += 1) {
-    const answer = await sendPush(t.gatewayUrl, t.path, push);
-    io.out(`POST ${t.path} (${mode}) -> ${answer.status} ${answer.body}`);
+    // WeChat's retry of a push it got no answer to is the same message with a fresh nonce and timestamp.
+    for (let delivery = 1; delivery <= (options.retry ? MAX_DELIVERIES : 1); delivery += 1) {
+      const sent = delivery === 1 ? push : buildPush({ account: t.account, mode, message });
+      const answer = await sendPush(t.gatewayUrl, t.path, sent, { timeoutMs: options.patience }).catch(
+        (error: unknown) => {
+          if (error instanceof Error && error.name === 'TimeoutError') return undefined;
+          throw error;
+        },
+      );
+      if (answer === undefined) {
+        io.out(`POST ${t.path} (${mode}) -> no answer within ${options.patience} ms`);
+        continue;
+      }
+      if (answer.body.startsWith('<xml>')) {
+        passive = true;
+        io.out(`POST ${t.path} (${mode}) -> ${answer.status} passive reply`);
+        io.out(`passive reply -> ${openPassiveReply(t, sent, answer.body)}`);
+      } else {
+        io.out(`POST ${t.path} (${mode}) -> ${answer.status} ${answer.body}`);
+      }
+      break;
+    }
   }
+  // A push answered with its reply: the reply did not go through the API (docs/passive-replies.md).
+  if (passive) return;
   const user = typeof message['FromUserName'] === 'string' ? message['FromUserName'] : undefined;
   if (!options.wait || t.simulatorUrl === undefined || user === undefined) return;
   const reply = await waitForReply(t.simulatorUrl, before, user, options.timeout);
@@ -182,6 +219,34 @@ async function deliver(t: Target, message: InboundMessage | XmlRecord, options: 
       ? `no reply to ${user} reached the simulator within ${options.timeout} ms${staleHint(message)}`
       : `reply -> ${JSON.stringify(reply.message)}`,
   );
+}
+
+/**
+ * The passive reply's XML: as answered for a plaintext push, decrypted (after checking its
+ * MsgSignature with the account's Token, docs/wechat-protocol.md §3.5) for an encrypted one.
+ */
+function openPassiveReply(t: Target, push: Push, body: string): string {
+  const outer = parseXml(body);
+  const encrypt = outer['Encrypt'];
+  if (typeof encrypt !== 'string') return body;
+  if (t.account.encodingAESKey === undefined) return `${body} (encrypted; pass --aes-key to read it)`;
+  const field = (name: string) => (typeof outer[name] === 'string' ? outer[name] : '');
+  const signed = verifyMsgSignature({
+    token: t.account.token,
+    timestamp: field('TimeStamp'),
+    nonce: field('Nonce'),
+    encrypt,
+    msgSignature: field('MsgSignature'),
+  });
+  const nonceEchoed = field('Nonce') === new URLSearchParams(push.query).get('nonce');
+  const crypto = createMessageCrypto({ appId: t.account.appId, encodingAESKey: t.account.encodingAESKey });
+  let xml: string;
+  try {
+    xml = crypto.decrypt(encrypt).message;
+  } catch (error) {
+    return `${body} (does not decrypt: ${error instanceof Error ? error.message : String(error)})`;
+  }
+  return `${xml}${signed && nonceEchoed ? '' : ' (MsgSignature or Nonce does not match: WeChat would refuse it)'}`;
 }
 
 /** A simulator that refuses the push (an odd capture, an older simulator) is reported, and the push still goes. */

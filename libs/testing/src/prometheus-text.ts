@@ -12,7 +12,8 @@ const HELP = new RegExp(`^# HELP (${NAME}) (.*)$`);
 const TYPE = new RegExp(`^# TYPE (${NAME}) (counter|gauge|histogram|summary|untyped)$`);
 const SAMPLE = new RegExp(`^(${NAME})(?:\\{(.*)\\})? (\\S+)(?: -?\\d+)?$`);
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"(?:,|$)/y;
-const VALUE = /^(?:[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|NaN|[-+]Inf)$/;
+// Prometheus reads values with Go's ParseFloat, which takes NaN and Inf in any case (prom-client writes `Nan`).
+const VALUE = /^(?:[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?|nan|[-+]inf)$/i;
 
 /**
  * Every sample of an exposition, checking that each line is HELP, TYPE, a sample or blank, and that
@@ -38,7 +39,7 @@ export function parsePrometheusText(text: string): Sample[] {
     samples.push({
       name,
       labels: parseLabels(sample[2] ?? '', index + 1),
-      value: Number(value.replace('Inf', 'Infinity')),
+      value: Number(value.toLowerCase().replace('nan', 'NaN').replace('inf', 'Infinity')),
     });
   }
   return samples;

@@ -1,0 +1,173 @@
+import type { RedisClient, WxqKeys } from '@wxq/redis';
+import type { Queue } from 'bullmq';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { SEND_COUNTERS } from './processors/send-counters.js';
+
+/**
+ * What a send came to, for `wxq_worker_sends_total`: `ok`, WeChat's errcode as a string (`45015`),
+ * `quota` (not attempted: the ledger saw no open window) or `transport` (no errcode: a timeout, a
+ * refused connection, an HTTP error).
+ */
+export type SendResult = 'ok' | 'quota' | 'transport' | `${number}`;
+
+/** The worker's Prometheus metrics, in a registry of its own (several workers can share a process in tests). */
+export interface WorkerMetrics {
+  readonly registry: Registry;
+  /** Customer-service calls (messages and typing) by account and {@link SendResult}. */
+  readonly sends: Counter<'account' | 'result'>;
+  /** One push through the user's handlers, by account and outcome (ok, error). */
+  readonly handlerSeconds: Histogram<'account' | 'outcome'>;
+  /** access_token fetches this process made, by account and result (ok, error). */
+  readonly tokenRefreshes: Counter<'account' | 'result'>;
+  /** Records a token this process fetched, for the token age gauge. */
+  tokenFetched(account: string, atMs: number): void;
+  /**
+   * Reads what lives in Redis (job counts, the oldest waiting job, token TTLs, the account counters,
+   * send pauses) into the gauges, within `timeoutMs`; with Redis away the gauges are left empty and
+   * `wxq_worker_redis_up` is 0. Call it before each scrape.
+   */
+  refresh(timeoutMs: number): Promise<void>;
+}
+
+export interface WorkerMetricsDeps {
+  readonly redis: RedisClient;
+  readonly keys: WxqKeys;
+  /** The catalog queues, by name: read on scrape. */
+  readonly queues: readonly Queue[];
+  /** Configured accounts only, so every label set stays bounded. */
+  readonly accounts: readonly string[];
+  readonly now?: () => number;
+}
+
+/** The job states `wxq_queue_jobs` reports: each one is a single LLEN or ZCARD. */
+export const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
+
+// A handler is usually a few milliseconds; the demo's `#slow` goes up to 30 s.
+const HANDLER_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
+  const { redis, keys, queues, accounts } = deps;
+  const now = deps.now ?? Date.now;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'wxq_worker_' });
+  const registers = [registry];
+
+  const queueJobs = new Gauge({
+    name: 'wxq_queue_jobs',
+    help: 'Jobs per queue and state, read from Redis on scrape (the same for every worker)',
+    labelNames: ['queue', 'state'],
+    registers,
+  });
+  const oldestWaiting = new Gauge({
+    name: 'wxq_queue_oldest_waiting_seconds',
+    help: 'Age of the oldest waiting job per queue, since it was added or last ran (0 when none waits)',
+    labelNames: ['queue'],
+    registers,
+  });
+  const tokenTtl = new Gauge({
+    name: 'wxq_worker_token_ttl_seconds',
+    help: "Seconds before the account's shared access_token leaves Redis (0 when there is none)",
+    labelNames: ['account'],
+    registers,
+  });
+  const tokenAge = new Gauge({
+    name: 'wxq_worker_token_age_seconds',
+    help: 'Seconds since this process last fetched the account access_token (absent until it has)',
+    labelNames: ['account'],
+    registers,
+  });
+  const accountCounters = new Gauge({
+    name: 'wxq_account_counter',
+    help: 'The account counters hash in Redis (<prefix>:counters:<appid>), shared by every worker: take max() across workers',
+    labelNames: ['account', 'counter'],
+    registers,
+  });
+  const pausedSeconds = new Gauge({
+    name: 'wxq_worker_send_paused_seconds',
+    help: "Seconds left on the account's send pause (45009 until midnight Beijing time, 45011 the next minute); 0 when sending",
+    labelNames: ['account'],
+    registers,
+  });
+  const redisUp = new Gauge({
+    name: 'wxq_worker_redis_up',
+    help: '1 when the last scrape could read Redis, else 0',
+    registers,
+  });
+  const fetchedAt = new Map<string, number>();
+
+  const readRedis = () =>
+    Promise.all([
+      Promise.all(queues.map((queue) => queue.getJobCounts(...JOB_STATES))),
+      Promise.all(queues.map((queue) => queue.getWaiting(0, 0))),
+      Promise.all(accounts.map((account) => redis.pttl(keys.accessToken(account)))),
+      Promise.all(accounts.map((account) => redis.hgetall(keys.sendCounters(account)))),
+      Promise.all(accounts.map((account) => redis.get(keys.sendPause(account)))),
+    ]);
+
+  function show([counts, oldest, ttls, counters, pauses]: Awaited<ReturnType<typeof readRedis>>): void {
+    const at = now();
+    queues.forEach((queue, i) => {
+      for (const state of JOB_STATES) queueJobs.set({ queue: queue.name, state }, counts[i]?.[state] ?? 0);
+      const job = oldest[i]?.[0];
+      // A retried job keeps its first timestamp: it has been waiting since it last ran.
+      const since = job === undefined ? at : Math.max(job.timestamp + job.delay, job.processedOn ?? 0);
+      oldestWaiting.set({ queue: queue.name }, Math.max(0, (at - since) / 1000));
+    });
+    accounts.forEach((account, i) => {
+      tokenTtl.set({ account }, Math.max(0, (ttls[i] ?? 0) / 1000));
+      // Every counter, 0 until counted, so that increase() sees the first one.
+      for (const counter of SEND_COUNTERS)
+        accountCounters.set({ account, counter }, Number(counters[i]?.[counter] ?? 0));
+      pausedSeconds.set({ account }, Math.max(0, (Number(pauses[i] ?? 0) - at) / 1000));
+    });
+  }
+
+  return {
+    registry,
+    sends: new Counter({
+      name: 'wxq_worker_sends_total',
+      help: 'Customer-service sends by account and result: ok, the errcode, quota (not attempted) or transport',
+      labelNames: ['account', 'result'],
+      registers,
+    }),
+    handlerSeconds: new Histogram({
+      name: 'wxq_worker_handler_duration_seconds',
+      help: "Time one push spends in the user's handlers",
+      labelNames: ['account', 'outcome'],
+      buckets: HANDLER_BUCKETS,
+      registers,
+    }),
+    tokenRefreshes: new Counter({
+      name: 'wxq_worker_token_refreshes_total',
+      help: 'access_token fetches by this process, by account and result (ok, error)',
+      labelNames: ['account', 'result'],
+      registers,
+    }),
+    tokenFetched(account, atMs) {
+      fetchedAt.set(account, atMs);
+    },
+    async refresh(timeoutMs) {
+      for (const gauge of [queueJobs, oldestWaiting, tokenTtl, tokenAge, accountCounters, pausedSeconds]) gauge.reset();
+      for (const [account, at] of fetchedAt) tokenAge.set({ account }, Math.max(0, (now() - at) / 1000));
+      // The worker's connection queues commands while Redis is away: do not even ask then.
+      const snapshot = redis.status === 'ready' ? await within(readRedis(), timeoutMs) : undefined;
+      if (snapshot !== undefined) show(snapshot);
+      redisUp.set(snapshot === undefined ? 0 : 1);
+    },
+  };
+}
+
+/** What `work` resolved to within `timeoutMs`, else undefined; a late failure is swallowed. */
+async function within<T>(work: Promise<T>, timeoutMs: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(undefined);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([work.catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import { createKeys } from '@wxq/redis';
+import type { CustomMessage } from '@wxq/wechat';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import {
+  type StoredReply,
+  createPassiveStore,
+  createReplyWaiters,
+  wakeKeyOfPush,
+  wakeKeyOfUser,
+} from '../src/index.js';
+
+const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
+afterAll(async () => {
+  await redis.quit();
+});
+
+const APP = 'wx0123456789abcdef';
+const GH = 'gh_0123456789ab';
+
+function text(touser: string, content: string): StoredReply {
+  const message: CustomMessage = { touser, msgtype: 'text', text: { content } };
+  return { message, from: GH };
+}
+
+function setup(now: () => number = Date.now) {
+  const keys = createKeys(`{test-${randomUUID()}}`);
+  return { keys, store: createPassiveStore({ redis, keys, now }) };
+}
+
+describe('passive: one push, its first reply', () => {
+  it('counts deliveries', async () => {
+    const { store } = setup();
+    expect(await store.delivered('in-1')).toBe(1);
+    expect(await store.delivered('in-1')).toBe(2);
+    expect(await store.delivered('in-2')).toBe(1);
+  });
+
+  it('an offered reply is taken by the gateway, again by a retry, and then never sent', async () => {
+    const { store } = setup();
+    expect(await store.take('in-1', false)).toEqual({ state: 'waiting', reply: undefined });
+    expect(await store.offer('in-1', text('o1', 'hi'))).toBe(true);
+    expect(await store.take('in-1', false)).toEqual({ state: 'taken', reply: text('o1', 'hi') });
+    // A retry after a crash between taking and answering answers the same reply (at-least-once).
+    expect(await store.take('in-1', true)).toEqual({ state: 'taken', reply: text('o1', 'hi') });
+    expect(await store.settle('in-1', Date.now() + 60_000)).toBe('answered');
+    expect(await store.settle('in-1', 0)).toBe('answered');
+  });
+
+  it('a gateway that gave up closes the push: the offer is refused and the reply goes by the API', async () => {
+    const { store } = setup();
+    expect(await store.take('in-1', true)).toEqual({ state: 'closed', reply: undefined });
+    expect(await store.offer('in-1', text('o1', 'late'))).toBe(false);
+    expect(await store.take('in-1', false)).toEqual({ state: 'closed', reply: undefined });
+  });
+
+  it('an offer nobody takes waits, then is sent, and no gateway takes it after that', async () => {
+    let now = 1_000_000;
+    const { store } = setup(() => now);
+    await store.offer('in-1', text('o1', 'hi'));
+    expect(await store.settle('in-1', 1_020_000)).toBe('wait');
+    now = 1_020_000;
+    expect(await store.settle('in-1', 1_020_000)).toBe('send');
+    expect(await store.take('in-1', false)).toEqual({ state: 'sent', reply: undefined });
+    expect(await store.take('in-1', true)).toEqual({ state: 'sent', reply: undefined });
+  });
+
+  it('a handler with no passive reply closes the push at once; a push whose hash is gone sends', async () => {
+    const { store } = setup();
+    expect(await store.offer('in-1', undefined)).toBe(false);
+    expect(await store.take('in-1', false)).toEqual({ state: 'closed', reply: undefined });
+    expect(await store.settle('in-gone', Date.now() + 60_000)).toBe('send');
+  });
+
+  it('wakes the gateway holding the push, through the shared subscription', async () => {
+    const { keys, store } = setup();
+    const waiters = createReplyWaiters(redis.duplicate(), keys.passiveChannel);
+    await waiters.ready;
+    try {
+      const woken = waiters.watch(wakeKeyOfPush('in-1'), 5_000);
+      const other = waiters.watch(wakeKeyOfPush('in-2'), 50);
+      const stopped = waiters.watch(wakeKeyOfPush('in-1'), 5_000);
+      expect(waiters.size()).toBe(3);
+      stopped.stop();
+      expect(waiters.size()).toBe(2);
+      await store.offer('in-1', text('o1', 'hi'));
+      expect(await woken.woken).toBe(true);
+      expect(await other.woken).toBe(false);
+      expect(await stopped.woken).toBe(false);
+      expect(waiters.size()).toBe(0);
+    } finally {
+      await waiters.close();
+    }
+  });
+
+  it('closing the waiters answers every waiting push', async () => {
+    const { keys } = setup();
+    const waiters = createReplyWaiters(redis.duplicate(), keys.passiveChannel);
+    const held = Array.from({ length: 3 }, (_, i) => waiters.watch(wakeKeyOfPush(`in-${String(i)}`), 60_000));
+    await waiters.close();
+    expect(await Promise.all(held.map((w) => w.woken))).toEqual([false, false, false]);
+  });
+});
+
+describe('passive-only: outboxes', () => {
+  it('a push answers with its user oldest pending reply, and again on a retry', async () => {
+    const { store } = setup();
+    expect(await store.assign(APP, 'o1', 'in-1')).toEqual({ reply: undefined, handled: false });
+    await store.append(APP, 'in-1', 'o1', [text('o1', 'first'), text('o1', 'second')], 3_600_000);
+    expect(await store.assign(APP, 'o1', 'in-1')).toEqual({ reply: text('o1', 'first'), handled: true });
+    expect(await store.assign(APP, 'o1', 'in-1')).toEqual({ reply: text('o1', 'first'), handled: true });
+    expect(await store.assign(APP, 'o1', 'in-2')).toEqual({ reply: text('o1', 'second'), handled: false });
+    expect(await store.assign(APP, 'o1', 'in-3')).toEqual({ reply: undefined, handled: false });
+  });
+
+  it('a handled push with nothing for its user says so, and replies to another user go to theirs', async () => {
+    const { store } = setup();
+    await store.append(APP, 'in-1', 'o1', [text('o2', 'for o2')], 3_600_000);
+    expect(await store.assign(APP, 'o1', 'in-1')).toEqual({ reply: undefined, handled: true });
+    expect((await store.assign(APP, 'o2', 'in-9')).reply).toEqual(text('o2', 'for o2'));
+  });
+
+  it('drops expired replies and counts them', async () => {
+    let now = 1_000_000;
+    const { keys, store } = setup(() => now);
+    await store.append(APP, 'in-1', 'o1', [text('o1', 'old')], 1_000);
+    now += 500;
+    await store.append(APP, 'in-2', 'o1', [text('o1', 'new')], 10_000);
+    now += 1_000;
+    expect((await store.assign(APP, 'o1', 'in-3')).reply).toEqual(text('o1', 'new'));
+    expect(await redis.hget(keys.sendCounters(APP), 'pending_expired')).toBe('1');
+  });
+
+  it('skips an entry that is not its own format instead of failing every later push of the user', async () => {
+    const { keys, store } = setup();
+    await redis.rpush(keys.outbox(APP, 'o1'), 'garbage');
+    await store.append(APP, 'in-1', 'o1', [text('o1', 'ok')], 60_000);
+    expect((await store.assign(APP, 'o1', 'in-2')).reply).toEqual(text('o1', 'ok'));
+  });
+
+  it('keeps content with separators, quotes and unicode intact', async () => {
+    const { store } = setup();
+    const content = '1|2 "quoted" ]]> 收到 ✅ \u2028';
+    await store.append(APP, 'in-1', 'o1', [text('o1', content)], 60_000);
+    expect((await store.assign(APP, 'o1', 'in-1')).reply).toEqual(text('o1', content));
+  });
+
+  it('wakes the gateways holding the user pushes', async () => {
+    const { keys, store } = setup();
+    const waiters = createReplyWaiters(redis.duplicate(), keys.passiveChannel);
+    await waiters.ready;
+    try {
+      const woken = waiters.watch(wakeKeyOfUser(APP, 'o1'), 5_000);
+      await store.append(APP, 'in-1', 'o1', [], 60_000);
+      expect(await woken.woken).toBe(true);
+    } finally {
+      await waiters.close();
+    }
+  });
+});
