@@ -18,9 +18,13 @@ export function describeRedis(config: RedisConfig): string {
 /**
  * A fail-fast connection (commands fail while Redis is away, nothing waits forever), resolved once
  * it is ready.
- * @throws OpsError when Redis does not answer within 5 s, with the last connection error
+ * @throws OpsError when Redis does not answer within `timeoutMs` (5 s), with the last connection error
  */
-export async function connectRedis(config: RedisConfig, name: string): Promise<RedisClient> {
+export async function connectRedis(
+  config: RedisConfig,
+  name: string,
+  timeoutMs = CONNECT_TIMEOUT_MS,
+): Promise<RedisClient> {
   const redis = createRedis(config, 'producer', name);
   let lastError: Error | undefined;
   const onError = (err: Error) => {
@@ -30,8 +34,11 @@ export async function connectRedis(config: RedisConfig, name: string): Promise<R
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new OpsError(`Redis at ${describeRedis(config)} did not answer within 5 s (${describe(lastError)})`));
-      }, CONNECT_TIMEOUT_MS);
+        const seconds = timeoutMs / 1000;
+        reject(
+          new OpsError(`Redis at ${describeRedis(config)} did not answer within ${seconds} s (${describe(lastError)})`),
+        );
+      }, timeoutMs);
       redis.once('ready', () => {
         clearTimeout(timer);
         resolve();

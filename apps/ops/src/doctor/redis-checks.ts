@@ -1,51 +1,58 @@
-import type { AppConfig } from '@wxq/config';
+import type { AppConfig, RedisConfig } from '@wxq/config';
 import type { RedisClient } from '@wxq/redis';
-import { Cluster, type Redis } from 'ioredis';
-import { describeRedis } from '../connect-redis.js';
-import { type CheckResult, describeError, fail, ok, warn } from './check.js';
+import type { Redis } from 'ioredis';
+import { OpsError } from '../cli-io.js';
+import { connectRedis, describeRedis } from '../connect-redis.js';
+import { type CheckResult, fail, ok, warn } from './check.js';
 
 /** A node that takes longer to answer INFO is as good as down for the gateway's 5-second budget. */
 const NODE_ANSWER_MS = 2_000;
 /** BullMQ refuses older servers. */
 const MIN_REDIS_VERSION = [5, 0, 0] as const;
 
-/** Redis as wxq needs it: reachable, recent, never evicting, persistent; on a Cluster every master up. */
-export async function checkRedis(redis: RedisClient, config: AppConfig): Promise<CheckResult[]> {
-  const nodes: Redis[] = isCluster(redis) ? redis.nodes('master') : [redis];
+/**
+ * Redis as wxq needs it: reachable, recent, never evicting, persistent; on a Cluster every master
+ * up. A Cluster is looked at node by node, each on a connection of its own, so one master that
+ * hangs is named instead of holding the whole check.
+ * @throws OpsError when Redis (every Cluster seed node) is unreachable
+ */
+export async function checkRedis(config: AppConfig): Promise<CheckResult[]> {
+  const where = describeRedis(config.redis);
+  const seed = await connectSeed(config.redis);
   const results: CheckResult[] = [];
   const infos: Map<string, string>[] = [];
   const unreachable: string[] = [];
-  for (const node of nodes) {
-    try {
-      infos.push(parseInfo(await withinMs(node.info(), NODE_ANSWER_MS)));
-    } catch (err) {
-      unreachable.push(`${node.options.host ?? '?'}:${node.options.port ?? '?'} (${describeError(err)})`);
+  try {
+    if (config.redis.mode === 'standalone') infos.push(parseInfo(await withinMs(seed.info(), NODE_ANSWER_MS)));
+    else {
+      const masters = await masterAddresses(seed);
+      for (const address of masters) {
+        const info = await nodeInfo(address);
+        if (info === undefined) unreachable.push(address);
+        else infos.push(info);
+      }
+      results.push(
+        unreachable.length === 0
+          ? ok(`Redis Cluster: all ${masters.length} masters reachable`)
+          : fail(
+              `Redis Cluster: ${unreachable.length} of ${masters.length} masters do not answer: ${unreachable.join(', ')}`,
+              'bring them back or fix REDIS_CLUSTER_NODES; jobs in their slots wait meanwhile',
+            ),
+      );
+      results.push(await checkHashTag(seed, config.queuePrefix));
     }
+  } finally {
+    seed.disconnect();
   }
   const first = infos[0];
-  if (first === undefined) {
-    return [fail(`Redis at ${describeRedis(config.redis)} does not answer INFO`, 'check the server and its ACL')];
-  }
+  if (first === undefined)
+    return [...results, fail(`Redis at ${where} does not answer INFO`, 'check the servers and their ACL')];
   const version = first.get('redis_version') ?? 'unknown';
-  results.push(
+  results.unshift(
     isAtLeast(version, MIN_REDIS_VERSION)
-      ? ok(`Redis reachable at ${describeRedis(config.redis)}, version ${version}`)
-      : fail(
-          `Redis ${version} at ${describeRedis(config.redis)} is too old for BullMQ`,
-          'run Redis 5 or newer (BullMQ recommends 6.2+)',
-        ),
+      ? ok(`Redis reachable at ${where}, version ${version}`)
+      : fail(`Redis ${version} at ${where} is too old for BullMQ`, 'run Redis 5 or newer (BullMQ recommends 6.2+)'),
   );
-  if (isCluster(redis)) {
-    results.push(
-      unreachable.length === 0
-        ? ok(`Redis Cluster: all ${nodes.length} masters reachable`)
-        : fail(
-            `Redis Cluster: ${unreachable.length} of ${nodes.length} masters unreachable: ${unreachable.join(', ')}`,
-            'bring them back or fix REDIS_CLUSTER_NODES; jobs in their slots wait meanwhile',
-          ),
-    );
-    results.push(await checkHashTag(redis, config.queuePrefix));
-  }
   const policies = new Set(infos.map((info) => info.get('maxmemory_policy') ?? 'unknown'));
   results.push(
     policies.size === 1 && policies.has('noeviction')
@@ -67,8 +74,55 @@ export async function checkRedis(redis: RedisClient, config: AppConfig): Promise
   return results;
 }
 
+/**
+ * Standalone: the server. Cluster: the first seed node that answers, as a plain connection. A
+ * standalone RedisConfig always makes a Redis (createRedis), hence the casts.
+ */
+async function connectSeed(config: RedisConfig): Promise<Redis> {
+  if (config.mode === 'standalone') return (await connectRedis(config, 'wxq-doctor')) as Redis;
+  let lastError: unknown;
+  for (const node of config.nodes) {
+    try {
+      return (await connectRedis(nodeConfig(node), 'wxq-doctor', NODE_ANSWER_MS)) as Redis;
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError instanceof Error
+    ? lastError
+    : new OpsError(`no Redis Cluster node answers (${config.nodes.join(',')})`);
+}
+
+/** The masters CLUSTER NODES lists: `<id> <ip:port@cport[,hostname]> <flags> ...`. */
+async function masterAddresses(seed: Redis): Promise<string[]> {
+  const text = String(await withinMs(seed.cluster('NODES'), NODE_ANSWER_MS));
+  return text
+    .split('\n')
+    .map((row) => row.split(' '))
+    .filter((fields) => (fields[2] ?? '').split(',').includes('master'))
+    .map((fields) => (fields[1] ?? '').split('@')[0] ?? '')
+    .filter((address) => address !== '' && !address.startsWith(':'));
+}
+
+/** A node's INFO, or undefined when it does not answer within NODE_ANSWER_MS. */
+async function nodeInfo(address: string): Promise<Map<string, string> | undefined> {
+  let node: RedisClient | undefined;
+  try {
+    node = await connectRedis(nodeConfig(address), 'wxq-doctor', NODE_ANSWER_MS);
+    return parseInfo(await withinMs(node.info(), NODE_ANSWER_MS));
+  } catch {
+    return undefined;
+  } finally {
+    node?.disconnect();
+  }
+}
+
+function nodeConfig(address: string): RedisConfig {
+  return { mode: 'standalone', url: `redis://${address}` };
+}
+
 /** Every wxq key must hash to the prefix's slot, or BullMQ's multi-key scripts fail with CROSSSLOT. */
-async function checkHashTag(redis: Cluster, prefix: string): Promise<CheckResult> {
+async function checkHashTag(redis: Redis, prefix: string): Promise<CheckResult> {
   const tag = /^\{([^}]+)\}/.exec(prefix)?.[1];
   if (tag === undefined) {
     return fail(`WXQ_QUEUE_PREFIX ${prefix} is not a {hash tag}`, 'use a prefix such as {wxq}');
@@ -90,10 +144,6 @@ function withinMs<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => {
     clearTimeout(timer);
   });
-}
-
-function isCluster(redis: RedisClient): redis is Cluster {
-  return redis instanceof Cluster;
 }
 
 /** INFO's `field:value` lines. */

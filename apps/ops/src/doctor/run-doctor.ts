@@ -1,6 +1,5 @@
 import { Command, CommanderError } from 'commander';
 import { type CliIo, EXIT, writeLine } from '../cli-io.js';
-import { connectRedis } from '../connect-redis.js';
 import { checkAesKey } from './aes-key-check.js';
 import { checkAllowlist } from './allowlist-check.js';
 import { type CheckResult, describeError, fail, formatResult } from './check.js';
@@ -55,12 +54,7 @@ async function runChecks(io: CliIo, url: string | undefined, report: (results: r
   if (app === undefined) return;
 
   try {
-    const redis = await connectRedis(app.redis, 'wxq-doctor');
-    try {
-      report(await checkRedis(redis, app));
-    } finally {
-      await redis.quit();
-    }
+    report(await checkRedis(app));
   } catch (err) {
     report([fail(describeError(err), 'start Redis, or fix REDIS_URL / REDIS_CLUSTER_NODES')]);
   }
