@@ -27,8 +27,19 @@ function replaceOnce(config: string, from: string | RegExp, to: string): string 
   return next;
 }
 
-/** deploy/nginx.conf with its upstream pointed at `upstreams` (host:port) and listening on `port`. */
-export async function nginxConfigFor(dir: string, port: number, upstreams: readonly string[]): Promise<string> {
+/** Where nothing listens: nginx answers 502 at /admin/ for suites that start no admin listener. */
+const NO_ADMIN = '127.0.0.1:9';
+
+/**
+ * deploy/nginx.conf with its upstreams pointed at `upstreams` and `adminUpstreams` (host:port: the
+ * gateways' public and admin listeners) and listening on `port`.
+ */
+export async function nginxConfigFor(
+  dir: string,
+  port: number,
+  upstreams: readonly string[],
+  adminUpstreams: readonly string[] = [NO_ADMIN],
+): Promise<string> {
   let config = await readFile(join(REPO_ROOT, 'deploy/nginx.conf'), 'utf8');
   config = replaceOnce(config, 'worker_processes auto;', `worker_processes 1;\npid ${dir}/nginx.pid;`);
   config = replaceOnce(config, 'error_log /dev/stderr warn;', `error_log ${dir}/error.log warn;`);
@@ -43,6 +54,11 @@ export async function nginxConfigFor(dir: string, port: number, upstreams: reado
     /server gateway:3000 resolve([^;]*);/,
     upstreams.map((u) => `server ${u}$1;`).join('\n        '),
   );
+  config = replaceOnce(
+    config,
+    /server gateway:3001 resolve([^;]*);/,
+    adminUpstreams.map((u) => `server ${u}$1;`).join('\n        '),
+  );
   config = replaceOnce(config, 'listen 80 default_server;', `listen 127.0.0.1:${port} default_server;`);
   return config;
 }
@@ -53,10 +69,11 @@ export async function startNginx(
   dir: string,
   port: number,
   upstreams: readonly string[],
+  adminUpstreams?: readonly string[],
 ): Promise<RunningNginx> {
   await mkdir(dir, { recursive: true });
   const configFile = join(dir, 'nginx.conf');
-  await writeFile(configFile, await nginxConfigFor(dir, port, upstreams));
+  await writeFile(configFile, await nginxConfigFor(dir, port, upstreams, adminUpstreams));
   const test = spawnSync(binary, ['-t', '-c', configFile, '-p', dir], { encoding: 'utf8' });
   if (test.status !== 0) throw new Error(`nginx -t refused the config:\n${test.stderr}`);
   const child = spawn(binary, ['-c', configFile, '-p', dir, '-g', 'daemon off;'], {

@@ -8,6 +8,8 @@ import {
   type SignedPush,
   findFreePort,
   signEncryptedPush,
+  parsePrometheusText,
+  sampleValue,
   signPlaintextPush,
   startTsProcess,
   waitFor,
@@ -39,6 +41,7 @@ const APP_SECRET = 'passivesecret0123456789abcdef012';
 const TOKEN = 'passiveToken1';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 const GH = 'gh_0123456789ab';
+const ADMIN_PASSWORD = 'passiveAdminPassword1';
 const account = { appId: APP_ID, token: TOKEN, encodingAESKey: AES_KEY };
 const crypto = createMessageCrypto({ appId: APP_ID, encodingAESKey: AES_KEY });
 
@@ -99,6 +102,9 @@ async function startRig(replyMode: string, options: { waitMs?: number; gateways?
     WECHAT_ENCODING_AES_KEY: AES_KEY,
     HOST: '127.0.0.1',
     PORT: '0',
+    ADMIN_HOST: '127.0.0.1',
+    ADMIN_PORT: '0',
+    ADMIN_PASSWORD: ADMIN_PASSWORD,
     PASSIVE_WAIT_MS: String(options.waitMs ?? 2_000),
   };
   const gatewayConfig = loadGatewayConfig(gatewayEnv);
@@ -433,5 +439,29 @@ describe('npm run sim against a passive gateway', () => {
       'POST /wechat (safe) -> 200 passive reply',
     ]);
     expect(out.find((line) => line.startsWith('passive reply -> '))).toContain('done slow 800');
+  });
+});
+
+describe('metrics', () => {
+  async function scrape(gateway: RunningGateway) {
+    const response = await fetch(`http://127.0.0.1:${String(gateway.adminPort)}/metrics`, {
+      headers: { authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}` },
+    });
+    return parsePrometheusText(await response.text());
+  }
+
+  it('tell a passive answer and a held push from an ack, and keep the waits out of the slow count', async () => {
+    const rig = await startRig('passive-only', { waitMs: 300 });
+    const gateway = gatewayOf(rig.gateways, 0);
+    answered(await deliver(gateway, pushOf(buildInboundXml(createMessage.text('quick')), 'plaintext')));
+    const xml = buildInboundXml(createMessage.text('slow 600'));
+    expect(await deliver(gateway, pushOf(xml, 'plaintext'), 1_000)).toBe('no answer');
+    answered(await deliver(gateway, pushOf(xml, 'plaintext')));
+    const samples = await scrape(gateway);
+    const count = (answer: string) =>
+      sampleValue(samples, 'wxq_gateway_push_answer_seconds_count', { account: APP_ID, answer });
+    expect(count('passive_reply')).toBe(2);
+    expect(sampleValue(samples, 'wxq_gateway_pushes_held_total', { account: APP_ID })).toBe(1);
+    expect(sampleValue(samples, 'wxq_gateway_push_answers_slow_total', { account: APP_ID })).toBe(0);
   });
 });

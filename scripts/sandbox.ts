@@ -140,7 +140,7 @@ try {
       : `  WeChat API     simulator at ${sim.url} (demo account ${demo?.appId ?? ''})`,
     adminUrl === undefined
       ? '  admin          not started (set ADMIN_PASSWORD)'
-      : `  Bull Board     ${adminUrl}/admin/queues   /metrics`,
+      : `  Bull Board     ${adminUrl}${gatewayConfig.admin.basePath}   /metrics`,
     `  worker probes  http://127.0.0.1:${worker.adminPort}/readyz   /metrics`,
     adminUrl === undefined || generatedPassword === undefined
       ? ''

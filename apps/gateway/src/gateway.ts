@@ -7,10 +7,12 @@ import { OperatorQueue, QUEUES, QUEUE_KEYS, createLanes, createProducer } from '
 import { createPassiveStore, createReplyWaiters } from '@wxq/passive';
 import { createKeys, createRedis } from '@wxq/redis';
 import type { Queue } from 'bullmq';
-import { BULL_BOARD_PATH, createAdminApp } from './admin/admin-app.js';
+import { createAdminApp } from './admin/admin-app.js';
 import { createGatewayMetrics } from './metrics.js';
 import { createAccountDirectory } from './public/accounts.js';
 import { createEnqueuer } from './public/enqueue.js';
+import { createCallbackIpFetcher } from './public/callback-ip-fetcher.js';
+import { startCallbackIpAllowlist } from './public/callback-ips.js';
 import { createIpAllowlist } from './public/ip-allowlist.js';
 import { createPassiveAnswerer } from './public/passive.js';
 import { strictlyIncreasing } from './public/push.js';
@@ -71,6 +73,16 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     enqueueSeconds: metrics.enqueueSeconds,
   });
   const held = new Set<ServerResponse>();
+  const callbackIps =
+    config.ipAllowlist.mode === 'auto'
+      ? startCallbackIpAllowlist({
+          redis,
+          keys,
+          appIds: config.accounts.map((account) => account.appId),
+          fetchCallbackIps: createCallbackIpFetcher(config, redis, keys, log),
+          logger: log,
+        })
+      : undefined;
   const routePublicRequest = createPublicRouter({
     held,
     accounts,
@@ -87,7 +99,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     logger: log,
     metrics,
     trustProxy: compileTrustProxy(config.http.trustProxy),
-    ipAllowed: createIpAllowlist(config.ipAllowlist),
+    ipAllowed:
+      config.ipAllowlist.mode === 'static'
+        ? createIpAllowlist(config.ipAllowlist.cidrs)
+        : (ip) => callbackIps?.isAllowed(ip) === true,
     isDraining: () => draining,
     isRedisReady: async () => enqueuer.isReady() && (await pingWithin(redis, READY_PING_TIMEOUT_MS)),
     maxBodyBytes: config.http.maxBodyBytes,
@@ -126,12 +141,13 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         metrics,
         user: config.admin.user,
         password: config.admin.password,
+        basePath: config.admin.basePath,
       }),
     );
     await listen(adminServer, config.admin.port, config.admin.host);
     log.info(
       { port: (adminServer.address() as AddressInfo).port, host: config.admin.host },
-      `admin listening (Bull Board at ${BULL_BOARD_PATH}, /metrics)`,
+      `admin listening (Bull Board at ${config.admin.basePath}, /metrics)`,
     );
   }
   const adminPort = adminServer === undefined ? undefined : (adminServer.address() as AddressInfo).port;
@@ -147,6 +163,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       if (adminServer !== undefined) await shutdownStep(log, 'admin listener closed', () => closeServer(adminServer));
       const waiters = passiveWaiters;
       if (waiters !== undefined) await shutdownStep(log, 'passive subscription closed', () => waiters.close());
+      if (callbackIps !== undefined) await shutdownStep(log, 'callback IP refresh stopped', () => callbackIps.stop());
       await shutdownStep(log, 'queue closed', () => queue.close());
       if (boardQueues.length > 0) {
         await shutdownStep(log, 'Bull Board queues closed', () => Promise.all(boardQueues.map((q) => q.close())));

@@ -7,8 +7,14 @@ export interface GatewayMetrics {
   readonly pushes: Counter<'account' | 'msg_type' | 'outcome'>;
   /** WeChat's retries received: pushes whose job already existed. */
   readonly dedupHits: Counter<'account'>;
-  /** From a push's arrival to its answer, against WeChat's 5 s (docs/wechat-protocol.md §5.1). */
-  readonly pushAnswerSeconds: Histogram<'account'>;
+  /**
+   * From a push's arrival to its answer, against WeChat's 5 s (docs/wechat-protocol.md §5.1), by
+   * what it was: `ack` (answered without waiting for a reply), or with passive replies
+   * (docs/passive-replies.md) `passive_reply` and `passive_success` (waited, then `success`).
+   */
+  readonly pushAnswerSeconds: Histogram<'account' | 'answer'>;
+  /** passive-only: deliveries held without an answer, so that WeChat delivers them again. */
+  readonly heldPushes: Counter<'account'>;
   /** Pushes answered after more than {@link SLOW_ANSWER_SECONDS}: a little more and WeChat gives up on them. */
   readonly slowAnswers: Counter<'account'>;
   readonly enqueueSeconds: Histogram;
@@ -20,6 +26,8 @@ const ENQUEUE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 
 /** WeChat waits 5 s (docs/wechat-protocol.md §5.1); an answer slower than this is a near miss. */
 export const SLOW_ANSWER_SECONDS = 4;
+/** A passive wait ends by 4.5 s (PASSIVE_WAIT_MS at most); an answer later than this overran it. */
+export const SLOW_PASSIVE_ANSWER_SECONDS = 4.75;
 // Up to WeChat's 5 s, finer where healthy answers are (milliseconds) and where near misses are (3-5 s).
 const PUSH_ANSWER_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 4, 4.5, 5];
 
@@ -42,9 +50,15 @@ export function createGatewayMetrics(): GatewayMetrics {
     }),
     pushAnswerSeconds: new Histogram({
       name: 'wxq_gateway_push_answer_seconds',
-      help: "Time from a push's arrival to its answer, by account; WeChat waits 5 s",
-      labelNames: ['account'],
+      help: "Time from a push's arrival to its answer, by account and answer (ack, passive_reply, passive_success); WeChat waits 5 s",
+      labelNames: ['account', 'answer'],
       buckets: PUSH_ANSWER_BUCKETS,
+      registers: [registry],
+    }),
+    heldPushes: new Counter({
+      name: 'wxq_gateway_pushes_held_total',
+      help: 'passive-only: deliveries held without an answer so that WeChat delivers them again',
+      labelNames: ['account'],
       registers: [registry],
     }),
     slowAnswers: new Counter({

@@ -68,6 +68,30 @@ describe('admin listener', () => {
     expect((await send(board, { headers: { authorization: basicAuth('operator', PASSWORD) } })).status).toBe(200);
   });
 
+  it('serves Bull Board under ADMIN_BASE_PATH, its links and assets too, and nothing at the default path', async () => {
+    const gateway = await useGateway({ env: { ADMIN_PASSWORD: PASSWORD, ADMIN_BASE_PATH: '/ops/board' } });
+    const authorization = basicAuth('admin', PASSWORD);
+    const page = await send(`${adminUrl(gateway)}/ops/board`, { headers: { authorization } });
+    expect(page.status).toBe(200);
+    // The page tells the browser where it lives (<base href>), and its scripts load from there.
+    expect(/<base href="([^"]+)"/.exec(page.body)?.[1]).toBe('/ops/board/');
+    const scripts = [...page.body.matchAll(/<script[^>]+src="([^"]+)"/g)].map((match) => match[1] ?? '');
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const src of scripts) {
+      const url = new URL(src, `${adminUrl(gateway)}/ops/board/`);
+      expect(url.pathname.startsWith('/ops/board/static/'), src).toBe(true);
+      expect((await send(url.href, { headers: { authorization } })).status, src).toBe(200);
+    }
+    expect(
+      (await send(`${adminUrl(gateway)}/ops/board/static/${'x'.repeat(5000)}.js`, { headers: { authorization } }))
+        .status,
+    ).toBe(404);
+    const api = await send(`${adminUrl(gateway)}/ops/board/api/queues`, { headers: { authorization } });
+    expect(api.status).toBe(200);
+    expect((await send(`${adminUrl(gateway)}/ops/board`)).status).toBe(401);
+    expect((await send(`${adminUrl(gateway)}/admin/queues`, { headers: { authorization } })).status).toBe(404);
+  });
+
   it('serves /metrics as Prometheus text, counting the pushes this test made', async () => {
     const gateway = await useGateway({ env: { ADMIN_PASSWORD: PASSWORD } });
     const metricsUrl = `${adminUrl(gateway)}/metrics`;
@@ -95,8 +119,10 @@ describe('admin listener', () => {
     expect(pushes({ outcome: 'bad_xml' })).toBe(1);
     expect(sampleValue(samples, 'wxq_gateway_dedup_hits_total', { account: APP_ID })).toBe(1);
     // Every push's answer time, whatever its outcome; none came near WeChat's 5 s.
-    expect(sampleValue(samples, 'wxq_gateway_push_answer_seconds_count', { account: APP_ID })).toBe(5);
-    expect(sampleValue(samples, 'wxq_gateway_push_answer_seconds_bucket', { account: APP_ID, le: '4' })).toBe(5);
+    expect(sampleValue(samples, 'wxq_gateway_push_answer_seconds_count', { account: APP_ID, answer: 'ack' })).toBe(5);
+    expect(
+      sampleValue(samples, 'wxq_gateway_push_answer_seconds_bucket', { account: APP_ID, answer: 'ack', le: '4' }),
+    ).toBe(5);
     expect(sampleValue(samples, 'wxq_gateway_push_answers_slow_total', { account: APP_ID })).toBe(0);
     expect(sampleValue(samples, 'wxq_gateway_enqueue_duration_seconds_count')).toBe(3);
     expect(sampleValue(samples, 'wxq_gateway_enqueue_duration_seconds_bucket', { le: '+Inf' })).toBe(3);

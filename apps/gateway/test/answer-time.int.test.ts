@@ -27,7 +27,7 @@ describe('push answer time against WeChat 5 s', () => {
     });
     const samples = parsePrometheusText(scrape.body);
     const bucket = (le: string) =>
-      sampleValue(samples, 'wxq_gateway_push_answer_seconds_bucket', { account: APP_ID, le });
+      sampleValue(samples, 'wxq_gateway_push_answer_seconds_bucket', { account: APP_ID, answer: 'ack', le });
     expect(sampleValue(samples, 'wxq_gateway_push_answers_slow_total', { account: APP_ID })).toBe(1);
     expect(bucket('1')).toBe(1);
     expect(bucket('4')).toBe(1);

@@ -277,10 +277,14 @@ describe('doctor: the allow-list against getcallbackip', () => {
     const ips = { callbackIps: ['106.55.206.146', '101.226.103.0/25'] };
     const covered = await doctor({ WECHAT_IP_ALLOWLIST: '106.55.206.146,101.226.103.0/24' }, [], ips);
     expect(line(covered, /ALLOWLIST/)).toBe("✔ WECHAT_IP_ALLOWLIST covers all 2 of WeChat's push addresses");
+    const auto = await doctor({ WECHAT_IP_ALLOWLIST: 'auto' }, [], ips);
+    expect(line(auto, /ALLOWLIST/)).toBe(
+      '✔ WECHAT_IP_ALLOWLIST=auto: the gateways refresh it from getcallbackip, which lists 2 addresses now',
+    );
     const partial = await doctor({ WECHAT_IP_ALLOWLIST: '101.226.103.0/26' }, [], ips);
     expect(partial.code).toBe(1);
     expect(line(partial, /ALLOWLIST/)).toBe(
-      "✖ WECHAT_IP_ALLOWLIST misses 2 of WeChat's 2 push addresses (106.55.206.146, 101.226.103.0/25): their pushes get 403 — fix: refresh the list from getcallbackip, or unset WECHAT_IP_ALLOWLIST",
+      "✖ WECHAT_IP_ALLOWLIST misses 2 of WeChat's 2 push addresses (106.55.206.146, 101.226.103.0/25): their pushes get 403 — fix: refresh the list from getcallbackip, set WECHAT_IP_ALLOWLIST=auto, or unset it",
     );
   });
 });

@@ -44,8 +44,9 @@ describe('loadGatewayConfig', () => {
     expect(config).toEqual({
       accounts: [{ appId: APP_ID, token: TOKEN, requireEncryption: false }],
       http: { host: '0.0.0.0', port: 3000, maxBodyBytes: 1024 * 1024, trustProxy: false },
-      admin: { host: '127.0.0.1', port: 3001, user: 'admin', password: undefined },
-      ipAllowlist: [],
+      admin: { host: '127.0.0.1', port: 3001, user: 'admin', password: undefined, basePath: '/admin/queues' },
+      ipAllowlist: { mode: 'static', cidrs: [] },
+      api: { baseUrl: 'https://api.weixin.qq.com', timeoutMs: 5_000, tokenReadOnly: false, stableToken: true },
       enqueueTimeoutMs: 3_000,
       dedupWindowSeconds: 600,
       timestampSkewSeconds: 300,
@@ -85,7 +86,7 @@ describe('loadGatewayConfig', () => {
       admin: { port: 0, password: 'pw' },
       enqueueTimeoutMs: 4999,
       timestampSkewSeconds: 0,
-      ipAllowlist: ['203.0.113.0/24', '2001:db8::/32', '10.0.0.1'],
+      ipAllowlist: { mode: 'static', cidrs: ['203.0.113.0/24', '2001:db8::/32', '10.0.0.1'] },
       queuePrefix: '{test-1}',
     });
   });
@@ -100,13 +101,80 @@ describe('loadGatewayConfig', () => {
     expect(loadGatewayConfig({ ...MINIMAL, TRUST_PROXY: value }).http.trustProxy).toEqual(expected);
   });
 
+  it.each(['/admin/queues', '/ops', '/wxq/admin/bull-board', '/a.b_c~d-e/Q1'])('reads ADMIN_BASE_PATH=%s', (path) => {
+    expect(loadGatewayConfig({ ...MINIMAL, ADMIN_BASE_PATH: path }).admin.basePath).toBe(path);
+  });
+
+  it.each([
+    ['no leading slash', 'admin/queues', /start with \//],
+    ['the root alone', '/', /path like/],
+    ['a trailing slash', '/admin/queues/', /trailing/],
+    ['a double slash', '/admin//queues', /double/],
+    ['a .. segment', '/admin/../metrics', /\.\./],
+    ['a . segment', '/admin/./queues', /\.\./],
+    ['/metrics', '/metrics', /metrics/],
+    ['a space', '/admin queues', /path like/],
+    ['a query', '/admin?x=1', /path like/],
+    ['a fragment', '/admin#x', /path like/],
+    ['percent escapes', '/admin%2e%2e', /path like/],
+    ['a backslash', '/admin\\queues', /path like/],
+    ['markup', '/admin/<script>', /path like/],
+    ['a full URL', 'https://example.com/admin', /start with \//],
+    ['non-ASCII', '/管理', /path like/],
+    ['an oversized path', `/${'a'.repeat(300)}`, /at most 200/],
+  ])('refuses ADMIN_BASE_PATH with %s, naming it', (_case, path, problem) => {
+    const error = configError({ ...MINIMAL, ADMIN_BASE_PATH: path });
+    expect(variables(error)).toEqual(['ADMIN_BASE_PATH']);
+    expect(error.issues[0]?.problem).toMatch(problem);
+  });
+
+  it('reads WECHAT_IP_ALLOWLIST=auto with the API settings getcallbackip needs', () => {
+    const config = loadGatewayConfig({
+      ...MINIMAL,
+      WECHAT_IP_ALLOWLIST: ' auto ',
+      WECHAT_APPSECRET: 'an-app-secret',
+      WECHAT_API_BASE_URL: 'http://127.0.0.1:4000',
+      WECHAT_API_TIMEOUT_MS: '2000',
+      WECHAT_STABLE_TOKEN: 'false',
+    });
+    expect(config.ipAllowlist).toEqual({ mode: 'auto' });
+    expect(config.api).toEqual({
+      baseUrl: 'http://127.0.0.1:4000',
+      timeoutMs: 2_000,
+      tokenReadOnly: false,
+      stableToken: false,
+    });
+    // A read-only token needs no secret: the workers (or another owner) keep the token fresh.
+    expect(
+      loadGatewayConfig({ ...MINIMAL, WECHAT_IP_ALLOWLIST: 'auto', WECHAT_TOKEN_READ_ONLY: 'true' }).ipAllowlist,
+    ).toEqual({ mode: 'auto' });
+  });
+
+  it.each([
+    ['without an app secret', { WECHAT_IP_ALLOWLIST: 'auto' }, 'WECHAT_APPSECRET', /app secret/],
+    ['mixed with addresses', { WECHAT_IP_ALLOWLIST: 'auto,10.0.0.1' }, 'WECHAT_IP_ALLOWLIST', /stands alone/],
+    ['misspelt', { WECHAT_IP_ALLOWLIST: 'automatic' }, 'WECHAT_IP_ALLOWLIST', /nor auto/],
+    [
+      'with a bad API URL',
+      { WECHAT_IP_ALLOWLIST: 'auto', WECHAT_APPSECRET: 's', WECHAT_API_BASE_URL: 'not a url' },
+      'WECHAT_API_BASE_URL',
+      /URL/,
+    ],
+  ])('refuses WECHAT_IP_ALLOWLIST=auto %s', (_case, overrides, variable, problem) => {
+    const error = configError({ ...MINIMAL, ...overrides });
+    expect(variables(error)).toEqual([variable]);
+    expect(error.issues[0]?.problem).toMatch(problem);
+  });
+
   it('treats empty variables as unset', () => {
     const config = loadGatewayConfig({
       ...MINIMAL,
       WECHAT_ENCODING_AES_KEY: '',
       ADMIN_PASSWORD: '',
+      ADMIN_BASE_PATH: '',
       WXQ_ACCOUNTS_FILE: '',
     });
+    expect(config.admin.basePath).toBe('/admin/queues');
     expect(config.accounts[0]?.encodingAESKey).toBeUndefined();
     expect(config.admin.password).toBeUndefined();
   });

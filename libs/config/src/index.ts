@@ -1,6 +1,7 @@
 export { type Account, REPLY_MODES, type ReplyMode, readAccounts } from './accounts.js';
 export { ConfigError, type ConfigIssue } from './config-error.js';
-export { type GatewayConfig, loadGatewayConfig } from './gateway-config.js';
+export type { ApiConfig } from './api-config.js';
+export { type GatewayConfig, type IpAllowlistConfig, loadGatewayConfig } from './gateway-config.js';
 export type { RedisConfig } from './redis-config.js';
 export { type AppConfig, replyModeOf } from './app-config.js';
 export { type WorkerConfig, loadWorkerConfig } from './worker-config.js';

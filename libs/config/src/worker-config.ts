@@ -1,18 +1,13 @@
 import { z } from 'zod';
+import { type ApiConfig, apiEnvSchema, toApiConfig } from './api-config.js';
 import { type AppConfig, appEnvSchema, deepFreeze, toAppConfig } from './app-config.js';
 import { ConfigError } from './config-error.js';
-import { flag, nonNegativeInt, optionalString, port, positiveInt } from './env-schema.js';
+import { nonNegativeInt, optionalString, port, positiveInt } from './env-schema.js';
 import { parseEnvironment } from './parse-environment.js';
 
 const workerEnvSchema = z
   .object({
     WXQ_HANDLERS: optionalString,
-    WECHAT_API_BASE_URL: z.url({ message: 'expected an http(s) URL' }).default('https://api.weixin.qq.com'),
-    WECHAT_API_TIMEOUT_MS: positiveInt(5_000),
-    /** Another system owns the access_token (WeChat wants one owner per appid): only read it from Redis. */
-    WECHAT_TOKEN_READ_ONLY: flag(false),
-    /** Use /cgi-bin/stable_token (recommended, docs/wechat-protocol.md §6.1) rather than /cgi-bin/token. */
-    WECHAT_STABLE_TOKEN: flag(true),
     WORKER_CONCURRENCY: positiveInt(50),
     OUTBOUND_CONCURRENCY: positiveInt(50),
     HANDLER_ATTEMPTS: positiveInt(5).refine((n) => n <= 25, {
@@ -39,16 +34,12 @@ const workerEnvSchema = z
     ADMIN_HOST: z.string().default('127.0.0.1'),
     ADMIN_PORT: port(3002),
   })
+  .extend(apiEnvSchema.shape)
   .extend(appEnvSchema.shape);
 
 export interface WorkerConfig extends AppConfig {
   readonly handlersModule: string | undefined;
-  readonly api: {
-    readonly baseUrl: string;
-    readonly timeoutMs: number;
-    readonly tokenReadOnly: boolean;
-    readonly stableToken: boolean;
-  };
+  readonly api: ApiConfig;
   readonly concurrency: { readonly inbound: number; readonly outbound: number };
   readonly handlerAttempts: number;
   readonly sendRateLimitPerSecond: number;
@@ -90,12 +81,7 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
       accounts.map((a) => ({ ...a })),
     ),
     handlersModule: e.WXQ_HANDLERS,
-    api: {
-      baseUrl: e.WECHAT_API_BASE_URL,
-      timeoutMs: e.WECHAT_API_TIMEOUT_MS,
-      tokenReadOnly: e.WECHAT_TOKEN_READ_ONLY,
-      stableToken: e.WECHAT_STABLE_TOKEN,
-    },
+    api: toApiConfig(e),
     concurrency: { inbound: e.WORKER_CONCURRENCY, outbound: e.OUTBOUND_CONCURRENCY },
     handlerAttempts: e.HANDLER_ATTEMPTS,
     sendRateLimitPerSecond: e.SEND_RATE_LIMIT_PER_SECOND,

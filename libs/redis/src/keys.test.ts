@@ -18,16 +18,24 @@ describe('createKeys', () => {
       k.passive('in-1'),
       k.outbox('wx1', 'o1'),
       k.passiveChannel,
+      k.callbackIps('wx1'),
+      k.callbackIpsLock('wx1'),
     ];
     for (const name of names(a)) expect(name.startsWith('{wxq}:')).toBe(true);
     for (const name of names(b)) expect(name.startsWith('{test-1}:')).toBe(true);
-    expect(new Set(names(a)).size).toBe(12);
+    expect(new Set(names(a)).size).toBe(14);
   });
 
   it('keeps the token key format that running workers share', () => {
     const keys = createKeys('{wxq}');
     expect(keys.accessToken('wx0123456789abcdef')).toBe('{wxq}:{wx0123456789abcdef}:access_token');
     expect(keys.tokenLock('wx0123456789abcdef')).toBe('{wxq}:{wx0123456789abcdef}:token_lock');
+  });
+
+  it('keeps the callback IP keys every gateway shares', () => {
+    const keys = createKeys('{wxq}');
+    expect(keys.callbackIps('wx0123456789abcdef')).toBe('{wxq}:{wx0123456789abcdef}:callback_ips');
+    expect(keys.callbackIpsLock('wx0123456789abcdef')).toBe('{wxq}:{wx0123456789abcdef}:callback_ips_lock');
   });
 
   it('joins handler key parts with colons', () => {

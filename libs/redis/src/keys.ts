@@ -10,6 +10,10 @@ export interface WxqKeys {
   readonly accessToken: (appId: string) => string;
   /** The lock held by the one process refreshing an account's access_token. */
   readonly tokenLock: (appId: string) => string;
+  /** The last good getcallbackip answer for an account, with when it was fetched (WECHAT_IP_ALLOWLIST=auto). */
+  readonly callbackIps: (appId: string) => string;
+  /** Held by the one gateway fetching an account's getcallbackip, and after a failure until the next try. */
+  readonly callbackIpsLock: (appId: string) => string;
   /** An account's customer-service sends within one epoch second (SEND_RATE_LIMIT_PER_SECOND). */
   readonly sendRate: (appId: string, epochSecond: number) => string;
   /** One user's handled messages within one window (the perUserRateLimit middleware). */
@@ -39,6 +43,8 @@ export function createKeys(prefix: string): WxqKeys {
     // The {appId} inner braces are not a second hash tag: Redis hashes on the first `{...}`, the prefix.
     accessToken: (appId) => `${prefix}:{${appId}}:access_token`,
     tokenLock: (appId) => `${prefix}:{${appId}}:token_lock`,
+    callbackIps: (appId) => `${prefix}:{${appId}}:callback_ips`,
+    callbackIpsLock: (appId) => `${prefix}:{${appId}}:callback_ips_lock`,
     sendRate: (appId, epochSecond) => `${prefix}:rate:${appId}:${epochSecond}`,
     userRate: (appId, openId, window) => `${prefix}:ratelimit:${appId}:${openId}:${window}`,
     quota: (appId, openId) => `${prefix}:quota:${appId}:${openId}`,

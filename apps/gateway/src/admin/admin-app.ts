@@ -12,10 +12,9 @@ export interface AdminAppDeps {
   readonly metrics: GatewayMetrics;
   readonly user: string;
   readonly password: string;
+  /** Where Bull Board is served (ADMIN_BASE_PATH): the path the browser sees, behind a proxy too. */
+  readonly basePath: string;
 }
-
-/** Where Bull Board is served on the admin listener. */
-export const BULL_BOARD_PATH = '/admin/queues';
 
 /** The admin listener's app: Bull Board and Prometheus /metrics, all behind basic auth. */
 export function createAdminApp(deps: AdminAppDeps): Express {
@@ -24,13 +23,13 @@ export function createAdminApp(deps: AdminAppDeps): Express {
   app.use(createBasicAuth({ user: deps.user, password: deps.password, realm: 'wxq admin' }));
 
   const serverAdapter = new ExpressAdapter();
-  serverAdapter.setBasePath(BULL_BOARD_PATH);
+  serverAdapter.setBasePath(deps.basePath);
   createBullBoard({
     queues: deps.queues.map((queue) => new BullMQAdapter(queue, { description: descriptionOf(queue.name) })),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'wxq queues' } },
   });
-  app.use(BULL_BOARD_PATH, serverAdapter.getRouter() as express.Router);
+  app.use(deps.basePath, serverAdapter.getRouter() as express.Router);
 
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

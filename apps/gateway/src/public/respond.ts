@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@wxq/logging';
-import { type GatewayMetrics, SLOW_ANSWER_SECONDS } from '../metrics.js';
+import { type GatewayMetrics, SLOW_ANSWER_SECONDS, SLOW_PASSIVE_ANSWER_SECONDS } from '../metrics.js';
 import { GatewayError, answerFor } from './errors.js';
 import type { TrustProxy } from './trust-proxy.js';
 
@@ -79,8 +79,16 @@ export function createResponder(deps: ResponderDeps): Responder {
       account ??= 'unknown';
       metrics.pushes.inc({ account, msg_type: exchange.msgType ?? 'unparsed', outcome: exchange.outcome ?? 'unknown' });
       if (exchange.outcome === 'duplicate') metrics.dedupHits.inc({ account });
-      metrics.pushAnswerSeconds.observe({ account }, seconds);
-      if (seconds > SLOW_ANSWER_SECONDS) metrics.slowAnswers.inc({ account });
+      if (status === 0) {
+        metrics.heldPushes.inc({ account });
+      } else {
+        // A push that waited for its reply answers late by design; only an overrun is a near miss.
+        const waited = exchange.passive !== undefined;
+        const answer = waited ? (exchange.passive === 'reply' ? 'passive_reply' : 'passive_success') : 'ack';
+        metrics.pushAnswerSeconds.observe({ account, answer }, seconds);
+        if (seconds > (waited ? SLOW_PASSIVE_ANSWER_SECONDS : SLOW_ANSWER_SECONDS))
+          metrics.slowAnswers.inc({ account });
+      }
     }
     // Whitelisted fields only: the query carries signatures and the body user content.
     logger[levelOf(status)](

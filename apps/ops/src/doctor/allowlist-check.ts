@@ -1,4 +1,5 @@
 import { BlockList, isIPv4 } from 'node:net';
+import type { IpAllowlistConfig } from '@wxq/config';
 import { createWechatApiClient } from '@wxq/wechat-api';
 import { type CheckResult, describeError, fail, ok, warn } from './check.js';
 
@@ -7,10 +8,10 @@ import { type CheckResult, describeError, fail, ok, warn } from './check.js';
  * §5.5): a push from an address not on the list is refused with 403, and WeChat's list changes.
  */
 export async function checkAllowlist(
-  allowlist: readonly string[],
+  allowlist: IpAllowlistConfig,
   api: { readonly baseUrl: string; readonly timeoutMs: number; readonly accessToken: string | undefined },
 ): Promise<CheckResult> {
-  if (allowlist.length === 0) {
+  if (allowlist.mode === 'static' && allowlist.cidrs.length === 0) {
     return ok('no WECHAT_IP_ALLOWLIST: pushes are taken from any address (signatures are still checked)');
   }
   const { accessToken } = api;
@@ -31,14 +32,19 @@ export async function checkAllowlist(
   } catch (err) {
     return fail(`getcallbackip failed (${describeError(err)})`, 'see docs/wechat-protocol.md §5.5');
   }
-  const list = compile(allowlist);
+  if (allowlist.mode === 'auto') {
+    return ok(
+      `WECHAT_IP_ALLOWLIST=auto: the gateways refresh it from getcallbackip, which lists ${wechatIps.length} addresses now`,
+    );
+  }
+  const list = compile(allowlist.cidrs);
   const missing = wechatIps.filter((entry) => !covers(list, entry));
   if (missing.length === 0) {
     return ok(`WECHAT_IP_ALLOWLIST covers all ${wechatIps.length} of WeChat's push addresses`);
   }
   return fail(
     `WECHAT_IP_ALLOWLIST misses ${missing.length} of WeChat's ${wechatIps.length} push addresses (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}): their pushes get 403`,
-    'refresh the list from getcallbackip, or unset WECHAT_IP_ALLOWLIST',
+    'refresh the list from getcallbackip, set WECHAT_IP_ALLOWLIST=auto, or unset it',
   );
 }
 
