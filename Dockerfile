@@ -1,6 +1,7 @@
 # One image for both apps; the command picks which one runs:
 #   docker run IMAGE                                  -> the gateway (the default CMD)
 #   docker run IMAGE node apps/worker/dist/main.js    -> a worker
+#   docker run IMAGE node apps/ops/dist/main.js status  -> an ops command (doctor-main.js: the doctor)
 # docs/deploy.md shows the whole stack (docker-compose.yml).
 
 ARG NODE_IMAGE=node:24-bookworm-slim
@@ -25,8 +26,8 @@ RUN npm run build \
  && mkdir /dists \
  && for dir in apps/* libs/*; do cp -R --parents "$dir/dist" /dists/; done
 
-# Production dependencies of the two apps, then the compiled packages. `--workspace` keeps the
-# install to what the gateway and the worker need (their @wxq/* libs included): @wxq/testing,
+# Production dependencies of the apps, then the compiled packages. `--workspace` keeps the
+# install to what the gateway, the worker and the ops commands need (their @wxq/* libs included): @wxq/testing,
 # @wxq/redis-server (testcontainers) and @wxq/wechat-sim are not installed. node_modules/@wxq/* are symlinks to
 # ../../apps/<name> and ../../libs/<name>; each of those gets its package.json (manifests stage)
 # and its dist/ (build stage), which is all that "exports" points at outside @wxq/source.
@@ -34,7 +35,7 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=manifests /manifests/ ./
-RUN npm ci --omit=dev --workspace=@wxq/gateway --workspace=@wxq/worker --no-audit --no-fund \
+RUN npm ci --omit=dev --workspace=@wxq/gateway --workspace=@wxq/worker --workspace=@wxq/ops --no-audit --no-fund \
  && npm cache clean --force
 COPY --from=build /dists/ ./
 # The files stay root-owned: the app never writes to /app, and a compromised process cannot

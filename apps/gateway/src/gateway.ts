@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from '@wxq/config';
 import type { Logger } from '@wxq/logging';
 import { shutdownStep } from '@wxq/lifecycle';
-import { QUEUES, createLanes, createProducer } from '@wxq/queue';
+import { OperatorQueue, QUEUES, QUEUE_KEYS, createLanes, createProducer } from '@wxq/queue';
 import { createPassiveStore, createReplyWaiters } from '@wxq/passive';
 import { createKeys, createRedis } from '@wxq/redis';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { createGatewayMetrics } from './metrics.js';
 import { createAccountDirectory } from './public/accounts.js';
 import { createEnqueuer } from './public/enqueue.js';
@@ -120,17 +120,25 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   );
 
   let adminServer: Server | undefined;
-  let outboundForBoard: Queue | undefined;
+  let boardQueues: readonly Queue[] = [];
   if (config.admin.password === undefined) {
     log.warn('admin listener not started: set ADMIN_PASSWORD to serve Bull Board and /metrics');
   } else {
-    // Bull Board shows every wxq queue: failed sends (45015, 45047, ...) wait in outbound.
-    outboundForBoard = new Queue(QUEUES.outbound.name, { connection: redis, prefix: config.queuePrefix });
+    // Bull Board shows every wxq queue: failed sends (45015, 45047, ...) wait in outbound. Its
+    // queues are operator queues: a job retried from the board gets its whole attempt budget again.
+    boardQueues = QUEUE_KEYS.map(
+      (key) => new OperatorQueue(QUEUES[key].name, { connection: redis, prefix: config.queuePrefix }),
+    );
+    for (const boardQueue of boardQueues) {
+      boardQueue.on('error', (err) => {
+        log.warn({ err, queue: boardQueue.name }, 'Bull Board queue error');
+      });
+    }
     adminServer = createServer(
       // Loaded only here: Express and Bull Board are most of a gateway's memory, and a gateway
       // without an admin listener never needs them.
       (await import('./admin/admin-app.js')).createAdminApp({
-        queues: [queue, outboundForBoard],
+        queues: boardQueues,
         metrics,
         user: config.admin.user,
         password: config.admin.password,
@@ -158,8 +166,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       if (waiters !== undefined) await shutdownStep(log, 'passive subscription closed', () => waiters.close());
       if (callbackIps !== undefined) await shutdownStep(log, 'callback IP refresh stopped', () => callbackIps.stop());
       await shutdownStep(log, 'queue closed', () => queue.close());
-      const board = outboundForBoard;
-      if (board !== undefined) await shutdownStep(log, 'outbound queue (Bull Board) closed', () => board.close());
+      if (boardQueues.length > 0) {
+        await shutdownStep(log, 'Bull Board queues closed', () => Promise.all(boardQueues.map((q) => q.close())));
+      }
       await shutdownStep(log, 'redis closed', () => redis.quit());
     })();
     return stopping;

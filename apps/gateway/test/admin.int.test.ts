@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
-import { findFreePort, parsePrometheusText, sampleValue, signPlaintextPush } from '@wxq/testing';
+import { findFreePort, parsePrometheusText, sampleValue, signPlaintextPush, waitFor } from '@wxq/testing';
 import { QUEUES, type QueueKey } from '@wxq/queue';
+import { UnrecoverableError, Worker } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { type TestGateway, useGateway } from './helpers/harness.js';
 import { basicAuth, send } from './helpers/http.js';
@@ -138,5 +139,46 @@ describe('admin listener', () => {
       expect((await gateway.send(path)).status, path).toBe(404);
       expect((await gateway.send(path, { headers: { authorization } })).status, path).toBe(404);
     }
+  });
+});
+
+describe("Bull Board's retry buttons", () => {
+  /** Pushes `count` messages and fails their jobs for good, each after one attempt, with a real BullMQ worker. */
+  async function failedPushes(gateway: TestGateway, count: number): Promise<string[]> {
+    for (let i = 0; i < count; i += 1) {
+      expect((await gateway.push(signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }))).status).toBe(200);
+    }
+    const failed: string[] = [];
+    const worker = new Worker('inbound', () => Promise.reject(new UnrecoverableError('handler failed 5 times: boom')), {
+      connection: gateway.redis,
+      prefix: gateway.prefix,
+    });
+    worker.on('failed', (job) => {
+      if (job?.id !== undefined) failed.push(job.id);
+    });
+    try {
+      await waitFor(() => failed.length === count, { timeoutMs: 10_000, message: `${count} failed jobs` });
+    } finally {
+      await worker.close();
+    }
+    return failed;
+  }
+
+  it('retry and retry-all give failed jobs their whole attempt budget again', async () => {
+    const gateway = await useGateway({ env: { ADMIN_PASSWORD: PASSWORD } });
+    const api = `${adminUrl(gateway)}/admin/queues/api/queues/inbound`;
+    const headers = { authorization: basicAuth('admin', PASSWORD) };
+    const [one, ...rest] = await failedPushes(gateway, 3);
+    expect((await gateway.queue.getJob(one ?? ''))?.attemptsMade).toBe(1);
+
+    expect((await send(`${api}/${one ?? ''}/retry`, { method: 'PUT', headers })).status).toBe(204);
+    const retried = await gateway.queue.getJob(one ?? '');
+    expect(retried?.attemptsMade).toBe(0);
+    expect(await retried?.getState()).toBe('waiting');
+
+    const all = await send(`${api}/retry/failed`, { method: 'PUT', headers });
+    expect(all.status).toBe(200);
+    expect(JSON.parse(all.body)).toMatchObject({ retried: 2 });
+    for (const id of rest) expect((await gateway.queue.getJob(id))?.attemptsMade).toBe(0);
   });
 });

@@ -1,3 +1,4 @@
+import { UNTIL_RESUMED } from '@wxq/quota';
 import type { RedisClient, WxqKeys } from '@wxq/redis';
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -84,7 +85,7 @@ export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
   });
   const pausedSeconds = new Gauge({
     name: 'wxq_worker_send_paused_seconds',
-    help: "Seconds left on the account's send pause (45009 until midnight Beijing time, 45011 the next minute); 0 when sending",
+    help: "Seconds left on the account's send pause (45009 until midnight Beijing time, 45011 the next minute, +Inf an operator's until resumed); 0 when sending",
     labelNames: ['account'],
     registers,
   });
@@ -118,7 +119,9 @@ export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
       // Every counter, 0 until counted, so that increase() sees the first one.
       for (const counter of SEND_COUNTERS)
         accountCounters.set({ account, counter }, Number(counters[i]?.[counter] ?? 0));
-      pausedSeconds.set({ account }, Math.max(0, (Number(pauses[i] ?? 0) - at) / 1000));
+      const pausedUntil = Number(pauses[i] ?? 0);
+      // An operator's pause (npm run ops -- pause) lasts until resumed: +Inf, not a date in 275760.
+      pausedSeconds.set({ account }, pausedUntil >= UNTIL_RESUMED ? Infinity : Math.max(0, (pausedUntil - at) / 1000));
     });
   }
 

@@ -3,7 +3,7 @@ import type { Handlers } from '@wxq/handlers';
 import { shutdownStep } from '@wxq/lifecycle';
 import type { Logger } from '@wxq/logging';
 import { createPassiveStore } from '@wxq/passive';
-import { createQuotaLedger } from '@wxq/quota';
+import { createQuotaLedger, createSendPause } from '@wxq/quota';
 import { type ProcessorMap, QUEUES, QUEUE_KEYS, createLanes, createProducer, createQueueWorker } from '@wxq/queue';
 import { type RedisClient, type WxqKeys, createKeys, createRedis } from '@wxq/redis';
 import { Queue } from 'bullmq';
@@ -19,7 +19,6 @@ import { type WorkerMetrics, createWorkerMetrics } from './metrics.js';
 import { createInboundProcessor } from './processors/inbound.js';
 import { createOutboundProcessor } from './processors/outbound.js';
 import { createSendCounters } from './processors/send-counters.js';
-import { createSendPause } from './processors/send-pause.js';
 import { createSendRateLimiter } from './send-rate-limit.js';
 
 export interface WorkerDeps {

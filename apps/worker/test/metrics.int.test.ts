@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createSendPause } from '@wxq/quota';
 import { createKeys } from '@wxq/redis';
 import { type Sample, parsePrometheusText, sampleValue, waitFor } from '@wxq/testing';
 import { createMessage } from '@wxq/wechat-sim';
@@ -103,6 +104,15 @@ describe('worker /metrics', () => {
     expect(sampleValue(samples, 'wxq_worker_token_refreshes_total', { account: APP_ID, result: 'error' })).toBe(1);
     expect(sampleValue(samples, 'wxq_account_counter', { account: APP_ID, counter: 'paused_45009' })).toBe(1);
     expect(sampleValue(samples, 'wxq_worker_send_paused_seconds', { account: APP_ID })).toBeGreaterThan(0);
+  });
+
+  it("shows an operator's pause (until resumed) as +Inf seconds left", async () => {
+    harness = await startHarness(inject('redisUrl'));
+    const h = harness;
+    const worker = await h.startWorkerWithAdmin();
+    await createSendPause(h.redis, createKeys(h.prefix)).pauseUntilResumed(APP_ID);
+    const samples = await scrape(worker.adminPort);
+    expect(sampleValue(samples, 'wxq_worker_send_paused_seconds', { account: APP_ID })).toBe(Infinity);
   });
 
   it('reports the oldest waiting job per queue, and counts waiting jobs, without a worker taking them', async () => {

@@ -21,4 +21,14 @@ export {
   createQueueWorker,
 } from './queue-worker.js';
 export { type Reply, customMessageSchema, replySchema } from './reply-schema.js';
-export { LANE_TTL_MS, type LaneOutcome, type Lanes, type Turn, createLanes, laneScore } from './lanes.js';
+export {
+  LANE_TTL_MS,
+  type LaneOutcome,
+  type Lanes,
+  type Turn,
+  createLanes,
+  laneScore,
+  leftMarkerKey,
+} from './lanes.js';
+export { type Conversation, conversationOf } from './conversation.js';
+export { OperatorQueue } from './operator-queue.js';

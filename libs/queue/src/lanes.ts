@@ -81,6 +81,14 @@ const REPAIR_AFTER_MS = 10_000;
 /** Dead heads dropped in one look; a longer run of them is cleared by the next looks. */
 const MAX_REPAIRS_PER_TURN = 20;
 
+/**
+ * The key that says at which attempt, and how, a job left its lane; an operator's retry deletes it
+ * so the job can join its lane again.
+ */
+export function leftMarkerKey(lane: string, jobId: string): string {
+  return `${lane}:left:${jobId}`;
+}
+
 /** The lane score of a push received at `receivedAt` (epoch ms), or of its n-th reply. */
 export function laneScore(receivedAt: number, replyIndex = 0): number {
   // Multiples of 1/1024 are exact in a double next to epoch milliseconds (its unit there is 1/4096).
@@ -118,7 +126,7 @@ export interface Lanes {
 export function createLanes(redis: RedisClient, queue: MinimalQueue): Lanes {
   const eval1 = <T>(script: RedisScript, keys: readonly string[], ...args: (string | number)[]): Promise<T> =>
     script.run<T>(redis, keys, args);
-  const markerOf = (lane: string, jobId: string) => `${lane}:left:${jobId}`;
+  const markerOf = leftMarkerKey;
 
   const promote = async (jobId: string) => {
     const job = await Job.fromId(queue, jobId);

@@ -16,3 +16,4 @@ export {
   type TypingVerdict,
   createQuotaLedger,
 } from './ledger.js';
+export { type SendPause, UNTIL_RESUMED, createSendPause, nextBeijingMidnight } from './send-pause.js';

@@ -22,7 +22,7 @@ export interface WxqKeys {
   readonly lane: (queue: string, appId: string, openId: string) => string;
   /** One user's customer-service quota windows and typing state (docs/quota.md). */
   readonly quota: (appId: string, openId: string) => string;
-  /** Until when an account's sends are paused (45009 daily quota, 45011 per-minute limit). */
+  /** Until when an account's sends are paused (45009 daily quota, 45011 per-minute limit, an operator's pause). */
   readonly sendPause: (appId: string) => string;
   /** An account's counters of what the worker held back or paused (a hash; docs/quota.md). */
   readonly sendCounters: (appId: string) => string;

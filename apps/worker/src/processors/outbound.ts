@@ -1,6 +1,6 @@
 import type { Logger } from '@wxq/logging';
 import type { PassiveStore } from '@wxq/passive';
-import type { QuotaLedger, Reservation } from '@wxq/quota';
+import type { QuotaLedger, Reservation, SendPause } from '@wxq/quota';
 import {
   type LaneOutcome,
   type Lanes,
@@ -19,7 +19,6 @@ import type { SendRateLimiter } from '../send-rate-limit.js';
 import { LEFT_FAILED, PARK_MS, recipientOf } from './lane-settings.js';
 import { SEND_UNTAKEN_AFTER_MS } from './passive-replies.js';
 import type { SendCounters } from './send-counters.js';
-import type { SendPause } from './send-pause.js';
 
 export interface OutboundDeps {
   readonly apis: ReadonlyMap<string, WechatApiClient>;

@@ -20,6 +20,7 @@ export const ERRCODES = {
   '40033': 'invalid charset', // docs/wechat-protocol.md §7.1
   '40066': 'invalid url', // global
   '40125': 'invalid appsecret', // docs/wechat-protocol.md §6.3
+  '40164': 'invalid ip, not in whitelist', // docs/wechat-protocol.md §5.5; with the caller's IP: ipNotWhitelistedBody
   '41001': 'access_token missing', // docs/wechat-protocol.md §6.3
   '41005': 'media data missing', // global
   '42001': 'access_token expired', // docs/wechat-protocol.md §6.3
@@ -54,4 +55,13 @@ export function errmsgOf(errcode: number): string {
 export function errorBody(errcode: number): { readonly errcode: number; readonly errmsg: string } {
   const errmsg = errmsgOf(errcode);
   return { errcode, errmsg: errcode === 0 ? errmsg : `${errmsg} rid: ${randomRid()}` };
+}
+
+/**
+ * WeChat's 40164 names the address it saw, as IPv4 and as IPv4-mapped IPv6 (docs/wechat-protocol.md
+ * §5.5): what an operator must add to the whitelist.
+ */
+export function ipNotWhitelistedBody(ip: string): { readonly errcode: number; readonly errmsg: string } {
+  const v4 = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  return { errcode: 40164, errmsg: `invalid ip ${v4} ipv6 ::ffff:${v4}, not in whitelist rid: ${randomRid()}` };
 }

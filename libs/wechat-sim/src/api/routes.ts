@@ -1,5 +1,5 @@
 import { type CustomMessage, type Verdict, checkCustomMessage, checkTyping } from './custom-message.js';
-import { errorBody } from './errcodes.js';
+import { errorBody, ipNotWhitelistedBody } from './errcodes.js';
 import { type Reply, jsonReply } from './http-io.js';
 import { MEDIA_MAX_BYTES, type MediaStore, extensionOf, isMediaType } from './media.js';
 import { parseMultipart } from './multipart.js';
@@ -35,6 +35,8 @@ export interface RouteRequest {
   readonly json: JsonBody;
   readonly contentType: string | undefined;
   readonly nowMs: number;
+  /** The caller's address as the socket saw it (IPv4 without the `::ffff:` prefix). */
+  readonly clientIp: string;
 }
 
 export interface Handled {
@@ -61,6 +63,8 @@ export interface RouteState {
   readonly tokens: TokenRegistry;
   readonly media: MediaStore;
   readonly callbackIps: readonly string[];
+  /** The account's IP whitelist (docs/wechat-protocol.md §5.5): token calls from elsewhere answer 40164. */
+  readonly ipWhitelist: ((ip: string) => boolean) | undefined;
   readonly baseUrl: () => string;
   /** The customer-service send rules (docs/wechat-protocol.md §7.3–§7.5): windows, typing, the daily quota. */
   readonly rules: SendRules;
@@ -75,10 +79,18 @@ export function createRoutes(state: RouteState): ReadonlyMap<string, Route> {
     return { reply: jsonReply(errorBody(errcode), errcode), appId };
   }
 
-  function checkCredentials(grantType: unknown, appid: unknown, secret: unknown): Handled | string {
+  function checkCredentials(
+    request: RouteRequest,
+    grantType: unknown,
+    appid: unknown,
+    secret: unknown,
+  ): Handled | string {
     if (grantType !== 'client_credential') return fail(40002);
     const expected = typeof appid === 'string' ? state.secrets.get(appid) : undefined;
     if (typeof appid !== 'string' || expected === undefined) return fail(40013);
+    if (state.ipWhitelist !== undefined && !state.ipWhitelist(request.clientIp)) {
+      return { reply: jsonReply(ipNotWhitelistedBody(request.clientIp), 40164), appId: appid };
+    }
     if (secret === expected) return appid;
     return fail(typeof secret === 'string' && APP_SECRET_SHAPE.test(secret) ? 40001 : 40125, appid);
   }
@@ -132,7 +144,7 @@ export function createRoutes(state: RouteState): ReadonlyMap<string, Route> {
         maxBodyBytes: MAX_JSON_BODY_BYTES,
         handle(request) {
           const { query } = request;
-          const appId = checkCredentials(query.get('grant_type'), query.get('appid'), query.get('secret'));
+          const appId = checkCredentials(request, query.get('grant_type'), query.get('appid'), query.get('secret'));
           if (typeof appId !== 'string') return appId;
           return { reply: jsonReply(tokens.mintClassic(appId, request.nowMs), 0), appId };
         },
@@ -148,7 +160,7 @@ export function createRoutes(state: RouteState): ReadonlyMap<string, Route> {
           if (typeof parsed === 'number') return fail(parsed);
           const body = parsed.value;
           if (!isObject(body)) return fail(47001);
-          const appId = checkCredentials(body['grant_type'], body['appid'], body['secret']);
+          const appId = checkCredentials(request, body['grant_type'], body['appid'], body['secret']);
           if (typeof appId !== 'string') return appId;
           const forceRefresh = body['force_refresh'] ?? false;
           if (typeof forceRefresh !== 'boolean') return fail(47001, appId);

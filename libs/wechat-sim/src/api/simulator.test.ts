@@ -21,6 +21,53 @@ describe('GET /cgi-bin/getcallbackip (docs/wechat-protocol.md §5.5)', () => {
   });
 });
 
+describe('the IP whitelist (docs/wechat-protocol.md §5.5)', () => {
+  const tokenUrl = (sim: { url: string }) =>
+    `${sim.url}/cgi-bin/token?grant_type=client_credential&appid=${ACCOUNT.appId}&secret=${ACCOUNT.appSecret}`;
+
+  it('answers 40164 to token calls from an address not on it, naming the address as WeChat does', async () => {
+    const sim = await startTestSimulator({ ipWhitelist: ['203.0.113.7', '10.0.0.0/8'] });
+    const classic = await getJson(tokenUrl(sim));
+    expect(classic.json['errcode']).toBe(40164);
+    expect(classic.json['errmsg']).toMatch(
+      /^invalid ip 127\.0\.0\.1 ipv6 ::ffff:127\.0\.0\.1, not in whitelist rid: \S+$/,
+    );
+    const stable = await postJson(`${sim.url}/cgi-bin/stable_token`, {
+      grant_type: 'client_credential',
+      appid: ACCOUNT.appId,
+      secret: ACCOUNT.appSecret,
+    });
+    expect(stable.json['errcode']).toBe(40164);
+    expect(sim.tokenMints()).toEqual({ token: 0, stable_token: 0 });
+    // A wrong AppID is told first: the whitelist belongs to an account.
+    expect(
+      (await getJson(`${sim.url}/cgi-bin/token?grant_type=client_credential&appid=wx0000000000000000&secret=x`)).json[
+        'errcode'
+      ],
+    ).toBe(40013);
+  });
+
+  it('lets callers on it (an address or a range) through', async () => {
+    for (const ipWhitelist of [['127.0.0.1'], ['127.0.0.0/8'], ['203.0.113.7', '127.0.0.1']]) {
+      const sim = await startTestSimulator({ ipWhitelist });
+      expect((await getJson(tokenUrl(sim))).json['access_token']).toEqual(expect.any(String));
+    }
+  });
+
+  it('refuses entries that are not addresses or ranges', async () => {
+    for (const entry of ['localhost', '10.0.0.0/x', '', '10.0.0.0/-1']) {
+      await expect(startWechatApiSimulator({ accounts: [ACCOUNT], ipWhitelist: [entry] })).rejects.toThrow(TypeError);
+    }
+  });
+
+  it("every answer carries WeChat's Date header, from the simulator's clock", async () => {
+    const ahead = 10 * 60_000;
+    const sim = await startTestSimulator({ now: () => Date.now() + ahead });
+    const answer = await fetch(`${sim.url}/cgi-bin/getcallbackip`);
+    expect(Math.abs(Date.parse(answer.headers.get('date') ?? '') - (Date.now() + ahead))).toBeLessThan(2_000);
+  });
+});
+
 describe('malformed requests never crash the simulator', () => {
   it('answers an unknown path with 404 and errcode 40066', async () => {
     const sim = await startTestSimulator();

@@ -1,5 +1,5 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { type AddressInfo, BlockList, type Socket, isIP, isIPv4, isIPv6 } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { errorBody } from './errcodes.js';
 import { type Fault, type SimulatorRequest, createFaultList } from './faults.js';
@@ -50,6 +50,12 @@ export interface WechatApiSimulatorOptions {
   readonly tokenTtlSeconds?: number;
   /** What `getcallbackip` answers; default `['127.0.0.1']`, where simulated pushes come from. */
   readonly callbackIps?: readonly string[];
+  /**
+   * The accounts' IP whitelist (公众号后台 → 基本配置, docs/wechat-protocol.md §5.5): addresses and
+   * CIDR ranges allowed to call the token endpoints; anyone else gets 40164 naming the address it
+   * called from. Default: no whitelist, every caller allowed.
+   */
+  readonly ipWhitelist?: readonly string[];
   /**
    * Milliseconds since the epoch; default `Date.now`. Drives token and media lifetimes, send
    * windows, typing and the daily quota; `createManualClock()` gives one a test can advance.
@@ -184,6 +190,7 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
     tokens,
     media,
     callbackIps: [...(options.callbackIps ?? ['127.0.0.1'])],
+    ipWhitelist: options.ipWhitelist === undefined ? undefined : compileIpList(options.ipWhitelist),
     baseUrl: () => baseUrl,
     rules,
     onSend(sent) {
@@ -227,6 +234,8 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const time = now();
+    // WeChat's servers date their answers; clients read clock skew from it (the simulator's clock here).
+    res.setHeader('date', new Date(time).toUTCString());
     const url = new URL(req.url ?? '/', 'http://simulator.invalid');
     const path = url.pathname;
     const read = await readBody(req, routes.get(path)?.maxBodyBytes ?? MAX_JSON_BODY_BYTES);
@@ -293,6 +302,7 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
         json,
         contentType: req.headers['content-type'],
         nowMs: now(),
+        clientIp: plainIp(req.socket.remoteAddress ?? ''),
       });
     }
     if (route !== undefined) {
@@ -435,6 +445,27 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
       return stopped;
     },
   };
+}
+
+/** Dual-stack sockets report IPv4 callers as ::ffff:a.b.c.d. */
+function plainIp(address: string): string {
+  return address.startsWith('::ffff:') && isIPv4(address.slice(7)) ? address.slice(7) : address;
+}
+
+/** @throws TypeError for an entry that is not an address or a CIDR range */
+function compileIpList(entries: readonly string[]): (ip: string) => boolean {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [address = '', bits] = entry.split('/');
+    const family = isIPv4(address) ? 'ipv4' : isIPv6(address) ? 'ipv6' : undefined;
+    const prefix = Number(bits);
+    if (family === undefined || (bits !== undefined && !(Number.isInteger(prefix) && prefix >= 0))) {
+      throw new TypeError(`ipWhitelist: not an address or CIDR range: ${entry}`);
+    }
+    if (bits === undefined) list.addAddress(address, family);
+    else list.addSubnet(address, prefix, family);
+  }
+  return (ip) => isIP(ip) !== 0 && list.check(ip, isIPv4(ip) ? 'ipv4' : 'ipv6');
 }
 
 function accountSecrets(accounts: readonly SimulatorAccount[]): ReadonlyMap<string, string> {

@@ -2,17 +2,29 @@ import type { Logger } from '@wxq/logging';
 import { type RedisClient, type WxqKeys, createScript } from '@wxq/redis';
 
 /**
- * Account-level send limits (docs/wechat-protocol.md §7.5): 45009 (the daily API quota) pauses an
- * account's sends until the quota resets at midnight Beijing time, 45011 (the per-minute limit)
- * until the next minute. Jobs wait in "delayed" meanwhile, without spending attempts; other
- * accounts are untouched. An operator lifts a pause by deleting its key.
+ * Account-level send pauses (docs/quota.md): 45009 (the daily API quota, docs/wechat-protocol.md
+ * §7.5) pauses an account's sends until the quota resets at midnight Beijing time, 45011 (the
+ * per-minute limit) until the next minute, an operator (`npm run ops -- pause`) until resumed.
+ * Jobs wait in "delayed" meanwhile, without spending attempts; other accounts are untouched.
+ * `resume` lifts any of them.
  */
 export interface SendPause {
-  /** Until when the account's sends are paused (epoch ms), or undefined. */
+  /** Until when the account's sends are paused (epoch ms, {@link UNTIL_RESUMED} for an operator's), or undefined. */
   pausedUntil(appId: string): Promise<number | undefined>;
   /** Pauses the account's sends for `errcode`; logs once per pause, across workers. */
   pause(appId: string, errcode: 45009 | 45011, log: Logger): Promise<number>;
+  /** An operator's pause: the account's sends wait until {@link SendPause.resume}, whatever WeChat says meanwhile. */
+  pauseUntilResumed(appId: string): Promise<void>;
+  /** Lifts the account's pause, whoever set it; answers whether there was one. */
+  resume(appId: string): Promise<boolean>;
 }
+
+/**
+ * The until-time of an operator's pause: the latest time a Date holds. A time rather than a flag,
+ * so workers that only know until-times (a rolling deploy) hold the sends too, and a 45009 or
+ * 45011 meanwhile never shortens it.
+ */
+export const UNTIL_RESUMED = 8.64e15;
 
 const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
 const DAY_MS = 24 * 3600 * 1000;
@@ -28,6 +40,7 @@ if current >= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`);
 
+/** The pause key of every account, `<prefix>:pause:<appid>` (libs/redis keys.ts). */
 export function createSendPause(redis: RedisClient, keys: WxqKeys, now: () => number = Date.now): SendPause {
   return {
     async pausedUntil(appId) {
@@ -45,6 +58,13 @@ export function createSendPause(redis: RedisClient, keys: WxqKeys, now: () => nu
         );
       }
       return until;
+    },
+    async pauseUntilResumed(appId) {
+      // No expiry: it lasts until an operator resumes.
+      await redis.set(keys.sendPause(appId), String(UNTIL_RESUMED));
+    },
+    async resume(appId) {
+      return (await redis.del(keys.sendPause(appId))) > 0;
     },
   };
 }
