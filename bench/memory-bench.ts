@@ -10,6 +10,7 @@ import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { BENCH_ACCOUNT, PUSH_PATH, nextPushBody } from './push-fixture.js';
+import { stopChild } from './run-target.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const APP_SECRET = 'benchsecret0123456789abcdef01234';
@@ -91,7 +92,7 @@ async function measureServer(
     });
     return { name, idleMb, loadedMb: await peak.stop() };
   } finally {
-    await stop(child);
+    await stopChild(child);
   }
 }
 
@@ -138,7 +139,7 @@ async function measureWorker(options: MemoryBenchOptions): Promise<Omit<MemoryRe
     await sim.waitForSends(options.drainMessages, 300_000);
     return { name: 'wxq worker (dist, LOG_LEVEL=warn)', idleMb, loadedMb: await peak.stop() };
   } finally {
-    await stop(child);
+    await stopChild(child);
     await inbound.obliterate({ force: true });
     await inbound.close();
     await redis.quit();
@@ -151,21 +152,6 @@ function start(args: readonly string[], env: Readonly<Record<string, string>>): 
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) {
-      resolve();
-      return;
-    }
-    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill('SIGTERM');
   });
 }
 

@@ -47,7 +47,8 @@ function parsePort(line: string): number | undefined {
   return typeof parsed.listening === 'number' ? parsed.listening : undefined;
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+/** SIGTERM, then SIGKILL after 10 s; resolves once the process has exited. */
+export function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null) {
       resolve();

@@ -5,7 +5,7 @@ import type { Logger } from '@wxq/logging';
 import { shutdownStep } from '@wxq/lifecycle';
 import { OperatorQueue, QUEUES, QUEUE_KEYS, createLanes, createProducer } from '@wxq/queue';
 import { createPassiveStore, createReplyWaiters } from '@wxq/passive';
-import { createKeys, createRedis } from '@wxq/redis';
+import { createKeys, createRedis, pingWithin } from '@wxq/redis';
 import type { Queue } from 'bullmq';
 import { createGatewayMetrics } from './metrics.js';
 import { createAccountDirectory } from './public/accounts.js';
@@ -187,26 +187,6 @@ function watchRedis(redis: ReturnType<typeof createRedis>, log: Logger): void {
     if (!healthy) log.info('redis available again');
     healthy = true;
   });
-}
-
-async function pingWithin(redis: ReturnType<typeof createRedis>, timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => {
-      resolve(false);
-    }, timeoutMs);
-  });
-  try {
-    return await Promise.race([
-      redis.ping().then(
-        () => true,
-        () => false,
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -5,7 +5,7 @@ import type { Logger } from '@wxq/logging';
 import { createPassiveStore } from '@wxq/passive';
 import { createQuotaLedger, createSendPause } from '@wxq/quota';
 import { type ProcessorMap, QUEUES, QUEUE_KEYS, createLanes, createProducer, createQueueWorker } from '@wxq/queue';
-import { type RedisClient, type WxqKeys, createKeys, createRedis } from '@wxq/redis';
+import { type RedisClient, type WxqKeys, createKeys, createRedis, pingWithin } from '@wxq/redis';
 import { Queue } from 'bullmq';
 import {
   type WechatApiClient,
@@ -217,24 +217,4 @@ function createApi(
     },
   });
   return createWechatApiClient({ baseUrl, tokens, timeoutMs, logger: log });
-}
-
-async function pingWithin(redis: RedisClient, timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => {
-      resolve(false);
-    }, timeoutMs);
-  });
-  try {
-    return await Promise.race([
-      redis.ping().then(
-        () => true,
-        () => false,
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,3 +1,4 @@
 export { createRedis, type RedisClient, type RedisRole, type RedisTarget } from './create-redis.js';
 export { type WxqKeys, createKeys } from './keys.js';
 export { type RedisScript, createScript } from './script.js';
+export { pingWithin } from './ping-within.js';
