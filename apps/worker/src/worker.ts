@@ -118,6 +118,8 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
   const passiveStore = [...replyModes.values()].some((m) => m !== 'customer-service')
     ? createPassiveStore({ redis, keys })
     : undefined;
+  const rateLimiter = createSendRateLimiter(redis, keys, config.sendRateLimitPerSecond);
+  const pause = createSendPause(redis, keys);
   const processors: ProcessorMap = {
     inbound: createInboundProcessor({
       handlers: deps.handlers,
@@ -133,12 +135,22 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
         passiveStore === undefined
           ? undefined
           : { store: passiveStore, modes: replyModes, pendingTtlMs: config.pendingReplyTtlMs, counters },
+      inline: {
+        redis,
+        keys,
+        rateLimiter,
+        pause,
+        counters,
+        ordering: lanes !== undefined,
+        ledger,
+        sends: metrics.sends,
+      },
       handlerSeconds: metrics.handlerSeconds,
     }),
     outbound: createOutboundProcessor({
       apis,
-      rateLimiter: createSendRateLimiter(redis, keys, config.sendRateLimitPerSecond),
-      pause: createSendPause(redis, keys),
+      rateLimiter,
+      pause,
       counters,
       keys,
       lanes: lanes?.outbound,

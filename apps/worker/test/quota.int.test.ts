@@ -122,8 +122,9 @@ describe('quota ledger, other modes', () => {
 
 describe('account-level limits', () => {
   it("45009 pauses the account's sends without failing them; lifting the pause sends them", async () => {
-    // One send at a time: the second finds the pause the first one's 45009 set.
-    harness = await startHarness(inject('redisUrl'), { OUTBOUND_CONCURRENCY: '1' });
+    // One send at a time (inline from the push's job, or by a reply job): the second finds the
+    // pause the first one's 45009 set.
+    harness = await startHarness(inject('redisUrl'), { WORKER_CONCURRENCY: '1', OUTBOUND_CONCURRENCY: '1' });
     const h = harness;
     h.sim.injectFault({ path: SEND, errcode: 45009, times: 1 });
     h.startWorkers(1);

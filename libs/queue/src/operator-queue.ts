@@ -19,6 +19,12 @@ class OperatorJob<Data = unknown, Result = unknown, Name extends string = string
       const client = await this.queue.client;
       await client.del(leftMarkerKey(lane, this.id));
     }
+    // WeChat's answer to the inline attempt (docs/ordering.md) was this job's first attempt; an
+    // operator's retry calls WeChat again instead of taking that answer once more.
+    if (typeof this.data === 'object' && this.data !== null && 'inlineAttempt' in this.data) {
+      const { inlineAttempt: _answered, ...data } = this.data;
+      await this.updateData(data as Data);
+    }
     await super.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true, ...opts });
   }
 }

@@ -28,6 +28,8 @@ export interface WxqKeys {
   readonly sendCounters: (appId: string) => string;
   /** Passive replies (docs/passive-replies.md): one push's deliveries and the reply it answers with (a hash). */
   readonly passive: (pushJobId: string) => string;
+  /** How many of one push's replies the worker sent itself, without an outbound job (docs/ordering.md). */
+  readonly repliesSent: (pushJobId: string) => string;
   /** passive-only: one user's replies waiting for a push to answer (a list, oldest first). */
   readonly outbox: (appId: string, openId: string) => string;
   /** The channel that wakes gateways holding a push when its reply (or its user's) is ready. */
@@ -52,6 +54,7 @@ export function createKeys(prefix: string): WxqKeys {
     sendCounters: (appId) => `${prefix}:counters:${appId}`,
     lane: (queue, appId, openId) => `${prefix}:lane:${queue}:${appId}:${openId}`,
     passive: (pushJobId) => `${prefix}:passive:${pushJobId}`,
+    repliesSent: (pushJobId) => `${prefix}:sent:${pushJobId}`,
     outbox: (appId, openId) => `${prefix}:outbox:${appId}:${openId}`,
     passiveChannel: `${prefix}:passive`,
     handler: (...parts) => [`${prefix}:handler`, ...parts].join(':'),

@@ -15,6 +15,7 @@ import type { WechatApiClient } from '@wxq/wechat-api';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import type { Histogram } from 'prom-client';
 import { LEFT_FAILED, PARK_MS, recipientOf } from './lane-settings.js';
+import { type InlineSendDeps, sendInline } from './inline-replies.js';
 import { type PassiveDeps, offerFirstReply, queueForPushes } from './passive-replies.js';
 
 export interface InboundDeps {
@@ -33,13 +34,16 @@ export interface InboundDeps {
   readonly autoTypingMs: number;
   /** Passive replies (docs/passive-replies.md); undefined when every account uses the customer-service API. */
   readonly passive: PassiveDeps | undefined;
+  /** Replies sent from the inbound job while nothing stands in their way; undefined: every reply is a job. */
+  readonly inline: InlineSendDeps | undefined;
   /** wxq_worker_handler_duration_seconds, by account and outcome. */
   readonly handlerSeconds: Histogram<'account' | 'outcome'>;
 }
 
 /**
- * The inbound processor: payload -> the user's handlers -> one outbound job per recorded reply.
- * Replies are enqueued with deterministic ids, so a re-run after a crash queues nothing twice.
+ * The inbound processor: payload -> the user's handlers -> the replies, sent from here while
+ * nothing stands in their way (inline-replies.ts), else one outbound job per reply. Reply jobs
+ * have deterministic ids, so a re-run after a crash queues nothing twice.
  * With ordering, a user's pushes run one at a time in the order the gateway received them, and
  * their replies enter the user's outbound lane in that order.
  */
@@ -84,6 +88,7 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
     } finally {
       clearTimeout(typing);
     }
+    let sentInline = 0;
     let replies: readonly OutboundPayload[] = ctx.replies.map((reply, replyIndex) => ({
       v: 1,
       appId: payload.appId,
@@ -97,13 +102,20 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       replies = [];
     } else if (deps.passive !== undefined && mode === 'passive') {
       replies = await offerFirstReply(deps.passive, payload, replies);
+    } else if (deps.inline !== undefined) {
+      const { sent, rest } = await sendInline(deps.inline, api, QUEUES.inbound.jobId(payload), replies, jobLog);
+      sentInline = sent;
+      replies = rest;
     }
     if (replies.length > 0) {
       await enterOutboundLanes(deps, replies);
       await deps.outbound.addBulk(replies);
     }
     await lanes?.inbound.leave(lane, job, 'done');
-    jobLog.info({ replies: ctx.replies.length, queuedMs: Date.now() - payload.receivedAt }, 'message handled');
+    jobLog.info(
+      { replies: ctx.replies.length, sentInline, queuedMs: Date.now() - payload.receivedAt },
+      'message handled',
+    );
     return { replies: ctx.replies.length };
   };
 }

@@ -99,12 +99,20 @@ export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound
         return;
       }
     }
-    const reservation = reply.kind === 'message' ? await reserveSend(deps, payload, job, user, log) : undefined;
+    // The inbound job tried this reply already: its answer is this attempt's (counted there).
+    const inline = job.attemptsMade === 0 ? payload.inlineAttempt : undefined;
+    const reservation =
+      inline !== undefined
+        ? inline.reservation
+        : reply.kind === 'message'
+          ? await reserveSend(deps, payload, job, user, log)
+          : undefined;
     try {
+      if (inline !== undefined) throw new WechatErrcodeError(inline.api, inline.errcode, inline.errmsg);
       if (reply.kind === 'message') await api.sendCustomMessage(reply.message);
       else await api.typing(reply.touser, reply.command);
     } catch (err) {
-      deps.sends.inc({ account: payload.appId, result: sendResultOf(err) });
+      if (inline === undefined) deps.sends.inc({ account: payload.appId, result: sendResultOf(err) });
       await learnFrom(deps, payload.appId, user, err, reservation);
       if (err instanceof WechatErrcodeError && (err.errcode === 45009 || err.errcode === 45011)) {
         await deps.counters.count(payload.appId, err.errcode === 45009 ? 'paused_45009' : 'paused_45011');
@@ -148,7 +156,7 @@ async function reserveSend(
 }
 
 /** An errcode WeChat answered, or `transport` for a call that got none (timeout, connection, HTTP status). */
-function sendResultOf(err: unknown): SendResult {
+export function sendResultOf(err: unknown): SendResult {
   return err instanceof WechatErrcodeError ? `${err.errcode}` : 'transport';
 }
 
