@@ -191,6 +191,10 @@ async function passiveBench(): Promise<NonNullable<BenchSections['passive']>> {
 async function memoryBench(): Promise<NonNullable<BenchSections['memory']>> {
   const drainMessages = Number(process.env['BENCH_E2E_MESSAGES'] ?? '5000');
   console.log('\nmemory: RSS of one process as deployed (node apps/*/dist/main.js), idle and at the peak of a load\n');
+  if (targetCore !== undefined)
+    console.log(
+      `pinned: the measured process on core ${targetCore}; autocannon, the simulator and Redis on core ${String(pinning.loadCore)}\n`,
+    );
   const results = await runMemoryBench({
     redisUrl: redis.url,
     durationSeconds,
