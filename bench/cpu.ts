@@ -40,22 +40,24 @@ export async function readCpuTicks(pid: number): Promise<number> {
 }
 
 /**
- * Runs `work` and measures the CPU the processes `pids` used meanwhile, summed, as a percentage
- * of one core (two processes each busy all along: 200).
+ * Runs `work` and measures the CPU the processes `pids` used meanwhile, as a percentage of one
+ * core: summed (two processes each busy all along: 200) and per process, in the order of `pids`.
  */
 export async function measureCpu<T>(
   pids: readonly number[],
   work: () => Promise<T>,
-): Promise<{ result: T; cpuPct: number; cpuMs: number }> {
+): Promise<{ result: T; cpuPct: number; cpuMs: number; perProcessPct: number[] }> {
   const before = await Promise.all(pids.map(readCpuTicks));
   const started = performance.now();
   const result = await work();
   const wallMs = performance.now() - started;
   const after = await Promise.all(pids.map(readCpuTicks));
-  const ticks = after.reduce((total, value, i) => total + value - (before[i] ?? value), 0);
+  const used = after.map((value, i) => value - (before[i] ?? value));
+  const ticks = used.reduce((total, value) => total + value, 0);
   return {
     result,
     cpuPct: cpuPercent(0, ticks, wallMs, clockTicksPerSecond()),
     cpuMs: (ticks * 1000) / clockTicksPerSecond(),
+    perProcessPct: used.map((value) => cpuPercent(0, value, wallMs, clockTicksPerSecond())),
   };
 }

@@ -14,6 +14,11 @@ export interface LoadResult {
   readonly p99Ms: number;
   /** The target process's CPU use during the load; 100 is one core. */
   readonly cpuPct: number;
+  /**
+   * This bench process's CPU meanwhile (autocannon): near 100, the load generator, not the
+   * target, set the pace.
+   */
+  readonly loadCpuPct: number;
   readonly non2xx: number;
   readonly errors: number;
 }
@@ -129,7 +134,7 @@ export async function runGatewayBench(
 }
 
 async function load(target: RunningTarget, durationSeconds: number, connections: number): Promise<LoadResult> {
-  const { result, cpuPct } = await measureCpu([target.pid], () =>
+  const { result, perProcessPct } = await measureCpu([target.pid, process.pid], () =>
     autocannon({
       url: `http://127.0.0.1:${target.port}`,
       connections,
@@ -148,7 +153,8 @@ async function load(target: RunningTarget, durationSeconds: number, connections:
     requestsPerSecond: result.requests.average,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
-    cpuPct,
+    cpuPct: perProcessPct[0] ?? Number.NaN,
+    loadCpuPct: perProcessPct[1] ?? Number.NaN,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
   };

@@ -8,6 +8,7 @@ function rounds(...perRound: [rps: number, p99Ms: number][]): LoadResult[] {
     p50Ms: p99Ms / 4,
     p99Ms,
     cpuPct: 99.5,
+    loadCpuPct: 60,
     non2xx: 0,
     errors: 0,
   }));
@@ -59,7 +60,7 @@ describe('latest.json', () => {
     expect(Object.keys(results)).toEqual(['meta', 'gateway', 'ratios', 'goals']);
     expect(results['meta']).toEqual(META);
     expect(results['gateway']).toMatchObject({
-      express: { rps: 9000, p50_ms: 4.5, p99_ms: 18, cpu_pct: 99.5, non2xx: 0, errors: 0 },
+      express: { rps: 9000, p50_ms: 4.5, p99_ms: 18, cpu_pct: 99.5, bench_cpu_pct: 60, non2xx: 0, errors: 0 },
       gateway: { name: 'wxq', rps: 9400, p99_ms: 19 },
     });
     expect(results['ratios']).toMatchObject({

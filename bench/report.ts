@@ -1,7 +1,7 @@
 // What a run measured, as figures a machine can compare across commits (bench/results/latest.json),
 // and the gateway's goals (issue 12) judged from them. Pure: run.ts gathers, prints and writes.
 import type { E2eRounds } from './e2e-bench.js';
-import type { GatewayTargetId, TargetRounds } from './gateway-bench.js';
+import type { GatewayTargetId, LoadResult, TargetRounds } from './gateway-bench.js';
 import type { MemoryResult } from './memory-bench.js';
 import type { HeldPushesResult, PassiveRounds } from './passive-bench.js';
 import { median, ratios } from './stats.js';
@@ -114,14 +114,14 @@ function gatewayResults(targets: readonly TargetRounds[]): Record<string, unknow
   const gateway: Record<string, unknown> = {};
   const ratiosById: Record<string, unknown> = {};
   for (const target of targets) {
-    const of = (field: 'requestsPerSecond' | 'p50Ms' | 'p99Ms' | 'cpuPct') =>
-      median(target.rounds.map((r) => r[field]));
+    const of = (field: Exclude<keyof LoadResult, 'non2xx' | 'errors'>) => median(target.rounds.map((r) => r[field]));
     gateway[target.id] = {
       name: target.name,
       rps: round(of('requestsPerSecond'), 1),
       p50_ms: of('p50Ms'),
       p99_ms: of('p99Ms'),
       cpu_pct: round(of('cpuPct'), 1),
+      bench_cpu_pct: round(of('loadCpuPct'), 1),
       non2xx: sum(target.rounds.map((r) => r.non2xx)),
       errors: sum(target.rounds.map((r) => r.errors)),
     };

@@ -72,6 +72,7 @@ async function gatewayBench(): Promise<NonNullable<BenchSections['gateway']>> {
         'p50 ms': median(r.rounds.map((t) => t.p50Ms)),
         'p99 ms': median(r.rounds.map((t) => t.p99Ms)),
         'cpu %': Math.round(median(r.rounds.map((t) => t.cpuPct)) * 10) / 10,
+        'bench cpu %': Math.round(median(r.rounds.map((t) => t.loadCpuPct)) * 10) / 10,
         'x express': cell(x.x_express),
         'x node:http': cell(x.x_node),
         'x wechat': cell(x.x_wechat),
@@ -83,7 +84,7 @@ async function gatewayBench(): Promise<NonNullable<BenchSections['gateway']>> {
     }),
   );
   console.log(
-    'figures: medians over the rounds; ratios: median (lowest–highest) of the per-round ratios; cpu %: the target process, 100 = one core',
+    "figures: medians over the rounds; ratios: median (lowest–highest) of the per-round ratios; cpu %: the target process, 100 = one core; bench cpu %: autocannon's process (near 100: the load generator set the pace)",
   );
   const wxq = results.find((r) => r.id === 'gateway');
   if (wxq !== undefined) printGoals(medianRatios(gatewayRatios(wxq, results)));
