@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -10,13 +10,14 @@ import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { BENCH_ACCOUNT, PUSH_PATH, nextPushBody } from './push-fixture.js';
-import { stopChild } from './run-target.js';
+import { spawnOnCore, stopChild } from './run-target.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const APP_SECRET = 'benchsecret0123456789abcdef01234';
 
 /** RSS of one process, as deployed (`node apps/*\/dist/main.js`, no tsx), in MB. */
 export interface MemoryResult {
+  readonly id: 'node' | 'gateway' | 'worker';
   readonly name: string;
   readonly idleMb: number;
   /** The highest RSS sampled (every 100 ms) under load. */
@@ -29,6 +30,8 @@ export interface MemoryBenchOptions {
   readonly durationSeconds: number;
   readonly connections: number;
   readonly drainMessages: number;
+  /** Where the measured process runs (see pinning.ts); undefined: not pinned. */
+  readonly targetCore: number | undefined;
 }
 
 // The baseline, as plain JavaScript so that no loader sits in its memory either.
@@ -56,9 +59,9 @@ export async function runMemoryBench(options: MemoryBenchOptions): Promise<Memor
   );
   const worker = await measureWorker(options);
   return [
-    { ...bare, load },
-    { ...gateway, load },
-    { ...worker, load: `draining ${String(options.drainMessages)} pushes, concurrency 50` },
+    { id: 'node', ...bare, load },
+    { id: 'gateway', ...gateway, load },
+    { id: 'worker', ...worker, load: `draining ${String(options.drainMessages)} pushes, concurrency 50` },
   ];
 }
 
@@ -67,9 +70,9 @@ async function measureServer(
   args: readonly string[],
   env: Readonly<Record<string, string>>,
   options: MemoryBenchOptions,
-): Promise<Omit<MemoryResult, 'load'>> {
+): Promise<Omit<MemoryResult, 'id' | 'load'>> {
   const port = await findFreePort();
-  const child = start(args, { ...env, PORT: String(port), HOST: '127.0.0.1' });
+  const child = start(args, { ...env, PORT: String(port), HOST: '127.0.0.1' }, options.targetCore);
   try {
     await until(
       async () => (await fetch(`http://127.0.0.1:${String(port)}/healthz`).catch(() => undefined)) !== undefined,
@@ -96,22 +99,26 @@ async function measureServer(
   }
 }
 
-async function measureWorker(options: MemoryBenchOptions): Promise<Omit<MemoryResult, 'load'>> {
+async function measureWorker(options: MemoryBenchOptions): Promise<Omit<MemoryResult, 'id' | 'load'>> {
   const sim = await startWechatApiSimulator({ accounts: [{ appId: BENCH_ACCOUNT.appId, appSecret: APP_SECRET }] });
   const prefix = `{bench-${randomUUID().slice(0, 8)}}`;
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const inbound = new Queue(QUEUES.inbound.name, { connection: redis, prefix });
-  const child = start(['apps/worker/dist/main.js'], {
-    REDIS_URL: options.redisUrl,
-    WECHAT_APPID: BENCH_ACCOUNT.appId,
-    WECHAT_APPSECRET: APP_SECRET,
-    WECHAT_API_BASE_URL: sim.url,
-    WXQ_QUEUE_PREFIX: prefix,
-    LOG_LEVEL: 'warn',
-    ADMIN_PORT: String(await findFreePort()),
-    // Every push of the backlog is replied: the bench's users send more than WeChat lets one user.
-    WXQ_CS_QUOTA: 'off',
-  });
+  const child = start(
+    ['apps/worker/dist/main.js'],
+    {
+      REDIS_URL: options.redisUrl,
+      WECHAT_APPID: BENCH_ACCOUNT.appId,
+      WECHAT_APPSECRET: APP_SECRET,
+      WECHAT_API_BASE_URL: sim.url,
+      WXQ_QUEUE_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      ADMIN_PORT: String(await findFreePort()),
+      // Every push of the backlog is replied: the bench's users send more than WeChat lets one user.
+      WXQ_CS_QUOTA: 'off',
+    },
+    options.targetCore,
+  );
   try {
     await settle();
     const idleMb = await rssMb(child);
@@ -147,8 +154,8 @@ async function measureWorker(options: MemoryBenchOptions): Promise<Omit<MemoryRe
   }
 }
 
-function start(args: readonly string[], env: Readonly<Record<string, string>>): ChildProcess {
-  return spawn(process.execPath, args, {
+function start(args: readonly string[], env: Readonly<Record<string, string>>, core: number | undefined): ChildProcess {
+  return spawnOnCore(core, process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
