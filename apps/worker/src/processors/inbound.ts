@@ -15,7 +15,7 @@ import type { WechatApiClient } from '@wxq/wechat-api';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import type { Histogram } from 'prom-client';
 import { LEFT_FAILED, PARK_MS, recipientOf } from './lane-settings.js';
-import { type InlineSendDeps, sendInline } from './inline-replies.js';
+import { type InlineSendDeps, lookBeforeInline, sendInline } from './inline-replies.js';
 import { type PassiveDeps, offerFirstReply, queueForPushes } from './passive-replies.js';
 
 export interface InboundDeps {
@@ -53,8 +53,16 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
     if (api === undefined) throw new UnrecoverableError(`no account ${payload.appId} is configured on this worker`);
     const lanes = deps.lanes;
     const lane = deps.keys.lane(QUEUES.inbound.name, payload.appId, payload.message.FromUserName);
-    if (lanes !== undefined) {
-      const turn = await lanes.inbound.turn(lane, job, laneScore(payload.receivedAt));
+    const mode = deps.passive?.modes.get(payload.appId) ?? 'customer-service';
+    const inline = mode === 'customer-service' ? deps.inline : undefined;
+    // One round trip: the turn, the push's quota effect (a grant is WeChat's at the push, and is
+    // applied once per push however often this runs) and what inline sends need to know.
+    const [turn, quota, look] = await Promise.all([
+      lanes?.inbound.turn(lane, job, laneScore(payload.receivedAt)),
+      applyQuotaEffect(deps.ledger, payload),
+      inline === undefined ? undefined : lookBeforeInline(inline, payload),
+    ]);
+    if (lanes !== undefined && turn !== undefined) {
       // It left its lane at this attempt and the worker died before finishing: finish the same way.
       if (turn.is === 'left' && turn.outcome === 'failed') throw new UnrecoverableError(LEFT_FAILED);
       if (turn.is === 'left') return { replies: 0 };
@@ -64,7 +72,6 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       }
     }
     const jobLog = log.child({ appId: payload.appId, msgType: payload.message.MsgType });
-    const quota = await applyQuotaEffect(deps.ledger, payload);
     const ctx = createContext(payload.message, {
       appId: payload.appId,
       log: jobLog,
@@ -73,7 +80,6 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       keys: deps.keys,
       quota,
     });
-    const mode = deps.passive?.modes.get(payload.appId) ?? 'customer-service';
     // Typing is a customer-service API call: a passive-only account has none.
     const typing = mode === 'passive-only' ? undefined : startAutoTyping(deps, api, payload, jobLog);
     const timer = deps.handlerSeconds.startTimer({ account: payload.appId });
@@ -102,8 +108,8 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       replies = [];
     } else if (deps.passive !== undefined && mode === 'passive') {
       replies = await offerFirstReply(deps.passive, payload, replies);
-    } else if (deps.inline !== undefined) {
-      const { sent, rest } = await sendInline(deps.inline, api, QUEUES.inbound.jobId(payload), replies, jobLog);
+    } else if (inline !== undefined && look !== undefined) {
+      const { sent, rest } = await sendInline(inline, api, look, payload, replies, jobLog);
       sentInline = sent;
       replies = rest;
     }

@@ -1,6 +1,6 @@
 import type { Logger } from '@wxq/logging';
 import type { QuotaLedger, SendPause } from '@wxq/quota';
-import { type OutboundPayload, QUEUES } from '@wxq/queue';
+import { type InboundPayload, type OutboundPayload, QUEUES } from '@wxq/queue';
 import type { RedisClient, WxqKeys } from '@wxq/redis';
 import { type WechatApiClient, WechatErrcodeError } from '@wxq/wechat-api';
 import type { Counter } from 'prom-client';
@@ -26,6 +26,32 @@ export interface InlineSendDeps {
  */
 const SENT_MARKER_TTL_MS = 24 * 3600 * 1000;
 
+/** What stands in the way of inline sends for a push, read before its handler runs. */
+export interface InlineLook {
+  readonly pushJobId: string;
+  /** Replies of this push counted as sent by an earlier run. */
+  readonly sentBefore: number;
+  /** The user has replies waiting in their outbound lane, or the account is paused. */
+  readonly blocked: boolean;
+}
+
+/**
+ * Reads, in one round trip (asked along with the push's turn), what {@link sendInline} needs:
+ * the replies an earlier run sent, the user's outbound lane and the account's pause. Nothing of
+ * the user's can enter their outbound lane while the push holds its turn but a reply to them
+ * from another user's push or an operator's retry, which the lane then orders.
+ */
+export async function lookBeforeInline(deps: InlineSendDeps, payload: InboundPayload): Promise<InlineLook> {
+  const pushJobId = QUEUES.inbound.jobId(payload);
+  const { appId } = payload;
+  const [sentBefore, laneBusy, pausedUntil] = await Promise.all([
+    deps.redis.get(deps.keys.repliesSent(pushJobId)),
+    deps.ordering ? deps.redis.exists(deps.keys.lane(QUEUES.outbound.name, appId, payload.message.FromUserName)) : 0,
+    deps.pause.pausedUntil(appId),
+  ]);
+  return { pushJobId, sentBefore: Number(sentBefore) || 0, blocked: laneBusy === 1 || pausedUntil !== undefined };
+}
+
 /**
  * Sends a push's replies from its inbound job, in order, while nothing stands in their way: no
  * earlier reply of the user waiting, the account not paused, a send slot and quota for each. The
@@ -41,27 +67,21 @@ const SENT_MARKER_TTL_MS = 24 * 3600 * 1000;
 export async function sendInline(
   deps: InlineSendDeps,
   api: WechatApiClient,
-  pushJobId: string,
+  look: InlineLook,
+  payload: InboundPayload,
   replies: readonly OutboundPayload[],
   log: Logger,
 ): Promise<{ readonly sent: number; readonly rest: readonly OutboundPayload[] }> {
-  const [first] = replies;
-  if (first === undefined) return { sent: 0, rest: replies };
-  const { appId } = first;
-  const sentKey = deps.keys.repliesSent(pushJobId);
-  const user = first.reply.kind === 'message' ? first.reply.message.touser : first.reply.touser;
-  const [sentBefore, laneBusy, pausedUntil] = await Promise.all([
-    deps.redis.get(sentKey),
-    deps.ordering ? deps.redis.exists(deps.keys.lane(QUEUES.outbound.name, appId, user)) : 0,
-    deps.pause.pausedUntil(appId),
-  ]);
-  let next = Math.min(Number(sentBefore) || 0, replies.length);
-  if (laneBusy === 1 || pausedUntil !== undefined) return { sent: 0, rest: replies.slice(next) };
+  const { appId } = payload;
+  const user = payload.message.FromUserName;
+  const sentKey = deps.keys.repliesSent(look.pushJobId);
+  let next = Math.min(look.sentBefore, replies.length);
+  if (look.blocked) return { sent: 0, rest: replies.slice(next) };
   const skipped = next;
   for (; next < replies.length; next += 1) {
     const { reply } = replies[next] as OutboundPayload;
-    // Typing has its own rules (docs/quota.md): the outbound job applies them.
-    if (reply.kind !== 'message') break;
+    // Typing has its own rules (docs/quota.md), and a reply to another user their own lane: jobs.
+    if (reply.kind !== 'message' || reply.message.touser !== user) break;
     if (((await deps.rateLimiter?.reserve(appId)) ?? 0) > 0) break;
     const reservation = await deps.ledger?.reserve(appId, user);
     // No window: the outbound job refuses (enforce) or sends anyway (observe), and counts it.
