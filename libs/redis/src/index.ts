@@ -5,6 +5,7 @@ export { pingWithin } from './ping-within.js';
 export { CLUSTER_SLOTS, crc16, hashTagOf, keySlot } from './slots.js';
 export {
   MAX_QUEUE_SHARDS,
+  type PerShard,
   type QueueShard,
   type QueueShards,
   createQueueShards,

@@ -27,11 +27,23 @@ export interface QueueShard {
   readonly keys: WxqKeys;
 }
 
-export interface QueueShards {
-  /** Every shard, by index. */
-  readonly all: readonly QueueShard[];
-  /** The shard of one user's conversation: where their pushes, replies, lanes and ledger live. */
-  of(appId: string, openId: string): QueueShard;
+/** One T per shard, found by index or by user. */
+export interface PerShard<T> {
+  /** By shard index. */
+  readonly all: readonly T[];
+  /** The T of one user's shard. */
+  of(appId: string, openId: string): T;
+  /** The index of one user's shard. */
+  indexOf(appId: string, openId: string): number;
+  /** The T of shard `index`. @throws RangeError for an index out of range */
+  at(index: number): T;
+}
+
+export interface QueueShards extends PerShard<QueueShard> {
+  /** Shard 0's key names: an account's keys (token, send pause, send rate, passive channel) are the same in every shard. */
+  readonly keys: WxqKeys;
+  /** One T made for each shard (its producer, its lanes, ...). */
+  map<T>(make: (shard: QueueShard) => T): PerShard<T>;
 }
 
 /**
@@ -50,10 +62,19 @@ export function createQueueShards(prefix: string, count: number): QueueShards {
     const shardPrefix = shardPrefixOf(prefix, index, count);
     return { index, prefix: shardPrefix, slot: keySlot(shardPrefix), keys: createKeys(shardPrefix, prefix) };
   });
-  const first = all[0] as QueueShard;
+  const indexOf = count === 1 ? () => 0 : (appId: string, openId: string) => shardIndexOf(appId, openId, count);
+  const perShard = <T>(items: readonly T[]): PerShard<T> => {
+    const at = (index: number): T => {
+      if (!(index in items)) throw new RangeError(`queue shards: no shard ${index} of ${count}`);
+      return items[index] as T;
+    };
+    return { all: items, at, indexOf, of: (appId, openId) => at(indexOf(appId, openId)) };
+  };
   return {
-    all,
-    of: count === 1 ? () => first : (appId, openId) => all[shardIndexOf(appId, openId, count)] as QueueShard,
+    ...perShard(all),
+    // count >= 1: there is a shard 0.
+    keys: (all[0] as QueueShard).keys,
+    map: (make) => perShard(all.map(make)),
   };
 }
 
