@@ -104,7 +104,9 @@ export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
       Promise.all(queues.map(({ queue }) => queue.getWaiting(0, 0))),
       Promise.all(accounts.map((account) => redis.pttl(keys.accessToken(account)))),
       Promise.all(
-        accounts.map((account) => Promise.all(shards.all.map((shard) => redis.hgetall(shard.keys.sendCounters(account))))),
+        accounts.map((account) =>
+          Promise.all(shards.all.map((shard) => redis.hgetall(shard.keys.sendCounters(account)))),
+        ),
       ),
       Promise.all(accounts.map((account) => redis.get(keys.sendPause(account)))),
     ]);

@@ -5,7 +5,14 @@ import type { Logger } from '@wxq/logging';
 import { createPassiveStore } from '@wxq/passive';
 import { createQuotaLedger, createSendPause } from '@wxq/quota';
 import { type ProcessorMap, QUEUES, QUEUE_KEYS, createLanes, createProducer, createQueueWorker } from '@wxq/queue';
-import { type QueueShards, type RedisClient, type WxqKeys, createQueueShards, createRedis, pingWithin } from '@wxq/redis';
+import {
+  type QueueShards,
+  type RedisClient,
+  type WxqKeys,
+  createQueueShards,
+  createRedis,
+  pingWithin,
+} from '@wxq/redis';
 import { Queue } from 'bullmq';
 import {
   type WechatApiClient,

@@ -48,8 +48,8 @@ describe('createQueueShards', () => {
     expect(shard?.keys.sendPause('wx1')).toBe('{wxq}:pause:wx1');
     expect(shard?.keys.accessToken('wx1')).toBe('{wxq}:{wx1}:access_token');
     expect(shard?.keys.passiveChannel).toBe('{wxq}:passive');
-    expect(shard?.keys.quota('wx1', 'o1').startsWith(`${shard?.prefix}:`)).toBe(true);
-    expect(shard?.keys.passive('in-1').startsWith(`${shard?.prefix}:`)).toBe(true);
+    expect(shard?.keys.quota('wx1', 'o1')).toBe(`${shard?.prefix ?? ''}:quota:wx1:o1`);
+    expect(shard?.keys.passive('in-1')).toBe(`${shard?.prefix ?? ''}:passive:in-1`);
   });
 
   it('rejects a count outside 1..64', () => {

@@ -32,15 +32,15 @@ export interface PerShard<T> {
   /** By shard index. */
   readonly all: readonly T[];
   /** The T of one user's shard. */
-  of(appId: string, openId: string): T;
+  readonly of: (appId: string, openId: string) => T;
   /** The index of one user's shard. */
-  indexOf(appId: string, openId: string): number;
+  readonly indexOf: (appId: string, openId: string) => number;
   /** The T of shard `index`. @throws RangeError for an index out of range */
-  at(index: number): T;
+  readonly at: (index: number) => T;
 }
 
 export interface QueueShards extends PerShard<QueueShard> {
-  /** Shard 0's key names: an account's keys (token, send pause, send rate, passive channel) are the same in every shard. */
+  /** Shard 0's key names: an account's keys (token, send pause, send rate, passive channel) are in every shard's. */
   readonly keys: WxqKeys;
   /** One T made for each shard (its producer, its lanes, ...). */
   map<T>(make: (shard: QueueShard) => T): PerShard<T>;

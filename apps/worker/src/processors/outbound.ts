@@ -74,7 +74,8 @@ export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound
       const pushAt = payload.receivedAt ?? job.timestamp;
       const sendAfter = pushAt + SEND_UNTAKEN_AFTER_MS;
       // Offered replies go to the push's own user: the push's state is in this shard too.
-      const verdict = await deps.passive.of(payload.appId, user).settle(inboundJobId(payload.appId, payload.dedupKey), sendAfter);
+      const store = deps.passive.of(payload.appId, user);
+      const verdict = await store.settle(inboundJobId(payload.appId, payload.dedupKey), sendAfter);
       if (verdict === 'answered') {
         await deps.counters.count(payload.appId, 'passive_answered');
         await leave('done');
