@@ -181,7 +181,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       const waiters = passiveWaiters;
       if (waiters !== undefined) await shutdownStep(log, 'passive subscription closed', () => waiters.close());
       if (callbackIps !== undefined) await shutdownStep(log, 'callback IP refresh stopped', () => callbackIps.stop());
-      await shutdownStep(log, 'queues closed', () => Promise.all(producers.all.map((producer) => producer.close())));
+      // One line whatever the shards: the queues close together.
+      await shutdownStep(log, 'queue closed', () => Promise.all(producers.all.map((producer) => producer.close())));
       if (board.length > 0) {
         await shutdownStep(log, 'Bull Board queues closed', () => Promise.all(board.map(({ queue }) => queue.close())));
       }

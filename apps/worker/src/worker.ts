@@ -209,8 +209,13 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
     stop() {
       stopping ??= (async () => {
         log.info('worker stopping: finishing active jobs');
-        for (const { worker, shard } of workers) {
-          await shutdownStep(log, `${worker.name} worker closed (shard ${shard})`, () => worker.close());
+        // A queue's workers close together: one closing while its other shards' still took jobs
+        // would only move the wait.
+        for (const key of QUEUE_KEYS) {
+          const closing = workers.filter(({ worker }) => worker.name === QUEUES[key].name);
+          await shutdownStep(log, `${QUEUES[key].name} worker closed`, () =>
+            Promise.all(closing.map(({ worker }) => worker.close())),
+          );
         }
         await shutdownStep(log, 'queues closed', () =>
           Promise.all([...inbound.all.map((queue) => queue.close()), ...outbound.all.map((p) => p.close())]),
