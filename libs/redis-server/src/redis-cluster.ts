@@ -29,11 +29,17 @@ export interface RedisClusterOptions {
   readonly startTimeoutMs?: number;
   /** How long SIGTERM gets before SIGKILL. Default 5000. */
   readonly stopTimeoutMs?: number;
-  /** Every node keeps an AOF with `appendfsync always`, so {@link RedisCluster.restartNode} loses no acknowledged write. Default false. */
+  /**
+   * Every node keeps an AOF with `appendfsync always`, so {@link RedisCluster.restartNode} loses no
+   * acknowledged write. Default false.
+   */
   readonly appendOnly?: boolean;
 }
 
-/** A Redis Cluster of our own: one redis-server per master on loopback, each with a temp dir, no persistence unless `appendOnly`. */
+/**
+ * A Redis Cluster of our own: one redis-server per master on loopback, each with a temp dir, no
+ * persistence unless `appendOnly`.
+ */
 export interface RedisCluster {
   readonly source: 'redis-cluster';
   /** `127.0.0.1:<port>` of every master, the form REDIS_CLUSTER_NODES takes. */
