@@ -3,14 +3,16 @@
 // gateway -> each user's shard -> worker -> customer-service send, both apps in this process as
 // main.ts starts them. The nodes keep an fsync-always AOF, so a master killed and started again
 // comes back with every write it acknowledged.
+import { PassThrough } from 'node:stream';
 import { loadGatewayConfig, loadWorkerConfig } from '@wxq/config';
 import { type RunningGateway, startGateway } from '@wxq/gateway';
 import { demoHandlers } from '@wxq/handlers';
 import { createLogger } from '@wxq/logging';
+import { type StatusReport, runOps } from '@wxq/ops';
 import { QUEUES, inboundJobId } from '@wxq/queue';
 import { createQueueShards, createRedis } from '@wxq/redis';
 import { type RedisCluster, startRedisCluster } from '@wxq/redis-server';
-import { LOG_LEVELS, createLogSink, waitFor } from '@wxq/testing';
+import { LOG_LEVELS, createLogSink, parsePrometheusText, sampleValue, waitFor } from '@wxq/testing';
 import { type TextMessage, computeDedupKey } from '@wxq/wechat';
 import { type WechatApiSimulator, buildPush, createMessage, sendPush, startWechatApiSimulator } from '@wxq/wechat-sim';
 import { type RunningWorker, startWorker } from '@wxq/worker';
@@ -26,6 +28,7 @@ const ACCOUNT = { appId: APP_ID, token: TOKEN };
 // on three masters (the first test checks that rather than assuming it).
 const PREFIX = '{wxq}';
 const SHARDS = 3;
+const BOARD_PASSWORD = 'shards-board-password';
 const shards = createQueueShards(PREFIX, SHARDS);
 
 let cluster: RedisCluster;
@@ -62,14 +65,34 @@ function usersOnEveryShard(perShard: number): string[] {
   return byShard.flat();
 }
 
-function startTheWorker(): RunningWorker {
-  const config = loadWorkerConfig({
+function workerEnv(): Record<string, string> {
+  return {
     ...env,
     REDIS_CLUSTER_NODES: cluster.nodes.join(','),
     WECHAT_APPSECRET: APP_SECRET,
     WECHAT_API_BASE_URL: sim.url,
-  });
-  return startWorker(config, { logger, handlers: demoHandlers });
+  };
+}
+
+function startTheWorker(): RunningWorker {
+  return startWorker(loadWorkerConfig(workerEnv()), { logger, handlers: demoHandlers });
+}
+
+/** `npm run ops -- <args>` in this process, with the worker's environment. */
+async function ops(args: readonly string[]): Promise<{ code: number; stdout: string }> {
+  const stdout = new PassThrough();
+  const chunks: Buffer[] = [];
+  stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const io = {
+    env: workerEnv(),
+    stdout,
+    stderr: new PassThrough(),
+    stdin: new PassThrough(),
+    stdinIsTTY: false,
+    stderrIsTTY: false,
+  };
+  const code = await runOps(args, io);
+  return { code, stdout: Buffer.concat(chunks).toString('utf8') };
 }
 
 async function push(message: TextMessage): Promise<{ status: number; body: string }> {
@@ -111,6 +134,9 @@ beforeAll(async () => {
     HOST: '127.0.0.1',
     WECHAT_TOKEN: TOKEN,
     TIMESTAMP_SKEW_SECONDS: '0',
+    ADMIN_PASSWORD: BOARD_PASSWORD,
+    ADMIN_HOST: '127.0.0.1',
+    ADMIN_PORT: '0',
   });
   expect(gatewayConfig.queueShards).toBe(SHARDS);
   gateway = await startGateway(gatewayConfig, { logger });
@@ -208,6 +234,38 @@ describe('WXQ_QUEUE_SHARDS=3 on a 3-master Redis Cluster', () => {
       timeoutMs: 20_000,
     });
     for (const user of users) expect(sentByUser().get(user), user).toEqual(replies(user));
+  });
+
+  it('shows every shard in Bull Board, the queue gauges and `ops status`', async () => {
+    const authorization = `Basic ${Buffer.from(`admin:${BOARD_PASSWORD}`).toString('base64')}`;
+    const board = await fetch(`http://127.0.0.1:${gateway.adminPort ?? 0}/admin/queues/api/queues`, {
+      headers: { authorization },
+    });
+    expect(board.status).toBe(200);
+    const { queues } = (await board.json()) as { queues: { name: string; description: string }[] };
+    expect(queues.map((queue) => queue.name).sort()).toEqual(
+      shards.all.flatMap((shard) => [`s${shard.index}/inbound`, `s${shard.index}/outbound`]).sort(),
+    );
+    for (const shard of shards.all) {
+      expect(queues.find((q) => q.name === `s${shard.index}/inbound`)?.description).toContain(`slot ${shard.slot}`);
+    }
+
+    const counts = await Promise.all(inbound.map((queue) => queue.getJobCounts('completed')));
+    const completed = counts.map((c) => c['completed'] ?? 0);
+    // The earlier tests pushed for users of every shard.
+    for (const n of completed) expect(n).toBeGreaterThan(0);
+    await worker?.metrics.refresh(2_000);
+    const samples = parsePrometheusText((await worker?.metrics.registry.metrics()) ?? '');
+    for (const shard of shards.all) {
+      expect(
+        sampleValue(samples, 'wxq_queue_jobs', { queue: 'inbound', shard: String(shard.index), state: 'completed' }),
+      ).toBe(completed[shard.index]);
+    }
+
+    const status = await ops(['status', '--json']);
+    expect(status.code).toBe(0);
+    const report = JSON.parse(status.stdout) as StatusReport;
+    expect(report.queues.inbound.completed).toBe(completed.reduce((sum, n) => sum + n, 0));
   });
 
   it('loses no acknowledged push when a master is killed and started again (AOF, fsync always)', async () => {
