@@ -9,6 +9,10 @@ describe('keySlot', () => {
     expect(keySlot('somekey')).toBe(11058);
     expect(keySlot('foo{hash_tag}')).toBe(keySlot('hash_tag'));
     expect(keySlot('foo{hash_tag}')).toBe(2515);
+    // The ASCII fast path agrees with the byte one.
+    for (const tag of ['wxq', 'wxq~s1~45', 'test-0d4c']) {
+      expect(keySlot(`{${tag}}:inbound`)).toBe(crc16(Buffer.from(tag)) % CLUSTER_SLOTS);
+    }
     // An empty tag is no tag: the whole key is hashed.
     expect(keySlot('foo{}{bar}')).toBe(crc16(Buffer.from('foo{}{bar}')) % CLUSTER_SLOTS);
   });

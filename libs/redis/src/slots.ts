@@ -23,7 +23,23 @@ export function crc16(bytes: Uint8Array): number {
  * `}`, when not empty), else of the whole key, modulo 16384.
  */
 export function keySlot(key: string): number {
-  return crc16(Buffer.from(hashTagOf(key) ?? key)) % CLUSTER_SLOTS;
+  const hashed = hashTagOf(key) ?? key;
+  // ASCII (every configured prefix and derived tag) is its own UTF-8: no buffer to make. The salt
+  // search of 64 shards tries about 64,000 tags.
+  return (isAscii(hashed) ? crc16Ascii(hashed) : crc16(Buffer.from(hashed))) % CLUSTER_SLOTS;
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+function crc16Ascii(text: string): number {
+  let crc = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    crc = ((crc << 8) & 0xffff) ^ (CRC16_TABLE[((crc >> 8) ^ text.charCodeAt(i)) & 0xff] ?? 0);
+  }
+  return crc;
 }
 
 /** The hash tag Redis hashes a key on, or undefined when it hashes the whole key. */
