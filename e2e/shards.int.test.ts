@@ -268,61 +268,68 @@ describe('WXQ_QUEUE_SHARDS=3 on a 3-master Redis Cluster', () => {
     expect(report.queues.inbound.completed).toBe(completed.reduce((sum, n) => sum + n, 0));
   });
 
-  it('loses no acknowledged push when a master is killed and started again (AOF, fsync always)', async () => {
-    // The worker stops first: the acknowledged jobs wait in Redis through the kill.
-    await worker?.stop();
-    worker = undefined;
-    const victim = shards.at(1);
-    const victimPort = await masterOfSlot(victim.slot);
-    const victimIndex = cluster.ports.indexOf(victimPort);
-    const acked: { user: string; content: string; shard: number }[] = [];
-    let refused = 0;
-    const pushOne = async (content: string) => {
-      const user = newUser();
-      const answer = await push(createMessage.text(content, { openid: user })).catch(() => undefined);
-      if (answer?.status === 200 && answer.body === 'success') {
-        acked.push({ user, content, shard: shards.indexOf(APP_ID, user) });
-      } else refused += 1;
-    };
-    for (let i = 0; i < 30; i += 1) await pushOne(`before the kill ${i}`);
-    const ackedBeforeKill = acked.filter((a) => a.shard === victim.index).length;
-    expect(acked).toHaveLength(30);
+  it.each([
+    ['SIGKILL', 1],
+    ['SIGTERM', 2],
+  ] as const)(
+    'loses no acknowledged push when a master gets %s and starts again (AOF, fsync always)',
+    async (signal, victimShard) => {
+      // The worker stops first: the acknowledged jobs wait in Redis through the kill.
+      await worker?.stop();
+      worker = undefined;
+      const victim = shards.at(victimShard);
+      const victimPort = await masterOfSlot(victim.slot);
+      const victimIndex = cluster.ports.indexOf(victimPort);
+      const acked: { user: string; content: string; shard: number }[] = [];
+      let refused = 0;
+      const pushOne = async (content: string) => {
+        const user = newUser();
+        const answer = await push(createMessage.text(content, { openid: user })).catch(() => undefined);
+        if (answer?.status === 200 && answer.body === 'success') {
+          acked.push({ user, content, shard: shards.indexOf(APP_ID, user) });
+        } else refused += 1;
+      };
+      for (let i = 0; i < 30; i += 1) await pushOne(`${signal}: before ${i}`);
+      const ackedBeforeKill = acked.filter((a) => a.shard === victim.index).length;
+      expect(acked).toHaveLength(30);
 
-    // Pushes keep arriving while the master is down and coming back.
-    let restarting = true;
-    const started = performance.now();
-    const restart = cluster.restartNode(victimIndex, 'SIGKILL').finally(() => {
-      restarting = false;
-    });
-    const during = (async () => {
-      for (let i = 0; restarting; i += 1) await pushOne(`during the restart ${i}`);
-    })();
-    await restart;
-    const restartMs = performance.now() - started;
-    await during;
-    await waitFor(async () => (await fetch(`${gatewayUrl}/readyz`)).status === 200, {
-      message: 'the gateway to be ready again',
-      timeoutMs: 20_000,
-    });
-    for (let i = 0; i < 10; i += 1) await pushOne(`after the restart ${i}`);
-    console.info(
-      `restart of :${victimPort} took ${Math.round(restartMs)} ms; acked ${acked.length} pushes ` +
-        `(${ackedBeforeKill} on its shard before the kill), refused ${refused}`,
-    );
-    expect(ackedBeforeKill).toBeGreaterThan(0);
+      // Pushes keep arriving while the master is down and coming back.
+      let restarting = true;
+      const started = performance.now();
+      const restart = cluster.restartNode(victimIndex, signal).finally(() => {
+        restarting = false;
+      });
+      const during = (async () => {
+        for (let i = 0; restarting; i += 1) await pushOne(`${signal}: during ${i}`);
+      })();
+      await restart;
+      const restartMs = performance.now() - started;
+      await during;
+      await waitFor(async () => (await fetch(`${gatewayUrl}/readyz`)).status === 200, {
+        message: 'the gateway to be ready again',
+        timeoutMs: 20_000,
+      });
+      for (let i = 0; i < 10; i += 1) await pushOne(`${signal}: after ${i}`);
+      console.info(
+        `${signal} and restart of :${victimPort} took ${Math.round(restartMs)} ms; acked ${acked.length} pushes ` +
+          `(${ackedBeforeKill} on its shard before the kill), refused ${refused}`,
+      );
+      expect(ackedBeforeKill).toBeGreaterThan(0);
 
-    worker = startTheWorker();
-    await waitFor(
-      () => {
-        const sent = new Set(sentContents());
-        return acked.every(({ content }) => sent.has(content));
-      },
-      { message: 'a reply to every acknowledged push', timeoutMs: 60_000 },
-    );
-    // Each once: nothing ran twice for having been through the restart.
-    const sent = sentContents();
-    for (const { content } of acked) expect(sent.filter((c) => c === content)).toHaveLength(1);
-    const errors = logs.lines().filter((entry) => Number(entry['level']) >= LOG_LEVELS.error);
-    expect(errors.every((entry) => String(entry['msg']).startsWith('redis unavailable'))).toBe(true);
-  }, 120_000);
+      worker = startTheWorker();
+      await waitFor(
+        () => {
+          const sent = new Set(sentContents());
+          return acked.every(({ content }) => sent.has(content));
+        },
+        { message: 'a reply to every acknowledged push', timeoutMs: 60_000 },
+      );
+      // Each once: nothing ran twice for having been through the restart.
+      const sent = sentContents();
+      for (const { content } of acked) expect(sent.filter((c) => c === content)).toHaveLength(1);
+      const errors = logs.lines().filter((entry) => Number(entry['level']) >= LOG_LEVELS.error);
+      expect(errors.every((entry) => String(entry['msg']).startsWith('redis unavailable'))).toBe(true);
+    },
+    120_000,
+  );
 });
