@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createSendPause } from '@wxq/quota';
-import { createKeys } from '@wxq/redis';
+import { createKeys, createQueueShards } from '@wxq/redis';
 import { type Sample, parsePrometheusText, sampleValue, waitFor } from '@wxq/testing';
 import { createMessage } from '@wxq/wechat-sim';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -125,8 +125,11 @@ describe('worker /metrics', () => {
     await h.redis.hset(createKeys(h.prefix).sendCounters(APP_ID), 'someone_elses', '5');
     const metrics = createWorkerMetrics({
       redis: h.redis,
-      keys: createKeys(h.prefix),
-      queues: [h.inbound, h.outbound],
+      shards: createQueueShards(h.prefix, 1),
+      queues: [
+        { queue: h.inbound, shard: 0 },
+        { queue: h.outbound, shard: 0 },
+      ],
       accounts: [APP_ID],
       // A minute from now: the jobs have waited about 60 s.
       now: () => Date.now() + 60_000,

@@ -32,7 +32,7 @@ class OperatorJob<Data = unknown, Result = unknown, Name extends string = string
 /**
  * A BullMQ queue for operators (Bull Board, `npm run ops`): every job it hands out retries with a
  * fresh attempt budget and may take its place in its ordering lane again. Its prefix must be the
- * deployment's WXQ_QUEUE_PREFIX, which also names the lanes.
+ * deployment's WXQ_QUEUE_PREFIX or one of its shards' (docs/shards.md), which also names the lanes.
  */
 export class OperatorQueue extends Queue {
   // BullMQ builds the jobs a queue reads through this getter (getJob, getJobs, getFailed, ...).

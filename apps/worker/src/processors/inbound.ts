@@ -10,7 +10,7 @@ import {
   QUEUES,
   laneScore,
 } from '@wxq/queue';
-import type { RedisClient, WxqKeys } from '@wxq/redis';
+import type { PerShard, QueueShards, RedisClient } from '@wxq/redis';
 import type { WechatApiClient } from '@wxq/wechat-api';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import type { Histogram } from 'prom-client';
@@ -21,13 +21,15 @@ import { type PassiveDeps, offerFirstReply, queueForPushes } from './passive-rep
 export interface InboundDeps {
   readonly handlers: Handlers;
   readonly apis: ReadonlyMap<string, WechatApiClient>;
-  readonly outbound: Producer<'outbound'>;
+  /** Each shard's outbound producer: a reply goes to its recipient's shard (docs/shards.md). */
+  readonly outbound: PerShard<Producer<'outbound'>>;
   readonly redis: RedisClient;
-  readonly keys: WxqKeys;
+  /** A user's keys are their shard's. */
+  readonly shards: QueueShards;
   /** Attempts before a handler failure is final (the job then waits in "failed" for an operator). */
   readonly handlerAttempts: number;
-  /** Per-user ordering (docs/ordering.md); undefined with WXQ_ORDERING=off. */
-  readonly lanes: { readonly inbound: Lanes; readonly outbound: Lanes } | undefined;
+  /** Per-user ordering (docs/ordering.md), each shard's lanes; undefined with WXQ_ORDERING=off. */
+  readonly lanes: PerShard<{ readonly inbound: Lanes; readonly outbound: Lanes }> | undefined;
   /** The quota ledger (docs/quota.md); undefined with WXQ_CS_QUOTA=off. */
   readonly ledger: QuotaLedger | undefined;
   /** WXQ_AUTO_TYPING_MS: show Typing once when a handler runs longer; 0 = never. */
@@ -51,8 +53,10 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
   return async (payload, { job, token, log }) => {
     const api = deps.apis.get(payload.appId);
     if (api === undefined) throw new UnrecoverableError(`no account ${payload.appId} is configured on this worker`);
-    const lanes = deps.lanes;
-    const lane = deps.keys.lane(QUEUES.inbound.name, payload.appId, payload.message.FromUserName);
+    const user = payload.message.FromUserName;
+    const lanes = deps.lanes?.of(payload.appId, user);
+    const keys = deps.shards.of(payload.appId, user).keys;
+    const lane = keys.lane(QUEUES.inbound.name, payload.appId, user);
     const mode = deps.passive?.modes.get(payload.appId) ?? 'customer-service';
     const inline = mode === 'customer-service' ? deps.inline : undefined;
     // One round trip: the turn, the push's quota effect (a grant is WeChat's at the push, and is
@@ -60,7 +64,7 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
     const [turn, quota, look] = await Promise.all([
       lanes?.inbound.turn(lane, job, laneScore(payload.receivedAt)),
       applyQuotaEffect(deps.ledger, payload),
-      inline === undefined ? undefined : lookBeforeInline(inline, payload),
+      inline === undefined ? undefined : lookBeforeInline(inline, payload, keys),
     ]);
     if (lanes !== undefined && turn !== undefined) {
       // It left its lane at this attempt and the worker died before finishing: finish the same way.
@@ -77,7 +81,7 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       log: jobLog,
       api,
       redis: deps.redis,
-      keys: deps.keys,
+      keys,
       quota,
     });
     // Typing is a customer-service API call: a passive-only account has none.
@@ -113,10 +117,7 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       sentInline = sent;
       replies = rest;
     }
-    if (replies.length > 0) {
-      await enterOutboundLanes(deps, replies);
-      await deps.outbound.addBulk(replies);
-    }
+    if (replies.length > 0) await queueReplies(deps, replies);
     await lanes?.inbound.leave(lane, job, 'done');
     jobLog.info(
       { replies: ctx.replies.length, sentInline, queuedMs: Date.now() - payload.receivedAt },
@@ -138,18 +139,36 @@ async function runHandlers(deps: InboundDeps, ctx: HandlerContext, attemptsMade:
   }
 }
 
-/** Replies take their places in their recipients' lanes before they exist as jobs. */
-async function enterOutboundLanes(deps: InboundDeps, replies: readonly OutboundPayload[]): Promise<void> {
-  const lanes = deps.lanes;
+/**
+ * Each reply goes to its recipient's shard (docs/shards.md): it takes its place in the
+ * recipient's lane there before it exists as a job, then the shard's replies are added together.
+ */
+async function queueReplies(deps: InboundDeps, replies: readonly OutboundPayload[]): Promise<void> {
+  const byShard = new Map<number, OutboundPayload[]>();
+  for (const reply of replies) {
+    const index = deps.shards.indexOf(reply.appId, recipientOf(reply));
+    byShard.set(index, [...(byShard.get(index) ?? []), reply]);
+  }
+  await Promise.all(
+    [...byShard].map(async ([index, shardReplies]) => {
+      await enterOutboundLanes(deps, index, shardReplies);
+      await deps.outbound.at(index).addBulk(shardReplies);
+    }),
+  );
+}
+
+async function enterOutboundLanes(deps: InboundDeps, shard: number, replies: readonly OutboundPayload[]) {
+  const lanes = deps.lanes?.at(shard).outbound;
   if (lanes === undefined) return;
+  const keys = deps.shards.at(shard).keys;
   const byLane = new Map<string, [string, number][]>();
   for (const reply of replies) {
-    const lane = deps.keys.lane(QUEUES.outbound.name, reply.appId, recipientOf(reply));
+    const lane = keys.lane(QUEUES.outbound.name, reply.appId, recipientOf(reply));
     const members = byLane.get(lane) ?? [];
     members.push([QUEUES.outbound.jobId(reply), laneScore(reply.receivedAt ?? 0, reply.replyIndex)]);
     byLane.set(lane, members);
   }
-  await Promise.all([...byLane].map(([lane, members]) => lanes.outbound.enter(lane, members)));
+  await Promise.all([...byLane].map(([lane, members]) => lanes.enter(lane, members)));
 }
 
 /** The push opens (or closes) its user's send windows; answers the view the handler gets. */

@@ -10,7 +10,6 @@ import type { SendCounters } from './send-counters.js';
 
 export interface InlineSendDeps {
   readonly redis: RedisClient;
-  readonly keys: WxqKeys;
   readonly rateLimiter: SendRateLimiter | undefined;
   readonly pause: SendPause;
   readonly counters: SendCounters;
@@ -28,7 +27,8 @@ const SENT_MARKER_TTL_MS = 24 * 3600 * 1000;
 
 /** What stands in the way of inline sends for a push, read before its handler runs. */
 export interface InlineLook {
-  readonly pushJobId: string;
+  /** Where the count of this push's replies sent inline is kept, in its user's shard. */
+  readonly sentKey: string;
   /** Replies of this push counted as sent by an earlier run. */
   readonly sentBefore: number;
   /** The user has replies waiting in their outbound lane, or the account is paused. */
@@ -41,15 +41,19 @@ export interface InlineLook {
  * the user's can enter their outbound lane while the push holds its turn but a reply to them
  * from another user's push or an operator's retry, which the lane then orders.
  */
-export async function lookBeforeInline(deps: InlineSendDeps, payload: InboundPayload): Promise<InlineLook> {
-  const pushJobId = QUEUES.inbound.jobId(payload);
+export async function lookBeforeInline(
+  deps: InlineSendDeps,
+  payload: InboundPayload,
+  userKeys: WxqKeys,
+): Promise<InlineLook> {
+  const sentKey = userKeys.repliesSent(QUEUES.inbound.jobId(payload));
   const { appId } = payload;
   const [sentBefore, laneBusy, pausedUntil] = await Promise.all([
-    deps.redis.get(deps.keys.repliesSent(pushJobId)),
-    deps.ordering ? deps.redis.exists(deps.keys.lane(QUEUES.outbound.name, appId, payload.message.FromUserName)) : 0,
+    deps.redis.get(sentKey),
+    deps.ordering ? deps.redis.exists(userKeys.lane(QUEUES.outbound.name, appId, payload.message.FromUserName)) : 0,
     deps.pause.pausedUntil(appId),
   ]);
-  return { pushJobId, sentBefore: Number(sentBefore) || 0, blocked: laneBusy === 1 || pausedUntil !== undefined };
+  return { sentKey, sentBefore: Number(sentBefore) || 0, blocked: laneBusy === 1 || pausedUntil !== undefined };
 }
 
 /**
@@ -74,7 +78,7 @@ export async function sendInline(
 ): Promise<{ readonly sent: number; readonly rest: readonly OutboundPayload[] }> {
   const { appId } = payload;
   const user = payload.message.FromUserName;
-  const sentKey = deps.keys.repliesSent(look.pushJobId);
+  const { sentKey } = look;
   let next = Math.min(look.sentBefore, replies.length);
   if (look.blocked) return { sent: 0, rest: replies.slice(next) };
   const skipped = next;
