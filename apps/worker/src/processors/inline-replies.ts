@@ -93,16 +93,20 @@ export async function sendInline(
     try {
       await api.sendCustomMessage(reply.message);
     } catch (err) {
-      deps.sends.inc({ account: appId, result: sendResultOf(err) });
-      // The outbound job goes on from WeChat's answer (learns from it, refunds, pauses, fails or
-      // retries) as if its own first attempt had got it. Without an answer (a timeout) the reply
-      // may have gone out: the job simply tries again, as a retried reply job does.
-      // 45009 and 45011 pause the account at once, so that no other push's reply is tried
-      // meanwhile; the reply's job waits for the pause to end, then sends.
-      if (err instanceof WechatErrcodeError && (err.errcode === 45009 || err.errcode === 45011)) {
+      const limit = err instanceof WechatErrcodeError && (err.errcode === 45009 || err.errcode === 45011);
+      if (limit) {
+        // 45009 and 45011 pause the account at once, so that no other push's reply is tried
+        // meanwhile; the reply was not sent, so its send is not spent, and its job waits for the
+        // pause to end, then sends.
+        if (reservation !== undefined) await deps.ledger?.refund(appId, user, reservation);
         await deps.counters.count(appId, err.errcode === 45009 ? 'paused_45009' : 'paused_45011');
         await deps.pause.pause(appId, err.errcode, log);
-      } else if (err instanceof WechatErrcodeError) {
+      }
+      deps.sends.inc({ account: appId, result: sendResultOf(err) });
+      // Any other errcode: the outbound job goes on from WeChat's answer (learns from it, refunds,
+      // fails or retries) as if its own first attempt had got it. Without an answer (a timeout)
+      // the reply may have gone out: the job simply tries again, as a retried reply job does.
+      if (err instanceof WechatErrcodeError && !limit) {
         const { api: path, errcode, errmsg } = err;
         const inlineAttempt = { api: path, errcode, errmsg, ...(reservation === undefined ? {} : { reservation }) };
         return {
