@@ -159,7 +159,9 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
         passiveStore === undefined
           ? undefined
           : { stores: passiveStore, modes: replyModes, pendingTtlMs: config.pendingReplyTtlMs, counters },
-      inline: { redis, rateLimiter, pause, counters, ordering: lanes !== undefined, ledger, sends: metrics.sends },
+      inline: config.inlineSends
+        ? { redis, rateLimiter, pause, counters, ordering: lanes !== undefined, ledger, sends: metrics.sends }
+        : undefined,
       handlerSeconds: metrics.handlerSeconds,
     }),
     outbound: createOutboundProcessor({
