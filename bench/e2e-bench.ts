@@ -45,6 +45,7 @@ const E2E_CONFIGURATIONS = {
   noop: 'BullMQ no-op worker (1 process)',
   worker: 'wxq worker (1 process)',
   worker_plain: 'wxq worker, ordering + ledger off (1 process)',
+  worker_jobs: 'wxq worker, inline sends off: a job per reply (1 process)',
   worker_2: 'wxq worker (2 processes)',
 } as const;
 
@@ -52,27 +53,32 @@ export type E2eConfigurationId = keyof typeof E2E_CONFIGURATIONS;
 
 /** Per-user ordering and the quota ledger off: what they cost, side by side with the default. */
 const WITHOUT_CONVERSATIONS = { WXQ_ORDERING: 'off', WXQ_CS_QUOTA: 'off' } as const;
+/** Every reply its own outbound job, as before inline sends: what they save. */
+const WITHOUT_INLINE_SENDS = { WXQ_INLINE_SENDS: 'off' } as const;
 
 /**
  * Round after round: the noop baseline, then the whole worker pipeline with 1 process (the
- * defaults, then ordering and the ledger off) and 2 processes, so that the configurations compared
- * are measured side by side.
+ * defaults, then ordering and the ledger off, then inline sends off) and 2 processes, so that the
+ * configurations compared are measured side by side.
  */
 export async function runE2eBench(options: E2eOptions): Promise<E2eRounds[]> {
   const noop: E2eResult[] = [];
   const one: E2eResult[] = [];
   const plain: E2eResult[] = [];
+  const jobs: E2eResult[] = [];
   const two: E2eResult[] = [];
   for (let round = 0; round < options.rounds; round += 1) {
     noop.push(await runNoop(options));
     one.push(await runPipeline(options, 1));
     plain.push(await runPipeline(options, 1, WITHOUT_CONVERSATIONS));
+    jobs.push(await runPipeline(options, 1, WITHOUT_INLINE_SENDS));
     two.push(await runPipeline(options, 2));
   }
   return [
     { id: 'noop', name: E2E_CONFIGURATIONS.noop, rounds: noop },
     { id: 'worker', name: E2E_CONFIGURATIONS.worker, rounds: one },
     { id: 'worker_plain', name: E2E_CONFIGURATIONS.worker_plain, rounds: plain },
+    { id: 'worker_jobs', name: E2E_CONFIGURATIONS.worker_jobs, rounds: jobs },
     { id: 'worker_2', name: E2E_CONFIGURATIONS.worker_2, rounds: two },
   ];
 }
