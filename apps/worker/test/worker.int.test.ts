@@ -1,9 +1,12 @@
+import { QUEUES } from '@wxq/queue';
+import { createKeys } from '@wxq/redis';
 import { waitFor } from '@wxq/testing';
 import { createMessage } from '@wxq/wechat-sim';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { defineHandlers } from '@wxq/handlers';
 import { type WorkerHarness, startHarness } from './harness.js';
 
+const SEND = '/cgi-bin/message/custom/send';
 let harness: WorkerHarness | undefined;
 afterEach(async () => {
   await harness?.stop();
@@ -54,6 +57,74 @@ describe('worker with the WeChat simulator', () => {
     // The first run sent its reply itself (inline) and counted it: the re-run sends nothing.
     expect(await h.outbound.count()).toBe(0);
     expect(textsSent(h)).toEqual([`${message.FromUserName}:only once`]);
+  });
+
+  it('a re-run after some replies went inline and the rest as jobs sends nothing again', async () => {
+    harness = await startHarness(inject('redisUrl'));
+    const h = harness;
+    // The second reply's inline send gets -1: it and the third go as jobs, which send them.
+    let sendsSeen = 0;
+    h.sim.injectFault({ path: SEND, errcode: -1, times: 1, when: () => (sendsSeen += 1) === 2 });
+    h.startWorkers(
+      1,
+      defineHandlers((r) =>
+        r.fallback((_m, ctx) => {
+          for (const text of ['A', 'B', 'C']) ctx.reply.text(text);
+        }),
+      ),
+    );
+    const message = createMessage.text('three replies');
+    const payload = await h.push(message);
+    await h.sim.waitForSends(3, 15_000);
+    // The same push again (as after a crash between queueing the jobs and completing).
+    await h.inbound.add('push', payload, { jobId: 'rerun-jobs' });
+    await waitFor(async () => (await h.inbound.getJobCounts('completed')).completed === 2, {
+      timeoutMs: 10_000,
+      message: 'both inbound jobs done',
+    });
+    await waitFor(async () => (await h.outbound.getJobCounts('completed')).completed === 2, {
+      message: 'the two reply jobs done',
+    });
+    const user = message.FromUserName;
+    expect(textsSent(h)).toEqual([`${user}:A`, `${user}:B`, `${user}:C`]);
+  });
+
+  it("a re-run whose handler records other replies sends the first run's unsent ones, never the new", async () => {
+    harness = await startHarness(inject('redisUrl'));
+    const h = harness;
+    const message = createMessage.text('changed mind');
+    const user = message.FromUserName;
+    const payload = await h.push(message);
+    // As a first run leaves it when killed right after sending its first of three replies.
+    const replyOf = (replyIndex: number, content: string) => ({
+      v: 1,
+      appId: payload.appId,
+      dedupKey: payload.dedupKey,
+      replyIndex,
+      receivedAt: payload.receivedAt,
+      reply: { kind: 'message', message: { touser: user, msgtype: 'text', text: { content } } },
+    });
+    const progress = createKeys(h.prefix).repliesSent(QUEUES.inbound.jobId(payload));
+    await h.redis.hset(
+      progress,
+      'plan',
+      JSON.stringify([replyOf(0, 'A'), replyOf(1, 'B'), replyOf(2, 'C')]),
+      'sent',
+      1,
+    );
+    h.startWorkers(
+      1,
+      defineHandlers((r) =>
+        r.fallback((_m, ctx) => {
+          ctx.reply.text('B and C merged');
+        }),
+      ),
+    );
+    await h.sim.waitForSends(2, 10_000);
+    await waitFor(async () => (await h.inbound.getJobCounts('completed')).completed === 1, {
+      message: 'the push done',
+    });
+    expect(textsSent(h)).toEqual([`${user}:B`, `${user}:C`]);
   });
 
   it('tokens invalidated mid-run: every reply still delivered, one refresh per invalidation', async () => {

@@ -50,8 +50,6 @@ export const outboundPayloadSchema = z.object({
       api: z.string(),
       errcode: z.number().int(),
       errmsg: z.string(),
-      /** The send window the inline attempt reserved, for the job to refund or keep as WeChat's answer says. */
-      reservation: z.object({ kind: z.enum(['message', 'event']), until: z.number() }).exactOptional(),
     })
     .exactOptional(),
 });

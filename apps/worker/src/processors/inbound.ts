@@ -15,7 +15,7 @@ import type { WechatApiClient } from '@wxq/wechat-api';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import type { Histogram } from 'prom-client';
 import { LEFT_FAILED, PARK_MS, recipientOf } from './lane-settings.js';
-import { type InlineSendDeps, lookBeforeInline, sendInline } from './inline-replies.js';
+import { type InlineSendDeps, sendInline } from './inline-replies.js';
 import { type PassiveDeps, offerFirstReply, queueForPushes } from './passive-replies.js';
 
 export interface InboundDeps {
@@ -58,13 +58,11 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
     const keys = deps.shards.of(payload.appId, user).keys;
     const lane = keys.lane(QUEUES.inbound.name, payload.appId, user);
     const mode = deps.passive?.modes.get(payload.appId) ?? 'customer-service';
-    const inline = mode === 'customer-service' ? deps.inline : undefined;
-    // One round trip: the turn, the push's quota effect (a grant is WeChat's at the push, and is
-    // applied once per push however often this runs) and what inline sends need to know.
-    const [turn, quota, look] = await Promise.all([
+    // One round trip: the turn and the push's quota effect (a grant is WeChat's at the push, and
+    // is applied once per push however often this runs).
+    const [turn, quota] = await Promise.all([
       lanes?.inbound.turn(lane, job, laneScore(payload.receivedAt)),
       applyQuotaEffect(deps.ledger, payload),
-      inline === undefined ? undefined : lookBeforeInline(inline, payload, keys),
     ]);
     if (lanes !== undefined && turn !== undefined) {
       // It left its lane at this attempt and the worker died before finishing: finish the same way.
@@ -112,8 +110,8 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       replies = [];
     } else if (deps.passive !== undefined && mode === 'passive') {
       replies = await offerFirstReply(deps.passive, payload, replies);
-    } else if (inline !== undefined && look !== undefined) {
-      const { sent, rest } = await sendInline(inline, api, look, payload, replies, jobLog);
+    } else if (deps.inline !== undefined && replies.length > 0) {
+      const { sent, rest } = await sendInline(deps.inline, api, payload, keys, replies, jobLog);
       sentInline = sent;
       replies = rest;
     }

@@ -89,11 +89,14 @@ export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound
         await delayUntil(job, token, Math.min(sendAfter, Date.now() + step));
       }
     }
-    const wait = (await deps.rateLimiter?.reserve(payload.appId)) ?? 0;
+    // The inbound job tried this reply already (inline-replies.ts): WeChat's answer to it is this
+    // attempt's. It was counted, and what it says about the user's windows learnt, back then.
+    const inline = job.attemptsMade === 0 ? payload.inlineAttempt : undefined;
+    const wait = inline === undefined ? ((await deps.rateLimiter?.reserve(payload.appId)) ?? 0) : 0;
     if (wait > 0) await delayUntil(job, token, Date.now() + wait);
 
     const { reply } = payload;
-    if (reply.kind === 'typing' && reply.command === 'Typing' && deps.quota !== undefined) {
+    if (inline === undefined && reply.kind === 'typing' && reply.command === 'Typing' && deps.quota !== undefined) {
       // Typing spends no quota, but WeChat refuses it outside 30 s of an exchange and while it shows.
       const verdict = await deps.quota.ledger.typing(payload.appId, user);
       if (verdict !== 'ok') {
@@ -103,21 +106,17 @@ export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound
         return;
       }
     }
-    // The inbound job tried this reply already: its answer is this attempt's (counted there).
-    const inline = job.attemptsMade === 0 ? payload.inlineAttempt : undefined;
     const reservation =
-      inline !== undefined
-        ? inline.reservation
-        : reply.kind === 'message'
-          ? await reserveSend(deps, payload, job, user, log)
-          : undefined;
+      inline === undefined && reply.kind === 'message' ? await reserveSend(deps, payload, job, user, log) : undefined;
     try {
       if (inline !== undefined) throw new WechatErrcodeError(inline.api, inline.errcode, inline.errmsg);
       if (reply.kind === 'message') await api.sendCustomMessage(reply.message);
       else await api.typing(reply.touser, reply.command);
     } catch (err) {
-      if (inline === undefined) deps.sends.inc({ account: payload.appId, result: sendResultOf(err) });
-      await learnFrom(deps, payload.appId, user, err, reservation);
+      if (inline === undefined) {
+        deps.sends.inc({ account: payload.appId, result: sendResultOf(err) });
+        if (deps.quota !== undefined) await learnFrom(deps.quota.ledger, payload.appId, user, err, reservation);
+      }
       if (err instanceof WechatErrcodeError && (err.errcode === 45009 || err.errcode === 45011)) {
         await deps.counters.count(payload.appId, err.errcode === 45009 ? 'paused_45009' : 'paused_45011');
         await delayUntil(job, token, await deps.pause.pause(payload.appId, err.errcode, log));
@@ -166,15 +165,14 @@ export function sendResultOf(err: unknown): SendResult {
 }
 
 /** What WeChat's answer says about the user's windows (docs/wechat-protocol.md §7.4, §7.5). */
-async function learnFrom(
-  deps: OutboundDeps,
+export async function learnFrom(
+  ledger: QuotaLedger,
   appId: string,
   user: string,
   err: unknown,
   reservation: Reservation | undefined,
 ): Promise<void> {
-  if (deps.quota === undefined || !(err instanceof WechatErrcodeError)) return;
-  const { ledger } = deps.quota;
+  if (!(err instanceof WechatErrcodeError)) return;
   if (err.errcode === 45047) await ledger.correct(appId, user, 'exhaust');
   else if (err.errcode === 45015 || err.errcode === 43004) await ledger.correct(appId, user, 'close');
   // WeChat answered with an errcode: the message was not sent, so the send is not spent. After a
