@@ -46,7 +46,8 @@ export function sizeFor(
   assumptions: SizingAssumptions = DEFAULT_ASSUMPTIONS,
 ): Sizing {
   const cores = (msPerPush: number) => (pushesPerSecond * msPerPush) / 1000;
-  const units = (msPerPush: number) => Math.max(1, Math.ceil(cores(msPerPush) / assumptions.headroom));
+  // Rounded before ceil: 0.07 ms × 10k/s is 0.7000000000000001 cores in floating point, not 2 masters.
+  const units = (msPerPush: number) => Math.max(1, Math.ceil(round(cores(msPerPush) / assumptions.headroom, 6)));
   const perSecond = (bytes: number) => round((pushesPerSecond * bytes) / 1e6, 1);
   return {
     pushesPerSecond,
