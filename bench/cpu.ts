@@ -41,12 +41,13 @@ export async function readCpuTicks(pid: number): Promise<number> {
 
 /**
  * Runs `work` and measures the CPU the processes `pids` used meanwhile, as a percentage of one
- * core: summed (two processes each busy all along: 200) and per process, in the order of `pids`.
+ * core: summed (two processes each busy all along: 200) and per process, in the order of `pids`;
+ * and the CPU time itself, summed and per process.
  */
 export async function measureCpu<T>(
   pids: readonly number[],
   work: () => Promise<T>,
-): Promise<{ result: T; cpuPct: number; cpuMs: number; perProcessPct: number[] }> {
+): Promise<{ result: T; cpuPct: number; cpuMs: number; perProcessPct: number[]; perProcessMs: number[] }> {
   const before = await Promise.all(pids.map(readCpuTicks));
   const started = performance.now();
   const result = await work();
@@ -59,5 +60,6 @@ export async function measureCpu<T>(
     cpuPct: cpuPercent(0, ticks, wallMs, clockTicksPerSecond()),
     cpuMs: (ticks * 1000) / clockTicksPerSecond(),
     perProcessPct: used.map((value) => cpuPercent(0, value, wallMs, clockTicksPerSecond())),
+    perProcessMs: used.map((value) => (value * 1000) / clockTicksPerSecond()),
   };
 }

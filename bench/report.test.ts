@@ -92,4 +92,46 @@ describe('latest.json', () => {
       worker: { name: 'worker', msgs_per_s: 1000, x_noop: 0.25, p50_ms: 3, p99_ms: 9, cpu_pct: 100, cpu_ms_per_msg: 1 },
     });
   });
+
+  it('gives the capacity figures per push and the sizing they imply at 10k and 100k pushes/s', () => {
+    const results = buildResults(META, {
+      capacity: [
+        {
+          id: 'defaults',
+          name: 'defaults',
+          pushes: 1000,
+          seconds: 5,
+          gatewayCpuMsPerPush: 0.35,
+          workerCpuMsPerPush: 0.7,
+          redisCpuMsPerPush: 0.07,
+          redisMainThreadCpuMsPerPush: 0.07,
+          benchCpuMsPerPush: 0.5,
+          redisCommandsPerPush: 60,
+          redisCallsPerPush: { evalsha: 8 },
+          redisBytesInPerPush: 4000,
+          redisBytesOutPerPush: 1000,
+          redisRetainedBytesPerPush: 3000,
+          failedPushes: 0,
+        },
+      ],
+    });
+    expect(Object.keys(results)).toEqual(['meta', 'capacity']);
+    expect(results['capacity']).toMatchObject({
+      defaults: {
+        gateway_cpu_ms_per_push: 0.35,
+        redis_calls_per_push: { evalsha: 8 },
+        sizing: [
+          // 3.5 gateway cores at 70 %: 5 processes; 7 worker cores: 10; 0.7 Redis cores: 1 master.
+          { pushes_per_second: 10_000, gateways: 5, workers: 10, redis_masters: 1, redis_retained_gigabytes: 18 },
+          {
+            pushes_per_second: 100_000,
+            gateways: 50,
+            workers: 100,
+            redis_masters: 10,
+            redis_megabytes_per_second_in: 400,
+          },
+        ],
+      },
+    });
+  });
 });

@@ -1,9 +1,11 @@
 // What a run measured, as figures a machine can compare across commits (bench/results/latest.json),
 // and the gateway's goals (issue 12) judged from them. Pure: run.ts gathers, prints and writes.
+import type { CapacityResult } from './capacity-bench.js';
 import type { E2eRounds } from './e2e-bench.js';
 import type { GatewayTargetId, LoadResult, TargetRounds } from './gateway-bench.js';
 import type { MemoryResult } from './memory-bench.js';
 import type { HeldPushesResult, PassiveRounds } from './passive-bench.js';
+import { type PushCosts, type Sizing, sizeFor } from './sizing.js';
 import { median, ratios } from './stats.js';
 
 /** Each ratio of the gateway table and the baseline it divides by (req/s, or p99 for p99_x_express). */
@@ -98,6 +100,7 @@ export interface BenchSections {
   readonly e2e?: readonly E2eRounds[];
   readonly passive?: { readonly modes: readonly PassiveRounds[]; readonly held: HeldPushesResult };
   readonly memory?: readonly MemoryResult[];
+  readonly capacity?: readonly CapacityResult[];
 }
 
 /** latest.json: medians over the rounds, ratios as the median of the per-round ratios. */
@@ -107,6 +110,7 @@ export function buildResults(meta: RunMeta, sections: BenchSections): Record<str
   if (sections.e2e !== undefined) results['e2e'] = e2eResults(sections.e2e);
   if (sections.passive !== undefined) results['passive'] = passiveResults(sections.passive);
   if (sections.memory !== undefined) results['memory'] = memoryResults(sections.memory);
+  if (sections.capacity !== undefined) results['capacity'] = capacityResults(sections.capacity);
   return results;
 }
 
@@ -185,6 +189,57 @@ function passiveResults(passive: NonNullable<BenchSections['passive']>): Record<
 function memoryResults(processes: readonly MemoryResult[]): Record<string, unknown> {
   return Object.fromEntries(
     processes.map((p) => [p.id, { name: p.name, idle_mb: p.idleMb, loaded_mb: p.loadedMb, load: p.load }]),
+  );
+}
+
+/** The rates docs/capacity.md sizes for. */
+export const SIZED_RATES = [10_000, 100_000] as const;
+
+/** A capacity configuration's costs per push, as the sizing takes them. */
+export function pushCosts(result: CapacityResult): PushCosts {
+  return {
+    gatewayCpuMs: result.gatewayCpuMsPerPush,
+    workerCpuMs: result.workerCpuMsPerPush,
+    redisCpuMs: result.redisCpuMsPerPush,
+    redisBytesIn: result.redisBytesInPerPush,
+    redisBytesOut: result.redisBytesOutPerPush,
+    redisRetainedBytes: result.redisRetainedBytesPerPush,
+  };
+}
+
+/** Each rate of SIZED_RATES, sized from one configuration's costs. */
+export function sizings(result: CapacityResult): Sizing[] {
+  return SIZED_RATES.map((rate) => sizeFor(rate, pushCosts(result)));
+}
+
+function capacityResults(configurations: readonly CapacityResult[]): Record<string, unknown> {
+  return Object.fromEntries(
+    configurations.map((c) => [
+      c.id,
+      {
+        name: c.name,
+        pushes: c.pushes,
+        seconds: c.seconds,
+        gateway_cpu_ms_per_push: c.gatewayCpuMsPerPush,
+        worker_cpu_ms_per_push: c.workerCpuMsPerPush,
+        redis_cpu_ms_per_push: c.redisCpuMsPerPush,
+        redis_main_thread_cpu_ms_per_push: c.redisMainThreadCpuMsPerPush,
+        bench_cpu_ms_per_push: c.benchCpuMsPerPush,
+        redis_commands_per_push: c.redisCommandsPerPush,
+        redis_calls_per_push: c.redisCallsPerPush,
+        redis_bytes_in_per_push: c.redisBytesInPerPush,
+        redis_bytes_out_per_push: c.redisBytesOutPerPush,
+        redis_retained_bytes_per_push: c.redisRetainedBytesPerPush,
+        failed_pushes: c.failedPushes,
+        sizing: sizings(c).map(snakeCase),
+      },
+    ]),
+  );
+}
+
+function snakeCase(record: object): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(record).map(([key, value]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), value]),
   );
 }
 

@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { redisServerPid, startRedisServer } from '@wxq/redis-server';
+import { type CapacityResult, runCapacityBench } from './capacity-bench.js';
 import { type E2eRounds, runE2eBench } from './e2e-bench.js';
 import { availableTargets, runGatewayBench } from './gateway-bench.js';
 import { runMemoryBench } from './memory-bench.js';
@@ -18,8 +19,10 @@ import {
   gatewayGoals,
   gatewayRatios,
   medianRatios,
+  sizings,
   sum,
 } from './report.js';
+import { DEFAULT_ASSUMPTIONS } from './sizing.js';
 import { formatRatio, median, ratios } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -38,7 +41,7 @@ if (pinning.loadCore !== undefined) pinProcess(process.pid, pinning.loadCore);
 console.log(`pinning: ${pinning.description}\n`);
 const { targetCore } = pinning;
 
-/** BENCH_ONLY=gateway, e2e, passive or memory runs that section alone. */
+/** BENCH_ONLY=gateway, e2e, passive, memory or capacity runs that section alone. */
 const only = process.env['BENCH_ONLY'];
 const runs = (section: string) => only === undefined || only === section;
 const sections: { -readonly [K in keyof BenchSections]: BenchSections[K] } = {};
@@ -50,6 +53,7 @@ try {
   if (runs('e2e')) sections.e2e = await e2eBench();
   if (runs('passive')) sections.passive = await passiveBench();
   if (runs('memory')) sections.memory = await memoryBench();
+  if (runs('capacity')) sections.capacity = await capacityBench();
 } finally {
   await redis.stop();
 }
@@ -213,6 +217,71 @@ async function memoryBench(): Promise<NonNullable<BenchSections['memory']>> {
       'idle - bare idle MB': bare === undefined ? '' : Math.round((r.idleMb - bare.idleMb) * 10) / 10,
     })),
   );
+  return results;
+}
+
+async function capacityBench(): Promise<NonNullable<BenchSections['capacity']>> {
+  const pushes = Number(process.env['BENCH_CAPACITY_PUSHES'] ?? '20000');
+  const pushesPerSecond = Number(process.env['BENCH_CAPACITY_RATE'] ?? '300');
+  console.log(
+    `\ncapacity: per configuration, a gateway and a worker process (demo handlers: one echo reply per push); ${String(pushes)} signed pushes at ${String(pushesPerSecond)}/s; measured from the first push to the last reply accepted by the WeChat API simulator\n`,
+  );
+  if (targetCore !== undefined)
+    console.log(
+      `pinned: the gateway and the worker share core ${targetCore}; the pacer, the simulator and Redis on core ${String(pinning.loadCore)}\n`,
+    );
+  const results = await runCapacityBench({ redisUrl: redis.url, pushes, pushesPerSecond, targetCore });
+  const per = (value: number | undefined) => (value === undefined ? '' : value);
+  const rows: [string, (r: CapacityResult) => number | string][] = [
+    ['seconds', (r) => r.seconds],
+    ['gateway cpu ms/push', (r) => r.gatewayCpuMsPerPush],
+    ['worker cpu ms/push', (r) => r.workerCpuMsPerPush],
+    ['redis cpu ms/push', (r) => r.redisCpuMsPerPush],
+    ['redis main thread ms/push', (r) => per(r.redisMainThreadCpuMsPerPush)],
+    ['bench process ms/push (not production)', (r) => r.benchCpuMsPerPush],
+    ['redis commands/push', (r) => r.redisCommandsPerPush],
+    ['redis bytes in/push', (r) => r.redisBytesInPerPush],
+    ['redis bytes out/push', (r) => r.redisBytesOutPerPush],
+    ['redis memory kept/push (bytes)', (r) => r.redisRetainedBytesPerPush],
+    ['pushes not answered 200', (r) => r.failedPushes],
+  ];
+  console.table(
+    Object.fromEntries(
+      rows.map(([label, value]) => [label, Object.fromEntries(results.map((r) => [r.name, value(r)]))]),
+    ),
+  );
+  const commands = [...new Set(results.flatMap((r) => Object.keys(r.redisCallsPerPush)))];
+  console.log('redis calls per push (INFO commandstats; commands run inside scripts counted too):');
+  console.table(
+    Object.fromEntries(
+      commands.map((c) => [c, Object.fromEntries(results.map((r) => [r.name, r.redisCallsPerPush[c] ?? 0]))]),
+    ),
+  );
+  const { headroom, retentionSeconds } = DEFAULT_ASSUMPTIONS;
+  console.log(
+    `sizing: processes = ceil(rate × cpu ms/push / 1000 / ${String(headroom)}) (each Node process or Redis master at most ${String(headroom * 100)} % of one core); redis memory = rate × ${String(retentionSeconds)} s (DEDUP_WINDOW_SECONDS) × memory kept/push`,
+  );
+  console.table(
+    results.flatMap((r) =>
+      sizings(r).map((s) => ({
+        configuration: r.name,
+        'pushes/s': s.pushesPerSecond,
+        'gateway cores': s.gatewayCores,
+        gateways: s.gateways,
+        'worker cores': s.workerCores,
+        workers: s.workers,
+        'redis cores': s.redisCores,
+        'redis masters (WXQ_QUEUE_SHARDS)': s.redisMasters,
+        'redis MB/s in': s.redisMegabytesPerSecondIn,
+        'redis MB/s out': s.redisMegabytesPerSecondOut,
+        'redis GB kept': s.redisRetainedGigabytes,
+      })),
+    ),
+  );
+  if (results.some((r) => r.failedPushes > 0)) {
+    console.error('\nnot every push was answered 200: figures are not comparable');
+    process.exitCode = 1;
+  }
   return results;
 }
 
