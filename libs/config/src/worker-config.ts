@@ -28,7 +28,7 @@ const workerEnvSchema = z
     WXQ_CS_QUOTA_EVENT: positiveInt(3),
     /** A handler still running after this many ms makes the worker show Typing once; 0 = never. */
     WXQ_AUTO_TYPING_MS: nonNegativeInt(0),
-    /** Replies go out from their push's job while nothing stands in their way (docs/ordering.md); off: one job per reply. */
+    /** Replies go from their push's job while nothing stands in their way (docs/ordering.md); off: a job per reply. */
     WXQ_INLINE_SENDS: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on'),
     /** passive-only: how long a reply waits for the user's next push before it is dropped (and counted). */
     WXQ_PENDING_REPLY_HOURS: positiveInt(48).refine((h) => h <= 24 * 30, { message: 'at most 720 (30 days)' }),
