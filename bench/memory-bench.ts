@@ -13,7 +13,7 @@ import { BENCH_ACCOUNT, PUSH_PATH, nextPushBody } from './push-fixture.js';
 import { stopChild } from './run-target.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const APP_SECRET = 'benchsecret0123456789abcdef01234';
+export const BENCH_APP_SECRET = 'benchsecret0123456789abcdef01234';
 
 /** RSS of one process, as deployed (`node apps/*\/dist/main.js`, no tsx), in MB. */
 export interface MemoryResult {
@@ -44,14 +44,7 @@ export async function runMemoryBench(options: MemoryBenchOptions): Promise<Memor
   const gateway = await measureServer(
     'wxq gateway (dist, admin off, LOG_LEVEL=warn)',
     ['apps/gateway/dist/main.js'],
-    {
-      REDIS_URL: options.redisUrl,
-      WECHAT_APPID: BENCH_ACCOUNT.appId,
-      WECHAT_TOKEN: BENCH_ACCOUNT.token,
-      WXQ_QUEUE_PREFIX: `{bench-${randomUUID().slice(0, 8)}}`,
-      LOG_LEVEL: 'warn',
-      TIMESTAMP_SKEW_SECONDS: '0',
-    },
+    gatewayEnv(options.redisUrl, `{bench-${randomUUID().slice(0, 8)}}`),
     options,
   );
   const worker = await measureWorker(options);
@@ -97,21 +90,13 @@ async function measureServer(
 }
 
 async function measureWorker(options: MemoryBenchOptions): Promise<Omit<MemoryResult, 'load'>> {
-  const sim = await startWechatApiSimulator({ accounts: [{ appId: BENCH_ACCOUNT.appId, appSecret: APP_SECRET }] });
+  const sim = await startWechatApiSimulator({
+    accounts: [{ appId: BENCH_ACCOUNT.appId, appSecret: BENCH_APP_SECRET }],
+  });
   const prefix = `{bench-${randomUUID().slice(0, 8)}}`;
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const inbound = new Queue(QUEUES.inbound.name, { connection: redis, prefix });
-  const child = start(['apps/worker/dist/main.js'], {
-    REDIS_URL: options.redisUrl,
-    WECHAT_APPID: BENCH_ACCOUNT.appId,
-    WECHAT_APPSECRET: APP_SECRET,
-    WECHAT_API_BASE_URL: sim.url,
-    WXQ_QUEUE_PREFIX: prefix,
-    LOG_LEVEL: 'warn',
-    ADMIN_PORT: String(await findFreePort()),
-    // Every push of the backlog is replied: the bench's users send more than WeChat lets one user.
-    WXQ_CS_QUOTA: 'off',
-  });
+  const child = start(['apps/worker/dist/main.js'], await workerEnv(options.redisUrl, prefix, sim.url));
   try {
     await settle();
     const idleMb = await rssMb(child);
@@ -147,16 +132,48 @@ async function measureWorker(options: MemoryBenchOptions): Promise<Omit<MemoryRe
   }
 }
 
-function start(args: readonly string[], env: Readonly<Record<string, string>>): ChildProcess {
+/** The gateway as the memory and soak benches run it: one plaintext account, admin off. */
+export function gatewayEnv(redisUrl: string, prefix: string): Record<string, string> {
+  return {
+    REDIS_URL: redisUrl,
+    WECHAT_APPID: BENCH_ACCOUNT.appId,
+    WECHAT_TOKEN: BENCH_ACCOUNT.token,
+    WXQ_QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    TIMESTAMP_SKEW_SECONDS: '0',
+  };
+}
+
+/** The worker as the memory and soak benches run it: the demo handlers, replying through `apiBaseUrl`. */
+export async function workerEnv(redisUrl: string, prefix: string, apiBaseUrl: string): Promise<Record<string, string>> {
+  return {
+    REDIS_URL: redisUrl,
+    WECHAT_APPID: BENCH_ACCOUNT.appId,
+    WECHAT_APPSECRET: BENCH_APP_SECRET,
+    WECHAT_API_BASE_URL: apiBaseUrl,
+    WXQ_QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    ADMIN_PORT: String(await findFreePort()),
+    // Every push is replied: the bench's users send more than WeChat lets one user.
+    WXQ_CS_QUOTA: 'off',
+  };
+}
+
+/** `node <args>` from the repo root, as production starts it: no tsx, NODE_ENV=production, stdout ignored. */
+export function start(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  stdio: readonly ('ignore' | 'inherit' | 'ipc')[] = ['ignore', 'ignore', 'inherit'],
+): ChildProcess {
   return spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: [...stdio],
   });
 }
 
 /** Lets a started process finish its start-up allocations before "idle" is read. */
-function settle(): Promise<void> {
+export function settle(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 2_000));
 }
 
@@ -184,7 +201,7 @@ async function rssMb(child: ChildProcess): Promise<number> {
   return Math.round(kb / 102.4) / 10;
 }
 
-async function until(check: () => Promise<boolean>): Promise<void> {
+export async function until(check: () => Promise<boolean>): Promise<void> {
   const deadline = performance.now() + 30_000;
   while (!(await check())) {
     if (performance.now() > deadline) throw new Error('the target did not start within 30 s');

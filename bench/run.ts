@@ -6,6 +6,7 @@ import { type E2eRounds, runE2eBench } from './e2e-bench.js';
 import { TARGETS, type TargetRounds, runGatewayBench } from './gateway-bench.js';
 import { runMemoryBench } from './memory-bench.js';
 import { runPassiveBench } from './passive-bench.js';
+import { type MemorySample, runSoakBench } from './soak-bench.js';
 import { formatRatio, median, ratios } from './stats.js';
 
 const durationSeconds = Number(process.env['BENCH_DURATION_SECONDS'] ?? '10');
@@ -15,7 +16,7 @@ const connections = 50;
 // The targets run the built packages, as production does (tsc -b: only what changed).
 execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 
-/** BENCH_ONLY=gateway, e2e, passive or memory runs that section alone. */
+/** BENCH_ONLY=gateway, e2e, passive or memory runs that section alone; BENCH_ONLY=soak the soak (not in a full run). */
 const only = process.env['BENCH_ONLY'];
 const runs = (section: string) => only === undefined || only === section;
 const redis = await startRedisServer();
@@ -24,6 +25,7 @@ try {
   if (runs('e2e')) await e2eBench();
   if (runs('passive')) await passiveBench();
   if (runs('memory')) await memoryBench();
+  if (only === 'soak') await soakBench();
 } finally {
   await redis.stop();
 }
@@ -139,6 +141,57 @@ async function memoryBench(): Promise<void> {
       'idle - bare idle MB': bare === undefined ? '' : Math.round((r.idleMb - bare.idleMb) * 10) / 10,
     })),
   );
+}
+
+async function soakBench(): Promise<void> {
+  const pushes = Number(process.env['BENCH_SOAK_PUSHES'] ?? '500000');
+  const sampleEvery = Number(process.env['BENCH_SOAK_SAMPLE_EVERY'] ?? '50000');
+  const maxBacklog = 2_000;
+  console.log(
+    `\nsoak: ${String(pushes)} signed pushes through one gateway and one worker process (dist), replied into the simulator; ${String(connections)} pushes in flight, at most ${String(maxBacklog)} waiting for their reply; every ${String(sampleEvery)} pushes the sender waits for the replies, then each process reports process.memoryUsage() after a full GC\n`,
+  );
+  const soak = await runSoakBench({ redisUrl: redis.url, pushes, sampleEvery, connections, maxBacklog });
+  const row = (m: MemorySample) => [m.rssMb, m.heapUsedMb, `${String(m.externalMb)} / ${String(m.arrayBuffersMb)}`];
+  console.table(
+    soak.samples.map((s) => {
+      const [gRss, gHeap, gExt] = row(s.gateway);
+      const [wRss, wHeap, wExt] = row(s.worker);
+      return {
+        pushes: s.pushes,
+        'pushes/s': s.rate,
+        'gateway RSS MB': gRss,
+        'gateway heap MB': gHeap,
+        'gateway external / arrayBuffers MB': gExt,
+        'worker RSS MB': wRss,
+        'worker heap MB': wHeap,
+        'worker external / arrayBuffers MB': wExt,
+      };
+    }),
+  );
+  const first = soak.samples[0];
+  const last = soak.samples.at(-1);
+  const growth = (pick: (s: (typeof soak.samples)[number]) => number) =>
+    first === undefined || last === undefined ? Number.NaN : pick(last) / pick(first) - 1;
+  const checks = [
+    ['gateway RSS', growth((s) => s.gateway.rssMb)],
+    ['gateway heap after GC', growth((s) => s.gateway.heapUsedMb)],
+    ['worker RSS', growth((s) => s.worker.rssMb)],
+    ['worker heap after GC', growth((s) => s.worker.heapUsedMb)],
+  ] as const;
+  let missed = false;
+  for (const [what, change] of checks) {
+    const pass = Math.abs(change) <= 0.1;
+    missed ||= !pass;
+    console.log(
+      `${pass ? 'PASS' : 'MISS'} ${what}: last sample ${(change * 100).toFixed(1)}% against the one after the first ${String(sampleEvery)} pushes (limit ±10%)`,
+    );
+  }
+  const allReplied = soak.answeredSuccess === pushes && soak.replied === pushes && soak.failed === 0;
+  missed ||= !allReplied;
+  console.log(
+    `${allReplied ? 'PASS' : 'MISS'} every push replied: ${String(soak.answeredSuccess)} of ${String(pushes)} answered success (${String(soak.failed)} not), ${String(soak.replied)} replies at the simulator`,
+  );
+  if (missed) process.exitCode = 1;
 }
 
 function sum(values: readonly number[]): number {
