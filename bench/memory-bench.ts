@@ -22,6 +22,8 @@ export interface MemoryResult {
   /** The highest RSS sampled (every 100 ms) under load. */
   readonly loadedMb: number;
   readonly load: string;
+  /** Under the load, for the servers (autocannon's mean). */
+  readonly requestsPerSecond?: number;
 }
 
 export interface MemoryBenchOptions {
@@ -41,19 +43,32 @@ const BARE_NODE = `require('node:http').createServer((req, res) => { req.on('dat
 export async function runMemoryBench(options: MemoryBenchOptions): Promise<MemoryResult[]> {
   const load = `${options.connections} connections, ${options.durationSeconds} s`;
   const bare = await measureServer('node:http (bare)', ['-e', BARE_NODE], {}, options);
-  const gateway = await measureServer(
-    'wxq gateway (dist, admin off, LOG_LEVEL=warn)',
-    ['apps/gateway/dist/main.js'],
-    gatewayEnv(options.redisUrl, `{bench-${randomUUID().slice(0, 8)}}`),
-    options,
-  );
+  const gatewayRun = (flags: readonly string[]) =>
+    measureServer(
+      `wxq gateway (dist, admin off, LOG_LEVEL=warn${flags.length === 0 ? ', node defaults' : `, ${flags.join(' ')}`})`,
+      [...flags, 'apps/gateway/dist/main.js'],
+      gatewayEnv(options.redisUrl, `{bench-${randomUUID().slice(0, 8)}}`),
+      options,
+    );
+  const defaults = await gatewayRun([]);
+  const deployed = await gatewayRun(GATEWAY_NODE_FLAGS);
   const worker = await measureWorker(options);
   return [
     { ...bare, load },
-    { ...gateway, load },
+    { ...defaults, load },
+    { ...deployed, load },
     { ...worker, load: `draining ${String(options.drainMessages)} pushes, concurrency 50` },
   ];
 }
+
+/**
+ * The V8 flags the gateway runs with as deployed (the Dockerfile's CMD, docker-compose.yml): a
+ * young generation of 2 x 8 MB instead of 2 x 16 MB (docs/deploy.md, "Memory"). BENCH_GATEWAY_FLAGS
+ * measures others in its place.
+ */
+export const GATEWAY_NODE_FLAGS = (process.env['BENCH_GATEWAY_FLAGS'] ?? '--max-semi-space-size=8')
+  .split(' ')
+  .filter(Boolean);
 
 async function measureServer(
   name: string,
@@ -70,7 +85,7 @@ async function measureServer(
     await settle();
     const idleMb = await rssMb(child);
     const peak = sampleRss(child);
-    await autocannon({
+    const result = await autocannon({
       url: `http://127.0.0.1:${String(port)}`,
       connections: options.connections,
       duration: options.durationSeconds,
@@ -83,7 +98,7 @@ async function measureServer(
         },
       ],
     });
-    return { name, idleMb, loadedMb: await peak.stop() };
+    return { name, idleMb, loadedMb: await peak.stop(), requestsPerSecond: Math.round(result.requests.average) };
   } finally {
     await stopChild(child);
   }

@@ -138,6 +138,7 @@ async function memoryBench(): Promise<void> {
       'idle MB': r.idleMb,
       'loaded MB': r.loadedMb,
       load: r.load,
+      'req/s': r.requestsPerSecond ?? '',
       'idle - bare idle MB': bare === undefined ? '' : Math.round((r.idleMb - bare.idleMb) * 10) / 10,
     })),
   );
@@ -150,7 +151,18 @@ async function soakBench(): Promise<void> {
   console.log(
     `\nsoak: ${String(pushes)} signed pushes through one gateway and one worker process (dist), replied into the simulator; ${String(connections)} pushes in flight, at most ${String(maxBacklog)} waiting for their reply; every ${String(sampleEvery)} pushes the sender waits for the replies, then each process reports process.memoryUsage() after a full GC\n`,
   );
-  const soak = await runSoakBench({ redisUrl: redis.url, pushes, sampleEvery, connections, maxBacklog });
+  const soak = await runSoakBench({
+    redisUrl: redis.url,
+    pushes,
+    sampleEvery,
+    connections,
+    maxBacklog,
+    onSample: (s) => {
+      console.log(
+        `${String(s.pushes)} pushes: gateway ${String(s.gateway.rssMb)} MB RSS, ${String(s.gateway.heapUsedMb)} MB heap; worker ${String(s.worker.rssMb)} MB RSS, ${String(s.worker.heapUsedMb)} MB heap (${String(s.rate)} pushes/s)`,
+      );
+    },
+  });
   const row = (m: MemorySample) => [m.rssMb, m.heapUsedMb, `${String(m.externalMb)} / ${String(m.arrayBuffersMb)}`];
   console.table(
     soak.samples.map((s) => {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { findFreePort } from '@wxq/redis-server';
 import { type WechatApiSimulator, startWechatApiSimulator } from '@wxq/wechat-sim';
-import { BENCH_APP_SECRET, gatewayEnv, settle, start, until, workerEnv } from './memory-bench.js';
+import { BENCH_APP_SECRET, GATEWAY_NODE_FLAGS, gatewayEnv, settle, start, until, workerEnv } from './memory-bench.js';
 import { BENCH_ACCOUNT, PUSH_PATH, nextPushBody } from './push-fixture.js';
 import { stopChild } from './run-target.js';
 
@@ -16,6 +16,8 @@ export interface SoakOptions {
   readonly connections: number;
   /** Pushes answered but not yet replied at the simulator, at most: the sender waits above it. */
   readonly maxBacklog: number;
+  /** Told of each sample as it is taken (a long soak shows its progress). */
+  readonly onSample?: (sample: SoakSample) => void;
 }
 
 /** `process.memoryUsage()` right after a full GC, in MB. */
@@ -64,10 +66,17 @@ export async function runSoakBench(options: SoakOptions): Promise<SoakResult> {
   });
   const prefix = `{soak-${randomUUID().slice(0, 8)}}`;
   const port = await findFreePort();
-  const targetArgs = (main: string) => ['--expose-gc', '--import', PROBE, main];
+  // The gateway with the V8 flags it is deployed with; the worker with node's defaults, as deployed.
+  const targetArgs = (main: string, flags: readonly string[] = []) => [
+    ...flags,
+    '--expose-gc',
+    '--import',
+    PROBE,
+    main,
+  ];
   const stdio = ['ignore', 'ignore', 'inherit', 'ipc'] as const;
   const gateway = start(
-    targetArgs('apps/gateway/dist/main.js'),
+    targetArgs('apps/gateway/dist/main.js', GATEWAY_NODE_FLAGS),
     { ...gatewayEnv(options.redisUrl, prefix), PORT: String(port), HOST: '127.0.0.1' },
     stdio,
   );
@@ -92,12 +101,14 @@ export async function runSoakBench(options: SoakOptions): Promise<SoakResult> {
       await waitForReplies(sim, sender.answered(), 120_000);
       const seconds = (performance.now() - started) / 1000;
       const [g, w] = await Promise.all([memoryAfterGc(gateway), memoryAfterGc(worker)]);
-      samples.push({
+      const sample = {
         pushes: sent,
         rate: Math.round((upTo - (samples.at(-1)?.pushes ?? 0)) / seconds),
         gateway: g,
         worker: w,
-      });
+      };
+      samples.push(sample);
+      options.onSample?.(sample);
       started = performance.now();
     }
     return {
