@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { GATEWAY_NODE_FLAGS } from './memory-bench.js';
 import { PUSH_PATH, nextPushBody } from './push-fixture.js';
 import { type RunningTarget, startTarget } from './run-target.js';
 
@@ -35,6 +36,12 @@ export const TARGETS = {
   gateway: { name: 'wxq gateway', file: 'bench/targets/gateway.ts', env: {} },
   // What per-user ordering costs the gateway (one lane entry per push), in the same rounds.
   unordered: { name: 'wxq gateway, ordering off', file: 'bench/targets/gateway.ts', env: { WXQ_ORDERING: 'off' } },
+  // What the deployed V8 flags (a smaller young generation, for memory) cost in throughput.
+  deployedFlags: {
+    name: `wxq gateway, ${GATEWAY_NODE_FLAGS.join(' ')}`,
+    file: 'bench/targets/gateway.ts',
+    env: { NODE_OPTIONS: GATEWAY_NODE_FLAGS.join(' ') },
+  },
 } as const;
 
 /**
