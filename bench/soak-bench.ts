@@ -86,19 +86,21 @@ export async function runSoakBench(options: SoakOptions): Promise<SoakResult> {
     stdio,
   );
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
+  let replies: ReturnType<typeof countReplies> | undefined;
   try {
     await until(
       async () => (await fetch(`http://127.0.0.1:${String(port)}/healthz`).catch(() => undefined)) !== undefined,
     );
     await settle();
-    const sender = createSender({ port, agent, sim, maxBacklog: options.maxBacklog });
+    replies = countReplies(sim);
+    const sender = createSender({ port, agent, replied: replies.count, maxBacklog: options.maxBacklog });
     const samples: SoakSample[] = [];
     let started = performance.now();
     for (let sent = 0; sent < options.pushes;) {
       const upTo = Math.min(options.pushes, sent + options.sampleEvery);
       await sender.send(upTo - sent, options.connections);
       sent = upTo;
-      await waitForReplies(sim, sender.answered(), 120_000);
+      await waitForReplies(replies.count, sender.answered(), 120_000);
       const seconds = (performance.now() - started) / 1000;
       const [g, w] = await Promise.all([memoryAfterGc(gateway), memoryAfterGc(worker)]);
       const sample = {
@@ -118,6 +120,7 @@ export async function runSoakBench(options: SoakOptions): Promise<SoakResult> {
       replied: sim.sends.length,
     };
   } finally {
+    replies?.stop();
     agent.destroy();
     await Promise.all([stopChild(gateway), stopChild(worker)]);
     await sim.stop();
@@ -134,13 +137,13 @@ interface Sender {
 function createSender(options: {
   readonly port: number;
   readonly agent: Agent;
-  readonly sim: WechatApiSimulator;
+  readonly replied: () => number;
   readonly maxBacklog: number;
 }): Sender {
   let answered = 0;
   let failed = 0;
   async function one(): Promise<void> {
-    while (answered - options.sim.sends.length > options.maxBacklog) await tick();
+    while (answered - options.replied() > options.maxBacklog) await tick();
     const ok = await push(options.port, options.agent, nextPushBody());
     if (ok) answered += 1;
     else failed += 1;
@@ -159,6 +162,23 @@ function createSender(options: {
     },
     answered: () => answered,
     failed: () => failed,
+  };
+}
+
+/**
+ * The simulator's send count, read every 50 ms: `sim.sends` copies the whole list, and the
+ * senders check the backlog before every push.
+ */
+function countReplies(sim: WechatApiSimulator): { readonly count: () => number; stop(): void } {
+  let count = 0;
+  const timer = setInterval(() => {
+    count = sim.sends.length;
+  }, 50);
+  return {
+    count: () => count,
+    stop: () => {
+      clearInterval(timer);
+    },
   };
 }
 
@@ -186,16 +206,16 @@ function push(port: number, agent: Agent, body: string): Promise<boolean> {
   });
 }
 
-async function waitForReplies(sim: WechatApiSimulator, count: number, timeoutMs: number): Promise<void> {
+async function waitForReplies(replies: () => number, count: number, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  while (sim.sends.length < count) {
+  while (replies() < count) {
     if (performance.now() > deadline)
-      throw new Error(`waited ${String(timeoutMs)} ms for ${String(count)} replies, saw ${String(sim.sends.length)}`);
+      throw new Error(`waited ${String(timeoutMs)} ms for ${String(count)} replies, saw ${String(replies())}`);
     await tick();
   }
 }
 
-/** The simulator counts sends on this event loop: a short timer lets it run between checks. */
+/** The simulator runs on this event loop: a short timer lets it answer between checks. */
 function tick(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 5));
 }
