@@ -4,11 +4,16 @@ import { computeDedupKey } from '@wxq/wechat';
 import { createMessage, startWechatApiSimulator } from '@wxq/wechat-sim';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { measureCpu } from './cpu.js';
 import { type RunningTarget, startTarget } from './run-target.js';
 
 /** One configuration's figures in one round. */
 export interface E2eResult {
   readonly messagesPerSecond: number;
+  /** The worker processes' CPU during the drain, summed; 100 is one core. */
+  readonly cpuPct: number;
+  /** The worker processes' CPU time per drained message. */
+  readonly cpuMsPerMessage: number;
   /** Push (inbound job added) to the simulator accepting the reply, under a steady load. */
   readonly p50Ms: number | undefined;
   readonly p99Ms: number | undefined;
@@ -22,10 +27,13 @@ export interface E2eOptions {
   readonly latencyRatePerSecond: number;
   readonly latencySeconds: number;
   readonly rounds: number;
+  /** Where every worker process runs (see pinning.ts); undefined: not pinned. */
+  readonly targetCore: number | undefined;
 }
 
 /** A configuration's results, one per round, in round order. */
 export interface E2eRounds {
+  readonly id: E2eConfigurationId;
   readonly name: string;
   readonly rounds: readonly E2eResult[];
 }
@@ -33,12 +41,14 @@ export interface E2eRounds {
 const APP_ID = 'wx0123456789abcdef';
 const APP_SECRET = 'benchsecret0123456789abcdef01234';
 
-const E2E_CONFIGURATIONS = [
-  'BullMQ no-op worker (1 process)',
-  'wxq worker (1 process)',
-  'wxq worker, ordering + ledger off (1 process)',
-  'wxq worker (2 processes)',
-] as const;
+const E2E_CONFIGURATIONS = {
+  noop: 'BullMQ no-op worker (1 process)',
+  worker: 'wxq worker (1 process)',
+  worker_plain: 'wxq worker, ordering + ledger off (1 process)',
+  worker_2: 'wxq worker (2 processes)',
+} as const;
+
+export type E2eConfigurationId = keyof typeof E2E_CONFIGURATIONS;
 
 /** Per-user ordering and the quota ledger off: what they cost, side by side with the default. */
 const WITHOUT_CONVERSATIONS = { WXQ_ORDERING: 'off', WXQ_CS_QUOTA: 'off' } as const;
@@ -49,7 +59,6 @@ const WITHOUT_CONVERSATIONS = { WXQ_ORDERING: 'off', WXQ_CS_QUOTA: 'off' } as co
  * are measured side by side.
  */
 export async function runE2eBench(options: E2eOptions): Promise<E2eRounds[]> {
-  const [noopName, oneName, plainName, twoName] = E2E_CONFIGURATIONS;
   const noop: E2eResult[] = [];
   const one: E2eResult[] = [];
   const plain: E2eResult[] = [];
@@ -61,10 +70,10 @@ export async function runE2eBench(options: E2eOptions): Promise<E2eRounds[]> {
     two.push(await runPipeline(options, 2));
   }
   return [
-    { name: noopName, rounds: noop },
-    { name: oneName, rounds: one },
-    { name: plainName, rounds: plain },
-    { name: twoName, rounds: two },
+    { id: 'noop', name: E2E_CONFIGURATIONS.noop, rounds: noop },
+    { id: 'worker', name: E2E_CONFIGURATIONS.worker, rounds: one },
+    { id: 'worker_plain', name: E2E_CONFIGURATIONS.worker_plain, rounds: plain },
+    { id: 'worker_2', name: E2E_CONFIGURATIONS.worker_2, rounds: two },
   ];
 }
 
@@ -80,16 +89,19 @@ async function runNoop(options: E2eOptions): Promise<E2eResult> {
     data: payload,
     opts: { jobId: `noop-${i}`, removeOnComplete: { age: 600 } },
   }));
-  const worker = await startTarget('bench/targets/noop-worker.ts', {
-    REDIS_URL: options.redisUrl,
-    WXQ_QUEUE_PREFIX: prefix,
-  });
-  const started = performance.now();
-  await queue.resume();
+  const worker = await startTarget(
+    'bench/targets/noop-worker.ts',
+    { REDIS_URL: options.redisUrl, WXQ_QUEUE_PREFIX: prefix },
+    { core: options.targetCore },
+  );
   try {
-    await until(async () => ((await queue.getJobCounts('completed')).completed ?? 0) >= options.messages, 120_000);
-    const seconds = (performance.now() - started) / 1000;
-    return { messagesPerSecond: options.messages / seconds, p50Ms: undefined, p99Ms: undefined };
+    const drain = await measureCpu([worker.pid], async () => {
+      const started = performance.now();
+      await queue.resume();
+      await until(async () => ((await queue.getJobCounts('completed')).completed ?? 0) >= options.messages, 120_000);
+      return (performance.now() - started) / 1000;
+    });
+    return { ...drainFigures(options.messages, drain), p50Ms: undefined, p99Ms: undefined };
   } finally {
     await worker.stop();
     await queue.obliterate({ force: true });
@@ -120,17 +132,23 @@ async function runPipeline(
   try {
     // Throughput: a backlog of pushes, drained from the moment the paused queue resumes (the
     // worker processes' start-up is not part of the figure).
-    for (let i = 0; i < processes; i += 1) workers.push(await startTarget('bench/targets/worker.ts', env));
+    for (let i = 0; i < processes; i += 1)
+      workers.push(await startTarget('bench/targets/worker.ts', env, { core: options.targetCore }));
     // One message first: connections open, scripts load, the access_token is fetched.
     const warmUp = pushJob('warm-up');
     await inbound.add(warmUp.name, warmUp.data, warmUp.opts);
     await sim.waitForSends(1, 30_000);
     await inbound.pause();
     await addInBatches(inbound, options.messages, (i) => pushJob(`backlog ${i}`));
-    const started = performance.now();
-    await inbound.resume();
-    await sim.waitForSends(options.messages + 1, 300_000);
-    const messagesPerSecond = options.messages / ((performance.now() - started) / 1000);
+    const drain = await measureCpu(
+      workers.map((w) => w.pid),
+      async () => {
+        const started = performance.now();
+        await inbound.resume();
+        await sim.waitForSends(options.messages + 1, 300_000);
+        return (performance.now() - started) / 1000;
+      },
+    );
 
     // Latency: a steady stream of pushes at a rate every configuration sustains.
     const pushedAt = new Map<string, number>();
@@ -151,7 +169,7 @@ async function runPipeline(
       .map((s) => s.time - (pushedAt.get((s.message as { text?: { content?: string } }).text?.content ?? '') ?? s.time))
       .sort((a, b) => a - b);
     return {
-      messagesPerSecond,
+      ...drainFigures(options.messages, drain),
       p50Ms: percentile(latencies, 0.5),
       p99Ms: percentile(latencies, 0.99),
     };
@@ -164,6 +182,17 @@ async function runPipeline(
     await redis.quit();
     await sim.stop();
   }
+}
+
+function drainFigures(
+  messages: number,
+  drain: { result: number; cpuPct: number; cpuMs: number },
+): Pick<E2eResult, 'messagesPerSecond' | 'cpuPct' | 'cpuMsPerMessage'> {
+  return {
+    messagesPerSecond: messages / drain.result,
+    cpuPct: drain.cpuPct,
+    cpuMsPerMessage: Math.round((drain.cpuMs / messages) * 1000) / 1000,
+  };
 }
 
 function pushJob(content: string) {

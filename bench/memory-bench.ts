@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -10,13 +10,14 @@ import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { BENCH_ACCOUNT, PUSH_PATH, nextPushBody } from './push-fixture.js';
-import { stopChild } from './run-target.js';
+import { spawnOnCore, stopChild } from './run-target.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BENCH_APP_SECRET = 'benchsecret0123456789abcdef01234';
 
 /** RSS of one process, as deployed (`node apps/*\/dist/main.js`, no tsx), in MB. */
 export interface MemoryResult {
+  readonly id: 'node' | 'gateway' | 'gateway_deployed_flags' | 'worker';
   readonly name: string;
   readonly idleMb: number;
   /** The highest RSS sampled (every 100 ms) under load. */
@@ -31,6 +32,8 @@ export interface MemoryBenchOptions {
   readonly durationSeconds: number;
   readonly connections: number;
   readonly drainMessages: number;
+  /** Where the measured process runs (see pinning.ts); undefined: not pinned. */
+  readonly targetCore: number | undefined;
 }
 
 // The baseline, as plain JavaScript so that no loader sits in its memory either.
@@ -54,10 +57,10 @@ export async function runMemoryBench(options: MemoryBenchOptions): Promise<Memor
   const deployed = await gatewayRun(GATEWAY_NODE_FLAGS);
   const worker = await measureWorker(options);
   return [
-    { ...bare, load },
-    { ...defaults, load },
-    { ...deployed, load },
-    { ...worker, load: `draining ${String(options.drainMessages)} pushes, concurrency 50` },
+    { id: 'node', ...bare, load },
+    { id: 'gateway', ...defaults, load },
+    { id: 'gateway_deployed_flags', ...deployed, load },
+    { id: 'worker', ...worker, load: `draining ${String(options.drainMessages)} pushes, concurrency 50` },
   ];
 }
 
@@ -75,9 +78,9 @@ async function measureServer(
   args: readonly string[],
   env: Readonly<Record<string, string>>,
   options: MemoryBenchOptions,
-): Promise<Omit<MemoryResult, 'load'>> {
+): Promise<Omit<MemoryResult, 'id' | 'load'>> {
   const port = await findFreePort();
-  const child = start(args, { ...env, PORT: String(port), HOST: '127.0.0.1' });
+  const child = start(args, { ...env, PORT: String(port), HOST: '127.0.0.1' }, options.targetCore);
   try {
     await until(
       async () => (await fetch(`http://127.0.0.1:${String(port)}/healthz`).catch(() => undefined)) !== undefined,
@@ -104,14 +107,18 @@ async function measureServer(
   }
 }
 
-async function measureWorker(options: MemoryBenchOptions): Promise<Omit<MemoryResult, 'load'>> {
+async function measureWorker(options: MemoryBenchOptions): Promise<Omit<MemoryResult, 'id' | 'load'>> {
   const sim = await startWechatApiSimulator({
     accounts: [{ appId: BENCH_ACCOUNT.appId, appSecret: BENCH_APP_SECRET }],
   });
   const prefix = `{bench-${randomUUID().slice(0, 8)}}`;
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const inbound = new Queue(QUEUES.inbound.name, { connection: redis, prefix });
-  const child = start(['apps/worker/dist/main.js'], await workerEnv(options.redisUrl, prefix, sim.url));
+  const child = start(
+    ['apps/worker/dist/main.js'],
+    await workerEnv(options.redisUrl, prefix, sim.url),
+    options.targetCore,
+  );
   try {
     await settle();
     const idleMb = await rssMb(child);
@@ -174,13 +181,17 @@ export async function workerEnv(redisUrl: string, prefix: string, apiBaseUrl: st
   };
 }
 
-/** `node <args>` from the repo root, as production starts it: no tsx, NODE_ENV=production, stdout ignored. */
+/**
+ * `node <args>` from the repo root, as production starts it: no tsx, NODE_ENV=production, stdout
+ * ignored; on `core` when one is given (see pinning.ts).
+ */
 export function start(
   args: readonly string[],
   env: Readonly<Record<string, string>>,
+  core: number | undefined,
   stdio: readonly ('ignore' | 'inherit' | 'ipc')[] = ['ignore', 'ignore', 'inherit'],
 ): ChildProcess {
-  return spawn(process.execPath, args, {
+  return spawnOnCore(core, process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', ...env },
     stdio: [...stdio],

@@ -20,6 +20,7 @@ export interface PassiveResult {
 }
 
 export interface PassiveRounds {
+  readonly id: (typeof MODES)[number]['mode'];
   readonly name: string;
   readonly rounds: readonly PassiveResult[];
 }
@@ -39,6 +40,8 @@ export interface PassiveBenchOptions {
   readonly connections: number;
   readonly rounds: number;
   readonly held: number;
+  /** Where the gateway and worker processes run (see pinning.ts); undefined: not pinned. */
+  readonly targetCore: number | undefined;
 }
 
 const APP_SECRET = 'benchsecret0123456789abcdef01234';
@@ -73,17 +76,18 @@ export async function runPassiveBench(
         // Every reply is answered passively or sent: the bench's users send more than WeChat allows one user.
         WXQ_CS_QUOTA: 'off',
       };
-      const gateway = await startTarget('bench/targets/gateway.ts', env);
-      started.push(gateway, await startTarget('bench/targets/worker.ts', env));
+      const core = { core: options.targetCore };
+      const gateway = await startTarget('bench/targets/gateway.ts', env, core);
+      started.push(gateway, await startTarget('bench/targets/worker.ts', env, core));
       await load(gateway.port, 2, options.connections);
-      rigs.push({ name, gateway, rounds: [] as PassiveResult[] });
+      rigs.push({ id: mode, name, gateway, rounds: [] as PassiveResult[] });
     }
     for (let round = 0; round < options.rounds; round += 1) {
       for (const rig of rigs)
         rig.rounds.push(await load(rig.gateway.port, options.durationSeconds, options.connections));
     }
     const held = await holdPushes(options, logDir);
-    return { modes: rigs.map(({ name, rounds }) => ({ name, rounds })), held };
+    return { modes: rigs.map(({ id, name, rounds }) => ({ id, name, rounds })), held };
   } finally {
     await Promise.all(started.map((t) => t.stop()));
     await sim.stop();
@@ -122,14 +126,18 @@ async function load(port: number, durationSeconds: number, connections: number):
 }
 
 async function holdPushes(options: PassiveBenchOptions, logDir: string): Promise<HeldPushesResult> {
-  const gateway = await startTarget('bench/targets/gateway.ts', {
-    REDIS_URL: options.redisUrl,
-    WXQ_QUEUE_PREFIX: `{bench-${randomUUID().slice(0, 8)}}`,
-    WXQ_REPLY_MODE: 'passive',
-    PASSIVE_WAIT_MS: '4500',
-    BENCH_LOG_DIR: logDir,
-    TIMESTAMP_SKEW_SECONDS: '0',
-  });
+  const gateway = await startTarget(
+    'bench/targets/gateway.ts',
+    {
+      REDIS_URL: options.redisUrl,
+      WXQ_QUEUE_PREFIX: `{bench-${randomUUID().slice(0, 8)}}`,
+      WXQ_REPLY_MODE: 'passive',
+      PASSIVE_WAIT_MS: '4500',
+      BENCH_LOG_DIR: logDir,
+      TIMESTAMP_SKEW_SECONDS: '0',
+    },
+    { core: options.targetCore },
+  );
   try {
     await load(gateway.port, 1, 10); // warm-up; nothing replies, so each waits 4.5 s
     const rssIdleMb = await rssMb(gateway.pid);

@@ -1,14 +1,32 @@
 // `npm run bench`: every figure is printed next to baselines measured in the same run, as ratios
-// taken round by round (median and range over BENCH_ROUNDS rounds).
+// taken round by round (median and range over BENCH_ROUNDS rounds), and written to
+// bench/results/latest.json.
 import { execFileSync } from 'node:child_process';
-import { startRedisServer } from '@wxq/redis-server';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { redisServerPid, startRedisServer } from '@wxq/redis-server';
 import { type E2eRounds, runE2eBench } from './e2e-bench.js';
-import { TARGETS, type TargetRounds, runGatewayBench } from './gateway-bench.js';
+import { availableTargets, runGatewayBench } from './gateway-bench.js';
 import { runMemoryBench } from './memory-bench.js';
 import { runPassiveBench } from './passive-bench.js';
+import { detectPinning, pinProcess } from './pinning.js';
+import {
+  type BenchSections,
+  type GatewayRatioKey,
+  SOAK_GROWTH_LIMIT_PCT,
+  buildResults,
+  gatewayGoals,
+  gatewayRatios,
+  medianRatios,
+  soakChecks,
+  sum,
+} from './report.js';
 import { type MemorySample, runSoakBench } from './soak-bench.js';
 import { formatRatio, median, ratios } from './stats.js';
 
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RESULTS_FILE = 'bench/results/latest.json';
 const durationSeconds = Number(process.env['BENCH_DURATION_SECONDS'] ?? '10');
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? '3');
 const connections = 50;
@@ -16,90 +34,137 @@ const connections = 50;
 // The targets run the built packages, as production does (tsc -b: only what changed).
 execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 
+// This process (autocannon, the simulator, the e2e producer) moves to the load core before Redis
+// and any target start; every target is then started on the target core.
+const pinning = detectPinning();
+if (pinning.loadCore !== undefined) pinProcess(process.pid, pinning.loadCore);
+console.log(`pinning: ${pinning.description}\n`);
+const { targetCore } = pinning;
+
 /** BENCH_ONLY=gateway, e2e, passive or memory runs that section alone; BENCH_ONLY=soak the soak (not in a full run). */
 const only = process.env['BENCH_ONLY'];
 const runs = (section: string) => only === undefined || only === section;
+const sections: { -readonly [K in keyof BenchSections]: BenchSections[K] } = {};
 const redis = await startRedisServer();
 try {
-  if (runs('gateway')) await gatewayBench();
-  if (runs('e2e')) await e2eBench();
-  if (runs('passive')) await passiveBench();
-  if (runs('memory')) await memoryBench();
-  if (only === 'soak') await soakBench();
+  // Redis inherits the load core from this process; set again, every thread, so the printout states a fact.
+  if (pinning.loadCore !== undefined) pinProcess(await redisServerPid(redis.url), pinning.loadCore);
+  if (runs('gateway')) sections.gateway = await gatewayBench();
+  if (runs('e2e')) sections.e2e = await e2eBench();
+  if (runs('passive')) sections.passive = await passiveBench();
+  if (runs('memory')) sections.memory = await memoryBench();
+  if (only === 'soak') sections.soak = await soakBench();
 } finally {
   await redis.stop();
 }
+await writeResults(sections);
 
-async function gatewayBench(): Promise<void> {
+async function gatewayBench(): Promise<NonNullable<BenchSections['gateway']>> {
   console.log(
     `gateway: ${connections} connections, ${rounds} rounds of ${durationSeconds} s per target, signed plaintext pushes with unique MsgIds\n`,
   );
-  const results = await runGatewayBench({ redisUrl: redis.url, durationSeconds, connections, rounds });
-  const rps = (target: TargetRounds | undefined) => target?.rounds.map((r) => r.requestsPerSecond) ?? [];
-  const p99 = (target: TargetRounds | undefined) => target?.rounds.map((r) => r.p99Ms) ?? [];
-  const express = results.find((r) => r.name === TARGETS.express.name);
-  const node = results.find((r) => r.name === TARGETS.node.name);
+  const { ids, skipped } = availableTargets();
+  for (const s of skipped) console.log(`skipped ${s.name}: ${s.reason}`);
+  const results = await runGatewayBench({ redisUrl: redis.url, durationSeconds, connections, rounds, targetCore }, ids);
+  const cell = (values: number[] | undefined) => (values === undefined ? '' : formatRatio(values));
   console.table(
-    results.map((r) => ({
-      target: r.name,
-      'req/s': Math.round(median(rps(r))),
-      'p50 ms': median(r.rounds.map((x) => x.p50Ms)),
-      'p99 ms': median(p99(r)),
-      'x express (req/s)': formatRatio(ratios(rps(r), rps(express))),
-      'x node:http (req/s)': formatRatio(ratios(rps(r), rps(node))),
-      'p99 / express p99': formatRatio(ratios(p99(r), p99(express))),
-      'non-2xx': sum(r.rounds.map((x) => x.non2xx)),
-      errors: sum(r.rounds.map((x) => x.errors)),
-    })),
+    results.map((r) => {
+      const x = gatewayRatios(r, results);
+      return {
+        target: r.name,
+        'req/s': Math.round(median(r.rounds.map((t) => t.requestsPerSecond))),
+        'p50 ms': median(r.rounds.map((t) => t.p50Ms)),
+        'p99 ms': median(r.rounds.map((t) => t.p99Ms)),
+        'cpu %': Math.round(median(r.rounds.map((t) => t.cpuPct)) * 10) / 10,
+        'bench cpu %': Math.round(median(r.rounds.map((t) => t.loadCpuPct)) * 10) / 10,
+        'x express': cell(x.x_express),
+        'x node:http': cell(x.x_node),
+        'x wechat': cell(x.x_wechat),
+        'x aiohttp': cell(x.x_aiohttp),
+        'p99 / express p99': cell(x.p99_x_express),
+        'non-2xx': sum(r.rounds.map((t) => t.non2xx)),
+        errors: sum(r.rounds.map((t) => t.errors)),
+      };
+    }),
   );
-  console.log('figures: medians over the rounds; ratios: median (lowest–highest) of the per-round ratios');
+  console.log(
+    "figures: medians over the rounds; ratios: median (lowest–highest) of the per-round ratios; cpu %: the target process, 100 = one core; bench cpu %: autocannon's process (near 100: the load generator set the pace)",
+  );
+  const wxq = results.find((r) => r.id === 'gateway');
+  if (wxq !== undefined) printGoals(medianRatios(gatewayRatios(wxq, results)));
   const failed = results.filter((r) => r.rounds.some((x) => x.non2xx > 0 || x.errors > 0));
   if (failed.length > 0) {
     console.error(`\nnot every answer was 200: ${failed.map((r) => r.name).join(', ')} — figures are not comparable`);
     process.exitCode = 1;
   }
+  return results;
 }
 
-async function e2eBench(): Promise<void> {
+function printGoals(medians: Partial<Record<GatewayRatioKey, number>>): void {
+  console.log('\ngoals for the wxq gateway (issue 12), from the median per-round ratios:');
+  for (const g of gatewayGoals(medians)) {
+    const measured = g.measured === undefined ? '' : ` (measured ${g.measured.toFixed(2)})`;
+    console.log(`  ${g.kind.padEnd(4)}  ${g.goal.padEnd(24)} ${g.status}${measured}`);
+  }
+}
+
+async function e2eBench(): Promise<NonNullable<BenchSections['e2e']>> {
   const messages = Number(process.env['BENCH_E2E_MESSAGES'] ?? '5000');
   console.log(
     `\nend to end: ${rounds} rounds; each drains ${messages} pushes from a backlog (throughput), then takes 200 pushes/s for 5 s (latency: push -> reply at the simulator)\n`,
   );
+  if (targetCore !== undefined)
+    console.log(
+      `pinned: the worker processes on core ${targetCore} (both processes of the 2-process configuration share it: it shows what a second event loop adds on the same core); the producer, the WeChat API simulator and Redis on core ${String(pinning.loadCore)}\n`,
+    );
   const e2e = await runE2eBench({
     redisUrl: redis.url,
     messages,
     latencyRatePerSecond: 200,
     latencySeconds: 5,
     rounds,
+    targetCore,
   });
   const perSecond = (target: E2eRounds | undefined) => target?.rounds.map((r) => r.messagesPerSecond) ?? [];
-  const [noop, one] = e2e;
+  const noop = e2e.find((r) => r.id === 'noop');
+  const one = e2e.find((r) => r.id === 'worker');
   console.table(
     e2e.map((r) => ({
       target: r.name,
       'messages/s': Math.round(median(perSecond(r))),
       'x BullMQ no-op': formatRatio(ratios(perSecond(r), perSecond(noop))),
       'x 1 worker process': r === noop ? '' : formatRatio(ratios(perSecond(r), perSecond(one))),
+      'cpu %': Math.round(median(r.rounds.map((x) => x.cpuPct)) * 10) / 10,
+      'cpu ms/msg': median(r.rounds.map((x) => x.cpuMsPerMessage)),
       'p50 ms': r === noop ? '' : median(r.rounds.map((x) => x.p50Ms ?? Number.NaN)),
       'p99 ms': r === noop ? '' : median(r.rounds.map((x) => x.p99Ms ?? Number.NaN)),
     })),
   );
-  console.log('figures: medians over the rounds; ratios: median (lowest–highest) of the per-round ratios');
+  console.log(
+    'figures: medians over the rounds; ratios: median (lowest–highest) of the per-round ratios; cpu: the worker processes during the drain, summed',
+  );
+  return e2e;
 }
 
-async function passiveBench(): Promise<void> {
+async function passiveBench(): Promise<NonNullable<BenchSections['passive']>> {
   const held = Number(process.env['BENCH_PASSIVE_HELD'] ?? '2000');
   console.log(
     `\npassive replies: ${connections} connections, ${rounds} rounds of ${durationSeconds} s per mode; a gateway and a worker process per mode, demo handlers (instant echo)\n`,
   );
-  const { modes, held: holding } = await runPassiveBench({
+  if (targetCore !== undefined)
+    console.log(
+      `pinned: each mode's gateway and worker share core ${targetCore}; autocannon, the simulator and Redis on core ${String(pinning.loadCore)}\n`,
+    );
+  const passive = await runPassiveBench({
     redisUrl: redis.url,
     durationSeconds,
     connections,
     rounds,
     held,
+    targetCore,
   });
-  const [cs] = modes;
+  const { modes, held: holding } = passive;
+  const cs = modes.find((m) => m.id === 'customer-service');
   const p = (r: (typeof modes)[number] | undefined, f: (x: (typeof modes)[number]['rounds'][number]) => number) =>
     r?.rounds.map(f) ?? [];
   console.table(
@@ -125,13 +190,24 @@ async function passiveBench(): Promise<void> {
     console.error('\nnot every push was answered 200: figures are not comparable');
     process.exitCode = 1;
   }
+  return passive;
 }
 
-async function memoryBench(): Promise<void> {
+async function memoryBench(): Promise<NonNullable<BenchSections['memory']>> {
   const drainMessages = Number(process.env['BENCH_E2E_MESSAGES'] ?? '5000');
   console.log('\nmemory: RSS of one process as deployed (node apps/*/dist/main.js), idle and at the peak of a load\n');
-  const results = await runMemoryBench({ redisUrl: redis.url, durationSeconds, connections, drainMessages });
-  const bare = results[0];
+  if (targetCore !== undefined)
+    console.log(
+      `pinned: the measured process on core ${targetCore}; autocannon, the simulator and Redis on core ${String(pinning.loadCore)}\n`,
+    );
+  const results = await runMemoryBench({
+    redisUrl: redis.url,
+    durationSeconds,
+    connections,
+    drainMessages,
+    targetCore,
+  });
+  const bare = results.find((r) => r.id === 'node');
   console.table(
     results.map((r) => ({
       process: r.name,
@@ -142,21 +218,27 @@ async function memoryBench(): Promise<void> {
       'idle - bare idle MB': bare === undefined ? '' : Math.round((r.idleMb - bare.idleMb) * 10) / 10,
     })),
   );
+  return results;
 }
 
-async function soakBench(): Promise<void> {
+async function soakBench(): Promise<NonNullable<BenchSections['soak']>> {
   const pushes = Number(process.env['BENCH_SOAK_PUSHES'] ?? '500000');
   const sampleEvery = Number(process.env['BENCH_SOAK_SAMPLE_EVERY'] ?? '50000');
   const maxBacklog = 2_000;
   console.log(
     `\nsoak: ${String(pushes)} signed pushes through one gateway and one worker process (dist), replied into the simulator; ${String(connections)} pushes in flight, at most ${String(maxBacklog)} waiting for their reply; every ${String(sampleEvery)} pushes the sender waits for the replies, then each process reports process.memoryUsage() after a full GC\n`,
   );
+  if (targetCore !== undefined)
+    console.log(
+      `pinned: the gateway and the worker share core ${targetCore}; the sender, the simulator and Redis on core ${String(pinning.loadCore)}\n`,
+    );
   const soak = await runSoakBench({
     redisUrl: redis.url,
     pushes,
     sampleEvery,
     connections,
     maxBacklog,
+    targetCore,
     onSample: (s) => {
       console.log(
         `${String(s.pushes)} pushes: gateway ${String(s.gateway.rssMb)} MB RSS, ${String(s.gateway.heapUsedMb)} MB heap; worker ${String(s.worker.rssMb)} MB RSS, ${String(s.worker.heapUsedMb)} MB heap (${String(s.rate)} pushes/s)`,
@@ -180,32 +262,37 @@ async function soakBench(): Promise<void> {
       };
     }),
   );
-  const first = soak.samples[0];
-  const last = soak.samples.at(-1);
-  const growth = (pick: (s: (typeof soak.samples)[number]) => number) =>
-    first === undefined || last === undefined ? Number.NaN : pick(last) / pick(first) - 1;
-  const checks = [
-    ['gateway RSS', growth((s) => s.gateway.rssMb)],
-    ['gateway heap after GC', growth((s) => s.gateway.heapUsedMb)],
-    ['worker RSS', growth((s) => s.worker.rssMb)],
-    ['worker heap after GC', growth((s) => s.worker.heapUsedMb)],
-  ] as const;
-  let missed = false;
-  for (const [what, change] of checks) {
-    const pass = Math.abs(change) <= 0.1;
-    missed ||= !pass;
-    console.log(
-      `${pass ? 'PASS' : 'MISS'} ${what}: last sample ${(change * 100).toFixed(1)}% against the one after the first ${String(sampleEvery)} pushes (limit ±10%)`,
-    );
+  const run = { pushes, sampleEvery, result: soak };
+  const checks = soakChecks(run);
+  for (const c of checks) {
+    const measured =
+      c.growthPct === undefined
+        ? `${String(soak.answeredSuccess)} of ${String(pushes)} answered success (${String(soak.failed)} not), ${String(soak.replied)} replies at the simulator`
+        : `last sample ${c.growthPct.toFixed(1)}% against the one after the first ${String(sampleEvery)} pushes (limit ±${String(SOAK_GROWTH_LIMIT_PCT)}%)`;
+    console.log(`${c.status} ${c.check}: ${measured}`);
   }
-  const allReplied = soak.answeredSuccess === pushes && soak.replied === pushes && soak.failed === 0;
-  missed ||= !allReplied;
-  console.log(
-    `${allReplied ? 'PASS' : 'MISS'} every push replied: ${String(soak.answeredSuccess)} of ${String(pushes)} answered success (${String(soak.failed)} not), ${String(soak.replied)} replies at the simulator`,
-  );
-  if (missed) process.exitCode = 1;
+  if (checks.some((c) => c.status === 'MISS')) process.exitCode = 1;
+  return run;
 }
 
-function sum(values: readonly number[]): number {
-  return values.reduce((total, value) => total + value, 0);
+async function writeResults(measured: BenchSections): Promise<void> {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  const results = buildResults(
+    {
+      date: new Date().toISOString(),
+      commit: git('rev-parse', 'HEAD'),
+      dirty: git('status', '--porcelain') !== '',
+      node: process.version,
+      cores: cpus().length,
+      cpu_model: cpus()[0]?.model ?? 'unknown',
+      pinning: pinning.description,
+      rounds,
+      duration_seconds: durationSeconds,
+      connections,
+    },
+    measured,
+  );
+  await mkdir(new URL('results/', import.meta.url), { recursive: true });
+  await writeFile(new URL('results/latest.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwritten: ${RESULTS_FILE}`);
 }

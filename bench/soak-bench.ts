@@ -18,6 +18,8 @@ export interface SoakOptions {
   readonly maxBacklog: number;
   /** Told of each sample as it is taken (a long soak shows its progress). */
   readonly onSample?: (sample: SoakSample) => void;
+  /** Where the gateway and the worker run, both (see pinning.ts); undefined: not pinned. */
+  readonly targetCore: number | undefined;
 }
 
 /** `process.memoryUsage()` right after a full GC, in MB. */
@@ -78,11 +80,13 @@ export async function runSoakBench(options: SoakOptions): Promise<SoakResult> {
   const gateway = start(
     targetArgs('apps/gateway/dist/main.js', GATEWAY_NODE_FLAGS),
     { ...gatewayEnv(options.redisUrl, prefix), PORT: String(port), HOST: '127.0.0.1' },
+    options.targetCore,
     stdio,
   );
   const worker = start(
     targetArgs('apps/worker/dist/main.js'),
     await workerEnv(options.redisUrl, prefix, sim.url),
+    options.targetCore,
     stdio,
   );
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections });

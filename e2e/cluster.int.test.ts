@@ -148,8 +148,9 @@ describe('gateway and worker on a 3-master Redis Cluster', () => {
     expect(await sendPush(gatewayUrl, '/wechat', firstPush)).toEqual({ status: 200, body: 'success' });
 
     const sends = await sim.waitForSends(messages.length, 15_000);
-    await waitFor(async () => (await outbound.getJobCounts('completed')).completed === messages.length, {
-      message: 'every reply job completed',
+    // The replies went out from the pushes' own jobs (inline): no reply job was needed.
+    await waitFor(async () => (await inbound.getJobCounts('completed')).completed === messages.length, {
+      message: 'every push job completed',
       timeoutMs: 10_000,
     });
     expect(sends.map((s) => ({ appId: s.appId, message: s.message })).sort(byContent)).toEqual(
@@ -199,8 +200,8 @@ describe('gateway and worker on a 3-master Redis Cluster', () => {
       body: 'success',
     });
     const sends = await sim.waitForSends(sentBefore + 1, 15_000);
-    await waitFor(async () => (await outbound.getJobCounts('completed')).completed === sentBefore + 1, {
-      message: 'the reply job completed',
+    await waitFor(async () => (await inbound.getJobCounts('completed')).completed === sentBefore + 1, {
+      message: 'the push job completed',
       timeoutMs: 10_000,
     });
     expect(sends.at(-1)?.message).toEqual(textReply(message));
@@ -222,7 +223,8 @@ describe('gateway and worker on a 3-master Redis Cluster', () => {
     const samples = parsePrometheusText(await worker.metrics.registry.metrics());
     expect(sampleValue(samples, 'wxq_worker_redis_up')).toBe(1);
     expect(sampleValue(samples, 'wxq_queue_jobs', { queue: 'inbound', state: 'completed' })).toBe(MODES.length + 1);
-    expect(sampleValue(samples, 'wxq_queue_jobs', { queue: 'outbound', state: 'completed' })).toBe(MODES.length + 1);
+    // Every reply went out inline, from its push's job.
+    expect(sampleValue(samples, 'wxq_queue_jobs', { queue: 'outbound', state: 'completed' })).toBe(0);
     expect(sampleValue(samples, 'wxq_queue_oldest_waiting_seconds', { queue: 'inbound' })).toBe(0);
     expect(sampleValue(samples, 'wxq_worker_token_ttl_seconds', { account: APP_ID })).toBeGreaterThan(0);
     expect(sampleValue(samples, 'wxq_worker_sends_total', { account: APP_ID, result: 'ok' })).toBe(MODES.length + 1);

@@ -5,11 +5,12 @@ import type { Logger } from '@wxq/logging';
 import { shutdownStep } from '@wxq/lifecycle';
 import { OperatorQueue, QUEUES, QUEUE_KEYS, createLanes, createProducer } from '@wxq/queue';
 import { createPassiveStore, createReplyWaiters } from '@wxq/passive';
-import { createKeys, createRedis, pingWithin } from '@wxq/redis';
+import { type QueueShard, createQueueShards, createRedis, pingWithin } from '@wxq/redis';
 import type { Queue } from 'bullmq';
 import { createGatewayMetrics } from './metrics.js';
 import { createAccountDirectory } from './public/accounts.js';
 import { createEnqueuer } from './public/enqueue.js';
+import { createShardedEnqueuer } from './public/sharded-enqueuer.js';
 import { createCallbackIpFetcher } from './public/callback-ip-fetcher.js';
 import { startCallbackIpAllowlist } from './public/callback-ips.js';
 import { createIpAllowlist } from './public/ip-allowlist.js';
@@ -43,18 +44,23 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const metrics = createGatewayMetrics();
   const redis = createRedis(config.redis, 'producer', 'wxq-gateway');
   watchRedis(redis, log);
-  const producer = createProducer('inbound', {
-    connection: redis,
-    prefix: config.queuePrefix,
-    settings: { dedupWindowSeconds: config.dedupWindowSeconds },
-  });
-  const queue = producer.queue;
-  queue.on('error', (err) => {
-    // During an outage the connection's own listener has said it once; this would repeat it.
-    if (redis.status === 'ready') log.warn({ err }, 'inbound queue error');
+  // Queue shards (docs/shards.md): one inbound queue per shard, all on the one connection.
+  const shards = createQueueShards(config.queuePrefix, config.queueShards);
+  const producers = shards.map((shard) => {
+    const producer = createProducer('inbound', {
+      connection: redis,
+      prefix: shard.prefix,
+      settings: { dedupWindowSeconds: config.dedupWindowSeconds },
+    });
+    producer.queue.on('error', (err) => {
+      // During an outage the connection's own listener has said it once; this would repeat it.
+      if (redis.status === 'ready') log.warn({ err, shard: shard.index }, 'inbound queue error');
+    });
+    return producer;
   });
   let draining = false;
-  const keys = createKeys(config.queuePrefix);
+  // An account's keys (callback IPs, its token, the passive channel) are under shard 0's prefix.
+  const keys = shards.keys;
   const accounts = createAccountDirectory(config.accounts, config);
   const now = strictlyIncreasing(deps.now ?? Date.now);
   // Passive replies (docs/passive-replies.md): one subscription, only when an account uses them.
@@ -64,13 +70,19 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       })
     : undefined;
 
-  const enqueuer = createEnqueuer({
-    producer,
-    redis,
-    ordering: config.ordering ? { lanes: createLanes(redis, queue), keys } : undefined,
-    timeoutMs: config.enqueueTimeoutMs,
-    enqueueSeconds: metrics.enqueueSeconds,
-  });
+  const enqueuer = createShardedEnqueuer(
+    shards,
+    shards.all.map((shard) => {
+      const producer = producers.at(shard.index);
+      return createEnqueuer({
+        producer,
+        redis,
+        ordering: config.ordering ? { lanes: createLanes(redis, producer.queue), keys: shard.keys } : undefined,
+        timeoutMs: config.enqueueTimeoutMs,
+        enqueueSeconds: metrics.enqueueSeconds,
+      });
+    }),
+  );
   const held = new Set<ServerResponse>();
   const callbackIps =
     config.ipAllowlist.mode === 'auto'
@@ -90,7 +102,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       passiveWaiters === undefined
         ? undefined
         : createPassiveAnswerer({
-            store: createPassiveStore({ redis, keys }),
+            storeOf: shards.map((shard) => createPassiveStore({ redis, keys: shard.keys })).of,
             waiters: passiveWaiters,
             now: deps.now ?? Date.now,
           }),
@@ -120,25 +132,29 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   );
 
   let adminServer: Server | undefined;
-  let boardQueues: readonly Queue[] = [];
+  let board: readonly { readonly queue: Queue; readonly shard: QueueShard }[] = [];
   if (config.admin.password === undefined) {
     log.warn('admin listener not started: set ADMIN_PASSWORD to serve Bull Board and /metrics');
   } else {
     // Bull Board shows every wxq queue: failed sends (45015, 45047, ...) wait in outbound. Its
     // queues are operator queues: a job retried from the board gets its whole attempt budget again.
-    boardQueues = QUEUE_KEYS.map(
-      (key) => new OperatorQueue(QUEUES[key].name, { connection: redis, prefix: config.queuePrefix }),
+    // With shards, one board queue per queue and shard.
+    board = shards.all.flatMap((shard) =>
+      QUEUE_KEYS.map((key) => ({
+        queue: new OperatorQueue(QUEUES[key].name, { connection: redis, prefix: shard.prefix }),
+        shard,
+      })),
     );
-    for (const boardQueue of boardQueues) {
-      boardQueue.on('error', (err) => {
-        log.warn({ err, queue: boardQueue.name }, 'Bull Board queue error');
+    for (const { queue, shard } of board) {
+      queue.on('error', (err) => {
+        log.warn({ err, queue: queue.name, shard: shard.index }, 'Bull Board queue error');
       });
     }
     adminServer = createServer(
       // Loaded only here: Express and Bull Board are most of a gateway's memory, and a gateway
       // without an admin listener never needs them.
       (await import('./admin/admin-app.js')).createAdminApp({
-        queues: boardQueues,
+        queues: board.map(({ queue, shard }) => ({ queue, shard: shards.all.length === 1 ? undefined : shard })),
         metrics,
         user: config.admin.user,
         password: config.admin.password,
@@ -165,9 +181,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       const waiters = passiveWaiters;
       if (waiters !== undefined) await shutdownStep(log, 'passive subscription closed', () => waiters.close());
       if (callbackIps !== undefined) await shutdownStep(log, 'callback IP refresh stopped', () => callbackIps.stop());
-      await shutdownStep(log, 'queue closed', () => queue.close());
-      if (boardQueues.length > 0) {
-        await shutdownStep(log, 'Bull Board queues closed', () => Promise.all(boardQueues.map((q) => q.close())));
+      // One line whatever the shards: the queues close together.
+      await shutdownStep(log, 'queue closed', () => Promise.all(producers.all.map((producer) => producer.close())));
+      if (board.length > 0) {
+        await shutdownStep(log, 'Bull Board queues closed', () => Promise.all(board.map(({ queue }) => queue.close())));
       }
       await shutdownStep(log, 'redis closed', () => redis.quit());
     })();

@@ -97,4 +97,22 @@ describe('distinct pushes', () => {
     expect(await gateway.queue.getWaitingCount()).toBe(1_000);
     expect(await gateway.jobCount()).toBe(1_000);
   });
+
+  it('300 sent twice each, all at once (copies share batches), make 300 jobs', async () => {
+    const gateway = await useGateway();
+    const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+    onTestFinished(() => {
+      agent.destroy();
+    });
+    const pushes = Array.from({ length: 300 }, () => signPlaintextPush(textXml(), { account: DEFAULT_ACCOUNT }));
+
+    const answers = await Promise.all(
+      [...pushes, ...pushes].map((push) =>
+        send(`${gateway.url}/wechat?${push.query}`, { method: 'POST', body: push.body, agent }),
+      ),
+    );
+
+    expect(answers.filter((answer) => answer.status === 200 && answer.body === 'success')).toHaveLength(600);
+    expect(await gateway.jobCount()).toBe(300);
+  });
 });

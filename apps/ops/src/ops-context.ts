@@ -1,14 +1,18 @@
 import type { WorkerConfig } from '@wxq/config';
 import { OperatorQueue, QUEUES, QUEUE_KEYS, type QueueKey } from '@wxq/queue';
 import { type QuotaLedger, type SendPause, createQuotaLedger, createSendPause } from '@wxq/quota';
-import { type RedisClient, createKeys } from '@wxq/redis';
+import { type QueueShards, type RedisClient, createQueueShards } from '@wxq/redis';
 import { connectRedis } from './connect-redis.js';
 
 /** What the commands work on: the deployment's queues (as an operator sees them), pauses and ledger. */
 export interface OpsContext {
   readonly config: WorkerConfig;
   readonly redis: RedisClient;
-  readonly queues: Readonly<Record<QueueKey, OperatorQueue>>;
+  /** Each catalog queue once per shard (WXQ_QUEUE_SHARDS, docs/shards.md), by shard index. */
+  readonly queues: Readonly<Record<QueueKey, readonly OperatorQueue[]>>;
+  readonly shards: QueueShards;
+  /** How output names a queue: `inbound`, or `inbound (shard 2)` with several shards. */
+  label(queue: OperatorQueue): string;
   readonly pause: SendPause;
   /** undefined with WXQ_CS_QUOTA=off. */
   readonly ledger: QuotaLedger | undefined;
@@ -21,33 +25,47 @@ export interface OpsContext {
  */
 export async function openOpsContext(config: WorkerConfig): Promise<OpsContext> {
   const redis = await connectRedis(config.redis, 'wxq-ops');
-  const keys = createKeys(config.queuePrefix);
+  const shards = createQueueShards(config.queuePrefix, config.queueShards);
+  const keys = shards.keys;
+  const shardOf = new Map<OperatorQueue, number>();
   const queues = Object.fromEntries(
     QUEUE_KEYS.map((key) => [
       key,
-      new OperatorQueue(QUEUES[key].name, { connection: redis, prefix: config.queuePrefix }),
+      shards.all.map((shard) => {
+        const queue = new OperatorQueue(QUEUES[key].name, { connection: redis, prefix: shard.prefix });
+        // A connection error also fails the command that waits on it, which reports it.
+        queue.on('error', () => undefined);
+        shardOf.set(queue, shard.index);
+        return queue;
+      }),
     ]),
-  ) as Record<QueueKey, OperatorQueue>;
-  for (const queue of Object.values(queues)) {
-    // A connection error also fails the command that waits on it, which reports it.
-    queue.on('error', () => undefined);
-  }
+  ) as Record<QueueKey, OperatorQueue[]>;
+  const everyQueue = Object.values(queues).flat();
   const { mode, messageSends, eventSends } = config.quota;
   return {
     config,
     redis,
     queues,
+    shards,
+    label: (queue) => (shards.all.length === 1 ? queue.name : `${queue.name} (shard ${shardOf.get(queue) ?? '?'})`),
     pause: createSendPause(redis, keys),
     ledger:
-      mode === 'off' ? undefined : createQuotaLedger({ redis, keyOf: keys.quota, rules: { messageSends, eventSends } }),
+      mode === 'off'
+        ? undefined
+        : createQuotaLedger({
+            redis,
+            // A user's ledger is in their shard.
+            keyOf: (appId, openId) => shards.of(appId, openId).keys.quota(appId, openId),
+            rules: { messageSends, eventSends },
+          }),
     async close() {
-      await Promise.all(Object.values(queues).map((queue) => queue.close()));
+      await Promise.all(everyQueue.map((queue) => queue.close()));
       await redis.quit();
     },
   };
 }
 
-/** The catalog queues a `--queue` option selects: the one named, or all of them. */
+/** The catalog queues a `--queue` option selects, in every shard: the one named, or all of them. */
 export function selectQueues(context: OpsContext, queue: QueueKey | undefined): OperatorQueue[] {
-  return queue === undefined ? QUEUE_KEYS.map((key) => context.queues[key]) : [context.queues[queue]];
+  return (queue === undefined ? QUEUE_KEYS : [queue]).flatMap((key) => context.queues[key]);
 }

@@ -123,6 +123,9 @@ describe('doctor on Redis', () => {
     expect(line(run, /hash tag/)).toMatch(
       /^✔ WXQ_QUEUE_PREFIX \{wxq-doctor\} is a hash tag: every wxq key is in slot \d+$/,
     );
+    // Three shards of the default prefix: the server's KEYSLOT agrees with wxq's, one shard per master.
+    const sharded = await doctor({ REDIS_CLUSTER_NODES: cluster.nodes.join(','), WXQ_QUEUE_SHARDS: '3' });
+    expect(line(sharded, /WXQ_QUEUE_SHARDS/)).toMatch(/^✔ WXQ_QUEUE_SHARDS=3: slots \d+, \d+, \d+ on 3 of 3 masters$/);
 
     // A master that stops answering (paused for a few seconds) is named.
     const last = cluster.ports[2] ?? 0;

@@ -1,5 +1,5 @@
 import { UNTIL_RESUMED } from '@wxq/quota';
-import type { RedisClient, WxqKeys } from '@wxq/redis';
+import type { QueueShards, RedisClient } from '@wxq/redis';
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { SEND_COUNTERS } from './processors/send-counters.js';
@@ -32,9 +32,10 @@ export interface WorkerMetrics {
 
 export interface WorkerMetricsDeps {
   readonly redis: RedisClient;
-  readonly keys: WxqKeys;
-  /** The catalog queues, by name: read on scrape. */
-  readonly queues: readonly Queue[];
+  /** The account keys are shard 0's; the account counters are summed over every shard. */
+  readonly shards: QueueShards;
+  /** The catalog queues of every shard (docs/shards.md), read on scrape: at most 64 shards keep the labels bounded. */
+  readonly queues: readonly { readonly queue: Queue; readonly shard: number }[];
   /** Configured accounts only, so every label set stays bounded. */
   readonly accounts: readonly string[];
   readonly now?: () => number;
@@ -47,7 +48,8 @@ export const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'
 const HANDLER_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
-  const { redis, keys, queues, accounts } = deps;
+  const { redis, shards, queues, accounts } = deps;
+  const keys = shards.keys;
   const now = deps.now ?? Date.now;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'wxq_worker_' });
@@ -55,14 +57,14 @@ export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
 
   const queueJobs = new Gauge({
     name: 'wxq_queue_jobs',
-    help: 'Jobs per queue and state, read from Redis on scrape (the same for every worker)',
-    labelNames: ['queue', 'state'],
+    help: 'Jobs per queue, shard and state, read from Redis on scrape (the same for every worker)',
+    labelNames: ['queue', 'shard', 'state'],
     registers,
   });
   const oldestWaiting = new Gauge({
     name: 'wxq_queue_oldest_waiting_seconds',
-    help: 'Age of the oldest waiting job per queue, since it was added or last ran (0 when none waits)',
-    labelNames: ['queue'],
+    help: 'Age of the oldest waiting job per queue and shard, since it was added or last ran (0 when none waits)',
+    labelNames: ['queue', 'shard'],
     registers,
   });
   const tokenTtl = new Gauge({
@@ -79,7 +81,7 @@ export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
   });
   const accountCounters = new Gauge({
     name: 'wxq_account_counter',
-    help: 'The account counters hash in Redis (<prefix>:counters:<appid>), shared by every worker: take max() across workers',
+    help: 'The account counters hashes in Redis (<shard prefix>:counters:<appid>) summed over shards, shared by every worker: take max() across workers',
     labelNames: ['account', 'counter'],
     registers,
   });
@@ -98,27 +100,34 @@ export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
 
   const readRedis = () =>
     Promise.all([
-      Promise.all(queues.map((queue) => queue.getJobCounts(...JOB_STATES))),
-      Promise.all(queues.map((queue) => queue.getWaiting(0, 0))),
+      Promise.all(queues.map(({ queue }) => queue.getJobCounts(...JOB_STATES))),
+      Promise.all(queues.map(({ queue }) => queue.getWaiting(0, 0))),
       Promise.all(accounts.map((account) => redis.pttl(keys.accessToken(account)))),
-      Promise.all(accounts.map((account) => redis.hgetall(keys.sendCounters(account)))),
+      Promise.all(
+        accounts.map((account) =>
+          Promise.all(shards.all.map((shard) => redis.hgetall(shard.keys.sendCounters(account)))),
+        ),
+      ),
       Promise.all(accounts.map((account) => redis.get(keys.sendPause(account)))),
     ]);
 
   function show([counts, oldest, ttls, counters, pauses]: Awaited<ReturnType<typeof readRedis>>): void {
     const at = now();
-    queues.forEach((queue, i) => {
-      for (const state of JOB_STATES) queueJobs.set({ queue: queue.name, state }, counts[i]?.[state] ?? 0);
+    queues.forEach(({ queue, shard: index }, i) => {
+      const shard = String(index);
+      for (const state of JOB_STATES) queueJobs.set({ queue: queue.name, shard, state }, counts[i]?.[state] ?? 0);
       const job = oldest[i]?.[0];
       // A retried job keeps its first timestamp: it has been waiting since it last ran.
       const since = job === undefined ? at : Math.max(job.timestamp + job.delay, job.processedOn ?? 0);
-      oldestWaiting.set({ queue: queue.name }, Math.max(0, (at - since) / 1000));
+      oldestWaiting.set({ queue: queue.name, shard }, Math.max(0, (at - since) / 1000));
     });
     accounts.forEach((account, i) => {
       tokenTtl.set({ account }, Math.max(0, (ttls[i] ?? 0) / 1000));
       // Every counter, 0 until counted, so that increase() sees the first one.
-      for (const counter of SEND_COUNTERS)
-        accountCounters.set({ account, counter }, Number(counters[i]?.[counter] ?? 0));
+      for (const counter of SEND_COUNTERS) {
+        const total = (counters[i] ?? []).reduce((sum, hash) => sum + Number(hash[counter] ?? 0), 0);
+        accountCounters.set({ account, counter }, total);
+      }
       const pausedUntil = Number(pauses[i] ?? 0);
       // An operator's pause (npm run ops -- pause) lasts until resumed: +Inf, not a date in 275760.
       pausedSeconds.set({ account }, pausedUntil >= UNTIL_RESUMED ? Infinity : Math.max(0, (pausedUntil - at) / 1000));

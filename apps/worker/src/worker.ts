@@ -5,7 +5,14 @@ import type { Logger } from '@wxq/logging';
 import { createPassiveStore } from '@wxq/passive';
 import { createQuotaLedger, createSendPause } from '@wxq/quota';
 import { type ProcessorMap, QUEUES, QUEUE_KEYS, createLanes, createProducer, createQueueWorker } from '@wxq/queue';
-import { type RedisClient, type WxqKeys, createKeys, createRedis, pingWithin } from '@wxq/redis';
+import {
+  type QueueShards,
+  type RedisClient,
+  type WxqKeys,
+  createQueueShards,
+  createRedis,
+  pingWithin,
+} from '@wxq/redis';
 import { Queue } from 'bullmq';
 import {
   type WechatApiClient,
@@ -87,44 +94,63 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
   redis.on('error', (err: Error) => {
     log.warn({ err }, 'redis error (commands wait for the reconnect)');
   });
-  const keys = createKeys(config.queuePrefix);
-  const outbound = createProducer('outbound', { connection: redis, prefix: config.queuePrefix, settings: {} });
-  outbound.queue.on('error', (err) => {
-    log.warn({ err }, 'outbound queue error');
+  // Queue shards (docs/shards.md): every shard's queues, all on the one connection. A user's keys
+  // are their shard's; an account's (token, pause, send rate) are shard 0's, `keys`.
+  const shards = createQueueShards(config.queuePrefix, config.queueShards);
+  const keys = shards.keys;
+  const outbound = shards.map((shard) => {
+    const producer = createProducer('outbound', { connection: redis, prefix: shard.prefix, settings: {} });
+    producer.queue.on('error', (err) => {
+      log.warn({ err, shard: shard.index }, 'outbound queue error');
+    });
+    return producer;
   });
 
   // Lanes look up and promote jobs of their queue: the inbound one needs a queue handle of its own.
-  const inbound = new Queue(QUEUES.inbound.name, { connection: redis, prefix: config.queuePrefix });
-  inbound.on('error', (err) => {
-    log.warn({ err }, 'inbound queue error');
+  const inbound = shards.map((shard) => {
+    const queue = new Queue(QUEUES.inbound.name, { connection: redis, prefix: shard.prefix });
+    queue.on('error', (err) => {
+      log.warn({ err, shard: shard.index }, 'inbound queue error');
+    });
+    return queue;
   });
   const metrics = createWorkerMetrics({
     redis,
-    keys,
-    queues: [inbound, outbound.queue],
+    shards,
+    queues: shards.all.flatMap((shard) => [
+      { queue: inbound.at(shard.index), shard: shard.index },
+      { queue: outbound.at(shard.index).queue, shard: shard.index },
+    ]),
     accounts: config.accounts.map((account) => account.appId),
   });
   const apis = new Map(
     config.accounts.map((account) => [account.appId, createApi(account, config, redis, keys, log, metrics)]),
   );
   const lanes = config.ordering
-    ? { inbound: createLanes(redis, inbound), outbound: createLanes(redis, outbound.queue) }
+    ? shards.map((shard) => ({
+        inbound: createLanes(redis, inbound.at(shard.index)),
+        outbound: createLanes(redis, outbound.at(shard.index).queue),
+      }))
     : undefined;
   const { mode, messageSends, eventSends } = config.quota;
   const ledger =
-    mode === 'off' ? undefined : createQuotaLedger({ redis, keyOf: keys.quota, rules: { messageSends, eventSends } });
+    mode === 'off'
+      ? undefined
+      : createQuotaLedger({ redis, keyOf: quotaKeyOf(shards), rules: { messageSends, eventSends } });
   const counters = createSendCounters(redis, keys);
   const replyModes = new Map(config.accounts.map((account) => [account.appId, replyModeOf(config, account)]));
   const passiveStore = [...replyModes.values()].some((m) => m !== 'customer-service')
-    ? createPassiveStore({ redis, keys })
+    ? shards.map((shard) => createPassiveStore({ redis, keys: shard.keys }))
     : undefined;
+  const rateLimiter = createSendRateLimiter(redis, keys, config.sendRateLimitPerSecond);
+  const pause = createSendPause(redis, keys);
   const processors: ProcessorMap = {
     inbound: createInboundProcessor({
       handlers: deps.handlers,
       apis,
       outbound,
       redis,
-      keys,
+      shards,
       handlerAttempts: config.handlerAttempts,
       lanes,
       ledger,
@@ -132,16 +158,19 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
       passive:
         passiveStore === undefined
           ? undefined
-          : { store: passiveStore, modes: replyModes, pendingTtlMs: config.pendingReplyTtlMs, counters },
+          : { stores: passiveStore, modes: replyModes, pendingTtlMs: config.pendingReplyTtlMs, counters },
+      inline: config.inlineSends
+        ? { redis, rateLimiter, pause, counters, ordering: lanes !== undefined, ledger, sends: metrics.sends }
+        : undefined,
       handlerSeconds: metrics.handlerSeconds,
     }),
     outbound: createOutboundProcessor({
       apis,
-      rateLimiter: createSendRateLimiter(redis, keys, config.sendRateLimitPerSecond),
-      pause: createSendPause(redis, keys),
+      rateLimiter,
+      pause,
       counters,
-      keys,
-      lanes: lanes?.outbound,
+      shards,
+      lanes: lanes === undefined ? undefined : shards.map((shard) => lanes.at(shard.index).outbound),
       quota: ledger === undefined ? undefined : { ledger, enforce: mode === 'enforce' },
       passive: passiveStore,
       sends: metrics.sends,
@@ -149,41 +178,63 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
   };
   // Stalled-job recovery: a killed worker's lock expires after lockDuration and the next stalled
   // check (every stalledInterval) gives its jobs to another worker (~30 s with the defaults).
-  const workers = QUEUE_KEYS.map((key) =>
-    createQueueWorker(key, processors[key] as never, {
-      connection: redis,
-      prefix: config.queuePrefix,
-      concurrency: config.concurrency[key],
-      lockDuration: config.lockDurationMs,
-      stalledInterval: config.stalledIntervalMs,
-      logger: log,
-    }),
+  // One BullMQ worker per queue and shard, each with the queue's concurrency: a process runs up to
+  // N times the configured concurrency (docs/shards.md).
+  const workers = shards.all.flatMap((shard) =>
+    QUEUE_KEYS.map((key) => ({
+      shard: shard.index,
+      worker: createQueueWorker(key, processors[key] as never, {
+        connection: redis,
+        prefix: shard.prefix,
+        concurrency: config.concurrency[key],
+        lockDuration: config.lockDurationMs,
+        stalledInterval: config.stalledIntervalMs,
+        logger: log,
+      }),
+    })),
   );
-  for (const worker of workers) {
+  for (const { worker, shard } of workers) {
     worker.run().catch((err: unknown) => {
-      log.error({ err, queue: worker.name }, 'worker stopped unexpectedly');
+      log.error({ err, queue: worker.name, shard }, 'worker stopped unexpectedly');
     });
   }
-  log.info({ accounts: config.accounts.map((a) => a.appId), concurrency: config.concurrency }, 'worker running');
+  log.info(
+    { accounts: config.accounts.map((a) => a.appId), concurrency: config.concurrency, shards: shards.all.length },
+    'worker running',
+  );
 
   let stopping: Promise<void> | undefined;
   return {
     metrics,
     isReady: async () =>
       stopping === undefined &&
-      workers.every((worker) => worker.isRunning()) &&
+      workers.every(({ worker }) => worker.isRunning()) &&
       redis.status === 'ready' &&
       (await pingWithin(redis, READY_PING_TIMEOUT_MS)),
     stop() {
       stopping ??= (async () => {
         log.info('worker stopping: finishing active jobs');
-        for (const worker of workers) await shutdownStep(log, `${worker.name} worker closed`, () => worker.close());
-        await shutdownStep(log, 'queues closed', () => Promise.all([inbound.close(), outbound.close()]));
+        // A queue's workers close together: one closing while its other shards' still took jobs
+        // would only move the wait.
+        for (const key of QUEUE_KEYS) {
+          const closing = workers.filter(({ worker }) => worker.name === QUEUES[key].name);
+          await shutdownStep(log, `${QUEUES[key].name} worker closed`, () =>
+            Promise.all(closing.map(({ worker }) => worker.close())),
+          );
+        }
+        await shutdownStep(log, 'queues closed', () =>
+          Promise.all([...inbound.all.map((queue) => queue.close()), ...outbound.all.map((p) => p.close())]),
+        );
         await shutdownStep(log, 'redis closed', () => redis.quit());
       })();
       return stopping;
     },
   };
+}
+
+/** A user's ledger is in their shard: the same key for their pushes' grants and their replies' sends. */
+function quotaKeyOf(shards: QueueShards): (appId: string, openId: string) => string {
+  return (appId, openId) => shards.of(appId, openId).keys.quota(appId, openId);
 }
 
 function createApi(

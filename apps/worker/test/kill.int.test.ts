@@ -49,6 +49,13 @@ describe('a worker killed with SIGKILL mid-run', () => {
     const duplicates = harness.sim.sends.length - messages.length;
     expect(duplicates).toBeGreaterThanOrEqual(0);
     expect(duplicates).toBeLessThanOrEqual(5);
+    // A killed job may have sent its reply inline before it died: the stalled-job check gives it to
+    // the survivor, which finds the reply counted as sent and completes the job without resending.
+    await waitFor(async () => (await harness.inbound.getJobCounts('completed')).completed === 60, {
+      timeoutMs: 30_000,
+      message: 'every push job completed',
+    });
     expect(await harness.inbound.getJobCounts('completed', 'failed')).toEqual({ completed: 60, failed: 0 });
+    expect(harness.sim.sends.length - messages.length).toBe(duplicates);
   });
 });

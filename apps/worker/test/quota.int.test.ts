@@ -122,12 +122,14 @@ describe('quota ledger, other modes', () => {
 
 describe('account-level limits', () => {
   it("45009 pauses the account's sends without failing them; lifting the pause sends them", async () => {
-    // One send at a time: the second finds the pause the first one's 45009 set.
-    harness = await startHarness(inject('redisUrl'), { OUTBOUND_CONCURRENCY: '1' });
+    // One send at a time (inline from the push's job, or by a reply job): the second finds the
+    // pause the first one's 45009 set.
+    harness = await startHarness(inject('redisUrl'), { WORKER_CONCURRENCY: '1', OUTBOUND_CONCURRENCY: '1' });
     const h = harness;
     h.sim.injectFault({ path: SEND, errcode: 45009, times: 1 });
     h.startWorkers(1);
-    await h.push(createMessage.text('first', { openid: user() }));
+    const firstUser = user();
+    await h.push(createMessage.text('first', { openid: firstUser }));
     await h.push(createMessage.text('second', { openid: user() }));
     const keys = createKeys(h.prefix);
     await waitFor(async () => (await h.outbound.getDelayedCount()) === 2, {
@@ -145,6 +147,10 @@ describe('account-level limits', () => {
     await h.redis.del(keys.sendPause(APP_ID));
     for (const job of await h.outbound.getDelayed()) await job.promote();
     await h.sim.waitForSends(2, 10_000);
+    // The refused send spent nothing: the first user's window lost one send, the one that went out.
+    await waitFor(async () => (await h.redis.hget(keys.quota(APP_ID, firstUser), 'm_left')) === '4', {
+      message: 'one send spent',
+    });
   });
 
   it("45011 pauses the account's sends until the next minute", async () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type Account, type ReplyMode, envAccountSchema, replyModeSchema } from './accounts.js';
 import { logLevel, optionalString } from './env-schema.js';
-import { type RedisConfig, queuePrefix, redisEnvSchema, toRedisConfig } from './redis-config.js';
+import { type RedisConfig, queuePrefix, queueShards, redisEnvSchema, toRedisConfig } from './redis-config.js';
 
 /** What every wxq process reads: its accounts, Redis, the queue prefix, logging and the stop deadline. */
 export interface AppConfig {
@@ -11,6 +11,8 @@ export interface AppConfig {
   readonly redis: RedisConfig;
   /** Key prefix of every queue and every key wxq writes; hash-tagged for Redis Cluster. */
   readonly queuePrefix: string;
+  /** WXQ_QUEUE_SHARDS (docs/shards.md): 1..64; shard 0 is `queuePrefix` itself. */
+  readonly queueShards: number;
   /** Per-user ordering (WXQ_ORDERING, docs/ordering.md): the same value on gateways and workers. */
   readonly ordering: boolean;
   /** WXQ_REPLY_MODE: the reply mode of every account that does not set its own (the same on gateways and workers). */
@@ -28,6 +30,7 @@ export const appEnvSchema = z
     WXQ_ACCOUNTS_FILE: optionalString,
     LOG_LEVEL: logLevel,
     WXQ_QUEUE_PREFIX: queuePrefix,
+    WXQ_QUEUE_SHARDS: queueShards,
     WXQ_ORDERING: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on'),
     WXQ_REPLY_MODE: replyModeSchema.default('customer-service'),
   })
@@ -44,6 +47,7 @@ export function toAppConfig(
     logLevel: env.LOG_LEVEL,
     redis: toRedisConfig(env),
     queuePrefix: env.WXQ_QUEUE_PREFIX,
+    queueShards: env.WXQ_QUEUE_SHARDS,
     ordering: env.WXQ_ORDERING === 'on',
     replyMode: env.WXQ_REPLY_MODE,
   };

@@ -54,6 +54,7 @@ describe('loadGatewayConfig', () => {
       logLevel: 'info',
       redis: { mode: 'standalone', url: 'redis://127.0.0.1:6379' },
       queuePrefix: '{wxq}',
+      queueShards: 1,
       ordering: true,
       replyMode: 'customer-service',
       passiveWaitMs: 4_000,
@@ -203,6 +204,12 @@ describe('loadGatewayConfig', () => {
     ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
     ['WXQ_QUEUE_PREFIX', { WXQ_QUEUE_PREFIX: 'no-braces' }],
     ['WXQ_ORDERING', { WXQ_ORDERING: 'sometimes' }],
+    ['WXQ_QUEUE_SHARDS', { WXQ_QUEUE_SHARDS: '0' }],
+    ['WXQ_QUEUE_SHARDS', { WXQ_QUEUE_SHARDS: '65' }],
+    ['WXQ_QUEUE_SHARDS', { WXQ_QUEUE_SHARDS: '2.5' }],
+    ['WXQ_QUEUE_SHARDS', { WXQ_QUEUE_SHARDS: 'three' }],
+    ['WXQ_QUEUE_SHARDS', { WXQ_QUEUE_SHARDS: ' 3' }],
+    ['WXQ_QUEUE_SHARDS', { WXQ_QUEUE_SHARDS: '' }],
   ])('refuses a bad %s, naming it', (variable, overrides) => {
     const error = configError({ ...MINIMAL, ...overrides });
     expect(variables(error)).toEqual([variable]);

@@ -25,3 +25,15 @@ export const queuePrefix = z
   .string()
   .regex(/^\{[\w.-]{1,64}\}$/, 'expected a hash tag such as {wxq}')
   .default('{wxq}');
+
+/**
+ * WXQ_QUEUE_SHARDS: how many queue shards (docs/shards.md), each in its own Cluster slot. The
+ * same value on every gateway, worker and ops run of a deployment.
+ */
+export const queueShards = z
+  .string()
+  .default('1')
+  .refine((value) => /^\d{1,2}$/.test(value) && Number(value) >= 1 && Number(value) <= 64, {
+    message: 'expected an integer from 1 to 64',
+  })
+  .transform(Number);

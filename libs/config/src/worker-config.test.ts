@@ -56,10 +56,15 @@ describe('loadWorkerConfig', () => {
       WXQ_CS_QUOTA_EVENT: '1',
       WXQ_ORDERING: 'off',
       WXQ_AUTO_TYPING_MS: '1500',
+      WXQ_QUEUE_SHARDS: '64',
+      WXQ_INLINE_SENDS: 'off',
     });
+    expect(config.inlineSends).toBe(false);
+    expect(loadWorkerConfig(MINIMAL).inlineSends).toBe(true);
     expect(config.quota).toEqual({ mode: 'observe', messageSends: 20, eventSends: 1 });
     expect(config.ordering).toBe(false);
     expect(config.autoTypingMs).toBe(1500);
+    expect(config.queueShards).toBe(64);
   });
 
   it.each([
@@ -68,6 +73,9 @@ describe('loadWorkerConfig', () => {
     ['WXQ_CS_QUOTA_EVENT', { WXQ_CS_QUOTA_EVENT: 'three' }],
     ['WXQ_AUTO_TYPING_MS', { WXQ_AUTO_TYPING_MS: '-1' }],
     ['WXQ_ORDERING', { WXQ_ORDERING: 'yes' }],
+    ['WXQ_INLINE_SENDS', { WXQ_INLINE_SENDS: 'true' }],
+    ['WXQ_QUEUE_SHARDS', { WXQ_QUEUE_SHARDS: '-1' }],
+    ['WXQ_QUEUE_SHARDS', { WXQ_QUEUE_SHARDS: '1e1' }],
     ['ADMIN_PORT', { ADMIN_PORT: '65536' }],
     ['ADMIN_PORT', { ADMIN_PORT: 'http' }],
   ])('refuses a bad %s, naming it', (variable, overrides) => {

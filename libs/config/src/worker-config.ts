@@ -28,6 +28,8 @@ const workerEnvSchema = z
     WXQ_CS_QUOTA_EVENT: positiveInt(3),
     /** A handler still running after this many ms makes the worker show Typing once; 0 = never. */
     WXQ_AUTO_TYPING_MS: nonNegativeInt(0),
+    /** Replies go out from their push's job while nothing stands in their way (docs/ordering.md); off: one job per reply. */
+    WXQ_INLINE_SENDS: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on'),
     /** passive-only: how long a reply waits for the user's next push before it is dropped (and counted). */
     WXQ_PENDING_REPLY_HOURS: positiveInt(48).refine((h) => h <= 24 * 30, { message: 'at most 720 (30 days)' }),
     /** The probes and /metrics, without auth: bind them where only the orchestrator and Prometheus reach. */
@@ -52,6 +54,8 @@ export interface WorkerConfig extends AppConfig {
   };
   /** 0 when off. */
   readonly autoTypingMs: number;
+  /** WXQ_INLINE_SENDS: a push's job sends its replies itself when it can. */
+  readonly inlineSends: boolean;
   readonly pendingReplyTtlMs: number;
   /** The admin listener: /healthz, /readyz, /metrics (port 0: any free port). */
   readonly admin: { readonly host: string; readonly port: number };
@@ -89,6 +93,7 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
     quota: { mode: e.WXQ_CS_QUOTA, messageSends: e.WXQ_CS_QUOTA_MESSAGE, eventSends: e.WXQ_CS_QUOTA_EVENT },
     autoTypingMs: e.WXQ_AUTO_TYPING_MS,
+    inlineSends: e.WXQ_INLINE_SENDS === 'on',
     pendingReplyTtlMs: e.WXQ_PENDING_REPLY_HOURS * 3600 * 1000,
     admin: { host: e.ADMIN_HOST, port: e.ADMIN_PORT },
   });

@@ -46,7 +46,10 @@ export interface HandlerContext<M extends InboundMessage = InboundMessage> {
   readonly api: WechatApiClient;
   /** The worker's Redis connection, for state of your own (rate limits, sessions). */
   readonly redis: RedisClient;
-  /** Key names under the deployment's prefix; `keys.handler(...)` for keys of your own. */
+  /**
+   * Key names of the user's queue shard (docs/shards.md); `keys.handler(...)` for keys of your own,
+   * always under the deployment's prefix.
+   */
   readonly keys: WxqKeys;
   /**
    * The user's customer-service quota as this push found it (docs/quota.md): sends left and until

@@ -67,20 +67,24 @@ if state then redis.call('HSET', KEYS[1], 'state', 'sent') end
 return 'send'`);
 
 /**
- * passive-only. KEYS: push hash, then per recipient its outbox. ARGV: ttl, outbox ttl, channel,
- * then per recipient its wake-up message, its entry count and its entries. Appends the replies
- * oldest first, marks the push handled and wakes the gateways holding those users' pushes.
+ * passive-only. KEYS: push hash (when ARGV[4] is '1'), then per recipient its outbox. ARGV: ttl,
+ * outbox ttl, channel, '1' or '0', then per recipient its wake-up message, its entry count and its
+ * entries. Appends the replies oldest first, marks the push handled and wakes the gateways
+ * holding those users' pushes.
  */
-const APPEND = createScript(`local at = 4
-for i = 2, #KEYS do
+const APPEND = createScript(`local at = 5
+local push = ARGV[4] == '1'
+for i = push and 2 or 1, #KEYS do
   local wake, count = ARGV[at], tonumber(ARGV[at + 1])
   for k = 1, count do redis.call('RPUSH', KEYS[i], ARGV[at + 1 + k]) end
   if count > 0 then redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
   redis.call('PUBLISH', ARGV[3], wake)
   at = at + 2 + count
 end
-redis.call('HSET', KEYS[1], 'done', 1)
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
+if push then
+  redis.call('HSET', KEYS[1], 'done', 1)
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
 return 1`);
 
 /**
@@ -148,6 +152,11 @@ export interface PassiveStore {
     replies: readonly StoredReply[],
     ttlMs: number,
   ): Promise<void>;
+  /**
+   * Worker, passive-only: queues replies to users of this store's shard for a push of another
+   * shard (docs/shards.md), before that push's own {@link PassiveStore.append} marks it handled.
+   */
+  appendForOtherShard(appId: string, replies: readonly StoredReply[], ttlMs: number): Promise<void>;
 }
 
 /** What wakes a gateway holding a push (passive): its own reply. */
@@ -220,29 +229,40 @@ export function createPassiveStore(options: PassiveStoreOptions): PassiveStore {
       return offered === 1;
     },
     settle: (pushJobId, sendAfter) => run(SETTLE, [keys.passive(pushJobId)], now(), sendAfter),
-    async append(appId, pushJobId, pushUser, replies, ttlMs) {
-      // Dropped, and counted, once past this (WXQ_PENDING_REPLY_HOURS).
-      const expiresAt = String(now() + ttlMs);
-      const byUser = new Map<string, string[]>([[pushUser, []]]);
-      for (const reply of replies) {
-        const entries = byUser.get(reply.message.touser) ?? [];
-        entries.push(`${expiresAt}|${stringify(reply)}`);
-        byUser.set(reply.message.touser, entries);
-      }
-      const users = [...byUser.keys()];
-      await run<number>(
-        APPEND,
-        [keys.passive(pushJobId), ...users.map((user) => keys.outbox(appId, user))],
-        PUSH_STATE_TTL_MS,
-        ttlMs,
-        keys.passiveChannel,
-        ...users.flatMap((user) => {
-          const entries = byUser.get(user) ?? [];
-          return [wakeKeyOfUser(appId, user), entries.length, ...entries];
-        }),
-      );
-    },
+    append: (appId, pushJobId, pushUser, replies, ttlMs) =>
+      appendToOutboxes(appId, { jobId: pushJobId, user: pushUser }, replies, ttlMs),
+    appendForOtherShard: (appId, replies, ttlMs) => appendToOutboxes(appId, undefined, replies, ttlMs),
   };
+
+  async function appendToOutboxes(
+    appId: string,
+    push: { readonly jobId: string; readonly user: string } | undefined,
+    replies: readonly StoredReply[],
+    ttlMs: number,
+  ): Promise<void> {
+    // Dropped, and counted, once past this (WXQ_PENDING_REPLY_HOURS).
+    const expiresAt = String(now() + ttlMs);
+    const byUser = new Map<string, string[]>(push === undefined ? [] : [[push.user, []]]);
+    for (const reply of replies) {
+      const entries = byUser.get(reply.message.touser) ?? [];
+      entries.push(`${expiresAt}|${stringify(reply)}`);
+      byUser.set(reply.message.touser, entries);
+    }
+    const users = [...byUser.keys()];
+    if (users.length === 0) return;
+    await run<number>(
+      APPEND,
+      [...(push === undefined ? [] : [keys.passive(push.jobId)]), ...users.map((user) => keys.outbox(appId, user))],
+      PUSH_STATE_TTL_MS,
+      ttlMs,
+      keys.passiveChannel,
+      push === undefined ? '0' : '1',
+      ...users.flatMap((user) => {
+        const entries = byUser.get(user) ?? [];
+        return [wakeKeyOfUser(appId, user), entries.length, ...entries];
+      }),
+    );
+  }
 }
 
 function stringify(reply: StoredReply): string {

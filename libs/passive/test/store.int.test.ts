@@ -121,6 +121,20 @@ describe('passive-only: outboxes', () => {
     expect((await store.assign(APP, 'o2', 'in-9')).reply).toEqual(text('o2', 'for o2'));
   });
 
+  it("queues replies for another shard's push without touching any push, and wakes their users", async () => {
+    const { keys, store } = setup();
+    const waiters = createReplyWaiters(redis.duplicate(), keys.passiveChannel);
+    await waiters.ready;
+    const watch = waiters.watch(wakeKeyOfUser(APP, 'o2'), 5_000);
+    await store.appendForOtherShard(APP, [text('o2', 'from elsewhere'), text('o2', 'and more')], 3_600_000);
+    expect(await watch.woken).toBe(true);
+    await waiters.close();
+    expect(await redis.keys(`${keys.prefix}:passive:*`)).toEqual([]);
+    expect(await store.assign(APP, 'o2', 'in-9')).toEqual({ reply: text('o2', 'from elsewhere'), handled: false });
+    // Nothing to queue: no script runs at all.
+    await store.appendForOtherShard(APP, [], 3_600_000);
+  });
+
   it('drops expired replies and counts them', async () => {
     let now = 1_000_000;
     const { keys, store } = setup(() => now);

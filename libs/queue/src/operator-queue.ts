@@ -19,6 +19,12 @@ class OperatorJob<Data = unknown, Result = unknown, Name extends string = string
       const client = await this.queue.client;
       await client.del(leftMarkerKey(lane, this.id));
     }
+    // WeChat's answer to the inline attempt (docs/ordering.md) was this job's first attempt; an
+    // operator's retry calls WeChat again instead of taking that answer once more.
+    if (typeof this.data === 'object' && this.data !== null && 'inlineAttempt' in this.data) {
+      const { inlineAttempt: _answered, ...data } = this.data;
+      await this.updateData(data as Data);
+    }
     await super.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true, ...opts });
   }
 }
@@ -26,7 +32,7 @@ class OperatorJob<Data = unknown, Result = unknown, Name extends string = string
 /**
  * A BullMQ queue for operators (Bull Board, `npm run ops`): every job it hands out retries with a
  * fresh attempt budget and may take its place in its ordering lane again. Its prefix must be the
- * deployment's WXQ_QUEUE_PREFIX, which also names the lanes.
+ * deployment's WXQ_QUEUE_PREFIX or one of its shards' (docs/shards.md), which also names the lanes.
  */
 export class OperatorQueue extends Queue {
   // BullMQ builds the jobs a queue reads through this getter (getJob, getJobs, getFailed, ...).

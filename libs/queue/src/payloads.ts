@@ -41,6 +41,19 @@ export const outboundPayloadSchema = z.object({
    * only if no gateway answered with it (docs/passive-replies.md).
    */
   offered: z.literal(true).exactOptional(),
+  /**
+   * The inbound job sent this reply itself first and WeChat answered an errcode: the job's first
+   * attempt takes that answer as its own instead of calling again (docs/ordering.md, "Inline sends").
+   */
+  inlineAttempt: z
+    .object({
+      api: z.string(),
+      errcode: z.number().int(),
+      errmsg: z.string(),
+      /** The send window the inline attempt reserved, for the job to refund or keep as WeChat's answer says. */
+      reservation: z.object({ kind: z.enum(['message', 'event']), until: z.number() }).exactOptional(),
+    })
+    .exactOptional(),
 });
 
 export type OutboundPayload = z.output<typeof outboundPayloadSchema>;

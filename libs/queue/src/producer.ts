@@ -10,7 +10,7 @@ import {
 
 export interface ProducerOptions<K extends QueueKey> {
   readonly connection: QueueOptions['connection'];
-  /** WXQ_QUEUE_PREFIX: a `{hash tag}`, so a queue's keys share one Cluster slot. */
+  /** WXQ_QUEUE_PREFIX or a shard prefix (docs/shards.md): a `{hash tag}`, so a queue has one Cluster slot. */
   readonly prefix: string;
   readonly settings: SettingsOf<K>;
 }

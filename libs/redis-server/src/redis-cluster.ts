@@ -29,9 +29,17 @@ export interface RedisClusterOptions {
   readonly startTimeoutMs?: number;
   /** How long SIGTERM gets before SIGKILL. Default 5000. */
   readonly stopTimeoutMs?: number;
+  /**
+   * Every node keeps an AOF with `appendfsync always`, so {@link RedisCluster.restartNode} loses no
+   * acknowledged write. Default false.
+   */
+  readonly appendOnly?: boolean;
 }
 
-/** A Redis Cluster of our own: one redis-server per master on loopback, each with a temp dir, no persistence. */
+/**
+ * A Redis Cluster of our own: one redis-server per master on loopback, each with a temp dir, no
+ * persistence unless `appendOnly`.
+ */
 export interface RedisCluster {
   readonly source: 'redis-cluster';
   /** `127.0.0.1:<port>` of every master, the form REDIS_CLUSTER_NODES takes. */
@@ -39,6 +47,12 @@ export interface RedisCluster {
   readonly ports: readonly number[];
   /** Holds one `--dir` per node; stop() removes it. */
   readonly dir: string;
+  /**
+   * Stops master `index` with `signal` (SIGKILL: no chance to write anything more), starts it again
+   * on the same port, bus port and dir, and resolves once every node reports `cluster_state:ok`.
+   * Without `appendOnly` the node comes back empty.
+   */
+  restartNode(index: number, signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Stops every node and removes the dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -48,6 +62,14 @@ interface Settings {
   readonly cliCommand: string;
   readonly startTimeoutMs: number;
   readonly stopTimeoutMs: number;
+  readonly appendOnly: boolean;
+}
+
+/** Where a node lives: what it needs to start again as the same node (nodes.conf is in its dir). */
+interface NodeSite {
+  readonly dir: string;
+  readonly port: number;
+  readonly busPort: number;
 }
 
 const MIN_MASTERS = 3;
@@ -71,6 +93,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     cliCommand: options.cliCommand ?? 'redis-cli',
     startTimeoutMs: options.startTimeoutMs ?? 15_000,
     stopTimeoutMs: options.stopTimeoutMs ?? 5_000,
+    appendOnly: options.appendOnly ?? false,
   };
   const dir = await mkdtemp(join(tmpdir(), 'wxq-redis-cluster-'));
   const started: RedisProcess[] = [];
@@ -82,13 +105,14 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     const launches = await Promise.allSettled(
       Array.from({ length: masters }, (_, index) => launchOnFreePorts(settings, join(dir, `node-${index}`))),
     );
-    for (const launch of launches) if (launch.status === 'fulfilled') started.push(launch.value);
+    for (const launch of launches) if (launch.status === 'fulfilled') started.push(launch.value.node);
     const failed = launches.find((launch) => launch.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
+    const sites = launches.flatMap((launch) => (launch.status === 'fulfilled' ? [launch.value.site] : []));
     const nodes = started.map((node) => `${HOST}:${node.port}`);
     await createCluster(settings, nodes);
     await waitUntilFormed(started, settings.startTimeoutMs);
-    return createHandle(nodes, started, dir, cleanUp);
+    return createHandle(nodes, started, sites, settings, dir, cleanUp);
   } catch (error) {
     await cleanUp();
     throw error;
@@ -97,7 +121,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
 
 function createHandle(
   nodes: readonly string[],
-  started: readonly RedisProcess[],
+  started: RedisProcess[],
+  sites: readonly NodeSite[],
+  settings: Settings,
   dir: string,
   cleanUp: () => Promise<void>,
 ): RedisCluster {
@@ -107,6 +133,19 @@ function createHandle(
     nodes,
     ports: started.map((node) => node.port),
     dir,
+    async restartNode(index, signal) {
+      const node = started[index];
+      const site = sites[index];
+      if (node === undefined || site === undefined) throw new RangeError(`restartNode: no node ${index}`);
+      if (stopping !== undefined) throw new Error('restartNode: the cluster is stopping');
+      if (signal === 'SIGKILL') {
+        node.child.kill('SIGKILL');
+        await node.closed;
+      } else await stopRedisProcess(node, settings.stopTimeoutMs);
+      // In the list at once, so that stop() stops the new process whatever happens next.
+      started[index] = await launchNode(settings, site);
+      await waitUntilFormed(started, settings.startTimeoutMs);
+    },
     stop: () => {
       stopping ??= cleanUp();
       return stopping;
@@ -114,28 +153,32 @@ function createHandle(
   };
 }
 
-async function launchOnFreePorts(settings: Settings, dir: string): Promise<RedisProcess> {
+async function launchOnFreePorts(settings: Settings, dir: string): Promise<{ node: RedisProcess; site: NodeSite }> {
   await mkdir(dir);
   return retryWhilePortTaken(async () => {
-    const port = await findFreePort(HOST);
     // The cluster bus defaults to port + 10000, which may be taken or above 65535: pick it too
     // (findFreePort does not hand out the same port twice in a row).
-    const busPort = await findFreePort(HOST);
-    return launchRedisProcess(settings.serverCommand, port, dir, {
-      extraArgs: [
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        'nodes.conf',
-        '--cluster-port',
-        String(busPort),
-        '--cluster-node-timeout',
-        String(NODE_TIMEOUT_MS),
-      ],
-      role: 'cluster node',
-      startTimeoutMs: settings.startTimeoutMs,
-      stopTimeoutMs: settings.stopTimeoutMs,
-    });
+    const site = { dir, port: await findFreePort(HOST), busPort: await findFreePort(HOST) };
+    return { node: await launchNode(settings, site), site };
+  });
+}
+
+function launchNode(settings: Settings, site: NodeSite): Promise<RedisProcess> {
+  return launchRedisProcess(settings.serverCommand, site.port, site.dir, {
+    extraArgs: [
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      'nodes.conf',
+      '--cluster-port',
+      String(site.busPort),
+      '--cluster-node-timeout',
+      String(NODE_TIMEOUT_MS),
+    ],
+    appendOnly: settings.appendOnly,
+    role: 'cluster node',
+    startTimeoutMs: settings.startTimeoutMs,
+    stopTimeoutMs: settings.stopTimeoutMs,
   });
 }
 

@@ -25,6 +25,11 @@ export interface SpawnOptions {
   readonly extraArgs?: readonly string[];
   /** Its own process group: see RedisServerOptions.ownProcessGroup. */
   readonly ownProcessGroup?: boolean;
+  /**
+   * An append-only file fsynced on every write (`appendfsync always`), so a process killed with
+   * SIGKILL and started again on the same dir has every write it acknowledged. Default false.
+   */
+  readonly appendOnly?: boolean;
 }
 
 export interface LaunchOptions extends SpawnOptions {
@@ -100,8 +105,9 @@ export async function stopRedisProcess(redis: RedisProcess, stopTimeoutMs: numbe
 }
 
 /**
- * Spawns `command` on loopback with the given extra arguments, no RDB or AOF (test data is thrown
- * away, and a restarted server must come back empty and fast), keeping the tail of its output.
+ * Spawns `command` on loopback with the given extra arguments, no RDB or AOF unless `appendOnly`
+ * (test data is thrown away, and a restarted server must come back empty and fast), keeping the
+ * tail of its output.
  */
 export function spawnRedisProcess(
   command: string,
@@ -119,8 +125,7 @@ export function spawnRedisProcess(
     ...(options.extraArgs ?? []),
     '--save',
     '',
-    '--appendonly',
-    'no',
+    ...(options.appendOnly === true ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
     '--daemonize',
     'no',
   ];

@@ -20,10 +20,11 @@ describe('createKeys', () => {
       k.passiveChannel,
       k.callbackIps('wx1'),
       k.callbackIpsLock('wx1'),
+      k.repliesSent('in-1'),
     ];
     for (const name of names(a)) expect(name.startsWith('{wxq}:')).toBe(true);
     for (const name of names(b)) expect(name.startsWith('{test-1}:')).toBe(true);
-    expect(new Set(names(a)).size).toBe(14);
+    expect(new Set(names(a)).size).toBe(15);
   });
 
   it('keeps the token key format that running workers share', () => {

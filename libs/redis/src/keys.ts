@@ -2,9 +2,12 @@
  * The names of every Redis key wxq writes itself; BullMQ names its own (`queue.toKey`). All sit
  * under the deployment's prefix (WXQ_QUEUE_PREFIX, a `{hash tag}`), so two deployments or two test
  * suites sharing one Redis never share a counter, and on a Cluster they live in the prefix's slot.
+ * With queue shards (docs/shards.md) a user's keys sit under their shard's prefix, next to the
+ * shard's queues, and an account's under the deployment's prefix (shard 0's).
  * Key formats are wire contracts with running workers: change one only with a migration note.
  */
 export interface WxqKeys {
+  /** The prefix of this shard's queues and of the user keys below. */
   readonly prefix: string;
   /** An account's cached access_token. */
   readonly accessToken: (appId: string) => string;
@@ -24,10 +27,15 @@ export interface WxqKeys {
   readonly quota: (appId: string, openId: string) => string;
   /** Until when an account's sends are paused (45009 daily quota, 45011 per-minute limit, an operator's pause). */
   readonly sendPause: (appId: string) => string;
-  /** An account's counters of what the worker held back or paused (a hash; docs/quota.md). */
+  /**
+   * An account's counters of what the worker held back or paused (a hash; docs/quota.md): this
+   * shard's share, since a passive-only script counts next to a user's outbox. Readers sum shards.
+   */
   readonly sendCounters: (appId: string) => string;
   /** Passive replies (docs/passive-replies.md): one push's deliveries and the reply it answers with (a hash). */
   readonly passive: (pushJobId: string) => string;
+  /** How many of one push's replies the worker sent itself, without an outbound job (docs/ordering.md). */
+  readonly repliesSent: (pushJobId: string) => string;
   /** passive-only: one user's replies waiting for a push to answer (a list, oldest first). */
   readonly outbox: (appId: string, openId: string) => string;
   /** The channel that wakes gateways holding a push when its reply (or its user's) is ready. */
@@ -36,24 +44,30 @@ export interface WxqKeys {
   readonly handler: (...parts: readonly string[]) => string;
 }
 
-/** The key names under `prefix`. */
-export function createKeys(prefix: string): WxqKeys {
+/**
+ * The key names of the shard whose queues are under `prefix`; an account's keys (its token, send
+ * pause, send rate, callback IPs, the passive channel, handler keys) under `accountPrefix`, the
+ * deployment's WXQ_QUEUE_PREFIX. With one shard both are that prefix.
+ */
+export function createKeys(prefix: string, accountPrefix = prefix): WxqKeys {
+  const account = accountPrefix;
   return {
     prefix,
     // The {appId} inner braces are not a second hash tag: Redis hashes on the first `{...}`, the prefix.
-    accessToken: (appId) => `${prefix}:{${appId}}:access_token`,
-    tokenLock: (appId) => `${prefix}:{${appId}}:token_lock`,
-    callbackIps: (appId) => `${prefix}:{${appId}}:callback_ips`,
-    callbackIpsLock: (appId) => `${prefix}:{${appId}}:callback_ips_lock`,
-    sendRate: (appId, epochSecond) => `${prefix}:rate:${appId}:${epochSecond}`,
+    accessToken: (appId) => `${account}:{${appId}}:access_token`,
+    tokenLock: (appId) => `${account}:{${appId}}:token_lock`,
+    callbackIps: (appId) => `${account}:{${appId}}:callback_ips`,
+    callbackIpsLock: (appId) => `${account}:{${appId}}:callback_ips_lock`,
+    sendRate: (appId, epochSecond) => `${account}:rate:${appId}:${epochSecond}`,
     userRate: (appId, openId, window) => `${prefix}:ratelimit:${appId}:${openId}:${window}`,
     quota: (appId, openId) => `${prefix}:quota:${appId}:${openId}`,
-    sendPause: (appId) => `${prefix}:pause:${appId}`,
+    sendPause: (appId) => `${account}:pause:${appId}`,
     sendCounters: (appId) => `${prefix}:counters:${appId}`,
     lane: (queue, appId, openId) => `${prefix}:lane:${queue}:${appId}:${openId}`,
     passive: (pushJobId) => `${prefix}:passive:${pushJobId}`,
+    repliesSent: (pushJobId) => `${prefix}:sent:${pushJobId}`,
     outbox: (appId, openId) => `${prefix}:outbox:${appId}:${openId}`,
-    passiveChannel: `${prefix}:passive`,
-    handler: (...parts) => [`${prefix}:handler`, ...parts].join(':'),
+    passiveChannel: `${account}:passive`,
+    handler: (...parts) => [`${account}:handler`, ...parts].join(':'),
   };
 }

@@ -7,8 +7,14 @@ import express, { type Express } from 'express';
 import { createBasicAuth } from './basic-auth.js';
 import type { GatewayMetrics } from '../metrics.js';
 
+/** A queue on the board, and its shard when there are several (docs/shards.md). */
+export interface BoardQueue {
+  readonly queue: Queue;
+  readonly shard: { readonly index: number; readonly slot: number } | undefined;
+}
+
 export interface AdminAppDeps {
-  readonly queues: readonly Queue[];
+  readonly queues: readonly BoardQueue[];
   readonly metrics: GatewayMetrics;
   readonly user: string;
   readonly password: string;
@@ -25,7 +31,19 @@ export function createAdminApp(deps: AdminAppDeps): Express {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(deps.basePath);
   createBullBoard({
-    queues: deps.queues.map((queue) => new BullMQAdapter(queue, { description: descriptionOf(queue.name) })),
+    queues: deps.queues.map(
+      ({ queue, shard }) =>
+        new BullMQAdapter(
+          queue,
+          // Bull Board names a queue by its name: shards' queues get theirs apart by a `s<i>/` in front.
+          shard === undefined
+            ? { description: descriptionOf(queue.name) }
+            : {
+                prefix: `s${shard.index}/`,
+                description: `${descriptionOf(queue.name)} (shard ${shard.index}, slot ${shard.slot})`,
+              },
+        ),
+    ),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'wxq queues' } },
   });

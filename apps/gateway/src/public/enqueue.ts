@@ -1,10 +1,13 @@
 import { type InboundPayload, type Lanes, type Producer, QUEUES, laneScore } from '@wxq/queue';
 import type { RedisClient, WxqKeys } from '@wxq/redis';
 import type { Histogram } from 'prom-client';
+import { coalesce } from './coalesce.js';
 import { GatewayError } from './errors.js';
 
 /** The least time left on the deadline for which an add is still sent after waiting for Redis. */
 const MIN_ADD_BUDGET_MS = 100;
+/** The most pushes sent to Redis as one write (one MULTI of adds) under load. */
+const MAX_BATCH = 50;
 
 export type EnqueueOutcome = 'accepted' | 'duplicate';
 
@@ -35,6 +38,7 @@ export interface EnqueuerDeps {
  * always lands first (but for the one push after a Redis restart whose script load lands after its
  * add: the worker then puts that job in its lane on its first start). EXISTS only feeds the
  * duplicate count — the job id is what guarantees one job per push, even for concurrent copies.
+ * Under load the pushes of one event-loop turn go as one batch, their adds in one MULTI.
  */
 export function createEnqueuer(deps: EnqueuerDeps): Enqueuer {
   const { producer, ordering, redis } = deps;
@@ -75,6 +79,23 @@ export function createEnqueuer(deps: EnqueuerDeps): Enqueuer {
       waiters.add(wake);
     });
 
+  // One push's Redis work, or a whole event-loop turn's under load (coalesce.ts). The EXISTS and
+  // the lane entries go first on the same connection, so they land before the adds.
+  const send = coalesce<InboundPayload, boolean>((payloads) => {
+    const existed = payloads.map((payload) => redis.exists(producer.jobKey(payload)).then((n) => n === 1));
+    const entered = ordering
+      ? payloads.map((payload) =>
+          ordering.lanes.enter(ordering.keys.lane(QUEUES.inbound.name, payload.appId, payload.message.FromUserName), [
+            [QUEUES.inbound.jobId(payload), laneScore(payload.receivedAt)],
+          ]),
+        )
+      : [];
+    const [first] = payloads;
+    const added: Promise<unknown> =
+      payloads.length === 1 && first !== undefined ? producer.add(first) : producer.addBulk(payloads);
+    return existed.map((jobExisted, i) => Promise.all([jobExisted, added, entered[i]]).then(([was]) => was));
+  }, MAX_BATCH);
+
   return {
     isReady: () => isQueueReady,
     async enqueue(payload) {
@@ -86,13 +107,8 @@ export function createEnqueuer(deps: EnqueuerDeps): Enqueuer {
         throw new GatewayError('redis_unavailable', `Redis was not reachable within ${deps.timeoutMs} ms`);
       }
       try {
-        const entered = ordering?.lanes.enter(
-          ordering.keys.lane(QUEUES.inbound.name, payload.appId, payload.message.FromUserName),
-          [[QUEUES.inbound.jobId(payload), laneScore(payload.receivedAt)]],
-        );
-        const work = Promise.all([redis.exists(producer.jobKey(payload)), producer.add(payload), entered]);
-        const [existed] = await withDeadline(work, Math.max(1, deadline - started), deps.timeoutMs);
-        return existed === 1 ? 'duplicate' : 'accepted';
+        const existed = await withDeadline(send(payload), Math.max(1, deadline - started), deps.timeoutMs);
+        return existed ? 'duplicate' : 'accepted';
       } finally {
         deps.enqueueSeconds.observe((performance.now() - started) / 1000);
       }

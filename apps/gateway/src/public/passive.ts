@@ -29,7 +29,8 @@ export interface PassiveAnswerer {
 }
 
 export interface PassiveAnswererDeps {
-  readonly store: PassiveStore;
+  /** The store of a user's shard (docs/shards.md): a push's state sits next to the user's outbox. */
+  readonly storeOf: (appId: string, openId: string) => PassiveStore;
   readonly waiters: ReplyWaiters;
   /** Epoch ms. */
   readonly now: () => number;
@@ -39,10 +40,10 @@ export interface PassiveAnswererDeps {
 const LAST_DELIVERY = 3;
 
 export function createPassiveAnswerer(deps: PassiveAnswererDeps): PassiveAnswerer {
-  const { store, waiters } = deps;
+  const { waiters } = deps;
 
   /** passive: the push's own first reply, if the worker offers one in time; else `success`. */
-  async function passive(jobId: string, deadline: number): Promise<StoredReply | undefined> {
+  async function passive(store: PassiveStore, jobId: string, deadline: number): Promise<StoredReply | undefined> {
     for (;;) {
       const remaining = deadline - performance.now();
       const watch = waiters.watch(wakeKeyOfPush(jobId), Math.max(remaining, 0));
@@ -59,6 +60,7 @@ export function createPassiveAnswerer(deps: PassiveAnswererDeps): PassiveAnswere
 
   /** passive-only: the user's oldest pending reply, or the push's own if it comes in time. */
   async function passiveOnly(
+    store: PassiveStore,
     payload: InboundPayload,
     jobId: string,
     deadline: number,
@@ -99,12 +101,13 @@ export function createPassiveAnswerer(deps: PassiveAnswererDeps): PassiveAnswere
   return {
     async answer(account, mode, payload, query, deadline) {
       const jobId = QUEUES.inbound.jobId(payload);
+      const store = deps.storeOf(payload.appId, payload.message.FromUserName);
       if (mode === 'passive') {
-        const reply = await passive(jobId, deadline);
+        const reply = await passive(store, jobId, deadline);
         return answerWith(reply === undefined ? undefined : bodyOf(account, payload, query, reply));
       }
       const delivery = await store.delivered(jobId);
-      const outcome = await passiveOnly(payload, jobId, deadline);
+      const outcome = await passiveOnly(store, payload, jobId, deadline);
       if (typeof outcome === 'object') return answerWith(bodyOf(account, payload, query, outcome));
       // Not ready in time: hold (WeChat retries) unless this is the last delivery; its reply then
       // waits in the user's outbox for their next push.

@@ -20,7 +20,7 @@ export async function runDrain(context: OpsContext, io: CliIo, options: DrainOpt
     writeLine(io.stdout, 'nothing to drain');
     return 0;
   }
-  const names = queues.map((queue) => queue.name).join(' and ');
+  const names = [...new Set(queues.map((queue) => queue.name))].join(' and ');
   const question = `Remove ${total} waiting and delayed job${total === 1 ? '' : 's'} from ${names}? They are lost.`;
   if (!(await confirmed(io, options.yes, 'drain', question))) return EXIT.declined;
   for (const [i, queue] of queues.entries()) {
@@ -28,7 +28,7 @@ export async function runDrain(context: OpsContext, io: CliIo, options: DrainOpt
     const c = counts[i] ?? {};
     writeLine(
       io.stdout,
-      `drained ${queue.name}: ${(c['waiting'] ?? 0) + (c['delayed'] ?? 0) + (c['paused'] ?? 0)} jobs`,
+      `drained ${context.label(queue)}: ${(c['waiting'] ?? 0) + (c['delayed'] ?? 0) + (c['paused'] ?? 0)} jobs`,
     );
   }
   return 0;
@@ -63,7 +63,7 @@ export async function runClean(context: OpsContext, io: CliIo, options: CleanOpt
     options.state === 'completed'
       ? ' Completed pushes deduplicate WeChat retries: a late retry becomes a new job.'
       : '';
-  const question = `Remove ${total} ${options.state} job${total === 1 ? '' : 's'} from ${queues.map((q) => q.name).join(' and ')}?${dedup}`;
+  const question = `Remove ${total} ${options.state} job${total === 1 ? '' : 's'} from ${[...new Set(queues.map((q) => q.name))].join(' and ')}?${dedup}`;
   if (!(await confirmed(io, options.yes, 'clean', question))) return EXIT.declined;
   for (const queue of queues) {
     let removed = 0;
@@ -72,7 +72,7 @@ export async function runClean(context: OpsContext, io: CliIo, options: CleanOpt
       removed += ids.length;
       if (ids.length < CLEAN_BATCH) break;
     }
-    writeLine(io.stdout, `cleaned ${queue.name}: ${removed} ${options.state} jobs`);
+    writeLine(io.stdout, `cleaned ${context.label(queue)}: ${removed} ${options.state} jobs`);
   }
   return 0;
 }

@@ -1,4 +1,4 @@
-import { conversationOf } from '@wxq/queue';
+import { type OperatorQueue, conversationOf } from '@wxq/queue';
 import { type CliIo, UsageError, writeLine } from '../cli-io.js';
 import { printable } from '../duration.js';
 import type { OpsContext } from '../ops-context.js';
@@ -55,7 +55,11 @@ const PAGE_SIZE = 200;
 
 async function wakeDelayedReplies(context: OpsContext, accounts: ReadonlySet<string>): Promise<Map<string, number>> {
   const woken = new Map<string, number>();
-  const queue = context.queues.outbound;
+  for (const queue of context.queues.outbound) await wakeDelayedOf(queue, accounts, woken);
+  return woken;
+}
+
+async function wakeDelayedOf(queue: OperatorQueue, accounts: ReadonlySet<string>, woken: Map<string, number>) {
   // Promoted jobs leave "delayed", so the next page starts after the ones kept.
   for (let start = 0; ;) {
     const page = await queue.getDelayed(start, start + PAGE_SIZE - 1);
@@ -73,7 +77,7 @@ async function wakeDelayedReplies(context: OpsContext, accounts: ReadonlySet<str
       if (promoted) woken.set(appId, (woken.get(appId) ?? 0) + 1);
       else kept += 1;
     }
-    if (page.length < PAGE_SIZE) return woken;
+    if (page.length < PAGE_SIZE) return;
     start += kept;
   }
 }

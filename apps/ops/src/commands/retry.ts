@@ -1,4 +1,4 @@
-import { QUEUES, type QueueKey, conversationOf, laneScore } from '@wxq/queue';
+import { type OperatorQueue, QUEUES, type QueueKey, conversationOf, laneScore } from '@wxq/queue';
 import type { Job } from 'bullmq';
 import { type CliIo, UsageError, writeJson, writeLine } from '../cli-io.js';
 import { printable } from '../duration.js';
@@ -97,7 +97,7 @@ async function named(context: OpsContext, options: RetryOptions): Promise<Target
     if (options.queue !== undefined && key !== options.queue) {
       throw new UsageError(`job ${id} is not an ${options.queue} job (its id is an ${key} one)`);
     }
-    const job = await context.queues[key].getJob(id);
+    const job = await findJob(context.queues[key], id);
     const state = job === undefined ? undefined : await job.getState();
     const account = job === undefined ? undefined : conversationOf(job.queueName, job.data)?.appId;
     if (job === undefined)
@@ -108,6 +108,15 @@ async function named(context: OpsContext, options: RetryOptions): Promise<Target
     } else jobs.push(job);
   }
   return { jobs, skipped };
+}
+
+/** The job of this id in whichever shard holds it. */
+async function findJob(queues: readonly OperatorQueue[], id: string): Promise<Job | undefined> {
+  for (const queue of queues) {
+    const job = await queue.getJob(id);
+    if (job !== undefined) return job;
+  }
+  return undefined;
 }
 
 /**

@@ -72,12 +72,15 @@ export async function readStatus(context: OpsContext): Promise<StatusReport> {
   };
   for (const account of context.config.accounts) accountCounts(account.appId);
 
+  // Every shard's queue adds to its queue's row (docs/shards.md).
   for (const key of QUEUE_KEYS) {
-    const queue = context.queues[key];
-    const counts = await queue.getJobCounts(...JOB_STATES);
-    perQueue[key] = Object.fromEntries(JOB_STATES.map((state) => [state, counts[state] ?? 0])) as StateCounts;
-    for (const state of JOB_STATES) {
-      for await (const appId of accountsOfJobs(context, queue, state)) accountCounts(appId)[key][state] += 1;
+    perQueue[key] = zeroCounts();
+    for (const queue of context.queues[key]) {
+      const counts = await queue.getJobCounts(...JOB_STATES);
+      for (const state of JOB_STATES) {
+        perQueue[key][state] += counts[state] ?? 0;
+        for await (const appId of accountsOfJobs(context, queue, state)) accountCounts(appId)[key][state] += 1;
+      }
     }
   }
   const accounts: AccountStatus[] = [];

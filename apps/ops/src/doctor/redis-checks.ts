@@ -1,5 +1,5 @@
 import type { AppConfig, RedisConfig } from '@wxq/config';
-import type { RedisClient } from '@wxq/redis';
+import { type RedisClient, createQueueShards } from '@wxq/redis';
 import type { Redis } from 'ioredis';
 import { OpsError } from '../cli-io.js';
 import { connectRedis, describeRedis } from '../connect-redis.js';
@@ -40,6 +40,7 @@ export async function checkRedis(config: AppConfig): Promise<CheckResult[]> {
             ),
       );
       results.push(await checkHashTag(seed, config.queuePrefix));
+      if (config.queueShards > 1) results.push(await checkShards(seed, config.queuePrefix, config.queueShards));
     }
   } finally {
     seed.disconnect();
@@ -132,6 +133,30 @@ async function checkHashTag(redis: Redis, prefix: string): Promise<CheckResult> 
   return prefixSlot === queueSlot
     ? ok(`WXQ_QUEUE_PREFIX ${prefix} is a hash tag: every wxq key is in slot ${prefixSlot}`)
     : fail(`keys under ${prefix} spread over slots`, 'use a prefix such as {wxq}');
+}
+
+/**
+ * Each shard's keys hash where wxq computes they do (the server's CLUSTER KEYSLOT agrees), and the
+ * shards land on as many masters as they can (docs/shards.md).
+ */
+async function checkShards(redis: Redis, prefix: string, count: number): Promise<CheckResult> {
+  const shards = createQueueShards(prefix, count).all;
+  const slots = await Promise.all(shards.map((shard) => redis.cluster('KEYSLOT', `${shard.prefix}:inbound:wait`)));
+  const wrong = shards.filter((shard, i) => slots[i] !== shard.slot);
+  if (wrong.length > 0) {
+    return fail(
+      `WXQ_QUEUE_SHARDS=${count}: Redis hashes shard ${wrong.map((s) => s.index).join(', ')} elsewhere than wxq`,
+      'report this: the shard mapping and the server disagree',
+    );
+  }
+  const ranges = await redis.cluster('SLOTS');
+  const masterOf = (slot: number) => ranges.find(([from, to]) => slot >= from && slot <= to)?.[2]?.[1];
+  const used = new Set(shards.map((shard) => masterOf(shard.slot)));
+  const masters = new Set(ranges.map((range) => range[2]?.[1])).size;
+  const summary = `WXQ_QUEUE_SHARDS=${count}: slots ${shards.map((s) => s.slot).join(', ')} on ${used.size} of ${masters} masters`;
+  return used.size >= Math.min(count, masters)
+    ? ok(summary)
+    : warn(summary, 'some masters serve no shard: reshard so each shard slot has a master of its own');
 }
 
 function withinMs<T>(promise: Promise<T>, ms: number): Promise<T> {

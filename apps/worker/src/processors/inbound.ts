@@ -10,36 +10,42 @@ import {
   QUEUES,
   laneScore,
 } from '@wxq/queue';
-import type { RedisClient, WxqKeys } from '@wxq/redis';
+import type { PerShard, QueueShards, RedisClient } from '@wxq/redis';
 import type { WechatApiClient } from '@wxq/wechat-api';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import type { Histogram } from 'prom-client';
 import { LEFT_FAILED, PARK_MS, recipientOf } from './lane-settings.js';
+import { type InlineSendDeps, lookBeforeInline, sendInline } from './inline-replies.js';
 import { type PassiveDeps, offerFirstReply, queueForPushes } from './passive-replies.js';
 
 export interface InboundDeps {
   readonly handlers: Handlers;
   readonly apis: ReadonlyMap<string, WechatApiClient>;
-  readonly outbound: Producer<'outbound'>;
+  /** Each shard's outbound producer: a reply goes to its recipient's shard (docs/shards.md). */
+  readonly outbound: PerShard<Producer<'outbound'>>;
   readonly redis: RedisClient;
-  readonly keys: WxqKeys;
+  /** A user's keys are their shard's. */
+  readonly shards: QueueShards;
   /** Attempts before a handler failure is final (the job then waits in "failed" for an operator). */
   readonly handlerAttempts: number;
-  /** Per-user ordering (docs/ordering.md); undefined with WXQ_ORDERING=off. */
-  readonly lanes: { readonly inbound: Lanes; readonly outbound: Lanes } | undefined;
+  /** Per-user ordering (docs/ordering.md), each shard's lanes; undefined with WXQ_ORDERING=off. */
+  readonly lanes: PerShard<{ readonly inbound: Lanes; readonly outbound: Lanes }> | undefined;
   /** The quota ledger (docs/quota.md); undefined with WXQ_CS_QUOTA=off. */
   readonly ledger: QuotaLedger | undefined;
   /** WXQ_AUTO_TYPING_MS: show Typing once when a handler runs longer; 0 = never. */
   readonly autoTypingMs: number;
   /** Passive replies (docs/passive-replies.md); undefined when every account uses the customer-service API. */
   readonly passive: PassiveDeps | undefined;
+  /** Replies sent from the inbound job while nothing stands in their way; undefined: every reply is a job. */
+  readonly inline: InlineSendDeps | undefined;
   /** wxq_worker_handler_duration_seconds, by account and outcome. */
   readonly handlerSeconds: Histogram<'account' | 'outcome'>;
 }
 
 /**
- * The inbound processor: payload -> the user's handlers -> one outbound job per recorded reply.
- * Replies are enqueued with deterministic ids, so a re-run after a crash queues nothing twice.
+ * The inbound processor: payload -> the user's handlers -> the replies, sent from here while
+ * nothing stands in their way (inline-replies.ts), else one outbound job per reply. Reply jobs
+ * have deterministic ids, so a re-run after a crash queues nothing twice.
  * With ordering, a user's pushes run one at a time in the order the gateway received them, and
  * their replies enter the user's outbound lane in that order.
  */
@@ -47,10 +53,20 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
   return async (payload, { job, token, log }) => {
     const api = deps.apis.get(payload.appId);
     if (api === undefined) throw new UnrecoverableError(`no account ${payload.appId} is configured on this worker`);
-    const lanes = deps.lanes;
-    const lane = deps.keys.lane(QUEUES.inbound.name, payload.appId, payload.message.FromUserName);
-    if (lanes !== undefined) {
-      const turn = await lanes.inbound.turn(lane, job, laneScore(payload.receivedAt));
+    const user = payload.message.FromUserName;
+    const lanes = deps.lanes?.of(payload.appId, user);
+    const keys = deps.shards.of(payload.appId, user).keys;
+    const lane = keys.lane(QUEUES.inbound.name, payload.appId, user);
+    const mode = deps.passive?.modes.get(payload.appId) ?? 'customer-service';
+    const inline = mode === 'customer-service' ? deps.inline : undefined;
+    // One round trip: the turn, the push's quota effect (a grant is WeChat's at the push, and is
+    // applied once per push however often this runs) and what inline sends need to know.
+    const [turn, quota, look] = await Promise.all([
+      lanes?.inbound.turn(lane, job, laneScore(payload.receivedAt)),
+      applyQuotaEffect(deps.ledger, payload),
+      inline === undefined ? undefined : lookBeforeInline(inline, payload, keys),
+    ]);
+    if (lanes !== undefined && turn !== undefined) {
       // It left its lane at this attempt and the worker died before finishing: finish the same way.
       if (turn.is === 'left' && turn.outcome === 'failed') throw new UnrecoverableError(LEFT_FAILED);
       if (turn.is === 'left') return { replies: 0 };
@@ -60,16 +76,14 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       }
     }
     const jobLog = log.child({ appId: payload.appId, msgType: payload.message.MsgType });
-    const quota = await applyQuotaEffect(deps.ledger, payload);
     const ctx = createContext(payload.message, {
       appId: payload.appId,
       log: jobLog,
       api,
       redis: deps.redis,
-      keys: deps.keys,
+      keys,
       quota,
     });
-    const mode = deps.passive?.modes.get(payload.appId) ?? 'customer-service';
     // Typing is a customer-service API call: a passive-only account has none.
     const typing = mode === 'passive-only' ? undefined : startAutoTyping(deps, api, payload, jobLog);
     const timer = deps.handlerSeconds.startTimer({ account: payload.appId });
@@ -84,6 +98,7 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
     } finally {
       clearTimeout(typing);
     }
+    let sentInline = 0;
     let replies: readonly OutboundPayload[] = ctx.replies.map((reply, replyIndex) => ({
       v: 1,
       appId: payload.appId,
@@ -97,13 +112,17 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       replies = [];
     } else if (deps.passive !== undefined && mode === 'passive') {
       replies = await offerFirstReply(deps.passive, payload, replies);
+    } else if (inline !== undefined && look !== undefined) {
+      const { sent, rest } = await sendInline(inline, api, look, payload, replies, jobLog);
+      sentInline = sent;
+      replies = rest;
     }
-    if (replies.length > 0) {
-      await enterOutboundLanes(deps, replies);
-      await deps.outbound.addBulk(replies);
-    }
+    if (replies.length > 0) await queueReplies(deps, replies);
     await lanes?.inbound.leave(lane, job, 'done');
-    jobLog.info({ replies: ctx.replies.length, queuedMs: Date.now() - payload.receivedAt }, 'message handled');
+    jobLog.info(
+      { replies: ctx.replies.length, sentInline, queuedMs: Date.now() - payload.receivedAt },
+      'message handled',
+    );
     return { replies: ctx.replies.length };
   };
 }
@@ -120,18 +139,36 @@ async function runHandlers(deps: InboundDeps, ctx: HandlerContext, attemptsMade:
   }
 }
 
-/** Replies take their places in their recipients' lanes before they exist as jobs. */
-async function enterOutboundLanes(deps: InboundDeps, replies: readonly OutboundPayload[]): Promise<void> {
-  const lanes = deps.lanes;
+/**
+ * Each reply goes to its recipient's shard (docs/shards.md): it takes its place in the
+ * recipient's lane there before it exists as a job, then the shard's replies are added together.
+ */
+async function queueReplies(deps: InboundDeps, replies: readonly OutboundPayload[]): Promise<void> {
+  const byShard = new Map<number, OutboundPayload[]>();
+  for (const reply of replies) {
+    const index = deps.shards.indexOf(reply.appId, recipientOf(reply));
+    byShard.set(index, [...(byShard.get(index) ?? []), reply]);
+  }
+  await Promise.all(
+    [...byShard].map(async ([index, shardReplies]) => {
+      await enterOutboundLanes(deps, index, shardReplies);
+      await deps.outbound.at(index).addBulk(shardReplies);
+    }),
+  );
+}
+
+async function enterOutboundLanes(deps: InboundDeps, shard: number, replies: readonly OutboundPayload[]) {
+  const lanes = deps.lanes?.at(shard).outbound;
   if (lanes === undefined) return;
+  const keys = deps.shards.at(shard).keys;
   const byLane = new Map<string, [string, number][]>();
   for (const reply of replies) {
-    const lane = deps.keys.lane(QUEUES.outbound.name, reply.appId, recipientOf(reply));
+    const lane = keys.lane(QUEUES.outbound.name, reply.appId, recipientOf(reply));
     const members = byLane.get(lane) ?? [];
     members.push([QUEUES.outbound.jobId(reply), laneScore(reply.receivedAt ?? 0, reply.replyIndex)]);
     byLane.set(lane, members);
   }
-  await Promise.all([...byLane].map(([lane, members]) => lanes.outbound.enter(lane, members)));
+  await Promise.all([...byLane].map(([lane, members]) => lanes.enter(lane, members)));
 }
 
 /** The push opens (or closes) its user's send windows; answers the view the handler gets. */

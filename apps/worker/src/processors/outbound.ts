@@ -10,7 +10,7 @@ import {
   inboundJobId,
   laneScore,
 } from '@wxq/queue';
-import type { WxqKeys } from '@wxq/redis';
+import type { PerShard, QueueShards } from '@wxq/redis';
 import { type WechatApiClient, WechatApiError, WechatErrcodeError } from '@wxq/wechat-api';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Counter } from 'prom-client';
@@ -25,13 +25,14 @@ export interface OutboundDeps {
   readonly rateLimiter: SendRateLimiter | undefined;
   readonly pause: SendPause;
   readonly counters: SendCounters;
-  readonly keys: WxqKeys;
-  /** Per-user ordering (docs/ordering.md); undefined with WXQ_ORDERING=off. */
-  readonly lanes: Lanes | undefined;
+  /** A recipient's lane is in their shard (docs/shards.md). */
+  readonly shards: QueueShards;
+  /** Per-user ordering (docs/ordering.md), each shard's outbound lanes; undefined with WXQ_ORDERING=off. */
+  readonly lanes: PerShard<Lanes> | undefined;
   /** The quota ledger (docs/quota.md); undefined with WXQ_CS_QUOTA=off. */
   readonly quota: { readonly ledger: QuotaLedger; readonly enforce: boolean } | undefined;
   /** Passive replies (docs/passive-replies.md): where an offered reply's fate is settled. */
-  readonly passive: PassiveStore | undefined;
+  readonly passive: PerShard<PassiveStore> | undefined;
   /** wxq_worker_sends_total: one count per API call made, and per reply the ledger held back. */
   readonly sends: Counter<'account' | 'result'>;
 }
@@ -52,26 +53,29 @@ export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound
     const api = deps.apis.get(payload.appId);
     if (api === undefined) throw new UnrecoverableError(`no account ${payload.appId} is configured on this worker`);
     const user = recipientOf(payload);
-    const lane = deps.keys.lane(QUEUES.outbound.name, payload.appId, user);
-    const leave = (outcome: LaneOutcome) => deps.lanes?.leave(lane, job, outcome);
+    const lane = deps.shards.of(payload.appId, user).keys.lane(QUEUES.outbound.name, payload.appId, user);
+    const lanes = deps.lanes?.of(payload.appId, user);
+    const leave = (outcome: LaneOutcome) => lanes?.leave(lane, job, outcome);
     // Before the lane: while the account is paused, the jobs behind a paused head wait too,
     // instead of waking every PARK_MS.
     const pausedUntil = await deps.pause.pausedUntil(payload.appId);
     if (pausedUntil !== undefined) await delayUntil(job, token, pausedUntil);
-    if (deps.lanes !== undefined) {
-      const turn = await deps.lanes.turn(lane, job, laneScore(payload.receivedAt ?? job.timestamp, payload.replyIndex));
+    if (lanes !== undefined) {
+      const turn = await lanes.turn(lane, job, laneScore(payload.receivedAt ?? job.timestamp, payload.replyIndex));
       // It left its lane at this attempt and the worker died before finishing: finish the same way.
       if (turn.is === 'left' && turn.outcome === 'failed') throw new UnrecoverableError(LEFT_FAILED);
       if (turn.is === 'left') return;
       if (turn.is === 'behind') {
-        await deps.lanes.park(lane, job, token, PARK_MS);
+        await lanes.park(lane, job, token, PARK_MS);
         throw new DelayedError();
       }
     }
     if (payload.offered === true && deps.passive !== undefined) {
       const pushAt = payload.receivedAt ?? job.timestamp;
       const sendAfter = pushAt + SEND_UNTAKEN_AFTER_MS;
-      const verdict = await deps.passive.settle(inboundJobId(payload.appId, payload.dedupKey), sendAfter);
+      // Offered replies go to the push's own user: the push's state is in this shard too.
+      const store = deps.passive.of(payload.appId, user);
+      const verdict = await store.settle(inboundJobId(payload.appId, payload.dedupKey), sendAfter);
       if (verdict === 'answered') {
         await deps.counters.count(payload.appId, 'passive_answered');
         await leave('done');
@@ -99,12 +103,20 @@ export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound
         return;
       }
     }
-    const reservation = reply.kind === 'message' ? await reserveSend(deps, payload, job, user, log) : undefined;
+    // The inbound job tried this reply already: its answer is this attempt's (counted there).
+    const inline = job.attemptsMade === 0 ? payload.inlineAttempt : undefined;
+    const reservation =
+      inline !== undefined
+        ? inline.reservation
+        : reply.kind === 'message'
+          ? await reserveSend(deps, payload, job, user, log)
+          : undefined;
     try {
+      if (inline !== undefined) throw new WechatErrcodeError(inline.api, inline.errcode, inline.errmsg);
       if (reply.kind === 'message') await api.sendCustomMessage(reply.message);
       else await api.typing(reply.touser, reply.command);
     } catch (err) {
-      deps.sends.inc({ account: payload.appId, result: sendResultOf(err) });
+      if (inline === undefined) deps.sends.inc({ account: payload.appId, result: sendResultOf(err) });
       await learnFrom(deps, payload.appId, user, err, reservation);
       if (err instanceof WechatErrcodeError && (err.errcode === 45009 || err.errcode === 45011)) {
         await deps.counters.count(payload.appId, err.errcode === 45009 ? 'paused_45009' : 'paused_45011');
@@ -140,7 +152,8 @@ async function reserveSend(
   if (deps.quota.enforce) {
     deps.sends.inc({ account: payload.appId, result: 'quota' });
     // Failed for good, so the user's later replies may go (a later interaction may allow them).
-    await deps.lanes?.leave(deps.keys.lane(QUEUES.outbound.name, payload.appId, user), job, 'failed');
+    const lane = deps.shards.of(payload.appId, user).keys.lane(QUEUES.outbound.name, payload.appId, user);
+    await deps.lanes?.of(payload.appId, user).leave(lane, job, 'failed');
     throw new UnrecoverableError(`${NO_QUOTA_REASON}: the user has no open send window (docs/quota.md); not sent`);
   }
   log.warn({ appId: payload.appId }, 'sending without customer-service quota (WXQ_CS_QUOTA=observe)');
@@ -148,7 +161,7 @@ async function reserveSend(
 }
 
 /** An errcode WeChat answered, or `transport` for a call that got none (timeout, connection, HTTP status). */
-function sendResultOf(err: unknown): SendResult {
+export function sendResultOf(err: unknown): SendResult {
   return err instanceof WechatErrcodeError ? `${err.errcode}` : 'transport';
 }
 

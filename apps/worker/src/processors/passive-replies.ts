@@ -1,13 +1,15 @@
 import type { ReplyMode } from '@wxq/config';
 import type { Logger } from '@wxq/logging';
-import type { PassiveStore } from '@wxq/passive';
+import type { PassiveStore, StoredReply } from '@wxq/passive';
+import type { PerShard } from '@wxq/redis';
 import { type InboundPayload, type OutboundPayload, QUEUES } from '@wxq/queue';
 import { isPassiveCapable } from '@wxq/wechat';
 import type { SendCounters } from './send-counters.js';
 
 /** Passive replies on the worker's side (docs/passive-replies.md). */
 export interface PassiveDeps {
-  readonly store: PassiveStore;
+  /** Each shard's store (docs/shards.md): a push's state and its user's outbox are in the user's shard. */
+  readonly stores: PerShard<PassiveStore>;
   /** Each account's WXQ_REPLY_MODE. */
   readonly modes: ReadonlyMap<string, ReplyMode>;
   /** WXQ_PENDING_REPLY_HOURS, in ms. */
@@ -38,7 +40,8 @@ export async function offerFirstReply(
     message !== undefined && message.touser === payload.message.FromUserName && isPassiveCapable(message)
       ? { message, from: payload.message.ToUserName }
       : undefined;
-  const offered = await passive.store.offer(QUEUES.inbound.jobId(payload), candidate);
+  const store = passive.stores.of(payload.appId, payload.message.FromUserName);
+  const offered = await store.offer(QUEUES.inbound.jobId(payload), candidate);
   return offered && first !== undefined ? [{ ...first, offered: true }, ...rest] : replies;
 }
 
@@ -53,7 +56,7 @@ export async function queueForPushes(
   log: Logger,
 ): Promise<void> {
   const from = payload.message.ToUserName;
-  const deliverable = [];
+  const deliverable: StoredReply[] = [];
   for (const { reply } of replies) {
     if (reply.kind === 'message' && isPassiveCapable(reply.message)) {
       deliverable.push({ message: reply.message, from });
@@ -66,11 +69,24 @@ export async function queueForPushes(
     );
     await passive.counters.count(payload.appId, 'passive_dropped');
   }
-  await passive.store.append(
-    payload.appId,
-    QUEUES.inbound.jobId(payload),
-    payload.message.FromUserName,
-    deliverable,
-    passive.pendingTtlMs,
-  );
+  // Replies to users of other shards first: the push's own append marks it handled, last.
+  const { stores } = passive;
+  const home = stores.indexOf(payload.appId, payload.message.FromUserName);
+  const byShard = new Map<number, StoredReply[]>();
+  for (const reply of deliverable) {
+    const index = stores.indexOf(payload.appId, reply.message.touser);
+    byShard.set(index, [...(byShard.get(index) ?? []), reply]);
+  }
+  for (const [index, shardReplies] of byShard) {
+    if (index !== home) await stores.at(index).appendForOtherShard(payload.appId, shardReplies, passive.pendingTtlMs);
+  }
+  await stores
+    .at(home)
+    .append(
+      payload.appId,
+      QUEUES.inbound.jobId(payload),
+      payload.message.FromUserName,
+      byShard.get(home) ?? [],
+      passive.pendingTtlMs,
+    );
 }

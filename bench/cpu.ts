@@ -1,0 +1,63 @@
+// A target's CPU use during its load, from /proc/<pid>/stat: user + system time of every thread
+// of the process, in clock ticks. 100 % is one core busy for the whole load.
+import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+
+/** utime + stime (fields 14 and 15 of proc(5)'s /proc/<pid>/stat), in clock ticks. */
+export function parseCpuTicks(stat: string): number {
+  // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so count after the last ')'.
+  // The first field after it is the 3rd (state), so utime (14th) and stime (15th) are at 11 and 12.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  if (!Number.isInteger(utime) || !Number.isInteger(stime)) throw new Error(`not a /proc/<pid>/stat line: ${stat}`);
+  return utime + stime;
+}
+
+/** CPU use between two readings as a percentage of one core over `wallMs`, to one decimal. */
+export function cpuPercent(beforeTicks: number, afterTicks: number, wallMs: number, ticksPerSecond: number): number {
+  const cpuMs = ((afterTicks - beforeTicks) * 1000) / ticksPerSecond;
+  return Math.round((cpuMs / wallMs) * 1000) / 10;
+}
+
+let ticksPerSecond: number | undefined;
+
+/** The kernel's clock ticks per second (`getconf CLK_TCK`; 100 on every Linux we run), read once. */
+function clockTicksPerSecond(): number {
+  if (ticksPerSecond !== undefined) return ticksPerSecond;
+  try {
+    const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    ticksPerSecond = Number.isInteger(ticks) && ticks > 0 ? ticks : 100;
+  } catch {
+    ticksPerSecond = 100;
+  }
+  return ticksPerSecond;
+}
+
+/** A process's CPU time so far. */
+export async function readCpuTicks(pid: number): Promise<number> {
+  return parseCpuTicks(await readFile(`/proc/${String(pid)}/stat`, 'utf8'));
+}
+
+/**
+ * Runs `work` and measures the CPU the processes `pids` used meanwhile, as a percentage of one
+ * core: summed (two processes each busy all along: 200) and per process, in the order of `pids`.
+ */
+export async function measureCpu<T>(
+  pids: readonly number[],
+  work: () => Promise<T>,
+): Promise<{ result: T; cpuPct: number; cpuMs: number; perProcessPct: number[] }> {
+  const before = await Promise.all(pids.map(readCpuTicks));
+  const started = performance.now();
+  const result = await work();
+  const wallMs = performance.now() - started;
+  const after = await Promise.all(pids.map(readCpuTicks));
+  const used = after.map((value, i) => value - (before[i] ?? value));
+  const ticks = used.reduce((total, value) => total + value, 0);
+  return {
+    result,
+    cpuPct: cpuPercent(0, ticks, wallMs, clockTicksPerSecond()),
+    cpuMs: (ticks * 1000) / clockTicksPerSecond(),
+    perProcessPct: used.map((value) => cpuPercent(0, value, wallMs, clockTicksPerSecond())),
+  };
+}

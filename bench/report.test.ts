@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import type { LoadResult, TargetRounds } from './gateway-bench.js';
+import {
+  type RunMeta,
+  type SoakRun,
+  buildResults,
+  gatewayGoals,
+  gatewayRatios,
+  medianRatios,
+  soakChecks,
+} from './report.js';
+import type { MemorySample } from './soak-bench.js';
+
+function rounds(...perRound: [rps: number, p99Ms: number][]): LoadResult[] {
+  return perRound.map(([requestsPerSecond, p99Ms]) => ({
+    requestsPerSecond,
+    p50Ms: p99Ms / 4,
+    p99Ms,
+    cpuPct: 99.5,
+    loadCpuPct: 60,
+    non2xx: 0,
+    errors: 0,
+  }));
+}
+
+const EXPRESS: TargetRounds = { id: 'express', name: 'express', rounds: rounds([8000, 20], [10000, 16]) };
+const WECHAT: TargetRounds = { id: 'wechat', name: 'wechat', rounds: rounds([5000, 30], [6000, 28]) };
+const GATEWAY: TargetRounds = { id: 'gateway', name: 'wxq', rounds: rounds([8800, 18], [10000, 20]) };
+
+const META: RunMeta = {
+  date: '2026-12-02T14:00:00.000Z',
+  commit: 'abc123',
+  dirty: false,
+  node: 'v20.19.0',
+  cores: 2,
+  cpu_model: 'test cpu',
+  pinning: 'none: test',
+  rounds: 2,
+  duration_seconds: 10,
+  connections: 50,
+};
+
+describe('gateway ratios and goals', () => {
+  it('pairs every round with the same round of each baseline that ran', () => {
+    const x = gatewayRatios(GATEWAY, [EXPRESS, WECHAT, GATEWAY]);
+    expect(x.x_express).toEqual([1.1, 1]);
+    expect(x.x_wechat).toEqual([1.76, 10000 / 6000]);
+    expect(x.p99_x_express).toEqual([0.9, 1.25]);
+    // node:http and aiohttp did not run: no ratio rather than NaN.
+    expect(x).not.toHaveProperty('x_node');
+    expect(x).not.toHaveProperty('x_aiohttp');
+  });
+
+  it('judges each goal by the median ratio, and says which baseline was missing', () => {
+    const goals = gatewayGoals(medianRatios(gatewayRatios(GATEWAY, [EXPRESS, WECHAT, GATEWAY])));
+    expect(goals.map((g) => [g.goal, g.status, g.measured])).toEqual([
+      ['req/s >= 1.05x express', 'PASS', 1.05],
+      ['req/s >= 1.4x wechat', 'PASS', 1.713],
+      ['p99 <= express p99', 'MISS', 1.075],
+      ['req/s >= 1.0x aiohttp', 'not measured', undefined],
+    ]);
+    expect(goals.map((g) => g.kind)).toEqual(['must', 'must', 'must', 'aim']);
+  });
+});
+
+describe('latest.json', () => {
+  it('holds only the sections that ran, with medians and median ratios per target', () => {
+    const results = buildResults(META, { gateway: [EXPRESS, WECHAT, GATEWAY] });
+    expect(Object.keys(results)).toEqual(['meta', 'gateway', 'ratios', 'goals']);
+    expect(results['meta']).toEqual(META);
+    expect(results['gateway']).toMatchObject({
+      express: { rps: 9000, p50_ms: 4.5, p99_ms: 18, cpu_pct: 99.5, bench_cpu_pct: 60, non2xx: 0, errors: 0 },
+      gateway: { name: 'wxq', rps: 9400, p99_ms: 19 },
+    });
+    expect(results['ratios']).toMatchObject({
+      gateway: { x_express: 1.05, x_wechat: 1.713, p99_x_express: 1.075 },
+      express: { x_express: 1, x_wechat: 1.633 },
+    });
+    // Survives JSON as it is: no NaN turned into null.
+    expect(JSON.parse(JSON.stringify(results))).toEqual(results);
+  });
+
+  it('gives the e2e figures against the no-op worker, latency where it was measured', () => {
+    const results = buildResults(META, {
+      e2e: [
+        {
+          id: 'noop',
+          name: 'noop',
+          rounds: [{ messagesPerSecond: 4000, cpuPct: 90, cpuMsPerMessage: 0.2, p50Ms: undefined, p99Ms: undefined }],
+        },
+        {
+          id: 'worker',
+          name: 'worker',
+          rounds: [{ messagesPerSecond: 1000, cpuPct: 100, cpuMsPerMessage: 1, p50Ms: 3, p99Ms: 9 }],
+        },
+      ],
+    });
+    expect(Object.keys(results)).toEqual(['meta', 'e2e']);
+    expect(results['e2e']).toEqual({
+      noop: { name: 'noop', msgs_per_s: 4000, x_noop: 1, cpu_pct: 90, cpu_ms_per_msg: 0.2 },
+      worker: { name: 'worker', msgs_per_s: 1000, x_noop: 0.25, p50_ms: 3, p99_ms: 9, cpu_pct: 100, cpu_ms_per_msg: 1 },
+    });
+  });
+
+  it('gives the memory rows by id, req/s for the servers only', () => {
+    const results = buildResults(META, {
+      memory: [
+        {
+          id: 'gateway_deployed_flags',
+          name: 'wxq gateway, flags',
+          idleMb: 60,
+          loadedMb: 90,
+          load: 'l',
+          requestsPerSecond: 7000,
+        },
+        { id: 'worker', name: 'wxq worker', idleMb: 70, loadedMb: 120, load: 'drain' },
+      ],
+    });
+    expect(results['memory']).toEqual({
+      gateway_deployed_flags: { name: 'wxq gateway, flags', idle_mb: 60, loaded_mb: 90, load: 'l', rps: 7000 },
+      worker: { name: 'wxq worker', idle_mb: 70, loaded_mb: 120, load: 'drain' },
+    });
+  });
+});
+
+describe('soak', () => {
+  const memory = (rssMb: number, heapUsedMb: number): MemorySample => ({
+    rssMb,
+    heapUsedMb,
+    externalMb: 2,
+    arrayBuffersMb: 1,
+  });
+  const run = (gatewayHeapLast: number, replied: number): SoakRun => ({
+    pushes: 200,
+    sampleEvery: 100,
+    result: {
+      samples: [
+        { pushes: 100, rate: 500, gateway: memory(100, 20), worker: memory(150, 30) },
+        { pushes: 200, rate: 520, gateway: memory(109, gatewayHeapLast), worker: memory(140, 31) },
+      ],
+      answeredSuccess: 200,
+      failed: 0,
+      replied,
+    },
+  });
+
+  it('checks RSS and heap after GC of both processes against the first sample, and every reply', () => {
+    expect(soakChecks(run(20.5, 200)).map((c) => [c.check, c.status, c.growthPct?.toFixed(1)])).toEqual([
+      ['gateway RSS', 'PASS', '9.0'],
+      ['gateway heap after GC', 'PASS', '2.5'],
+      ['worker RSS', 'PASS', '-6.7'],
+      ['worker heap after GC', 'PASS', '3.3'],
+      ['every push replied', 'PASS', undefined],
+    ]);
+    // A heap that grew is a miss even while RSS stays within the limit; so is a reply missing.
+    expect(
+      soakChecks(run(23, 199))
+        .filter((c) => c.status === 'MISS')
+        .map((c) => c.check),
+    ).toEqual(['gateway heap after GC', 'every push replied']);
+  });
+
+  it('writes the series and the checks to latest.json', () => {
+    const results = buildResults(META, { soak: run(23, 200) });
+    expect(Object.keys(results)).toEqual(['meta', 'soak']);
+    expect(results['soak']).toMatchObject({
+      pushes: 200,
+      sample_every: 100,
+      samples: [
+        {
+          pushes: 100,
+          pushes_per_s: 500,
+          gateway: { rss_mb: 100, heap_used_mb: 20, external_mb: 2, array_buffers_mb: 1 },
+        },
+        { pushes: 200, worker: { rss_mb: 140, heap_used_mb: 31 } },
+      ],
+      answered_success: 200,
+      failed: 0,
+      replied: 200,
+      checks: [
+        { check: 'gateway RSS', status: 'PASS', growth_pct: 9, limit_pct: 10 },
+        { check: 'gateway heap after GC', status: 'MISS', growth_pct: 15, limit_pct: 10 },
+        { check: 'worker RSS', status: 'PASS', growth_pct: -6.7 },
+        { check: 'worker heap after GC', status: 'PASS', growth_pct: 3.3 },
+        { check: 'every push replied', status: 'PASS' },
+      ],
+    });
+    expect(JSON.parse(JSON.stringify(results))).toEqual(results);
+  });
+});

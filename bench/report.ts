@@ -1,0 +1,281 @@
+// What a run measured, as figures a machine can compare across commits (bench/results/latest.json),
+// the gateway's goals (issue 12) and the soak's checks (issue 13) judged from them. Pure: run.ts
+// gathers, prints and writes.
+import type { E2eRounds } from './e2e-bench.js';
+import type { GatewayTargetId, LoadResult, TargetRounds } from './gateway-bench.js';
+import type { MemoryResult } from './memory-bench.js';
+import type { HeldPushesResult, PassiveRounds } from './passive-bench.js';
+import type { MemorySample, SoakResult, SoakSample } from './soak-bench.js';
+import { median, ratios } from './stats.js';
+
+/** Each ratio of the gateway table and the baseline it divides by (req/s, or p99 for p99_x_express). */
+const BASELINES = {
+  x_express: 'express',
+  x_node: 'node',
+  x_wechat: 'wechat',
+  x_aiohttp: 'aiohttp',
+  p99_x_express: 'express',
+} as const satisfies Record<string, GatewayTargetId>;
+
+export type GatewayRatioKey = keyof typeof BASELINES;
+
+/** A target's per-round ratios against every baseline that ran in this run. */
+export function gatewayRatios(
+  target: TargetRounds,
+  all: readonly TargetRounds[],
+): Partial<Record<GatewayRatioKey, number[]>> {
+  const result: Partial<Record<GatewayRatioKey, number[]>> = {};
+  for (const [key, baselineId] of Object.entries(BASELINES) as [GatewayRatioKey, GatewayTargetId][]) {
+    const baseline = all.find((t) => t.id === baselineId);
+    if (baseline === undefined) continue;
+    const field = key === 'p99_x_express' ? 'p99Ms' : 'requestsPerSecond';
+    result[key] = ratios(
+      target.rounds.map((r) => r[field]),
+      baseline.rounds.map((r) => r[field]),
+    );
+  }
+  return result;
+}
+
+/** One of the gateway's goals, judged by the median of its per-round ratio. */
+export interface Goal {
+  readonly kind: 'must' | 'aim';
+  readonly goal: string;
+  readonly measured: number | undefined;
+  readonly status: 'PASS' | 'MISS' | 'not measured';
+}
+
+// Issue 12 §1: must at least match bare Express with everything on, clearly beat the `wechat`
+// middleware, and not pay for it in tail latency; aim to match the seed server.
+const GOALS = [
+  { kind: 'must', goal: 'req/s >= 1.05x express', key: 'x_express', isMet: (ratio: number) => ratio >= 1.05 },
+  { kind: 'must', goal: 'req/s >= 1.4x wechat', key: 'x_wechat', isMet: (ratio: number) => ratio >= 1.4 },
+  { kind: 'must', goal: 'p99 <= express p99', key: 'p99_x_express', isMet: (ratio: number) => ratio <= 1 },
+  { kind: 'aim', goal: 'req/s >= 1.0x aiohttp', key: 'x_aiohttp', isMet: (ratio: number) => ratio >= 1 },
+] as const satisfies readonly {
+  kind: Goal['kind'];
+  goal: string;
+  key: GatewayRatioKey;
+  isMet: (ratio: number) => boolean;
+}[];
+
+/** The goals, from the wxq gateway's median ratios; a baseline that did not run is "not measured". */
+export function gatewayGoals(medians: Partial<Record<GatewayRatioKey, number>>): Goal[] {
+  return GOALS.map(({ kind, goal, key, isMet }) => {
+    const measured = medians[key];
+    if (measured === undefined || Number.isNaN(measured))
+      return { kind, goal, measured: undefined, status: 'not measured' };
+    return { kind, goal, measured, status: isMet(measured) ? 'PASS' : 'MISS' };
+  });
+}
+
+/** The median of each per-round ratio. */
+export function medianRatios(
+  perRound: Partial<Record<GatewayRatioKey, number[]>>,
+): Partial<Record<GatewayRatioKey, number>> {
+  const result: Partial<Record<GatewayRatioKey, number>> = {};
+  for (const [key, values] of Object.entries(perRound) as [GatewayRatioKey, number[]][])
+    result[key] = round(median(values), 3);
+  return result;
+}
+
+/** Where the run happened: enough to tell whether two latest.json files compare. */
+export interface RunMeta {
+  readonly date: string;
+  readonly commit: string;
+  /** Uncommitted changes in the work tree: the figures are not quite of `commit`. */
+  readonly dirty: boolean;
+  readonly node: string;
+  readonly cores: number;
+  readonly cpu_model: string;
+  readonly pinning: string;
+  readonly rounds: number;
+  readonly duration_seconds: number;
+  readonly connections: number;
+}
+
+/** The sections one run measured; a section that did not run is absent. */
+export interface BenchSections {
+  readonly gateway?: readonly TargetRounds[];
+  readonly e2e?: readonly E2eRounds[];
+  readonly passive?: { readonly modes: readonly PassiveRounds[]; readonly held: HeldPushesResult };
+  readonly memory?: readonly MemoryResult[];
+  readonly soak?: SoakRun;
+}
+
+/** A soak as it was asked for, and what it saw. */
+export interface SoakRun {
+  readonly pushes: number;
+  readonly sampleEvery: number;
+  readonly result: SoakResult;
+}
+
+/** One of the soak's checks; the growth checks compare the last sample with the first. */
+export interface SoakCheck {
+  readonly check: string;
+  readonly status: 'PASS' | 'MISS';
+  /** The growth checks: the last sample against the first, in percent (NaN: no samples). */
+  readonly growthPct?: number;
+}
+
+/** The most the last sample may differ from the first, either way. */
+export const SOAK_GROWTH_LIMIT_PCT = 10;
+
+/**
+ * RSS and heap after GC of both processes within ±10 % of the first sample (heap after GC is the
+ * leak signal: RSS also holds what V8 and the allocator keep for reuse), and every push answered
+ * `success` and replied exactly once.
+ */
+export function soakChecks(run: SoakRun): SoakCheck[] {
+  const { samples } = run.result;
+  const first = samples[0];
+  const last = samples.at(-1);
+  const growth = (check: string, pick: (s: SoakSample) => number): SoakCheck => {
+    const pct = first === undefined || last === undefined ? Number.NaN : (pick(last) / pick(first) - 1) * 100;
+    return { check, status: Math.abs(pct) <= SOAK_GROWTH_LIMIT_PCT ? 'PASS' : 'MISS', growthPct: pct };
+  };
+  const { answeredSuccess, replied, failed } = run.result;
+  const allReplied = answeredSuccess === run.pushes && replied === run.pushes && failed === 0;
+  return [
+    growth('gateway RSS', (s) => s.gateway.rssMb),
+    growth('gateway heap after GC', (s) => s.gateway.heapUsedMb),
+    growth('worker RSS', (s) => s.worker.rssMb),
+    growth('worker heap after GC', (s) => s.worker.heapUsedMb),
+    { check: 'every push replied', status: allReplied ? 'PASS' : 'MISS' },
+  ];
+}
+
+/** latest.json: medians over the rounds, ratios as the median of the per-round ratios. */
+export function buildResults(meta: RunMeta, sections: BenchSections): Record<string, unknown> {
+  const results: Record<string, unknown> = { meta };
+  if (sections.gateway !== undefined) Object.assign(results, gatewayResults(sections.gateway));
+  if (sections.e2e !== undefined) results['e2e'] = e2eResults(sections.e2e);
+  if (sections.passive !== undefined) results['passive'] = passiveResults(sections.passive);
+  if (sections.memory !== undefined) results['memory'] = memoryResults(sections.memory);
+  if (sections.soak !== undefined) results['soak'] = soakResults(sections.soak);
+  return results;
+}
+
+function gatewayResults(targets: readonly TargetRounds[]): Record<string, unknown> {
+  const gateway: Record<string, unknown> = {};
+  const ratiosById: Record<string, unknown> = {};
+  for (const target of targets) {
+    const of = (field: Exclude<keyof LoadResult, 'non2xx' | 'errors'>) => median(target.rounds.map((r) => r[field]));
+    gateway[target.id] = {
+      name: target.name,
+      rps: round(of('requestsPerSecond'), 1),
+      p50_ms: of('p50Ms'),
+      p99_ms: of('p99Ms'),
+      cpu_pct: round(of('cpuPct'), 1),
+      bench_cpu_pct: round(of('loadCpuPct'), 1),
+      non2xx: sum(target.rounds.map((r) => r.non2xx)),
+      errors: sum(target.rounds.map((r) => r.errors)),
+    };
+    ratiosById[target.id] = medianRatios(gatewayRatios(target, targets));
+  }
+  const wxq = targets.find((t) => t.id === 'gateway');
+  const goals = wxq === undefined ? undefined : gatewayGoals(medianRatios(gatewayRatios(wxq, targets)));
+  return { gateway, ratios: ratiosById, ...(goals === undefined ? {} : { goals }) };
+}
+
+function e2eResults(configurations: readonly E2eRounds[]): Record<string, unknown> {
+  const noop = configurations.find((c) => c.id === 'noop');
+  const perSecond = (c: E2eRounds | undefined) => c?.rounds.map((r) => r.messagesPerSecond) ?? [];
+  const result: Record<string, unknown> = {};
+  for (const c of configurations) {
+    const latency = (field: 'p50Ms' | 'p99Ms') => {
+      const values = c.rounds.flatMap((r) => (r[field] === undefined ? [] : [r[field]]));
+      return values.length === 0 ? undefined : median(values);
+    };
+    result[c.id] = {
+      name: c.name,
+      msgs_per_s: round(median(perSecond(c)), 1),
+      ...(noop === undefined ? {} : { x_noop: round(median(ratios(perSecond(c), perSecond(noop))), 3) }),
+      p50_ms: latency('p50Ms'),
+      p99_ms: latency('p99Ms'),
+      cpu_pct: round(median(c.rounds.map((r) => r.cpuPct)), 1),
+      cpu_ms_per_msg: round(median(c.rounds.map((r) => r.cpuMsPerMessage)), 3),
+    };
+  }
+  return result;
+}
+
+function passiveResults(passive: NonNullable<BenchSections['passive']>): Record<string, unknown> {
+  const cs = passive.modes.find((m) => m.id === 'customer-service');
+  const p99 = (m: PassiveRounds | undefined) => m?.rounds.map((r) => r.p99Ms) ?? [];
+  const modes: Record<string, unknown> = {};
+  for (const m of passive.modes) {
+    modes[m.id] = {
+      name: m.name,
+      rps: round(median(m.rounds.map((r) => r.requestsPerSecond)), 1),
+      p50_ms: median(m.rounds.map((r) => r.p50Ms)),
+      p99_ms: median(p99(m)),
+      ...(cs === undefined ? {} : { p99_x_customer_service: round(median(ratios(p99(m), p99(cs))), 3) }),
+      passive_answers: sum(m.rounds.map((r) => r.passiveAnswers)),
+      answers: sum(m.rounds.map((r) => r.answers)),
+      errors: sum(m.rounds.map((r) => r.errors)),
+    };
+  }
+  const { held } = passive;
+  return {
+    modes,
+    held: {
+      held: held.held,
+      rss_idle_mb: held.rssIdleMb,
+      rss_holding_mb: held.rssHoldingMb,
+      answered_success: held.answeredSuccess,
+    },
+  };
+}
+
+function memoryResults(processes: readonly MemoryResult[]): Record<string, unknown> {
+  return Object.fromEntries(
+    processes.map((p) => [
+      p.id,
+      {
+        name: p.name,
+        idle_mb: p.idleMb,
+        loaded_mb: p.loadedMb,
+        load: p.load,
+        ...(p.requestsPerSecond === undefined ? {} : { rps: p.requestsPerSecond }),
+      },
+    ]),
+  );
+}
+
+function soakResults(run: SoakRun): Record<string, unknown> {
+  const memory = (m: MemorySample) => ({
+    rss_mb: m.rssMb,
+    heap_used_mb: m.heapUsedMb,
+    external_mb: m.externalMb,
+    array_buffers_mb: m.arrayBuffersMb,
+  });
+  const { samples, answeredSuccess, failed, replied } = run.result;
+  return {
+    pushes: run.pushes,
+    sample_every: run.sampleEvery,
+    samples: samples.map((s) => ({
+      pushes: s.pushes,
+      pushes_per_s: s.rate,
+      gateway: memory(s.gateway),
+      worker: memory(s.worker),
+    })),
+    answered_success: answeredSuccess,
+    failed,
+    replied,
+    checks: soakChecks(run).map((c) => ({
+      check: c.check,
+      status: c.status,
+      ...(c.growthPct === undefined ? {} : { growth_pct: round(c.growthPct, 1), limit_pct: SOAK_GROWTH_LIMIT_PCT }),
+    })),
+  };
+}
+
+function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+export function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
