@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { measureCpu } from './cpu.js';
+import { GATEWAY_NODE_FLAGS } from './memory-bench.js';
 import { PUSH_PATH, nextPushBody } from './push-fixture.js';
 import { type RunningTarget, canRun, startCommand, startTarget } from './run-target.js';
 
@@ -65,6 +66,12 @@ export const TARGETS = {
     name: 'wxq gateway, ordering off',
     start: { file: 'bench/targets/gateway.ts' },
     env: { WXQ_ORDERING: 'off' },
+  },
+  // What the deployed V8 flags (a smaller young generation, for memory) cost in throughput.
+  deployed_flags: {
+    name: `wxq gateway, ${GATEWAY_NODE_FLAGS.join(' ')}`,
+    start: { file: 'bench/targets/gateway.ts' },
+    env: { NODE_OPTIONS: GATEWAY_NODE_FLAGS.join(' ') },
   },
 } as const satisfies Record<string, TargetSpec>;
 

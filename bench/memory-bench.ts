@@ -13,16 +13,18 @@ import { BENCH_ACCOUNT, PUSH_PATH, nextPushBody } from './push-fixture.js';
 import { spawnOnCore, stopChild } from './run-target.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const APP_SECRET = 'benchsecret0123456789abcdef01234';
+export const BENCH_APP_SECRET = 'benchsecret0123456789abcdef01234';
 
 /** RSS of one process, as deployed (`node apps/*\/dist/main.js`, no tsx), in MB. */
 export interface MemoryResult {
-  readonly id: 'node' | 'gateway' | 'worker';
+  readonly id: 'node' | 'gateway' | 'gateway_deployed_flags' | 'worker';
   readonly name: string;
   readonly idleMb: number;
   /** The highest RSS sampled (every 100 ms) under load. */
   readonly loadedMb: number;
   readonly load: string;
+  /** Under the load, for the servers (autocannon's mean). */
+  readonly requestsPerSecond?: number;
 }
 
 export interface MemoryBenchOptions {
@@ -44,26 +46,32 @@ const BARE_NODE = `require('node:http').createServer((req, res) => { req.on('dat
 export async function runMemoryBench(options: MemoryBenchOptions): Promise<MemoryResult[]> {
   const load = `${options.connections} connections, ${options.durationSeconds} s`;
   const bare = await measureServer('node:http (bare)', ['-e', BARE_NODE], {}, options);
-  const gateway = await measureServer(
-    'wxq gateway (dist, admin off, LOG_LEVEL=warn)',
-    ['apps/gateway/dist/main.js'],
-    {
-      REDIS_URL: options.redisUrl,
-      WECHAT_APPID: BENCH_ACCOUNT.appId,
-      WECHAT_TOKEN: BENCH_ACCOUNT.token,
-      WXQ_QUEUE_PREFIX: `{bench-${randomUUID().slice(0, 8)}}`,
-      LOG_LEVEL: 'warn',
-      TIMESTAMP_SKEW_SECONDS: '0',
-    },
-    options,
-  );
+  const gatewayRun = (flags: readonly string[]) =>
+    measureServer(
+      `wxq gateway (dist, admin off, LOG_LEVEL=warn${flags.length === 0 ? ', node defaults' : `, ${flags.join(' ')}`})`,
+      [...flags, 'apps/gateway/dist/main.js'],
+      gatewayEnv(options.redisUrl, `{bench-${randomUUID().slice(0, 8)}}`),
+      options,
+    );
+  const defaults = await gatewayRun([]);
+  const deployed = await gatewayRun(GATEWAY_NODE_FLAGS);
   const worker = await measureWorker(options);
   return [
     { id: 'node', ...bare, load },
-    { id: 'gateway', ...gateway, load },
+    { id: 'gateway', ...defaults, load },
+    { id: 'gateway_deployed_flags', ...deployed, load },
     { id: 'worker', ...worker, load: `draining ${String(options.drainMessages)} pushes, concurrency 50` },
   ];
 }
+
+/**
+ * The V8 flags the gateway runs with as deployed (the Dockerfile's CMD, docker-compose.yml): a
+ * young generation of 2 x 8 MB instead of 2 x 16 MB (docs/deploy.md, "Memory"). BENCH_GATEWAY_FLAGS
+ * measures others in its place.
+ */
+export const GATEWAY_NODE_FLAGS = (process.env['BENCH_GATEWAY_FLAGS'] ?? '--max-semi-space-size=8')
+  .split(' ')
+  .filter(Boolean);
 
 async function measureServer(
   name: string,
@@ -80,7 +88,7 @@ async function measureServer(
     await settle();
     const idleMb = await rssMb(child);
     const peak = sampleRss(child);
-    await autocannon({
+    const result = await autocannon({
       url: `http://127.0.0.1:${String(port)}`,
       connections: options.connections,
       duration: options.durationSeconds,
@@ -93,30 +101,22 @@ async function measureServer(
         },
       ],
     });
-    return { name, idleMb, loadedMb: await peak.stop() };
+    return { name, idleMb, loadedMb: await peak.stop(), requestsPerSecond: Math.round(result.requests.average) };
   } finally {
     await stopChild(child);
   }
 }
 
 async function measureWorker(options: MemoryBenchOptions): Promise<Omit<MemoryResult, 'id' | 'load'>> {
-  const sim = await startWechatApiSimulator({ accounts: [{ appId: BENCH_ACCOUNT.appId, appSecret: APP_SECRET }] });
+  const sim = await startWechatApiSimulator({
+    accounts: [{ appId: BENCH_ACCOUNT.appId, appSecret: BENCH_APP_SECRET }],
+  });
   const prefix = `{bench-${randomUUID().slice(0, 8)}}`;
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const inbound = new Queue(QUEUES.inbound.name, { connection: redis, prefix });
   const child = start(
     ['apps/worker/dist/main.js'],
-    {
-      REDIS_URL: options.redisUrl,
-      WECHAT_APPID: BENCH_ACCOUNT.appId,
-      WECHAT_APPSECRET: APP_SECRET,
-      WECHAT_API_BASE_URL: sim.url,
-      WXQ_QUEUE_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
-      ADMIN_PORT: String(await findFreePort()),
-      // Every push of the backlog is replied: the bench's users send more than WeChat lets one user.
-      WXQ_CS_QUOTA: 'off',
-    },
+    await workerEnv(options.redisUrl, prefix, sim.url),
     options.targetCore,
   );
   try {
@@ -154,16 +154,52 @@ async function measureWorker(options: MemoryBenchOptions): Promise<Omit<MemoryRe
   }
 }
 
-function start(args: readonly string[], env: Readonly<Record<string, string>>, core: number | undefined): ChildProcess {
+/** The gateway as the memory and soak benches run it: one plaintext account, admin off. */
+export function gatewayEnv(redisUrl: string, prefix: string): Record<string, string> {
+  return {
+    REDIS_URL: redisUrl,
+    WECHAT_APPID: BENCH_ACCOUNT.appId,
+    WECHAT_TOKEN: BENCH_ACCOUNT.token,
+    WXQ_QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    TIMESTAMP_SKEW_SECONDS: '0',
+  };
+}
+
+/** The worker as the memory and soak benches run it: the demo handlers, replying through `apiBaseUrl`. */
+export async function workerEnv(redisUrl: string, prefix: string, apiBaseUrl: string): Promise<Record<string, string>> {
+  return {
+    REDIS_URL: redisUrl,
+    WECHAT_APPID: BENCH_ACCOUNT.appId,
+    WECHAT_APPSECRET: BENCH_APP_SECRET,
+    WECHAT_API_BASE_URL: apiBaseUrl,
+    WXQ_QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    ADMIN_PORT: String(await findFreePort()),
+    // Every push is replied: the bench's users send more than WeChat lets one user.
+    WXQ_CS_QUOTA: 'off',
+  };
+}
+
+/**
+ * `node <args>` from the repo root, as production starts it: no tsx, NODE_ENV=production, stdout
+ * ignored; on `core` when one is given (see pinning.ts).
+ */
+export function start(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  core: number | undefined,
+  stdio: readonly ('ignore' | 'inherit' | 'ipc')[] = ['ignore', 'ignore', 'inherit'],
+): ChildProcess {
   return spawnOnCore(core, process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: [...stdio],
   });
 }
 
 /** Lets a started process finish its start-up allocations before "idle" is read. */
-function settle(): Promise<void> {
+export function settle(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 2_000));
 }
 
@@ -191,7 +227,7 @@ async function rssMb(child: ChildProcess): Promise<number> {
   return Math.round(kb / 102.4) / 10;
 }
 
-async function until(check: () => Promise<boolean>): Promise<void> {
+export async function until(check: () => Promise<boolean>): Promise<void> {
   const deadline = performance.now() + 30_000;
   while (!(await check())) {
     if (performance.now() > deadline) throw new Error('the target did not start within 30 s');

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { LoadResult, TargetRounds } from './gateway-bench.js';
-import { type RunMeta, buildResults, gatewayGoals, gatewayRatios, medianRatios } from './report.js';
+import {
+  type RunMeta,
+  type SoakRun,
+  buildResults,
+  gatewayGoals,
+  gatewayRatios,
+  medianRatios,
+  soakChecks,
+} from './report.js';
+import type { MemorySample } from './soak-bench.js';
 
 function rounds(...perRound: [rps: number, p99Ms: number][]): LoadResult[] {
   return perRound.map(([requestsPerSecond, p99Ms]) => ({
@@ -133,5 +142,90 @@ describe('latest.json', () => {
         ],
       },
     });
+  });
+  it('gives the memory rows by id, req/s for the servers only', () => {
+    const results = buildResults(META, {
+      memory: [
+        {
+          id: 'gateway_deployed_flags',
+          name: 'wxq gateway, flags',
+          idleMb: 60,
+          loadedMb: 90,
+          load: 'l',
+          requestsPerSecond: 7000,
+        },
+        { id: 'worker', name: 'wxq worker', idleMb: 70, loadedMb: 120, load: 'drain' },
+      ],
+    });
+    expect(results['memory']).toEqual({
+      gateway_deployed_flags: { name: 'wxq gateway, flags', idle_mb: 60, loaded_mb: 90, load: 'l', rps: 7000 },
+      worker: { name: 'wxq worker', idle_mb: 70, loaded_mb: 120, load: 'drain' },
+    });
+  });
+});
+
+describe('soak', () => {
+  const memory = (rssMb: number, heapUsedMb: number): MemorySample => ({
+    rssMb,
+    heapUsedMb,
+    externalMb: 2,
+    arrayBuffersMb: 1,
+  });
+  const run = (gatewayHeapLast: number, replied: number): SoakRun => ({
+    pushes: 200,
+    sampleEvery: 100,
+    result: {
+      samples: [
+        { pushes: 100, rate: 500, gateway: memory(100, 20), worker: memory(150, 30) },
+        { pushes: 200, rate: 520, gateway: memory(109, gatewayHeapLast), worker: memory(140, 31) },
+      ],
+      answeredSuccess: 200,
+      failed: 0,
+      replied,
+    },
+  });
+
+  it('checks RSS and heap after GC of both processes against the first sample, and every reply', () => {
+    expect(soakChecks(run(20.5, 200)).map((c) => [c.check, c.status, c.growthPct?.toFixed(1)])).toEqual([
+      ['gateway RSS', 'PASS', '9.0'],
+      ['gateway heap after GC', 'PASS', '2.5'],
+      ['worker RSS', 'PASS', '-6.7'],
+      ['worker heap after GC', 'PASS', '3.3'],
+      ['every push replied', 'PASS', undefined],
+    ]);
+    // A heap that grew is a miss even while RSS stays within the limit; so is a reply missing.
+    expect(
+      soakChecks(run(23, 199))
+        .filter((c) => c.status === 'MISS')
+        .map((c) => c.check),
+    ).toEqual(['gateway heap after GC', 'every push replied']);
+  });
+
+  it('writes the series and the checks to latest.json', () => {
+    const results = buildResults(META, { soak: run(23, 200) });
+    expect(Object.keys(results)).toEqual(['meta', 'soak']);
+    expect(results['soak']).toMatchObject({
+      pushes: 200,
+      sample_every: 100,
+      samples: [
+        {
+          pushes: 100,
+          pushes_per_s: 500,
+          gateway: { rss_mb: 100, heap_used_mb: 20, external_mb: 2, array_buffers_mb: 1 },
+        },
+        { pushes: 200, worker: { rss_mb: 140, heap_used_mb: 31 } },
+      ],
+      answered_success: 200,
+      failed: 0,
+      replied: 200,
+      checks: [
+        { check: 'gateway RSS', status: 'PASS', growth_pct: 9, limit_pct: 10 },
+        { check: 'gateway heap after GC', status: 'MISS', growth_pct: 15, limit_pct: 10 },
+        { check: 'worker RSS', status: 'PASS', growth_pct: -6.7 },
+        { check: 'worker heap after GC', status: 'PASS', growth_pct: 3.3 },
+        { check: 'every push replied', status: 'PASS' },
+      ],
+    });
+    expect(JSON.parse(JSON.stringify(results))).toEqual(results);
   });
 });

@@ -1,11 +1,13 @@
 // What a run measured, as figures a machine can compare across commits (bench/results/latest.json),
-// and the gateway's goals (issue 12) judged from them. Pure: run.ts gathers, prints and writes.
+// the gateway's goals (issue 12) and the soak's checks (issue 13) judged from them. Pure: run.ts
+// gathers, prints and writes.
 import type { CapacityResult } from './capacity-bench.js';
 import type { E2eRounds } from './e2e-bench.js';
 import type { GatewayTargetId, LoadResult, TargetRounds } from './gateway-bench.js';
 import type { MemoryResult } from './memory-bench.js';
 import type { HeldPushesResult, PassiveRounds } from './passive-bench.js';
 import { type PushCosts, type Sizing, sizeFor } from './sizing.js';
+import type { MemorySample, SoakResult, SoakSample } from './soak-bench.js';
 import { median, ratios } from './stats.js';
 
 /** Each ratio of the gateway table and the baseline it divides by (req/s, or p99 for p99_x_express). */
@@ -101,6 +103,49 @@ export interface BenchSections {
   readonly passive?: { readonly modes: readonly PassiveRounds[]; readonly held: HeldPushesResult };
   readonly memory?: readonly MemoryResult[];
   readonly capacity?: readonly CapacityResult[];
+  readonly soak?: SoakRun;
+}
+
+/** A soak as it was asked for, and what it saw. */
+export interface SoakRun {
+  readonly pushes: number;
+  readonly sampleEvery: number;
+  readonly result: SoakResult;
+}
+
+/** One of the soak's checks; the growth checks compare the last sample with the first. */
+export interface SoakCheck {
+  readonly check: string;
+  readonly status: 'PASS' | 'MISS';
+  /** The growth checks: the last sample against the first, in percent (NaN: no samples). */
+  readonly growthPct?: number;
+}
+
+/** The most the last sample may differ from the first, either way. */
+export const SOAK_GROWTH_LIMIT_PCT = 10;
+
+/**
+ * RSS and heap after GC of both processes within ±10 % of the first sample (heap after GC is the
+ * leak signal: RSS also holds what V8 and the allocator keep for reuse), and every push answered
+ * `success` and replied exactly once.
+ */
+export function soakChecks(run: SoakRun): SoakCheck[] {
+  const { samples } = run.result;
+  const first = samples[0];
+  const last = samples.at(-1);
+  const growth = (check: string, pick: (s: SoakSample) => number): SoakCheck => {
+    const pct = first === undefined || last === undefined ? Number.NaN : (pick(last) / pick(first) - 1) * 100;
+    return { check, status: Math.abs(pct) <= SOAK_GROWTH_LIMIT_PCT ? 'PASS' : 'MISS', growthPct: pct };
+  };
+  const { answeredSuccess, replied, failed } = run.result;
+  const allReplied = answeredSuccess === run.pushes && replied === run.pushes && failed === 0;
+  return [
+    growth('gateway RSS', (s) => s.gateway.rssMb),
+    growth('gateway heap after GC', (s) => s.gateway.heapUsedMb),
+    growth('worker RSS', (s) => s.worker.rssMb),
+    growth('worker heap after GC', (s) => s.worker.heapUsedMb),
+    { check: 'every push replied', status: allReplied ? 'PASS' : 'MISS' },
+  ];
 }
 
 /** latest.json: medians over the rounds, ratios as the median of the per-round ratios. */
@@ -111,6 +156,7 @@ export function buildResults(meta: RunMeta, sections: BenchSections): Record<str
   if (sections.passive !== undefined) results['passive'] = passiveResults(sections.passive);
   if (sections.memory !== undefined) results['memory'] = memoryResults(sections.memory);
   if (sections.capacity !== undefined) results['capacity'] = capacityResults(sections.capacity);
+  if (sections.soak !== undefined) results['soak'] = soakResults(sections.soak);
   return results;
 }
 
@@ -188,7 +234,16 @@ function passiveResults(passive: NonNullable<BenchSections['passive']>): Record<
 
 function memoryResults(processes: readonly MemoryResult[]): Record<string, unknown> {
   return Object.fromEntries(
-    processes.map((p) => [p.id, { name: p.name, idle_mb: p.idleMb, loaded_mb: p.loadedMb, load: p.load }]),
+    processes.map((p) => [
+      p.id,
+      {
+        name: p.name,
+        idle_mb: p.idleMb,
+        loaded_mb: p.loadedMb,
+        load: p.load,
+        ...(p.requestsPerSecond === undefined ? {} : { rps: p.requestsPerSecond }),
+      },
+    ]),
   );
 }
 
@@ -241,6 +296,34 @@ function snakeCase(record: object): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(record).map(([key, value]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), value]),
   );
+}
+
+function soakResults(run: SoakRun): Record<string, unknown> {
+  const memory = (m: MemorySample) => ({
+    rss_mb: m.rssMb,
+    heap_used_mb: m.heapUsedMb,
+    external_mb: m.externalMb,
+    array_buffers_mb: m.arrayBuffersMb,
+  });
+  const { samples, answeredSuccess, failed, replied } = run.result;
+  return {
+    pushes: run.pushes,
+    sample_every: run.sampleEvery,
+    samples: samples.map((s) => ({
+      pushes: s.pushes,
+      pushes_per_s: s.rate,
+      gateway: memory(s.gateway),
+      worker: memory(s.worker),
+    })),
+    answered_success: answeredSuccess,
+    failed,
+    replied,
+    checks: soakChecks(run).map((c) => ({
+      check: c.check,
+      status: c.status,
+      ...(c.growthPct === undefined ? {} : { growth_pct: round(c.growthPct, 1), limit_pct: SOAK_GROWTH_LIMIT_PCT }),
+    })),
+  };
 }
 
 function round(value: number, digits: number): number {

@@ -15,14 +15,17 @@ import { detectPinning, pinProcess } from './pinning.js';
 import {
   type BenchSections,
   type GatewayRatioKey,
+  SOAK_GROWTH_LIMIT_PCT,
   buildResults,
   gatewayGoals,
   gatewayRatios,
   medianRatios,
   sizings,
+  soakChecks,
   sum,
 } from './report.js';
 import { DEFAULT_ASSUMPTIONS } from './sizing.js';
+import { type MemorySample, runSoakBench } from './soak-bench.js';
 import { formatRatio, median, ratios } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -41,7 +44,7 @@ if (pinning.loadCore !== undefined) pinProcess(process.pid, pinning.loadCore);
 console.log(`pinning: ${pinning.description}\n`);
 const { targetCore } = pinning;
 
-/** BENCH_ONLY=gateway, e2e, passive, memory or capacity runs that section alone. */
+/** BENCH_ONLY=gateway, e2e, passive, memory or capacity runs that section alone; BENCH_ONLY=soak the soak alone. */
 const only = process.env['BENCH_ONLY'];
 const runs = (section: string) => only === undefined || only === section;
 const sections: { -readonly [K in keyof BenchSections]: BenchSections[K] } = {};
@@ -54,6 +57,7 @@ try {
   if (runs('passive')) sections.passive = await passiveBench();
   if (runs('memory')) sections.memory = await memoryBench();
   if (runs('capacity')) sections.capacity = await capacityBench();
+  if (only === 'soak') sections.soak = await soakBench();
 } finally {
   await redis.stop();
 }
@@ -214,6 +218,7 @@ async function memoryBench(): Promise<NonNullable<BenchSections['memory']>> {
       'idle MB': r.idleMb,
       'loaded MB': r.loadedMb,
       load: r.load,
+      'req/s': r.requestsPerSecond ?? '',
       'idle - bare idle MB': bare === undefined ? '' : Math.round((r.idleMb - bare.idleMb) * 10) / 10,
     })),
   );
@@ -283,6 +288,60 @@ async function capacityBench(): Promise<NonNullable<BenchSections['capacity']>> 
     process.exitCode = 1;
   }
   return results;
+}
+
+async function soakBench(): Promise<NonNullable<BenchSections['soak']>> {
+  const pushes = Number(process.env['BENCH_SOAK_PUSHES'] ?? '500000');
+  const sampleEvery = Number(process.env['BENCH_SOAK_SAMPLE_EVERY'] ?? '50000');
+  const maxBacklog = 2_000;
+  console.log(
+    `\nsoak: ${String(pushes)} signed pushes through one gateway and one worker process (dist), replied into the simulator; ${String(connections)} pushes in flight, at most ${String(maxBacklog)} waiting for their reply; every ${String(sampleEvery)} pushes the sender waits for the replies, then each process reports process.memoryUsage() after a full GC\n`,
+  );
+  if (targetCore !== undefined)
+    console.log(
+      `pinned: the gateway and the worker share core ${targetCore}; the sender, the simulator and Redis on core ${String(pinning.loadCore)}\n`,
+    );
+  const soak = await runSoakBench({
+    redisUrl: redis.url,
+    pushes,
+    sampleEvery,
+    connections,
+    maxBacklog,
+    targetCore,
+    onSample: (s) => {
+      console.log(
+        `${String(s.pushes)} pushes: gateway ${String(s.gateway.rssMb)} MB RSS, ${String(s.gateway.heapUsedMb)} MB heap; worker ${String(s.worker.rssMb)} MB RSS, ${String(s.worker.heapUsedMb)} MB heap (${String(s.rate)} pushes/s)`,
+      );
+    },
+  });
+  const row = (m: MemorySample) => [m.rssMb, m.heapUsedMb, `${String(m.externalMb)} / ${String(m.arrayBuffersMb)}`];
+  console.table(
+    soak.samples.map((s) => {
+      const [gRss, gHeap, gExt] = row(s.gateway);
+      const [wRss, wHeap, wExt] = row(s.worker);
+      return {
+        pushes: s.pushes,
+        'pushes/s': s.rate,
+        'gateway RSS MB': gRss,
+        'gateway heap MB': gHeap,
+        'gateway external / arrayBuffers MB': gExt,
+        'worker RSS MB': wRss,
+        'worker heap MB': wHeap,
+        'worker external / arrayBuffers MB': wExt,
+      };
+    }),
+  );
+  const run = { pushes, sampleEvery, result: soak };
+  const checks = soakChecks(run);
+  for (const c of checks) {
+    const measured =
+      c.growthPct === undefined
+        ? `${String(soak.answeredSuccess)} of ${String(pushes)} answered success (${String(soak.failed)} not), ${String(soak.replied)} replies at the simulator`
+        : `last sample ${c.growthPct.toFixed(1)}% against the one after the first ${String(sampleEvery)} pushes (limit ±${String(SOAK_GROWTH_LIMIT_PCT)}%)`;
+    console.log(`${c.status} ${c.check}: ${measured}`);
+  }
+  if (checks.some((c) => c.status === 'MISS')) process.exitCode = 1;
+  return run;
 }
 
 async function writeResults(measured: BenchSections): Promise<void> {
