@@ -45,17 +45,17 @@ describe('a worker killed with SIGKILL mid-run', () => {
       timeoutMs: 30_000,
       message: 'every message answered',
     });
-    // At-least-once: only a send cut off by the kill can repeat (at most the 5 jobs in flight).
-    const duplicates = harness.sim.sends.length - messages.length;
-    expect(duplicates).toBeGreaterThanOrEqual(0);
-    expect(duplicates).toBeLessThanOrEqual(5);
     // A killed job may have sent its reply inline before it died: the stalled-job check gives it to
-    // the survivor, which finds the reply counted as sent and completes the job without resending.
+    // the survivor, which completes it, resending only a reply the kill cut off before its count.
     await waitFor(async () => (await harness.inbound.getJobCounts('completed')).completed === 60, {
       timeoutMs: 30_000,
       message: 'every push job completed',
     });
     expect(await harness.inbound.getJobCounts('completed', 'failed')).toEqual({ completed: 60, failed: 0 });
-    expect(harness.sim.sends.length - messages.length).toBe(duplicates);
+    // At-least-once: only a send cut off by the kill can repeat (at most the 5 jobs in flight), each
+    // to its own user right after the first.
+    const duplicates = harness.sim.sends.length - messages.length;
+    expect(duplicates).toBeGreaterThanOrEqual(0);
+    expect(duplicates).toBeLessThanOrEqual(5);
   });
 });
