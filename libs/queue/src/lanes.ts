@@ -9,22 +9,24 @@ import { type RedisClient, type RedisScript, createScript } from '@wxq/redis';
 // one hash tag: the same slot on a Cluster.
 
 /**
- * Adds members (KEYS: lane, then each member's job hash; ARGV: ttl, then score/id pairs). A member
- * whose job already exists is not added: it ran or runs (a WeChat retry of a push handled long
- * ago, a re-run's replies already sent). One already in the lane keeps its place, and none goes
- * below the head, which may be running.
+ * Adds members (KEYS: lane, then each member's job hash; ARGV: ttl, then score/id pairs) and
+ * answers, per member, 1 when its job already existed. Such a member is not added: it ran or runs
+ * (a WeChat retry of a push handled long ago, a re-run's replies already sent). One already in the
+ * lane keeps its place, and none goes below the head, which may be running.
  */
 const ENTER = createScript(`local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local floor = head[2] and tonumber(head[2]) or nil
+local existed = {}
 for i = 2, #ARGV, 2 do
-  if redis.call('EXISTS', KEYS[i / 2 + 1]) == 0 then
+  existed[i / 2] = redis.call('EXISTS', KEYS[i / 2 + 1])
+  if existed[i / 2] == 0 then
     local score = tonumber(ARGV[i])
     if floor and score < floor then score = floor + 1 / 4096 end
     redis.call('ZADD', KEYS[1], 'NX', score, ARGV[i + 1])
   end
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return 1`);
+return existed`);
 
 /**
  * KEYS: lane, the job's "left" marker. ARGV: job id, score, ttl, attemptsMade. Answers
@@ -109,8 +111,16 @@ export type Turn =
   | { readonly is: 'left'; readonly outcome: LaneOutcome };
 
 export interface Lanes {
-  /** Puts jobs in a lane in the order of their scores, before they are added to the queue. */
-  enter(lane: string, members: readonly (readonly [jobId: string, score: number])[]): Promise<void>;
+  /**
+   * Puts jobs in a lane in the order of their scores, before they are added to the queue. Answers,
+   * per member, whether its job already existed (it was not entered); `undefined` when the answer
+   * came after a script reload (`NOSCRIPT`), so after any add sent behind it: it may have seen
+   * that add's job.
+   */
+  enter(
+    lane: string,
+    members: readonly (readonly [jobId: string, score: number])[],
+  ): Promise<readonly boolean[] | undefined>;
   /** Whether the job may run now; a job not in its lane (and not just left it) joins it. */
   turn(lane: string, job: Job, score: number): Promise<Turn>;
   /** Leaves the lane at this attempt with `outcome`, and wakes the next job (promotes it if it is parked). */
@@ -157,14 +167,14 @@ export function createLanes(redis: RedisClient, queue: MinimalQueue): Lanes {
 
   return {
     async enter(lane, members) {
-      if (members.length === 0) return;
+      if (members.length === 0) return [];
       const jobKeys = members.map(([jobId]) => queue.toKey(jobId));
-      await eval1<number>(
-        ENTER,
+      const { value, resent } = await ENTER.runTelling<number[]>(
+        redis,
         [lane, ...jobKeys],
-        LANE_TTL_MS,
-        ...members.flatMap(([jobId, score]) => [score, jobId]),
+        [LANE_TTL_MS, ...members.flatMap(([jobId, score]) => [score, jobId])],
       );
+      return resent ? undefined : value.map((existed) => existed === 1);
     },
     async turn(lane, job, score) {
       const jobId = job.id ?? '';

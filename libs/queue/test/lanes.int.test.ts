@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { waitFor } from '@wxq/testing';
+import { startRedisServer, waitFor } from '@wxq/testing';
 import { DelayedError, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
@@ -117,11 +117,37 @@ describe('lanes', () => {
   it('does not enter a job that already exists (a WeChat retry of a push handled before)', async () => {
     const { lanes, lane, queue } = setup();
     await queue.add('x', {}, { jobId: 'handled' });
-    await lanes.enter(lane, [
+    const existed = await lanes.enter(lane, [
       ['handled', Date.now()],
       ['new', Date.now() + 1],
     ]);
+    expect(existed).toEqual([true, false]);
     expect(await redis.zrange(lane, 0, -1)).toEqual(['new']);
+  });
+
+  it('answers no existence after a script reload: the answer may have seen an add sent behind it', async () => {
+    // A private server: SCRIPT FLUSH empties its cache as a restart does, unseen by other suites.
+    const server = await startRedisServer();
+    const own = new Redis(server.url, { maxRetriesPerRequest: null });
+    const queue = new Queue('lanes', { connection: own, prefix: '{flushed}' });
+    opened.push({
+      close: () =>
+        queue
+          .close()
+          .then(() => own.quit())
+          .then(() => server.stop()),
+    });
+    const lanes = createLanes(own, queue);
+    const lane = '{flushed}:lane:lanes:wx1:o1';
+    await lanes.enter(lane, [['loaded', Date.now()]]);
+    await own.script('FLUSH');
+    const [existed] = await Promise.all([
+      lanes.enter(lane, [['pushed', Date.now()]]),
+      queue.add('x', {}, { jobId: 'pushed' }),
+    ]);
+    expect(existed).toBeUndefined();
+    // Loaded again: the next answer is plain.
+    expect(await lanes.enter(lane, [['pushed', Date.now()]])).toEqual([true]);
   });
 
   it('never puts a newcomer below the head, which may be running', async () => {

@@ -14,7 +14,7 @@ export type RedisRole = 'producer' | 'worker';
 export type RedisClient = Redis | Cluster;
 
 const ROLE_OPTIONS = {
-  producer: { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000, enableAutoPipelining: true },
+  producer: { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000 },
   worker: { enableOfflineQueue: true, maxRetriesPerRequest: null },
 } as const satisfies Record<RedisRole, RedisOptions>;
 

@@ -4,6 +4,15 @@ import type { RedisClient } from './create-redis.js';
 /** A Lua script sent by its SHA1: the body travels only the first time a server sees it. */
 export interface RedisScript {
   run<T>(redis: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<T>;
+  /**
+   * `run`, telling whether the body had to be sent after a `NOSCRIPT`. Such an answer comes from a
+   * second call, which Redis ran after any command sent behind the first one on the connection.
+   */
+  runTelling<T>(
+    redis: RedisClient,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<{ readonly value: T; readonly resent: boolean }>;
 }
 
 /**
@@ -13,14 +22,17 @@ export interface RedisScript {
  */
 export function createScript(lua: string): RedisScript {
   const sha = createHash('sha1').update(lua).digest('hex');
+  const runTelling = async <T>(redis: RedisClient, keys: readonly string[], args: readonly (string | number)[]) => {
+    try {
+      return { value: (await redis.evalsha(sha, keys.length, ...keys, ...args)) as T, resent: false };
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return { value: (await redis.eval(lua, keys.length, ...keys, ...args)) as T, resent: true };
+    }
+  };
   return {
-    async run<T>(redis: RedisClient, keys: readonly string[], args: readonly (string | number)[]) {
-      try {
-        return (await redis.evalsha(sha, keys.length, ...keys, ...args)) as T;
-      } catch (err) {
-        if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-        return (await redis.eval(lua, keys.length, ...keys, ...args)) as T;
-      }
-    },
+    runTelling,
+    run: async <T>(redis: RedisClient, keys: readonly string[], args: readonly (string | number)[]) =>
+      (await runTelling<T>(redis, keys, args)).value,
   };
 }

@@ -21,6 +21,12 @@ describe('createScript', () => {
     }
   });
 
+  it('tells when it had to send the body again', async () => {
+    const script = createScript(`return '${randomUUID()}'`);
+    expect((await script.runTelling(redis, [], [])).resent).toBe(true);
+    expect((await script.runTelling(redis, [], [])).resent).toBe(false);
+  });
+
   it('passes script errors through', async () => {
     const script = createScript(`return redis.call('INCR', KEYS[1])`);
     const key = `test-${randomUUID()}`;

@@ -33,11 +33,12 @@ export interface EnqueuerDeps {
 }
 
 /**
- * Adds a push as a job whose id is its dedup key. The lane entry and the EXISTS are pipelined
- * ahead of the add on the same connection, so they cost no extra round trip and the lane entry
- * always lands first (but for the one push after a Redis restart whose script load lands after its
- * add: the worker then puts that job in its lane on its first start). EXISTS only feeds the
- * duplicate count — the job id is what guarantees one job per push, even for concurrent copies.
+ * Adds a push as a job whose id is its dedup key. The lane entry (or, without ordering, an EXISTS)
+ * is pipelined ahead of the add on the same connection, so it costs no extra round trip and the
+ * lane entry always lands first (but for the one push after a Redis restart whose script load lands
+ * after its add: the worker then puts that job in its lane on its first start). Whether the job
+ * existed only feeds the duplicate count — the job id is what guarantees one job per push, even
+ * for concurrent copies.
  * Under load the pushes of one event-loop turn go as one batch, their adds in one MULTI.
  */
 export function createEnqueuer(deps: EnqueuerDeps): Enqueuer {
@@ -79,21 +80,21 @@ export function createEnqueuer(deps: EnqueuerDeps): Enqueuer {
       waiters.add(wake);
     });
 
-  // One push's Redis work, or a whole event-loop turn's under load (coalesce.ts). The EXISTS and
-  // the lane entries go first on the same connection, so they land before the adds.
+  // One push's Redis work, or a whole event-loop turn's under load (coalesce.ts). The lane entries
+  // (which tell whether the job existed) or, without ordering, the EXISTS go first on the same
+  // connection, so they land before the adds.
   const send = coalesce<InboundPayload, boolean>((payloads) => {
-    const existed = payloads.map((payload) => redis.exists(producer.jobKey(payload)).then((n) => n === 1));
-    const entered = ordering
-      ? payloads.map((payload) =>
-          ordering.lanes.enter(ordering.keys.lane(QUEUES.inbound.name, payload.appId, payload.message.FromUserName), [
-            [QUEUES.inbound.jobId(payload), laneScore(payload.receivedAt)],
-          ]),
-        )
-      : [];
+    const existed = payloads.map((payload) => {
+      const jobId = QUEUES.inbound.jobId(payload);
+      if (ordering === undefined) return redis.exists(producer.queue.toKey(jobId)).then((n) => n === 1);
+      const lane = ordering.keys.lane(QUEUES.inbound.name, payload.appId, payload.message.FromUserName);
+      // After a script reload the answer may have seen this push's own add: not counted a duplicate.
+      return ordering.lanes.enter(lane, [[jobId, laneScore(payload.receivedAt)]]).then((was) => was?.[0] === true);
+    });
     const [first] = payloads;
     const added: Promise<unknown> =
       payloads.length === 1 && first !== undefined ? producer.add(first) : producer.addBulk(payloads);
-    return existed.map((jobExisted, i) => Promise.all([jobExisted, added, entered[i]]).then(([was]) => was));
+    return existed.map((jobExisted) => Promise.all([jobExisted, added]).then(([was]) => was));
   }, MAX_BATCH);
 
   return {
