@@ -169,12 +169,12 @@ export function createLanes(redis: RedisClient, queue: MinimalQueue): Lanes {
     async enter(lane, members) {
       if (members.length === 0) return [];
       const jobKeys = members.map(([jobId]) => queue.toKey(jobId));
-      const { value, resent } = await ENTER.runTelling<number[]>(
+      const { value, resent } = await ENTER.runTelling(
         redis,
         [lane, ...jobKeys],
         [LANE_TTL_MS, ...members.flatMap(([jobId, score]) => [score, jobId])],
       );
-      return resent ? undefined : value.map((existed) => existed === 1);
+      return resent ? undefined : (value as number[]).map((existed) => existed === 1);
     },
     async turn(lane, job, score) {
       const jobId = job.id ?? '';

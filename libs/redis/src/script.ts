@@ -8,11 +8,11 @@ export interface RedisScript {
    * `run`, telling whether the body had to be sent after a `NOSCRIPT`. Such an answer comes from a
    * second call, which Redis ran after any command sent behind the first one on the connection.
    */
-  runTelling<T>(
+  runTelling(
     redis: RedisClient,
     keys: readonly string[],
     args: readonly (string | number)[],
-  ): Promise<{ readonly value: T; readonly resent: boolean }>;
+  ): Promise<{ readonly value: unknown; readonly resent: boolean }>;
 }
 
 /**
@@ -22,17 +22,17 @@ export interface RedisScript {
  */
 export function createScript(lua: string): RedisScript {
   const sha = createHash('sha1').update(lua).digest('hex');
-  const runTelling = async <T>(redis: RedisClient, keys: readonly string[], args: readonly (string | number)[]) => {
+  const runTelling = async (redis: RedisClient, keys: readonly string[], args: readonly (string | number)[]) => {
     try {
-      return { value: (await redis.evalsha(sha, keys.length, ...keys, ...args)) as T, resent: false };
+      return { value: await redis.evalsha(sha, keys.length, ...keys, ...args), resent: false };
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return { value: (await redis.eval(lua, keys.length, ...keys, ...args)) as T, resent: true };
+      return { value: await redis.eval(lua, keys.length, ...keys, ...args), resent: true };
     }
   };
   return {
     runTelling,
     run: async <T>(redis: RedisClient, keys: readonly string[], args: readonly (string | number)[]) =>
-      (await runTelling<T>(redis, keys, args)).value,
+      (await runTelling(redis, keys, args)).value as T,
   };
 }
