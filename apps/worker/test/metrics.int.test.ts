@@ -96,11 +96,13 @@ describe('worker /metrics', () => {
     const samples = await waitFor(
       async () => {
         const scraped = await scrape(worker.adminPort);
-        return sampleValue(scraped, 'wxq_worker_sends_total', { account: APP_ID, result: '45009' }) === 1
+        // The send is counted as it fails, the pause written just after: wait for both.
+        return sampleValue(scraped, 'wxq_worker_sends_total', { account: APP_ID, result: '45009' }) === 1 &&
+          sampleValue(scraped, 'wxq_worker_send_paused_seconds', { account: APP_ID }) > 0
           ? scraped
           : undefined;
       },
-      { timeoutMs: 10_000, message: 'the 45009 counted' },
+      { timeoutMs: 10_000, message: 'the 45009 counted and the account paused' },
     );
     expect(sampleValue(samples, 'wxq_worker_token_refreshes_total', { account: APP_ID, result: 'error' })).toBe(1);
     expect(sampleValue(samples, 'wxq_account_counter', { account: APP_ID, counter: 'paused_45009' })).toBe(1);
