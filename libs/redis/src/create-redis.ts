@@ -13,6 +13,8 @@ export type RedisRole = 'producer' | 'worker';
 
 export type RedisClient = Redis | Cluster;
 
+// No autopipelining for the producer: the gateway batches an event-loop turn's pushes itself
+// (apps/gateway coalesce.ts), and a second deferral only cost CPU (bench A/B).
 const ROLE_OPTIONS = {
   producer: { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000 },
   worker: { enableOfflineQueue: true, maxRetriesPerRequest: null },

@@ -85,8 +85,8 @@ export function createEnqueuer(deps: EnqueuerDeps): Enqueuer {
   // connection, so they land before the adds.
   const send = coalesce<InboundPayload, boolean>((payloads) => {
     const existed = payloads.map((payload) => {
+      if (ordering === undefined) return redis.exists(producer.jobKey(payload)).then((n) => n === 1);
       const jobId = QUEUES.inbound.jobId(payload);
-      if (ordering === undefined) return redis.exists(producer.queue.toKey(jobId)).then((n) => n === 1);
       const lane = ordering.keys.lane(QUEUES.inbound.name, payload.appId, payload.message.FromUserName);
       // After a script reload the answer may have seen this push's own add: not counted a duplicate.
       return ordering.lanes.enter(lane, [[jobId, laneScore(payload.receivedAt)]]).then((was) => was?.[0] === true);
