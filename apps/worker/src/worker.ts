@@ -94,6 +94,11 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
   redis.on('error', (err: Error) => {
     log.warn({ err }, 'redis error (commands wait for the reconnect)');
   });
+  // wxq's own commands (lanes, ledger, token, pause, progress, handlers' keys), pipelined by turn.
+  const commands = createRedis(config.redis, 'commands', 'wxq-worker-commands');
+  commands.on('error', (err: Error) => {
+    log.warn({ err }, 'redis error (commands wait for the reconnect)');
+  });
   // Queue shards (docs/shards.md): every shard's queues, all on the one connection. A user's keys
   // are their shard's; an account's (token, pause, send rate) are shard 0's, `keys`.
   const shards = createQueueShards(config.queuePrefix, config.queueShards);
@@ -124,32 +129,32 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
     accounts: config.accounts.map((account) => account.appId),
   });
   const apis = new Map(
-    config.accounts.map((account) => [account.appId, createApi(account, config, redis, keys, log, metrics)]),
+    config.accounts.map((account) => [account.appId, createApi(account, config, commands, keys, log, metrics)]),
   );
   const lanes = config.ordering
     ? shards.map((shard) => ({
-        inbound: createLanes(redis, inbound.at(shard.index)),
-        outbound: createLanes(redis, outbound.at(shard.index).queue),
+        inbound: createLanes(commands, inbound.at(shard.index)),
+        outbound: createLanes(commands, outbound.at(shard.index).queue),
       }))
     : undefined;
   const { mode, messageSends, eventSends } = config.quota;
   const ledger =
     mode === 'off'
       ? undefined
-      : createQuotaLedger({ redis, keyOf: quotaKeyOf(shards), rules: { messageSends, eventSends } });
-  const counters = createSendCounters(redis, keys);
+      : createQuotaLedger({ redis: commands, keyOf: quotaKeyOf(shards), rules: { messageSends, eventSends } });
+  const counters = createSendCounters(commands, keys);
   const replyModes = new Map(config.accounts.map((account) => [account.appId, replyModeOf(config, account)]));
   const passiveStore = [...replyModes.values()].some((m) => m !== 'customer-service')
-    ? shards.map((shard) => createPassiveStore({ redis, keys: shard.keys }))
+    ? shards.map((shard) => createPassiveStore({ redis: commands, keys: shard.keys }))
     : undefined;
-  const rateLimiter = createSendRateLimiter(redis, keys, config.sendRateLimitPerSecond);
-  const pause = createSendPause(redis, keys);
+  const rateLimiter = createSendRateLimiter(commands, keys, config.sendRateLimitPerSecond);
+  const pause = createSendPause(commands, keys);
   const processors: ProcessorMap = {
     inbound: createInboundProcessor({
       handlers: deps.handlers,
       apis,
       outbound,
-      redis,
+      redis: commands,
       shards,
       handlerAttempts: config.handlerAttempts,
       lanes,
@@ -160,7 +165,7 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
           ? undefined
           : { stores: passiveStore, modes: replyModes, pendingTtlMs: config.pendingReplyTtlMs, counters },
       inline: config.inlineSends
-        ? { redis, rateLimiter, pause, counters, ordering: lanes !== undefined, ledger, sends: metrics.sends }
+        ? { redis: commands, rateLimiter, pause, counters, ordering: lanes !== undefined, ledger, sends: metrics.sends }
         : undefined,
       handlerSeconds: metrics.handlerSeconds,
     }),
@@ -210,6 +215,7 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
       stopping === undefined &&
       workers.every(({ worker }) => worker.isRunning()) &&
       redis.status === 'ready' &&
+      commands.status === 'ready' &&
       (await pingWithin(redis, READY_PING_TIMEOUT_MS)),
     stop() {
       stopping ??= (async () => {
@@ -225,7 +231,7 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
         await shutdownStep(log, 'queues closed', () =>
           Promise.all([...inbound.all.map((queue) => queue.close()), ...outbound.all.map((p) => p.close())]),
         );
-        await shutdownStep(log, 'redis closed', () => redis.quit());
+        await shutdownStep(log, 'redis closed', () => Promise.all([redis.quit(), commands.quit()]));
       })();
       return stopping;
     },

@@ -4,6 +4,7 @@ import { waitFor } from '@wxq/testing';
 import { defineHandlers } from '@wxq/handlers';
 import { createMessage } from '@wxq/wechat-sim';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { UNTIL_RESUMED } from '@wxq/quota';
 import { NO_QUOTA_REASON } from '../src/processors/outbound.js';
 import { APP_ID, type WorkerHarness, startHarness } from './harness.js';
 
@@ -150,6 +151,29 @@ describe('account-level limits', () => {
     // The refused send spent nothing: the first user's window lost one send, the one that went out.
     await waitFor(async () => (await h.redis.hget(keys.quota(APP_ID, firstUser), 'm_left')) === '4', {
       message: 'one send spent',
+    });
+  });
+
+  it('a reply held by a pause spends none of the quota the inline send took for it up front', async () => {
+    harness = await startHarness(inject('redisUrl'));
+    const h = harness;
+    const keys = createKeys(h.prefix);
+    const openid = user();
+    h.startWorkers(1);
+    await h.redis.set(keys.sendPause(APP_ID), String(UNTIL_RESUMED));
+    await h.push(createMessage.text('wait', { openid }));
+    await waitFor(async () => (await h.outbound.getDelayedCount()) === 1, {
+      timeoutMs: 10_000,
+      message: 'the reply waits for the pause',
+    });
+    // The window of the push (5 sends) is whole: the reservation went back when the pause was seen.
+    expect(await h.redis.hget(keys.quota(APP_ID, openid), 'm_left')).toBe('5');
+    expect(sendCalls(h)).toBe(0);
+    await h.redis.del(keys.sendPause(APP_ID));
+    for (const job of await h.outbound.getDelayed()) await job.promote();
+    await h.sim.waitForSends(1, 10_000);
+    await waitFor(async () => (await h.redis.hget(keys.quota(APP_ID, openid), 'm_left')) === '4', {
+      message: 'the send, when it went, spent one',
     });
   });
 

@@ -7,9 +7,12 @@ export type RedisTarget =
 /**
  * `producer`: commands fail at once while Redis is unreachable, so the gateway answers 503 well
  * inside WeChat's 5 s instead of queueing the push in memory. `worker`: commands wait out an
- * outage (BullMQ requires maxRetriesPerRequest: null for blocking connections).
+ * outage (BullMQ requires maxRetriesPerRequest: null for blocking connections). `commands`: as
+ * `worker`, for wxq's own commands beside BullMQ, autopipelined: what one event-loop turn asks
+ * (a job's checks, many jobs' at concurrency 50) goes to Redis in one write. BullMQ's connection
+ * stays without: Bull users reported jobs "not in the active list" with it (bullmq#457).
  */
-export type RedisRole = 'producer' | 'worker';
+export type RedisRole = 'producer' | 'worker' | 'commands';
 
 export type RedisClient = Redis | Cluster;
 
@@ -18,6 +21,7 @@ export type RedisClient = Redis | Cluster;
 const ROLE_OPTIONS = {
   producer: { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000 },
   worker: { enableOfflineQueue: true, maxRetriesPerRequest: null },
+  commands: { enableOfflineQueue: true, maxRetriesPerRequest: null, enableAutoPipelining: true },
 } as const satisfies Record<RedisRole, RedisOptions>;
 
 // Reconnect quickly at first, then every 2 s at most: an outage should end for us when it ends.

@@ -36,6 +36,12 @@ export interface TokenStoreOptions {
   readonly waitTimeoutMs?: number;
   /** Pause between two looks at the key while waiting. Default 50. */
   readonly pollIntervalMs?: number;
+  /**
+   * How long a token read from Redis is used again without reading the key (0: read it for every
+   * call). Default 10 000: WeChat keeps a replaced token working for 5 minutes (docs/wechat-protocol.md
+   * §6.1), so a token remembered this long still works after another process refreshed it.
+   */
+  readonly rememberMs?: number;
   /** Another system owns this appid's token: only read the key, never fetch or delete. */
   readonly readOnly?: boolean;
   readonly logger?: ApiLogger;
@@ -57,6 +63,8 @@ const WAIT_BEYOND_LOCK_MS = 2_000;
 // WxJava polls every 100 ms (docs/wechat-protocol.md §6.2); a refresh is one HTTP call, so 50 ms keeps
 // waiters close behind.
 const DEFAULT_POLL_INTERVAL_MS = 50;
+// A read of the key per API call was a Redis round trip per reply; well inside the 5-minute overlap.
+const DEFAULT_REMEMBER_MS = 10_000;
 
 // Compare-and-delete: the lock is released only by its holder, and a token is invalidated only if
 // it is still the one that failed (another process may already have replaced it, docs/wechat-protocol.md §6.2).
@@ -92,6 +100,7 @@ export function createTokenStore(options: TokenStoreOptions): TokenStore {
   const lockTtlMs = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
   const waitTimeoutMs = options.waitTimeoutMs ?? lockTtlMs + WAIT_BEYOND_LOCK_MS;
   const pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  const rememberMs = options.rememberMs ?? DEFAULT_REMEMBER_MS;
   const isReadOnly = options.readOnly ?? false;
   const logger = options.logger ?? SILENT_LOGGER;
   if (appId === '') throw new RangeError('createTokenStore: appId is empty');
@@ -99,11 +108,14 @@ export function createTokenStore(options: TokenStoreOptions): TokenStore {
   requireInteger('lockTtlMs', lockTtlMs, 1);
   requireInteger('waitTimeoutMs', waitTimeoutMs, 0);
   requireInteger('pollIntervalMs', pollIntervalMs, 1);
+  requireInteger('rememberMs', rememberMs, 0);
 
   // Bumped by invalidate(): a caller arriving afterwards must not join a load that may have read
   // the refused token before it was deleted.
   let generation = 0;
   let pending: { readonly generation: number; readonly promise: Promise<string> } | undefined;
+  /** The last token loaded, until `until` (performance.now()), unless invalidate() ran since. */
+  let remembered: { readonly generation: number; readonly token: string; readonly until: number } | undefined;
 
   async function load(): Promise<string> {
     const deadline = performance.now() + waitTimeoutMs;
@@ -189,13 +201,19 @@ export function createTokenStore(options: TokenStoreOptions): TokenStore {
 
   return {
     getToken() {
+      if (remembered?.generation === generation && performance.now() < remembered.until)
+        return Promise.resolve(remembered.token);
       if (pending?.generation === generation) return pending.promise;
       const entry = { generation, promise: load() };
       pending = entry;
       const clear = () => {
         if (pending === entry) pending = undefined;
       };
-      entry.promise.then(clear, clear);
+      entry.promise.then((token) => {
+        clear();
+        if (entry.generation === generation && rememberMs > 0)
+          remembered = { generation, token, until: performance.now() + rememberMs };
+      }, clear);
       return entry.promise;
     },
 

@@ -131,6 +131,7 @@ describe('createTokenStore: one token per appid across processes', () => {
       appId: APP_ID,
       keys: tokenKeys(APP_ID, keyPrefix),
       fetchToken: fake.fetchToken,
+      rememberMs: 0,
     });
 
     const tokens = await Promise.all(Array.from({ length: 20 }, () => store.getToken()));
@@ -141,6 +142,43 @@ describe('createTokenStore: one token per appid across processes', () => {
 
     await Promise.all(Array.from({ length: 20 }, () => store.getToken()));
     expect(counts.get).toBe(3);
+  });
+
+  it('remembers the token it read for rememberMs: no read of the key meanwhile, the new token after', async () => {
+    const redis = connect();
+    const { keyPrefix, keys } = isolatedPrefix(redis);
+    await redis.set(keys.token, 'first-token', 'EX', 60);
+    const { redis: observed, counts } = observe(connect());
+    const store = createTokenStore({
+      redis: observed,
+      appId: APP_ID,
+      keys: tokenKeys(APP_ID, keyPrefix),
+      fetchToken: countingFetch().fetchToken,
+      rememberMs: 1_000,
+    });
+
+    expect(await store.getToken()).toBe('first-token');
+    // Another process refreshed meanwhile; WeChat keeps the old token working for 5 minutes.
+    await redis.set(keys.token, 'second-token', 'EX', 60);
+    expect(await store.getToken()).toBe('first-token');
+    expect(counts.get).toBe(1);
+    await waitFor(async () => (await store.getToken()) === 'second-token', {
+      message: 'the key read again once rememberMs passed',
+      intervalMs: 50,
+    });
+    expect(counts.get).toBe(2);
+  });
+
+  it('forgets the remembered token when told a token was refused', async () => {
+    const redis = connect();
+    const { keyPrefix, keys } = isolatedPrefix(redis);
+    await redis.set(keys.token, 'first-token', 'EX', 60);
+    const store = oneStore(keyPrefix, { fetchToken: countingFetch().fetchToken, rememberMs: 60_000 });
+
+    expect(await store.getToken()).toBe('first-token');
+    await redis.set(keys.token, 'second-token', 'EX', 60);
+    await store.invalidate('first-token');
+    expect(await store.getToken()).toBe('second-token');
   });
 
   it('checks the key again after taking the lock: a token another process wrote meanwhile is used, not refetched', async () => {
@@ -188,7 +226,7 @@ describe('createTokenStore: one token per appid across processes', () => {
     const { keyPrefix } = isolatedPrefix(redis);
     // WeChat says 2 s; a 1 s margin caches it for 1 s.
     const fake = countingFetch({ expiresInSeconds: 2 });
-    const store = oneStore(keyPrefix, { fetchToken: fake.fetchToken, refreshMarginSeconds: 1 });
+    const store = oneStore(keyPrefix, { fetchToken: fake.fetchToken, refreshMarginSeconds: 1, rememberMs: 0 });
 
     const first = await store.getToken();
     const second = await waitFor(async () => ((await store.getToken()) !== first ? store.getToken() : undefined), {
@@ -369,6 +407,9 @@ describe('createTokenStore: one token per appid across processes', () => {
     ).toThrow(RangeError);
     expect(() =>
       createTokenStore({ redis, appId: APP_ID, keys: tokenKeys(APP_ID, 'x'), fetchToken, refreshMarginSeconds: -1 }),
+    ).toThrow(RangeError);
+    expect(() =>
+      createTokenStore({ redis, appId: APP_ID, keys: tokenKeys(APP_ID, 'x'), fetchToken, rememberMs: 1.5 }),
     ).toThrow(RangeError);
   });
 });

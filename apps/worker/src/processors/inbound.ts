@@ -97,6 +97,7 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       clearTimeout(typing);
     }
     let sentInline = 0;
+    let counted: Promise<unknown> | undefined;
     let replies: readonly OutboundPayload[] = ctx.replies.map((reply, replyIndex) => ({
       v: 1,
       appId: payload.appId,
@@ -111,12 +112,14 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
     } else if (deps.passive !== undefined && mode === 'passive') {
       replies = await offerFirstReply(deps.passive, payload, replies);
     } else if (deps.inline !== undefined && replies.length > 0) {
-      const { sent, rest } = await sendInline(deps.inline, api, payload, keys, replies, jobLog);
-      sentInline = sent;
-      replies = rest;
+      const inline = await sendInline(deps.inline, api, payload, keys, replies, jobLog);
+      sentInline = inline.sent;
+      replies = inline.rest;
+      counted = inline.counted;
     }
     if (replies.length > 0) await queueReplies(deps, replies);
-    await lanes?.inbound.leave(lane, job, 'done');
+    // The last inline send's count and the leave: one write to Redis.
+    await Promise.all([counted, lanes?.inbound.leave(lane, job, 'done')]);
     jobLog.info(
       { replies: ctx.replies.length, sentInline, queuedMs: Date.now() - payload.receivedAt },
       'message handled',

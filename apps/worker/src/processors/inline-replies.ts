@@ -1,5 +1,5 @@
 import type { Logger } from '@wxq/logging';
-import type { QuotaLedger, SendPause } from '@wxq/quota';
+import type { QuotaLedger, Reservation, SendPause } from '@wxq/quota';
 import { type InboundPayload, type OutboundPayload, QUEUES } from '@wxq/queue';
 import { type RedisClient, type WxqKeys, createScript } from '@wxq/redis';
 import { type WechatApiClient, WechatErrcodeError } from '@wxq/wechat-api';
@@ -25,12 +25,35 @@ export interface InlineSendDeps {
  */
 const PROGRESS_TTL_MS = 24 * 3600 * 1000;
 
-/** Writes a push's reply plan and zero sends, with the progress's expiry, in one command. */
-const START_PROGRESS = createScript(`redis.call('HSET', KEYS[1], 'plan', ARGV[1], 'sent', 0)
+/**
+ * Writes a push's reply plan and zero sends, with the progress's expiry, unless an earlier run of
+ * the push wrote its own: then answers that progress (HGETALL's field, value list) and writes nothing.
+ */
+const START_PROGRESS = createScript(`local progress = redis.call('HGETALL', KEYS[1])
+if #progress > 0 then return progress end
+redis.call('HSET', KEYS[1], 'plan', ARGV[1], 'sent', 0)
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1`);
+return {}`);
 
 const planSchema = QUEUES.outbound.schema.array();
+
+export interface InlineSends {
+  /** Replies sent inline, the first ones. */
+  readonly sent: number;
+  /** The replies that go as outbound jobs. */
+  readonly rest: readonly OutboundPayload[];
+  /**
+   * The last send's count, written without waiting (a failure rejects here): the caller awaits it
+   * with the lane leave, so both go to Redis in one write.
+   */
+  readonly counted: Promise<unknown>;
+}
+
+/** A send's rate slot and quota reservation, both taken up front; see {@link takeSend}. */
+interface TakenSend {
+  readonly ok: boolean;
+  readonly reservation: Reservation | undefined;
+}
 
 /**
  * Sends a push's replies from its inbound job, in order, while nothing stands in their way: no
@@ -46,6 +69,10 @@ const planSchema = QUEUES.outbound.schema.array();
  * counted as sent go as jobs, whatever the handler recorded this time — jobs the first run queued
  * have the same ids and are not queued twice. A crash between a send and its count repeats that
  * one reply, right after itself: at-least-once, never out of order, nothing lost.
+ *
+ * Round trips: the checks, the plan and the first send's slot and quota go to Redis together (the
+ * connection pipelines one event-loop turn's commands), and the last count with the caller's lane
+ * leave. A quota reservation taken for a send that then does not go inline is refunded.
  */
 export async function sendInline(
   deps: InlineSendDeps,
@@ -54,36 +81,46 @@ export async function sendInline(
   userKeys: WxqKeys,
   replies: readonly OutboundPayload[],
   log: Logger,
-): Promise<{ readonly sent: number; readonly rest: readonly OutboundPayload[] }> {
+): Promise<InlineSends> {
   const { appId } = payload;
   const user = payload.message.FromUserName;
   const key = userKeys.repliesSent(QUEUES.inbound.jobId(payload));
+  // Typing has its own rules (docs/quota.md), and a reply to another user their own lane: jobs.
+  const inlineMessage = (index: number) => {
+    const reply = replies[index]?.reply;
+    return reply?.kind === 'message' && reply.message.touser === user ? reply.message : undefined;
+  };
+  let message = inlineMessage(0);
+  if (message === undefined) {
+    const progress = await deps.redis.hgetall(key);
+    const rest = progress['plan'] === undefined ? replies : unsentOfPlan(progress, replies, log);
+    return { sent: 0, rest, counted: DONE };
+  }
   // Read after the handler: a pause or a reply to the user queued while it ran is seen.
-  const [progress, laneBusy, pausedUntil] = await Promise.all([
-    deps.redis.hgetall(key),
+  const [earlier, laneBusy, pausedUntil, first] = await Promise.all([
+    START_PROGRESS.run<string[]>(deps.redis, [key], [JSON.stringify(replies), PROGRESS_TTL_MS]),
     deps.ordering ? deps.redis.exists(userKeys.lane(QUEUES.outbound.name, appId, user)) : 0,
     deps.pause.pausedUntil(appId),
+    takeSend(deps, appId, user),
   ]);
-  if (progress['plan'] !== undefined) return { sent: 0, rest: unsentOfPlan(progress, replies, log) };
-  if (laneBusy === 1 || pausedUntil !== undefined) return { sent: 0, rest: replies };
+  if (earlier.length > 0 || laneBusy === 1 || pausedUntil !== undefined) {
+    await giveBack(deps, appId, user, first);
+    const rest = earlier.length > 0 ? unsentOfPlan(progressOf(earlier), replies, log) : replies;
+    return { sent: 0, rest, counted: DONE };
+  }
+  let counted: Promise<unknown> = DONE;
+  let taken = first;
   let next = 0;
-  for (; next < replies.length; next += 1) {
-    const { reply } = replies[next] as OutboundPayload;
-    // Typing has its own rules (docs/quota.md), and a reply to another user their own lane: jobs.
-    if (reply.kind !== 'message' || reply.message.touser !== user) break;
-    const [wait] = await Promise.all([
-      deps.rateLimiter?.reserve(appId),
-      next === 0 ? START_PROGRESS.run(deps.redis, [key], [JSON.stringify(replies), PROGRESS_TTL_MS]) : undefined,
-    ]);
-    if ((wait ?? 0) > 0) break;
-    const reservation = await deps.ledger?.reserve(appId, user);
-    // No window: the outbound job refuses (enforce) or sends anyway (observe), and counts it.
-    if (deps.ledger !== undefined && reservation === undefined) break;
+  while (message !== undefined) {
+    if (!taken.ok) {
+      await giveBack(deps, appId, user, taken);
+      break;
+    }
     try {
-      await api.sendCustomMessage(reply.message);
+      await api.sendCustomMessage(message);
     } catch (err) {
       // What WeChat's answer says about the user's windows is learnt now, while it is news.
-      if (deps.ledger !== undefined) await learnFrom(deps.ledger, appId, user, err, reservation);
+      if (deps.ledger !== undefined) await learnFrom(deps.ledger, appId, user, err, taken.reservation);
       const limit = err instanceof WechatErrcodeError && (err.errcode === 45009 || err.errcode === 45011);
       if (limit) {
         // 45009 and 45011 pause the account at once, so that no other push's reply is tried
@@ -97,17 +134,43 @@ export async function sendInline(
       // out: the job simply tries again, as a retried reply job does.
       if (err instanceof WechatErrcodeError && !limit) {
         const inlineAttempt = { api: err.api, errcode: err.errcode, errmsg: err.errmsg };
-        return {
-          sent: next,
-          rest: [{ ...replies[next], inlineAttempt } as OutboundPayload, ...replies.slice(next + 1)],
-        };
+        const rest = [{ ...replies[next], inlineAttempt } as OutboundPayload, ...replies.slice(next + 1)];
+        return { sent: next, rest, counted };
       }
       break;
     }
     deps.sends.inc({ account: appId, result: 'ok' });
-    await deps.redis.hset(key, 'sent', next + 1);
+    next += 1;
+    counted = deps.redis.hset(key, 'sent', next);
+    // Awaited later; until then a failure must not count as unhandled.
+    counted.catch(ignore);
+    message = inlineMessage(next);
+    if (message !== undefined) [taken] = await Promise.all([takeSend(deps, appId, user), counted]);
   }
-  return { sent: next, rest: replies.slice(next) };
+  return { sent: next, rest: replies.slice(next), counted };
+}
+
+const DONE: Promise<unknown> = Promise.resolve();
+const ignore = () => undefined;
+
+/**
+ * A send slot and a quota reservation, asked for together: `ok` when both were granted. No
+ * window: the outbound job refuses (enforce) or sends anyway (observe), and counts it.
+ */
+async function takeSend(deps: InlineSendDeps, appId: string, user: string): Promise<TakenSend> {
+  const [wait, reservation] = await Promise.all([deps.rateLimiter?.reserve(appId), deps.ledger?.reserve(appId, user)]);
+  return { ok: (wait ?? 0) === 0 && (deps.ledger === undefined || reservation !== undefined), reservation };
+}
+
+/** A reservation taken for a send that does not go inline goes back to the user's window. */
+async function giveBack(deps: InlineSendDeps, appId: string, user: string, taken: TakenSend): Promise<void> {
+  if (taken.reservation !== undefined) await deps.ledger?.refund(appId, user, taken.reservation);
+}
+
+function progressOf(fields: readonly string[]): Record<string, string> {
+  const progress: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) progress[fields[i] as string] = fields[i + 1] as string;
+  return progress;
 }
 
 /** A re-run's replies: the first run's plan from its first reply not counted as sent. */
