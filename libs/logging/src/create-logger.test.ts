@@ -1,6 +1,6 @@
 import { createLogSink } from '@wxq/testing';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from './create-logger.js';
+import { createLogger, unredacted } from './create-logger.js';
 
 describe('createLogger', () => {
   it('never writes secrets, at the top level or nested', () => {
@@ -22,6 +22,15 @@ describe('createLogger', () => {
       name: 'test',
       account: { appId: 'wx1', encodingAESKey: '[redacted]' },
     });
+  });
+
+  it('unredacted: a child for whitelisted lines writes its fields as they are, and keeps the level', () => {
+    const out = createLogSink();
+    const log = unredacted(createLogger({ level: 'info', name: 'test' }, out.stream));
+    log.debug('quiet');
+    log.info({ req: { id: 'r1', path: '/wechat' }, account: 'wx1' }, 'push answered');
+    expect(out.lines()).toHaveLength(1);
+    expect(out.lines()[0]).toMatchObject({ msg: 'push answered', name: 'test', req: { id: 'r1' }, account: 'wx1' });
   });
 
   it('honours the level', () => {

@@ -43,3 +43,12 @@ export function createLogger(settings: LoggerSettings, destination?: Destination
   };
   return destination === undefined ? pino(options) : pino(options, destination);
 }
+
+/**
+ * A child of `logger` that redacts nothing, for a hot line built from whitelisted fields only
+ * (the gateway's access line: one per push). Redaction cost about a third of such a line (bench);
+ * it censors keys such a line never has, and never a message or an error's text.
+ */
+export function unredacted(logger: Logger): Logger {
+  return logger.child({}, { redact: [] });
+}

@@ -1,1 +1,1 @@
-export { createLogger, type Logger, type LoggerSettings, REDACTED_PATHS } from './create-logger.js';
+export { createLogger, type Logger, type LoggerSettings, REDACTED_PATHS, unredacted } from './create-logger.js';

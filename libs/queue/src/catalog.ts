@@ -47,12 +47,23 @@ export interface InboundResult {
   readonly replies: number;
 }
 
+/** Each inbound payload's job id, while the payload lives (payloads are never changed once made). */
+const inboundIds = new WeakMap<object, string>();
+
 const inbound: QueueDefinition<InboundPayload, InboundResult, InboundSettings> = {
   name: 'inbound',
   description: 'verified pushes from WeChat, one job per distinct push',
   schema: inboundPayloadSchema,
   jobName: (payload) => inboundJobName(payload.message),
-  jobId: (payload) => inboundJobId(payload.appId, payload.dedupKey),
+  // The gateway asks twice per push (its lane entry, its add): the digest is made once.
+  jobId: (payload) => {
+    let id = inboundIds.get(payload);
+    if (id === undefined) {
+      id = inboundJobId(payload.appId, payload.dedupKey);
+      inboundIds.set(payload, id);
+    }
+    return id;
+  },
   // Completed jobs are kept for the dedup window: removing them sooner would let a late retry of
   // the same push in as a new job.
   jobOptions: ({ dedupWindowSeconds }) => ({
