@@ -7,6 +7,7 @@ import {
   gatewayGoals,
   gatewayRatios,
   medianRatios,
+  memoryGoals,
   soakChecks,
 } from './report.js';
 import type { MemorySample } from './soak-bench.js';
@@ -149,18 +150,40 @@ describe('latest.json', () => {
         {
           id: 'gateway_deployed_flags',
           name: 'wxq gateway, flags',
+          startedMb: 75,
           idleMb: 60,
           loadedMb: 90,
           load: 'l',
           requestsPerSecond: 7000,
         },
-        { id: 'worker', name: 'wxq worker', idleMb: 70, loadedMb: 120, load: 'drain' },
+        { id: 'worker', name: 'wxq worker', startedMb: 80, idleMb: 70, loadedMb: 120, load: 'drain' },
       ],
     });
     expect(results['memory']).toEqual({
-      gateway_deployed_flags: { name: 'wxq gateway, flags', idle_mb: 60, loaded_mb: 90, load: 'l', rps: 7000 },
-      worker: { name: 'wxq worker', idle_mb: 70, loaded_mb: 120, load: 'drain' },
+      gateway_deployed_flags: {
+        name: 'wxq gateway, flags',
+        started_mb: 75,
+        idle_mb: 60,
+        loaded_mb: 90,
+        load: 'l',
+        rps: 7000,
+      },
+      worker: { name: 'wxq worker', started_mb: 80, idle_mb: 70, loaded_mb: 120, load: 'drain' },
     });
+  });
+});
+
+describe('memory goals', () => {
+  it('judges the deployed gateway idle and loaded and the draining worker; a process not run is not measured', () => {
+    const goals = memoryGoals([
+      { id: 'gateway_deployed_flags', name: 'g', startedMb: 84, idleMb: 70, loadedMb: 121, load: 'l' },
+      { id: 'gateway', name: 'g defaults', startedMb: 84, idleMb: 50, loadedMb: 100, load: 'l' },
+    ]);
+    expect(goals.map((g) => [g.goal, g.status, g.measured])).toEqual([
+      ['gateway idle <= 70 MB', 'PASS', 70],
+      ['gateway loaded <= 120 MB', 'MISS', 121],
+      ['worker draining <= 150 MB', 'not measured', undefined],
+    ]);
   });
 });
 

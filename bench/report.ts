@@ -71,6 +71,28 @@ export function gatewayGoals(medians: Partial<Record<GatewayRatioKey, number>>):
   });
 }
 
+// Issue 13: a gateway fits a small pod (128 MB limits are common), as deployed (its flags); a
+// worker draining at concurrency 50 stays under 150 MB.
+const MEMORY_GOALS = [
+  { id: 'gateway_deployed_flags', goal: 'gateway idle <= 70 MB', of: 'idleMb', limit: 70 },
+  { id: 'gateway_deployed_flags', goal: 'gateway loaded <= 120 MB', of: 'loadedMb', limit: 120 },
+  { id: 'worker', goal: 'worker draining <= 150 MB', of: 'loadedMb', limit: 150 },
+] as const satisfies readonly {
+  id: MemoryResult['id'];
+  goal: string;
+  of: 'idleMb' | 'loadedMb';
+  limit: number;
+}[];
+
+/** The memory goals, from one run's processes; a process that did not run is "not measured". */
+export function memoryGoals(processes: readonly MemoryResult[]): Goal[] {
+  return MEMORY_GOALS.map(({ id, goal, of, limit }) => {
+    const measured = processes.find((p) => p.id === id)?.[of];
+    if (measured === undefined) return { kind: 'must', goal, measured: undefined, status: 'not measured' };
+    return { kind: 'must', goal, measured, status: measured <= limit ? 'PASS' : 'MISS' };
+  });
+}
+
 /** The median of each per-round ratio. */
 export function medianRatios(
   perRound: Partial<Record<GatewayRatioKey, number[]>>,
@@ -238,6 +260,7 @@ function memoryResults(processes: readonly MemoryResult[]): Record<string, unkno
       p.id,
       {
         name: p.name,
+        started_mb: p.startedMb,
         idle_mb: p.idleMb,
         loaded_mb: p.loadedMb,
         load: p.load,

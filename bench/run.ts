@@ -17,7 +17,9 @@ import {
   type GatewayRatioKey,
   SOAK_GROWTH_LIMIT_PCT,
   buildResults,
+  type Goal,
   gatewayGoals,
+  memoryGoals,
   gatewayRatios,
   medianRatios,
   sizings,
@@ -95,7 +97,7 @@ async function gatewayBench(): Promise<NonNullable<BenchSections['gateway']>> {
     "figures: medians over the rounds; ratios: median (lowest–highest) of the per-round ratios; cpu %: the target process, 100 = one core; bench cpu %: autocannon's process (near 100: the load generator set the pace)",
   );
   const wxq = results.find((r) => r.id === 'gateway');
-  if (wxq !== undefined) printGoals(medianRatios(gatewayRatios(wxq, results)));
+  if (wxq !== undefined) printGatewayGoals(medianRatios(gatewayRatios(wxq, results)));
   const failed = results.filter((r) => r.rounds.some((x) => x.non2xx > 0 || x.errors > 0));
   if (failed.length > 0) {
     console.error(`\nnot every answer was 200: ${failed.map((r) => r.name).join(', ')} — figures are not comparable`);
@@ -104,9 +106,13 @@ async function gatewayBench(): Promise<NonNullable<BenchSections['gateway']>> {
   return results;
 }
 
-function printGoals(medians: Partial<Record<GatewayRatioKey, number>>): void {
+function printGatewayGoals(medians: Partial<Record<GatewayRatioKey, number>>): void {
   console.log('\ngoals for the wxq gateway (issue 12), from the median per-round ratios:');
-  for (const g of gatewayGoals(medians)) {
+  printGoals(gatewayGoals(medians));
+}
+
+function printGoals(goals: readonly Goal[]): void {
+  for (const g of goals) {
     const measured = g.measured === undefined ? '' : ` (measured ${g.measured.toFixed(2)})`;
     console.log(`  ${g.kind.padEnd(4)}  ${g.goal.padEnd(24)} ${g.status}${measured}`);
   }
@@ -199,7 +205,9 @@ async function passiveBench(): Promise<NonNullable<BenchSections['passive']>> {
 
 async function memoryBench(): Promise<NonNullable<BenchSections['memory']>> {
   const drainMessages = Number(process.env['BENCH_E2E_MESSAGES'] ?? '5000');
-  console.log('\nmemory: RSS of one process as deployed (node apps/*/dist/main.js), idle and at the peak of a load\n');
+  console.log(
+    '\nmemory: RSS of one process as deployed (node apps/*/dist/main.js): 2 s after start, idle (settled: after V8 released start-up garbage), and at the peak of a load\n',
+  );
   if (targetCore !== undefined)
     console.log(
       `pinned: the measured process on core ${targetCore}; autocannon, the simulator and Redis on core ${String(pinning.loadCore)}\n`,
@@ -215,6 +223,7 @@ async function memoryBench(): Promise<NonNullable<BenchSections['memory']>> {
   console.table(
     results.map((r) => ({
       process: r.name,
+      'started MB': r.startedMb,
       'idle MB': r.idleMb,
       'loaded MB': r.loadedMb,
       load: r.load,
@@ -222,6 +231,8 @@ async function memoryBench(): Promise<NonNullable<BenchSections['memory']>> {
       'idle - bare idle MB': bare === undefined ? '' : Math.round((r.idleMb - bare.idleMb) * 10) / 10,
     })),
   );
+  console.log('\nmemory goals (issue 13):');
+  printGoals(memoryGoals(results));
   return results;
 }
 
