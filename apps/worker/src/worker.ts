@@ -216,7 +216,7 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
       workers.every(({ worker }) => worker.isRunning()) &&
       redis.status === 'ready' &&
       commands.status === 'ready' &&
-      (await pingWithin(redis, READY_PING_TIMEOUT_MS)),
+      (await Promise.all([redis, commands].map((client) => pingWithin(client, READY_PING_TIMEOUT_MS)))).every(Boolean),
     stop() {
       stopping ??= (async () => {
         log.info('worker stopping: finishing active jobs');

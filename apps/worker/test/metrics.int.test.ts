@@ -53,9 +53,14 @@ describe('worker /metrics', () => {
     const samples = await waitFor(
       async () => {
         const scraped = await scrape(worker.adminPort);
-        return sends('ok', scraped) === 3 ? scraped : undefined;
+        // A send is counted as its answer comes back, its job completed just after: wait for both.
+        const settled =
+          sends('ok', scraped) === 3 &&
+          sampleValue(scraped, 'wxq_queue_jobs', { queue: 'outbound', state: 'completed' }) === 1 &&
+          sampleValue(scraped, 'wxq_queue_jobs', { queue: 'inbound', state: 'completed' }) === 4;
+        return settled ? scraped : undefined;
       },
-      { message: 'the third send counted' },
+      { message: 'the third send counted and its job completed' },
     );
     expect(sends('45015', samples)).toBe(1);
     expect(sends('quota', samples)).toBe(1);
@@ -68,9 +73,8 @@ describe('worker /metrics', () => {
     expect(sampleValue(samples, 'wxq_worker_token_age_seconds', { account: APP_ID })).toBeLessThan(60);
     expect(sampleValue(samples, 'wxq_account_counter', { account: APP_ID, counter: 'quota_refused' })).toBe(1);
     expect(sampleValue(samples, 'wxq_queue_jobs', { queue: 'outbound', state: 'failed' })).toBe(2);
-    // The first sends went out inline, from their pushes' jobs; the dropped one's retry is a job.
-    expect(sampleValue(samples, 'wxq_queue_jobs', { queue: 'outbound', state: 'completed' })).toBe(1);
-    expect(sampleValue(samples, 'wxq_queue_jobs', { queue: 'inbound', state: 'completed' })).toBe(4);
+    // The first sends went out inline, from their pushes' jobs; the dropped one's retry is a job
+    // (the wait above holds until outbound has exactly 1 completed and inbound 4).
     expect(sampleValue(samples, 'wxq_queue_oldest_waiting_seconds', { queue: 'inbound' })).toBe(0);
     expect(sampleValue(samples, 'wxq_worker_send_paused_seconds', { account: APP_ID })).toBe(0);
     expect(sampleValue(samples, 'wxq_worker_redis_up')).toBe(1);

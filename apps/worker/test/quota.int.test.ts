@@ -177,6 +177,42 @@ describe('account-level limits', () => {
     });
   });
 
+  it("a reply that must wait behind an earlier one of its user's takes none of their quota for its inline try", async () => {
+    harness = await startHarness(inject('redisUrl'));
+    const h = harness;
+    const keys = createKeys(h.prefix);
+    const openid = user();
+    const quotaKey = keys.quota(APP_ID, openid);
+    // An earlier reply of the user's waits in their outbound lane: its job, by the entry's age
+    // (under the lanes' repair age), taken to be on its way.
+    await h.redis.zadd(keys.lane('outbound', APP_ID, openid), Date.now(), 'an-earlier-reply');
+    // Every change to the user's quota hash, as Redis makes it.
+    const watcher = h.redis.duplicate();
+    await watcher.ping();
+    const notifyWas = ((await h.redis.config('GET', 'notify-keyspace-events')) as string[])[1] ?? '';
+    await h.redis.config('SET', 'notify-keyspace-events', 'Kh');
+    const changes: string[] = [];
+    try {
+      watcher.on('message', (_channel: string, event: string) => changes.push(event));
+      await watcher.subscribe(`__keyspace@0__:${quotaKey}`);
+      h.startWorkers(1);
+      await h.push(createMessage.text('wait behind', { openid }));
+      await waitFor(async () => (await h.outbound.getJobCountByTypes('waiting', 'active', 'delayed')) === 1, {
+        timeoutMs: 10_000,
+        message: 'the reply queued as a job behind the earlier one',
+      });
+      // The push's grant wrote the hash; nothing took a send from it and gave it back, where the
+      // earlier reply, had it asked meanwhile, would have found the user's last send gone.
+      expect(changes.filter((event) => event === 'hincrby')).toEqual([]);
+      expect(changes).toContain('hset');
+      expect(await h.redis.hget(quotaKey, 'm_left')).toBe('5');
+      expect(sendCalls(h)).toBe(0);
+    } finally {
+      await h.redis.config('SET', 'notify-keyspace-events', notifyWas);
+      await watcher.quit();
+    }
+  });
+
   it("45011 pauses the account's sends until the next minute", async () => {
     harness = await startHarness(inject('redisUrl'), { OUTBOUND_CONCURRENCY: '1' });
     const h = harness;

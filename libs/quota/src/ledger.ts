@@ -26,8 +26,12 @@ if tonumber(redis.call('HGET', KEYS[1], 'last') or '0') < tonumber(ARGV[4]) then
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return redis.call('HMGET', KEYS[1], 'm_left', 'm_until', 'e_left', 'e_until')`);
 
-/** Takes one send from the active grant that expires first; answers its kind, or false. */
-const RESERVE = createScript(`local now = tonumber(ARGV[1])
+/**
+ * Takes one send from the active grant that expires first; answers its kind, or false. With a
+ * KEYS[2] that exists it takes nothing and answers false.
+ */
+const RESERVE = createScript(`if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then return false end
+local now = tonumber(ARGV[1])
 local best, bestEnds = false, 0
 for _, kind in ipairs({ 'm', 'e' }) do
   local left = tonumber(redis.call('HGET', KEYS[1], kind .. '_left') or '0')
@@ -94,8 +98,12 @@ export interface QuotaLedger {
   grant(appId: string, openId: string, kind: GrantKind, createdAtMs: number, pushId: string): Promise<QuotaView>;
   /** The view without changing anything. */
   view(appId: string, openId: string): Promise<QuotaView>;
-  /** Takes one send, or undefined when no window is open with sends left. */
-  reserve(appId: string, openId: string): Promise<Reservation | undefined>;
+  /**
+   * Takes one send, or undefined when no window is open with sends left, or when `unlessExists`
+   * (a key of the user's own, in their slot) exists: a send that would wait behind something,
+   * such as an earlier reply in the user's lane, takes nothing that the earlier one needs.
+   */
+  reserve(appId: string, openId: string, unlessExists?: string): Promise<Reservation | undefined>;
   refund(appId: string, openId: string, reservation: Reservation): Promise<void>;
   /** What WeChat said: `exhaust` on 45047, `close` on 45015/43004 and on unfollow. */
   correct(appId: string, openId: string, correction: 'exhaust' | 'close'): Promise<void>;
@@ -145,8 +153,9 @@ export function createQuotaLedger(options: QuotaLedgerOptions): QuotaLedger {
     async view(appId, openId) {
       return viewOf(await redis.hmget(keyOf(appId, openId), 'm_left', 'm_until', 'e_left', 'e_until'), now());
     },
-    async reserve(appId, openId) {
-      const taken = await call<[keyof typeof FIELD_KIND, number] | null>(RESERVE, keyOf(appId, openId), now());
+    async reserve(appId, openId, unlessExists) {
+      const keys = unlessExists === undefined ? [keyOf(appId, openId)] : [keyOf(appId, openId), unlessExists];
+      const taken = await RESERVE.run<[keyof typeof FIELD_KIND, number] | null>(redis, keys, [now()]);
       return taken === null ? undefined : { kind: FIELD_KIND[taken[0]], until: taken[1] };
     },
     async refund(appId, openId, reservation) {

@@ -116,6 +116,21 @@ describe('quota ledger', () => {
     expect(await drain(ledger, user)).toHaveLength(5);
   });
 
+  it('takes nothing while a key the send would wait behind exists (an earlier reply in the lane)', async () => {
+    const clock = { now: 1_700_000_000_000 };
+    const keys = createKeys(`{test-${randomUUID()}}`);
+    const ledger = createQuotaLedger({ redis, keyOf: keys.quota, rules, now: () => clock.now });
+    const user = `o${randomUUID()}`;
+    const lane = keys.lane('outbound', APP, user);
+    await ledger.grant(APP, user, 'message', clock.now, 'push-15a');
+    await redis.zadd(lane, 1, 'earlier-reply');
+    expect(await ledger.reserve(APP, user, lane)).toBeUndefined();
+    expect((await ledger.view(APP, user)).sendsLeft).toBe(5);
+    await redis.del(lane);
+    expect(await ledger.reserve(APP, user, lane)).toEqual({ kind: 'message', until: clock.now + MESSAGE_WINDOW_MS });
+    expect((await ledger.view(APP, user)).sendsLeft).toBe(4);
+  });
+
   it('concurrent reserves from many connections never spend one send twice', async () => {
     const clock = { now: Date.now() };
     const keys = createKeys(`{test-${randomUUID()}}`);

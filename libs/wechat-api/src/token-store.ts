@@ -218,6 +218,8 @@ export function createTokenStore(options: TokenStoreOptions): TokenStore {
     },
 
     async invalidate(badToken) {
+      // Callers arriving while the delete is under way must not be handed the refused token.
+      if (remembered?.token === badToken) remembered = undefined;
       if (isReadOnly) {
         logger.warn({ appId }, 'access_token refused, but this store is read-only: leaving the key to its owner');
       } else {

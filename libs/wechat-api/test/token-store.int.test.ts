@@ -181,6 +181,20 @@ describe('createTokenStore: one token per appid across processes', () => {
     expect(await store.getToken()).toBe('second-token');
   });
 
+  it('never hands out the refused token while its delete is under way', async () => {
+    const redis = connect();
+    const { keyPrefix, keys } = isolatedPrefix(redis);
+    await redis.set(keys.token, 'refused-token', 'EX', 60);
+    const store = oneStore(keyPrefix, { fetchToken: countingFetch().fetchToken, rememberMs: 60_000 });
+
+    expect(await store.getToken()).toBe('refused-token');
+    await redis.set(keys.token, 'good-token', 'EX', 60);
+    const invalidated = store.invalidate('refused-token');
+    const meanwhile = store.getToken();
+    await invalidated;
+    expect(await meanwhile).toBe('good-token');
+  });
+
   it('checks the key again after taking the lock: a token another process wrote meanwhile is used, not refetched', async () => {
     const redis = connect();
     const { keyPrefix, keys } = isolatedPrefix(redis);

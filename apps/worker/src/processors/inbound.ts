@@ -118,8 +118,13 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       counted = inline.counted;
     }
     if (replies.length > 0) await queueReplies(deps, replies);
-    // The last inline send's count and the leave: one write to Redis.
-    await Promise.all([counted, lanes?.inbound.leave(lane, job, 'done')]);
+    // The last inline send's count and the leave: one write to Redis. The count only tells a
+    // re-run what not to send again, and a job that completes has none, so a count that failed is
+    // logged, not thrown: a retry would send that reply twice. A failed leave is thrown: the job
+    // runs again, holding the user's turn, and its re-run sends what is not counted.
+    const [count, leave] = await Promise.allSettled([counted, lanes?.inbound.leave(lane, job, 'done')]);
+    if (leave.status === 'rejected') throw leave.reason;
+    if (count.status === 'rejected') jobLog.warn({ err: count.reason }, 'inline send count not written');
     jobLog.info(
       { replies: ctx.replies.length, sentInline, queuedMs: Date.now() - payload.receivedAt },
       'message handled',

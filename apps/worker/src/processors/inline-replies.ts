@@ -96,13 +96,20 @@ export async function sendInline(
     const rest = progress['plan'] === undefined ? replies : unsentOfPlan(progress, replies, log);
     return { sent: 0, rest, counted: DONE };
   }
-  // Read after the handler: a pause or a reply to the user queued while it ran is seen.
-  const [earlier, laneBusy, pausedUntil, first] = await Promise.all([
-    START_PROGRESS.run<string[]>(deps.redis, [key], [JSON.stringify(replies), PROGRESS_TTL_MS]),
-    deps.ordering ? deps.redis.exists(userKeys.lane(QUEUES.outbound.name, appId, user)) : 0,
-    deps.pause.pausedUntil(appId),
-    takeSend(deps, appId, user),
-  ]);
+  // Read after the handler: a pause or a reply to the user queued while it ran is seen. The quota
+  // is taken only with the lane empty, so an earlier reply waiting there keeps the user's last send.
+  const lane = deps.ordering ? userKeys.lane(QUEUES.outbound.name, appId, user) : undefined;
+  const [[earlier, laneBusy, pausedUntil], first] = await withSend(
+    deps,
+    appId,
+    user,
+    Promise.all([
+      START_PROGRESS.run<string[]>(deps.redis, [key], [JSON.stringify(replies), PROGRESS_TTL_MS]),
+      lane === undefined ? 0 : deps.redis.exists(lane),
+      deps.pause.pausedUntil(appId),
+    ]),
+    takeSend(deps, appId, user, lane),
+  );
   if (earlier.length > 0 || laneBusy === 1 || pausedUntil !== undefined) {
     await giveBack(deps, appId, user, first);
     const rest = earlier.length > 0 ? unsentOfPlan(progressOf(earlier), replies, log) : replies;
@@ -145,7 +152,8 @@ export async function sendInline(
     // Awaited later; until then a failure must not count as unhandled.
     counted.catch(ignore);
     message = inlineMessage(next);
-    if (message !== undefined) [taken] = await Promise.all([takeSend(deps, appId, user), counted]);
+    if (message !== undefined)
+      [, taken] = await withSend(deps, appId, user, counted, takeSend(deps, appId, user, lane));
   }
   return { sent: next, rest: replies.slice(next), counted };
 }
@@ -157,9 +165,34 @@ const ignore = () => undefined;
  * A send slot and a quota reservation, asked for together: `ok` when both were granted. No
  * window: the outbound job refuses (enforce) or sends anyway (observe), and counts it.
  */
-async function takeSend(deps: InlineSendDeps, appId: string, user: string): Promise<TakenSend> {
-  const [wait, reservation] = await Promise.all([deps.rateLimiter?.reserve(appId), deps.ledger?.reserve(appId, user)]);
+async function takeSend(
+  deps: InlineSendDeps,
+  appId: string,
+  user: string,
+  lane: string | undefined,
+): Promise<TakenSend> {
+  const [wait, reservation] = await Promise.all([
+    deps.rateLimiter?.reserve(appId),
+    deps.ledger?.reserve(appId, user, lane),
+  ]);
   return { ok: (wait ?? 0) === 0 && (deps.ledger === undefined || reservation !== undefined), reservation };
+}
+
+/**
+ * Awaits calls sent together with a send's taking: when one of them fails, the reservation goes
+ * back before the failure is thrown.
+ */
+async function withSend<T>(
+  deps: InlineSendDeps,
+  appId: string,
+  user: string,
+  calls: Promise<T>,
+  taking: Promise<TakenSend>,
+): Promise<[T, TakenSend]> {
+  const [others, taken] = await Promise.allSettled([calls, taking]);
+  if (others.status === 'fulfilled' && taken.status === 'fulfilled') return [others.value, taken.value];
+  if (taken.status === 'fulfilled') await giveBack(deps, appId, user, taken.value);
+  throw others.status === 'rejected' ? others.reason : (taken as PromiseRejectedResult).reason;
 }
 
 /** A reservation taken for a send that does not go inline goes back to the user's window. */
