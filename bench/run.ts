@@ -206,7 +206,7 @@ async function passiveBench(): Promise<NonNullable<BenchSections['passive']>> {
 async function memoryBench(): Promise<NonNullable<BenchSections['memory']>> {
   const drainMessages = Number(process.env['BENCH_E2E_MESSAGES'] ?? '5000');
   console.log(
-    '\nmemory: RSS of one process as deployed (node apps/*/dist/main.js): 2 s after start, idle (settled: after V8 released start-up garbage), and at the peak of a load\n',
+    '\nmemory: RSS of one process as deployed (node apps/*/dist/main.js): 2 s after start, idle (after 25 s without a request: V8 has released the start-up garbage), and at the peak of a load\n',
   );
   if (targetCore !== undefined)
     console.log(

@@ -1,4 +1,5 @@
-// The real gateway, started as in production (startGateway), logging every request to a file.
+// The real gateway, started as in production (startGateway), logging every request to a file, with
+// its admin listener on so that it records its metrics too: everything on.
 import { join } from 'node:path';
 import { loadGatewayConfig } from '@wxq/config';
 import { createLogger } from '@wxq/logging';
@@ -8,6 +9,8 @@ import { BENCH_ACCOUNT } from '../push-fixture.js';
 import { reportPort } from './report-port.js';
 
 const config = loadGatewayConfig({
+  ADMIN_PASSWORD: 'bench-admin',
+  ADMIN_PORT: '0',
   ...process.env,
   PORT: '0',
   HOST: '127.0.0.1',

@@ -7,7 +7,8 @@ import { OperatorQueue, QUEUES, QUEUE_KEYS, createLanes, createProducer } from '
 import { createPassiveStore, createReplyWaiters } from '@wxq/passive';
 import { type QueueShard, createQueueShards, createRedis, pingWithin } from '@wxq/redis';
 import type { Queue } from 'bullmq';
-import { createGatewayMetrics } from './metrics.js';
+import { type GatewayMetrics, UNSERVED_METRICS } from './metrics.js';
+import type { RegisteredMetrics } from './metrics-registry.js';
 import { createAccountDirectory } from './public/accounts.js';
 import { createEnqueuer } from './public/enqueue.js';
 import { createShardedEnqueuer } from './public/sharded-enqueuer.js';
@@ -41,7 +42,10 @@ const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 /** Starts the public listener (and the admin listener when a password is set). */
 export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Promise<RunningGateway> {
   const log = deps.logger;
-  const metrics = createGatewayMetrics();
+  // /metrics is served by the admin listener alone: without it nothing is recorded.
+  const registered: RegisteredMetrics | undefined =
+    config.admin.password === undefined ? undefined : (await import('./metrics-registry.js')).createGatewayMetrics();
+  const metrics: GatewayMetrics = registered ?? UNSERVED_METRICS;
   const redis = createRedis(config.redis, 'producer', 'wxq-gateway');
   watchRedis(redis, log);
   // Queue shards (docs/shards.md): one inbound queue per shard, all on the one connection.
@@ -133,7 +137,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
 
   let adminServer: Server | undefined;
   let board: readonly { readonly queue: Queue; readonly shard: QueueShard }[] = [];
-  if (config.admin.password === undefined) {
+  if (config.admin.password === undefined || registered === undefined) {
     log.warn('admin listener not started: set ADMIN_PASSWORD to serve Bull Board and /metrics');
   } else {
     // Bull Board shows every wxq queue: failed sends (45015, 45047, ...) wait in outbound. Its
@@ -155,7 +159,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       // without an admin listener never needs them.
       (await import('./admin/admin-app.js')).createAdminApp({
         queues: board.map(({ queue, shard }) => ({ queue, shard: shards.all.length === 1 ? undefined : shard })),
-        metrics,
+        metrics: registered,
         user: config.admin.user,
         password: config.admin.password,
         basePath: config.admin.basePath,

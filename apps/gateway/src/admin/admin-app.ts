@@ -5,7 +5,7 @@ import { QUEUES } from '@wxq/queue';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import { createBasicAuth } from './basic-auth.js';
-import type { GatewayMetrics } from '../metrics.js';
+import type { RegisteredMetrics } from '../metrics-registry.js';
 
 /** A queue on the board, and its shard when there are several (docs/shards.md). */
 export interface BoardQueue {
@@ -15,7 +15,7 @@ export interface BoardQueue {
 
 export interface AdminAppDeps {
   readonly queues: readonly BoardQueue[];
-  readonly metrics: GatewayMetrics;
+  readonly metrics: RegisteredMetrics;
   readonly user: string;
   readonly password: string;
   /** Where Bull Board is served (ADMIN_BASE_PATH): the path the browser sees, behind a proxy too. */

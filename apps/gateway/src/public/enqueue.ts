@@ -1,8 +1,8 @@
 import { type InboundPayload, type Lanes, type Producer, QUEUES, laneScore } from '@wxq/queue';
 import type { RedisClient, WxqKeys } from '@wxq/redis';
-import type { Histogram } from 'prom-client';
 import { coalesce } from './coalesce.js';
 import { GatewayError } from './errors.js';
+import type { GatewayMetrics } from '../metrics.js';
 
 /** The least time left on the deadline for which an add is still sent after waiting for Redis. */
 const MIN_ADD_BUDGET_MS = 100;
@@ -29,7 +29,7 @@ export interface EnqueuerDeps {
   readonly ordering: { readonly lanes: Lanes; readonly keys: WxqKeys } | undefined;
   readonly timeoutMs: number;
   /** Observes Redis alone: from the add to its confirmation, failure or deadline. */
-  readonly enqueueSeconds: Histogram;
+  readonly enqueueSeconds: GatewayMetrics['enqueueSeconds'];
 }
 
 /**
