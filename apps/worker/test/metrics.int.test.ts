@@ -118,7 +118,14 @@ describe('worker /metrics', () => {
     const h = harness;
     const worker = await h.startWorkerWithAdmin();
     await createSendPause(h.redis, createKeys(h.prefix)).pauseUntilResumed(APP_ID);
-    const samples = await scrape(worker.adminPort);
+    // A scrape reads Redis only once the worker's connection is ready (it may still be connecting).
+    const samples = await waitFor(
+      async () => {
+        const scraped = await scrape(worker.adminPort);
+        return sampleValue(scraped, 'wxq_worker_redis_up') === 1 ? scraped : undefined;
+      },
+      { message: 'a scrape that read Redis' },
+    );
     expect(sampleValue(samples, 'wxq_worker_send_paused_seconds', { account: APP_ID })).toBe(Infinity);
   });
 
