@@ -53,6 +53,7 @@ async function doctor(
   return { code, lines: captured.stdout().trimEnd().split('\n'), output };
 }
 
+/** The first line matching `pattern`; match an errcode or status with its punctuation, never bare: a port can hold the digits. */
 function line(run: DoctorRun, pattern: RegExp): string {
   const found = run.lines.find((l) => pattern.test(l));
   if (found === undefined) throw new Error(`no line matches ${String(pattern)} in:\n${run.output}`);
@@ -150,7 +151,7 @@ describe('doctor on the WeChat account', () => {
   it('✖ 40013 for an AppID WeChat does not know', async () => {
     const run = await doctor({ WECHAT_APPID: 'wx00000000000000ff' });
     expect(run.code).toBe(1);
-    expect(line(run, /40013/)).toBe(
+    expect(line(run, /\(40013\)/)).toBe(
       '✖ wx00000000000000ff is not an AppID WeChat knows (40013) — fix: copy the AppID from 公众号后台 → 设置与开发 → 基本配置',
     );
   });
@@ -170,7 +171,7 @@ describe('doctor on the WeChat account', () => {
   it("✖ 40164 names this server's IP as WeChat saw it", async () => {
     const run = await doctor({}, [], { ipWhitelist: ['203.0.113.7'] });
     expect(run.code).toBe(1);
-    expect(line(run, /40164/)).toBe(
+    expect(line(run, /\(40164\)/)).toBe(
       `✖ ${APP_ID}: this server's IP 127.0.0.1 is not on the account's IP whitelist (40164) — fix: add 127.0.0.1 to the IP whitelist (公众号后台 → 设置与开发 → 基本配置 → IP白名单)`,
     );
     // Without a token the allow-list cannot be compared, and says so.
@@ -256,13 +257,13 @@ describe('doctor --url: a signed handshake through the public URL', () => {
 
     const wrongToken = await doctor({ WECHAT_TOKEN: 'SomeOtherToken1' }, ['--url', `${gatewayUrl}/wechat`]);
     expect(wrongToken.code).toBe(1);
-    expect(line(wrongToken, /401/)).toBe(
+    expect(line(wrongToken, /\(401\)/)).toBe(
       `✖ ${gatewayUrl}/wechat: the gateway refused the signature (401) — fix: WECHAT_TOKEN must be the Token set in the console, on gateways and here`,
     );
   });
 
   it('✖ a path the gateway does not serve, a port nothing listens on, and URLs that are not URLs', async () => {
-    expect(line(await doctor({}, ['--url', `${gatewayUrl}/callback`]), /404/)).toMatch(
+    expect(line(await doctor({}, ['--url', `${gatewayUrl}/callback`]), /\b404: /)).toMatch(
       /^✖ .*404: the proxy does not send this path/,
     );
     const closed = `http://127.0.0.1:${await findFreePort()}/wechat`;
