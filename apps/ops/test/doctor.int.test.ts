@@ -53,7 +53,10 @@ async function doctor(
   return { code, lines: captured.stdout().trimEnd().split('\n'), output };
 }
 
-/** The first line matching `pattern`; match an errcode or status with its punctuation, never bare: a port can hold the digits. */
+/**
+ * The first line matching `pattern`. Match an errcode or a status with its punctuation, never
+ * bare: a port in another line can hold the same digits.
+ */
 function line(run: DoctorRun, pattern: RegExp): string {
   const found = run.lines.find((l) => pattern.test(l));
   if (found === undefined) throw new Error(`no line matches ${String(pattern)} in:\n${run.output}`);
