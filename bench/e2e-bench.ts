@@ -43,6 +43,7 @@ const APP_SECRET = 'benchsecret0123456789abcdef01234';
 
 const E2E_CONFIGURATIONS = {
   noop: 'BullMQ no-op worker (1 process)',
+  send: 'BullMQ worker, one customer-service POST per job and nothing else (1 process)',
   worker: 'wxq worker (1 process)',
   worker_plain: 'wxq worker, ordering + ledger off (1 process)',
   worker_jobs: 'wxq worker, inline sends off: a job per reply (1 process)',
@@ -56,19 +57,26 @@ const WITHOUT_CONVERSATIONS = { WXQ_ORDERING: 'off', WXQ_CS_QUOTA: 'off' } as co
 /** Every reply its own outbound job, as before inline sends: what they save. */
 const WITHOUT_INLINE_SENDS = { WXQ_INLINE_SENDS: 'off' } as const;
 
+/** The wxq worker as production runs it; the send baseline in its place. */
+const WXQ_WORKER = 'bench/targets/worker.ts';
+const SEND_WORKER = 'bench/targets/send-worker.ts';
+
 /**
- * Round after round: the noop baseline, then the whole worker pipeline with 1 process (the
+ * Round after round: the noop baseline, the send baseline (what any worker that replies pays at
+ * least: the job and one API call), then the whole worker pipeline with 1 process (the
  * defaults, then ordering and the ledger off, then inline sends off) and 2 processes, so that the
  * configurations compared are measured side by side.
  */
 export async function runE2eBench(options: E2eOptions): Promise<E2eRounds[]> {
   const noop: E2eResult[] = [];
+  const send: E2eResult[] = [];
   const one: E2eResult[] = [];
   const plain: E2eResult[] = [];
   const jobs: E2eResult[] = [];
   const two: E2eResult[] = [];
   for (let round = 0; round < options.rounds; round += 1) {
     noop.push(await runNoop(options));
+    send.push(await runPipeline(options, 1, {}, SEND_WORKER));
     one.push(await runPipeline(options, 1));
     plain.push(await runPipeline(options, 1, WITHOUT_CONVERSATIONS));
     jobs.push(await runPipeline(options, 1, WITHOUT_INLINE_SENDS));
@@ -76,6 +84,7 @@ export async function runE2eBench(options: E2eOptions): Promise<E2eRounds[]> {
   }
   return [
     { id: 'noop', name: E2E_CONFIGURATIONS.noop, rounds: noop },
+    { id: 'send', name: E2E_CONFIGURATIONS.send, rounds: send },
     { id: 'worker', name: E2E_CONFIGURATIONS.worker, rounds: one },
     { id: 'worker_plain', name: E2E_CONFIGURATIONS.worker_plain, rounds: plain },
     { id: 'worker_jobs', name: E2E_CONFIGURATIONS.worker_jobs, rounds: jobs },
@@ -120,6 +129,7 @@ async function runPipeline(
   options: E2eOptions,
   processes: number,
   settings: Readonly<Record<string, string>> = {},
+  target = WXQ_WORKER,
 ): Promise<E2eResult> {
   const sim = await startWechatApiSimulator({ accounts: [{ appId: APP_ID, appSecret: APP_SECRET }] });
   const prefix = `{bench-${randomUUID().slice(0, 8)}}`;
@@ -139,7 +149,7 @@ async function runPipeline(
     // Throughput: a backlog of pushes, drained from the moment the paused queue resumes (the
     // worker processes' start-up is not part of the figure).
     for (let i = 0; i < processes; i += 1)
-      workers.push(await startTarget('bench/targets/worker.ts', env, { core: options.targetCore }));
+      workers.push(await startTarget(target, env, { core: options.targetCore }));
     // One message first: connections open, scripts load, the access_token is fetched.
     const warmUp = pushJob('warm-up');
     await inbound.add(warmUp.name, warmUp.data, warmUp.opts);

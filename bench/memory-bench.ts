@@ -79,6 +79,16 @@ export const GATEWAY_NODE_FLAGS = (
   .split(' ')
   .filter(Boolean);
 
+/**
+ * The V8 flags the worker runs with as deployed: a heap ceiling of 1 GB, far above a worker's
+ * heap after a GC (about 19 MB with the demo handlers) and room for handlers that hold more, but
+ * under the 2 GB from which V8 lets garbage grow to 4x the live heap between full GCs
+ * (docs/deploy.md, "Memory"). BENCH_WORKER_FLAGS measures others in its place.
+ */
+export const WORKER_NODE_FLAGS = (process.env['BENCH_WORKER_FLAGS'] ?? '--max-old-space-size=1024')
+  .split(' ')
+  .filter(Boolean);
+
 async function measureServer(
   name: string,
   args: readonly string[],
@@ -128,7 +138,7 @@ async function measureWorker(options: MemoryBenchOptions): Promise<Omit<MemoryRe
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const inbound = new Queue(QUEUES.inbound.name, { connection: redis, prefix });
   const child = start(
-    ['apps/worker/dist/main.js'],
+    [...WORKER_NODE_FLAGS, 'apps/worker/dist/main.js'],
     await workerEnv(options.redisUrl, prefix, sim.url),
     options.targetCore,
   );
@@ -158,7 +168,12 @@ async function measureWorker(options: MemoryBenchOptions): Promise<Omit<MemoryRe
       );
     }
     await sim.waitForSends(options.drainMessages, 300_000);
-    return { name: 'wxq worker (dist, LOG_LEVEL=warn)', startedMb, idleMb, loadedMb: await peak.stop() };
+    return {
+      name: `wxq worker (dist, LOG_LEVEL=warn, ${WORKER_NODE_FLAGS.join(' ')})`,
+      startedMb,
+      idleMb,
+      loadedMb: await peak.stop(),
+    };
   } finally {
     await stopChild(child);
     await inbound.obliterate({ force: true });

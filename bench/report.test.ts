@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { E2eRounds } from './e2e-bench.js';
 import type { LoadResult, TargetRounds } from './gateway-bench.js';
 import {
   type RunMeta,
   type SoakRun,
   buildResults,
+  e2eGoals,
   gatewayGoals,
   gatewayRatios,
   medianRatios,
@@ -100,6 +102,7 @@ describe('latest.json', () => {
     expect(results['e2e']).toEqual({
       noop: { name: 'noop', msgs_per_s: 4000, x_noop: 1, cpu_pct: 90, cpu_ms_per_msg: 0.2 },
       worker: { name: 'worker', msgs_per_s: 1000, x_noop: 0.25, p50_ms: 3, p99_ms: 9, cpu_pct: 100, cpu_ms_per_msg: 1 },
+      goals: [{ kind: 'must', goal: 'drain >= 0.35x BullMQ no-op', measured: 0.25, status: 'MISS' }],
     });
   });
 
@@ -184,6 +187,32 @@ describe('memory goals', () => {
       ['gateway loaded <= 120 MB', 'MISS', 121],
       ['worker draining <= 150 MB', 'not measured', undefined],
     ]);
+  });
+});
+
+describe('e2e goal', () => {
+  const drained = (id: E2eRounds['id'], ...perRound: number[]): E2eRounds => ({
+    id,
+    name: id,
+    rounds: perRound.map((messagesPerSecond) => ({
+      messagesPerSecond,
+      cpuPct: 90,
+      cpuMsPerMessage: 0.5,
+      p50Ms: undefined,
+      p99Ms: undefined,
+    })),
+  });
+
+  it('judges the median of the per-round ratios of the wxq worker to the no-op, not the ratio of medians', () => {
+    // Per round 0.4, 0.3 and 0.375: median 0.375, where the ratio of the medians is 1800 / 5000 = 0.36.
+    const goals = e2eGoals([drained('noop', 5000, 6000, 4000), drained('worker', 2000, 1800, 1500)]);
+    expect(goals).toEqual([{ kind: 'must', goal: 'drain >= 0.35x BullMQ no-op', measured: 0.375, status: 'PASS' }]);
+    expect(e2eGoals([drained('noop', 5000), drained('worker', 1500)])[0]?.status).toBe('MISS');
+  });
+
+  it('is not measured without both the no-op and the wxq worker', () => {
+    expect(e2eGoals([drained('worker', 2000)])[0]?.status).toBe('not measured');
+    expect(e2eGoals([drained('noop', 5000)])[0]?.status).toBe('not measured');
   });
 });
 

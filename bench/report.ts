@@ -93,6 +93,21 @@ export function memoryGoals(processes: readonly MemoryResult[]): Goal[] {
   });
 }
 
+// Issue 12 §2: with ordering and the ledger on, one worker process drains at least 0.35x what
+// BullMQ's own no-op worker does in the same round.
+const E2E_GOAL = { goal: 'drain >= 0.35x BullMQ no-op', limit: 0.35 } as const;
+
+/** The end-to-end goal, from the median of the wxq worker's per-round ratios to the no-op's. */
+export function e2eGoals(configurations: readonly E2eRounds[]): Goal[] {
+  const perSecond = (id: E2eRounds['id']) =>
+    configurations.find((c) => c.id === id)?.rounds.map((r) => r.messagesPerSecond) ?? [];
+  const perRound = ratios(perSecond('worker'), perSecond('noop'));
+  if (perRound.length === 0 || perRound.some(Number.isNaN))
+    return [{ kind: 'must', goal: E2E_GOAL.goal, measured: undefined, status: 'not measured' }];
+  const measured = round(median(perRound), 3);
+  return [{ kind: 'must', goal: E2E_GOAL.goal, measured, status: measured >= E2E_GOAL.limit ? 'PASS' : 'MISS' }];
+}
+
 /** The median of each per-round ratio. */
 export function medianRatios(
   perRound: Partial<Record<GatewayRatioKey, number[]>>,
@@ -223,6 +238,7 @@ function e2eResults(configurations: readonly E2eRounds[]): Record<string, unknow
       cpu_ms_per_msg: round(median(c.rounds.map((r) => r.cpuMsPerMessage)), 3),
     };
   }
+  result['goals'] = e2eGoals(configurations);
   return result;
 }
 

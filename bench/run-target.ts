@@ -26,7 +26,16 @@ export function startTarget(
   env: Readonly<Record<string, string>>,
   options: StartOptions,
 ): Promise<RunningTarget> {
-  return startCommand(process.execPath, ['--import', 'tsx', file], env, options);
+  return startCommand(process.execPath, [...profileFlags(), '--import', 'tsx', file], env, options);
+}
+
+/**
+ * BENCH_CPU_PROF_DIR=DIR: every node target writes a V8 CPU profile there when it exits (open it
+ * in Chrome DevTools); node refuses --cpu-prof in NODE_OPTIONS.
+ */
+function profileFlags(): string[] {
+  const dir = process.env['BENCH_CPU_PROF_DIR'];
+  return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   type GatewayRatioKey,
   SOAK_GROWTH_LIMIT_PCT,
   buildResults,
+  e2eGoals,
   type Goal,
   gatewayGoals,
   memoryGoals,
@@ -153,6 +154,8 @@ async function e2eBench(): Promise<NonNullable<BenchSections['e2e']>> {
   console.log(
     'figures: medians over the rounds; ratios: median (lowest–highest) of the per-round ratios; cpu: the worker processes during the drain, summed',
   );
+  console.log('\ngoal for the wxq worker (issue 12), from the median per-round ratio:');
+  printGoals(e2eGoals(e2e));
   return e2e;
 }
 

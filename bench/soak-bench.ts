@@ -3,7 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { findFreePort } from '@wxq/redis-server';
 import { type WechatApiSimulator, startWechatApiSimulator } from '@wxq/wechat-sim';
-import { BENCH_APP_SECRET, GATEWAY_NODE_FLAGS, gatewayEnv, settle, start, until, workerEnv } from './memory-bench.js';
+import {
+  BENCH_APP_SECRET,
+  GATEWAY_NODE_FLAGS,
+  WORKER_NODE_FLAGS,
+  gatewayEnv,
+  settle,
+  start,
+  until,
+  workerEnv,
+} from './memory-bench.js';
 import { BENCH_ACCOUNT, PUSH_PATH, nextPushBody } from './push-fixture.js';
 import { stopChild } from './run-target.js';
 
@@ -68,7 +77,7 @@ export async function runSoakBench(options: SoakOptions): Promise<SoakResult> {
   });
   const prefix = `{soak-${randomUUID().slice(0, 8)}}`;
   const port = await findFreePort();
-  // The gateway with the V8 flags it is deployed with; the worker with node's defaults, as deployed.
+  // Each with the V8 flags it is deployed with.
   const targetArgs = (main: string, flags: readonly string[] = []) => [
     ...flags,
     '--expose-gc',
@@ -84,7 +93,7 @@ export async function runSoakBench(options: SoakOptions): Promise<SoakResult> {
     stdio,
   );
   const worker = start(
-    targetArgs('apps/worker/dist/main.js'),
+    targetArgs('apps/worker/dist/main.js', WORKER_NODE_FLAGS),
     await workerEnv(options.redisUrl, prefix, sim.url),
     options.targetCore,
     stdio,
