@@ -14,7 +14,8 @@ const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
 function call(method: 'GET' | 'POST', path: string, body?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const headers = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    const headers =
+      body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
     const req = request({ host: api.hostname, port: api.port, path, method, agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
