@@ -148,8 +148,7 @@ async function runPipeline(
   try {
     // Throughput: a backlog of pushes, drained from the moment the paused queue resumes (the
     // worker processes' start-up is not part of the figure).
-    for (let i = 0; i < processes; i += 1)
-      workers.push(await startTarget(target, env, { core: options.targetCore }));
+    for (let i = 0; i < processes; i += 1) workers.push(await startTarget(target, env, { core: options.targetCore }));
     // One message first: connections open, scripts load, the access_token is fetched.
     const warmUp = pushJob('warm-up');
     await inbound.add(warmUp.name, warmUp.data, warmUp.opts);
