@@ -28,9 +28,9 @@ return redis.call('HMGET', KEYS[1], 'm_left', 'm_until', 'e_left', 'e_until')`);
 
 /**
  * Takes one send from the active grant that expires first; answers its kind, or false. With a
- * KEYS[2] that exists it takes nothing and answers false.
+ * KEYS[2] that exists it takes nothing and answers 'guarded'.
  */
-const RESERVE = createScript(`if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then return false end
+const RESERVE = createScript(`if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then return 'guarded' end
 local now = tonumber(ARGV[1])
 local best, bestEnds = false, 0
 for _, kind in ipairs({ 'm', 'e' }) do
@@ -98,12 +98,15 @@ export interface QuotaLedger {
   grant(appId: string, openId: string, kind: GrantKind, createdAtMs: number, pushId: string): Promise<QuotaView>;
   /** The view without changing anything. */
   view(appId: string, openId: string): Promise<QuotaView>;
+  /** Takes one send, or undefined when no window is open with sends left. */
+  reserve(appId: string, openId: string): Promise<Reservation | undefined>;
   /**
-   * Takes one send, or undefined when no window is open with sends left, or when `unlessExists`
-   * (a key of the user's own, in their slot) exists: a send that would wait behind something,
-   * such as an earlier reply in the user's lane, takes nothing that the earlier one needs.
+   * `reserve`, unless `guard` (a key of the user's own, in their slot) exists: then it takes
+   * nothing and answers `guarded`. A send that would wait behind something, such as an earlier
+   * reply in the user's lane, takes nothing that the earlier one needs, and the caller learns
+   * that it waits from the same call.
    */
-  reserve(appId: string, openId: string, unlessExists?: string): Promise<Reservation | undefined>;
+  reserveUnless(appId: string, openId: string, guard: string): Promise<Reservation | 'guarded' | undefined>;
   refund(appId: string, openId: string, reservation: Reservation): Promise<void>;
   /** What WeChat said: `exhaust` on 45047, `close` on 45015/43004 and on unfollow. */
   correct(appId: string, openId: string, correction: 'exhaust' | 'close'): Promise<void>;
@@ -153,10 +156,13 @@ export function createQuotaLedger(options: QuotaLedgerOptions): QuotaLedger {
     async view(appId, openId) {
       return viewOf(await redis.hmget(keyOf(appId, openId), 'm_left', 'm_until', 'e_left', 'e_until'), now());
     },
-    async reserve(appId, openId, unlessExists) {
-      const keys = unlessExists === undefined ? [keyOf(appId, openId)] : [keyOf(appId, openId), unlessExists];
-      const taken = await RESERVE.run<[keyof typeof FIELD_KIND, number] | null>(redis, keys, [now()]);
-      return taken === null ? undefined : { kind: FIELD_KIND[taken[0]], until: taken[1] };
+    async reserve(appId, openId) {
+      const taken = await RESERVE.run<Taken>(redis, [keyOf(appId, openId)], [now()]);
+      return taken === null || taken === 'guarded' ? undefined : reservationOf(taken);
+    },
+    async reserveUnless(appId, openId, guard) {
+      const taken = await RESERVE.run<Taken>(redis, [keyOf(appId, openId), guard], [now()]);
+      return taken === null || taken === 'guarded' ? (taken ?? undefined) : reservationOf(taken);
     },
     async refund(appId, openId, reservation) {
       await call<number>(REFUND, keyOf(appId, openId), KIND_FIELD[reservation.kind], reservation.until);
@@ -167,6 +173,13 @@ export function createQuotaLedger(options: QuotaLedgerOptions): QuotaLedger {
     typing: (appId, openId) =>
       call<TypingVerdict>(TYPING, keyOf(appId, openId), now(), TYPING_INTERACTION_MS, TYPING_SHOWS_MS),
   };
+}
+
+/** RESERVE's answer: the grant taken from, nothing, or the guard's existence. */
+type Taken = [keyof typeof FIELD_KIND, number] | null | 'guarded';
+
+function reservationOf([field, until]: [keyof typeof FIELD_KIND, number]): Reservation {
+  return { kind: FIELD_KIND[field], until };
 }
 
 function viewOf([mLeft, mUntil, eLeft, eUntil]: (string | null)[], nowMs: number): QuotaView {

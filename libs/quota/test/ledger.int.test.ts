@@ -124,11 +124,13 @@ describe('quota ledger', () => {
     const lane = keys.lane('outbound', APP, user);
     await ledger.grant(APP, user, 'message', clock.now, 'push-15a');
     await redis.zadd(lane, 1, 'earlier-reply');
-    expect(await ledger.reserve(APP, user, lane)).toBeUndefined();
+    expect(await ledger.reserveUnless(APP, user, lane)).toBe('guarded');
     expect((await ledger.view(APP, user)).sendsLeft).toBe(5);
     await redis.del(lane);
-    expect(await ledger.reserve(APP, user, lane)).toEqual({ kind: 'message', until: clock.now + MESSAGE_WINDOW_MS });
+    expect(await ledger.reserveUnless(APP, user, lane)).toEqual({ kind: 'message', until: clock.now + MESSAGE_WINDOW_MS });
     expect((await ledger.view(APP, user)).sendsLeft).toBe(4);
+    // No window and no guard: nothing to take, and nothing said about the lane.
+    expect(await ledger.reserveUnless(APP, `o${randomUUID()}`, lane)).toBeUndefined();
   });
 
   it('concurrent reserves from many connections never spend one send twice', async () => {

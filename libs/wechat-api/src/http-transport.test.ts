@@ -14,10 +14,14 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
+async function serve(handler: Parameters<typeof createServer>[1], host = '127.0.0.1'): Promise<string> {
   server = createServer(handler);
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await new Promise<void>((resolve, reject) => {
+    server?.once('error', reject);
+    server?.listen(0, host, resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 const request = (baseUrl: string, timeoutMs: number) =>
@@ -46,6 +50,32 @@ describe('sendRequest over the transport', () => {
     expect(answer.contentType).toBe('application/json');
     expect(new TextDecoder().decode(answer.bytes)).toBe('{"errcode":0}');
     expect(received).toBe('{"a":1}');
+  });
+
+  it('reaches the path and query of the URL, on an IPv6 literal as on IPv4', async () => {
+    const seen: string[] = [];
+    const answerOk: Parameters<typeof createServer>[1] = (req, res) => {
+      seen.push(req.url ?? '');
+      req.resume();
+      req.on('end', () => res.end('{}'));
+    };
+    const v4 = await serve(answerOk);
+    await sendRequest({
+      baseUrl: v4,
+      path: '/cgi-bin/x',
+      method: 'GET',
+      query: { a: '1 2' },
+      timeoutMs: 2_000,
+      secrets: [],
+    });
+    server?.close();
+    // A machine without IPv6 on its loopback cannot run the second half.
+    const v6 = await serve(answerOk, '::1').catch(() => undefined);
+    if (v6 !== undefined) {
+      expect(v6).toMatch(/^http:\/\/\[::1\]:\d+$/);
+      await sendRequest({ baseUrl: v6, path: '/cgi-bin/y', method: 'GET', query: {}, timeoutMs: 2_000, secrets: [] });
+    }
+    expect(seen).toEqual(v6 === undefined ? ['/cgi-bin/x?a=1+2'] : ['/cgi-bin/x?a=1+2', '/cgi-bin/y']);
   });
 
   it('times out on a body that stalls after the headers: the timeout covers the whole answer', async () => {

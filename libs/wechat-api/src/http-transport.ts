@@ -41,7 +41,17 @@ export function sendOverHttp(request: TransportRequest): Promise<TransportAnswer
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { ...request.headers };
     if (request.body !== undefined) headers['content-length'] = Buffer.byteLength(request.body);
-    const req = send(url, { method: request.method, agent, headers });
+    // Options, not the URL: node would convert the URL into these on every call.
+    const req = send({
+      protocol: url.protocol,
+      // An IPv6 literal comes bracketed in a URL, and bare in options.
+      hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+      port: url.port,
+      path: url.pathname + url.search,
+      method: request.method,
+      agent,
+      headers,
+    });
     const timer = setTimeout(() => {
       req.destroy(new TransportTimeoutError(`no complete answer within ${request.timeoutMs} ms`));
     }, request.timeoutMs);

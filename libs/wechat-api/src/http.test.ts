@@ -14,6 +14,16 @@ describe('toWechatJson', () => {
     expect(body).toBe('{"list":[{"content":"a\uFFFDb"},{"content":"\uFFFD"}]}');
     expect(body).not.toMatch(/\\u/);
   });
+
+  it('leaves text that only looks like an escape, and replaces one right after a backslash', () => {
+    // The user typed a backslash and "udc4b": six characters of text, JSON "\\udc4b".
+    expect(toWechatJson({ content: '\\udc4b' })).toBe('{"content":"\\\\udc4b"}');
+    expect(JSON.parse(toWechatJson({ content: '\\udc4b' }))).toEqual({ content: '\\udc4b' });
+    // A backslash, then a lone surrogate: JSON "\\" then the escape, which is replaced.
+    expect(JSON.parse(toWechatJson({ content: '\\\uDC4B\uDC4Bx' }))).toEqual({ content: '\\\uFFFD\uFFFDx' });
+    // Keys are text too.
+    expect(toWechatJson({ ['k\uD83D']: 1 })).toBe('{"k\uFFFD":1}');
+  });
 });
 
 describe('throwIfErrcode', () => {

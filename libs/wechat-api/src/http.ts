@@ -119,15 +119,20 @@ export function requireString(record: JsonRecord, field: string, path: string): 
   return value;
 }
 
-// Lone surrogates: JSON.stringify writes them as \udXXX escapes, which some endpoints refuse with
-// 40033 invalid charset (docs/wechat-protocol.md §7.1). Replacing them with U+FFFD keeps the body plain UTF-8.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+// Lone surrogates: JSON.stringify writes them as \udXXX escapes (and nothing else as a \ud escape:
+// a paired surrogate stays a raw character), which some endpoints refuse with 40033 invalid
+// charset (docs/wechat-protocol.md §7.1). Such an escape is one preceded by an even number of
+// backslashes: after an odd number the backslash is itself escaped, and "\\udc4b" is text.
+const LONE_SURROGATE_ESCAPE = /(?<=(?:^|[^\\])(?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g;
 
-/** JSON as WeChat wants it: real UTF-8 characters, no \uXXXX escapes (docs/wechat-protocol.md §7.1). */
+/**
+ * JSON as WeChat wants it: real UTF-8 characters, no \uXXXX escapes (docs/wechat-protocol.md
+ * §7.1); a lone surrogate becomes U+FFFD, so the body is plain UTF-8. One JSON.stringify without a
+ * replacer (a send's body is built per reply), and a scan only when a \ud escape is there at all.
+ */
 export function toWechatJson(value: unknown): string {
-  return JSON.stringify(value, (_key, field: unknown) =>
-    typeof field === 'string' ? field.replace(LONE_SURROGATE, '\uFFFD') : field,
-  );
+  const json = JSON.stringify(value);
+  return json.includes('\\ud') ? json.replace(LONE_SURROGATE_ESCAPE, '\uFFFD') : json;
 }
 
 function scrub(text: string, secrets: readonly string[]): string {

@@ -125,7 +125,9 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
     const [count, leave] = await Promise.allSettled([counted, lanes?.inbound.leave(lane, job, 'done')]);
     if (leave.status === 'rejected') throw leave.reason;
     if (count.status === 'rejected') jobLog.warn({ err: count.reason }, 'inline send count not written');
-    jobLog.info(
+    // Debug: at info a worker would write a line per push, the gateway's access line again; the
+    // lag is wxq_queue_oldest_waiting_seconds, and every failure is logged at warn.
+    jobLog.debug(
       { replies: ctx.replies.length, sentInline, queuedMs: Date.now() - payload.receivedAt },
       'message handled',
     );

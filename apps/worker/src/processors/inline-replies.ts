@@ -53,6 +53,8 @@ export interface InlineSends {
 interface TakenSend {
   readonly ok: boolean;
   readonly reservation: Reservation | undefined;
+  /** An earlier reply of the user waits in their outbound lane (with ordering): this one goes behind it. */
+  readonly waits: boolean;
 }
 
 /**
@@ -99,18 +101,17 @@ export async function sendInline(
   // Read after the handler: a pause or a reply to the user queued while it ran is seen. The quota
   // is taken only with the lane empty, so an earlier reply waiting there keeps the user's last send.
   const lane = deps.ordering ? userKeys.lane(QUEUES.outbound.name, appId, user) : undefined;
-  const [[earlier, laneBusy, pausedUntil], first] = await withSend(
+  const [[earlier, pausedUntil], first] = await withSend(
     deps,
     appId,
     user,
     Promise.all([
       START_PROGRESS.run<string[]>(deps.redis, [key], [JSON.stringify(replies), PROGRESS_TTL_MS]),
-      lane === undefined ? 0 : deps.redis.exists(lane),
       deps.pause.pausedUntil(appId),
     ]),
     takeSend(deps, appId, user, lane),
   );
-  if (earlier.length > 0 || laneBusy === 1 || pausedUntil !== undefined) {
+  if (earlier.length > 0 || first.waits || pausedUntil !== undefined) {
     await giveBack(deps, appId, user, first);
     const rest = earlier.length > 0 ? unsentOfPlan(progressOf(earlier), replies, log) : replies;
     return { sent: 0, rest, counted: DONE };
@@ -162,8 +163,9 @@ const DONE: Promise<unknown> = Promise.resolve();
 const ignore = () => undefined;
 
 /**
- * A send slot and a quota reservation, asked for together: `ok` when both were granted. No
- * window: the outbound job refuses (enforce) or sends anyway (observe), and counts it.
+ * A send slot and a quota reservation, asked for together: `ok` when both were granted and no
+ * earlier reply waits in the user's lane. No window: the outbound job refuses (enforce) or sends
+ * anyway (observe), and counts it.
  */
 async function takeSend(
   deps: InlineSendDeps,
@@ -171,12 +173,36 @@ async function takeSend(
   user: string,
   lane: string | undefined,
 ): Promise<TakenSend> {
-  const [wait, reservation] = await Promise.all([
+  const [wait, taken] = await Promise.all([
     deps.rateLimiter?.reserve(appId),
-    deps.ledger?.reserve(appId, user, lane),
+    reserveUnlessWaiting(deps, appId, user, lane),
   ]);
-  return { ok: (wait ?? 0) === 0 && (deps.ledger === undefined || reservation !== undefined), reservation };
+  const reservation = taken === 'guarded' ? undefined : taken;
+  const waits = taken === 'guarded';
+  return {
+    ok: (wait ?? 0) === 0 && !waits && (deps.ledger === undefined || reservation !== undefined),
+    reservation,
+    waits,
+  };
 }
+
+/**
+ * The user's quota unless their outbound lane holds an earlier reply, in one call: the ledger
+ * checks the lane in its own script (the quota is taken only with the lane empty); without the
+ * ledger an EXISTS does.
+ */
+function reserveUnlessWaiting(
+  deps: InlineSendDeps,
+  appId: string,
+  user: string,
+  lane: string | undefined,
+): Promise<Reservation | 'guarded' | undefined> {
+  if (lane === undefined) return deps.ledger?.reserve(appId, user) ?? DONE_EMPTY;
+  if (deps.ledger === undefined) return deps.redis.exists(lane).then((n) => (n === 1 ? 'guarded' : undefined));
+  return deps.ledger.reserveUnless(appId, user, lane);
+}
+
+const DONE_EMPTY: Promise<undefined> = Promise.resolve(undefined);
 
 /**
  * Awaits calls sent together with a send's taking: when one of them fails, the reservation goes

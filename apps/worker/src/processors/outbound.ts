@@ -129,7 +129,8 @@ export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound
     }
     deps.sends.inc({ account: payload.appId, result: 'ok' });
     await leave('done');
-    log.info(
+    // Debug, as the inbound job's line: wxq_worker_sends_total counts every send.
+    log.debug(
       { appId: payload.appId, msgtype: reply.kind === 'message' ? reply.message.msgtype : 'typing' },
       'reply sent',
     );
