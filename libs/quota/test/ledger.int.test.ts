@@ -127,7 +127,10 @@ describe('quota ledger', () => {
     expect(await ledger.reserveUnless(APP, user, lane)).toBe('guarded');
     expect((await ledger.view(APP, user)).sendsLeft).toBe(5);
     await redis.del(lane);
-    expect(await ledger.reserveUnless(APP, user, lane)).toEqual({ kind: 'message', until: clock.now + MESSAGE_WINDOW_MS });
+    expect(await ledger.reserveUnless(APP, user, lane)).toEqual({
+      kind: 'message',
+      until: clock.now + MESSAGE_WINDOW_MS,
+    });
     expect((await ledger.view(APP, user)).sendsLeft).toBe(4);
     // No window and no guard: nothing to take, and nothing said about the lane.
     expect(await ledger.reserveUnless(APP, `o${randomUUID()}`, lane)).toBeUndefined();
