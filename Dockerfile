@@ -1,6 +1,6 @@
 # One image for both apps; the command picks which one runs:
-#   docker run IMAGE                                  -> the gateway (the default CMD, with its V8 flag)
-#   docker run IMAGE node apps/worker/dist/main.js    -> a worker
+#   docker run IMAGE                                  -> the gateway (the default CMD, with its V8 flags)
+#   docker run IMAGE node --max-old-space-size=1024 apps/worker/dist/main.js  -> a worker
 #   docker run IMAGE node apps/ops/dist/main.js status  -> an ops command (doctor-main.js: the doctor)
 # docs/deploy.md shows the whole stack (docker-compose.yml).
 
@@ -48,5 +48,6 @@ EXPOSE 3000 3001
 # --max-old-space-size=256: a heap ceiling for a gateway (its heap after a GC is about 17 MB), not
 # one V8 derives from the host's memory: with a ceiling in the gigabytes V8 lets garbage grow to 4x
 # the live heap between full GCs. Both lower the RSS under load (docs/deploy.md, "Memory"); keep
-# them when you replace the command. The worker runs with node's defaults.
+# them when you replace the command. A worker runs `node --max-old-space-size=1024
+# apps/worker/dist/main.js` (docker-compose.yml): the same reason, with room for handlers' data.
 CMD ["node", "--max-semi-space-size=8", "--max-old-space-size=256", "apps/gateway/dist/main.js"]
