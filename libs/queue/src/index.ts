@@ -23,6 +23,7 @@ export {
 export { type Reply, customMessageSchema, replySchema } from './reply-schema.js';
 export {
   LANE_TTL_MS,
+  type LaneEntry,
   type LaneOutcome,
   type Lanes,
   type Turn,

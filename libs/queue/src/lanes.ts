@@ -9,23 +9,31 @@ import { type RedisClient, type RedisScript, createScript } from '@wxq/redis';
 // one hash tag: the same slot on a Cluster.
 
 /**
- * Adds members (KEYS: lane, then each member's job hash; ARGV: ttl, then score/id pairs) and
- * answers, per member, 1 when its job already existed. Such a member is not added: it ran or runs
- * (a WeChat retry of a push handled long ago, a re-run's replies already sent). One already in the
- * lane keeps its place, and none goes below the head, which may be running.
+ * Adds members, each to its own lane (KEYS: lane, then the member's job hash, per member; ARGV:
+ * ttl, then score/id pairs), and answers, per member, 1 when its job already existed. Such a
+ * member is not added: it ran or runs (a WeChat retry of a push handled long ago, a re-run's
+ * replies already sent). One already in its lane keeps its place, and none goes below the head its
+ * lane had before the call, which may be running; members of one lane keep their scores' order.
  */
-const ENTER = createScript(`local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-local floor = head[2] and tonumber(head[2]) or nil
-local existed = {}
-for i = 2, #ARGV, 2 do
-  existed[i / 2] = redis.call('EXISTS', KEYS[i / 2 + 1])
-  if existed[i / 2] == 0 then
-    local score = tonumber(ARGV[i])
-    if floor and score < floor then score = floor + 1 / 4096 end
-    redis.call('ZADD', KEYS[1], 'NX', score, ARGV[i + 1])
+const ENTER = createScript(`local floors = {}
+for i = 1, #KEYS, 2 do
+  if floors[KEYS[i]] == nil then
+    local head = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
+    floors[KEYS[i]] = head[2] and tonumber(head[2]) or false
   end
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
+local existed = {}
+for i = 1, #KEYS, 2 do
+  local n = (i + 1) / 2
+  existed[n] = redis.call('EXISTS', KEYS[i + 1])
+  if existed[n] == 0 then
+    local score = tonumber(ARGV[2 * n])
+    local floor = floors[KEYS[i]]
+    if floor and score < floor then score = floor + 1 / 4096 end
+    redis.call('ZADD', KEYS[i], 'NX', score, ARGV[2 * n + 1])
+  end
+end
+for lane in pairs(floors) do redis.call('PEXPIRE', lane, ARGV[1]) end
 return existed`);
 
 /**
@@ -121,6 +129,11 @@ export interface Lanes {
     lane: string,
     members: readonly (readonly [jobId: string, score: number])[],
   ): Promise<readonly boolean[] | undefined>;
+  /**
+   * `enter` for members of several lanes in one call (a gateway's batch of pushes, a push's replies
+   * to several users); the lanes must share a slot (one queue's prefix). Answers per entry.
+   */
+  enterEach(entries: readonly LaneEntry[]): Promise<readonly boolean[] | undefined>;
   /** Whether the job may run now; a job not in its lane (and not just left it) joins it. */
   turn(lane: string, job: Job, score: number): Promise<Turn>;
   /** Leaves the lane at this attempt with `outcome`, and wakes the next job (promotes it if it is parked). */
@@ -130,6 +143,13 @@ export interface Lanes {
    * safety net for a hand-over lost to a crash). The caller then throws BullMQ's DelayedError.
    */
   park(lane: string, job: Job, token: string | undefined, parkMs: number): Promise<void>;
+}
+
+/** A job's place in a lane: see {@link Lanes.enterEach}. */
+export interface LaneEntry {
+  readonly lane: string;
+  readonly jobId: string;
+  readonly score: number;
 }
 
 /** The lanes of one queue's jobs, on that queue's Redis. */
@@ -165,17 +185,18 @@ export function createLanes(redis: RedisClient, queue: MinimalQueue): Lanes {
     );
   };
 
+  const enterEach = async (entries: readonly LaneEntry[]) => {
+    if (entries.length === 0) return [];
+    const { value, resent } = await ENTER.runTelling(
+      redis,
+      entries.flatMap(({ lane, jobId }) => [lane, queue.toKey(jobId)]),
+      [LANE_TTL_MS, ...entries.flatMap(({ jobId, score }) => [score, jobId])],
+    );
+    return resent ? undefined : (value as number[]).map((existed) => existed === 1);
+  };
   return {
-    async enter(lane, members) {
-      if (members.length === 0) return [];
-      const jobKeys = members.map(([jobId]) => queue.toKey(jobId));
-      const { value, resent } = await ENTER.runTelling(
-        redis,
-        [lane, ...jobKeys],
-        [LANE_TTL_MS, ...members.flatMap(([jobId, score]) => [score, jobId])],
-      );
-      return resent ? undefined : (value as number[]).map((existed) => existed === 1);
-    },
+    enter: (lane, members) => enterEach(members.map(([jobId, score]) => ({ lane, jobId, score }))),
+    enterEach,
     async turn(lane, job, score) {
       const jobId = job.id ?? '';
       for (let repairs = 0; ; repairs += 1) {

@@ -125,6 +125,31 @@ describe('lanes', () => {
     expect(await redis.zrange(lane, 0, -1)).toEqual(['new']);
   });
 
+  it('enters several lanes in one call, each below no head it had, and answers per entry', async () => {
+    const { prefix, lanes, queue } = setup();
+    const [one, two, three] = ['o1', 'o2', 'o3'].map((user) => `${prefix}:lane:lanes:wx1:${user}`) as [
+      string,
+      string,
+      string,
+    ];
+    const now = Date.now();
+    await lanes.enter(one, [['running-1', now]]);
+    await queue.add('x', {}, { jobId: 'handled' });
+    const existed = await lanes.enterEach([
+      { lane: one, jobId: 'late-clock', score: now - 5_000 },
+      { lane: two, jobId: 'two-b', score: now + 2 },
+      { lane: three, jobId: 'handled', score: now },
+      { lane: two, jobId: 'two-a', score: now + 1 },
+    ]);
+    expect(existed).toEqual([false, false, true, false]);
+    // Below the head that was there: put right behind it. Two members of one lane: their own order.
+    expect(await redis.zrange(one, 0, -1)).toEqual(['running-1', 'late-clock']);
+    expect(await redis.zrange(two, 0, -1)).toEqual(['two-a', 'two-b']);
+    expect(await redis.exists(three)).toBe(0);
+    expect(await redis.pttl(two)).toBeGreaterThan(0);
+    expect(await lanes.enterEach([])).toEqual([]);
+  });
+
   it('answers no existence after a script reload: the answer may have seen an add sent behind it', async () => {
     // A private server: SCRIPT FLUSH empties its cache as a restart does, unseen by other suites.
     const server = await startRedisServer();

@@ -84,18 +84,24 @@ export function createEnqueuer(deps: EnqueuerDeps): Enqueuer {
   // (which tell whether the job existed) or, without ordering, the EXISTS go first on the same
   // connection, so they land before the adds.
   const send = coalesce<InboundPayload, boolean>((payloads) => {
-    const existed = payloads.map((payload) => {
-      if (ordering === undefined) return redis.exists(producer.jobKey(payload)).then((n) => n === 1);
-      const jobId = QUEUES.inbound.jobId(payload);
-      const lane = ordering.keys.lane(QUEUES.inbound.name, payload.appId, payload.message.FromUserName);
-      // After a script reload the answer may have seen this push's own add: not counted a duplicate.
-      return ordering.lanes.enter(lane, [[jobId, laneScore(payload.receivedAt)]]).then((was) => was?.[0] === true);
-    });
+    const existed = ordering === undefined ? existedEach(payloads) : enterLanes(ordering, payloads);
     const [first] = payloads;
     const added: Promise<unknown> =
       payloads.length === 1 && first !== undefined ? producer.add(first) : producer.addBulk(payloads);
-    return existed.map((jobExisted) => Promise.all([jobExisted, added]).then(([was]) => was));
+    return payloads.map((_, i) => Promise.all([existed, added]).then(([was]) => was[i] === true));
   }, MAX_BATCH);
+  const existedEach = (payloads: readonly InboundPayload[]) =>
+    Promise.all(payloads.map((payload) => redis.exists(producer.jobKey(payload)).then((n) => n === 1)));
+  // The batch's lane entries in one script call (its pushes share the queue's slot). After a
+  // script reload the answer may have seen the batch's own adds: none is counted a duplicate.
+  const enterLanes = async (lanes: NonNullable<EnqueuerDeps['ordering']>, payloads: readonly InboundPayload[]) =>
+    (await lanes.lanes.enterEach(
+      payloads.map((payload) => ({
+        lane: lanes.keys.lane(QUEUES.inbound.name, payload.appId, payload.message.FromUserName),
+        jobId: QUEUES.inbound.jobId(payload),
+        score: laneScore(payload.receivedAt),
+      })),
+    )) ?? [];
 
   return {
     isReady: () => isQueueReady,

@@ -169,14 +169,14 @@ async function enterOutboundLanes(deps: InboundDeps, shard: number, replies: rea
   const lanes = deps.lanes?.at(shard).outbound;
   if (lanes === undefined) return;
   const keys = deps.shards.at(shard).keys;
-  const byLane = new Map<string, [string, number][]>();
-  for (const reply of replies) {
-    const lane = keys.lane(QUEUES.outbound.name, reply.appId, recipientOf(reply));
-    const members = byLane.get(lane) ?? [];
-    members.push([QUEUES.outbound.jobId(reply), laneScore(reply.receivedAt ?? 0, reply.replyIndex)]);
-    byLane.set(lane, members);
-  }
-  await Promise.all([...byLane].map(([lane, members]) => lanes.enter(lane, members)));
+  // Every recipient's lane in one call: the shard's keys share its slot.
+  await lanes.enterEach(
+    replies.map((reply) => ({
+      lane: keys.lane(QUEUES.outbound.name, reply.appId, recipientOf(reply)),
+      jobId: QUEUES.outbound.jobId(reply),
+      score: laneScore(reply.receivedAt ?? 0, reply.replyIndex),
+    })),
+  );
 }
 
 /** The push opens (or closes) its user's send windows; answers the view the handler gets. */
