@@ -69,12 +69,12 @@ export async function runMemoryBench(options: MemoryBenchOptions): Promise<Memor
 
 /**
  * The V8 flags the gateway runs with as deployed (the Dockerfile's CMD, docker-compose.yml): a
- * young generation of 2 x 8 MB instead of 2 x 16 MB, and a heap ceiling of 256 MB rather than one
- * derived from the host's memory (docs/deploy.md, "Memory"). BENCH_GATEWAY_FLAGS measures others
- * in its place.
+ * young generation of 2 x 8 MB instead of 2 x 16 MB, a heap ceiling of 256 MB rather than one
+ * derived from the host's memory, and one V8 helper thread instead of 4 (docs/deploy.md,
+ * "Memory"). BENCH_GATEWAY_FLAGS measures others in its place.
  */
 export const GATEWAY_NODE_FLAGS = (
-  process.env['BENCH_GATEWAY_FLAGS'] ?? '--max-semi-space-size=8 --max-old-space-size=256'
+  process.env['BENCH_GATEWAY_FLAGS'] ?? '--max-semi-space-size=8 --max-old-space-size=256 --v8-pool-size=1'
 )
   .split(' ')
   .filter(Boolean);
