@@ -2,8 +2,7 @@
 // customer-service API, one keep-alive POST per job, and does nothing else (no ordering, no
 // ledger, no retry rules): the floor of any worker that answers a push with a sent reply.
 import { Agent, request } from 'node:http';
-import { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { runBaselineWorker } from './baseline-worker.js';
 
 interface Push {
   readonly message: { readonly FromUserName: string; readonly Content?: string };
@@ -38,25 +37,9 @@ const token = (
 ).access_token;
 const sendPath = `/cgi-bin/message/custom/send?access_token=${token}`;
 
-const connection = new Redis(process.env['REDIS_URL'] ?? '', { maxRetriesPerRequest: null });
-const worker = new Worker(
-  'inbound',
-  async (job) => {
-    const { message } = job.data as Push;
-    const body = JSON.stringify({ touser: message.FromUserName, msgtype: 'text', text: { content: message.Content } });
-    const answer = JSON.parse(await call('POST', sendPath, body)) as { errcode: number };
-    if (answer.errcode !== 0) throw new Error(`errcode ${answer.errcode}`);
-  },
-  {
-    connection,
-    prefix: process.env['WXQ_QUEUE_PREFIX'] ?? '{bench}',
-    concurrency: Number(process.env['WORKER_CONCURRENCY'] ?? '50'),
-  },
-);
-process.stdout.write(`${JSON.stringify({ listening: 0 })}\n`);
-process.once('SIGTERM', () => {
-  void worker
-    .close()
-    .then(() => connection.quit())
-    .then(() => process.exit(0));
+runBaselineWorker('inbound', async (job) => {
+  const { message } = job.data as Push;
+  const body = JSON.stringify({ touser: message.FromUserName, msgtype: 'text', text: { content: message.Content } });
+  const answer = JSON.parse(await call('POST', sendPath, body)) as { errcode: number };
+  if (answer.errcode !== 0) throw new Error(`errcode ${answer.errcode}`);
 });
