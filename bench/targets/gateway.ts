@@ -1,10 +1,9 @@
-// The real gateway, started as in production (startGateway), logging every request to a file, with
-// its admin listener on so that it records its metrics too: everything on.
+// The real gateway, started as in production (startGateway), logging every request to a file in
+// production's batches, with its admin listener on so that it records its metrics too: everything on.
 import { join } from 'node:path';
 import { loadGatewayConfig } from '@wxq/config';
-import { createLogger } from '@wxq/logging';
+import { batchedDestination, createLogger } from '@wxq/logging';
 import { startGateway } from '@wxq/gateway';
-import { pino } from 'pino';
 import { BENCH_ACCOUNT } from '../push-fixture.js';
 import { reportPort } from './report-port.js';
 
@@ -18,7 +17,7 @@ const config = loadGatewayConfig({
   WECHAT_TOKEN: BENCH_ACCOUNT.token,
 });
 const logFile = join(process.env['BENCH_LOG_DIR'] ?? '/tmp', 'gateway-bench.log');
-const logger = createLogger({ level: 'info', name: 'gateway' }, pino.destination({ dest: logFile, sync: false }));
+const logger = createLogger({ level: 'info', name: 'gateway' }, batchedDestination(logFile));
 const gateway = await startGateway(config, { logger });
 reportPort(gateway.publicPort);
 process.once('SIGTERM', () => {

@@ -1,1 +1,9 @@
-export { createLogger, type Logger, type LoggerSettings, REDACTED_PATHS, unredacted } from './create-logger.js';
+export {
+  BATCHED_WRITES,
+  batchedDestination,
+  createLogger,
+  type Logger,
+  type LoggerSettings,
+  REDACTED_PATHS,
+  unredacted,
+} from './create-logger.js';
