@@ -73,7 +73,15 @@ describe('latest.json', () => {
     expect(results['meta']).toEqual(META);
     expect(results['gateway']).toMatchObject({
       express: { rps: 9000, p50_ms: 4.5, p99_ms: 18, cpu_pct: 99.5, bench_cpu_pct: 60, non2xx: 0, errors: 0 },
-      gateway: { name: 'wxq', rps: 9400, p99_ms: 19 },
+      gateway: {
+        name: 'wxq',
+        rps: 9400,
+        p99_ms: 19,
+        rounds: [
+          { rps: 8800, p50_ms: 4.5, p99_ms: 18, cpu_pct: 99.5 },
+          { rps: 10000, p50_ms: 5, p99_ms: 20, cpu_pct: 99.5 },
+        ],
+      },
     });
     expect(results['ratios']).toMatchObject({
       gateway: { x_express: 1.05, x_wechat: 1.713, p99_x_express: 1.075 },
@@ -100,8 +108,24 @@ describe('latest.json', () => {
     });
     expect(Object.keys(results)).toEqual(['meta', 'e2e']);
     expect(results['e2e']).toEqual({
-      noop: { name: 'noop', msgs_per_s: 4000, x_noop: 1, cpu_pct: 90, cpu_ms_per_msg: 0.2 },
-      worker: { name: 'worker', msgs_per_s: 1000, x_noop: 0.25, p50_ms: 3, p99_ms: 9, cpu_pct: 100, cpu_ms_per_msg: 1 },
+      noop: {
+        name: 'noop',
+        msgs_per_s: 4000,
+        x_noop: 1,
+        cpu_pct: 90,
+        cpu_ms_per_msg: 0.2,
+        rounds: [{ msgs_per_s: 4000, cpu_ms_per_msg: 0.2 }],
+      },
+      worker: {
+        name: 'worker',
+        msgs_per_s: 1000,
+        x_noop: 0.25,
+        p50_ms: 3,
+        p99_ms: 9,
+        cpu_pct: 100,
+        cpu_ms_per_msg: 1,
+        rounds: [{ msgs_per_s: 1000, cpu_ms_per_msg: 1, p50_ms: 3, p99_ms: 9 }],
+      },
       goals: [{ kind: 'must', goal: 'drain >= 0.35x BullMQ no-op', measured: 0.25, status: 'MISS' }],
     });
   });

@@ -185,7 +185,7 @@ export function soakChecks(run: SoakRun): SoakCheck[] {
   ];
 }
 
-/** latest.json: medians over the rounds, ratios as the median of the per-round ratios. */
+/** latest.json: medians over the rounds, ratios as the median of the per-round ratios, and each round's figures. */
 export function buildResults(meta: RunMeta, sections: BenchSections): Record<string, unknown> {
   const results: Record<string, unknown> = { meta };
   if (sections.gateway !== undefined) Object.assign(results, gatewayResults(sections.gateway));
@@ -211,6 +211,13 @@ function gatewayResults(targets: readonly TargetRounds[]): Record<string, unknow
       bench_cpu_pct: round(of('loadCpuPct'), 1),
       non2xx: sum(target.rounds.map((r) => r.non2xx)),
       errors: sum(target.rounds.map((r) => r.errors)),
+      // Round by round, so a run's spread (and a disturbed round) can be read afterwards.
+      rounds: target.rounds.map((r) => ({
+        rps: round(r.requestsPerSecond, 1),
+        p50_ms: r.p50Ms,
+        p99_ms: r.p99Ms,
+        cpu_pct: r.cpuPct,
+      })),
     };
     ratiosById[target.id] = medianRatios(gatewayRatios(target, targets));
   }
@@ -236,6 +243,12 @@ function e2eResults(configurations: readonly E2eRounds[]): Record<string, unknow
       p99_ms: latency('p99Ms'),
       cpu_pct: round(median(c.rounds.map((r) => r.cpuPct)), 1),
       cpu_ms_per_msg: round(median(c.rounds.map((r) => r.cpuMsPerMessage)), 3),
+      rounds: c.rounds.map((r) => ({
+        msgs_per_s: round(r.messagesPerSecond, 1),
+        cpu_ms_per_msg: r.cpuMsPerMessage,
+        p50_ms: r.p50Ms,
+        p99_ms: r.p99Ms,
+      })),
     };
   }
   result['goals'] = e2eGoals(configurations);
