@@ -127,7 +127,8 @@ export async function runGatewayBench(
           ? await startTarget(spec.start.file, env, start)
           : await startCommand(spec.start.command, spec.start.args, env, start);
       running.push({ id, name: spec.name, target, rounds: [] });
-      await alone(target, running, () => load(target, 2, options.connections)); // warm-up: JIT, connections, Redis scripts
+      // Warm-up: JIT, connections, Redis scripts.
+      await alone(target, running, () => load(target, 2, options.connections));
     }
     for (let round = 0; round < options.rounds; round += 1) {
       for (const entry of running)
