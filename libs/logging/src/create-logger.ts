@@ -41,7 +41,7 @@ export interface LoggerSettings {
  * waiting (a reader that stopped reading) lines are dropped, not held: the log must not take the
  * process down.
  */
-export const BATCHED_WRITES = { minLength: 4096, periodicFlush: 250, maxLength: 16 * 1024 * 1024 } as const;
+const BATCHED_WRITES = { minLength: 4096, periodicFlush: 250, maxLength: 16 * 1024 * 1024 } as const;
 
 /** A batched destination ({@link BATCHED_WRITES}) writing to a file path or descriptor. */
 export function batchedDestination(dest: string | number): DestinationStream {

@@ -1,5 +1,4 @@
 export {
-  BATCHED_WRITES,
   batchedDestination,
   createLogger,
   type Logger,
