@@ -49,6 +49,28 @@ function textsTo(h: WorkerHarness, user: string): string[] {
   return h.sim.sends.filter((s) => s.message.touser === user).map((s) => contentOf(s.message['text']));
 }
 
+/** What a run that never finished left behind, for the timeout's message (seen once, under a full suite). */
+async function stateOf(h: WorkerHarness, users: readonly string[]): Promise<string> {
+  const lanes = await h.redis.keys('*:lane:*');
+  // The lanes themselves (sorted sets), not their `left` markers.
+  const members = await Promise.all(
+    lanes.map(async (lane) =>
+      (await h.redis.type(lane)) === 'zset' ? [`${lane}: ${(await h.redis.zrange(lane, 0, -1)).join(' ')}`] : [],
+    ),
+  );
+  return [
+    ...users.map((u) => `${u}: ${textsTo(h, u).join(', ')}`),
+    `inbound: ${JSON.stringify(await h.inbound.getJobCounts())}`,
+    `outbound: ${JSON.stringify(await h.outbound.getJobCounts())}`,
+    ...members.flat(),
+    ...h.logs
+      .lines()
+      .filter((line) => Number(line['level']) >= 40)
+      .slice(-20)
+      .map((line) => JSON.stringify(line)),
+  ].join('\n');
+}
+
 function contentOf(text: unknown): string {
   return typeof text === 'object' && text !== null && 'content' in text && typeof text.content === 'string'
     ? text.content
@@ -89,6 +111,8 @@ describe('per-user ordering', () => {
     await waitFor(() => users.every((u) => textsTo(h, u).length >= rounds * 3), {
       timeoutMs: 60_000,
       message: 'every reply sent',
+    }).catch(async (error: unknown) => {
+      throw new Error(`${String(error)}\n${await stateOf(h, users)}`, { cause: error });
     });
     expect(overlaps).toEqual([]);
     for (const user of users) {
