@@ -2,7 +2,7 @@ import { UNTIL_RESUMED } from '@wxq/quota';
 import type { QueueShards, RedisClient } from '@wxq/redis';
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { SEND_COUNTERS } from './processors/send-counters.js';
+import { SEND_COUNTERS } from './send-counters.js';
 
 /**
  * What a send came to, for `wxq_worker_sends_total`: `ok`, WeChat's errcode as a string (`45015`),

@@ -25,7 +25,7 @@ import { startAdminServer } from './admin-server.js';
 import { type WorkerMetrics, createWorkerMetrics } from './metrics.js';
 import { createInboundProcessor } from './processors/inbound.js';
 import { createOutboundProcessor } from './processors/outbound.js';
-import { createSendCounters } from './processors/send-counters.js';
+import { createSendCounters } from './send-counters.js';
 import { createSendRateLimiter } from './send-rate-limit.js';
 
 export interface WorkerDeps {

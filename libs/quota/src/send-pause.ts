@@ -11,8 +11,11 @@ import { type RedisClient, type WxqKeys, createScript } from '@wxq/redis';
 export interface SendPause {
   /** Until when the account's sends are paused (epoch ms, {@link UNTIL_RESUMED} for an operator's), or undefined. */
   pausedUntil(appId: string): Promise<number | undefined>;
-  /** Pauses the account's sends for `errcode`; logs once per pause, across workers. */
-  pause(appId: string, errcode: 45009 | 45011, log: Logger): Promise<number>;
+  /**
+   * Pauses the account's sends until midnight Beijing time (`day`, a 45009) or the next minute
+   * (`minute`, a 45011); logs once per pause, across workers. Answers the pause's end.
+   */
+  pause(appId: string, span: 'day' | 'minute', log: Logger): Promise<number>;
   /** An operator's pause: the account's sends wait until {@link SendPause.resume}, whatever WeChat says meanwhile. */
   pauseUntilResumed(appId: string): Promise<void>;
   /** Lifts the account's pause, whoever set it; answers whether there was one. */
@@ -47,14 +50,14 @@ export function createSendPause(redis: RedisClient, keys: WxqKeys, now: () => nu
       const until = Number(await redis.get(keys.sendPause(appId)));
       return until > now() ? until : undefined;
     },
-    async pause(appId, errcode, log) {
+    async pause(appId, span, log) {
       const at = now();
-      const until = errcode === 45009 ? nextBeijingMidnight(at) : (Math.floor(at / 60_000) + 1) * 60_000;
+      const until = span === 'day' ? nextBeijingMidnight(at) : (Math.floor(at / 60_000) + 1) * 60_000;
       const first = await PAUSE_UNTIL_LATER.run<number>(redis, [keys.sendPause(appId)], [until, until - at]);
       if (first === 1) {
         log.warn(
-          { appId, errcode, until: new Date(until).toISOString() },
-          errcode === 45009 ? 'daily API quota reached: sends paused' : 'per-minute limit reached: sends paused',
+          { appId, span, until: new Date(until).toISOString() },
+          span === 'day' ? 'daily API quota reached: sends paused' : 'per-minute limit reached: sends paused',
         );
       }
       return until;

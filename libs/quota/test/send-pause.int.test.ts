@@ -25,8 +25,8 @@ describe('send pause', () => {
     await pause.pauseUntilResumed(APP);
     expect(await pause.pausedUntil(APP)).toBe(UNTIL_RESUMED);
     expect(await redis.pttl(key)).toBe(-1);
-    await pause.pause(APP, 45009, log);
-    await pause.pause(APP, 45011, log);
+    await pause.pause(APP, 'day', log);
+    await pause.pause(APP, 'minute', log);
     expect(await pause.pausedUntil(APP)).toBe(UNTIL_RESUMED);
     expect(await redis.pttl(key)).toBe(-1);
     expect(await pause.resume(APP)).toBe(true);
@@ -37,7 +37,7 @@ describe('send pause', () => {
   it('resume lifts a 45009 pause early', async () => {
     const now = Date.parse('2026-12-01T10:00:00Z');
     const { pause } = pauseAt(now);
-    expect(await pause.pause(APP, 45009, log)).toBe(nextBeijingMidnight(now));
+    expect(await pause.pause(APP, 'day', log)).toBe(nextBeijingMidnight(now));
     expect(await pause.pausedUntil(APP)).toBe(nextBeijingMidnight(now));
     expect(await pause.resume(APP)).toBe(true);
     expect(await pause.pausedUntil(APP)).toBeUndefined();
@@ -46,7 +46,7 @@ describe('send pause', () => {
   it("an operator's pause replaces a 45011 pause and outlasts it", async () => {
     const now = Date.parse('2026-12-01T10:00:30Z');
     const { pause, key } = pauseAt(now);
-    await pause.pause(APP, 45011, log);
+    await pause.pause(APP, 'minute', log);
     expect(await redis.pttl(key)).toBeGreaterThan(0);
     await pause.pauseUntilResumed(APP);
     expect(await redis.pttl(key)).toBe(-1);

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { CustomMessage, TypingCommand } from '@wxq/wechat';
-import { isKnownErrcode } from './errcodes.js';
+import { isKnownErrcode } from './send-policy.js';
 import { WechatApiError, WechatTransportError } from './errors.js';
 import {
   type JsonRecord,

@@ -1,4 +1,4 @@
-import { type ErrcodeContext, type ErrorKind, classifyErrcode } from './errcodes.js';
+import { type ErrcodeContext, type ErrorKind, classifyErrcode } from './send-policy.js';
 
 /** Stable codes: branch on these (or on `errcode`), never on message text. */
 export type WechatApiErrorCode =

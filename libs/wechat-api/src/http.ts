@@ -1,4 +1,4 @@
-import type { ErrcodeContext } from './errcodes.js';
+import type { ErrcodeContext } from './send-policy.js';
 import { WechatErrcodeError, WechatTransportError } from './errors.js';
 import { sendOverHttp } from './http-transport.js';
 

@@ -9,15 +9,18 @@ export {
   createWechatApiClient,
 } from './client.js';
 export {
-  ERRCODES,
   type ErrcodeContext,
-  type ErrcodeEntry,
   type ErrorKind,
   type KnownErrcode,
-  UNKNOWN_ERRCODE_KIND,
+  type PauseSpan,
+  SEND_POLICY,
+  type SendAction,
+  type SendKind,
+  type SendRule,
   classifyErrcode,
   isKnownErrcode,
-} from './errcodes.js';
+} from './send-policy.js';
+export { type SendVerdict, isRefused, judgeSend } from './send-verdict.js';
 export {
   TOKEN_STORE_API,
   TokenStoreError,

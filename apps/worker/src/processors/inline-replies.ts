@@ -1,22 +1,16 @@
 import type { Logger } from '@wxq/logging';
-import type { QuotaLedger, Reservation, SendPause } from '@wxq/quota';
+import type { Reservation } from '@wxq/quota';
 import { type InboundPayload, type OutboundPayload, QUEUES } from '@wxq/queue';
 import { type RedisClient, type WxqKeys, createScript } from '@wxq/redis';
-import { type WechatApiClient, WechatErrcodeError } from '@wxq/wechat-api';
-import type { Counter } from 'prom-client';
+import { type WechatApiClient, WechatErrcodeError, judgeSend } from '@wxq/wechat-api';
 import type { SendRateLimiter } from '../send-rate-limit.js';
-import { learnFrom, sendResultOf } from './outbound.js';
-import type { SendCounters } from './send-counters.js';
+import { type SendOutcomeDeps, actOnVerdict } from './send-outcome.js';
 
-export interface InlineSendDeps {
+export interface InlineSendDeps extends SendOutcomeDeps {
   readonly redis: RedisClient;
   readonly rateLimiter: SendRateLimiter | undefined;
-  readonly pause: SendPause;
-  readonly counters: SendCounters;
   /** With ordering, the user's outbound lane must be empty: no earlier reply waiting. */
   readonly ordering: boolean;
-  readonly ledger: QuotaLedger | undefined;
-  readonly sends: Counter<'account' | 'result'>;
 }
 
 /**
@@ -127,27 +121,22 @@ export async function sendInline(
     try {
       await api.sendCustomMessage(message);
     } catch (err) {
-      // What WeChat's answer says about the user's windows is learnt now, while it is news.
-      if (deps.ledger !== undefined) await learnFrom(deps.ledger, appId, user, err, taken.reservation);
-      const limit = err instanceof WechatErrcodeError && (err.errcode === 45009 || err.errcode === 45011);
-      if (limit) {
-        // 45009 and 45011 pause the account at once, so that no other push's reply is tried
-        // meanwhile; the reply's job waits for the pause to end, then sends.
-        await deps.counters.count(appId, err.errcode === 45009 ? 'paused_45009' : 'paused_45011');
-        await deps.pause.pause(appId, err.errcode, log);
-      }
-      deps.sends.inc({ account: appId, result: sendResultOf(err) });
-      // Any other errcode: the outbound job fails for good or backs off from WeChat's answer as if
-      // its own first attempt had got it. Without an answer (a timeout) the reply may have gone
+      // Counted, and what the answer says about the user's windows learnt, now, while it is news;
+      // a pause of the account starts at once, so that no other push's reply is tried meanwhile.
+      const verdict = judgeSend('custom', err);
+      await actOnVerdict(deps, appId, user, verdict, taken.reservation, log);
+      // WeChat answered (and paused nothing): the reply's job takes that answer as its own first
+      // attempt's, so it fails for good or backs off without calling again. A paused reply's job
+      // waits for the pause to end, then sends. Without an answer (a timeout) the reply may have gone
       // out: the job simply tries again, as a retried reply job does.
-      if (err instanceof WechatErrcodeError && !limit) {
+      if (err instanceof WechatErrcodeError && verdict.action !== 'pause_account') {
         const inlineAttempt = { api: err.api, errcode: err.errcode, errmsg: err.errmsg };
         const rest = [{ ...replies[next], inlineAttempt } as OutboundPayload, ...replies.slice(next + 1)];
         return { sent: next, rest, counted };
       }
       break;
     }
-    deps.sends.inc({ account: appId, result: 'ok' });
+    deps.sends.inc({ account: appId, result: SENT_RESULT });
     next += 1;
     counted = deps.redis.hset(key, 'sent', next);
     // Awaited later; until then a failure must not count as unhandled.
@@ -160,6 +149,8 @@ export async function sendInline(
 }
 
 const DONE: Promise<unknown> = Promise.resolve();
+/** The metrics' label of a send that went out, as the send policy gives it. */
+const SENT_RESULT = judgeSend('custom').result;
 const ignore = () => undefined;
 
 /**

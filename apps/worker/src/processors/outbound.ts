@@ -11,14 +11,14 @@ import {
   laneScore,
 } from '@wxq/queue';
 import type { PerShard, QueueShards } from '@wxq/redis';
-import { type WechatApiClient, WechatApiError, WechatErrcodeError } from '@wxq/wechat-api';
+import { type WechatApiClient, WechatErrcodeError, isRefused, judgeSend } from '@wxq/wechat-api';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Counter } from 'prom-client';
-import type { SendResult } from '../metrics.js';
 import type { SendRateLimiter } from '../send-rate-limit.js';
 import { LEFT_FAILED, PARK_MS, recipientOf } from './lane-settings.js';
 import { SEND_UNTAKEN_AFTER_MS } from './passive-replies.js';
-import type { SendCounters } from './send-counters.js';
+import type { SendCounters } from '../send-counters.js';
+import { type SendOutcomeDeps, actOnVerdict } from './send-outcome.js';
 
 export interface OutboundDeps {
   readonly apis: ReadonlyMap<string, WechatApiClient>;
@@ -41,14 +41,16 @@ export interface OutboundDeps {
 export const NO_QUOTA_REASON = 'no customer-service quota';
 
 /**
- * The outbound processor: one reply, one API call. Retries follow the error class (reference
- * docs/wechat-protocol.md §7.5): retryable errors throw (BullMQ backs off with jitter); token errors were already
- * refreshed and retried once by the client; permanent ones (45015, 45047, ...) fail the job at
- * once with the errcode in its reason, where Bull Board shows it. With ordering, a reply waits
+ * The outbound processor: one reply, one API call. WeChat's answer is judged by the send policy
+ * (libs/wechat-api send-policy.ts, docs/wechat-protocol.md §7.5): a retry throws (BullMQ backs off
+ * with jitter); a token error was already refreshed and retried once by the client; a pause waits
+ * in "delayed" until it ends; a send refused for good fails the job at once with the errcode in
+ * its reason, where Bull Board shows it. With ordering, a reply waits
  * until every earlier reply to its user was sent or failed for good, retries included. With the
  * quota ledger, a reply the user's windows do not allow is not attempted.
  */
 export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound'> {
+  const outcomeDeps: SendOutcomeDeps = { ...deps, ledger: deps.quota?.ledger };
   return async (payload, { job, token, log }) => {
     const api = deps.apis.get(payload.appId);
     if (api === undefined) throw new UnrecoverableError(`no account ${payload.appId} is configured on this worker`);
@@ -108,26 +110,26 @@ export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound
     }
     const reservation =
       inline === undefined && reply.kind === 'message' ? await reserveSend(deps, payload, job, user, log) : undefined;
+    const kind = reply.kind === 'message' ? 'custom' : 'typing';
     try {
       if (inline !== undefined) throw new WechatErrcodeError(inline.api, inline.errcode, inline.errmsg);
       if (reply.kind === 'message') await api.sendCustomMessage(reply.message);
       else await api.typing(reply.touser, reply.command);
     } catch (err) {
-      if (inline === undefined) {
-        deps.sends.inc({ account: payload.appId, result: sendResultOf(err) });
-        if (deps.quota !== undefined) await learnFrom(deps.quota.ledger, payload.appId, user, err, reservation);
-      }
-      if (err instanceof WechatErrcodeError && (err.errcode === 45009 || err.errcode === 45011)) {
-        await deps.counters.count(payload.appId, err.errcode === 45009 ? 'paused_45009' : 'paused_45011');
-        await delayUntil(job, token, await deps.pause.pause(payload.appId, err.errcode, log));
-      }
-      const permanent = err instanceof WechatApiError && err.kind === 'permanent';
+      const verdict = judgeSend(kind, err);
+      // An inline attempt was counted, and what it says learnt, by the inbound job (inline-replies.ts).
+      const pausedUntil =
+        inline === undefined
+          ? await actOnVerdict(outcomeDeps, payload.appId, user, verdict, reservation, log)
+          : await deps.pause.pausedUntil(payload.appId);
+      if (verdict.action === 'pause_account' && pausedUntil !== undefined) await delayUntil(job, token, pausedUntil);
+      const refused = isRefused(verdict);
       // The last attempt, or one that can never succeed, hands the user's turn on.
-      if (permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await leave('failed');
-      if (permanent) throw new UnrecoverableError(`errcode ${String(err.errcode)}: ${err.errmsg}`);
+      if (refused || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await leave('failed');
+      if (refused) throw new UnrecoverableError(verdict.reason);
       throw err;
     }
-    deps.sends.inc({ account: payload.appId, result: 'ok' });
+    deps.sends.inc({ account: payload.appId, result: judgeSend(kind).result });
     await leave('done');
     // Debug, as the inbound job's line: wxq_worker_sends_total counts every send.
     log.debug(
@@ -158,27 +160,6 @@ async function reserveSend(
   }
   log.warn({ appId: payload.appId }, 'sending without customer-service quota (WXQ_CS_QUOTA=observe)');
   return undefined;
-}
-
-/** An errcode WeChat answered, or `transport` for a call that got none (timeout, connection, HTTP status). */
-export function sendResultOf(err: unknown): SendResult {
-  return err instanceof WechatErrcodeError ? `${err.errcode}` : 'transport';
-}
-
-/** What WeChat's answer says about the user's windows (docs/wechat-protocol.md §7.4, §7.5). */
-export async function learnFrom(
-  ledger: QuotaLedger,
-  appId: string,
-  user: string,
-  err: unknown,
-  reservation: Reservation | undefined,
-): Promise<void> {
-  if (!(err instanceof WechatErrcodeError)) return;
-  if (err.errcode === 45047) await ledger.correct(appId, user, 'exhaust');
-  else if (err.errcode === 45015 || err.errcode === 43004) await ledger.correct(appId, user, 'close');
-  // WeChat answered with an errcode: the message was not sent, so the send is not spent. After a
-  // timeout it may have been, so that keeps its reservation.
-  else if (reservation !== undefined) await ledger.refund(appId, user, reservation);
 }
 
 /** WeChat's answer deadline (docs/wechat-protocol.md §5.1). */

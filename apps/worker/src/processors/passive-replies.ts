@@ -4,7 +4,7 @@ import type { PassiveStore, StoredReply } from '@wxq/passive';
 import type { PerShard } from '@wxq/redis';
 import { type InboundPayload, type OutboundPayload, QUEUES } from '@wxq/queue';
 import { isPassiveCapable } from '@wxq/wechat';
-import type { SendCounters } from './send-counters.js';
+import type { SendCounters } from '../send-counters.js';
 
 /** Passive replies on the worker's side (docs/passive-replies.md). */
 export interface PassiveDeps {

@@ -1,4 +1,5 @@
 import type { RedisClient, WxqKeys } from '@wxq/redis';
+import type { PauseSpan } from '@wxq/wechat-api';
 
 /**
  * What the worker did instead of sending, counted per account in Redis across every worker (a
@@ -32,6 +33,12 @@ export const SEND_COUNTERS = Object.keys({
   passive_dropped: true,
   pending_expired: true,
 } satisfies Record<SendCounter, true>) as readonly SendCounter[];
+
+/** The counter of an account pause WeChat's answer started (the send policy's `pause`). */
+export const PAUSE_COUNTERS = { day: 'paused_45009', minute: 'paused_45011' } as const satisfies Record<
+  PauseSpan,
+  SendCounter
+>;
 
 export interface SendCounters {
   count(appId: string, counter: SendCounter): Promise<void>;
