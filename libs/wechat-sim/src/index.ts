@@ -1,8 +1,8 @@
 export { CUSTOM_MSG_TYPES, type CustomMessage, type CustomMsgType, type TypingCommand } from './api/custom-message.js';
 export { ERRCODES } from './api/errcodes.js';
 export type { Fault, SimulatorRequest } from './api/faults.js';
-export { MEDIA_TYPES, type MediaInput, type MediaType } from './api/media.js';
-export type { SentMessage } from './api/routes.js';
+export { MEDIA_TYPES, type MediaInput, type MediaType } from './api/media-store.js';
+export type { SentMessage } from './api/families/customer-service.js';
 export {
   type Grant,
   type Interaction,
@@ -13,14 +13,10 @@ export {
   type WindowKind,
 } from './api/interactions.js';
 export { type ManualClock, createManualClock } from './clock.js';
-export {
-  type SimulatorAccount,
-  type SimulatorCall,
-  type WechatApiSimulator,
-  type WechatApiSimulatorOptions,
-  startWechatApiSimulator,
-} from './api/simulator.js';
-export type { TokenEndpoint, TokenMintCounts } from './api/tokens.js';
+export type { SimulatorAccount } from './api/accounts.js';
+export type { SimulatorCall } from './api/server.js';
+export { type WechatApiSimulator, type WechatApiSimulatorOptions, startWechatApiSimulator } from './api/simulator.js';
+export type { TokenEndpoint, TokenMintCounts } from './api/token-registry.js';
 export {
   type BuildPushOptions,
   type Handshake,

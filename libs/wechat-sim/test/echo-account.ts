@@ -5,7 +5,8 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { type PushAccount, createMessageCrypto, openPush } from '@wxq/wechat';
 import { onTestFinished } from 'vitest';
-import type { SimulatorAccount, WechatApiSimulator } from '../src/api/simulator.js';
+import type { SimulatorAccount } from '../src/api/accounts.js';
+import type { WechatApiSimulator } from '../src/api/simulator.js';
 import { classicToken, postJson, sendUrl } from './helpers.js';
 
 export interface EchoAccount {

@@ -1,8 +1,8 @@
 // Test helpers: a simulator per test on port 0, a clock to drive
 // token and media lifetimes, and JSON over fetch. Never a mock: every call is real HTTP.
 import { onTestFinished } from 'vitest';
+import type { SimulatorAccount } from '../src/api/accounts.js';
 import {
-  type SimulatorAccount,
   type WechatApiSimulator,
   type WechatApiSimulatorOptions,
   startWechatApiSimulator,
@@ -32,7 +32,7 @@ export async function startTestSimulator(
   return sim;
 }
 
-export interface JsonAnswer {
+interface JsonAnswer {
   readonly status: number;
   readonly headers: Headers;
   readonly json: Record<string, unknown>;

@@ -49,7 +49,7 @@ export interface CustomMessage {
 export type TypingCommand = 'Typing' | 'CancelTyping';
 
 /** Whether a temporary media id is known and unexpired. */
-export type MediaLookup = (mediaId: string) => boolean;
+type MediaLookup = (mediaId: string) => boolean;
 
 /** A checked body: its value, or the errcode the API answers it with. */
 export type Verdict<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errcode: number };
@@ -57,7 +57,7 @@ export type Verdict<T> = { readonly ok: true; readonly value: T } | { readonly o
 type Check = (body: Readonly<Record<string, unknown>>, hasMedia: MediaLookup) => number;
 
 const MSGTYPE_CHECKS: Readonly<Record<CustomMsgType, Check>> = {
-  text: (b) => inObject(b, 'text', (o) => requireString(o, 'content', 44004)),
+  text: (b) => inObject(b, 'text', stringFields(['content'])),
   image: (b, hasMedia) => inObject(b, 'image', (o) => requireMedia(o, 'media_id', hasMedia)),
   voice: (b, hasMedia) => inObject(b, 'voice', (o) => requireMedia(o, 'media_id', hasMedia)),
   video: (b, hasMedia) =>
@@ -67,32 +67,16 @@ const MSGTYPE_CHECKS: Readonly<Record<CustomMsgType, Check>> = {
       (o) => requireMedia(o, 'media_id', hasMedia) || optionalStrings(o, ['thumb_media_id', 'title', 'description']),
     ),
   music: (b) =>
-    inObject(
-      b,
-      'music',
-      (o) =>
-        requireString(o, 'musicurl', 44004) ||
-        requireString(o, 'hqmusicurl', 44004) ||
-        requireString(o, 'thumb_media_id', 44004) ||
-        optionalStrings(o, ['title', 'description']),
-    ),
+    inObject(b, 'music', stringFields(['musicurl', 'hqmusicurl', 'thumb_media_id'], ['title', 'description'])),
   news: (b) => inObject(b, 'news', checkArticles),
   // Legacy since the draft box (docs/wechat-protocol.md §7.2); the reference does not say what WeChat answers
   // now, so accepted.
   mpnews: (b) => inObject(b, 'mpnews', (o) => requireString(o, 'media_id', 40007)),
-  mpnewsarticle: (b) => inObject(b, 'mpnewsarticle', (o) => requireString(o, 'article_id', 44004)),
+  mpnewsarticle: (b) => inObject(b, 'mpnewsarticle', stringFields(['article_id'])),
   msgmenu: (b) => inObject(b, 'msgmenu', checkMenu),
-  wxcard: (b) => inObject(b, 'wxcard', (o) => requireString(o, 'card_id', 44004) || optionalStrings(o, ['card_ext'])),
+  wxcard: (b) => inObject(b, 'wxcard', stringFields(['card_id'], ['card_ext'])),
   miniprogrampage: (b) =>
-    inObject(
-      b,
-      'miniprogrampage',
-      (o) =>
-        requireString(o, 'appid', 44004) ||
-        requireString(o, 'pagepath', 44004) ||
-        requireString(o, 'thumb_media_id', 44004) ||
-        optionalStrings(o, ['title']),
-    ),
+    inObject(b, 'miniprogrampage', stringFields(['appid', 'pagepath', 'thumb_media_id'], ['title'])),
 };
 
 /**
@@ -143,7 +127,7 @@ function checkMenu(menu: Readonly<Record<string, unknown>>): number {
   if (list.length === 0) return 44004;
   for (const item of list as unknown[]) {
     if (!isObject(item)) return 47001;
-    const errcode = requireString(item, 'id', 44004) || requireString(item, 'content', 44004);
+    const errcode = stringFields(['id', 'content'])(item);
     if (errcode !== 0) return errcode;
   }
   return optionalStrings(menu, ['head_content', 'tail_content']);
@@ -164,6 +148,23 @@ function inObject(
   const value = body[name];
   if (value === undefined) return 44004;
   return isObject(value) ? check(value) : 47001;
+}
+
+/**
+ * Required string fields in order (44004 when missing or empty, 47001 when not a string), then
+ * optional ones (47001 when not a string): the first failure's errcode, else 0.
+ */
+function stringFields(
+  required: readonly string[],
+  optional: readonly string[] = [],
+): (object: Readonly<Record<string, unknown>>) => number {
+  return (object) => {
+    for (const name of required) {
+      const errcode = requireString(object, name, 44004);
+      if (errcode !== 0) return errcode;
+    }
+    return optionalStrings(object, optional);
+  };
 }
 
 function requireString(object: Readonly<Record<string, unknown>>, name: string, missing: number): number {

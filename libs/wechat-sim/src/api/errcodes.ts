@@ -43,7 +43,7 @@ export const ERRCODES = {
 } as const satisfies Record<string, string>;
 
 /** errmsg for a code; codes only a fault can produce get a neutral text. */
-export function errmsgOf(errcode: number): string {
+function errmsgOf(errcode: number): string {
   const key = String(errcode);
   return Object.hasOwn(ERRCODES, key) ? ERRCODES[key as keyof typeof ERRCODES] : 'simulated error';
 }

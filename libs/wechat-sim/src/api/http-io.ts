@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export type BodyResult =
+type BodyResult =
   { readonly tooLarge: false; readonly body: Buffer } | { readonly tooLarge: true; readonly bytes: number };
 
 /**

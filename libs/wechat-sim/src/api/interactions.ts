@@ -79,7 +79,7 @@ export function grantOf(message: InboundMessage): Grant {
 /** Simulator-only: `POST /sim/interactions` tells the simulator of a user action (never a real API path). */
 export const INTERACTIONS_PATH = '/sim/interactions';
 
-export type InteractionRequest =
+type InteractionRequest =
   | { readonly ok: true; readonly appId: string; readonly message: InboundMessage }
   | { readonly ok: false; readonly status: number; readonly error: string };
 

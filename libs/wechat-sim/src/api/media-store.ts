@@ -27,7 +27,7 @@ export interface MediaInput {
   readonly mediaId?: string;
 }
 
-export interface StoredMedia {
+interface StoredMedia {
   readonly mediaId: string;
   readonly type: MediaType;
   readonly bytes: Buffer;
@@ -35,7 +35,7 @@ export interface StoredMedia {
   readonly createdAtMs: number;
 }
 
-export interface MediaStore {
+interface MediaStore {
   add(input: MediaInput, nowMs: number): StoredMedia;
   /** The media while it lives (3 days), else undefined. */
   get(mediaId: string, nowMs: number): StoredMedia | undefined;

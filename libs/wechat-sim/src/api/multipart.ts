@@ -2,7 +2,7 @@
 // in memory and bounded by the route's maxBodyBytes; this only splits it into parts.
 import busboy from 'busboy';
 
-export interface MultipartPart {
+interface MultipartPart {
   /** The form field name from Content-Disposition. */
   readonly name: string;
   readonly filename: string | undefined;

@@ -21,7 +21,7 @@ const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
 const DAY_MS = 24 * 3600 * 1000;
 const UNIX_SECONDS = /^\d{1,12}$/;
 
-export interface SendRulesOptions {
+interface SendRulesOptions {
   /** Whether windows and typing decide answers; interactions are recorded either way. */
   readonly enforce: boolean;
   readonly messageSends: number;
@@ -30,7 +30,7 @@ export interface SendRulesOptions {
   readonly dailySendQuota: number | undefined;
 }
 
-export interface SendRules {
+interface SendRules {
   /** @throws TypeError when the message's FromUserName or CreateTime is unusable */
   record(interaction: Interaction, nowMs: number): RecordedInteraction;
   /** 0 when the send may go, and then it is spent; otherwise the errcode WeChat answers. */

@@ -15,7 +15,7 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{32,512}$/;
 
 export type TokenEndpoint = 'token' | 'stable_token';
 
-export interface IssuedToken {
+interface IssuedToken {
   readonly access_token: string;
   readonly expires_in: number;
 }
@@ -36,7 +36,7 @@ interface TokenRecord {
   invalidated: boolean;
 }
 
-export interface TokenRegistry {
+interface TokenRegistry {
   /** `/cgi-bin/token`: always a new token; the previous ones retire 5 minutes later (docs/wechat-protocol.md §6.1). */
   mintClassic(appId: string, nowMs: number): IssuedToken;
   /**

@@ -19,7 +19,7 @@ export interface SandboxState {
   readonly redis?: { readonly url: string; readonly dir?: string };
 }
 
-export const STATE_FILE = 'sandbox.json';
+const STATE_FILE = 'sandbox.json';
 
 export function stateFilePath(stateDir: string): string {
   return join(stateDir, STATE_FILE);

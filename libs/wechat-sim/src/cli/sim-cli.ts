@@ -9,7 +9,7 @@ import {
 } from '@wxq/wechat';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { RecordedInteraction } from '../api/interactions.js';
-import type { SentMessage } from '../api/routes.js';
+import type { SentMessage } from '../api/families/customer-service.js';
 import { type Push, buildHandshake, buildPush } from '../push/build-push.js';
 import { InteractionRefusedError, createInteractionClient } from '../push/interaction-client.js';
 import { type MessageOptions, type UserMessageOptions, createMessage } from '../push/messages.js';
@@ -316,18 +316,14 @@ function buildMessage(type: MessageType, value: string | undefined, o: UserMessa
   switch (type) {
     case 'text':
       return createMessage.text(value ?? 'hello', o);
+    // The user messages that take nothing but their options: the CLI's name is createMessage's.
     case 'image':
-      return createMessage.image(o);
     case 'voice':
-      return createMessage.voice(o);
     case 'video':
-      return createMessage.video(o);
     case 'shortvideo':
-      return createMessage.shortvideo(o);
     case 'location':
-      return createMessage.location(o);
     case 'link':
-      return createMessage.link(o);
+      return createMessage[type](o);
     case 'subscribe':
       return createMessage.subscribe(value === undefined ? m : { ...m, scene: value });
     case 'unsubscribe':

@@ -58,6 +58,17 @@ function msgId(options: UserMessageOptions): string {
   return options.msgId ?? randomInt64Above2To53();
 }
 
+type VideoOptions = MediaMessageOptions & { readonly thumbMediaId?: string };
+
+/** What a video and a short video carry after MsgType, in WeChat's order (docs/wechat-protocol.md §4.2). */
+function videoFields(options: VideoOptions): { MediaId: string; ThumbMediaId: string; MsgId: string } {
+  return {
+    MediaId: options.mediaId ?? randomMediaId(),
+    ThumbMediaId: options.thumbMediaId ?? randomMediaId(),
+    MsgId: msgId(options),
+  };
+}
+
 /**
  * Realistic user messages and events (docs/wechat-protocol.md §4.2, §4.3), typed as @wxq/wechat's message union and in
  * the field order WeChat uses. Feed them to `buildPush`.
@@ -81,25 +92,11 @@ export const createMessage = {
     };
     return options.recognition === undefined ? message : { ...message, Recognition: options.recognition };
   },
-  video(options: MediaMessageOptions & { readonly thumbMediaId?: string } = {}): VideoMessage {
-    const mediaId = options.mediaId ?? randomMediaId();
-    return {
-      ...header(options),
-      MsgType: 'video',
-      MediaId: mediaId,
-      ThumbMediaId: options.thumbMediaId ?? randomMediaId(),
-      MsgId: msgId(options),
-    };
+  video(options: VideoOptions = {}): VideoMessage {
+    return { ...header(options), MsgType: 'video', ...videoFields(options) };
   },
-  shortvideo(options: MediaMessageOptions & { readonly thumbMediaId?: string } = {}): ShortVideoMessage {
-    const mediaId = options.mediaId ?? randomMediaId();
-    return {
-      ...header(options),
-      MsgType: 'shortvideo',
-      MediaId: mediaId,
-      ThumbMediaId: options.thumbMediaId ?? randomMediaId(),
-      MsgId: msgId(options),
-    };
+  shortvideo(options: VideoOptions = {}): ShortVideoMessage {
+    return { ...header(options), MsgType: 'shortvideo', ...videoFields(options) };
   },
   /** Location_X is the latitude, Location_Y the longitude (docs/wechat-protocol.md §4.2). */
   location(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { WechatApiSimulator } from './simulator.js';
-import { ACCOUNT, classicToken, createClock, getJson, startTestSimulator } from '../../test/helpers.js';
+import type { WechatApiSimulator } from '../simulator.js';
+import { ACCOUNT, classicToken, createClock, getJson, startTestSimulator } from '../../../test/helpers.js';
 
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0xff, 0xd9]);
 

@@ -9,7 +9,7 @@ import {
   probeToken,
   stableToken,
   startTestSimulator,
-} from '../../test/helpers.js';
+} from '../../../test/helpers.js';
 
 const RID = / rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/;
 const MINUTE = 60_000;
