@@ -35,7 +35,7 @@ function clockTicksPerSecond(): number {
 }
 
 /** A process's CPU time so far. */
-export async function readCpuTicks(pid: number): Promise<number> {
+async function readCpuTicks(pid: number): Promise<number> {
   return parseCpuTicks(await readFile(`/proc/${String(pid)}/stat`, 'utf8'));
 }
 

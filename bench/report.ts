@@ -300,10 +300,10 @@ function memoryResults(processes: readonly MemoryResult[]): Record<string, unkno
 }
 
 /** The rates docs/capacity.md sizes for. */
-export const SIZED_RATES = [10_000, 100_000] as const;
+const SIZED_RATES = [10_000, 100_000] as const;
 
 /** A capacity configuration's costs per push, as the sizing takes them. */
-export function pushCosts(result: CapacityResult): PushCosts {
+function pushCosts(result: CapacityResult): PushCosts {
   return {
     gatewayCpuMs: result.gatewayCpuMsPerPush,
     workerCpuMs: result.workerCpuMsPerPush,

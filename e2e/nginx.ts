@@ -34,7 +34,7 @@ const NO_ADMIN = '127.0.0.1:9';
  * deploy/nginx.conf with its upstreams pointed at `upstreams` and `adminUpstreams` (host:port: the
  * gateways' public and admin listeners) and listening on `port`.
  */
-export async function nginxConfigFor(
+async function nginxConfigFor(
   dir: string,
   port: number,
   upstreams: readonly string[],

@@ -29,8 +29,6 @@ export const EXIT = {
   declined: 4,
 } as const;
 
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
-
 /** A wrong command line, said in one line; exits 2. */
 export class UsageError extends Error {
   override name = 'UsageError' as const;

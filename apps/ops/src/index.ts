@@ -1,4 +1,4 @@
-export { type CliIo, EXIT, type ExitCode } from './cli-io.js';
+export type { CliIo } from './cli-io.js';
 export type { StatusReport } from './commands/status.js';
 export type { RetryReport } from './commands/retry.js';
 export type { FailedJobRow } from './failed-jobs.js';

@@ -1,7 +1,7 @@
 import type { CliIo } from './cli-io.js';
 
 /** Batches at least this large show a progress bar (on a terminal only: scripts get clean output). */
-export const PROGRESS_MIN_BATCH = 50;
+const PROGRESS_MIN_BATCH = 50;
 const BAR_CHARS = 30;
 
 export interface Progress {

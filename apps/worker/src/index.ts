@@ -1,5 +1,5 @@
 export { loadHandlers } from './load-handlers.js';
-export type { SendResult, WorkerMetrics } from './metrics.js';
+export type { WorkerMetrics } from './metrics.js';
 export {
   type RunningWorker,
   type RunningWorkerWithAdmin,

@@ -4,20 +4,19 @@ import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { SEND_COUNTERS } from './send-counters.js';
 
-/**
- * What a send came to, for `wxq_worker_sends_total`: `ok`, WeChat's errcode as a string (`45015`),
- * `quota` (not attempted: the ledger saw no open window) or `transport` (no errcode: a timeout, a
- * refused connection, an HTTP error).
- */
-export type SendResult = 'ok' | 'quota' | 'transport' | `${number}`;
-
 /** The worker's Prometheus metrics, in a registry of its own (several workers can share a process in tests). */
 export interface WorkerMetrics {
   readonly registry: Registry;
-  /** Customer-service calls (messages and typing) by account and {@link SendResult}. */
+  /**
+   * Customer-service calls (messages and typing) by account and result: `ok`, WeChat's errcode as a
+   * string (`45015`), `quota` (not attempted: the ledger saw no open window) or `transport` (no
+   * errcode: a timeout, a refused connection, an HTTP error).
+   */
   readonly sends: Counter<'account' | 'result'>;
   /** One push through the user's handlers, by account and outcome (ok, error). */
   readonly handlerSeconds: Histogram<'account' | 'outcome'>;
+  /** Handler attempts abandoned after WXQ_HANDLER_TIMEOUT_MS, by account. */
+  readonly handlerTimeouts: Counter<'account'>;
   /** access_token fetches this process made, by account and result (ok, error). */
   readonly tokenRefreshes: Counter<'account' | 'result'>;
   /** Records a token this process fetched, for the token age gauge. */
@@ -42,9 +41,9 @@ export interface WorkerMetricsDeps {
 }
 
 /** The job states `wxq_queue_jobs` reports: each one is a single LLEN or ZCARD. */
-export const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
+const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
 
-// A handler is usually a few milliseconds; the demo's `#slow` goes up to 30 s.
+// A handler is usually a few milliseconds; WXQ_HANDLER_TIMEOUT_MS ends one at 30 s by default.
 const HANDLER_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
@@ -147,6 +146,12 @@ export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
       help: "Time one push spends in the user's handlers",
       labelNames: ['account', 'outcome'],
       buckets: HANDLER_BUCKETS,
+      registers,
+    }),
+    handlerTimeouts: new Counter({
+      name: 'wxq_worker_handler_timeouts_total',
+      help: 'Handler attempts abandoned after WXQ_HANDLER_TIMEOUT_MS (their replies dropped), by account',
+      labelNames: ['account'],
       registers,
     }),
     tokenRefreshes: new Counter({

@@ -157,6 +157,7 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
       redis: commands,
       shards,
       handlerAttempts: config.handlerAttempts,
+      handlerTimeoutMs: config.handlerTimeoutMs,
       lanes,
       ledger,
       autoTypingMs: config.autoTypingMs,
@@ -168,6 +169,7 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
         ? { redis: commands, rateLimiter, pause, counters, ordering: lanes !== undefined, ledger, sends: metrics.sends }
         : undefined,
       handlerSeconds: metrics.handlerSeconds,
+      handlerTimeouts: metrics.handlerTimeouts,
     }),
     outbound: createOutboundProcessor({
       apis,

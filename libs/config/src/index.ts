@@ -1,4 +1,4 @@
-export { type Account, REPLY_MODES, type ReplyMode, readAccounts } from './accounts.js';
+export { type Account, type ReplyMode } from './accounts.js';
 export { ConfigError, type ConfigIssue } from './config-error.js';
 export type { ApiConfig } from './api-config.js';
 export { type GatewayConfig, type IpAllowlistConfig, loadGatewayConfig } from './gateway-config.js';

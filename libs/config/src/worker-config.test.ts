@@ -40,6 +40,14 @@ describe('loadWorkerConfig', () => {
     expect(problems({ ...MINIMAL, WXQ_REPLY_MODE: 'passive-first' })).toEqual(['WXQ_REPLY_MODE']);
   });
 
+  it('abandons a handler after 30 s unless told otherwise (15 min at most)', () => {
+    expect(loadWorkerConfig(MINIMAL).handlerTimeoutMs).toBe(30_000);
+    expect(loadWorkerConfig({ ...MINIMAL, WXQ_HANDLER_TIMEOUT_MS: '250' }).handlerTimeoutMs).toBe(250);
+    for (const ms of ['0', '900001', '1.5', 'soon', '-1']) {
+      expect(problems({ ...MINIMAL, WXQ_HANDLER_TIMEOUT_MS: ms })).toEqual(['WXQ_HANDLER_TIMEOUT_MS']);
+    }
+  });
+
   it('serves its probes and /metrics on 127.0.0.1:3002 unless told otherwise', () => {
     expect(loadWorkerConfig(MINIMAL).admin).toEqual({ host: '127.0.0.1', port: 3002 });
     expect(loadWorkerConfig({ ...MINIMAL, ADMIN_HOST: '0.0.0.0', ADMIN_PORT: '0' }).admin).toEqual({

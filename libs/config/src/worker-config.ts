@@ -13,6 +13,8 @@ const workerEnvSchema = z
     HANDLER_ATTEMPTS: positiveInt(5).refine((n) => n <= 25, {
       message: 'at most 25 (the inbound jobs carry 25 attempts)',
     }),
+    /** An attempt's handlers are abandoned after this long (ctx.signal aborts, their replies are dropped). */
+    WXQ_HANDLER_TIMEOUT_MS: positiveInt(30_000).refine((n) => n <= 15 * 60_000, { message: 'at most 900000 (15 min)' }),
     /** Customer-service sends per second per account; 0 turns the limit off. */
     SEND_RATE_LIMIT_PER_SECOND: nonNegativeInt(0),
     /** A killed worker's jobs are taken over after at most lock + stalled interval (~30 s by default). */
@@ -44,6 +46,8 @@ export interface WorkerConfig extends AppConfig {
   readonly api: ApiConfig;
   readonly concurrency: { readonly inbound: number; readonly outbound: number };
   readonly handlerAttempts: number;
+  /** WXQ_HANDLER_TIMEOUT_MS. */
+  readonly handlerTimeoutMs: number;
   readonly sendRateLimitPerSecond: number;
   readonly lockDurationMs: number;
   readonly stalledIntervalMs: number;
@@ -88,6 +92,7 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     api: toApiConfig(e),
     concurrency: { inbound: e.WORKER_CONCURRENCY, outbound: e.OUTBOUND_CONCURRENCY },
     handlerAttempts: e.HANDLER_ATTEMPTS,
+    handlerTimeoutMs: e.WXQ_HANDLER_TIMEOUT_MS,
     sendRateLimitPerSecond: e.SEND_RATE_LIMIT_PER_SECOND,
     lockDurationMs: e.WORKER_LOCK_DURATION_MS,
     stalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,

@@ -62,6 +62,11 @@ export interface HandlerContext<M extends InboundMessage = InboundMessage> {
   readonly replies: readonly Reply[];
   /** Scratch space shared by middleware and handlers of one message. */
   readonly state: Record<string, unknown>;
+  /**
+   * Aborts when the worker gives up on this attempt (WXQ_HANDLER_TIMEOUT_MS): pass it to `fetch`
+   * and other slow calls. From then on nothing is recorded, and what was recorded is never sent.
+   */
+  readonly signal: AbortSignal;
 }
 
 export interface ContextDeps {
@@ -71,12 +76,16 @@ export interface ContextDeps {
   readonly redis: RedisClient;
   readonly keys: WxqKeys;
   readonly quota?: QuotaView | undefined;
+  /** The attempt's signal; a context without one never aborts. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** A fresh context for one message; its `replies` are what the inbound processor enqueues. */
 export function createContext(message: InboundMessage, deps: ContextDeps): HandlerContext {
   const replies: Reply[] = [];
+  const signal = deps.signal ?? new AbortController().signal;
   const send = (draft: Draft, options: ReplyOptions | undefined) => {
+    if (signal.aborted) return;
     const kf = options?.kfAccount === undefined ? {} : { customservice: { kf_account: options.kfAccount } };
     replies.push({ kind: 'message', message: { touser: options?.to ?? message.FromUserName, ...draft, ...kf } });
   };
@@ -115,9 +124,10 @@ export function createContext(message: InboundMessage, deps: ContextDeps): Handl
       send({ msgtype: 'miniprogrampage', miniprogrampage: page }, o);
     },
     typing: (command = 'Typing', o) => {
+      if (signal.aborted) return;
       replies.push({ kind: 'typing', touser: o?.to ?? message.FromUserName, command });
     },
   };
   const { log, api, redis, keys, quota } = deps;
-  return { message, account: { appId: deps.appId }, log, api, redis, keys, quota, reply, replies, state: {} };
+  return { message, account: { appId: deps.appId }, log, api, redis, keys, quota, reply, replies, state: {}, signal };
 }

@@ -17,6 +17,50 @@ function run(handlers: ReturnType<typeof defineHandlers>, message: ReturnType<ty
   return handlers.handle(ctx).then(() => ({ ctx, logs }));
 }
 
+describe('the route a message takes, named for logs', () => {
+  const handlers = defineHandlers((r) =>
+    r
+      .text('exact', () => undefined)
+      .text(/^hi/i, () => undefined)
+      .event('CLICK', 'MENU_A', () => undefined)
+      .event('subscribe', () => undefined)
+      .message('image', () => undefined),
+  );
+
+  it('names each route as declared, the first that matches, and says when none does', () => {
+    expect(handlers.routeOf(textMessage('exact'))).toBe('text exact');
+    expect(handlers.routeOf(textMessage('Hi there'))).toBe('text /^hi/i');
+    expect(handlers.routeOf(eventMessage('CLICK', 'MENU_A'))).toBe('event CLICK MENU_A');
+    expect(handlers.routeOf(eventMessage('subscribe'))).toBe('event subscribe');
+    expect(handlers.routeOf(imageMessage())).toBe('message image');
+    expect(handlers.routeOf(textMessage('something else'))).toBe('none');
+    expect(defineHandlers((r) => r.fallback(() => undefined)).routeOf(textMessage('x'))).toBe('fallback');
+    expect(defineHandlers((r) => r.unknown(() => undefined)).routeOf(textMessage('x'))).toBe('none');
+  });
+});
+
+describe('the attempt signal', () => {
+  it('a context records nothing once its signal aborted; what it recorded before stays for the worker to drop', () => {
+    const attempt = new AbortController();
+    const { ctx } = contextFor(textMessage('x'), redis, undefined, attempt.signal);
+    expect(ctx.signal).toBe(attempt.signal);
+    ctx.reply.text('before');
+    attempt.abort(new Error('timed out'));
+    ctx.reply.text('after');
+    ctx.reply.image('MEDIA');
+    ctx.reply.typing();
+    expect(ctx.replies).toHaveLength(1);
+    expect(ctx.signal.aborted).toBe(true);
+  });
+
+  it('a context made without a signal never aborts', () => {
+    const { ctx } = contextFor(textMessage('x'), redis);
+    expect(ctx.signal.aborted).toBe(false);
+    ctx.reply.text('recorded');
+    expect(ctx.replies).toHaveLength(1);
+  });
+});
+
 describe('defineHandlers routing', () => {
   const handlers = defineHandlers((r) =>
     r

@@ -39,9 +39,12 @@ export interface Router {
 export interface Handlers {
   /** Runs middleware and the matching route; the replies end up in `ctx.replies`. */
   handle(ctx: HandlerContext): Promise<void>;
+  /** The route a message takes, as declared (`text /^hi/i`, `event subscribe`, `fallback`): for logs. */
+  routeOf(message: InboundMessage): string;
 }
 
 interface Route {
+  readonly name: string;
   matches(message: InboundMessage): boolean;
   run: Handler<never>;
 }
@@ -54,8 +57,8 @@ export function defineHandlers(build: (router: Router) => unknown): Handlers {
   const middleware: Middleware[] = [];
   const routes: Route[] = [];
   let fallback: Handler | undefined;
-  const add = (matches: Route['matches'], run: Handler<never>) => {
-    routes.push({ matches, run });
+  const add = (name: string, matches: Route['matches'], run: Handler<never>) => {
+    routes.push({ name, matches, run });
   };
   const router: Router = {
     use(m) {
@@ -63,11 +66,15 @@ export function defineHandlers(build: (router: Router) => unknown): Handlers {
       return router;
     },
     text(match, handler) {
-      add((m) => isKnownMessage(m) && m.MsgType === 'text' && matchText(match, m.Content), handler);
+      add(
+        `text ${String(match)}`,
+        (m) => isKnownMessage(m) && m.MsgType === 'text' && matchText(match, m.Content),
+        handler,
+      );
       return router;
     },
     message(type, handler) {
-      add((m) => isKnownMessage(m) && m.MsgType === type, handler);
+      add(`message ${type}`, (m) => isKnownMessage(m) && m.MsgType === type, handler);
       return router;
     },
     event(event: KnownEvent, keyOrHandler: string | RegExp | Handler<never>, maybeHandler?: Handler<never>) {
@@ -75,6 +82,7 @@ export function defineHandlers(build: (router: Router) => unknown): Handlers {
       const handler = typeof keyOrHandler === 'function' ? keyOrHandler : maybeHandler;
       if (handler === undefined) throw new TypeError(`event('${event}', key, handler) needs a handler`);
       add(
+        key === undefined ? `event ${event}` : `event ${event} ${String(key)}`,
         (m) =>
           isKnownMessage(m) &&
           m.MsgType === 'event' &&
@@ -85,7 +93,7 @@ export function defineHandlers(build: (router: Router) => unknown): Handlers {
       return router;
     },
     unknown(handler) {
-      add((m) => !isKnownMessage(m), handler);
+      add('unknown', (m) => !isKnownMessage(m), handler);
       return router;
     },
     fallback(handler) {
@@ -104,7 +112,9 @@ export function defineHandlers(build: (router: Router) => unknown): Handlers {
     }
     await run(ctx.message, ctx);
   };
-  return { handle: compose(middleware, route) };
+  const routeOf = (message: InboundMessage) =>
+    routes.find((r) => r.matches(message))?.name ?? (fallback === undefined ? 'none' : 'fallback');
+  return { handle: compose(middleware, route), routeOf };
 }
 
 function matchText(match: string | RegExp, text: string): boolean {
@@ -117,5 +127,7 @@ function eventKeyOf(message: EventMessage): string {
 
 /** Whether a module export is the result of defineHandlers (what a WXQ_HANDLERS module must export). */
 export function isHandlers(value: unknown): value is Handlers {
-  return typeof value === 'object' && value !== null && typeof (value as { handle?: unknown }).handle === 'function';
+  if (typeof value !== 'object' || value === null) return false;
+  const { handle, routeOf } = value as { handle?: unknown; routeOf?: unknown };
+  return typeof handle === 'function' && typeof routeOf === 'function';
 }

@@ -38,7 +38,7 @@ describe('demo handlers', () => {
     const started = performance.now();
     expect(await texts(textMessage('#slow 150 done'))).toEqual(['done']);
     expect(performance.now() - started).toBeGreaterThanOrEqual(140);
-    expect(await texts(textMessage('#slow 30001 x'))).toEqual(['#slow waits at most 30000 ms']);
+    expect(await texts(textMessage('#slow 20001 x'))).toEqual(['#slow waits at most 20000 ms']);
   });
 
   it('echoes any other text, welcomes followers and names the menu key', async () => {

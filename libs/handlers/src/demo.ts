@@ -3,10 +3,10 @@ import { defineHandlers } from './define.js';
 
 /** `#multi N TEXT`: N replies (1..10), `1/N TEXT` ... `N/N TEXT`, recorded in order. */
 const MULTI = /^#multi (\d{1,2}) ([\s\S]+)$/;
-/** `#slow MS TEXT`: one reply, `TEXT`, after MS milliseconds (0..30000). */
+/** `#slow MS TEXT`: one reply, `TEXT`, after MS milliseconds (0..20000: below WXQ_HANDLER_TIMEOUT_MS's default). */
 const SLOW = /^#slow (\d{1,5}) ([\s\S]+)$/;
 const MAX_MULTI = 10;
-const MAX_SLOW_MS = 30_000;
+const MAX_SLOW_MS = 20_000;
 
 /**
  * What a new install does without WXQ_HANDLERS: echo text back, welcome new followers, name the
@@ -29,7 +29,8 @@ export const demoHandlers = defineHandlers((r) =>
         ctx.reply.text(`#slow waits at most ${MAX_SLOW_MS} ms`);
         return;
       }
-      await delay(Number(ms));
+      // The attempt's signal: a timed-out attempt stops waiting instead of holding a timer.
+      await delay(Number(ms), undefined, { signal: ctx.signal });
       ctx.reply.text(text);
     })
     .text(/[\s\S]*/, (message, ctx) => {

@@ -1,4 +1,4 @@
-export { type Middleware, type Next, compose } from './compose.js';
+export type { Middleware, Next } from './compose.js';
 export {
   type ContextDeps,
   type HandlerContext,

@@ -12,11 +12,12 @@ import { type HandlerContext, createContext } from '../src/context.js';
 // One prefix per test file: contexts of one file share counters, other suites' never.
 const FILE_PREFIX = `{test-${randomUUID()}}`;
 
-/** `keyPrefix` names the context's Redis keys (rate-limit counters). */
+/** `keyPrefix` names the context's Redis keys (rate-limit counters); `signal` is the attempt's. */
 export function contextFor(
   message: InboundMessage,
   redis: RedisClient,
   keyPrefix = FILE_PREFIX,
+  signal?: AbortSignal,
 ): { ctx: HandlerContext; logs: LogSink } {
   const logs = createLogSink();
   const log = createLogger({ level: 'debug', name: 'test' }, logs.stream);
@@ -28,7 +29,14 @@ export function contextFor(
     },
     timeoutMs: 100,
   });
-  const ctx = createContext(message, { appId: 'wx0123456789abcdef', log, api, redis, keys: createKeys(keyPrefix) });
+  const ctx = createContext(message, {
+    appId: 'wx0123456789abcdef',
+    log,
+    api,
+    redis,
+    keys: createKeys(keyPrefix),
+    signal,
+  });
   return { ctx, logs };
 }
 

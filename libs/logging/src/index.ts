@@ -1,8 +1,1 @@
-export {
-  batchedDestination,
-  createLogger,
-  type Logger,
-  type LoggerSettings,
-  REDACTED_PATHS,
-  unredacted,
-} from './create-logger.js';
+export { batchedDestination, createLogger, type Logger, type LoggerSettings, unredacted } from './create-logger.js';

@@ -2,7 +2,6 @@ export {
   type Assigned,
   type PassiveStore,
   type PassiveStoreOptions,
-  PUSH_STATE_TTL_MS,
   type StoredReply,
   type Taken,
   createPassiveStore,

@@ -115,7 +115,7 @@ return { reply or false, redis.call('HGET', KEYS[1], 'done') or false }`);
  * How long a push's hash lives: past WeChat's last retry (three deliveries about 5 s apart,
  * docs/wechat-protocol.md §5.1) with room to spare.
  */
-export const PUSH_STATE_TTL_MS = 120_000;
+const PUSH_STATE_TTL_MS = 120_000;
 
 /** What a gateway learns from taking a push's reply (passive). */
 export interface Taken {

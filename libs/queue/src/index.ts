@@ -11,7 +11,7 @@ export {
   inboundJobId,
   outboundJobId,
 } from './catalog.js';
-export { type InboundPayload, type OutboundPayload, type OutboundReply } from './payloads.js';
+export type { InboundPayload, OutboundPayload } from './payloads.js';
 export { type Producer, type ProducerOptions, createProducer } from './producer.js';
 export {
   type JobContext,
@@ -20,16 +20,7 @@ export {
   type QueueWorkerOptions,
   createQueueWorker,
 } from './queue-worker.js';
-export { type Reply, customMessageSchema, replySchema } from './reply-schema.js';
-export {
-  LANE_TTL_MS,
-  type LaneEntry,
-  type LaneOutcome,
-  type Lanes,
-  type Turn,
-  createLanes,
-  laneScore,
-  leftMarkerKey,
-} from './lanes.js';
+export type { Reply } from './reply-schema.js';
+export { type LaneEntry, type LaneOutcome, type Lanes, type Turn, createLanes, laneScore } from './lanes.js';
 export { type Conversation, conversationOf } from './conversation.js';
 export { OperatorQueue } from './operator-queue.js';

@@ -77,7 +77,7 @@ return 0`);
  * A lane is deleted by Redis when it empties; this only bounds one left holding a member whose
  * job was never created (a push answered 503 and never retried).
  */
-export const LANE_TTL_MS = 8 * 24 * 3600 * 1000;
+const LANE_TTL_MS = 8 * 24 * 3600 * 1000;
 /**
  * A "left" marker only has to outlive a crashed worker's stalled-job recovery (lock duration plus
  * the stalled-check interval, about 30 s by default).

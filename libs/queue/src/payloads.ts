@@ -55,4 +55,3 @@ export const outboundPayloadSchema = z.object({
 });
 
 export type OutboundPayload = z.output<typeof outboundPayloadSchema>;
-export type OutboundReply = OutboundPayload['reply'];

@@ -4,8 +4,6 @@ export {
   MESSAGE_WINDOW_MS,
   type QuotaEffect,
   type QuotaRules,
-  TYPING_INTERACTION_MS,
-  TYPING_SHOWS_MS,
   quotaEffectOf,
 } from './grants.js';
 export {

@@ -109,12 +109,7 @@ export async function stopRedisProcess(redis: RedisProcess, stopTimeoutMs: numbe
  * (test data is thrown away, and a restarted server must come back empty and fast), keeping the
  * tail of its output.
  */
-export function spawnRedisProcess(
-  command: string,
-  port: number,
-  dir: string,
-  options: SpawnOptions = {},
-): RedisProcess {
+function spawnRedisProcess(command: string, port: number, dir: string, options: SpawnOptions = {}): RedisProcess {
   const args = [
     '--port',
     String(port),

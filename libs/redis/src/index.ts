@@ -2,13 +2,4 @@ export { createRedis, type RedisClient, type RedisRole, type RedisTarget } from 
 export { type WxqKeys, createKeys } from './keys.js';
 export { type RedisScript, createScript } from './script.js';
 export { pingWithin } from './ping-within.js';
-export { CLUSTER_SLOTS, crc16, hashTagOf, keySlot } from './slots.js';
-export {
-  MAX_QUEUE_SHARDS,
-  type PerShard,
-  type QueueShard,
-  type QueueShards,
-  createQueueShards,
-  shardIndexOf,
-  shardPrefixOf,
-} from './shards.js';
+export { type PerShard, type QueueShard, type QueueShards, createQueueShards } from './shards.js';

@@ -6,7 +6,7 @@ import { CLUSTER_SLOTS, hashTagOf, keySlot } from './slots.js';
 // contracts between gateways, workers and the jobs in Redis: change them only with a migration.
 
 /** The most shards WXQ_QUEUE_SHARDS allows. */
-export const MAX_QUEUE_SHARDS = 64;
+const MAX_QUEUE_SHARDS = 64;
 /**
  * A shard's slot lands within this many slots after its even share of the slot range: close
  * enough to spread over the masters, found after ~1,000 tries of the salt on average.

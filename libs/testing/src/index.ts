@@ -2,7 +2,7 @@
 // exports that suites start directly (a private redis-server, a free port) are re-exported here so
 // a suite has one test-support import.
 export { findFreePort, startRedisServer, type RedisServer, type RedisServerOptions } from '@wxq/redis-server';
-export { createLogSink, LOG_LEVELS, parseJsonLines, type LogRecord, type LogSink } from './log-sink.js';
+export { createLogSink, LOG_LEVELS, type LogRecord, type LogSink } from './log-sink.js';
 export { parsePrometheusText, sampleValue, type Sample } from './prometheus-text.js';
 export {
   signEncryptedPush,
@@ -13,14 +13,7 @@ export {
   type SignEncryptedPushOptions,
   type SignPushOptions,
 } from './push-signing.js';
-export {
-  startPrivateRedis,
-  startTestRedis,
-  type ExternalRedis,
-  type PrivateRedis,
-  type TestRedis,
-  type TestRedisOptions,
-} from './test-redis.js';
+export { type ExternalRedis, type PrivateRedis, type TestRedis, type TestRedisOptions } from './test-redis.js';
 export {
   REPO_ROOT,
   startTsProcess,

@@ -1,5 +1,4 @@
 export {
-  API_PATHS,
   type ApiPath,
   type DownloadedMedia,
   type MediaType,
@@ -34,9 +33,7 @@ export {
 export type { ApiLogger } from './logger.js';
 export {
   type AccessTokenResult,
-  STABLE_TOKEN_PATH,
   type StableTokenOptions,
-  TOKEN_PATH,
   type TokenEndpointOptions,
   fetchAccessToken,
   fetchStableAccessToken,
@@ -47,6 +44,5 @@ export {
   type TokenStoreKeys,
   type TokenStoreOptions,
   type TokenStoreRedis,
-  cacheTtlSeconds,
   createTokenStore,
 } from './token-store.js';

@@ -25,15 +25,7 @@ export {
   buildSafeModeBody,
   sealMessage,
 } from './envelope.js';
-export {
-  CryptoError,
-  MessageError,
-  PROTOCOL_ERROR_CODES,
-  type ProtocolErrorCode,
-  SignatureError,
-  WechatProtocolError,
-  XmlError,
-} from './errors.js';
+export { CryptoError, type ProtocolErrorCode, WechatProtocolError, XmlError } from './errors.js';
 export {
   type DecryptedMessage,
   type MessageCrypto,
@@ -53,5 +45,5 @@ export {
   openPush,
   verifyEcho,
 } from './push.js';
-export { computeSignature, isSameSignature, verifyMsgSignature, verifyUrlSignature } from './signature.js';
+export { computeSignature, verifyMsgSignature, verifyUrlSignature } from './signature.js';
 export { type XmlRecord, type XmlValue, XML_LIMITS, parseXml } from './xml.js';

@@ -296,7 +296,6 @@ export const EVENT_FIELDS = {
   subscribe_msg_change_event: [],
   subscribe_msg_sent_event: [],
 } as const satisfies Record<KnownEvent, readonly string[]>;
-export const KNOWN_EVENTS = Object.keys(EVENT_FIELDS) as readonly KnownEvent[];
 
 /** True when this version types the push; then `MsgType` and `Event` narrow it. */
 export function isKnownMessage(message: InboundMessage): message is KnownMessage {

@@ -71,7 +71,7 @@ export function testEnv(
 }
 
 /** Starts a gateway in this process; the caller closes it (see {@link useGateway}). */
-export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
   const env = testEnv(options.redisUrl ?? inject('redisUrl'), options.env);
   const loaded = loadGatewayConfig(env);
   const config: GatewayConfig = options.accounts === undefined ? loaded : { ...loaded, accounts: options.accounts };

@@ -9,7 +9,7 @@ import { buildSafeModeBody, cdata, computeDedupKey, parseInboundXml } from '@wxq
 export const APP_ID = 'wx1234567890abcdef';
 export const TOKEN = 'gatewayTestToken42';
 export const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
-export const ACCOUNT_NAME = 'gh_0123456789ab';
+const ACCOUNT_NAME = 'gh_0123456789ab';
 /** The user {@link textXml}'s messages come from. */
 export const OPEN_ID = 'oTestUser0123456789abcdefgh';
 
@@ -19,7 +19,7 @@ export const DEFAULT_ACCOUNT: SignPushOptions['account'] = { appId: APP_ID, toke
 let sequence = 0;
 
 /** A MsgId of 19 digits, unique in this process (like WeChat's, above 2^53). */
-export function nextMsgId(): string {
+function nextMsgId(): string {
   sequence += 1;
   return `7${String(Date.now()).padStart(13, '0')}${String(sequence).padStart(5, '0')}`;
 }

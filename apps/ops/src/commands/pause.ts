@@ -4,7 +4,7 @@ import { printable } from '../duration.js';
 import type { OpsContext } from '../ops-context.js';
 
 /** The accounts `--account` selects: the one named (it must be configured), or every configured one. */
-export function selectAccounts(context: OpsContext, account: string | undefined): string[] {
+function selectAccounts(context: OpsContext, account: string | undefined): string[] {
   const configured = context.config.accounts.map((a) => a.appId);
   if (account === undefined) return configured;
   if (!configured.includes(account)) {

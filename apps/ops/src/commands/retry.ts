@@ -29,7 +29,7 @@ export interface RetryReport {
 }
 
 /** The reason of a reply not retried because its user has no send left (docs/quota.md). */
-export const NO_QUOTA_SKIP = 'no customer-service quota: the user has no open send window left (docs/quota.md)';
+const NO_QUOTA_SKIP = 'no customer-service quota: the user has no open send window left (docs/quota.md)';
 
 // The catalog's id formats (libs/queue catalog.ts): `in-` + SHA-1, `out-` + SHA-1 + `-` + reply index.
 const JOB_ID_FORMATS: Readonly<Record<QueueKey, RegExp>> = {
@@ -123,7 +123,7 @@ async function findJob(queues: readonly OperatorQueue[], id: string): Promise<Jo
  * The queue a wxq job id belongs to.
  * @throws UsageError for anything that is not a wxq job id
  */
-export function queueOfJobId(id: string): QueueKey {
+function queueOfJobId(id: string): QueueKey {
   for (const key of Object.keys(JOB_ID_FORMATS) as QueueKey[]) {
     if (JOB_ID_FORMATS[key].test(id)) return key;
   }

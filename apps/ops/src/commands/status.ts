@@ -59,7 +59,7 @@ export async function runStatus(context: OpsContext, io: CliIo, options: { json:
   return 0;
 }
 
-export async function readStatus(context: OpsContext): Promise<StatusReport> {
+async function readStatus(context: OpsContext): Promise<StatusReport> {
   const perQueue = {} as Record<QueueKey, StateCounts>;
   const perAccount = new Map<string, Record<QueueKey, StateCounts>>();
   const accountCounts = (appId: string) => {

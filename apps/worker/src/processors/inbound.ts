@@ -13,7 +13,7 @@ import {
 import type { PerShard, QueueShards, RedisClient } from '@wxq/redis';
 import type { WechatApiClient } from '@wxq/wechat-api';
 import { DelayedError, UnrecoverableError } from 'bullmq';
-import type { Histogram } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import { LEFT_FAILED, PARK_MS, recipientOf } from './lane-settings.js';
 import { type InlineSendDeps, sendInline } from './inline-replies.js';
 import { type PassiveDeps, offerFirstReply, queueForPushes } from './passive-replies.js';
@@ -28,6 +28,8 @@ export interface InboundDeps {
   readonly shards: QueueShards;
   /** Attempts before a handler failure is final (the job then waits in "failed" for an operator). */
   readonly handlerAttempts: number;
+  /** WXQ_HANDLER_TIMEOUT_MS: an attempt's handlers are abandoned after this long, and it fails. */
+  readonly handlerTimeoutMs: number;
   /** Per-user ordering (docs/ordering.md), each shard's lanes; undefined with WXQ_ORDERING=off. */
   readonly lanes: PerShard<{ readonly inbound: Lanes; readonly outbound: Lanes }> | undefined;
   /** The quota ledger (docs/quota.md); undefined with WXQ_CS_QUOTA=off. */
@@ -40,6 +42,8 @@ export interface InboundDeps {
   readonly inline: InlineSendDeps | undefined;
   /** wxq_worker_handler_duration_seconds, by account and outcome. */
   readonly handlerSeconds: Histogram<'account' | 'outcome'>;
+  /** wxq_worker_handler_timeouts_total, by account. */
+  readonly handlerTimeouts: Counter<'account'>;
 }
 
 /**
@@ -74,6 +78,7 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       }
     }
     const jobLog = log.child({ appId: payload.appId, msgType: payload.message.MsgType });
+    const attempt = new AbortController();
     const ctx = createContext(payload.message, {
       appId: payload.appId,
       log: jobLog,
@@ -81,12 +86,13 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       redis: deps.redis,
       keys,
       quota,
+      signal: attempt.signal,
     });
     // Typing is a customer-service API call: a passive-only account has none.
     const typing = mode === 'passive-only' ? undefined : startAutoTyping(deps, api, payload, jobLog);
     const timer = deps.handlerSeconds.startTimer({ account: payload.appId });
     try {
-      await runHandlers(deps, ctx, job.attemptsMade);
+      await runHandlers(deps, ctx, attempt, job.attemptsMade);
       timer({ outcome: 'ok' });
     } catch (err) {
       timer({ outcome: 'error' });
@@ -135,15 +141,47 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
   };
 }
 
-async function runHandlers(deps: InboundDeps, ctx: HandlerContext, attemptsMade: number): Promise<void> {
+async function runHandlers(
+  deps: InboundDeps,
+  ctx: HandlerContext,
+  attempt: AbortController,
+  attemptsMade: number,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new HandlerTimeoutError(deps.handlerTimeoutMs));
+    }, deps.handlerTimeoutMs);
+  });
   try {
-    await deps.handlers.handle(ctx);
+    // A handler that never returns would hold its user's lane and a worker slot forever: past the
+    // timeout the attempt is abandoned, the handler's promise left to settle on its own.
+    await Promise.race([deps.handlers.handle(ctx), timedOut]);
   } catch (err) {
+    if (err instanceof HandlerTimeoutError) {
+      // From here on the context records nothing, and this attempt's replies are never sent.
+      attempt.abort(err);
+      deps.handlerTimeouts.inc({ account: ctx.account.appId });
+      ctx.log.warn(
+        { route: deps.handlers.routeOf(ctx.message), timeoutMs: deps.handlerTimeoutMs, attempt: attemptsMade + 1 },
+        'handler timed out: its replies are dropped',
+      );
+    }
     // The queue allows more attempts than HANDLER_ATTEMPTS: the worker decides when to stop.
     if (attemptsMade + 1 >= deps.handlerAttempts) {
       throw new UnrecoverableError(`handler failed ${deps.handlerAttempts} times: ${describe(err)}`);
     }
     throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** An attempt's handlers ran past WXQ_HANDLER_TIMEOUT_MS. */
+class HandlerTimeoutError extends Error {
+  override name = 'HandlerTimeoutError';
+  constructor(timeoutMs: number) {
+    super(`handler timed out after ${timeoutMs} ms (WXQ_HANDLER_TIMEOUT_MS)`);
   }
 }
 
