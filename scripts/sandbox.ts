@@ -12,7 +12,7 @@ import {
   startWechatApiSimulator,
   writeSandboxState,
 } from '@wxq/wechat-sim';
-import { loadHandlers, startWorkerWithAdmin } from '@wxq/worker';
+import { DEMO_HANDLERS, loadHandlers, startWorkerWithAdmin } from '@wxq/worker';
 import { loadOrCreateDemoAccount } from './demo-account.js';
 import { isProcessRunning } from './process-alive.js';
 import { NO_REDIS_HELP, type SandboxRedis, startSandboxRedis, stopRedisOfKilledSandbox } from './sandbox-redis.js';
@@ -123,7 +123,8 @@ try {
   stops.push({ name: 'gateway', stop: () => gateway.stop() });
   const worker = await startWorkerWithAdmin(workerConfig, {
     logger: log.child({ app: 'worker' }),
-    handlers: await loadHandlers(workerConfig.handlersModule, process.cwd()),
+    // The sandbox runs the demo on purpose unless told otherwise.
+    handlers: await loadHandlers(workerConfig.handlersModule ?? DEMO_HANDLERS, process.cwd(), log),
   });
   stops.push({ name: 'worker', stop: () => worker.stop() });
 

@@ -1,4 +1,4 @@
-export { loadHandlers } from './load-handlers.js';
+export { DEMO_HANDLERS, loadHandlers } from './load-handlers.js';
 export type { WorkerMetrics } from './metrics.js';
 export {
   type RunningWorker,

@@ -8,5 +8,8 @@ await runMain({
   name: 'worker',
   loadConfig: loadWorkerConfig,
   start: async (config, log) =>
-    startWorkerWithAdmin(config, { logger: log, handlers: await loadHandlers(config.handlersModule, process.cwd()) }),
+    startWorkerWithAdmin(config, {
+      logger: log,
+      handlers: await loadHandlers(config.handlersModule, process.cwd(), log),
+    }),
 });

@@ -40,6 +40,17 @@ describe('loadWorkerConfig', () => {
     expect(problems({ ...MINIMAL, WXQ_REPLY_MODE: 'passive-first' })).toEqual(['WXQ_REPLY_MODE']);
   });
 
+  it('refuses to start with no handlers under NODE_ENV=production, unless WXQ_HANDLERS=demo asks for the demo', () => {
+    expect(problems({ ...MINIMAL, NODE_ENV: 'production' })).toEqual(['WXQ_HANDLERS']);
+    expect(problems({ ...MINIMAL, NODE_ENV: 'production', WXQ_HANDLERS: '' })).toEqual(['WXQ_HANDLERS']);
+    expect(loadWorkerConfig({ ...MINIMAL, NODE_ENV: 'production', WXQ_HANDLERS: 'demo' }).handlersModule).toBe('demo');
+    expect(loadWorkerConfig({ ...MINIMAL, NODE_ENV: 'production', WXQ_HANDLERS: './h.js' }).handlersModule).toBe(
+      './h.js',
+    );
+    expect(loadWorkerConfig(MINIMAL).handlersModule).toBeUndefined();
+    expect(loadWorkerConfig({ ...MINIMAL, NODE_ENV: 'development' }).handlersModule).toBeUndefined();
+  });
+
   it('abandons a handler after 30 s unless told otherwise (15 min at most)', () => {
     expect(loadWorkerConfig(MINIMAL).handlerTimeoutMs).toBe(30_000);
     expect(loadWorkerConfig({ ...MINIMAL, WXQ_HANDLER_TIMEOUT_MS: '250' }).handlerTimeoutMs).toBe(250);

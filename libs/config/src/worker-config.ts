@@ -72,6 +72,13 @@ export interface WorkerConfig extends AppConfig {
  */
 export function loadWorkerConfig(env: Readonly<Record<string, string | undefined>>): WorkerConfig {
   const { data: e, accounts, issues } = parseEnvironment(workerEnvSchema, env);
+  // Production must not answer real users with the echo demo by accident (README, "Demo handlers").
+  if (e !== undefined && e.WXQ_HANDLERS === undefined && env['NODE_ENV'] === 'production') {
+    issues.push({
+      variable: 'WXQ_HANDLERS',
+      problem: 'not set while NODE_ENV=production: name your handlers module, or WXQ_HANDLERS=demo to run the demo',
+    });
+  }
   if (e !== undefined && !e.WECHAT_TOKEN_READ_ONLY) {
     for (const account of accounts ?? []) {
       if (account.appSecret === undefined) {
