@@ -14,13 +14,7 @@ import {
   pingWithin,
 } from '@wxq/redis';
 import { Queue } from 'bullmq';
-import {
-  type WechatApiClient,
-  createTokenStore,
-  createWechatApiClient,
-  fetchAccessToken,
-  fetchStableAccessToken,
-} from '@wxq/wechat-api';
+import { type WechatApiClient, createAccountClient } from '@wxq/wechat-api';
 import { startAdminServer } from './admin-server.js';
 import { type WorkerMetrics, createWorkerMetrics } from './metrics.js';
 import { createInboundProcessor } from './processors/inbound.js';
@@ -183,8 +177,9 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
       sends: metrics.sends,
     }),
   };
-  // Stalled-job recovery: a killed worker's lock expires after lockDuration and the next stalled
-  // check (every stalledInterval) gives its jobs to another worker (~30 s with the defaults).
+  // Stalled-job recovery: a killed worker's lock expires after lockDuration and a stalled check
+  // (every stalledInterval, by every worker) that saw the job unlocked gives it to another worker
+  // (within 12 s with the defaults).
   // One BullMQ worker per queue and shard, each with the queue's concurrency: a process runs up to
   // N times the configured concurrency (docs/shards.md).
   const workers = shards.all.flatMap((shard) =>
@@ -253,27 +248,17 @@ function createApi(
   log: Logger,
   metrics: WorkerMetrics,
 ): WechatApiClient {
-  const { baseUrl, timeoutMs, stableToken, tokenReadOnly } = config.api;
-  const appSecret = account.appSecret ?? '';
-  const tokens = createTokenStore({
+  const { appId } = account;
+  return createAccountClient({
+    ...config.api,
+    appId,
+    appSecret: account.appSecret ?? '',
     redis,
-    appId: account.appId,
-    keys: { token: keys.accessToken(account.appId), lock: keys.tokenLock(account.appId) },
-    readOnly: tokenReadOnly,
+    keys: { token: keys.accessToken(appId), lock: keys.tokenLock(appId) },
     logger: log,
-    fetchToken: async () => {
-      try {
-        const token = await (stableToken
-          ? fetchStableAccessToken({ baseUrl, appId: account.appId, appSecret, timeoutMs, forceRefresh: false })
-          : fetchAccessToken({ baseUrl, appId: account.appId, appSecret, timeoutMs }));
-        metrics.tokenRefreshes.inc({ account: account.appId, result: 'ok' });
-        metrics.tokenFetched(account.appId, Date.now());
-        return token;
-      } catch (err) {
-        metrics.tokenRefreshes.inc({ account: account.appId, result: 'error' });
-        throw err;
-      }
+    onTokenFetch: (result) => {
+      metrics.tokenRefreshes.inc({ account: appId, result });
+      if (result === 'ok') metrics.tokenFetched(appId, Date.now());
     },
   });
-  return createWechatApiClient({ baseUrl, tokens, timeoutMs, logger: log });
 }

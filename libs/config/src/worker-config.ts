@@ -17,9 +17,13 @@ const workerEnvSchema = z
     WXQ_HANDLER_TIMEOUT_MS: positiveInt(30_000).refine((n) => n <= 15 * 60_000, { message: 'at most 900000 (15 min)' }),
     /** Customer-service sends per second per account; 0 turns the limit off. */
     SEND_RATE_LIMIT_PER_SECOND: nonNegativeInt(0),
-    /** A killed worker's jobs are taken over after at most lock + stalled interval (~30 s by default). */
-    WORKER_LOCK_DURATION_MS: positiveInt(15_000),
-    WORKER_STALLED_INTERVAL_MS: positiveInt(15_000),
+    /**
+     * A killed worker's jobs are taken over within lock + 2 stalled intervals at worst (12 s by
+     * default, docs/deploy.md): WeChat's users wait for those replies. A lock is renewed every
+     * lock / 2, so an event loop blocked longer than that lets a job run twice.
+     */
+    WORKER_LOCK_DURATION_MS: positiveInt(6_000),
+    WORKER_STALLED_INTERVAL_MS: positiveInt(3_000),
     SHUTDOWN_TIMEOUT_MS: positiveInt(30_000),
     /** The customer-service quota ledger (docs/quota.md): refuse, only count, or not keep it. */
     WXQ_CS_QUOTA: z
