@@ -1,5 +1,5 @@
 import { UNTIL_RESUMED } from '@wxq/quota';
-import type { QueueShards, RedisClient } from '@wxq/redis';
+import { type QueueShards, type RedisClient, raceTimeout } from '@wxq/redis';
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { SEND_COUNTERS } from './send-counters.js';
@@ -167,24 +167,16 @@ export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
       for (const gauge of [queueJobs, oldestWaiting, tokenTtl, tokenAge, accountCounters, pausedSeconds]) gauge.reset();
       for (const [account, at] of fetchedAt) tokenAge.set({ account }, Math.max(0, (now() - at) / 1000));
       // The worker's connection queues commands while Redis is away: do not even ask then.
-      const snapshot = redis.status === 'ready' ? await within(readRedis(), timeoutMs) : undefined;
+      const snapshot =
+        redis.status === 'ready'
+          ? await raceTimeout(
+              readRedis().catch(() => undefined),
+              timeoutMs,
+              () => undefined,
+            )
+          : undefined;
       if (snapshot !== undefined) show(snapshot);
       redisUp.set(snapshot === undefined ? 0 : 1);
     },
   };
-}
-
-/** What `work` resolved to within `timeoutMs`, else undefined; a late failure is swallowed. */
-async function within<T>(work: Promise<T>, timeoutMs: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => {
-      resolve(undefined);
-    }, timeoutMs);
-  });
-  try {
-    return await Promise.race([work.catch(() => undefined), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,5 +1,5 @@
 export { findFreePort } from './free-port.js';
-export { pollUntil, raceTimeout, type PollOptions, type Truthy } from './poll.js';
+export { pollUntil, type PollOptions, type Truthy } from './poll.js';
 export { canReadProcessGroups, processGroupOf, redisServerPid } from './process-group.js';
 export { isDockerAvailable, startRedisContainer, type DockerEnv, type RedisContainer } from './redis-container.js';
 export { startRedisCluster, type RedisCluster, type RedisClusterOptions } from './redis-cluster.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pollUntil, raceTimeout } from './poll.js';
+import { pollUntil } from './poll.js';
 
 describe('pollUntil', () => {
   it('resolves once the check holds, treating a rejection as "not yet"', async () => {
@@ -52,12 +52,5 @@ describe('pollUntil', () => {
     });
     controller.abort(exited);
     await expect(waiting).rejects.toBe(exited);
-  });
-});
-
-describe('raceTimeout', () => {
-  it('gives the value, or the fallback once the time is up', async () => {
-    expect(await raceTimeout(Promise.resolve('done'), 1_000, 'late')).toBe('done');
-    expect(await raceTimeout(new Promise(() => undefined), 10, 'late')).toBe('late');
   });
 });

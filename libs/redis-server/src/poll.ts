@@ -59,19 +59,6 @@ export async function pollUntil<T>(check: () => T | Promise<T>, options: PollOpt
   }
 }
 
-/** Resolves with `promise`'s value, or with `fallback` if it has not settled within `timeoutMs`. */
-export async function raceTimeout<T, F>(promise: Promise<T>, timeoutMs: number, fallback: F): Promise<T | F> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<F>((resolve) => {
-    timer = setTimeout(resolve, timeoutMs, fallback);
-  });
-  try {
-    return await Promise.race([promise, timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 async function attemptCheck<T>(check: () => T | Promise<T>): Promise<Attempt<T>> {
   try {
     return { ok: true, value: await check() };

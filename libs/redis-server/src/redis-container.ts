@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { raceTimeout } from './poll.js';
+import { raceTimeout } from '@wxq/redis';
 
 /** A Redis container started through testcontainers; stop() removes it. */
 export interface RedisContainer {
@@ -32,7 +32,7 @@ export async function isDockerAvailable(env: DockerEnv, timeoutMs: number): Prom
     () => true,
     () => false,
   );
-  return raceTimeout(answered, timeoutMs, false);
+  return raceTimeout(answered, timeoutMs, () => false);
 }
 
 /** Starts `redis:7-alpine` with persistence off; rejects if the image cannot be pulled or started. */

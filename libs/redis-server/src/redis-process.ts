@@ -1,7 +1,8 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { pingRedis } from './ping-redis.js';
-import { pollUntil, raceTimeout } from './poll.js';
+import { raceTimeout } from '@wxq/redis';
+import { pollUntil } from './poll.js';
 import { RedisServerError } from './redis-server-error.js';
 
 // One redis-server process of ours, as redis-server.ts and redis-cluster.ts start them.
@@ -97,7 +98,7 @@ export async function stopRedisProcess(redis: RedisProcess, stopTimeoutMs: numbe
   const hasExited = await raceTimeout(
     redis.closed.then(() => true),
     stopTimeoutMs,
-    false,
+    () => false,
   );
   if (hasExited) return;
   redis.child.kill('SIGKILL');

@@ -1,7 +1,7 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { raceTimeout } from '@wxq/redis-server';
+import { raceTimeout } from '@wxq/redis';
 import { type LogRecord, parseJsonLines } from './log-sink.js';
 import { type WaitForOptions, waitFor } from './wait-for.js';
 
@@ -146,7 +146,7 @@ export function startTsProcess(entry: string, options: TsProcessOptions): TsProc
   const stop = (stopOptions: StopOptions = {}): Promise<ProcessExit> => {
     stopping ??= (async () => {
       sendSignal(stopOptions.signal ?? 'SIGTERM');
-      const result = await raceTimeout(exited, stopOptions.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS, undefined);
+      const result = await raceTimeout(exited, stopOptions.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS, () => undefined);
       if (result !== undefined) return result;
       sendSignal('SIGKILL');
       return exited;

@@ -1,3 +1,4 @@
+export { type AccountClientOptions, createAccountClient } from './account-client.js';
 export {
   type ApiPath,
   type DownloadedMedia,

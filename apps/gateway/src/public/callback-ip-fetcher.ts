@@ -1,7 +1,7 @@
 import type { GatewayConfig } from '@wxq/config';
 import type { Logger } from '@wxq/logging';
 import type { RedisClient, WxqKeys } from '@wxq/redis';
-import { createTokenStore, createWechatApiClient, fetchAccessToken, fetchStableAccessToken } from '@wxq/wechat-api';
+import { createAccountClient } from '@wxq/wechat-api';
 
 /**
  * getcallbackip per account through the API client, on the access_token the workers share: the
@@ -14,22 +14,17 @@ export function createCallbackIpFetcher(
   keys: WxqKeys,
   log: Logger,
 ): (appId: string) => Promise<readonly string[]> {
-  const { baseUrl, timeoutMs, stableToken, tokenReadOnly } = config.api;
   const clients = new Map(
-    config.accounts.map((account) => {
-      const appSecret = account.appSecret ?? '';
-      const tokens = createTokenStore({
+    config.accounts.map(({ appId, appSecret }) => {
+      const client = createAccountClient({
+        ...config.api,
+        appId,
+        appSecret: appSecret ?? '',
         redis,
-        appId: account.appId,
-        keys: { token: keys.accessToken(account.appId), lock: keys.tokenLock(account.appId) },
-        readOnly: tokenReadOnly,
+        keys: { token: keys.accessToken(appId), lock: keys.tokenLock(appId) },
         logger: log,
-        fetchToken: () =>
-          stableToken
-            ? fetchStableAccessToken({ baseUrl, appId: account.appId, appSecret, timeoutMs, forceRefresh: false })
-            : fetchAccessToken({ baseUrl, appId: account.appId, appSecret, timeoutMs }),
       });
-      return [account.appId, createWechatApiClient({ baseUrl, tokens, timeoutMs, logger: log })] as const;
+      return [appId, client] as const;
     }),
   );
   return async (appId) => {

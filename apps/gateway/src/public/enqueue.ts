@@ -1,5 +1,5 @@
 import { type InboundPayload, type Lanes, type Producer, QUEUES, laneScore } from '@wxq/queue';
-import type { RedisClient, WxqKeys } from '@wxq/redis';
+import { type RedisClient, type WxqKeys, raceTimeout } from '@wxq/redis';
 import { coalesce } from './coalesce.js';
 import { GatewayError } from './errors.js';
 import type { GatewayMetrics } from '../metrics.js';
@@ -124,16 +124,11 @@ export function createEnqueuer(deps: EnqueuerDeps): Enqueuer {
 }
 
 async function withDeadline<T>(work: Promise<T>, remainingMs: number, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new GatewayError('enqueue_timeout', `Redis did not confirm within ${timeoutMs} ms`));
-    }, remainingMs);
-  });
   try {
-    return await Promise.race([work.catch(toUnavailable), deadline]);
+    return await raceTimeout(work.catch(toUnavailable), remainingMs, () => {
+      throw new GatewayError('enqueue_timeout', `Redis did not confirm within ${timeoutMs} ms`);
+    });
   } finally {
-    clearTimeout(timer);
     // A late rejection after the deadline must not surface as an unhandled rejection.
     work.catch(() => undefined);
   }

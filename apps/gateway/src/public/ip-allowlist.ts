@@ -1,4 +1,5 @@
-import { BlockList, isIPv4 } from 'node:net';
+import { isIPv4 } from 'node:net';
+import { compileIpList } from '@wxq/config';
 
 /**
  * WECHAT_IP_ALLOWLIST as a predicate; an empty list allows everyone. WeChat publishes its callback
@@ -6,13 +7,7 @@ import { BlockList, isIPv4 } from 'node:net';
  */
 export function createIpAllowlist(cidrs: readonly string[]): (ip: string | undefined) => boolean {
   if (cidrs.length === 0) return () => true;
-  const list = new BlockList();
-  for (const cidr of cidrs) {
-    const [address = '', bits] = cidr.split('/');
-    const family = isIPv4(address) ? 'ipv4' : 'ipv6';
-    if (bits === undefined) list.addAddress(address, family);
-    else list.addSubnet(address, Number(bits), family);
-  }
+  const list = compileIpList(cidrs);
   return (ip) => {
     if (ip === undefined) return false;
     // Dual-stack sockets report IPv4 clients as ::ffff:a.b.c.d.

@@ -1,5 +1,5 @@
-import { BlockList, isIPv4 } from 'node:net';
-import type { IpAllowlistConfig } from '@wxq/config';
+import { type BlockList, isIPv4 } from 'node:net';
+import { type IpAllowlistConfig, compileIpList } from '@wxq/config';
 import { createWechatApiClient } from '@wxq/wechat-api';
 import { type CheckResult, describeError, fail, ok, warn } from './check.js';
 
@@ -37,7 +37,7 @@ export async function checkAllowlist(
       `WECHAT_IP_ALLOWLIST=auto: the gateways refresh it from getcallbackip, which lists ${wechatIps.length} addresses now`,
     );
   }
-  const list = compile(allowlist.cidrs);
+  const list = compileIpList(allowlist.cidrs);
   const missing = wechatIps.filter((entry) => !covers(list, entry));
   if (missing.length === 0) {
     return ok(`WECHAT_IP_ALLOWLIST covers all ${wechatIps.length} of WeChat's push addresses`);
@@ -46,17 +46,6 @@ export async function checkAllowlist(
     `WECHAT_IP_ALLOWLIST misses ${missing.length} of WeChat's ${wechatIps.length} push addresses (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}): their pushes get 403`,
     'refresh the list from getcallbackip, set WECHAT_IP_ALLOWLIST=auto, or unset it',
   );
-}
-
-function compile(entries: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const entry of entries) {
-    const [address = '', bits] = entry.split('/');
-    const family = isIPv4(address) ? 'ipv4' : 'ipv6';
-    if (bits === undefined) list.addAddress(address, family);
-    else list.addSubnet(address, Number(bits), family);
-  }
-  return list;
 }
 
 /** An address, or a whole IPv4 range (its first and last address: the list is made of ranges too). */

@@ -1,5 +1,5 @@
 import type { AppConfig, RedisConfig } from '@wxq/config';
-import { type RedisClient, createQueueShards } from '@wxq/redis';
+import { type RedisClient, createQueueShards, raceTimeout } from '@wxq/redis';
 import type { Redis } from 'ioredis';
 import { OpsError } from '../cli-io.js';
 import { connectRedis, describeRedis } from '../connect-redis.js';
@@ -160,14 +160,8 @@ async function checkShards(redis: Redis, prefix: string, count: number): Promise
 }
 
 function withinMs<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`no answer within ${ms} ms`));
-    }, ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => {
-    clearTimeout(timer);
+  return raceTimeout(promise, ms, () => {
+    throw new Error(`no answer within ${ms} ms`);
   });
 }
 
