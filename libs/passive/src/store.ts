@@ -1,4 +1,4 @@
-import { type RedisClient, type RedisScript, type WxqKeys, createScript } from '@wxq/redis';
+import { type RedisClient, type RedisScript, type WxqKeys, loadScript } from '@wxq/redis';
 import type { CustomMessage } from '@wxq/wechat';
 
 // One hash per push (`<prefix>:passive:<push job id>`), shared by the gateways holding its
@@ -18,98 +18,13 @@ export interface StoredReply {
   readonly from: string;
 }
 
-/** KEYS: push hash. ARGV: ttl. Counts a delivery; answers it. */
-const DELIVERED = createScript(`local n = redis.call('HINCRBY', KEYS[1], 'deliveries', 1)
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return n`);
-
-/**
- * KEYS: push hash. ARGV: reply JSON ('' for none), ttl, channel, wake-up message. Offers the push's
- * first reply unless a gateway already answered `success` (closed); answers whether it did.
- */
-const OFFER = createScript(`local state = redis.call('HGET', KEYS[1], 'state')
-if state and state ~= 'waiting' then return 0 end
-if ARGV[1] == '' then
-  redis.call('HSET', KEYS[1], 'state', 'closed')
-else
-  redis.call('HSET', KEYS[1], 'state', 'ready', 'reply', ARGV[1])
-end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('PUBLISH', ARGV[3], ARGV[4])
-if ARGV[1] == '' then return 0 end
-return 1`);
-
-/**
- * KEYS: push hash. ARGV: '1' to give up (answer `success`) when no reply is there, ttl. Answers
- * `[state, reply]`: a ready (or already taken: the answer may not have arrived) reply is taken.
- */
-const TAKE = createScript(`local state = redis.call('HGET', KEYS[1], 'state')
-if state == 'ready' or state == 'taken' then
-  redis.call('HSET', KEYS[1], 'state', 'taken')
-  return { 'taken', redis.call('HGET', KEYS[1], 'reply') }
-end
-if ARGV[1] == '1' and (not state or state == 'waiting') then
-  redis.call('HSET', KEYS[1], 'state', 'closed')
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return { 'closed', false }
-end
-return { state or 'waiting', false }`);
-
-/**
- * KEYS: push hash. ARGV: now, send-after. The worker's question for an offered reply: `answered`
- * (a gateway took it), `wait` (offered, not taken yet), or `send` (nobody took it by send-after, or
- * the hash is gone: the reply goes by the API, and no gateway may take it any more).
- */
-const SETTLE = createScript(`local state = redis.call('HGET', KEYS[1], 'state')
-if state == 'taken' then return 'answered' end
-if state == 'ready' and tonumber(ARGV[1]) < tonumber(ARGV[2]) then return 'wait' end
-if state then redis.call('HSET', KEYS[1], 'state', 'sent') end
-return 'send'`);
-
-/**
- * passive-only. KEYS: push hash (when ARGV[4] is '1'), then per recipient its outbox. ARGV: ttl,
- * outbox ttl, channel, '1' or '0', then per recipient its wake-up message, its entry count and its
- * entries. Appends the replies oldest first, marks the push handled and wakes the gateways
- * holding those users' pushes.
- */
-const APPEND = createScript(`local at = 5
-local push = ARGV[4] == '1'
-for i = push and 2 or 1, #KEYS do
-  local wake, count = ARGV[at], tonumber(ARGV[at + 1])
-  for k = 1, count do redis.call('RPUSH', KEYS[i], ARGV[at + 1 + k]) end
-  if count > 0 then redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
-  redis.call('PUBLISH', ARGV[3], wake)
-  at = at + 2 + count
-end
-if push then
-  redis.call('HSET', KEYS[1], 'done', 1)
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-end
-return 1`);
-
-/**
- * passive-only. KEYS: push hash, the user's outbox, the account's counters. ARGV: now, ttl.
- * Answers `[reply, done]`: the reply this push answers with — the one it was given before (its
- * answer may not have arrived), else the user's oldest pending reply, dropping (and counting)
- * expired ones — and whether the worker has handled the push. Outbox entries are
- * `<expires at, epoch ms>|<reply JSON>`.
- */
-const ASSIGN = createScript(`local reply = redis.call('HGET', KEYS[1], 'reply')
-local expired = 0
-while not reply do
-  local entry = redis.call('LPOP', KEYS[2])
-  if not entry then break end
-  local expiresAt, json = string.match(entry, '^(%d+)|(.*)$')
-  if expiresAt and tonumber(expiresAt) > tonumber(ARGV[1]) then
-    reply = json
-    redis.call('HSET', KEYS[1], 'reply', json)
-    redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  else
-    expired = expired + 1
-  end
-end
-if expired > 0 then redis.call('HINCRBY', KEYS[3], 'pending_expired', expired) end
-return { reply or false, redis.call('HGET', KEYS[1], 'done') or false }`);
+// Each script's KEYS, ARGV, answer and the race it closes: the header of its file in lua/.
+const DELIVERED = loadScript(new URL('./lua/passive-delivered.lua', import.meta.url));
+const OFFER = loadScript(new URL('./lua/passive-offer.lua', import.meta.url));
+const TAKE = loadScript(new URL('./lua/passive-take.lua', import.meta.url));
+const SETTLE = loadScript(new URL('./lua/passive-settle.lua', import.meta.url));
+const APPEND = loadScript(new URL('./lua/passive-append.lua', import.meta.url));
+const ASSIGN = loadScript(new URL('./lua/passive-assign.lua', import.meta.url));
 
 /**
  * How long a push's hash lives: past WeChat's last retry (three deliveries about 5 s apart,

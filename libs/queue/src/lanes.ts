@@ -1,5 +1,5 @@
 import { Job, type MinimalQueue } from 'bullmq';
-import { type RedisClient, type RedisScript, createScript } from '@wxq/redis';
+import { type RedisClient, type RedisScript, loadScript } from '@wxq/redis';
 
 // Per-user ordering on BullMQ's open-source edition, which has no groups (docs/ordering.md).
 // A lane is a sorted set of job ids scored by their place in the conversation (epoch ms of the
@@ -8,70 +8,11 @@ import { type RedisClient, type RedisScript, createScript } from '@wxq/redis';
 // promoting it out of "delayed", where it parked. Every script touches keys under one prefix, so
 // one hash tag: the same slot on a Cluster.
 
-/**
- * Adds members, each to its own lane (KEYS: lane, then the member's job hash, per member; ARGV:
- * ttl, then score/id pairs), and answers, per member, 1 when its job already existed. Such a
- * member is not added: it ran or runs (a WeChat retry of a push handled long ago, a re-run's
- * replies already sent). One already in its lane keeps its place, and none goes below the head its
- * lane had before the call, which may be running; members of one lane keep their scores' order.
- */
-const ENTER = createScript(`local floors = {}
-for i = 1, #KEYS, 2 do
-  if floors[KEYS[i]] == nil then
-    local head = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
-    floors[KEYS[i]] = head[2] and tonumber(head[2]) or false
-  end
-end
-local existed = {}
-for i = 1, #KEYS, 2 do
-  local n = (i + 1) / 2
-  existed[n] = redis.call('EXISTS', KEYS[i + 1])
-  if existed[n] == 0 then
-    local score = tonumber(ARGV[2 * n])
-    local floor = floors[KEYS[i]]
-    if floor and score < floor then score = floor + 1 / 4096 end
-    redis.call('ZADD', KEYS[i], 'NX', score, ARGV[2 * n + 1])
-  end
-end
-for lane in pairs(floors) do redis.call('PEXPIRE', lane, ARGV[1]) end
-return existed`);
-
-/**
- * KEYS: lane, the job's "left" marker. ARGV: job id, score, ttl, attemptsMade. Answers
- * `[head, headScore, state]`, state 'member', 'joined' or 'left'. A job not in its lane that left
- * it at this very attempt (its marker says so) crashed between leaving and completing: `left`. Any
- * other job not in its lane joins it (below no running head): an operator's retry of a failed job,
- * or a job its producer did not order (a gateway with WXQ_ORDERING=off).
- */
-const TURN = createScript(`local state = 'member'
-if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
-  local marker = redis.call('GET', KEYS[2])
-  if marker and marker:match('^[^:]*') == ARGV[4] then
-    return { false, false, 'left', marker }
-  end
-  local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  local score = tonumber(ARGV[2])
-  if head[2] and score < tonumber(head[2]) then score = tonumber(head[2]) + 1 / 4096 end
-  redis.call('ZADD', KEYS[1], score, ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-  state = 'joined'
-end
-local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return { head[1] or false, head[2] or false, state, false }`);
-
-/**
- * KEYS: lane, the job's "left" marker. ARGV: job id, attemptsMade, outcome, marker ttl. Removes
- * the job, marks that it left (at which attempt, with which outcome) and answers the new head.
- */
-const LEAVE = createScript(`redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('SET', KEYS[2], ARGV[2] .. ':' .. ARGV[3], 'PX', ARGV[4])
-local head = redis.call('ZRANGE', KEYS[1], 0, 0)
-return head[1] or false`);
-
-/** Removes ARGV[1] only while it is still the head: repairs a lane whose head job is gone. */
-const DROP_HEAD = createScript(`local head = redis.call('ZRANGE', KEYS[1], 0, 0)
-if head[1] == ARGV[1] then redis.call('ZREM', KEYS[1], ARGV[1]) return 1 end
-return 0`);
+// Each script's KEYS, ARGV, answer and the race it closes: the header of its file in lua/.
+const ENTER = loadScript(new URL('./lua/lane-enter.lua', import.meta.url));
+const TURN = loadScript(new URL('./lua/lane-turn.lua', import.meta.url));
+const LEAVE = loadScript(new URL('./lua/lane-leave.lua', import.meta.url));
+const DROP_HEAD = loadScript(new URL('./lua/lane-drop-head.lua', import.meta.url));
 
 /**
  * A lane is deleted by Redis when it empties; this only bounds one left holding a member whose

@@ -1,4 +1,4 @@
-import { type RedisClient, type RedisScript, createScript } from '@wxq/redis';
+import { type RedisClient, type RedisScript, loadScript } from '@wxq/redis';
 import {
   EVENT_WINDOW_MS,
   type GrantKind,
@@ -12,67 +12,12 @@ import {
 // and until when (epoch ms), the last interaction (for typing) and until when Typing shows.
 // Every change is one script, so workers on many machines never spend one send twice.
 
-/**
- * Replaces a kind's grant (ARGV: kind, sends, until, created at, ttl, push id) unless the same push
- * granted it (a handler re-run keeps what was spent) or a newer window is there (a push handled
- * late does not reopen it).
- */
-const GRANT = createScript(`local ends = tonumber(ARGV[3])
-local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1] .. '_until') or '0')
-if current <= ends and redis.call('HGET', KEYS[1], ARGV[1] .. '_src') ~= ARGV[6] then
-  redis.call('HSET', KEYS[1], ARGV[1] .. '_left', ARGV[2], ARGV[1] .. '_until', ends, ARGV[1] .. '_src', ARGV[6])
-end
-if tonumber(redis.call('HGET', KEYS[1], 'last') or '0') < tonumber(ARGV[4]) then redis.call('HSET', KEYS[1], 'last', ARGV[4]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-return redis.call('HMGET', KEYS[1], 'm_left', 'm_until', 'e_left', 'e_until')`);
-
-/**
- * Takes one send from the active grant that expires first; answers its kind, or false. With a
- * KEYS[2] that exists it takes nothing and answers 'guarded'.
- */
-const RESERVE = createScript(`if KEYS[2] and redis.call('EXISTS', KEYS[2]) == 1 then return 'guarded' end
-local now = tonumber(ARGV[1])
-local best, bestEnds = false, 0
-for _, kind in ipairs({ 'm', 'e' }) do
-  local left = tonumber(redis.call('HGET', KEYS[1], kind .. '_left') or '0')
-  local ends = tonumber(redis.call('HGET', KEYS[1], kind .. '_until') or '0')
-  if left > 0 and ends > now and (not best or ends < bestEnds) then best, bestEnds = kind, ends end
-end
-if best then
-  redis.call('HINCRBY', KEYS[1], best .. '_left', -1)
-  redis.call('HSET', KEYS[1], 'typing_until', 0)
-  return { best, bestEnds }
-end
-return false`);
-
-/** Gives back a send WeChat refused without sending, if that grant is still the same one. */
-const REFUND =
-  createScript(`if redis.call('HGET', KEYS[1], ARGV[1] .. '_until') == ARGV[2] then redis.call('HINCRBY', KEYS[1], ARGV[1] .. '_left', 1) end
-return 1`);
-
-/** ARGV[1] = 'exhaust' (45047: sends used up) or 'close' (45015, 43004, unsubscribe: windows shut). */
-const CORRECT = createScript(`if ARGV[1] == 'exhaust' then
-  redis.call('HSET', KEYS[1], 'm_left', 0, 'e_left', 0)
-else
-  redis.call('HSET', KEYS[1], 'm_until', 0, 'e_until', 0, 'last', 0)
-end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1`);
-
-/**
- * Allows Typing when a send would be allowed (an open window with sends left), the user interacted
- * within ARGV[2] ms and no Typing shows; marks it shown.
- */
-const TYPING = createScript(`local now = tonumber(ARGV[1])
-local open = false
-for _, kind in ipairs({ 'm', 'e' }) do
-  if tonumber(redis.call('HGET', KEYS[1], kind .. '_left') or '0') > 0 and tonumber(redis.call('HGET', KEYS[1], kind .. '_until') or '0') > now then open = true end
-end
-if not open then return 'no_window' end
-if now - tonumber(redis.call('HGET', KEYS[1], 'last') or '0') > tonumber(ARGV[2]) then return 'no_interaction' end
-if tonumber(redis.call('HGET', KEYS[1], 'typing_until') or '0') > now then return 'already_typing' end
-redis.call('HSET', KEYS[1], 'typing_until', now + tonumber(ARGV[3]))
-return 'ok'`);
+// Each script's KEYS, ARGV, answer and the race it closes: the header of its file in lua/.
+const GRANT = loadScript(new URL('./lua/ledger-grant.lua', import.meta.url));
+const RESERVE = loadScript(new URL('./lua/ledger-reserve.lua', import.meta.url));
+const REFUND = loadScript(new URL('./lua/ledger-refund.lua', import.meta.url));
+const CORRECT = loadScript(new URL('./lua/ledger-correct.lua', import.meta.url));
+const TYPING = loadScript(new URL('./lua/ledger-typing.lua', import.meta.url));
 
 /** What a user's windows allow now: `ctx.quota` in handlers. */
 export interface QuotaView {

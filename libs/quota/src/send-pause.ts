@@ -1,5 +1,5 @@
 import type { Logger } from '@wxq/logging';
-import { type RedisClient, type WxqKeys, createScript } from '@wxq/redis';
+import { type RedisClient, type WxqKeys, loadScript } from '@wxq/redis';
 
 /**
  * Account-level send pauses (docs/quota.md): 45009 (the daily API quota, docs/wechat-protocol.md
@@ -37,11 +37,8 @@ export function nextBeijingMidnight(now: number): number {
   return (Math.floor((now + BEIJING_OFFSET_MS) / DAY_MS) + 1) * DAY_MS - BEIJING_OFFSET_MS;
 }
 
-/** Sets the pause unless one at least as long is there (a 45009 after a 45011 extends it); 1 when it did. */
-const PAUSE_UNTIL_LATER = createScript(`local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if current >= tonumber(ARGV[1]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1`);
+// Each script's KEYS, ARGV, answer and the race it closes: the header of its file in lua/.
+const PAUSE_UNTIL_LATER = loadScript(new URL('./lua/send-pause-until-later.lua', import.meta.url));
 
 /** The pause key of every account, `<prefix>:pause:<appid>` (libs/redis keys.ts). */
 export function createSendPause(redis: RedisClient, keys: WxqKeys, now: () => number = Date.now): SendPause {

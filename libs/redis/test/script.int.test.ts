@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createScript } from '../src/index.js';
+import { createScript, loadScript } from '../src/index.js';
 
 const redis = new Redis(inject('redisUrl'));
 afterAll(async () => {
@@ -33,5 +37,28 @@ describe('createScript', () => {
     await redis.set(key, 'not a number');
     await expect(script.run(redis, [key], [])).rejects.toThrow(/not an integer/);
     await redis.del(key);
+  });
+});
+
+describe('loadScript', () => {
+  it('runs the script in a .lua file, its header comment included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wxq-lua-'));
+    try {
+      const file = join(dir, 'echo.lua');
+      writeFileSync(
+        file,
+        `--[[\n  KEYS[1], ARGV[1]: answered back.\n]]\nreturn { KEYS[1], ARGV[1], '${randomUUID()}' ~= '' }\n`,
+      );
+      const script = loadScript(pathToFileURL(file));
+      // Read once, when loaded: a later change to the file is not seen.
+      writeFileSync(file, 'return 0');
+      expect(await script.run(redis, ['k'], ['a'])).toEqual(['k', 'a', 1]);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('throws when the file is missing, at load rather than at the first call', () => {
+    expect(() => loadScript(new URL('./lua/no-such-script.lua', import.meta.url))).toThrow(/ENOENT/);
   });
 });

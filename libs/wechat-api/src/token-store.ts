@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type ScriptRedis, loadScript } from '@wxq/redis';
 import type { Redis } from 'ioredis';
 import { TokenStoreError, WechatApiError } from './errors.js';
 import { type ApiLogger, SILENT_LOGGER } from './logger.js';
@@ -15,8 +16,11 @@ export interface TokenSource {
 
 export type TokenStore = TokenSource;
 
-/** The commands the store uses; an ioredis `Redis` or `Cluster` fits. */
-export type TokenStoreRedis = Pick<Redis, 'get' | 'set' | 'eval'>;
+/**
+ * The commands the store uses (its scripts go by EVALSHA, then EVAL after a NOSCRIPT); an ioredis
+ * `Redis` or `Cluster` fits.
+ */
+export type TokenStoreRedis = Pick<Redis, 'get' | 'set'> & ScriptRedis;
 
 export interface TokenStoreOptions {
   readonly redis: TokenStoreRedis;
@@ -66,17 +70,9 @@ const DEFAULT_POLL_INTERVAL_MS = 50;
 // A read of the key per API call was a Redis round trip per reply; well inside the 5-minute overlap.
 const DEFAULT_REMEMBER_MS = 10_000;
 
-// Compare-and-delete: the lock is released only by its holder, and a token is invalidated only if
-// it is still the one that failed (another process may already have replaced it, docs/wechat-protocol.md §6.2).
-const DELETE_IF_EQUAL = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
-// Caches a fetched token only while its fetcher still holds the lock: a holder whose lock expired
-// mid-fetch must not overwrite the token a later holder fetched.
-const SET_IF_LOCK_HELD = `if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
-  return 1
-end
-return 0`;
+// Each script's KEYS, ARGV, answer and the race it closes: the header of its file in lua/.
+const DELETE_IF_EQUAL = loadScript(new URL('./lua/token-delete-if-equal.lua', import.meta.url));
+const SET_IF_LOCK_HELD = loadScript(new URL('./lua/token-set-if-lock-held.lua', import.meta.url));
 
 /**
  * How long a fetched token stays cached: expires_in minus the margin, but never less than half its lifetime.
@@ -152,7 +148,7 @@ export function createTokenStore(options: TokenStoreOptions): TokenStore {
       if (cached !== null && cached !== '') return cached;
       const { accessToken, expiresInSeconds } = await callFetchToken();
       const ttlSeconds = cacheTtlSeconds(expiresInSeconds, refreshMarginSeconds);
-      const stored = await redis.eval(SET_IF_LOCK_HELD, 2, keys.lock, keys.token, lockId, accessToken, ttlSeconds);
+      const stored = await SET_IF_LOCK_HELD.run(redis, [keys.lock, keys.token], [lockId, accessToken, ttlSeconds]);
       if (stored === 1) logger.info({ appId, ttlSeconds }, 'access_token refreshed');
       else
         logger.warn(
@@ -192,7 +188,7 @@ export function createTokenStore(options: TokenStoreOptions): TokenStore {
 
   async function releaseLock(lockId: string): Promise<void> {
     try {
-      await redis.eval(DELETE_IF_EQUAL, 1, keys.lock, lockId);
+      await DELETE_IF_EQUAL.run(redis, [keys.lock], [lockId]);
     } catch (err) {
       // The lock expires by itself; failing the caller over it would lose a good token.
       logger.warn({ appId, err }, 'could not release the token lock');
@@ -223,7 +219,7 @@ export function createTokenStore(options: TokenStoreOptions): TokenStore {
       if (isReadOnly) {
         logger.warn({ appId }, 'access_token refused, but this store is read-only: leaving the key to its owner');
       } else {
-        const deleted = await redis.eval(DELETE_IF_EQUAL, 1, keys.token, badToken);
+        const deleted = await DELETE_IF_EQUAL.run(redis, [keys.token], [badToken]);
         if (deleted === 1) logger.info({ appId }, 'access_token invalidated');
         else logger.debug({ appId }, 'refused access_token was already replaced');
       }

@@ -1,7 +1,7 @@
 import type { Logger } from '@wxq/logging';
 import type { Reservation } from '@wxq/quota';
 import { type InboundPayload, type OutboundPayload, QUEUES } from '@wxq/queue';
-import { type RedisClient, type WxqKeys, createScript } from '@wxq/redis';
+import { type RedisClient, type WxqKeys, loadScript } from '@wxq/redis';
 import { type WechatApiClient, WechatErrcodeError, judgeSend } from '@wxq/wechat-api';
 import type { SendRateLimiter } from '../send-rate-limit.js';
 import { type SendOutcomeDeps, actOnVerdict } from './send-outcome.js';
@@ -19,15 +19,8 @@ export interface InlineSendDeps extends SendOutcomeDeps {
  */
 const PROGRESS_TTL_MS = 24 * 3600 * 1000;
 
-/**
- * Writes a push's reply plan and zero sends, with the progress's expiry, unless an earlier run of
- * the push wrote its own: then answers that progress (HGETALL's field, value list) and writes nothing.
- */
-const START_PROGRESS = createScript(`local progress = redis.call('HGETALL', KEYS[1])
-if #progress > 0 then return progress end
-redis.call('HSET', KEYS[1], 'plan', ARGV[1], 'sent', 0)
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return {}`);
+/** Writes a push's reply plan unless an earlier run wrote its own: lua/inline-progress-start.lua. */
+const START_PROGRESS = loadScript(new URL('./lua/inline-progress-start.lua', import.meta.url));
 
 const planSchema = QUEUES.outbound.schema.array();
 
