@@ -4,7 +4,15 @@ import { shutdownStep } from '@wxq/lifecycle';
 import type { Logger } from '@wxq/logging';
 import { createPassiveStore } from '@wxq/passive';
 import { createQuotaLedger, createSendPause } from '@wxq/quota';
-import { type ProcessorMap, QUEUES, QUEUE_KEYS, createLanes, createProducer, createQueueWorker } from '@wxq/queue';
+import {
+  type ProcessorMap,
+  type QueueKey,
+  QUEUES,
+  QUEUE_KEYS,
+  createLanes,
+  createProducer,
+  createQueueWorker,
+} from '@wxq/queue';
 import {
   type QueueShards,
   type RedisClient,
@@ -183,9 +191,10 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
   // One BullMQ worker per queue and shard, each with the queue's concurrency: a process runs up to
   // N times the configured concurrency (docs/shards.md).
   const workers = shards.all.flatMap((shard) =>
-    QUEUE_KEYS.map((key) => ({
+    // Generic in K, so that processors[key] is the processor of that very queue.
+    QUEUE_KEYS.map(<K extends QueueKey>(key: K) => ({
       shard: shard.index,
-      worker: createQueueWorker(key, processors[key] as never, {
+      worker: createQueueWorker(key, processors[key], {
         connection: redis,
         prefix: shard.prefix,
         concurrency: config.concurrency[key],

@@ -41,6 +41,7 @@ export function buildXml(record: XmlRecord): string {
 
 /** The XML WeChat would push for this message (the simulator's side of the protocol). */
 export function buildInboundXml(message: InboundMessage): string {
+  // Every message is a record of XML values, but its interfaces have no index signature to say so.
   return buildXml(message as unknown as XmlRecord);
 }
 

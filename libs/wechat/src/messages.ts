@@ -311,5 +311,7 @@ export function assertNever(value: never): never {
 
 /** A field by name, also the ones this version does not type (e.g. an `URL` WeChat added). */
 export function fieldOf(message: InboundMessage, name: string): XmlValue | undefined {
+  // The message interfaces have no index signature, so TypeScript will not read one as a record;
+  // every push is one, made by parseInboundXml from an XmlRecord.
   return (message as unknown as XmlRecord)[name];
 }

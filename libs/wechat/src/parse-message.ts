@@ -39,6 +39,8 @@ export function toInboundMessage(xml: XmlRecord): InboundMessage {
   else if (Object.hasOwn(MESSAGE_FIELDS, msgType)) {
     requireText(message, [...MESSAGE_FIELDS[msgType as KnownMsgType], 'MsgId']);
   }
+  // The checks above are what make the record a message (its header, then MsgType's and Event's
+  // fields); TypeScript cannot follow checks made field by field over a list of names.
   return message as unknown as InboundMessage;
 }
 
