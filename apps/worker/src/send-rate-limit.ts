@@ -1,4 +1,4 @@
-import type { RedisClient, WxqKeys } from '@wxq/redis';
+import { type RedisClient, type WxqKeys, hitFixedWindow } from '@wxq/redis';
 
 export interface SendRateLimiter {
   /** Milliseconds to wait before this send may go out; 0 means now (and counts it). */
@@ -17,11 +17,8 @@ export function createSendRateLimiter(
   if (perSecond === 0) return undefined;
   return {
     async reserve(appId) {
-      const now = Date.now();
-      const second = Math.floor(now / 1000);
-      const key = keys.sendRate(appId, second);
-      const [[, count]] = (await redis.multi().incr(key).expire(key, 2).exec()) as [[Error | null, number], unknown];
-      return count <= perSecond ? 0 : (second + 1) * 1000 - now;
+      const { count, msToNextWindow } = await hitFixedWindow(redis, (second) => keys.sendRate(appId, second), 1);
+      return count <= perSecond ? 0 : msToNextWindow;
     },
   };
 }

@@ -1,3 +1,4 @@
+import { hitFixedWindow } from '@wxq/redis';
 import type { Middleware } from './compose.js';
 
 /** Logs each message's type and how many replies it produced (never its content). */
@@ -29,13 +30,9 @@ export function perUserRateLimit(options: PerUserRateLimitOptions): Middleware {
   if (!Number.isInteger(options.windowSeconds) || options.windowSeconds < 1)
     throw new RangeError('windowSeconds must be a positive integer');
   return async function perUserRateLimit(ctx, next) {
-    const window = Math.floor(Date.now() / 1000 / options.windowSeconds);
-    const key = ctx.keys.userRate(ctx.account.appId, ctx.message.FromUserName, window);
-    const [[, count]] = (await ctx.redis
-      .multi()
-      .incr(key)
-      .expire(key, options.windowSeconds * 2)
-      .exec()) as [[Error | null, number], unknown];
+    const { appId } = ctx.account;
+    const keyOf = (window: number) => ctx.keys.userRate(appId, ctx.message.FromUserName, window);
+    const { count } = await hitFixedWindow(ctx.redis, keyOf, options.windowSeconds);
     if (count <= options.max) {
       await next();
       return;
