@@ -118,6 +118,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       config.ipAllowlist.mode === 'static'
         ? createIpAllowlist(config.ipAllowlist.cidrs)
         : (ip) => callbackIps?.isAllowed(ip) === true,
+    isAllowlistKnown: () => callbackIps?.isKnown() ?? true,
     isDraining: () => draining,
     isRedisReady: async () => enqueuer.isReady() && (await pingWithin(redis, READY_PING_TIMEOUT_MS)),
     maxBodyBytes: config.http.maxBodyBytes,

@@ -23,8 +23,10 @@ async function useSimulator(callbackIps: readonly string[]): Promise<WechatApiSi
   return sim;
 }
 
-function autoGateway(sim: WechatApiSimulator, prefix: string): Promise<TestGateway> {
+/** `awaitReady: false` for a gateway that may never know a list (its /readyz stays 503). */
+function autoGateway(sim: WechatApiSimulator, prefix: string, awaitReady = true): Promise<TestGateway> {
   return useGateway({
+    awaitReady,
     env: {
       WECHAT_IP_ALLOWLIST: 'auto',
       WECHAT_APPSECRET: APP_SECRET,
@@ -88,14 +90,34 @@ describe('WECHAT_IP_ALLOWLIST=auto', () => {
     });
   });
 
-  it('refuses every push until a list is known, and answers probes meanwhile', async () => {
+  it('answers every push 503 and is not ready until a list is known, then judges by the list', async () => {
     const sim = await useSimulator([WECHAT_RANGE]);
     sim.injectFault({ path: GETCALLBACKIP, httpStatus: 503, times: Number.POSITIVE_INFINITY });
-    const gateway = await autoGateway(sim, `{test-${randomUUID()}}`);
+    const prefix = `{test-${randomUUID()}}`;
+    const gateway = await autoGateway(sim, prefix, false);
     await waitFor(() => logged(gateway, /getcallbackip failed/), { message: 'the failed fetch to be logged' });
-    expect(await pushFrom(gateway, IN_RANGE)).toBe(403);
+    // 503, not 403: WeChat does not retry a 403, so the push would be lost; a 503 it delivers again.
+    expect(await pushFrom(gateway, IN_RANGE)).toBe(503);
+    expect(await pushFrom(gateway, OUTSIDE)).toBe(503);
+    expect((await gateway.send('/readyz')).status).toBe(503);
     expect((await gateway.send('/healthz')).status).toBe(200);
     expect(await gateway.jobCount()).toBe(0);
+    // Answered, logged and counted like any other guard's refusal: one access line with the code.
+    expect(
+      gateway.logs
+        .lines()
+        .filter((line) => line['msg'] === 'push answered')
+        .map((line) => [line['level'], line['outcome'], line['res']]),
+    ).toEqual([
+      [40, 'allowlist_unknown', { statusCode: 503 }],
+      [40, 'allowlist_unknown', { statusCode: 503 }],
+    ]);
+
+    // Another gateway's fetch lands in the cache; this one picks it up without asking WeChat again.
+    await seedCache(prefix, cachedList([WECHAT_RANGE], 60_000));
+    await waitFor(async () => (await gateway.send('/readyz')).status === 200, { message: 'the list to be known' });
+    expect(await pushFrom(gateway, IN_RANGE)).toBe(200);
+    expect(await pushFrom(gateway, OUTSIDE)).toBe(403);
   });
 
   it('keeps the last good list while WeChat is unreachable', async () => {

@@ -12,7 +12,7 @@ import { createIpAllowlist } from './ip-allowlist.js';
 const REFRESH_EVERY_MS = 24 * 60 * 60 * 1000;
 /** How often a gateway looks at the cache: it picks up another gateway's fetch within this. */
 const CHECK_EVERY_MS = 60_000;
-/** While no list is known pushes are refused, so look again soon (a GET: the fetch itself waits for the lock). */
+/** While no list is known pushes are answered 503, so look again soon (a GET: the fetch itself waits for the lock). */
 const CHECK_WITHOUT_LIST_MS = 250;
 /**
  * How long the fetch lock is held; never released, so after a failed fetch the next try (by any
@@ -36,6 +36,8 @@ export interface CallbackIpAllowlistDeps {
 export interface CallbackIpAllowlist {
   /** Whether a client address is on any account's last good list; false while none is known. */
   isAllowed(ip: string | undefined): boolean;
+  /** Whether a list is known yet (cached or fetched, for any account); once true, stays true. */
+  isKnown(): boolean;
   /** Stops the refresh and waits for a look in progress. Idempotent. */
   stop(): Promise<void>;
 }
@@ -159,12 +161,15 @@ export function startCallbackIpAllowlist(deps: CallbackIpAllowlistDeps): Callbac
     timer.unref();
   }
 
-  logger.info('WECHAT_IP_ALLOWLIST=auto: pushes are refused until the first callback IP list is known');
+  logger.info(
+    'WECHAT_IP_ALLOWLIST=auto: pushes and /readyz are answered 503 until the first callback IP list is known',
+  );
   looking = look().finally(schedule);
 
   let stopping: Promise<void> | undefined;
   return {
     isAllowed: (ip) => allowed(ip),
+    isKnown: () => lists.size > 0,
     stop() {
       stopping ??= (async () => {
         isStopped = true;

@@ -15,6 +15,7 @@ export type GatewayErrorCode =
   | 'body_aborted'
   | 'unknown_account'
   | 'ip_forbidden'
+  | 'allowlist_unknown'
   | 'enqueue_timeout'
   | 'redis_unavailable'
   | 'draining';
@@ -24,6 +25,9 @@ const GATEWAY_STATUS = {
   body_aborted: 400,
   unknown_account: 404,
   ip_forbidden: 403,
+  // WECHAT_IP_ALLOWLIST=auto before a first list is known: a 403 would lose the push (WeChat does not
+  // retry it), a 503 has WeChat deliver it again, maybe to a gateway that knows the list.
+  allowlist_unknown: 503,
   // 503, never `success`: WeChat then retries the push (docs/wechat-protocol.md §5.3, gateway failure policy).
   enqueue_timeout: 503,
   redis_unavailable: 503,

@@ -25,6 +25,11 @@ export interface PublicRouterDeps {
   readonly metrics: GatewayMetrics;
   readonly trustProxy: TrustProxy;
   readonly ipAllowed: (ip: string | undefined) => boolean;
+  /**
+   * Whether there is an allow-list to judge by: false under WECHAT_IP_ALLOWLIST=auto until a first
+   * callback IP list is known, when every request but a probe is answered 503 and /readyz is 503.
+   */
+  readonly isAllowlistKnown: () => boolean;
   readonly isDraining: () => boolean;
   /** Whether Redis answers now (for /readyz). */
   readonly isRedisReady: () => Promise<boolean>;
@@ -59,13 +64,15 @@ export function createPublicRouter(deps: PublicRouterDeps): (req: IncomingMessag
   const settings: PushSettings = { timestampSkewSeconds: deps.timestampSkewSeconds, now: deps.now };
 
   /**
-   * The guard chain, in order: draining -> allow-list -> account. Every request but a probe goes
-   * through the first two, 404s included (outside the allow-list nothing about the routes shows);
-   * /wechat[/:appid] then needs a configured account, which the exchange records for the log
-   * line. Throws the GatewayError to answer with.
+   * The guard chain, in order: draining -> allow-list (known, then allowed) -> account. Every
+   * request but a probe goes through the first two, 404s included (outside the allow-list nothing
+   * about the routes shows); /wechat[/:appid] then needs a configured account, which the exchange
+   * records for the log line. Throws the GatewayError to answer with.
    */
   function guard(exchange: Exchange, wechat: RegExpExecArray | null): GatewayAccount | undefined {
     if (deps.isDraining()) throw new GatewayError('draining', 'the gateway is stopping');
+    if (!deps.isAllowlistKnown())
+      throw new GatewayError('allowlist_unknown', 'no callback IP list is known yet (WECHAT_IP_ALLOWLIST=auto)');
     if (!deps.ipAllowed(exchange.ip))
       throw new GatewayError('ip_forbidden', 'client address is not on WECHAT_IP_ALLOWLIST');
     if (wechat === null) return undefined;
@@ -118,7 +125,7 @@ export function createPublicRouter(deps: PublicRouterDeps): (req: IncomingMessag
   async function serveReadiness(exchange: Exchange): Promise<void> {
     let isReady: boolean;
     try {
-      isReady = !deps.isDraining() && (await deps.isRedisReady());
+      isReady = !deps.isDraining() && deps.isAllowlistKnown() && (await deps.isRedisReady());
     } catch (error) {
       respond.fail(exchange, error);
       return;
