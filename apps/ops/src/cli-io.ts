@@ -13,6 +13,25 @@ export interface CliIo {
 }
 
 /**
+ * The real process's edges, for the entry points (`main.ts`, `doctor-main.ts`). A reader that stops
+ * early (`| head`) closes the pipe: that ends the command, quietly.
+ */
+export function processCliIo(proc: NodeJS.Process): CliIo {
+  proc.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') proc.exit(0);
+    throw err;
+  });
+  return {
+    env: proc.env,
+    stdout: proc.stdout,
+    stderr: proc.stderr,
+    stdin: proc.stdin,
+    stdinIsTTY: proc.stdin.isTTY,
+    stderrIsTTY: proc.stderr.isTTY,
+  };
+}
+
+/**
  * What `npm run ops` exits with; documented in docs/deploy.md, so scripts may branch on them.
  * `doctor` uses 0 and 1 only.
  */
