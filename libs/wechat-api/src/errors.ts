@@ -19,7 +19,7 @@ export type TokenStoreErrorCode = Extract<
 >;
 
 /** Where the token store's own failures say they happened (they concern no single API path). */
-export const TOKEN_STORE_API = 'token-store';
+const TOKEN_STORE_API = 'token-store';
 
 interface WechatApiErrorFields {
   readonly code: WechatApiErrorCode;

@@ -13,20 +13,16 @@ export {
   type ErrorKind,
   type KnownErrcode,
   type PauseSpan,
-  SEND_POLICY,
   type SendAction,
   type SendKind,
   type SendRule,
-  classifyErrcode,
-  isKnownErrcode,
 } from './send-policy.js';
 export { type SendVerdict, isRefused, judgeSend } from './send-verdict.js';
 export {
-  TOKEN_STORE_API,
-  TokenStoreError,
+  type TokenStoreError,
   type TokenStoreErrorCode,
   type TransportErrorCode,
-  WechatApiError,
+  type WechatApiError,
   type WechatApiErrorCode,
   WechatErrcodeError,
   WechatTransportError,
@@ -36,7 +32,6 @@ export {
   type AccessTokenResult,
   type StableTokenOptions,
   type TokenEndpointOptions,
-  fetchAccessToken,
   fetchStableAccessToken,
 } from './token-endpoints.js';
 export {
@@ -45,5 +40,4 @@ export {
   type TokenStoreKeys,
   type TokenStoreOptions,
   type TokenStoreRedis,
-  createTokenStore,
 } from './token-store.js';
