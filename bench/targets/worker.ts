@@ -6,7 +6,8 @@ import { startWorker } from '@wxq/worker';
 import { pino } from 'pino';
 import { reportPort } from './report-port.js';
 
-const config = loadWorkerConfig(process.env);
+// It runs the demo on purpose (NODE_ENV=production asks for that by name).
+const config = loadWorkerConfig({ WXQ_HANDLERS: 'demo', ...process.env });
 const logger = createLogger({ level: 'info', name: 'worker' }, pino.destination({ dest: '/dev/null', sync: false }));
 const worker = startWorker(config, { logger, handlers: demoHandlers });
 reportPort(0);
