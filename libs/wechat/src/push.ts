@@ -66,14 +66,17 @@ export function openPush(
   const encrypt = outer['Encrypt'];
   if (typeof encrypt !== 'string' || encrypt === '')
     throw new CryptoError('bad_base64', 'an encrypted push needs <Encrypt>');
-  const msgSignature = param(query, 'msg_signature');
-  const timestamp = param(query, 'timestamp');
-  const nonce = param(query, 'nonce');
+  const signed = signedParams(query, 'msg_signature');
+  const { token } = account;
   if (
-    msgSignature === undefined ||
-    timestamp === undefined ||
-    nonce === undefined ||
-    !verifyMsgSignature({ token: account.token, timestamp, nonce, encrypt, msgSignature })
+    signed === undefined ||
+    !verifyMsgSignature({
+      token,
+      timestamp: signed.timestamp,
+      nonce: signed.nonce,
+      encrypt,
+      msgSignature: signed.signature,
+    })
   ) {
     throw new SignatureError('bad_signature', 'msg_signature does not match');
   }
@@ -84,17 +87,23 @@ export function openPush(
 }
 
 function verifySignature(account: PushAccount, query: PushQuery): void {
-  const signature = param(query, 'signature');
-  const timestamp = param(query, 'timestamp');
-  const nonce = param(query, 'nonce');
-  if (
-    signature === undefined ||
-    timestamp === undefined ||
-    nonce === undefined ||
-    !verifyUrlSignature({ token: account.token, timestamp, nonce, signature })
-  ) {
+  const signed = signedParams(query, 'signature');
+  if (signed === undefined || !verifyUrlSignature({ token: account.token, ...signed })) {
     throw new SignatureError('bad_signature', 'signature does not match');
   }
+}
+
+/** The query's signature (under `name`), timestamp and nonce; undefined when one is missing. */
+function signedParams(
+  query: PushQuery,
+  name: 'signature' | 'msg_signature',
+): { signature: string; timestamp: string; nonce: string } | undefined {
+  const signature = param(query, name);
+  const timestamp = param(query, 'timestamp');
+  const nonce = param(query, 'nonce');
+  return signature === undefined || timestamp === undefined || nonce === undefined
+    ? undefined
+    : { signature, timestamp, nonce };
 }
 
 // WeChat documents no replay window (docs/wechat-protocol.md §2.2 step 5); this is ours, wide enough for its
