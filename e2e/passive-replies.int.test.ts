@@ -17,6 +17,7 @@ import {
 import { inboundJobId } from '@wxq/queue';
 import {
   type InboundMessage,
+  type MessageCrypto,
   buildInboundXml,
   computeDedupKey,
   createMessageCrypto,
@@ -84,7 +85,14 @@ afterEach(async () => {
   for (const stop of running.splice(0).reverse()) await stop();
 });
 
-async function startRig(replyMode: string, options: { waitMs?: number; gateways?: number } = {}): Promise<Rig> {
+interface RigOptions {
+  readonly waitMs?: number;
+  readonly gateways?: number;
+  /** The gateways' WECHAT_PREVIOUS_ENCODING_AES_KEY (a key rotation, docs/wechat-protocol.md §3.7). */
+  readonly previousKey?: string;
+}
+
+async function startRig(replyMode: string, options: RigOptions = {}): Promise<Rig> {
   const redisUrl = inject('redisUrl');
   const prefix = `{e2e-${randomUUID()}}`;
   const sim = await startWechatApiSimulator({ accounts: [{ appId: APP_ID, appSecret: APP_SECRET }] });
@@ -106,6 +114,7 @@ async function startRig(replyMode: string, options: { waitMs?: number; gateways?
     ADMIN_PORT: '0',
     ADMIN_PASSWORD: ADMIN_PASSWORD,
     PASSIVE_WAIT_MS: String(options.waitMs ?? 2_000),
+    ...(options.previousKey === undefined ? {} : { WECHAT_PREVIOUS_ENCODING_AES_KEY: options.previousKey }),
   };
   const gatewayConfig = loadGatewayConfig(gatewayEnv);
   const gateways: RunningGateway[] = [];
@@ -134,8 +143,16 @@ interface Answer {
   readonly reply: Record<string, unknown> | undefined;
 }
 
-/** POSTs like WeChat: gives up (no answer) after `giveUpMs`, as WeChat does at 5 s. */
-async function deliver(gateway: Target, push: SignedPush, giveUpMs = 5_000): Promise<Answer | 'no answer'> {
+/**
+ * POSTs like WeChat: gives up (no answer) after `giveUpMs`, as WeChat does at 5 s. An encrypted
+ * reply is opened with `opener` (the account's current key unless told otherwise).
+ */
+async function deliver(
+  gateway: Target,
+  push: SignedPush,
+  giveUpMs = 5_000,
+  opener: MessageCrypto = crypto,
+): Promise<Answer | 'no answer'> {
   const base = 'url' in gateway ? gateway.url : `http://127.0.0.1:${String(gateway.publicPort)}`;
   const url = `${base}/wechat?${push.query}`;
   let response: Response;
@@ -146,10 +163,14 @@ async function deliver(gateway: Target, push: SignedPush, giveUpMs = 5_000): Pro
     throw err;
   }
   const body = await response.text();
-  return { status: response.status, body, reply: body.startsWith('<xml>') ? openReply(push, body) : undefined };
+  return {
+    status: response.status,
+    body,
+    reply: body.startsWith('<xml>') ? openReply(push, body, opener) : undefined,
+  };
 }
 
-function openReply(push: SignedPush, body: string): Record<string, unknown> {
+function openReply(push: SignedPush, body: string, opener: MessageCrypto): Record<string, unknown> {
   const outer = parseXml(body);
   const encrypt = outer['Encrypt'];
   if (typeof encrypt !== 'string') return outer;
@@ -169,7 +190,7 @@ function openReply(push: SignedPush, body: string): Record<string, unknown> {
     msgSignature: field('MsgSignature'),
   });
   expect(signed).toBe(true);
-  return parseXml(crypto.decrypt(encrypt).message);
+  return parseXml(opener.decrypt(encrypt).message);
 }
 
 async function withRedis<T>(use: (redis: Redis) => Promise<T>): Promise<T> {
@@ -233,6 +254,39 @@ describe.each(['plaintext', 'compatible', 'safe'] as const)('a %s push', (mode) 
     expect(sim.sends).toEqual([]);
   });
 });
+
+describe.each(['passive', 'passive-only'] as const)(
+  '%s, during a key rotation (docs/wechat-protocol.md §3.7)',
+  (replyMode) => {
+    const PREVIOUS_KEY = 'ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut';
+    const previous = createMessageCrypto({ appId: APP_ID, encodingAESKey: PREVIOUS_KEY });
+    const previousAccount = { ...account, encodingAESKey: PREVIOUS_KEY };
+    /** The answer's `<Encrypt>`, to try each key on. */
+    const sealed = (answer: Answer) => {
+      const encrypt = parseXml(answer.body)['Encrypt'];
+      if (typeof encrypt !== 'string') throw new Error(`not an encrypted reply: ${answer.body}`);
+      return encrypt;
+    };
+
+    it('a push sealed with the previous key is answered sealed with the previous key, not the current one', async () => {
+      const { gateways } = await startRig(replyMode, { previousKey: PREVIOUS_KEY });
+      const xml = buildInboundXml(createMessage.text('rotated'));
+      const push = signEncryptedPush(xml, 'safe', { account: previousAccount });
+      const answer = answered(await deliver(gatewayOf(gateways, 0), push, 5_000, previous));
+      expect(answer.reply).toMatchObject({ MsgType: 'text', Content: 'echo rotated' });
+      expect(() => crypto.decrypt(sealed(answer))).toThrow();
+    });
+
+    it('a push sealed with the current key is answered sealed with the current key', async () => {
+      const { gateways } = await startRig(replyMode, { previousKey: PREVIOUS_KEY });
+      const answer = answered(
+        await deliver(gatewayOf(gateways, 0), pushOf(buildInboundXml(createMessage.text('current')), 'compatible')),
+      );
+      expect(answer.reply).toMatchObject({ MsgType: 'text', Content: 'echo current' });
+      expect(() => previous.decrypt(sealed(answer))).toThrow();
+    });
+  },
+);
 
 describe('passive', () => {
   it('a handler slower than the wait: success at the deadline, the reply by the API', async () => {

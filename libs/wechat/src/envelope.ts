@@ -1,5 +1,5 @@
 import { cdata } from './build-xml.js';
-import type { MessageCrypto } from './message-crypto.js';
+import type { KeyIndex, MessageCrypto } from './message-crypto.js';
 import { computeSignature } from './signature.js';
 
 export interface EncryptedEnvelope {
@@ -27,11 +27,16 @@ export interface SealParams {
   /** Unix seconds as a string. */
   readonly timestamp: string;
   readonly nonce: string;
+  /** The key the push was opened with, which seals its reply (docs/wechat-protocol.md §3.7); default the current. */
+  readonly keyIndex?: KeyIndex | undefined;
 }
 
-/** Encrypts a message and signs the ciphertext: the fields of an envelope (docs/wechat-protocol.md §3.5). */
+/**
+ * Encrypts a message and signs the ciphertext: the fields of an envelope (docs/wechat-protocol.md §3.5).
+ * @throws RangeError for `keyIndex` 1 when the account has no previous key
+ */
 export function sealMessage(crypto: MessageCrypto, params: SealParams, message: string): EncryptedEnvelope {
-  const encrypt = crypto.encrypt(message);
+  const encrypt = crypto.encrypt(message, params.keyIndex);
   return {
     Encrypt: encrypt,
     MsgSignature: computeSignature([params.token, params.timestamp, params.nonce, encrypt]),

@@ -28,6 +28,7 @@ export {
 export { CryptoError, type ProtocolErrorCode, WechatProtocolError, XmlError } from './errors.js';
 export {
   type DecryptedMessage,
+  type KeyIndex,
   type MessageCrypto,
   type MessageCryptoOptions,
   createMessageCrypto,

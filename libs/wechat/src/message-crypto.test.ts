@@ -143,6 +143,15 @@ describe('key rotation (docs/wechat-protocol.md §3.7)', () => {
     expect(rotated.decrypt(old.encrypt('<xml>old</xml>'))).toEqual({ message: '<xml>old</xml>', keyIndex: 1 });
     expect(rotated.decrypt(account.encrypt('<xml>new</xml>'))).toEqual({ message: '<xml>new</xml>', keyIndex: 0 });
   });
+  it('seals with the key it is told, the current one by default, and has no key 1 without a previous key', () => {
+    const rotated = createMessageCrypto({ appId: APPID, encodingAESKey: KEY, previousEncodingAESKey: previous });
+    const old = createMessageCrypto({ appId: APPID, encodingAESKey: previous });
+    expect(old.decrypt(rotated.encrypt('<xml>reply</xml>', 1)).message).toBe('<xml>reply</xml>');
+    expect(captureError(() => account.decrypt(rotated.encrypt('<xml>reply</xml>', 1)))).toBeInstanceOf(CryptoError);
+    expect(account.decrypt(rotated.encrypt('<xml>reply</xml>')).message).toBe('<xml>reply</xml>');
+    expect(account.decrypt(rotated.encrypt('<xml>reply</xml>', 0)).message).toBe('<xml>reply</xml>');
+    expect(() => account.encrypt('<xml/>', 1)).toThrow(RangeError);
+  });
   it('reports the current key’s error when neither key fits', () => {
     const rotated = createMessageCrypto({
       appId: 'wxffffffffffffffff',

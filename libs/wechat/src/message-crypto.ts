@@ -37,16 +37,23 @@ export interface MessageCryptoOptions {
   readonly randomPrefix?: (() => Buffer) | undefined;
 }
 
+/** Which of an account's keys: 0 the current EncodingAESKey, 1 the previous one (docs/wechat-protocol.md §3.7). */
+export type KeyIndex = 0 | 1;
+
 export interface DecryptedMessage {
   /** The inner message (XML for Official Accounts), decoded as UTF-8. */
   readonly message: string;
   /** Which key opened it: replies must be encrypted with the same one (docs/wechat-protocol.md §3.7). */
-  readonly keyIndex: 0 | 1;
+  readonly keyIndex: KeyIndex;
 }
 
 export interface MessageCrypto {
-  /** Encrypts a message into the base64 text of `<Encrypt>`, using the current key. */
-  encrypt(message: string): string;
+  /**
+   * Encrypts a message into the base64 text of `<Encrypt>`, with the current key unless told
+   * otherwise: a reply takes the key its push was opened with (docs/wechat-protocol.md §3.7).
+   * @throws RangeError for key 1 when there is no previous key
+   */
+  encrypt(message: string, keyIndex?: KeyIndex): string;
   /**
    * Decrypts and checks the base64 text of `<Encrypt>` (docs/wechat-protocol.md §3.3): base64, block length, padding,
    * length field, UTF-8 and the AppID trailer.
@@ -64,13 +71,14 @@ export function createMessageCrypto(options: MessageCryptoOptions): MessageCrypt
   if (options.previousEncodingAESKey !== undefined) keys.push(decodeAesKey(options.previousEncodingAESKey));
   const appId = Buffer.from(options.appId, 'utf8');
   const randomPrefix = options.randomPrefix ?? (() => randomBytes(RANDOM_BYTES));
-  const currentKey = keys[0] as Buffer;
 
   return {
-    encrypt(message) {
+    encrypt(message, keyIndex = 0) {
+      const key = keys[keyIndex];
+      if (key === undefined) throw new RangeError('this account has no previous EncodingAESKey');
       const prefix = randomPrefix();
       if (prefix.length !== RANDOM_BYTES) throw new RangeError(`random prefix must be ${RANDOM_BYTES} bytes`);
-      return encryptFrame(currentKey, buildFrame(prefix, Buffer.from(message, 'utf8'), appId));
+      return encryptFrame(key, buildFrame(prefix, Buffer.from(message, 'utf8'), appId));
     },
     decrypt(encrypt) {
       const ciphertext = decodeCiphertext(encrypt);

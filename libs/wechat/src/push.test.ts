@@ -64,13 +64,33 @@ describe('openPush in the three modes', () => {
     expect(openPush(account, query, v.post_body_safe_mode ?? '', clock)).toEqual({
       mode: 'safe',
       message: expectedMessage,
+      keyIndex: 0,
     });
+  });
+
+  it('says which key opened an encrypted push: the previous one during a rotation (§3.7)', () => {
+    const rotated: PushAccount = {
+      ...account,
+      crypto: createMessageCrypto({
+        appId: v.appid,
+        encodingAESKey: 'ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut',
+        previousEncodingAESKey: v.encodingAESKey,
+      }),
+    };
+    expect(openPush(rotated, query, v.post_body_safe_mode ?? '', clock)).toMatchObject({ mode: 'safe', keyIndex: 1 });
+    expect(openPush(account, plainQuery(v.token, v.timestamp, v.nonce), v.plaintext_xml, clock)).not.toHaveProperty(
+      'keyIndex',
+    );
   });
 
   it('compatible mode uses only the decrypted copy', () => {
     const forgedPlainFields = v.plaintext_xml.replace('hello queue', 'forged').replace('</xml>', '');
     const body = `${forgedPlainFields}<Encrypt><![CDATA[${v.encrypt_base64}]]></Encrypt></xml>`;
-    expect(openPush(account, query, body, clock)).toEqual({ mode: 'compatible', message: expectedMessage });
+    expect(openPush(account, query, body, clock)).toEqual({
+      mode: 'compatible',
+      message: expectedMessage,
+      keyIndex: 0,
+    });
   });
 
   it('plaintext mode checks `signature`', () => {

@@ -1,5 +1,5 @@
 import { CryptoError, SignatureError } from './errors.js';
-import type { MessageCrypto } from './message-crypto.js';
+import type { KeyIndex, MessageCrypto } from './message-crypto.js';
 import type { InboundMessage } from './messages.js';
 import { toInboundMessage } from './parse-message.js';
 import { verifyMsgSignature, verifyUrlSignature } from './signature.js';
@@ -29,6 +29,8 @@ export interface PushClock {
 export interface OpenedPush {
   readonly mode: PushMode;
   readonly message: InboundMessage;
+  /** An encrypted push's key: the one that opened it, which seals its passive reply (docs/wechat-protocol.md §3.7). */
+  readonly keyIndex?: KeyIndex;
 }
 
 /**
@@ -82,8 +84,12 @@ export function openPush(
   }
   checkClock(query, clock);
   if (account.crypto === undefined) throw new CryptoError('bad_aes_key', 'this account has no EncodingAESKey');
-  const inner = parseXml(account.crypto.decrypt(encrypt).message);
-  return { mode: outer['MsgType'] === undefined ? 'safe' : 'compatible', message: toInboundMessage(inner) };
+  const { message, keyIndex } = account.crypto.decrypt(encrypt);
+  return {
+    mode: outer['MsgType'] === undefined ? 'safe' : 'compatible',
+    message: toInboundMessage(parseXml(message)),
+    keyIndex,
+  };
 }
 
 function verifySignature(account: PushAccount, query: PushQuery): void {

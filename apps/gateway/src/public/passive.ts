@@ -9,6 +9,7 @@ import {
   isPassiveCapable,
   sealMessage,
 } from '@wxq/wechat';
+import type { PushResult } from './push.js';
 
 /** What a push held for its reply is answered with (docs/passive-replies.md). */
 export type PassiveAnswer =
@@ -22,7 +23,7 @@ export interface PassiveAnswerer {
   answer(
     account: PushAccount,
     mode: Exclude<ReplyMode, 'customer-service'>,
-    payload: InboundPayload,
+    push: Pick<PushResult, 'payload' | 'keyIndex'>,
     query: PushQuery,
     deadline: number,
   ): Promise<PassiveAnswer>;
@@ -82,33 +83,39 @@ export function createPassiveAnswerer(deps: PassiveAnswererDeps): PassiveAnswere
     }
   }
 
-  /** The reply's XML, encrypted as the push was (docs/wechat-protocol.md §3.5); undefined without a passive form. */
+  /**
+   * The reply's XML, encrypted as the push was (docs/wechat-protocol.md §3.5): with the key that
+   * opened this delivery, the previous one during a key rotation (§3.7), which is the key WeChat
+   * opens the answer with. Undefined without a passive form.
+   */
   function bodyOf(
     account: PushAccount,
-    payload: InboundPayload,
+    push: Pick<PushResult, 'payload' | 'keyIndex'>,
     query: PushQuery,
     reply: StoredReply,
   ): string | undefined {
     if (!isPassiveCapable(reply.message)) return undefined;
     const timestamp = String(Math.floor(deps.now() / 1000));
     const xml = buildPassiveReplyXml(reply.message, { fromUserName: reply.from, createTime: timestamp });
-    if (payload.mode === 'plaintext' || account.crypto === undefined) return xml;
+    if (push.payload.mode === 'plaintext' || account.crypto === undefined) return xml;
     // An encrypted push was verified with its nonce: the reply echoes it.
     const nonce = typeof query['nonce'] === 'string' ? query['nonce'] : '';
-    return buildEncryptedEnvelope(sealMessage(account.crypto, { token: account.token, timestamp, nonce }, xml));
+    const seal = { token: account.token, timestamp, nonce, keyIndex: push.keyIndex };
+    return buildEncryptedEnvelope(sealMessage(account.crypto, seal, xml));
   }
 
   return {
-    async answer(account, mode, payload, query, deadline) {
+    async answer(account, mode, push, query, deadline) {
+      const { payload } = push;
       const jobId = QUEUES.inbound.jobId(payload);
       const store = deps.storeOf(payload.appId, payload.message.FromUserName);
       if (mode === 'passive') {
         const reply = await passive(store, jobId, deadline);
-        return answerWith(reply === undefined ? undefined : bodyOf(account, payload, query, reply));
+        return answerWith(reply === undefined ? undefined : bodyOf(account, push, query, reply));
       }
       const delivery = await store.delivered(jobId);
       const outcome = await passiveOnly(store, payload, jobId, deadline);
-      if (typeof outcome === 'object') return answerWith(bodyOf(account, payload, query, outcome));
+      if (typeof outcome === 'object') return answerWith(bodyOf(account, push, query, outcome));
       // Not ready in time: hold (WeChat retries) unless this is the last delivery; its reply then
       // waits in the user's outbox for their next push.
       return outcome === 'late' && delivery < LAST_DELIVERY ? { kind: 'hold' } : { kind: 'success' };

@@ -1,5 +1,5 @@
 import type { InboundPayload } from '@wxq/queue';
-import type { InboundMessage, PushAccount, PushQuery } from '@wxq/wechat';
+import type { InboundMessage, KeyIndex, PushAccount, PushQuery } from '@wxq/wechat';
 import { computeDedupKey, isKnownMessage, openPush } from '@wxq/wechat';
 import type { EnqueueOutcome, Enqueuer } from './enqueue.js';
 
@@ -13,6 +13,11 @@ export interface PushResult {
   readonly outcome: EnqueueOutcome;
   /** The job as enqueued. */
   readonly payload: InboundPayload;
+  /**
+   * An encrypted push: which key opened it. Kept out of the job (each delivery is opened again);
+   * the gateway answering this delivery seals its passive reply with it (docs/wechat-protocol.md §3.7).
+   */
+  readonly keyIndex: KeyIndex | undefined;
   /** For logs and metrics, bounded: known types by name, events as `event:<Event>`, anything new as `unknown`. */
   readonly msgType: string;
 }
@@ -30,7 +35,7 @@ export async function acceptPush(
   settings: PushSettings,
 ): Promise<PushResult> {
   const receivedAt = settings.now();
-  const { mode, message } = openPush(account, query, body, {
+  const { mode, message, keyIndex } = openPush(account, query, body, {
     nowSeconds: Math.floor(receivedAt / 1000),
     maxSkewSeconds: settings.timestampSkewSeconds,
   });
@@ -42,7 +47,7 @@ export async function acceptPush(
     dedupKey: computeDedupKey(message),
     message,
   };
-  return { outcome: await enqueuer.enqueue(payload), payload, msgType: metricType(message) };
+  return { outcome: await enqueuer.enqueue(payload), payload, keyIndex, msgType: metricType(message) };
 }
 
 /**

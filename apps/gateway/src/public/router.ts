@@ -93,7 +93,7 @@ export function createPublicRouter(deps: PublicRouterDeps): (req: IncomingMessag
       if (mode !== 'customer-service' && deps.passive !== undefined) {
         // The push is durable: whatever happens while it waits, WeChat's retry or the API delivers.
         const deadline = exchange.startedMs + deps.passiveWaitMs;
-        const answer = await deps.passive.answer(account, mode, result.payload, query, deadline);
+        const answer = await deps.passive.answer(account, mode, result, query, deadline);
         exchange.passive = answer.kind;
         if (answer.kind === 'hold') {
           respond.hold(exchange, HOLD_MS);
