@@ -36,11 +36,10 @@ const INBOUND_ATTEMPTS = 25;
 /** Retryable send errors back off exponentially with jitter: 1 s, 2 s, 4 s ... up to ~17 min in all. */
 const OUTBOUND_ATTEMPTS = 10;
 const BACKOFF = { type: 'exponential', delay: 1_000, jitter: 0.5 } as const;
-/**
- * Sent replies are kept a day: an inbound job re-run within that time (a worker crash, an operator
- * retry) finds its replies' ids taken and queues nothing twice.
- */
-const SENT_RETENTION_SECONDS = 24 * 3600;
+/** DEDUP_WINDOW_SECONDS's default: a reply job added without its push's window is kept this long once sent. */
+const DEFAULT_DEDUP_WINDOW_SECONDS = 600;
+/** At least a crashed worker's takeover (12 s at worst, docs/deploy.md): what guards a re-run must outlive it. */
+const MIN_KEPT_AFTER_DONE_SECONDS = 15;
 
 /** What the inbound processor reports for a handled push. */
 export interface InboundResult {
@@ -74,6 +73,8 @@ const inbound: QueueDefinition<InboundPayload, InboundResult, InboundSettings> =
   }),
 };
 
+// A push's replies are added with their push's window (Producer.addBulk's keepCompletedSeconds):
+// while the push's job can run again, its sent replies' ids are taken and nothing is queued twice.
 const outbound: QueueDefinition<OutboundPayload, void> = {
   name: 'outbound',
   description: 'replies to send through the customer-service API, one job per reply',
@@ -83,7 +84,7 @@ const outbound: QueueDefinition<OutboundPayload, void> = {
   jobOptions: () => ({
     attempts: OUTBOUND_ATTEMPTS,
     backoff: BACKOFF,
-    removeOnComplete: { age: SENT_RETENTION_SECONDS },
+    removeOnComplete: { age: DEFAULT_DEDUP_WINDOW_SECONDS },
     removeOnFail: { age: FAILED_RETENTION_SECONDS },
   }),
 };
@@ -102,6 +103,19 @@ export type ResultOf<K extends QueueKey> =
 /** What a producer of queue K must be told about the deployment. */
 export type SettingsOf<K extends QueueKey> =
   (typeof QUEUES)[K] extends QueueDefinition<unknown, unknown, infer S> ? S : never;
+
+/**
+ * How long what wxq stores for a job outlives it once it is done (docs/capacity.md, "Retention"):
+ * as long as the job itself is kept completed, which for a push is its dedup window (the gateway
+ * set it from DEDUP_WINDOW_SECONDS), at least 15 s. A push's reply jobs, its inline progress and
+ * its lane markers end then: nothing kept per push outlives W + 60 s.
+ */
+export function keptAfterDoneMs(opts: JobsOptions): number {
+  // true, a count, or { age, count }: only an age is a time.
+  const keep: JobsOptions['removeOnComplete'] = opts.removeOnComplete;
+  const age = typeof keep === 'object' && 'age' in keep ? keep.age : undefined;
+  return Math.max(age ?? DEFAULT_DEDUP_WINDOW_SECONDS, MIN_KEPT_AFTER_DONE_SECONDS) * 1000;
+}
 
 /** The catalog's keys, in a stable order. */
 export const QUEUE_KEYS = Object.keys(QUEUES) as readonly QueueKey[];

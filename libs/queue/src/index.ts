@@ -9,6 +9,7 @@ export {
   type ResultOf,
   type SettingsOf,
   inboundJobId,
+  keptAfterDoneMs,
   outboundJobId,
 } from './catalog.js';
 export type { InboundPayload, OutboundPayload } from './payloads.js';

@@ -1,5 +1,6 @@
 import { Job, type MinimalQueue } from 'bullmq';
 import { type RedisClient, type RedisScript, loadScript } from '@wxq/redis';
+import { keptAfterDoneMs } from './catalog.js';
 
 // Per-user ordering on BullMQ's open-source edition, which has no groups (docs/ordering.md).
 // A lane is a sorted set of job ids scored by their place in the conversation (epoch ms of the
@@ -19,11 +20,6 @@ const DROP_HEAD = loadScript(new URL('./lua/lane-drop-head.lua', import.meta.url
  * job was never created (a push answered 503 and never retried).
  */
 const LANE_TTL_MS = 8 * 24 * 3600 * 1000;
-/**
- * A "left" marker only has to outlive a crashed worker's stalled-job recovery (lock duration plus
- * the stalled-check interval, about 30 s by default).
- */
-const LEFT_MARKER_TTL_MS = 3600 * 1000;
 /**
  * A head older than this whose job is missing or finished is dropped by the next job to look.
  * Younger, its job may still be on its way (the gateway writes the lane entry just before the job).
@@ -157,7 +153,9 @@ export function createLanes(redis: RedisClient, queue: MinimalQueue): Lanes {
         jobId,
         job.attemptsMade,
         outcome,
-        LEFT_MARKER_TTL_MS,
+        // It must outlive a crashed worker's stalled-job recovery (~12 s) and no more than the job
+        // is kept done: a finished push keeps nothing past its window.
+        keptAfterDoneMs(job.opts),
       );
       if (next !== null) await promote(next);
     },

@@ -20,8 +20,14 @@ export interface Producer<K extends QueueKey> {
   readonly queue: Queue<PayloadOf<K>, ResultOf<K>>;
   /** Resolves once Redis has the job; a payload whose job exists adds nothing (same job id). */
   add(payload: PayloadOf<K>): Promise<Job<PayloadOf<K>, ResultOf<K>>>;
-  /** Several adds in one round trip. */
-  addBulk(payloads: readonly PayloadOf<K>[]): Promise<Job<PayloadOf<K>, ResultOf<K>>[]>;
+  /**
+   * Several adds in one round trip. `keepCompletedSeconds` replaces the catalog's age for keeping
+   * these jobs once completed (a push's replies are kept as long as their push: keptAfterDoneMs).
+   */
+  addBulk(
+    payloads: readonly PayloadOf<K>[],
+    keepCompletedSeconds?: number,
+  ): Promise<Job<PayloadOf<K>, ResultOf<K>>[]>;
   /** The Redis key of the payload's job hash, named by BullMQ's own helper. */
   jobKey(payload: PayloadOf<K>): string;
   close(): Promise<void>;
@@ -36,10 +42,10 @@ export function createProducer<K extends QueueKey>(key: K, options: ProducerOpti
     prefix: options.prefix,
   });
   const defaults = definition.jobOptions(options.settings);
-  const jobOf = (payload: PayloadOf<K>) => ({
+  const jobOf = (payload: PayloadOf<K>, opts: typeof defaults = defaults) => ({
     name: definition.jobName(payload),
     data: payload,
-    opts: { ...defaults, jobId: definition.jobId(payload) },
+    opts: { ...opts, jobId: definition.jobId(payload) },
   });
   return {
     queue,
@@ -48,7 +54,13 @@ export function createProducer<K extends QueueKey>(key: K, options: ProducerOpti
       // BullMQ's generics over job names do not reduce for a generic K: the queue's own types hold.
       return queue.add(job.name as never, job.data as never, job.opts) as Promise<Job<PayloadOf<K>, ResultOf<K>>>;
     },
-    addBulk: (payloads) => queue.addBulk(payloads.map(jobOf) as never) as Promise<Job<PayloadOf<K>, ResultOf<K>>[]>,
+    addBulk: (payloads, keepCompletedSeconds) => {
+      const kept = keepCompletedSeconds === undefined ? {} : { removeOnComplete: { age: keepCompletedSeconds } };
+      const opts = { ...defaults, ...kept };
+      return queue.addBulk(payloads.map((payload) => jobOf(payload, opts)) as never) as Promise<
+        Job<PayloadOf<K>, ResultOf<K>>[]
+      >;
+    },
     jobKey: (payload) => queue.toKey(definition.jobId(payload)),
     close: () => queue.close(),
   };

@@ -8,6 +8,7 @@ import {
   type Processor,
   type Producer,
   QUEUES,
+  keptAfterDoneMs,
   laneScore,
 } from '@wxq/queue';
 import type { PerShard, QueueShards, RedisClient } from '@wxq/redis';
@@ -15,7 +16,7 @@ import type { WechatApiClient } from '@wxq/wechat-api';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import type { Counter, Histogram } from 'prom-client';
 import { LEFT_FAILED, PARK_MS, recipientOf } from './lane-settings.js';
-import { type InlineSendDeps, sendInline } from './inline-replies.js';
+import { type InlineSendDeps, endInlineProgress, sendInline } from './inline-replies.js';
 import { type PassiveDeps, offerFirstReply, queueForPushes } from './passive-replies.js';
 
 export interface InboundDeps {
@@ -123,7 +124,9 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       replies = inline.rest;
       counted = inline.counted;
     }
-    if (replies.length > 0) await queueReplies(deps, replies);
+    // What is kept for the push once it is done lasts its window (keptAfterDoneMs): its reply jobs too.
+    const keptMs = keptAfterDoneMs(job.opts);
+    if (replies.length > 0) await queueReplies(deps, replies, keptMs / 1000);
     // The last inline send's count and the leave: one write to Redis. The count only tells a
     // re-run what not to send again, and a job that completes has none, so a count that failed is
     // logged, not thrown: a retry would send that reply twice. A failed leave is thrown: the job
@@ -131,6 +134,9 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
     const [count, leave] = await Promise.allSettled([counted, lanes?.inbound.leave(lane, job, 'done')]);
     if (leave.status === 'rejected') throw leave.reason;
     if (count.status === 'rejected') jobLog.warn({ err: count.reason }, 'inline send count not written');
+    if (counted !== undefined && deps.inline !== undefined) {
+      endInlineProgress(deps.inline, payload, keys, keptMs, jobLog);
+    }
     // Debug: at info a worker would write a line per push, the gateway's access line again; the
     // lag is wxq_queue_oldest_waiting_seconds, and every failure is logged at warn.
     jobLog.debug(
@@ -189,7 +195,11 @@ class HandlerTimeoutError extends Error {
  * Each reply goes to its recipient's shard (docs/shards.md): it takes its place in the
  * recipient's lane there before it exists as a job, then the shard's replies are added together.
  */
-async function queueReplies(deps: InboundDeps, replies: readonly OutboundPayload[]): Promise<void> {
+async function queueReplies(
+  deps: InboundDeps,
+  replies: readonly OutboundPayload[],
+  keepCompletedSeconds: number,
+): Promise<void> {
   const byShard = new Map<number, OutboundPayload[]>();
   for (const reply of replies) {
     const index = deps.shards.indexOf(reply.appId, recipientOf(reply));
@@ -198,7 +208,7 @@ async function queueReplies(deps: InboundDeps, replies: readonly OutboundPayload
   await Promise.all(
     [...byShard].map(async ([index, shardReplies]) => {
       await enterOutboundLanes(deps, index, shardReplies);
-      await deps.outbound.at(index).addBulk(shardReplies);
+      await deps.outbound.at(index).addBulk(shardReplies, keepCompletedSeconds);
     }),
   );
 }

@@ -14,10 +14,11 @@ export interface InlineSendDeps extends SendOutcomeDeps {
 }
 
 /**
- * How long a push's inline progress is kept: as long as sent reply jobs are (catalog.ts), the
- * window in which a re-run of the push must not send its replies again.
+ * How long a push's inline progress is kept while its job may still run: through its retries and
+ * the week a failed job waits for an operator's retry (catalog.ts), which must not send again what
+ * went out. Once the job is done, {@link endInlineProgress} cuts it to the push's window.
  */
-const PROGRESS_TTL_MS = 24 * 3600 * 1000;
+const PROGRESS_TTL_MS = 8 * 24 * 3600 * 1000;
 
 /** Writes a push's reply plan unless an earlier run wrote its own: lua/inline-progress-start.lua. */
 const START_PROGRESS = loadScript(new URL('./lua/inline-progress-start.lua', import.meta.url));
@@ -34,6 +35,23 @@ export interface InlineSends {
    * with the lane leave, so both go to Redis in one write.
    */
   readonly counted: Promise<unknown>;
+}
+
+/**
+ * The push's job is done (it left its lane): its inline progress now only has to outlive a re-run
+ * of the completed job, kept `keptMs` (keptAfterDoneMs). Not awaited: the job completes meanwhile,
+ * and a failure only leaves the progress its longer ttl, logged.
+ */
+export function endInlineProgress(
+  deps: InlineSendDeps,
+  payload: InboundPayload,
+  userKeys: WxqKeys,
+  keptMs: number,
+  log: Logger,
+): void {
+  deps.redis.pexpire(userKeys.repliesSent(QUEUES.inbound.jobId(payload)), keptMs).catch((err: unknown) => {
+    log.warn({ err }, 'inline progress kept past its window: its ttl was not cut');
+  });
 }
 
 /** A send's rate slot and quota reservation, both taken up front; see {@link takeSend}. */

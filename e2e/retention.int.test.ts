@@ -1,0 +1,148 @@
+// Retention (docs/capacity.md, "Retention"): once a push's job has completed, nothing wxq stored
+// for it outlives DEDUP_WINDOW_SECONDS + 60 s; what stays is bounded by users, never by pushes.
+// WeChat (simulated) -> gateway -> Redis -> worker -> customer-service send, with the defaults
+// (ordering, the quota ledger, inline sends) and a 10 s window.
+import { loadGatewayConfig, loadWorkerConfig } from '@wxq/config';
+import { type RunningGateway, startGateway } from '@wxq/gateway';
+import { demoHandlers } from '@wxq/handlers';
+import { createLogger } from '@wxq/logging';
+import { QUEUES, inboundJobId } from '@wxq/queue';
+import { type RedisServer, createLogSink, startRedisServer, waitFor } from '@wxq/testing';
+import { computeDedupKey } from '@wxq/wechat';
+import { type WechatApiSimulator, buildPush, createMessage, sendPush, startWechatApiSimulator } from '@wxq/wechat-sim';
+import { type RunningWorker, startWorker } from '@wxq/worker';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const APP_ID = 'wx7e7e7e7e7e7e7e7e';
+const APP_SECRET = 'retentionsecret0123456789abcdef0';
+const TOKEN = 'retentionToken42';
+const PREFIX = '{retention}';
+const WINDOW_SECONDS = 10;
+const USERS = Array.from({ length: 50 }, (_, i) => `oRetentionUser${String(i).padStart(4, '0')}xxxxxxxxxx`);
+const env = { WXQ_QUEUE_PREFIX: PREFIX, WECHAT_APPID: APP_ID, LOG_LEVEL: 'warn' };
+
+let server: RedisServer;
+let redis: Redis;
+let sim: WechatApiSimulator;
+let gateway: RunningGateway;
+let worker: RunningWorker;
+let inbound: Queue;
+let gatewayUrl: string;
+let serial = 0;
+/** Every push's inbound job id, in the order sent. */
+const pushed: string[] = [];
+const logs = createLogSink();
+
+beforeAll(async () => {
+  server = await startRedisServer();
+  redis = new Redis(server.url);
+  sim = await startWechatApiSimulator({ accounts: [{ appId: APP_ID, appSecret: APP_SECRET }] });
+  const logger = createLogger({ level: 'warn', name: 'retention-e2e' }, logs.stream);
+  gateway = await startGateway(
+    loadGatewayConfig({
+      ...env,
+      REDIS_URL: server.url,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      WECHAT_TOKEN: TOKEN,
+      DEDUP_WINDOW_SECONDS: String(WINDOW_SECONDS),
+      ADMIN_PASSWORD: 'retention-board-password',
+      ADMIN_HOST: '127.0.0.1',
+      ADMIN_PORT: '0',
+    }),
+    { logger },
+  );
+  gatewayUrl = `http://127.0.0.1:${gateway.publicPort}`;
+  worker = startWorker(
+    loadWorkerConfig({
+      ...env,
+      REDIS_URL: server.url,
+      WECHAT_APPSECRET: APP_SECRET,
+      WECHAT_API_BASE_URL: sim.url,
+      ADMIN_PORT: '0',
+    }),
+    { logger, handlers: demoHandlers },
+  );
+  inbound = new Queue(QUEUES.inbound.name, { connection: redis, prefix: PREFIX });
+}, 30_000);
+
+afterAll(async () => {
+  await worker.stop();
+  await gateway.stop();
+  await inbound.close();
+  await redis.quit();
+  await sim.stop();
+  await server.stop();
+});
+
+/** One text push from `user`, as WeChat sends it; answers its inbound job id. */
+async function push(user: string): Promise<string> {
+  serial += 1;
+  const message = createMessage.text(`hello ${serial}`, { openid: user });
+  const built = buildPush({ account: { appId: APP_ID, token: TOKEN }, mode: 'plaintext', message });
+  expect(await sendPush(gatewayUrl, '/wechat', built, { simulator: sim })).toEqual({ status: 200, body: 'success' });
+  const id = inboundJobId(APP_ID, computeDedupKey(message));
+  pushed.push(id);
+  return id;
+}
+
+/** `count` pushes spread over every user, 10 at a time, then waits for every reply. */
+async function pushRound(count: number): Promise<void> {
+  const sentBefore = sim.sends.length;
+  for (let i = 0; i < count; i += 10) {
+    await Promise.all(USERS.slice(i % USERS.length, (i % USERS.length) + 10).map(push));
+  }
+  await sim.waitForSends(sentBefore + count, 120_000);
+  await waitFor(async () => (await inbound.getCompletedCount()) >= 1 && (await idle()), {
+    message: 'every push job to be done',
+    timeoutMs: 20_000,
+  });
+}
+
+async function idle(): Promise<boolean> {
+  const counts = await inbound.getJobCounts('active', 'waiting', 'delayed', 'prioritized');
+  return Object.values(counts).every((n) => n === 0);
+}
+
+/**
+ * After the window and 20 s more, one push (a completion is when BullMQ removes old jobs): the keys
+ * then held, but that push's own.
+ */
+async function keysAfterTheWindow(): Promise<string[]> {
+  await new Promise((resolve) => setTimeout(resolve, (WINDOW_SECONDS + 20) * 1000));
+  const sentBefore = sim.sends.length;
+  const lastId = await push(USERS[0] as string);
+  await sim.waitForSends(sentBefore + 1, 10_000);
+  await waitFor(idle, { message: 'the last push to be done', timeoutMs: 10_000 });
+  const keys = await redis.keys(`${PREFIX}*`);
+  return keys.filter((key) => !key.includes(digestOf(lastId))).sort();
+}
+
+/** A push's digest: its job id, its replies' ids, its progress and its markers all carry it. */
+function digestOf(inboundId: string): string {
+  return inboundId.slice('in-'.length);
+}
+
+/** Keys that name a push sent before the last one. */
+function keysOfEarlierPushes(keys: readonly string[]): string[] {
+  const digests = new Set(pushed.slice(0, -1).map(digestOf));
+  return keys.filter((key) => [...key.matchAll(/[0-9a-f]{40}/g)].some(([digest]) => digests.has(digest)));
+}
+
+describe(`with DEDUP_WINDOW_SECONDS=${WINDOW_SECONDS}`, () => {
+  it('keeps nothing per push past the window: 500 more pushes from the same 50 users add no key', async () => {
+    await pushRound(500);
+    const afterFirst = await keysAfterTheWindow();
+    expect(keysOfEarlierPushes(afterFirst)).toEqual([]);
+    // Per user: at most their quota ledger and lanes; plus the queues' own keys.
+    expect(afterFirst.length).toBeLessThanOrEqual(USERS.length * 2 + 30);
+
+    await pushRound(500);
+    const afterSecond = await keysAfterTheWindow();
+    expect(keysOfEarlierPushes(afterSecond)).toEqual([]);
+    expect(afterSecond).toEqual(afterFirst);
+    expect(logs.text()).not.toMatch(/"level":(50|60)/);
+  }, 280_000);
+});
