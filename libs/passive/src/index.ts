@@ -2,6 +2,7 @@ export {
   type Assigned,
   type PassiveStore,
   type PassiveStoreOptions,
+  type QueuedReply,
   type StoredReply,
   type Taken,
   createPassiveStore,

@@ -9,6 +9,8 @@ import type { CustomMessage } from '@wxq/wechat';
 //               or closed (no passive reply: the gateway answered success, or the worker had none)
 //   reply       the reply the push answers with (passive: once offered; passive-only: once assigned)
 //   done        passive-only: the worker has handled the push
+//   appended:<i> passive-only: the push's reply i is in its recipient's outbox (a re-run skips it);
+//               in another shard, the push's hash there holds only these
 // Every change is one script, so "answered passively" and "sent by the API" exclude each other.
 
 /** A reply as a gateway needs it to answer a push: the message and the account's `gh_` id. */
@@ -16,6 +18,11 @@ export interface StoredReply {
   readonly message: CustomMessage;
   /** The account's `gh_` id (the push's ToUserName): the passive reply's FromUserName. */
   readonly from: string;
+}
+
+/** passive-only: a reply to queue and its index among its push's replies, the same on every run of the push's job. */
+export interface QueuedReply extends StoredReply {
+  readonly replyIndex: number;
 }
 
 // Each script's KEYS, ARGV, answer and the race it closes: the header of its file in lua/.
@@ -59,19 +66,23 @@ export interface PassiveStore {
   offer(pushJobId: string, reply: StoredReply | undefined): Promise<boolean>;
   /** Worker, passive: what became of an offered reply (see SETTLE). */
   settle(pushJobId: string, sendAfter: number): Promise<'answered' | 'wait' | 'send'>;
-  /** Worker, passive-only: queues replies in their recipients' outboxes and marks the push handled. */
+  /**
+   * Worker, passive-only: queues replies in their recipients' outboxes and marks the push handled.
+   * Each reply index of a push is queued once: a re-run of its job skips what is there.
+   */
   append(
     appId: string,
     pushJobId: string,
     pushUser: string,
-    replies: readonly StoredReply[],
+    replies: readonly QueuedReply[],
     ttlMs: number,
   ): Promise<void>;
   /**
    * Worker, passive-only: queues replies to users of this store's shard for a push of another
-   * shard (docs/shards.md), before that push's own {@link PassiveStore.append} marks it handled.
+   * shard (docs/shards.md), before that push's own {@link PassiveStore.append} marks it handled;
+   * once per reply index, as there.
    */
-  appendForOtherShard(appId: string, replies: readonly StoredReply[], ttlMs: number): Promise<void>;
+  appendForOtherShard(appId: string, pushJobId: string, replies: readonly QueuedReply[], ttlMs: number): Promise<void>;
 }
 
 /** What wakes a gateway holding a push (passive): its own reply. */
@@ -145,36 +156,40 @@ export function createPassiveStore(options: PassiveStoreOptions): PassiveStore {
     },
     settle: (pushJobId, sendAfter) => run(SETTLE, [keys.passive(pushJobId)], now(), sendAfter),
     append: (appId, pushJobId, pushUser, replies, ttlMs) =>
-      appendToOutboxes(appId, { jobId: pushJobId, user: pushUser }, replies, ttlMs),
-    appendForOtherShard: (appId, replies, ttlMs) => appendToOutboxes(appId, undefined, replies, ttlMs),
+      appendToOutboxes(appId, pushJobId, pushUser, replies, ttlMs),
+    appendForOtherShard: (appId, pushJobId, replies, ttlMs) =>
+      appendToOutboxes(appId, pushJobId, undefined, replies, ttlMs),
   };
 
+  /** `pushUser` undefined: another shard's push, not marked handled here. */
   async function appendToOutboxes(
     appId: string,
-    push: { readonly jobId: string; readonly user: string } | undefined,
-    replies: readonly StoredReply[],
+    pushJobId: string,
+    pushUser: string | undefined,
+    replies: readonly QueuedReply[],
     ttlMs: number,
   ): Promise<void> {
     // Dropped, and counted, once past this (WXQ_PENDING_REPLY_HOURS).
     const expiresAt = String(now() + ttlMs);
-    const byUser = new Map<string, string[]>(push === undefined ? [] : [[push.user, []]]);
+    // Per recipient, its (reply index, entry) pairs, oldest first.
+    const byUser = new Map<string, (string | number)[]>(pushUser === undefined ? [] : [[pushUser, []]]);
     for (const reply of replies) {
-      const entries = byUser.get(reply.message.touser) ?? [];
-      entries.push(`${expiresAt}|${stringify(reply)}`);
-      byUser.set(reply.message.touser, entries);
+      const pairs = byUser.get(reply.message.touser) ?? [];
+      pairs.push(reply.replyIndex, `${expiresAt}|${stringify(reply)}`);
+      byUser.set(reply.message.touser, pairs);
     }
     const users = [...byUser.keys()];
     if (users.length === 0) return;
     await run<number>(
       APPEND,
-      [...(push === undefined ? [] : [keys.passive(push.jobId)]), ...users.map((user) => keys.outbox(appId, user))],
+      [keys.passive(pushJobId), ...users.map((user) => keys.outbox(appId, user))],
       PUSH_STATE_TTL_MS,
       ttlMs,
       keys.passiveChannel,
-      push === undefined ? '0' : '1',
+      pushUser === undefined ? '0' : '1',
       ...users.flatMap((user) => {
-        const entries = byUser.get(user) ?? [];
-        return [wakeKeyOfUser(appId, user), entries.length, ...entries];
+        const pairs = byUser.get(user) ?? [];
+        return [wakeKeyOfUser(appId, user), pairs.length / 2, ...pairs];
       }),
     );
   }

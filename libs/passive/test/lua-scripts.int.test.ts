@@ -173,40 +173,61 @@ describe('passive-settle.lua', () => {
 });
 
 describe('passive-append.lua', () => {
-  it("appends each recipient's entries oldest first, marks the push done and wakes each recipient", async () => {
+  it("appends each recipient's entries oldest first, marks each appended and the push done, wakes each recipient", async () => {
     const push = key();
     const outboxA = key('outboxA');
     const outboxB = key('outboxB');
     const { channel, next } = await listen();
-    const args = [TTL_MS, 2 * TTL_MS, channel, '1', 'user:a', 1, 'a1', 'user:b', 2, 'b1', 'b2'];
-    expect(await APPEND.run(redis, [push, outboxA, outboxB], args)).toBe(1);
+    const args = [TTL_MS, 2 * TTL_MS, channel, '1', 'user:a', 1, 0, 'a1', 'user:b', 2, 1, 'b1', 2, 'b2'];
+    expect(await APPEND.run(redis, [push, outboxA, outboxB], args)).toBe(3);
     expect(await redis.lrange(outboxA, 0, -1)).toEqual(['a1']);
     expect(await redis.lrange(outboxB, 0, -1)).toEqual(['b1', 'b2']);
     expect(await redis.pttl(outboxB)).toBeGreaterThan(TTL_MS);
-    expect(await redis.hget(push, 'done')).toBe('1');
+    expect(await redis.hgetall(push)).toEqual({ 'appended:0': '1', 'appended:1': '1', 'appended:2': '1', done: '1' });
     expect(await redis.pttl(push)).toBeLessThanOrEqual(TTL_MS);
     expect(await next(2)).toEqual(['user:a', 'user:b']);
   });
 
-  it("with ARGV[4] '0' every key is an outbox; a recipient without entries is woken, its outbox not created", async () => {
+  it('run again (a re-run of the job), appends only the indexes it has not appended, and still wakes', async () => {
+    const push = key();
+    const outbox = key('outbox');
+    const { channel, next } = await listen();
+    expect(await APPEND.run(redis, [push, outbox], [TTL_MS, TTL_MS, channel, '1', 'user:a', 2, 0, 'e0', 1, 'e1'])).toBe(
+      2,
+    );
+    const again = [TTL_MS, TTL_MS, channel, '1', 'user:a', 3, 0, 'e0 again', 1, 'e1 again', 2, 'e2'];
+    expect(await APPEND.run(redis, [push, outbox], again)).toBe(1);
+    expect(await APPEND.run(redis, [push, outbox], again)).toBe(0);
+    expect(await redis.lrange(outbox, 0, -1)).toEqual(['e0', 'e1', 'e2']);
+    expect(await next(3)).toEqual(['user:a', 'user:a', 'user:a']);
+  });
+
+  it("with ARGV[4] '0' KEYS[1] only records what was appended; a recipient without entries is woken, its outbox not created", async () => {
+    const marks = key();
     const outboxA = key('outboxA');
     const outboxB = key('outboxB');
     const { channel, next } = await listen();
-    const args = [TTL_MS, TTL_MS, channel, '0', 'user:a', 0, 'user:b', 1, 'b1'];
-    expect(await APPEND.run(redis, [outboxA, outboxB], args)).toBe(1);
+    const args = [TTL_MS, 2 * TTL_MS, channel, '0', 'user:a', 0, 'user:b', 1, 4, 'b1'];
+    expect(await APPEND.run(redis, [marks, outboxA, outboxB], args)).toBe(1);
     expect(await redis.exists(outboxA)).toBe(0);
     expect(await redis.lrange(outboxB, 0, -1)).toEqual(['b1']);
+    expect(await redis.hgetall(marks)).toEqual({ 'appended:4': '1' });
+    expect(await redis.pttl(marks)).toBeLessThanOrEqual(TTL_MS);
     expect(await next(2)).toEqual(['user:a', 'user:b']);
+    // Nothing new: KEYS[1] is not written, nor created.
+    const untouched = key();
+    expect(await APPEND.run(redis, [untouched, outboxA], [TTL_MS, TTL_MS, channel, '0', 'user:a', 0])).toBe(0);
+    expect(await redis.exists(untouched)).toBe(0);
   });
 
-  it('fails with WRONGTYPE on an outbox that is not a list, before marking the push done', async () => {
+  it('fails with WRONGTYPE on an outbox that is not a list, before marking the entry appended or the push done', async () => {
     const push = key();
     const outbox = key('outbox');
     await redis.set(outbox, 'x');
-    await expect(APPEND.run(redis, [push, outbox], [TTL_MS, TTL_MS, 'c', '1', 'w', 1, 'e'])).rejects.toThrow(
+    await expect(APPEND.run(redis, [push, outbox], [TTL_MS, TTL_MS, 'c', '1', 'w', 1, 0, 'e'])).rejects.toThrow(
       /^WRONGTYPE/,
     );
-    expect(await redis.hget(push, 'done')).toBeNull();
+    expect(await redis.exists(push)).toBe(0);
   });
 });
 

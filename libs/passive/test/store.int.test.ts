@@ -4,6 +4,7 @@ import type { CustomMessage } from '@wxq/wechat';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import {
+  type QueuedReply,
   type StoredReply,
   createPassiveStore,
   createReplyWaiters,
@@ -22,6 +23,11 @@ const GH = 'gh_0123456789ab';
 function text(touser: string, content: string): StoredReply {
   const message: CustomMessage = { touser, msgtype: 'text', text: { content } };
   return { message, from: GH };
+}
+
+/** A push's replies as its job queues them: each with its index among them. */
+function queued(...replies: StoredReply[]): QueuedReply[] {
+  return replies.map((reply, replyIndex) => ({ ...reply, replyIndex }));
 }
 
 function setup(now: () => number = Date.now) {
@@ -107,7 +113,7 @@ describe('passive-only: outboxes', () => {
   it('a push answers with its user oldest pending reply, and again on a retry', async () => {
     const { store } = setup();
     expect(await store.assign(APP, 'o1', 'in-1')).toEqual({ reply: undefined, handled: false });
-    await store.append(APP, 'in-1', 'o1', [text('o1', 'first'), text('o1', 'second')], 3_600_000);
+    await store.append(APP, 'in-1', 'o1', queued(text('o1', 'first'), text('o1', 'second')), 3_600_000);
     expect(await store.assign(APP, 'o1', 'in-1')).toEqual({ reply: text('o1', 'first'), handled: true });
     expect(await store.assign(APP, 'o1', 'in-1')).toEqual({ reply: text('o1', 'first'), handled: true });
     expect(await store.assign(APP, 'o1', 'in-2')).toEqual({ reply: text('o1', 'second'), handled: false });
@@ -116,31 +122,59 @@ describe('passive-only: outboxes', () => {
 
   it('a handled push with nothing for its user says so, and replies to another user go to theirs', async () => {
     const { store } = setup();
-    await store.append(APP, 'in-1', 'o1', [text('o2', 'for o2')], 3_600_000);
+    await store.append(APP, 'in-1', 'o1', queued(text('o2', 'for o2')), 3_600_000);
     expect(await store.assign(APP, 'o1', 'in-1')).toEqual({ reply: undefined, handled: true });
     expect((await store.assign(APP, 'o2', 'in-9')).reply).toEqual(text('o2', 'for o2'));
   });
 
-  it("queues replies for another shard's push without touching any push, and wakes their users", async () => {
+  it("queues replies for another shard's push without marking it handled, and wakes their users", async () => {
     const { keys, store } = setup();
     const waiters = createReplyWaiters(redis.duplicate(), keys.passiveChannel);
     await waiters.ready;
     const watch = waiters.watch(wakeKeyOfUser(APP, 'o2'), 5_000);
-    await store.appendForOtherShard(APP, [text('o2', 'from elsewhere'), text('o2', 'and more')], 3_600_000);
+    await store.appendForOtherShard(
+      APP,
+      'in-1',
+      queued(text('o2', 'from elsewhere'), text('o2', 'and more')),
+      3_600_000,
+    );
     expect(await watch.woken).toBe(true);
     await waiters.close();
-    expect(await redis.keys(`${keys.prefix}:passive:*`)).toEqual([]);
+    // The push's hash in this shard only records what was appended, for a re-run.
+    expect(await redis.hget(keys.passive('in-1'), 'done')).toBeNull();
     expect(await store.assign(APP, 'o2', 'in-9')).toEqual({ reply: text('o2', 'from elsewhere'), handled: false });
     // Nothing to queue: no script runs at all.
-    await store.appendForOtherShard(APP, [], 3_600_000);
+    await store.appendForOtherShard(APP, 'in-2', [], 3_600_000);
+    expect(await redis.exists(keys.passive('in-2'))).toBe(0);
+  });
+
+  it("a re-run of the push's job queues each reply once, on both shards' sides", async () => {
+    const { keys, store } = setup();
+    const replies = queued(text('o1', 'one'), text('o2', 'two'), text('o1', 'three'));
+    const mine = replies.filter((reply) => reply.message.touser === 'o1');
+    const theirs = replies.filter((reply) => reply.message.touser === 'o2');
+    for (let run = 0; run < 2; run += 1) {
+      await store.appendForOtherShard(APP, 'in-1', theirs, 3_600_000);
+      await store.append(APP, 'in-1', 'o1', mine, 3_600_000);
+    }
+    // A run that died between the other shard's append and its own: the next one adds only its own.
+    await store.appendForOtherShard(APP, 'in-2', queued(text('o2', 'four')), 3_600_000);
+    await store.appendForOtherShard(APP, 'in-2', queued(text('o2', 'four')), 3_600_000);
+    const contents = async (user: string) =>
+      (await redis.lrange(keys.outbox(APP, user), 0, -1)).map((entry) => entry.slice(entry.indexOf('|') + 1));
+    expect(await contents('o1')).toEqual([JSON.stringify(text('o1', 'one')), JSON.stringify(text('o1', 'three'))]);
+    expect(await contents('o2')).toEqual([JSON.stringify(text('o2', 'two')), JSON.stringify(text('o2', 'four'))]);
+    // The record of what was appended lives no longer than the push's state.
+    expect(await redis.pttl(keys.passive('in-1'))).toBeLessThanOrEqual(120_000);
+    expect(await redis.pttl(keys.passive('in-1'))).toBeGreaterThan(0);
   });
 
   it('drops expired replies and counts them', async () => {
     let now = 1_000_000;
     const { keys, store } = setup(() => now);
-    await store.append(APP, 'in-1', 'o1', [text('o1', 'old')], 1_000);
+    await store.append(APP, 'in-1', 'o1', queued(text('o1', 'old')), 1_000);
     now += 500;
-    await store.append(APP, 'in-2', 'o1', [text('o1', 'new')], 10_000);
+    await store.append(APP, 'in-2', 'o1', queued(text('o1', 'new')), 10_000);
     now += 1_000;
     expect((await store.assign(APP, 'o1', 'in-3')).reply).toEqual(text('o1', 'new'));
     expect(await redis.hget(keys.sendCounters(APP), 'pending_expired')).toBe('1');
@@ -149,7 +183,7 @@ describe('passive-only: outboxes', () => {
   it('skips an entry that is not its own format instead of failing every later push of the user', async () => {
     const { keys, store } = setup();
     await redis.rpush(keys.outbox(APP, 'o1'), 'garbage');
-    await store.append(APP, 'in-1', 'o1', [text('o1', 'ok')], 60_000);
+    await store.append(APP, 'in-1', 'o1', queued(text('o1', 'ok')), 60_000);
     expect((await store.assign(APP, 'o1', 'in-2')).reply).toEqual(text('o1', 'ok'));
   });
 
@@ -164,7 +198,7 @@ describe('passive-only: outboxes', () => {
   it('keeps content with separators, quotes and unicode intact', async () => {
     const { store } = setup();
     const content = '1|2 "quoted" ]]> 收到 ✅ \u2028';
-    await store.append(APP, 'in-1', 'o1', [text('o1', content)], 60_000);
+    await store.append(APP, 'in-1', 'o1', queued(text('o1', content)), 60_000);
     expect((await store.assign(APP, 'o1', 'in-1')).reply).toEqual(text('o1', content));
   });
 

@@ -1,6 +1,6 @@
 import type { ReplyMode } from '@wxq/config';
 import type { Logger } from '@wxq/logging';
-import type { PassiveStore, StoredReply } from '@wxq/passive';
+import type { PassiveStore, QueuedReply } from '@wxq/passive';
 import type { PerShard } from '@wxq/redis';
 import { type InboundPayload, type OutboundPayload, QUEUES } from '@wxq/queue';
 import { isPassiveCapable } from '@wxq/wechat';
@@ -56,10 +56,11 @@ export async function queueForPushes(
   log: Logger,
 ): Promise<void> {
   const from = payload.message.ToUserName;
-  const deliverable: StoredReply[] = [];
-  for (const { reply } of replies) {
+  const deliverable: QueuedReply[] = [];
+  for (const { reply, replyIndex } of replies) {
     if (reply.kind === 'message' && isPassiveCapable(reply.message)) {
-      deliverable.push({ message: reply.message, from });
+      // Its index makes a re-run of the job skip it once queued (passive-append.lua).
+      deliverable.push({ message: reply.message, from, replyIndex });
       continue;
     }
     const what = reply.kind === 'message' ? reply.message.msgtype : 'typing';
@@ -72,21 +73,17 @@ export async function queueForPushes(
   // Replies to users of other shards first: the push's own append marks it handled, last.
   const { stores } = passive;
   const home = stores.indexOf(payload.appId, payload.message.FromUserName);
-  const byShard = new Map<number, StoredReply[]>();
+  const byShard = new Map<number, QueuedReply[]>();
   for (const reply of deliverable) {
     const index = stores.indexOf(payload.appId, reply.message.touser);
     byShard.set(index, [...(byShard.get(index) ?? []), reply]);
   }
+  const pushJobId = QUEUES.inbound.jobId(payload);
   for (const [index, shardReplies] of byShard) {
-    if (index !== home) await stores.at(index).appendForOtherShard(payload.appId, shardReplies, passive.pendingTtlMs);
+    if (index === home) continue;
+    await stores.at(index).appendForOtherShard(payload.appId, pushJobId, shardReplies, passive.pendingTtlMs);
   }
   await stores
     .at(home)
-    .append(
-      payload.appId,
-      QUEUES.inbound.jobId(payload),
-      payload.message.FromUserName,
-      byShard.get(home) ?? [],
-      passive.pendingTtlMs,
-    );
+    .append(payload.appId, pushJobId, payload.message.FromUserName, byShard.get(home) ?? [], passive.pendingTtlMs);
 }
