@@ -90,6 +90,8 @@ interface RigOptions {
   readonly gateways?: number;
   /** The gateways' WECHAT_PREVIOUS_ENCODING_AES_KEY (a key rotation, docs/wechat-protocol.md §3.7). */
   readonly previousKey?: string;
+  /** The worker's WXQ_PENDING_REPLIES_MAX. */
+  readonly pendingMax?: number;
 }
 
 async function startRig(replyMode: string, options: RigOptions = {}): Promise<Rig> {
@@ -124,7 +126,12 @@ async function startRig(replyMode: string, options: RigOptions = {}): Promise<Ri
     gateways.push(gateway);
   }
   const worker = startWorker(
-    loadWorkerConfig({ ...common, WECHAT_APPSECRET: APP_SECRET, WECHAT_API_BASE_URL: sim.url }),
+    loadWorkerConfig({
+      ...common,
+      WECHAT_APPSECRET: APP_SECRET,
+      WECHAT_API_BASE_URL: sim.url,
+      ...(options.pendingMax === undefined ? {} : { WXQ_PENDING_REPLIES_MAX: String(options.pendingMax) }),
+    }),
     { logger: quiet(), handlers },
   );
   running.push(() => worker.stop());
@@ -361,6 +368,16 @@ describe('passive-only', () => {
     const after = answered(await deliver(gateway, pushOf(buildInboundXml(createMessage.text('c', user)), 'plaintext')));
     expect(after.reply).toMatchObject({ Content: 'echo b' });
     expect(sim.sends).toEqual([]);
+  });
+
+  it('a user outbox keeps WXQ_PENDING_REPLIES_MAX replies: over it the oldest is dropped, and counted', async () => {
+    const { gateways, prefix } = await startRig('passive-only', { pendingMax: 1 });
+    const answer = answered(
+      await deliver(gatewayOf(gateways, 0), pushOf(buildInboundXml(createMessage.text('two')), 'plaintext')),
+    );
+    // 'first' and 'second' went in together; only the newest was kept to answer with.
+    expect(answer.reply).toMatchObject({ Content: 'second' });
+    expect(await counter(prefix, 'pending_overflow')).toBe('1');
   });
 
   it('a handled push with nothing to say is answered success at once', async () => {

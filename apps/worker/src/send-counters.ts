@@ -19,8 +19,13 @@ export type SendCounter =
   | 'passive_answered'
   /** passive-only: a reply with no passive form, which cannot reach the user. */
   | 'passive_dropped'
-  /** passive-only: pending replies dropped unanswered after WXQ_PENDING_REPLY_HOURS (counted by the gateway). */
-  | 'pending_expired';
+  /**
+   * passive-only: pending replies dropped unanswered after WXQ_PENDING_REPLY_HOURS (counted by the
+   * gateway, or by the worker when the cap below drops one already expired).
+   */
+  | 'pending_expired'
+  /** passive-only: pending replies dropped unanswered, oldest first, from an outbox past WXQ_PENDING_REPLIES_MAX. */
+  | 'pending_overflow';
 
 /** Every counter, for the metrics that export the hash: its other fields, if any, are not ours. */
 export const SEND_COUNTERS = Object.keys({
@@ -32,6 +37,7 @@ export const SEND_COUNTERS = Object.keys({
   passive_answered: true,
   passive_dropped: true,
   pending_expired: true,
+  pending_overflow: true,
 } satisfies Record<SendCounter, true>) as readonly SendCounter[];
 
 /** The counter of an account pause WeChat's answer started (the send policy's `pause`). */

@@ -166,7 +166,12 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
       passive:
         passiveStore === undefined
           ? undefined
-          : { stores: passiveStore, modes: replyModes, pendingTtlMs: config.pendingReplyTtlMs, counters },
+          : {
+              stores: passiveStore,
+              modes: replyModes,
+              outbox: { ttlMs: config.pendingReplyTtlMs, maxEntries: config.pendingRepliesMax },
+              counters,
+            },
       inline: config.inlineSends
         ? { redis: commands, rateLimiter, pause, counters, ordering: lanes !== undefined, ledger, sends: metrics.sends }
         : undefined,

@@ -162,6 +162,7 @@ describe('worker /metrics', () => {
       ['paused_45009', 0],
       ['paused_45011', 0],
       ['pending_expired', 0],
+      ['pending_overflow', 0],
       ['quota_observed', 0],
       ['quota_refused', 0],
       ['typing_skipped', 0],

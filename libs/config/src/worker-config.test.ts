@@ -40,6 +40,14 @@ describe('loadWorkerConfig', () => {
     expect(problems({ ...MINIMAL, WXQ_REPLY_MODE: 'passive-first' })).toEqual(['WXQ_REPLY_MODE']);
   });
 
+  it('keeps 20 pending replies per user unless told otherwise (1000 at most)', () => {
+    expect(loadWorkerConfig(MINIMAL).pendingRepliesMax).toBe(20);
+    expect(loadWorkerConfig({ ...MINIMAL, WXQ_PENDING_REPLIES_MAX: '5' }).pendingRepliesMax).toBe(5);
+    for (const max of ['0', '1001', '2.5', 'many', '-1']) {
+      expect(problems({ ...MINIMAL, WXQ_PENDING_REPLIES_MAX: max })).toEqual(['WXQ_PENDING_REPLIES_MAX']);
+    }
+  });
+
   it('refuses to start with no handlers under NODE_ENV=production, unless WXQ_HANDLERS=demo asks for the demo', () => {
     expect(problems({ ...MINIMAL, NODE_ENV: 'production' })).toEqual(['WXQ_HANDLERS']);
     expect(problems({ ...MINIMAL, NODE_ENV: 'production', WXQ_HANDLERS: '' })).toEqual(['WXQ_HANDLERS']);

@@ -38,6 +38,12 @@ const workerEnvSchema = z
     WXQ_INLINE_SENDS: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on'),
     /** passive-only: how long a reply waits for the user's next push before it is dropped (and counted). */
     WXQ_PENDING_REPLY_HOURS: positiveInt(48).refine((h) => h <= 24 * 30, { message: 'at most 720 (30 days)' }),
+    /**
+     * passive-only: the most replies a user's outbox keeps; past it the oldest are dropped (and
+     * counted). A user takes one per push, so an outbox fed faster (a handler answering with many
+     * replies, a user who stopped writing) only grows: the cap bounds its memory in Redis.
+     */
+    WXQ_PENDING_REPLIES_MAX: positiveInt(20).refine((n) => n <= 1000, { message: 'at most 1000' }),
     /** The probes and /metrics, without auth: bind them where only the orchestrator and Prometheus reach. */
     ADMIN_HOST: z.string().default('127.0.0.1'),
     ADMIN_PORT: port(3002),
@@ -65,6 +71,8 @@ export interface WorkerConfig extends AppConfig {
   /** WXQ_INLINE_SENDS: a push's job sends its replies itself when it can. */
   readonly inlineSends: boolean;
   readonly pendingReplyTtlMs: number;
+  /** WXQ_PENDING_REPLIES_MAX. */
+  readonly pendingRepliesMax: number;
   /** The admin listener: /healthz, /readyz, /metrics (port 0: any free port). */
   readonly admin: { readonly host: string; readonly port: number };
 }
@@ -111,6 +119,7 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     autoTypingMs: e.WXQ_AUTO_TYPING_MS,
     inlineSends: e.WXQ_INLINE_SENDS === 'on',
     pendingReplyTtlMs: e.WXQ_PENDING_REPLY_HOURS * 3600 * 1000,
+    pendingRepliesMax: e.WXQ_PENDING_REPLIES_MAX,
     admin: { host: e.ADMIN_HOST, port: e.ADMIN_PORT },
   });
 }

@@ -1,5 +1,6 @@
 export {
   type Assigned,
+  type OutboxLimits,
   type PassiveStore,
   type PassiveStoreOptions,
   type QueuedReply,

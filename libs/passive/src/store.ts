@@ -20,6 +20,14 @@ export interface StoredReply {
   readonly from: string;
 }
 
+/** passive-only: how long a user's pending replies wait, and how many of them an outbox keeps (the newest). */
+export interface OutboxLimits {
+  /** WXQ_PENDING_REPLY_HOURS, in ms: an entry older than this is dropped, and counted (`pending_expired`). */
+  readonly ttlMs: number;
+  /** WXQ_PENDING_REPLIES_MAX: past it the oldest entries are dropped, and counted (`pending_overflow`). */
+  readonly maxEntries: number;
+}
+
 /** passive-only: a reply to queue and its index among its push's replies, the same on every run of the push's job. */
 export interface QueuedReply extends StoredReply {
   readonly replyIndex: number;
@@ -75,14 +83,19 @@ export interface PassiveStore {
     pushJobId: string,
     pushUser: string,
     replies: readonly QueuedReply[],
-    ttlMs: number,
+    limits: OutboxLimits,
   ): Promise<void>;
   /**
    * Worker, passive-only: queues replies to users of this store's shard for a push of another
    * shard (docs/shards.md), before that push's own {@link PassiveStore.append} marks it handled;
    * once per reply index, as there.
    */
-  appendForOtherShard(appId: string, pushJobId: string, replies: readonly QueuedReply[], ttlMs: number): Promise<void>;
+  appendForOtherShard(
+    appId: string,
+    pushJobId: string,
+    replies: readonly QueuedReply[],
+    limits: OutboxLimits,
+  ): Promise<void>;
 }
 
 /** What wakes a gateway holding a push (passive): its own reply. */
@@ -155,10 +168,10 @@ export function createPassiveStore(options: PassiveStoreOptions): PassiveStore {
       return offered === 1;
     },
     settle: (pushJobId, sendAfter) => run(SETTLE, [keys.passive(pushJobId)], now(), sendAfter),
-    append: (appId, pushJobId, pushUser, replies, ttlMs) =>
-      appendToOutboxes(appId, pushJobId, pushUser, replies, ttlMs),
-    appendForOtherShard: (appId, pushJobId, replies, ttlMs) =>
-      appendToOutboxes(appId, pushJobId, undefined, replies, ttlMs),
+    append: (appId, pushJobId, pushUser, replies, limits) =>
+      appendToOutboxes(appId, pushJobId, pushUser, replies, limits),
+    appendForOtherShard: (appId, pushJobId, replies, limits) =>
+      appendToOutboxes(appId, pushJobId, undefined, replies, limits),
   };
 
   /** `pushUser` undefined: another shard's push, not marked handled here. */
@@ -167,10 +180,11 @@ export function createPassiveStore(options: PassiveStoreOptions): PassiveStore {
     pushJobId: string,
     pushUser: string | undefined,
     replies: readonly QueuedReply[],
-    ttlMs: number,
+    limits: OutboxLimits,
   ): Promise<void> {
+    const at = now();
     // Dropped, and counted, once past this (WXQ_PENDING_REPLY_HOURS).
-    const expiresAt = String(now() + ttlMs);
+    const expiresAt = String(at + limits.ttlMs);
     // Per recipient, its (reply index, entry) pairs, oldest first.
     const byUser = new Map<string, (string | number)[]>(pushUser === undefined ? [] : [[pushUser, []]]);
     for (const reply of replies) {
@@ -182,11 +196,13 @@ export function createPassiveStore(options: PassiveStoreOptions): PassiveStore {
     if (users.length === 0) return;
     await run<number>(
       APPEND,
-      [keys.passive(pushJobId), ...users.map((user) => keys.outbox(appId, user))],
+      [keys.passive(pushJobId), keys.sendCounters(appId), ...users.map((user) => keys.outbox(appId, user))],
       PUSH_STATE_TTL_MS,
-      ttlMs,
+      limits.ttlMs,
       keys.passiveChannel,
       pushUser === undefined ? '0' : '1',
+      limits.maxEntries,
+      at,
       ...users.flatMap((user) => {
         const pairs = byUser.get(user) ?? [];
         return [wakeKeyOfUser(appId, user), pairs.length / 2, ...pairs];

@@ -173,42 +173,49 @@ describe('passive-settle.lua', () => {
 });
 
 describe('passive-append.lua', () => {
+  const NOW = 1_000_000;
+  const MAX = 20;
+  /** ARGV before the recipients: ttls, channel, whether to mark the push done, the cap, now. */
+  const head = (channel: string, done: '0' | '1', ttlMs = TTL_MS, max = MAX) => [
+    TTL_MS,
+    ttlMs,
+    channel,
+    done,
+    max,
+    NOW,
+  ];
+
   it("appends each recipient's entries oldest first, marks each appended and the push done, wakes each recipient", async () => {
-    const push = key();
-    const outboxA = key('outboxA');
-    const outboxB = key('outboxB');
+    const [push, counters, outboxA, outboxB] = [key(), key('counters'), key('outboxA'), key('outboxB')];
     const { channel, next } = await listen();
-    const args = [TTL_MS, 2 * TTL_MS, channel, '1', 'user:a', 1, 0, 'a1', 'user:b', 2, 1, 'b1', 2, 'b2'];
-    expect(await APPEND.run(redis, [push, outboxA, outboxB], args)).toBe(3);
+    const args = [...head(channel, '1', 2 * TTL_MS), 'user:a', 1, 0, 'a1', 'user:b', 2, 1, 'b1', 2, 'b2'];
+    expect(await APPEND.run(redis, [push, counters, outboxA, outboxB], args)).toBe(3);
     expect(await redis.lrange(outboxA, 0, -1)).toEqual(['a1']);
     expect(await redis.lrange(outboxB, 0, -1)).toEqual(['b1', 'b2']);
     expect(await redis.pttl(outboxB)).toBeGreaterThan(TTL_MS);
     expect(await redis.hgetall(push)).toEqual({ 'appended:0': '1', 'appended:1': '1', 'appended:2': '1', done: '1' });
     expect(await redis.pttl(push)).toBeLessThanOrEqual(TTL_MS);
+    expect(await redis.exists(counters)).toBe(0);
     expect(await next(2)).toEqual(['user:a', 'user:b']);
   });
 
   it('run again (a re-run of the job), appends only the indexes it has not appended, and still wakes', async () => {
-    const push = key();
-    const outbox = key('outbox');
+    const [push, counters, outbox] = [key(), key('counters'), key('outbox')];
     const { channel, next } = await listen();
-    expect(await APPEND.run(redis, [push, outbox], [TTL_MS, TTL_MS, channel, '1', 'user:a', 2, 0, 'e0', 1, 'e1'])).toBe(
-      2,
-    );
-    const again = [TTL_MS, TTL_MS, channel, '1', 'user:a', 3, 0, 'e0 again', 1, 'e1 again', 2, 'e2'];
-    expect(await APPEND.run(redis, [push, outbox], again)).toBe(1);
-    expect(await APPEND.run(redis, [push, outbox], again)).toBe(0);
+    const first = [...head(channel, '1'), 'user:a', 2, 0, 'e0', 1, 'e1'];
+    expect(await APPEND.run(redis, [push, counters, outbox], first)).toBe(2);
+    const again = [...head(channel, '1'), 'user:a', 3, 0, 'e0 again', 1, 'e1 again', 2, 'e2'];
+    expect(await APPEND.run(redis, [push, counters, outbox], again)).toBe(1);
+    expect(await APPEND.run(redis, [push, counters, outbox], again)).toBe(0);
     expect(await redis.lrange(outbox, 0, -1)).toEqual(['e0', 'e1', 'e2']);
     expect(await next(3)).toEqual(['user:a', 'user:a', 'user:a']);
   });
 
   it("with ARGV[4] '0' KEYS[1] only records what was appended; a recipient without entries is woken, its outbox not created", async () => {
-    const marks = key();
-    const outboxA = key('outboxA');
-    const outboxB = key('outboxB');
+    const [marks, counters, outboxA, outboxB] = [key(), key('counters'), key('outboxA'), key('outboxB')];
     const { channel, next } = await listen();
-    const args = [TTL_MS, 2 * TTL_MS, channel, '0', 'user:a', 0, 'user:b', 1, 4, 'b1'];
-    expect(await APPEND.run(redis, [marks, outboxA, outboxB], args)).toBe(1);
+    const args = [...head(channel, '0'), 'user:a', 0, 'user:b', 1, 4, 'b1'];
+    expect(await APPEND.run(redis, [marks, counters, outboxA, outboxB], args)).toBe(1);
     expect(await redis.exists(outboxA)).toBe(0);
     expect(await redis.lrange(outboxB, 0, -1)).toEqual(['b1']);
     expect(await redis.hgetall(marks)).toEqual({ 'appended:4': '1' });
@@ -216,15 +223,35 @@ describe('passive-append.lua', () => {
     expect(await next(2)).toEqual(['user:a', 'user:b']);
     // Nothing new: KEYS[1] is not written, nor created.
     const untouched = key();
-    expect(await APPEND.run(redis, [untouched, outboxA], [TTL_MS, TTL_MS, channel, '0', 'user:a', 0])).toBe(0);
+    expect(await APPEND.run(redis, [untouched, counters, outboxA], [...head(channel, '0'), 'user:a', 0])).toBe(0);
     expect(await redis.exists(untouched)).toBe(0);
   });
 
+  it('keeps an outbox to its newest ARGV[5] entries: 25 appended, 20 kept, the 5 oldest dropped and counted', async () => {
+    const [push, counters, outbox] = [key(), key('counters'), key('outbox')];
+    const { channel } = await listen();
+    const live = (i: number) => `${String(NOW + 1)}|r${String(i)}`;
+    // 3 already waiting, one of them expired and one malformed: those two count as expired.
+    await redis.rpush(outbox, `${String(NOW)}|expired`, 'garbage', live(0));
+    const entries = Array.from({ length: 22 }, (_, i) => [i, live(i + 1)]).flat();
+    expect(await APPEND.run(redis, [push, counters, outbox], [...head(channel, '1'), 'user:a', 22, ...entries])).toBe(
+      22,
+    );
+    expect(await redis.lrange(outbox, 0, -1)).toEqual(Array.from({ length: 20 }, (_, i) => live(i + 3)));
+    expect(await redis.hgetall(counters)).toEqual({ pending_overflow: '3', pending_expired: '2' });
+    // At the cap, one more drops one more.
+    expect(await APPEND.run(redis, [push, counters, outbox], [...head(channel, '1'), 'user:a', 1, 22, live(23)])).toBe(
+      1,
+    );
+    expect(await redis.llen(outbox)).toBe(MAX);
+    expect(await redis.lindex(outbox, 0)).toBe(live(4));
+    expect(await redis.hget(counters, 'pending_overflow')).toBe('4');
+  });
+
   it('fails with WRONGTYPE on an outbox that is not a list, before marking the entry appended or the push done', async () => {
-    const push = key();
-    const outbox = key('outbox');
+    const [push, counters, outbox] = [key(), key('counters'), key('outbox')];
     await redis.set(outbox, 'x');
-    await expect(APPEND.run(redis, [push, outbox], [TTL_MS, TTL_MS, 'c', '1', 'w', 1, 0, 'e'])).rejects.toThrow(
+    await expect(APPEND.run(redis, [push, counters, outbox], [...head('c', '1'), 'w', 1, 0, 'e'])).rejects.toThrow(
       /^WRONGTYPE/,
     );
     expect(await redis.exists(push)).toBe(0);

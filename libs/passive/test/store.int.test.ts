@@ -4,6 +4,7 @@ import type { CustomMessage } from '@wxq/wechat';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import {
+  type OutboxLimits,
   type QueuedReply,
   type StoredReply,
   createPassiveStore,
@@ -23,6 +24,11 @@ const GH = 'gh_0123456789ab';
 function text(touser: string, content: string): StoredReply {
   const message: CustomMessage = { touser, msgtype: 'text', text: { content } };
   return { message, from: GH };
+}
+
+/** WXQ_PENDING_REPLY_HOURS (here in ms) and WXQ_PENDING_REPLIES_MAX. */
+function limits(ttlMs: number, maxEntries = 20): OutboxLimits {
+  return { ttlMs, maxEntries };
 }
 
 /** A push's replies as its job queues them: each with its index among them. */
@@ -113,7 +119,7 @@ describe('passive-only: outboxes', () => {
   it('a push answers with its user oldest pending reply, and again on a retry', async () => {
     const { store } = setup();
     expect(await store.assign(APP, 'o1', 'in-1')).toEqual({ reply: undefined, handled: false });
-    await store.append(APP, 'in-1', 'o1', queued(text('o1', 'first'), text('o1', 'second')), 3_600_000);
+    await store.append(APP, 'in-1', 'o1', queued(text('o1', 'first'), text('o1', 'second')), limits(3_600_000));
     expect(await store.assign(APP, 'o1', 'in-1')).toEqual({ reply: text('o1', 'first'), handled: true });
     expect(await store.assign(APP, 'o1', 'in-1')).toEqual({ reply: text('o1', 'first'), handled: true });
     expect(await store.assign(APP, 'o1', 'in-2')).toEqual({ reply: text('o1', 'second'), handled: false });
@@ -122,7 +128,7 @@ describe('passive-only: outboxes', () => {
 
   it('a handled push with nothing for its user says so, and replies to another user go to theirs', async () => {
     const { store } = setup();
-    await store.append(APP, 'in-1', 'o1', queued(text('o2', 'for o2')), 3_600_000);
+    await store.append(APP, 'in-1', 'o1', queued(text('o2', 'for o2')), limits(3_600_000));
     expect(await store.assign(APP, 'o1', 'in-1')).toEqual({ reply: undefined, handled: true });
     expect((await store.assign(APP, 'o2', 'in-9')).reply).toEqual(text('o2', 'for o2'));
   });
@@ -136,7 +142,7 @@ describe('passive-only: outboxes', () => {
       APP,
       'in-1',
       queued(text('o2', 'from elsewhere'), text('o2', 'and more')),
-      3_600_000,
+      limits(3_600_000),
     );
     expect(await watch.woken).toBe(true);
     await waiters.close();
@@ -144,7 +150,7 @@ describe('passive-only: outboxes', () => {
     expect(await redis.hget(keys.passive('in-1'), 'done')).toBeNull();
     expect(await store.assign(APP, 'o2', 'in-9')).toEqual({ reply: text('o2', 'from elsewhere'), handled: false });
     // Nothing to queue: no script runs at all.
-    await store.appendForOtherShard(APP, 'in-2', [], 3_600_000);
+    await store.appendForOtherShard(APP, 'in-2', [], limits(3_600_000));
     expect(await redis.exists(keys.passive('in-2'))).toBe(0);
   });
 
@@ -154,12 +160,12 @@ describe('passive-only: outboxes', () => {
     const mine = replies.filter((reply) => reply.message.touser === 'o1');
     const theirs = replies.filter((reply) => reply.message.touser === 'o2');
     for (let run = 0; run < 2; run += 1) {
-      await store.appendForOtherShard(APP, 'in-1', theirs, 3_600_000);
-      await store.append(APP, 'in-1', 'o1', mine, 3_600_000);
+      await store.appendForOtherShard(APP, 'in-1', theirs, limits(3_600_000));
+      await store.append(APP, 'in-1', 'o1', mine, limits(3_600_000));
     }
     // A run that died between the other shard's append and its own: the next one adds only its own.
-    await store.appendForOtherShard(APP, 'in-2', queued(text('o2', 'four')), 3_600_000);
-    await store.appendForOtherShard(APP, 'in-2', queued(text('o2', 'four')), 3_600_000);
+    await store.appendForOtherShard(APP, 'in-2', queued(text('o2', 'four')), limits(3_600_000));
+    await store.appendForOtherShard(APP, 'in-2', queued(text('o2', 'four')), limits(3_600_000));
     const contents = async (user: string) =>
       (await redis.lrange(keys.outbox(APP, user), 0, -1)).map((entry) => entry.slice(entry.indexOf('|') + 1));
     expect(await contents('o1')).toEqual([JSON.stringify(text('o1', 'one')), JSON.stringify(text('o1', 'three'))]);
@@ -172,18 +178,33 @@ describe('passive-only: outboxes', () => {
   it('drops expired replies and counts them', async () => {
     let now = 1_000_000;
     const { keys, store } = setup(() => now);
-    await store.append(APP, 'in-1', 'o1', queued(text('o1', 'old')), 1_000);
+    await store.append(APP, 'in-1', 'o1', queued(text('o1', 'old')), limits(1_000));
     now += 500;
-    await store.append(APP, 'in-2', 'o1', queued(text('o1', 'new')), 10_000);
+    await store.append(APP, 'in-2', 'o1', queued(text('o1', 'new')), limits(10_000));
     now += 1_000;
     expect((await store.assign(APP, 'o1', 'in-3')).reply).toEqual(text('o1', 'new'));
     expect(await redis.hget(keys.sendCounters(APP), 'pending_expired')).toBe('1');
   });
 
+  it('keeps the newest 20 replies of a user: 25 appended, the 5 oldest dropped and counted', async () => {
+    const { keys, store } = setup();
+    for (let i = 0; i < 25; i += 1) {
+      await store.append(APP, `in-${String(i)}`, 'o1', queued(text('o1', `reply ${String(i)}`)), limits(3_600_000));
+    }
+    const outbox = await redis.lrange(keys.outbox(APP, 'o1'), 0, -1);
+    expect(outbox.map((entry) => entry.slice(entry.indexOf('|') + 1))).toEqual(
+      Array.from({ length: 20 }, (_, i) => JSON.stringify(text('o1', `reply ${String(i + 5)}`))),
+    );
+    expect(await redis.hget(keys.sendCounters(APP), 'pending_overflow')).toBe('5');
+    expect(await redis.hget(keys.sendCounters(APP), 'pending_expired')).toBeNull();
+    // The next push answers with the oldest kept.
+    expect((await store.assign(APP, 'o1', 'in-25')).reply).toEqual(text('o1', 'reply 5'));
+  });
+
   it('skips an entry that is not its own format instead of failing every later push of the user', async () => {
     const { keys, store } = setup();
     await redis.rpush(keys.outbox(APP, 'o1'), 'garbage');
-    await store.append(APP, 'in-1', 'o1', queued(text('o1', 'ok')), 60_000);
+    await store.append(APP, 'in-1', 'o1', queued(text('o1', 'ok')), limits(60_000));
     expect((await store.assign(APP, 'o1', 'in-2')).reply).toEqual(text('o1', 'ok'));
   });
 
@@ -198,7 +219,7 @@ describe('passive-only: outboxes', () => {
   it('keeps content with separators, quotes and unicode intact', async () => {
     const { store } = setup();
     const content = '1|2 "quoted" ]]> 收到 ✅ \u2028';
-    await store.append(APP, 'in-1', 'o1', queued(text('o1', content)), 60_000);
+    await store.append(APP, 'in-1', 'o1', queued(text('o1', content)), limits(60_000));
     expect((await store.assign(APP, 'o1', 'in-1')).reply).toEqual(text('o1', content));
   });
 
@@ -208,7 +229,7 @@ describe('passive-only: outboxes', () => {
     await waiters.ready;
     try {
       const woken = waiters.watch(wakeKeyOfUser(APP, 'o1'), 5_000);
-      await store.append(APP, 'in-1', 'o1', [], 60_000);
+      await store.append(APP, 'in-1', 'o1', [], limits(60_000));
       expect(await woken.woken).toBe(true);
     } finally {
       await waiters.close();

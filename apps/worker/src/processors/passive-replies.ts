@@ -1,6 +1,6 @@
 import type { ReplyMode } from '@wxq/config';
 import type { Logger } from '@wxq/logging';
-import type { PassiveStore, QueuedReply } from '@wxq/passive';
+import type { OutboxLimits, PassiveStore, QueuedReply } from '@wxq/passive';
 import type { PerShard } from '@wxq/redis';
 import { type InboundPayload, type OutboundPayload, QUEUES } from '@wxq/queue';
 import { isPassiveCapable } from '@wxq/wechat';
@@ -12,8 +12,8 @@ export interface PassiveDeps {
   readonly stores: PerShard<PassiveStore>;
   /** Each account's WXQ_REPLY_MODE. */
   readonly modes: ReadonlyMap<string, ReplyMode>;
-  /** WXQ_PENDING_REPLY_HOURS, in ms. */
-  readonly pendingTtlMs: number;
+  /** passive-only: WXQ_PENDING_REPLY_HOURS and WXQ_PENDING_REPLIES_MAX. */
+  readonly outbox: OutboxLimits;
   readonly counters: SendCounters;
 }
 
@@ -81,9 +81,9 @@ export async function queueForPushes(
   const pushJobId = QUEUES.inbound.jobId(payload);
   for (const [index, shardReplies] of byShard) {
     if (index === home) continue;
-    await stores.at(index).appendForOtherShard(payload.appId, pushJobId, shardReplies, passive.pendingTtlMs);
+    await stores.at(index).appendForOtherShard(payload.appId, pushJobId, shardReplies, passive.outbox);
   }
   await stores
     .at(home)
-    .append(payload.appId, pushJobId, payload.message.FromUserName, byShard.get(home) ?? [], passive.pendingTtlMs);
+    .append(payload.appId, pushJobId, payload.message.FromUserName, byShard.get(home) ?? [], passive.outbox);
 }
