@@ -24,10 +24,7 @@ export interface Producer<K extends QueueKey> {
    * Several adds in one round trip. `keepCompletedSeconds` replaces the catalog's age for keeping
    * these jobs once completed (a push's replies are kept as long as their push: keptAfterDoneMs).
    */
-  addBulk(
-    payloads: readonly PayloadOf<K>[],
-    keepCompletedSeconds?: number,
-  ): Promise<Job<PayloadOf<K>, ResultOf<K>>[]>;
+  addBulk(payloads: readonly PayloadOf<K>[], keepCompletedSeconds?: number): Promise<Job<PayloadOf<K>, ResultOf<K>>[]>;
   /** The Redis key of the payload's job hash, named by BullMQ's own helper. */
   jobKey(payload: PayloadOf<K>): string;
   close(): Promise<void>;
