@@ -43,11 +43,16 @@ function open(push: { query: string; body: string }, timestamp: string) {
   });
 }
 
+/** An encrypted push says which key opened it: the current one (0) for these. */
+function openedWith(mode: PushMode): { keyIndex?: 0 } {
+  return mode === 'plaintext' ? {} : { keyIndex: 0 };
+}
+
 describe('buildPush, checked by @wxq/wechat’s openPush', () => {
   it.each(MODES)('%s mode gives back the same message', (mode) => {
     const message = createMessage.text('hello 世界 👋', { createTime: '1700000000' });
     const push = buildPush({ account: ACCOUNT, mode, message, timestamp: '1700000001' });
-    expect(open(push, '1700000001')).toEqual({ mode, message });
+    expect(open(push, '1700000001')).toEqual({ mode, message, ...openedWith(mode) });
   });
 
   it.each(MODES)('%s mode carries the documented query parameters, in order (docs/wechat-protocol.md §2.2)', (mode) => {
@@ -186,7 +191,7 @@ describe('buildPush of an XML string (a captured or deliberately odd body)', () 
 
   it.each(MODES)('%s mode opens to the same message, with openid read from the string', (mode) => {
     const push = buildPush({ account: ACCOUNT, mode, message: PRETTY, timestamp: '1700000001' });
-    expect(open(push, '1700000001')).toEqual({ mode, message: toInboundMessageOf(PRETTY) });
+    expect(open(push, '1700000001')).toEqual({ mode, message: toInboundMessageOf(PRETTY), ...openedWith(mode) });
     expect(new URLSearchParams(push.query).get('openid')).toBe('oStringUser00000000000000001');
   });
 

@@ -82,7 +82,11 @@ describe('sendPush', () => {
     );
     expect(response).toEqual({ status: 200, body: 'success' });
     expect(gateway.received).toEqual([
-      { path: `/wechat/${ACCOUNT.appId}`, contentType: 'text/xml', opened: { mode, message } },
+      {
+        path: `/wechat/${ACCOUNT.appId}`,
+        contentType: 'text/xml',
+        opened: { mode, message, ...(mode === 'plaintext' ? {} : { keyIndex: 0 }) },
+      },
     ]);
   });
 
