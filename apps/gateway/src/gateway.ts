@@ -5,7 +5,7 @@ import type { Logger } from '@wxq/logging';
 import { shutdownStep } from '@wxq/lifecycle';
 import { OperatorQueue, QUEUES, QUEUE_KEYS, createLanes, createProducer } from '@wxq/queue';
 import { createPassiveStore, createReplyWaiters } from '@wxq/passive';
-import { type QueueShard, createQueueShards, createRedis, pingWithin } from '@wxq/redis';
+import { type QueueShard, createQueueShards, createRedis, pingWithin, raceTimeout } from '@wxq/redis';
 import type { Queue } from 'bullmq';
 import { type GatewayMetrics, UNSERVED_METRICS } from './metrics.js';
 import type { RegisteredMetrics } from './metrics-registry.js';
@@ -38,6 +38,8 @@ export interface RunningGateway {
 const READY_PING_TIMEOUT_MS = 1_000;
 /** Above the usual reverse-proxy upstream keep-alive (nginx: 60 s), so the proxy closes first. */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** How long a stopping gateway gives its queues to hear that a connection that never got ready ended. */
+const QUEUE_END_MS = 1_000;
 
 /** Starts the public listener (and the admin listener when a password is set). */
 export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Promise<RunningGateway> {
@@ -186,12 +188,25 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       const waiters = passiveWaiters;
       if (waiters !== undefined) await shutdownStep(log, 'passive subscription closed', () => waiters.close());
       if (callbackIps !== undefined) await shutdownStep(log, 'callback IP refresh stopped', () => callbackIps.stop());
+      // Queues that never reached Redis (down since the start, or refusing the password) still wait
+      // for it, and a closed BullMQ queue rethrows the connection's end as an unhandled rejection
+      // (its listeners are gone by then), which would crash the process: end a connection that is
+      // not ready first, and let the queues hear of it while they still listen.
+      const isRedisReady = redis.status === 'ready';
+      if (!isRedisReady) {
+        const queues = [...producers.all.map((producer) => producer.queue), ...board.map(({ queue }) => queue)];
+        await shutdownStep(log, 'redis closed', async () => {
+          redis.disconnect();
+          // Between two retries there is no socket to end and the queues hear nothing: bounded.
+          await raceTimeout(Promise.allSettled(queues.map((queue) => queue.waitUntilReady())), QUEUE_END_MS, () => 0);
+        });
+      }
       // One line whatever the shards: the queues close together.
       await shutdownStep(log, 'queue closed', () => Promise.all(producers.all.map((producer) => producer.close())));
       if (board.length > 0) {
         await shutdownStep(log, 'Bull Board queues closed', () => Promise.all(board.map(({ queue }) => queue.close())));
       }
-      await shutdownStep(log, 'redis closed', () => redis.quit());
+      if (isRedisReady) await shutdownStep(log, 'redis closed', () => redis.quit());
     })();
     return stopping;
   };

@@ -15,10 +15,14 @@ export function describeRedis(config: RedisConfig): string {
   }
 }
 
+/** Redis's answers to a wrong or missing user or password: retrying will not help. */
+const CREDENTIAL_ERRORS = new Set(['WRONGPASS', 'NOAUTH', 'NOPERM']);
+
 /**
  * A fail-fast connection (commands fail while Redis is away, nothing waits forever), resolved once
  * it is ready.
- * @throws OpsError when Redis does not answer within `timeoutMs` (5 s), with the last connection error
+ * @throws OpsError when Redis does not answer within `timeoutMs` (5 s), with the last connection
+ * error, and at once when it refuses the credentials
  */
 export async function connectRedis(
   config: RedisConfig,
@@ -27,12 +31,22 @@ export async function connectRedis(
 ): Promise<RedisClient> {
   const redis = createRedis(config, 'producer', name);
   let lastError: Error | undefined;
+  let refused: ((err: Error) => void) | undefined;
   const onError = (err: Error) => {
     lastError = err;
+    if (isCredentialError(err)) refused?.(err);
   };
   redis.on('error', onError);
   try {
     await new Promise<void>((resolve, reject) => {
+      refused = (err) => {
+        clearTimeout(timer);
+        reject(
+          new OpsError(
+            `Redis at ${describeRedis(config)} refused the credentials (${errorText(err)}): check the user and password of REDIS_URL, or REDIS_USERNAME / REDIS_PASSWORD`,
+          ),
+        );
+      };
       const timer = setTimeout(() => {
         const seconds = timeoutMs / 1000;
         reject(
@@ -54,5 +68,18 @@ export async function connectRedis(
 function describe(error: Error | undefined): string {
   if (error === undefined) return 'no answer';
   const code = (error as Error & { code?: unknown }).code;
-  return typeof code === 'string' ? code : error.message;
+  return typeof code === 'string' ? code : errorText(error);
+}
+
+/** A Cluster that reached no node says so; the node's own answer (WRONGPASS, ...) is the news. */
+function errorText(error: Error): string {
+  const nodeError = (error as Error & { lastNodeError?: unknown }).lastNodeError;
+  return nodeError instanceof Error ? `${error.message} ${nodeError.message}` : error.message;
+}
+
+/** Redis puts its error code first in the reply (`WRONGPASS invalid username-password pair ...`). */
+function isCredentialError(error: Error): boolean {
+  const nodeError = (error as Error & { lastNodeError?: unknown }).lastNodeError;
+  const reply = nodeError instanceof Error ? nodeError : error;
+  return CREDENTIAL_ERRORS.has(reply.message.split(' ', 1)[0] ?? '');
 }

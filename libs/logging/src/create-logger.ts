@@ -24,6 +24,10 @@ const REDACTED_PATHS = [
   ...['account', 'config', 'body', 'query', 'params'].flatMap((parent) => SECRET_KEYS.map((key) => `${parent}.${key}`)),
   'req.headers.authorization',
   'req.headers.cookie',
+  // ioredis puts the failed command on its errors, arguments included: AUTH's are the Redis user
+  // and password (a Cluster's under the last node's error), other commands' are job data.
+  'err.command.args',
+  'err.lastNodeError.command.args',
 ] as const;
 
 export interface LoggerSettings {

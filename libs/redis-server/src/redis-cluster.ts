@@ -9,6 +9,7 @@ import {
   REDIS_HOST as HOST,
   OUTPUT_TAIL_CHARS,
   type RedisProcess,
+  type RedisTlsFiles,
   launchRedisProcess,
   retryWhilePortTaken,
   stopRedisProcess,
@@ -34,6 +35,8 @@ export interface RedisClusterOptions {
    * acknowledged write. Default false.
    */
   readonly appendOnly?: boolean;
+  /** Every node speaks TLS only, to clients and on the cluster bus, with this certificate. Default: plaintext. */
+  readonly tls?: RedisTlsFiles;
 }
 
 /**
@@ -63,6 +66,7 @@ interface Settings {
   readonly startTimeoutMs: number;
   readonly stopTimeoutMs: number;
   readonly appendOnly: boolean;
+  readonly tls?: RedisTlsFiles;
 }
 
 /** Where a node lives: what it needs to start again as the same node (nodes.conf is in its dir). */
@@ -94,6 +98,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     startTimeoutMs: options.startTimeoutMs ?? 15_000,
     stopTimeoutMs: options.stopTimeoutMs ?? 5_000,
     appendOnly: options.appendOnly ?? false,
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
   };
   const dir = await mkdtemp(join(tmpdir(), 'wxq-redis-cluster-'));
   const started: RedisProcess[] = [];
@@ -111,7 +116,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     const sites = launches.flatMap((launch) => (launch.status === 'fulfilled' ? [launch.value.site] : []));
     const nodes = started.map((node) => `${HOST}:${node.port}`);
     await createCluster(settings, nodes);
-    await waitUntilFormed(started, settings.startTimeoutMs);
+    await waitUntilFormed(started, settings);
     return createHandle(nodes, started, sites, settings, dir, cleanUp);
   } catch (error) {
     await cleanUp();
@@ -144,7 +149,7 @@ function createHandle(
       } else await stopRedisProcess(node, settings.stopTimeoutMs);
       // In the list at once, so that stop() stops the new process whatever happens next.
       started[index] = await launchNode(settings, site);
-      await waitUntilFormed(started, settings.startTimeoutMs);
+      await waitUntilFormed(started, settings);
     },
     stop: () => {
       stopping ??= cleanUp();
@@ -174,8 +179,10 @@ function launchNode(settings: Settings, site: NodeSite): Promise<RedisProcess> {
       String(site.busPort),
       '--cluster-node-timeout',
       String(NODE_TIMEOUT_MS),
+      ...(settings.tls === undefined ? [] : ['--tls-cluster', 'yes']),
     ],
     appendOnly: settings.appendOnly,
+    ...(settings.tls === undefined ? {} : { tls: settings.tls }),
     role: 'cluster node',
     startTimeoutMs: settings.startTimeoutMs,
     stopTimeoutMs: settings.stopTimeoutMs,
@@ -183,7 +190,15 @@ function launchNode(settings: Settings, site: NodeSite): Promise<RedisProcess> {
 }
 
 function createCluster(settings: Settings, nodes: readonly string[]): Promise<void> {
-  const args = ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'];
+  const args = [
+    ...(settings.tls === undefined ? [] : ['--tls', '--cacert', settings.tls.caFile]),
+    '--cluster',
+    'create',
+    ...nodes,
+    '--cluster-replicas',
+    '0',
+    '--cluster-yes',
+  ];
   return new Promise((resolve, reject) => {
     execFile(
       settings.cliCommand,
@@ -224,7 +239,8 @@ function createCluster(settings: Settings, nodes: readonly string[]): Promise<vo
  * Every node must agree before a client connects: one that has not heard of a master yet answers MOVED loops
  * or CLUSTERDOWN.
  */
-async function waitUntilFormed(nodes: readonly RedisProcess[], timeoutMs: number): Promise<void> {
+async function waitUntilFormed(nodes: readonly RedisProcess[], settings: Settings): Promise<void> {
+  const timeoutMs = settings.startTimeoutMs;
   const clients = nodes.map((node) => {
     const client = new Redis({
       host: HOST,
@@ -232,6 +248,7 @@ async function waitUntilFormed(nodes: readonly RedisProcess[], timeoutMs: number
       maxRetriesPerRequest: 1,
       retryStrategy: () => 50,
       lazyConnect: true,
+      ...(settings.tls === undefined ? {} : { tls: { ca: settings.tls.ca } }),
     });
     client.on('error', () => undefined); // a refused check is retried by pollUntil
     return client;

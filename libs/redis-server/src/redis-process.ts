@@ -22,8 +22,20 @@ export interface RedisProcess {
   outputTail(): string;
 }
 
+/** A certificate for a server that speaks TLS only (`--port 0`, `--tls-port`); clients need no certificate. */
+export interface RedisTlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** Redis wants a CA even when it asks clients for no certificate; for a self-signed one, the certificate itself. */
+  readonly caFile: string;
+  /** The CA's PEM text, which the start-up PING trusts. */
+  readonly ca: string;
+}
+
 export interface SpawnOptions {
   readonly extraArgs?: readonly string[];
+  /** TLS only, on `port`: no plaintext listener. */
+  readonly tls?: RedisTlsFiles;
   /** Its own process group: see RedisServerOptions.ownProcessGroup. */
   readonly ownProcessGroup?: boolean;
   /**
@@ -64,7 +76,8 @@ export async function launchRedisProcess(
     exitedEarly.abort(earlyExitError(command, label, redis));
   });
   try {
-    await pollUntil(() => pingRedis(port, REDIS_HOST), {
+    const tls = options.tls === undefined ? undefined : { ca: options.tls.ca };
+    await pollUntil(() => pingRedis(port, REDIS_HOST, undefined, tls), {
       message: `${label} to answer PING`,
       timeoutMs: options.startTimeoutMs,
       signal: exitedEarly.signal,
@@ -111,9 +124,24 @@ export async function stopRedisProcess(redis: RedisProcess, stopTimeoutMs: numbe
  * tail of its output.
  */
 function spawnRedisProcess(command: string, port: number, dir: string, options: SpawnOptions = {}): RedisProcess {
+  const { tls } = options;
   const args = [
-    '--port',
-    String(port),
+    ...(tls === undefined
+      ? ['--port', String(port)]
+      : [
+          '--port',
+          '0',
+          '--tls-port',
+          String(port),
+          '--tls-cert-file',
+          tls.certFile,
+          '--tls-key-file',
+          tls.keyFile,
+          '--tls-ca-cert-file',
+          tls.caFile,
+          '--tls-auth-clients',
+          'no',
+        ]),
     '--bind',
     REDIS_HOST,
     '--dir',

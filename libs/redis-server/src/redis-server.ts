@@ -6,6 +6,7 @@ import { findFreePort } from './free-port.js';
 import {
   REDIS_HOST as HOST,
   type RedisProcess,
+  type RedisTlsFiles,
   launchRedisProcess,
   retryWhilePortTaken,
   stopRedisProcess,
@@ -25,6 +26,8 @@ export interface RedisServerOptions {
    * stop(), or it is killed when the caller exits. Default false: tests want Ctrl-C to reach it.
    */
   readonly ownProcessGroup?: boolean;
+  /** Speak TLS only, with this certificate: `url` is then `rediss://`. Default: plaintext. */
+  readonly tls?: RedisTlsFiles;
 }
 
 /** A redis-server process of our own on a loopback port, with a fresh temp dir and no persistence. */
@@ -47,6 +50,7 @@ interface Settings {
   readonly startTimeoutMs: number;
   readonly stopTimeoutMs: number;
   readonly ownProcessGroup: boolean;
+  readonly tls?: RedisTlsFiles;
 }
 
 const DIR_PREFIX = 'wxq-redis-';
@@ -62,6 +66,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     startTimeoutMs: options.startTimeoutMs ?? 10_000,
     stopTimeoutMs: options.stopTimeoutMs ?? 5_000,
     ownProcessGroup: options.ownProcessGroup ?? false,
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
   };
   const dir = await mkdtemp(join(tmpdir(), DIR_PREFIX));
   try {
@@ -98,7 +103,7 @@ function createHandle(settings: Settings, dir: string, first: RedisProcess): Red
 
   return {
     source: 'redis-server',
-    url: `redis://${HOST}:${port}`,
+    url: `${settings.tls === undefined ? 'redis' : 'rediss'}://${HOST}:${port}`,
     port,
     dir,
     pause: () =>

@@ -13,6 +13,7 @@ export {
   type SignEncryptedPushOptions,
   type SignPushOptions,
 } from './push-signing.js';
+export { type TestCertificate, createTestCertificate } from './tls-certificate.js';
 export { type ExternalRedis, type PrivateRedis, type TestRedis, type TestRedisOptions } from './test-redis.js';
 export {
   REPO_ROOT,

@@ -27,7 +27,7 @@ export async function checkRedis(config: AppConfig): Promise<CheckResult[]> {
     else {
       const masters = await masterAddresses(seed);
       for (const address of masters) {
-        const info = await nodeInfo(address);
+        const info = await nodeInfo(address, config.redis);
         if (info === undefined) unreachable.push(address);
         else infos.push(info);
       }
@@ -84,7 +84,7 @@ async function connectSeed(config: RedisConfig): Promise<Redis> {
   let lastError: unknown;
   for (const node of config.nodes) {
     try {
-      return (await connectRedis(nodeConfig(node), 'wxq-doctor', NODE_ANSWER_MS)) as Redis;
+      return (await connectRedis(nodeConfig(node, config), 'wxq-doctor', NODE_ANSWER_MS)) as Redis;
     } catch (err) {
       lastError = err;
     }
@@ -106,10 +106,10 @@ async function masterAddresses(seed: Redis): Promise<string[]> {
 }
 
 /** A node's INFO, or undefined when it does not answer within NODE_ANSWER_MS. */
-async function nodeInfo(address: string): Promise<Map<string, string> | undefined> {
+async function nodeInfo(address: string, cluster: RedisConfig): Promise<Map<string, string> | undefined> {
   let node: RedisClient | undefined;
   try {
-    node = await connectRedis(nodeConfig(address), 'wxq-doctor', NODE_ANSWER_MS);
+    node = await connectRedis(nodeConfig(address, cluster), 'wxq-doctor', NODE_ANSWER_MS);
     return parseInfo(await withinMs(node.info(), NODE_ANSWER_MS));
   } catch {
     return undefined;
@@ -118,8 +118,16 @@ async function nodeInfo(address: string): Promise<Map<string, string> | undefine
   }
 }
 
-function nodeConfig(address: string): RedisConfig {
-  return { mode: 'standalone', url: `redis://${address}` };
+/** One Cluster node on its own, with the Cluster's user, password and TLS. */
+function nodeConfig(address: string, cluster: RedisConfig): RedisConfig {
+  const { username, password, tls } = cluster;
+  return {
+    mode: 'standalone',
+    url: `redis://${address}`,
+    ...(username === undefined ? {} : { username }),
+    ...(password === undefined ? {} : { password }),
+    ...(tls === undefined ? {} : { tls }),
+  };
 }
 
 /** Every wxq key must hash to the prefix's slot, or BullMQ's multi-key scripts fail with CROSSSLOT. */
