@@ -31,6 +31,16 @@ export function processCliIo(proc: NodeJS.Process): CliIo {
   };
 }
 
+/** Whether process `pid` runs (EPERM: it does, as someone else's); for the entry points. */
+export function isProcessRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * What `npm run ops` exits with; documented in docs/deploy.md, so scripts may branch on them.
  * `doctor` uses 0 and 1 only.

@@ -1,12 +1,16 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { raceTimeout } from '@wxq/redis';
 import { type LogRecord, parseJsonLines } from './log-sink.js';
 import { type WaitForOptions, waitFor } from './wait-for.js';
 
 /** The repository root: where `npm run gateway` and friends run, and where relative entries resolve. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** tsx's loader, by its location: `--import tsx` would look for it from the child's working directory. */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export interface TsProcessOptions {
   /**
@@ -80,7 +84,7 @@ export function startTsProcess(entry: string, options: TsProcessOptions): TsProc
   const ownGroup = options.ownProcessGroup === true;
   const child: Child = spawn(
     process.execPath,
-    ['--conditions=@wxq/source', '--import', 'tsx', entry, ...(options.args ?? [])],
+    ['--conditions=@wxq/source', '--import', TSX_LOADER, entry, ...(options.args ?? [])],
     {
       cwd: options.cwd ?? REPO_ROOT,
       env: options.env,
