@@ -29,6 +29,7 @@ let sim: WechatApiSimulator;
 let gateway: RunningGateway;
 let worker: RunningWorker;
 let inbound: Queue;
+let outbound: Queue;
 let gatewayUrl: string;
 let serial = 0;
 /** Every push's inbound job id, in the order sent. */
@@ -66,12 +67,14 @@ beforeAll(async () => {
     { logger, handlers: demoHandlers },
   );
   inbound = new Queue(QUEUES.inbound.name, { connection: redis, prefix: PREFIX });
+  outbound = new Queue(QUEUES.outbound.name, { connection: redis, prefix: PREFIX });
 }, 30_000);
 
 afterAll(async () => {
   await worker.stop();
   await gateway.stop();
   await inbound.close();
+  await outbound.close();
   await redis.quit();
   await sim.stop();
   await server.stop();
@@ -88,22 +91,26 @@ async function push(user: string): Promise<string> {
   return id;
 }
 
-/** `count` pushes spread over every user, 10 at a time, then waits for every reply. */
+/**
+ * `count` pushes spread over every user, 10 at a time, then waits until every job is done. On a
+ * loaded machine a send may time out and its reply job back off for a while: the wait is for the
+ * queues to empty, not for a deadline on the sends (this suite is about what stays, not how fast).
+ */
 async function pushRound(count: number): Promise<void> {
   const sentBefore = sim.sends.length;
   for (let i = 0; i < count; i += 10) {
     await Promise.all(USERS.slice(i % USERS.length, (i % USERS.length) + 10).map(push));
   }
-  await sim.waitForSends(sentBefore + count, 120_000);
-  await waitFor(async () => (await inbound.getCompletedCount()) >= 1 && (await idle()), {
-    message: 'every push job to be done',
-    timeoutMs: 20_000,
+  await waitFor(async () => sim.sends.length >= sentBefore + count && (await idle()), {
+    message: `every push job and reply job to be done (${String(count)} replies)`,
+    timeoutMs: 200_000,
   });
 }
 
 async function idle(): Promise<boolean> {
-  const counts = await inbound.getJobCounts('active', 'waiting', 'delayed', 'prioritized');
-  return Object.values(counts).every((n) => n === 0);
+  const states = ['active', 'waiting', 'delayed', 'prioritized'] as const;
+  const counts = await Promise.all([inbound.getJobCounts(...states), outbound.getJobCounts(...states)]);
+  return counts.every((byState) => Object.values(byState).every((n) => n === 0));
 }
 
 /**
@@ -114,8 +121,10 @@ async function keysAfterTheWindow(): Promise<string[]> {
   await new Promise((resolve) => setTimeout(resolve, (WINDOW_SECONDS + 20) * 1000));
   const sentBefore = sim.sends.length;
   const lastId = await push(USERS[0] as string);
-  await sim.waitForSends(sentBefore + 1, 10_000);
-  await waitFor(idle, { message: 'the last push to be done', timeoutMs: 10_000 });
+  await waitFor(async () => sim.sends.length > sentBefore && (await idle()), {
+    message: 'the last push to be done',
+    timeoutMs: 60_000,
+  });
   const keys = await redis.keys(`${PREFIX}*`);
   return keys.filter((key) => !key.includes(digestOf(lastId))).sort();
 }
@@ -144,5 +153,5 @@ describe(`with DEDUP_WINDOW_SECONDS=${WINDOW_SECONDS}`, () => {
     expect(keysOfEarlierPushes(afterSecond)).toEqual([]);
     expect(afterSecond).toEqual(afterFirst);
     expect(logs.text()).not.toMatch(/"level":(50|60)/);
-  }, 280_000);
+  }, 600_000);
 });
