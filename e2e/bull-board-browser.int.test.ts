@@ -1,5 +1,4 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadGatewayConfig, loadWorkerConfig } from '@wxq/config';
@@ -17,11 +16,11 @@ import { pino } from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findChromium, launchChromium } from './chromium.js';
-import { type RunningNginx, findNginx, startNginx } from './nginx.js';
+import { type RunningNginx, findNginx, rawRequest, startNginx } from './nginx.js';
 
 // An operator's Bull Board, the way a browser reaches it in production: headless Chromium -> nginx
-// running deploy/nginx.conf (/admin/) -> the gateway's admin listener, with a worker and the WeChat
-// API simulator behind. Screenshots go to e2e/artifacts/ (git-ignored), for a look when it fails.
+// running deploy/nginx.conf (/admin/ on its HTTPS server) -> the gateway's admin listener, with a
+// worker and the WeChat API simulator behind. Screenshots go to e2e/artifacts/ (git-ignored), for a look when it fails.
 
 const nginxBinary = findNginx();
 const chromiumBinary = findChromium();
@@ -146,31 +145,27 @@ async function screenshot(page: Page, name: string): Promise<void> {
   await writeFile(join(ARTIFACTS, `${name}.html`), await page.content());
 }
 
-/** GET `path` exactly as written (fetch would resolve the dot segments itself). */
-function rawGet(url: string, path: string, headers: Record<string, string> = {}): Promise<number> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, path, headers }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.once('error', reject);
-    req.end();
-  });
+/** GET `path` from nginx's HTTPS server, exactly as written. */
+async function rawGet(path: string, headers: Record<string, string> = {}): Promise<number> {
+  return (await rawRequest(nginx.httpsUrl, path, { headers, ca: nginx.certificate.ca })).status;
 }
 
 describeInBrowser('Bull Board behind nginx, in a real browser', () => {
   it('nginx proxies Bull Board only: /metrics, /readyz and paths climbing out of /admin/ stay 404', async () => {
     const authorization = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
-    expect(await rawGet(nginx.url, BASE_PATH, { authorization })).toBe(200);
-    expect(await rawGet(nginx.url, `${BASE_PATH}/api/queues`)).toBe(401);
+    expect(await rawGet(BASE_PATH, { authorization })).toBe(200);
+    expect(await rawGet(`${BASE_PATH}/api/queues`)).toBe(401);
     // Only where ADMIN_BASE_PATH says.
-    expect(await rawGet(nginx.url, '/admin/queues', { authorization })).toBe(404);
+    expect(await rawGet('/admin/queues', { authorization })).toBe(404);
     for (const path of ['/metrics', '/readyz', '/admin/../metrics', '/admin/%2e%2e/metrics', '/admin%2fqueues']) {
-      expect(await rawGet(nginx.url, path, { authorization }), path).toBe(404);
+      expect(await rawGet(path, { authorization }), path).toBe(404);
     }
     // The admin listener serves /metrics at its root, not under the base path.
-    expect(await rawGet(nginx.url, '/admin/metrics', { authorization })).toBe(404);
+    expect(await rawGet('/admin/metrics', { authorization })).toBe(404);
+    // Over plain http the board is not served: a redirect to HTTPS, before any password is asked.
+    const plain = await rawRequest(nginx.url, BASE_PATH, { headers: { authorization } });
+    expect(plain.status).toBe(301);
+    expect(plain.headers.location).toBe(`https://127.0.0.1${BASE_PATH}`);
   });
 
   it('an operator logs in through /admin/, sees every queue, opens a failed job, retries it and sees it complete', async () => {
@@ -184,14 +179,21 @@ describeInBrowser('Bull Board behind nginx, in a real browser', () => {
     // Without credentials, or with a wrong password, nginx passes the gateway's challenge on. (Asked
     // through the browser context's own HTTP client: headless Chromium shows no login prompt.)
     for (const httpCredentials of [undefined, { username: USER, password: 'wrong-password' }]) {
-      const outsider = await browser.newContext(httpCredentials === undefined ? {} : { httpCredentials });
-      const refused = await outsider.request.get(`${nginx.url}${BASE_PATH}`);
+      // The certificate is a throwaway one of the suite's own.
+      const outsider = await browser.newContext({
+        ignoreHTTPSErrors: true,
+        ...(httpCredentials === undefined ? {} : { httpCredentials }),
+      });
+      const refused = await outsider.request.get(`${nginx.httpsUrl}${BASE_PATH}`);
       expect(refused.status()).toBe(401);
       expect(refused.headers()['www-authenticate']).toMatch(/^Basic realm=/);
       await outsider.close();
     }
 
-    const context = await browser.newContext({ httpCredentials: { username: USER, password: PASSWORD } });
+    const context = await browser.newContext({
+      ignoreHTTPSErrors: true,
+      httpCredentials: { username: USER, password: PASSWORD },
+    });
     // Bull Board's page asks Google for a font; the test has no business on the internet.
     await context.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.abort());
     context.setDefaultTimeout(10_000);
@@ -201,11 +203,11 @@ describeInBrowser('Bull Board behind nginx, in a real browser', () => {
     const refusedRequests: string[] = [];
     page.on('response', (response) => {
       const url = new URL(response.url());
-      if (url.origin !== nginx.url) return;
+      if (url.origin !== nginx.httpsUrl) return;
       requested.push(url.pathname);
       if (response.status() >= 400) refusedRequests.push(`${String(response.status())} ${url.pathname}`);
     });
-    const dashboard = await page.goto(`${nginx.url}${BASE_PATH}`);
+    const dashboard = await page.goto(`${nginx.httpsUrl}${BASE_PATH}`);
     expect(dashboard?.status()).toBe(200);
     // Every queue of the catalog, on the dashboard and in the menu.
     for (const { name } of Object.values(QUEUES)) {

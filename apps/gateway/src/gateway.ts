@@ -166,6 +166,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         user: config.admin.user,
         password: config.admin.password,
         basePath: config.admin.basePath,
+        redis,
+        loginFailuresKey: keys.adminLoginFailures,
+        trustProxy: config.http.trustProxy,
+        log,
       }),
     );
     await listen(adminServer, config.admin.port, config.admin.host);

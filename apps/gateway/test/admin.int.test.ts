@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { findFreePort, parsePrometheusText, sampleValue, signPlaintextPush, waitFor } from '@wxq/testing';
 import { QUEUES, type QueueKey } from '@wxq/queue';
+import { createKeys } from '@wxq/redis';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { type TestGateway, useGateway } from './helpers/harness.js';
@@ -59,6 +60,40 @@ describe('admin listener', () => {
     // The board names wxq's queues by what they hold.
     for (const queue of queues) expect(queue.description, queue.name).toBe(QUEUES[queue.name as QueueKey].description);
     expect(page.body).toContain('wxq queues');
+  });
+
+  it('locks an address out after 5 failed logins in a row: 429 for a minute, the right password too; others unaffected', async () => {
+    const gateway = await useGateway({ env: { ADMIN_PASSWORD: PASSWORD, TRUST_PROXY: 'loopback' } });
+    const board = `${adminUrl(gateway)}/admin/queues`;
+    // TRUST_PROXY=loopback: the test speaks as the proxy, naming the client in X-Forwarded-For.
+    const from = (ip: string, authorization?: string) =>
+      send(board, { headers: { 'x-forwarded-for': ip, ...(authorization === undefined ? {} : { authorization }) } });
+    const [attacker, operator] = ['198.51.100.7', '203.0.113.9'];
+    // Asking for the login prompt (no credentials) is not a failed login.
+    for (let i = 0; i < 8; i += 1) expect((await from(attacker)).status).toBe(401);
+    for (let i = 0; i < 5; i += 1) expect((await from(attacker, basicAuth('admin', `guess-${i}`))).status).toBe(401);
+
+    const locked = await from(attacker, basicAuth('admin', PASSWORD));
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(50);
+    expect(Number(locked.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect((await from(attacker, basicAuth('admin', 'guess-5'))).status).toBe(429);
+    expect((await from(operator, basicAuth('admin', PASSWORD))).status).toBe(200);
+    expect((await from(operator, basicAuth('admin', 'typo'))).status).toBe(401);
+    const warning = gateway.logs.lines().find((line) => String(line['msg']).includes('locked out'));
+    expect(warning?.['ip']).toBe(attacker);
+    expect(JSON.stringify(gateway.logs.lines())).not.toContain('guess-');
+
+    // The lock is the counter's time to live in Redis (shared by every gateway): when it ends, the
+    // address gets in with the right password again.
+    const counter = createKeys(gateway.prefix).adminLoginFailures(attacker);
+    expect(await gateway.redis.ttl(counter)).toBeGreaterThan(50);
+    await gateway.redis.pexpire(counter, 1);
+    await waitFor(async () => (await gateway.redis.exists(counter)) === 0, {
+      timeoutMs: 2_000,
+      message: 'the lock to end',
+    });
+    expect((await from(attacker, basicAuth('admin', PASSWORD))).status).toBe(200);
   });
 
   it('honours ADMIN_USER', async () => {

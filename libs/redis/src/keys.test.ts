@@ -21,10 +21,11 @@ describe('createKeys', () => {
       k.callbackIps('wx1'),
       k.callbackIpsLock('wx1'),
       k.repliesSent('in-1'),
+      k.adminLoginFailures('198.51.100.7'),
     ];
     for (const name of names(a)) expect(name.startsWith('{wxq}:')).toBe(true);
     for (const name of names(b)) expect(name.startsWith('{test-1}:')).toBe(true);
-    expect(new Set(names(a)).size).toBe(15);
+    expect(new Set(names(a)).size).toBe(16);
   });
 
   it('keeps the token key format that running workers share', () => {

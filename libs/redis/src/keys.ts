@@ -42,6 +42,8 @@ export interface WxqKeys {
   readonly passiveChannel: string;
   /** A key of the user's own handlers (sessions, counters), under `handler:`. */
   readonly handler: (...parts: readonly string[]) => string;
+  /** Failed admin logins (Bull Board's basic auth) from one client address, in a row; it locks the address out. */
+  readonly adminLoginFailures: (address: string) => string;
 }
 
 /**
@@ -69,5 +71,6 @@ export function createKeys(prefix: string, accountPrefix = prefix): WxqKeys {
     outbox: (appId, openId) => `${prefix}:outbox:${appId}:${openId}`,
     passiveChannel: `${account}:passive`,
     handler: (...parts) => [`${account}:handler`, ...parts].join(':'),
+    adminLoginFailures: (address) => `${account}:admin_login_failures:${address}`,
   };
 }
