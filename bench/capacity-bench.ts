@@ -2,22 +2,9 @@
 // defaults: per-user ordering and the quota ledger on) and Redis, measured across the window in
 // which N signed pushes are sent at a steady rate below saturation and every one is replied at
 // the WeChat API simulator. docs/capacity.md turns the figures into a plan.
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { findFreePort } from '@wxq/redis-server';
-import { QUEUES } from '@wxq/queue';
-import { startWechatApiSimulator } from '@wxq/wechat-sim';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { measureCpu } from './cpu.js';
-import { BENCH_ACCOUNT, PUSH_PATH, nextPushBody } from './push-fixture.js';
+import { sendPaced, startDeployment } from './deployment.js';
 import { type RedisDelta, parseRedisInfo, redisDelta } from './redis-info.js';
-import { type RunningTarget, startTarget } from './run-target.js';
-
-const APP_SECRET = 'benchsecret0123456789abcdef01234';
 
 export interface CapacityOptions {
   readonly redisUrl: string;
@@ -81,49 +68,18 @@ async function runConfiguration(
   name: string,
   settings: Readonly<Record<string, string>>,
 ): Promise<CapacityResult> {
-  const sim = await startWechatApiSimulator({ accounts: [{ appId: BENCH_ACCOUNT.appId, appSecret: APP_SECRET }] });
-  const prefix = `{bench-${randomUUID().slice(0, 8)}}`;
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  const env = {
-    REDIS_URL: options.redisUrl,
-    WXQ_QUEUE_PREFIX: prefix,
-    // The fixture signs once at start-up; a long run must not age out of the timestamp check.
-    TIMESTAMP_SKEW_SECONDS: '0',
-    ...settings,
-  };
-  const logDir = await mkdtemp(join(tmpdir(), 'wxq-capacity-'));
-  const targets: RunningTarget[] = [];
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const deployment = await startDeployment({
+    redisUrl: options.redisUrl,
+    targetCore: options.targetCore,
+    env: settings,
+  });
+  const { gateway, worker, sim, redis } = deployment;
   try {
-    const gateway = await startTarget(
-      'bench/targets/gateway.ts',
-      { ...env, ADMIN_PORT: String(await findFreePort()), BENCH_LOG_DIR: logDir },
-      { core: options.targetCore },
-    );
-    targets.push(gateway);
-    const worker = await startTarget(
-      'bench/targets/worker.ts',
-      {
-        ...env,
-        WECHAT_APPID: BENCH_ACCOUNT.appId,
-        WECHAT_APPSECRET: APP_SECRET,
-        WECHAT_API_BASE_URL: sim.url,
-        ADMIN_PORT: String(await findFreePort()),
-      },
-      { core: options.targetCore },
-    );
-    targets.push(worker);
-    const push = () => postPush(agent, gateway.port);
-    // One push first (retried until the gateway is ready): connections open, scripts load, the
-    // access_token is fetched.
-    await untilAnswered(push);
-    await sim.waitForSends(1, 30_000);
-
     const benchBefore = process.cpuUsage();
     const measured = await measureCpu([gateway.pid, worker.pid], async () => {
       const before = parseRedisInfo(await redis.info('everything'));
       const started = performance.now();
-      const statuses = await sendPaced(options.pushes, options.pushesPerSecond, push);
+      const statuses = await sendPaced(options.pushes, options.pushesPerSecond, deployment.push);
       await sim.waitForSends(options.pushes + 1, 120_000 + (options.pushes * 1000) / options.pushesPerSecond);
       const seconds = (performance.now() - started) / 1000;
       const after = parseRedisInfo(await redis.info('everything'));
@@ -137,24 +93,7 @@ async function runConfiguration(
       benchMs: (bench.user + bench.system) / 1000,
     });
   } finally {
-    agent.destroy();
-    await Promise.all(targets.map((t) => t.stop()));
-    for (const definition of [QUEUES.inbound, QUEUES.outbound]) {
-      const queue = new Queue(definition.name, { connection: redis, prefix });
-      await queue.obliterate({ force: true });
-      await queue.close();
-    }
-    await redis.quit();
-    await sim.stop();
-    await rm(logDir, { recursive: true, force: true });
-  }
-}
-
-async function untilAnswered(push: () => Promise<number>): Promise<void> {
-  const deadline = performance.now() + 30_000;
-  while ((await push().catch(() => 0)) !== 200) {
-    if (performance.now() > deadline) throw new Error('the gateway did not answer a push 200 within 30 s');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await deployment.stop();
   }
 }
 
@@ -188,43 +127,6 @@ function figures(
     redisRetainedBytesPerPush: per(delta.usedMemoryBytes, 0),
     failedPushes: window.failed,
   };
-}
-
-/** Sends `count` pushes at `perSecond`, each on schedule whether or not the last was answered. */
-async function sendPaced(count: number, perSecond: number, push: () => Promise<number>): Promise<number[]> {
-  const answers: Promise<number>[] = [];
-  const origin = performance.now();
-  for (let i = 0; i < count; i += 1) {
-    answers.push(push().catch(() => 0));
-    const wait = origin + ((i + 1) * 1000) / perSecond - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  }
-  return Promise.all(answers);
-}
-
-/** POSTs the next signed push to the gateway and resolves with the status code. */
-function postPush(agent: Agent, port: number): Promise<number> {
-  const body = nextPushBody();
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        agent,
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: PUSH_PATH,
-        headers: { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        res.once('end', () => {
-          resolve(res.statusCode ?? 0);
-        });
-      },
-    );
-    req.once('error', reject);
-    req.end(body);
-  });
 }
 
 function round(value: number, digits: number): number {

@@ -10,6 +10,7 @@ import {
   gatewayRatios,
   medianRatios,
   memoryGoals,
+  heldBytesPerPush,
   soakChecks,
 } from './report.js';
 import type { MemorySample } from './soak-bench.js';
@@ -196,6 +197,47 @@ describe('latest.json', () => {
         rps: 7000,
       },
       worker: { name: 'wxq worker', started_mb: 80, idle_mb: 70, loaded_mb: 120, load: 'drain' },
+    });
+  });
+
+  it('gives the retention windows by kind, and the lock cost by setting', () => {
+    const window = {
+      windowSeconds: 60,
+      pushesPerSecond: 200,
+      seconds: 110,
+      heldBytes: 26_000_000,
+      bytesPerPushPerSecond: 130_000,
+      keptSeconds: 60,
+      keyBytesPerPush: 1800,
+      keysPerPushPerSecond: 2,
+      growthBytesPerSecond: 10,
+      boundedBytes: 3_000_000,
+      perUserBytes: 250,
+      users: 1000,
+      kinds: [{ pattern: 'inbound:in-<push>', keys: 4000, bytes: 6_000_000, perPush: true }],
+      failedPushes: 0,
+    };
+    const results = buildResults(META, {
+      retention: [window],
+      locks: [
+        { id: 'wxq', name: 'wxq', rounds: [8, 7, 9] },
+        { id: 'bullmq', name: 'bullmq', rounds: [4, 3] },
+      ],
+    });
+    expect(results['retention']).toEqual({
+      windows: [
+        expect.objectContaining({
+          window_seconds: 60,
+          bytes_per_push_per_second: 130_000,
+          key_bytes_per_push: 1800,
+          kinds: [{ pattern: 'inbound:in-<push>', keys: 4000, bytes: 6_000_000, per_push: true }],
+        }),
+      ],
+    });
+    expect(heldBytesPerPush(window)).toBe(2167);
+    expect(results['locks']).toEqual({
+      wxq: { name: 'wxq', idle_commands_per_s: 8, rounds: [8, 7, 9] },
+      bullmq: { name: 'bullmq', idle_commands_per_s: 3.5, rounds: [4, 3] },
     });
   });
 });

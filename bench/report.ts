@@ -4,8 +4,10 @@
 import type { CapacityResult } from './capacity-bench.js';
 import type { E2eRounds } from './e2e-bench.js';
 import type { GatewayTargetId, LoadResult, TargetRounds } from './gateway-bench.js';
+import type { LockCostResult } from './lock-cost-bench.js';
 import type { MemoryResult } from './memory-bench.js';
 import type { HeldPushesResult, PassiveRounds } from './passive-bench.js';
+import type { RetentionResult } from './retention-bench.js';
 import { type PushCosts, type Sizing, sizeFor } from './sizing.js';
 import type { MemorySample, SoakResult, SoakSample } from './soak-bench.js';
 import { median, ratios } from './stats.js';
@@ -140,6 +142,8 @@ export interface BenchSections {
   readonly passive?: { readonly modes: readonly PassiveRounds[]; readonly held: HeldPushesResult };
   readonly memory?: readonly MemoryResult[];
   readonly capacity?: readonly CapacityResult[];
+  readonly retention?: readonly RetentionResult[];
+  readonly locks?: LockCostResult;
   readonly soak?: SoakRun;
 }
 
@@ -193,6 +197,8 @@ export function buildResults(meta: RunMeta, sections: BenchSections): Record<str
   if (sections.passive !== undefined) results['passive'] = passiveResults(sections.passive);
   if (sections.memory !== undefined) results['memory'] = memoryResults(sections.memory);
   if (sections.capacity !== undefined) results['capacity'] = capacityResults(sections.capacity);
+  if (sections.retention !== undefined) results['retention'] = retentionResults(sections.retention);
+  if (sections.locks !== undefined) results['locks'] = lockResults(sections.locks);
   if (sections.soak !== undefined) results['soak'] = soakResults(sections.soak);
   return results;
 }
@@ -341,6 +347,21 @@ function capacityResults(configurations: readonly CapacityResult[]): Record<stri
         sizing: sizings(c).map(snakeCase),
       },
     ]),
+  );
+}
+
+function retentionResults(windows: readonly RetentionResult[]): Record<string, unknown> {
+  return { windows: windows.map((w) => ({ ...snakeCase(w), kinds: w.kinds.map(snakeCase) })) };
+}
+
+/** used_memory held per push while it is kept: bytes held per push/s over the seconds each is kept. */
+export function heldBytesPerPush(result: RetentionResult): number {
+  return Math.round(result.bytesPerPushPerSecond / result.keptSeconds);
+}
+
+function lockResults(locks: LockCostResult): Record<string, unknown> {
+  return Object.fromEntries(
+    locks.map(({ id, name, rounds }) => [id, { name, idle_commands_per_s: median(rounds), rounds }]),
   );
 }
 

@@ -9,6 +9,7 @@ import { redisServerPid, startRedisServer } from '@wxq/redis-server';
 import { type CapacityResult, runCapacityBench } from './capacity-bench.js';
 import { type E2eRounds, runE2eBench } from './e2e-bench.js';
 import { availableTargets, runGatewayBench } from './gateway-bench.js';
+import { runLockCostBench } from './lock-cost-bench.js';
 import { runMemoryBench } from './memory-bench.js';
 import { runPassiveBench } from './passive-bench.js';
 import { detectPinning, pinProcess } from './pinning.js';
@@ -23,10 +24,12 @@ import {
   memoryGoals,
   gatewayRatios,
   medianRatios,
+  heldBytesPerPush,
   sizings,
   soakChecks,
   sum,
 } from './report.js';
+import { type RetentionResult, runRetentionBench } from './retention-bench.js';
 import { DEFAULT_ASSUMPTIONS } from './sizing.js';
 import { type MemorySample, runSoakBench } from './soak-bench.js';
 import { formatRatio, median, ratios } from './stats.js';
@@ -47,7 +50,10 @@ if (pinning.loadCore !== undefined) pinProcess(process.pid, pinning.loadCore);
 console.log(`pinning: ${pinning.description}\n`);
 const { targetCore } = pinning;
 
-/** BENCH_ONLY=gateway, e2e, passive, memory or capacity runs that section alone; BENCH_ONLY=soak the soak alone. */
+/**
+ * BENCH_ONLY=gateway, e2e, passive, memory, capacity, retention or locks runs that section alone;
+ * BENCH_ONLY=soak the soak alone.
+ */
 const only = process.env['BENCH_ONLY'];
 const runs = (section: string) => only === undefined || only === section;
 const sections: { -readonly [K in keyof BenchSections]: BenchSections[K] } = {};
@@ -60,6 +66,8 @@ try {
   if (runs('passive')) sections.passive = await passiveBench();
   if (runs('memory')) sections.memory = await memoryBench();
   if (runs('capacity')) sections.capacity = await capacityBench();
+  if (runs('retention')) sections.retention = await retentionBench();
+  if (runs('locks')) sections.locks = await lockCostBench();
   if (only === 'soak') sections.soak = await soakBench();
 } finally {
   await redis.stop();
@@ -301,6 +309,85 @@ async function capacityBench(): Promise<NonNullable<BenchSections['capacity']>> 
     console.error('\nnot every push was answered 200: figures are not comparable');
     process.exitCode = 1;
   }
+  return results;
+}
+
+async function retentionBench(): Promise<NonNullable<BenchSections['retention']>> {
+  const pushesPerSecond = Number(process.env['BENCH_RETENTION_RATE'] ?? '200');
+  const windows = (process.env['BENCH_RETENTION_WINDOWS'] ?? '20,60').split(',').map(Number);
+  const sampleSeconds = 30;
+  console.log(
+    `\nretention: Redis at steady state, wxq defaults, per DEDUP_WINDOW_SECONDS (W) of ${windows.join(' and ')} s: signed pushes at ${String(pushesPerSecond)}/s for max(W, 15 s) + 20 s (every key a done push leaves has ended by then), then ${String(sampleSeconds)} s more while used_memory is sampled every second; held = the samples' mean minus before the first push, less the fixture users' quota ledgers (bounded by users)\n`,
+  );
+  const results = await runRetentionBench({ redisUrl: redis.url, targetCore, pushesPerSecond, windows, sampleSeconds });
+  console.table(
+    Object.fromEntries(
+      results.map((r) => [
+        `W = ${String(r.windowSeconds)} s`,
+        {
+          'seconds sent': r.seconds,
+          'held MB': Math.round(r.heldBytes / 1e5) / 10,
+          'bytes held per push/s': r.bytesPerPushPerSecond,
+          'used_memory per push kept (B)': heldBytesPerPush(r),
+          'keys own per push (B)': r.keyBytesPerPush,
+          'keys per push/s': r.keysPerPushPerSecond,
+          'trend while sampled (KB/s)': Math.round(r.growthBytesPerSecond / 100) / 10,
+          'bounded kinds MB (taken off)': Math.round(r.boundedBytes / 1e5) / 10,
+          'users / bytes each': `${String(r.users)} / ${String(r.perUserBytes)}`,
+          'pushes not answered 200': r.failedPushes,
+        },
+      ]),
+    ),
+  );
+  console.log('keys by kind when the sampling ended (MEMORY USAGE per push/s; bounded kinds: not per push):');
+  const patterns = [...new Set(results.flatMap((r) => r.kinds.map((k) => k.pattern)))];
+  console.table(
+    Object.fromEntries(
+      patterns.map((pattern) => [
+        pattern,
+        Object.fromEntries(
+          results.map((r) => {
+            const kind = r.kinds.find((k) => k.pattern === pattern);
+            const cell =
+              kind === undefined
+                ? ''
+                : kind.perPush
+                  ? `${String(Math.round(kind.bytes / r.pushesPerSecond))} B, ${String(kind.keys)} keys`
+                  : `bounded: ${String(kind.keys)} keys, ${String(Math.round(kind.bytes / 1024))} KB`;
+            return [`W = ${String(r.windowSeconds)} s`, cell];
+          }),
+        ),
+      ]),
+    ),
+  );
+  const largest = results.reduce<RetentionResult | undefined>(
+    (best, r) => (best === undefined || r.windowSeconds > best.windowSeconds ? r : best),
+    undefined,
+  );
+  if (largest !== undefined) {
+    const perPush = heldBytesPerPush(largest);
+    console.log(
+      `per push while kept (W = ${String(largest.windowSeconds)} s): ${String(perPush)} bytes of used_memory, ${String(largest.keyBytesPerPush)} of them its keys' own; at W = 600 s that is ${((10_000 * 600 * perPush) / 1e9).toFixed(1)} GB at 10k pushes/s`,
+    );
+  }
+  if (results.some((r) => r.failedPushes > 0)) {
+    console.error('\nnot every push was answered 200: figures are not comparable');
+    process.exitCode = 1;
+  }
+  return results;
+}
+
+async function lockCostBench(): Promise<NonNullable<BenchSections['locks']>> {
+  const seconds = Number(process.env['BENCH_LOCKS_SECONDS'] ?? '30');
+  console.log(
+    `\nlocks: one idle worker process alone on Redis (one shard, both queues), Redis commands per second over ${String(seconds)} s after 5 s of start-up, wxq's lock settings against BullMQ's defaults, ${String(rounds)} alternating rounds\n`,
+  );
+  const results = await runLockCostBench({ redisUrl: redis.url, targetCore, rounds, seconds });
+  console.table(
+    Object.fromEntries(
+      results.map((r) => [r.name, { 'commands/s (median)': median(r.rounds), rounds: r.rounds.join(', ') }]),
+    ),
+  );
   return results;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRatio, median, ratios } from './stats.js';
+import { formatRatio, median, ratios, slope } from './stats.js';
 
 describe('bench statistics', () => {
   it('median of odd and even counts, unsorted input left as it was', () => {
@@ -19,5 +19,29 @@ describe('bench statistics', () => {
     expect(formatRatio([0.71, 0.78, 0.74])).toBe('0.74 (0.71–0.78)');
     expect(formatRatio([1.2])).toBe('1.20');
     expect(formatRatio([])).toBe('');
+  });
+
+  it('slope: least squares, 0 for a flat line or fewer than two points', () => {
+    expect(
+      slope([
+        [0, 1],
+        [1, 3],
+        [2, 5],
+      ]),
+    ).toBeCloseTo(2);
+    expect(
+      slope([
+        [0, 4],
+        [1, 4],
+        [2, 4],
+      ]),
+    ).toBe(0);
+    expect(slope([[3, 1]])).toBe(0);
+    expect(
+      slope([
+        [1, 1],
+        [1, 5],
+      ]),
+    ).toBe(0);
   });
 });

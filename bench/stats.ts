@@ -22,3 +22,18 @@ export function formatRatio(values: readonly number[]): string {
   const text = median(values).toFixed(2);
   return values.length === 1 ? text : `${text} (${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)})`;
 }
+
+/** Least-squares slope of y over x. */
+export function slope(points: readonly (readonly [number, number])[]): number {
+  if (points.length < 2) return 0;
+  const n = points.length;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of points) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
