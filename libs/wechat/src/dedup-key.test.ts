@@ -173,6 +173,73 @@ describe('delivery reports keyed by their own id', () => {
   });
 });
 
+describe('notification reports and consent events: a retry is one job, two events stay two (docs/wechat-protocol.md §11.3, §12.1)', () => {
+  const report = (msgId: string, createTime = '1700009999', user = USER): string =>
+    keyOfXml(
+      event(
+        `<Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event><MsgID>${msgId}</MsgID><Status><![CDATA[success]]></Status>`,
+        createTime,
+        user,
+      ),
+    );
+  const consent = (eventName: string, wrapper: string, lists: string, createTime = '1700009999'): string =>
+    keyOfXml(event(`<Event><![CDATA[${eventName}]]></Event><${wrapper}>${lists}</${wrapper}>`, createTime));
+  const list = (templateId: string, status: string): string =>
+    `<List><TemplateId><![CDATA[${templateId}]]></TemplateId><SubscribeStatusString><![CDATA[${status}]]></SubscribeStatusString></List>`;
+
+  it('a template report with MsgID 0 (a client_msg_id send) is keyed by its user and second, not by the 0 all of them share', () => {
+    expect(report('0')).toBe(`evt:${ACCOUNT}:${USER}:1700009999:TEMPLATESENDJOBFINISH:`);
+    expect(report('0')).toBe(report('0'));
+    expect(report('0', '1700009999', OTHER_USER)).not.toBe(report('0'));
+    expect(report('0', '1700010000')).not.toBe(report('0'));
+  });
+
+  it('a popup event is keyed by user, second and what it says, so a retry matches and another popup does not', () => {
+    const accepted = consent('subscribe_msg_popup_event', 'SubscribeMsgPopupEvent', list('T1', 'accept'));
+    expect(accepted).toBe(`evt:${ACCOUNT}:${USER}:1700009999:subscribe_msg_popup_event:T1=accept`);
+    expect(consent('subscribe_msg_popup_event', 'SubscribeMsgPopupEvent', list('T1', 'accept'))).toBe(accepted);
+    const others = new Set([
+      accepted,
+      consent('subscribe_msg_popup_event', 'SubscribeMsgPopupEvent', list('T2', 'accept')),
+      consent('subscribe_msg_popup_event', 'SubscribeMsgPopupEvent', list('T1', 'reject')),
+      consent('subscribe_msg_popup_event', 'SubscribeMsgPopupEvent', list('T1', 'accept') + list('T2', 'accept')),
+      consent('subscribe_msg_change_event', 'SubscribeMsgChangeEvent', list('T1', 'accept')),
+    ]);
+    expect(others.size).toBe(5);
+  });
+
+  it('a change event gets the same key under either tag name', () => {
+    expect(consent('subscribe_msg_change_event', 'SubscribeMsgPopupEvent', list('T1', 'reject'))).toBe(
+      consent('subscribe_msg_change_event', 'SubscribeMsgChangeEvent', list('T1', 'reject')),
+    );
+  });
+
+  it('a long list is hashed, so the key stays short enough to log; different lists still differ', () => {
+    const many = (status: string): string =>
+      consent(
+        'subscribe_msg_popup_event',
+        'SubscribeMsgPopupEvent',
+        Array.from({ length: 50 }, (_, i) => list(`template-${i}-0123456789abcdef0123456789`, status)).join(''),
+      );
+    expect(many('accept')).toMatch(
+      new RegExp(`^evt:${ACCOUNT}:${USER}:1700009999:subscribe_msg_popup_event:sha1-[0-9a-f]{40}$`),
+    );
+    expect(many('accept')).toBe(many('accept'));
+    expect(many('reject')).not.toBe(many('accept'));
+  });
+
+  it('a hand-built subscribe event without a List does not throw', () => {
+    const bare = {
+      ToUserName: ACCOUNT,
+      FromUserName: USER,
+      CreateTime: '1',
+      MsgType: 'event',
+      Event: 'subscribe_msg_sent_event',
+    } as unknown as InboundMessage;
+    expect(computeDedupKey(bare)).toBe(`evt:${ACCOUNT}:${USER}:1:subscribe_msg_sent_event:`);
+  });
+});
+
 describe('unknown types', () => {
   it('an unknown event with UserCardCode (card events can share a second, docs/wechat-protocol.md §5.4)', () => {
     expect(keyOf('unknown Event user_get_card with its own fields')).toBe(

@@ -133,10 +133,15 @@ export interface LocationSelectEvent extends EventBase {
   readonly EventKey: string;
   readonly SendLocationInfo: SendLocationInfo;
 }
+/** The delivery report of a template message (docs/wechat-protocol.md §11.3). */
 export interface TemplateSendJobFinishEvent extends EventBase {
   readonly Event: 'TEMPLATESENDJOBFINISH';
-  /** Capital D, unlike MsgId (docs/wechat-protocol.md §4.4). */
+  /**
+   * Capital D, unlike MsgId (docs/wechat-protocol.md §4.4): the send's msgid, 64-bit, digits only
+   * (or '' when absent). Reported as `0` for sends with a client_msg_id [O]: match on the user too.
+   */
   readonly MsgID: string;
+  /** `success`, `failed:user block`, `failed: system failed` (with the space) [D]; others seen [O]. */
   readonly Status: string;
 }
 export interface ResultList<Item> {
@@ -187,32 +192,39 @@ export interface KfSwitchSessionEvent extends EventBase {
   readonly FromKfAccount: string;
   readonly ToKfAccount: string;
 }
+/** One template of a subscribe popup or of a later change in settings (docs/wechat-protocol.md §12.1). */
+export interface SubscribeConsentEntry {
+  readonly TemplateId: string;
+  /** `accept` or `reject` as documented; kept as sent. */
+  readonly SubscribeStatusString: string;
+  /** Popup only: 1 from an H5 page, 2 from an article (0 in some samples). */
+  readonly PopupScene?: string;
+}
+/** One send reported by subscribe_msg_sent_event (docs/wechat-protocol.md §12.1). */
+export interface SubscribeSentEntry {
+  readonly TemplateId: string;
+  /** 64-bit, digits only (or ''): the msgid of the send's answer, never a JS number. */
+  readonly MsgID: string;
+  /** `0` on success. */
+  readonly ErrorCode: string;
+  readonly ErrorStatus: string;
+}
+/** The user accepted or rejected templates in a popup. Read the entries with subscribeEntriesOf. */
 export interface SubscribeMsgPopupEvent extends EventBase {
   readonly Event: 'subscribe_msg_popup_event';
-  readonly SubscribeMsgPopupEvent: {
-    readonly List: readonly {
-      readonly TemplateId: string;
-      readonly SubscribeStatusString: string;
-      readonly PopupScene?: string;
-    }[];
-  };
+  readonly SubscribeMsgPopupEvent: { readonly List: readonly SubscribeConsentEntry[] };
 }
+/**
+ * The user changed a subscription in settings. `SubscribeMsgChangeEvent` holds the entries also
+ * when WeChat sent them under the popup's tag name [O] (docs/wechat-protocol.md §12.1).
+ */
 export interface SubscribeMsgChangeEvent extends EventBase {
   readonly Event: 'subscribe_msg_change_event';
-  readonly SubscribeMsgChangeEvent: {
-    readonly List: readonly { readonly TemplateId: string; readonly SubscribeStatusString: string }[];
-  };
+  readonly SubscribeMsgChangeEvent: { readonly List: readonly SubscribeConsentEntry[] };
 }
 export interface SubscribeMsgSentEvent extends EventBase {
   readonly Event: 'subscribe_msg_sent_event';
-  readonly SubscribeMsgSentEvent: {
-    readonly List: readonly {
-      readonly TemplateId: string;
-      readonly MsgID: string;
-      readonly ErrorCode: string;
-      readonly ErrorStatus: string;
-    }[];
-  };
+  readonly SubscribeMsgSentEvent: { readonly List: readonly SubscribeSentEntry[] };
 }
 /**
  * A MsgType or Event this version does not know (WeChat keeps adding them, docs/wechat-protocol.md §4.1;

@@ -38,6 +38,7 @@ import {
 import { parseInboundXml, toInboundMessage } from './parse-message.js';
 import { ACCOUNT, FIXTURES, USER, fixture } from '../test/push-fixtures.js';
 import { parseXml } from './xml.js';
+import { thrownBy } from '../test/thrown-by.js';
 
 /**
  * The variant a message narrows to. Each branch also checks, at compile time, that the switch
@@ -137,16 +138,6 @@ function eventVariantOf(message: EventMessage): string {
     default:
       return assertNever(message);
   }
-}
-
-/** The error `run` throws; fails the test when it returns. */
-function thrownBy(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  return expect.unreachable('expected an error');
 }
 
 function expectMessageError(run: () => unknown, code: 'missing_field' | 'bad_field', field: string): void {

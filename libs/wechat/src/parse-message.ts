@@ -1,5 +1,11 @@
 import { MessageError } from './errors.js';
 import { EVENT_FIELDS, type InboundMessage, type KnownEvent, type KnownMsgType, MESSAGE_FIELDS } from './messages.js';
+import {
+  MAX_SUBSCRIBE_LIST_ENTRIES,
+  SUBSCRIBE_WRAPPERS,
+  type SubscribeEventName,
+  rawSubscribeEntries,
+} from './subscribe-list.js';
 import { type XmlRecord, type XmlValue, parseXml } from './xml.js';
 
 type Mutable = Record<string, XmlValue>;
@@ -105,28 +111,49 @@ function normaliseNested(message: Mutable): void {
       message['PublishEventInfo'] = info;
       break;
     }
+    case 'TEMPLATESENDJOBFINISH':
+      requireDigits(message, 'MsgID');
+      break;
     case 'subscribe_msg_popup_event':
     case 'subscribe_msg_change_event':
-    case 'subscribe_msg_sent_event': {
-      const wrapper = wrapperName(message['Event']);
-      const fields =
-        message['Event'] === 'subscribe_msg_sent_event'
-          ? ['TemplateId', 'MsgID', 'ErrorCode', 'ErrorStatus']
-          : ['TemplateId', 'SubscribeStatusString'];
-      message[wrapper] = { List: asArray(asRecord(message[wrapper])['List']).map((item) => recordWith(item, fields)) };
+    case 'subscribe_msg_sent_event':
+      typeSubscribeList(message, message['Event']);
       break;
-    }
     default:
       break;
   }
 }
 
-function wrapperName(event: string): string {
-  return event === 'subscribe_msg_popup_event'
-    ? 'SubscribeMsgPopupEvent'
-    : event === 'subscribe_msg_change_event'
-      ? 'SubscribeMsgChangeEvent'
-      : 'SubscribeMsgSentEvent';
+/**
+ * The event's own wrapper gets every `List` entry, whichever shape arrived (docs/wechat-protocol.md
+ * §12.1): one `List` or many, the wrapper repeated, a change event under the popup's tag name.
+ */
+function typeSubscribeList(message: Mutable, event: SubscribeEventName): void {
+  const entries = rawSubscribeEntries((name) => message[name], event);
+  if (entries.length > MAX_SUBSCRIBE_LIST_ENTRIES) {
+    throw new MessageError('bad_field', 'List', `more than ${MAX_SUBSCRIBE_LIST_ENTRIES} List entries`);
+  }
+  const sent = event === 'subscribe_msg_sent_event';
+  const fields = sent ? ['TemplateId', 'MsgID', 'ErrorCode', 'ErrorStatus'] : ['TemplateId', 'SubscribeStatusString'];
+  const list = entries.map((entry) => {
+    const record = recordWith(entry, fields);
+    if (sent) requireDigits(record, 'MsgID');
+    return record;
+  });
+  message[SUBSCRIBE_WRAPPERS[event][0]] = { List: list };
+}
+
+const DIGITS = /^\d{1,20}$/;
+
+/**
+ * A 64-bit id (MsgID) is decimal digits or absent (''): anything else cannot match a send's msgid
+ * and is not WeChat (docs/wechat-protocol.md §4.1, §11.3).
+ */
+function requireDigits(record: Mutable, field: string): void {
+  const value = record[field];
+  if (typeof value === 'string' && value !== '' && !DIGITS.test(value)) {
+    throw new MessageError('bad_field', field, `${field} must be decimal digits`);
+  }
 }
 
 function withItems(record: XmlRecord, listName: string): XmlRecord {

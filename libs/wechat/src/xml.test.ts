@@ -2,15 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type ProtocolErrorCode, WechatProtocolError, XmlError } from './errors.js';
 import { parseInboundXml } from './parse-message.js';
 import { XML_LIMITS, parseXml } from './xml.js';
-
-function thrownBy(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  return expect.unreachable('expected an error');
-}
+import { thrownBy } from '../test/thrown-by.js';
 
 function expectXmlError(body: string | Uint8Array, code: ProtocolErrorCode): void {
   const error = thrownBy(() => parseXml(body));
