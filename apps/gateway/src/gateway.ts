@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from '@wxq/config';
 import type { Logger } from '@wxq/logging';
 import { shutdownStep } from '@wxq/lifecycle';
-import { OperatorQueue, QUEUES, QUEUE_KEYS, createLanes, createProducer } from '@wxq/queue';
+import { OperatorQueue, QUEUES, QUEUE_KEYS, createLanes, createProducer, queueOnShard } from '@wxq/queue';
 import { createPassiveStore, createReplyWaiters } from '@wxq/passive';
 import { type QueueShard, createQueueShards, createRedis, pingWithin, raceTimeout } from '@wxq/redis';
 import type { Queue } from 'bullmq';
@@ -147,7 +147,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     // queues are operator queues: a job retried from the board gets its whole attempt budget again.
     // With shards, one board queue per queue and shard.
     board = shards.all.flatMap((shard) =>
-      QUEUE_KEYS.map((key) => ({
+      QUEUE_KEYS.filter((key) => queueOnShard(key, shard.index)).map((key) => ({
         queue: new OperatorQueue(QUEUES[key].name, { connection: redis, prefix: shard.prefix }),
         shard,
       })),

@@ -1,5 +1,5 @@
 import type { WorkerConfig } from '@wxq/config';
-import { OperatorQueue, QUEUES, QUEUE_KEYS, type QueueKey } from '@wxq/queue';
+import { OperatorQueue, QUEUES, QUEUE_KEYS, type QueueKey, queueOnShard } from '@wxq/queue';
 import { type QuotaLedger, type SendPause, createQuotaLedger, createSendPause } from '@wxq/quota';
 import { type QueueShards, type RedisClient, createQueueShards } from '@wxq/redis';
 import { connectRedis } from './connect-redis.js';
@@ -31,13 +31,15 @@ export async function openOpsContext(config: WorkerConfig): Promise<OpsContext> 
   const queues = Object.fromEntries(
     QUEUE_KEYS.map((key) => [
       key,
-      shards.all.map((shard) => {
-        const queue = new OperatorQueue(QUEUES[key].name, { connection: redis, prefix: shard.prefix });
-        // A connection error also fails the command that waits on it, which reports it.
-        queue.on('error', () => undefined);
-        shardOf.set(queue, shard.index);
-        return queue;
-      }),
+      shards.all
+        .filter((shard) => queueOnShard(key, shard.index))
+        .map((shard) => {
+          const queue = new OperatorQueue(QUEUES[key].name, { connection: redis, prefix: shard.prefix });
+          // A connection error also fails the command that waits on it, which reports it.
+          queue.on('error', () => undefined);
+          shardOf.set(queue, shard.index);
+          return queue;
+        }),
     ]),
   ) as Record<QueueKey, OperatorQueue[]>;
   const everyQueue = Object.values(queues).flat();

@@ -17,6 +17,11 @@ export interface WorkerMetrics {
   readonly handlerSeconds: Histogram<'account' | 'outcome'>;
   /** Handler attempts abandoned after WXQ_HANDLER_TIMEOUT_MS, by account. */
   readonly handlerTimeouts: Counter<'account'>;
+  /**
+   * Template and subscribe sends by account, kind and result: `ok`, WeChat's errcode, `transport`,
+   * or `no_consent` (not attempted: no consent credit).
+   */
+  readonly notifications: Counter<'account' | 'kind' | 'result'>;
   /** access_token fetches this process made, by account and result (ok, error). */
   readonly tokenRefreshes: Counter<'account' | 'result'>;
   /** Records a token this process fetched, for the token age gauge. */
@@ -152,6 +157,12 @@ export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
       name: 'wxq_worker_handler_timeouts_total',
       help: 'Handler attempts abandoned after WXQ_HANDLER_TIMEOUT_MS (their replies dropped), by account',
       labelNames: ['account'],
+      registers,
+    }),
+    notifications: new Counter({
+      name: 'wxq_notifications_total',
+      help: 'Template and subscribe sends by account, kind and result: ok, the errcode, transport or no_consent (not attempted)',
+      labelNames: ['account', 'kind', 'result'],
       registers,
     }),
     tokenRefreshes: new Counter({

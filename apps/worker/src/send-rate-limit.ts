@@ -6,19 +6,25 @@ export interface SendRateLimiter {
 }
 
 /**
- * At most `perSecond` sends per account per second, across every worker process: a counter per
- * account and second in Redis. A refused send is retried at the start of the next second.
+ * At most `perSecond` sends per account per second (a number for every account, or one per
+ * account), across every worker process: a counter per account and second in Redis, under
+ * `keyOf` (the customer-service sends' by default; the notifications' have their own). A refused
+ * send is retried at the start of the next second.
  */
 export function createSendRateLimiter(
   redis: RedisClient,
   keys: WxqKeys,
-  perSecond: number,
+  perSecond: number | ((appId: string) => number),
+  keyOf: (appId: string, epochSecond: number) => string = keys.sendRate,
 ): SendRateLimiter | undefined {
   if (perSecond === 0) return undefined;
+  const limitOf = typeof perSecond === 'number' ? () => perSecond : perSecond;
   return {
     async reserve(appId) {
-      const { count, msToNextWindow } = await hitFixedWindow(redis, (second) => keys.sendRate(appId, second), 1);
-      return count <= perSecond ? 0 : msToNextWindow;
+      const limit = limitOf(appId);
+      if (limit === 0) return 0;
+      const { count, msToNextWindow } = await hitFixedWindow(redis, (second) => keyOf(appId, second), 1);
+      return count <= limit ? 0 : msToNextWindow;
     },
   };
 }

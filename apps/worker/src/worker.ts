@@ -12,7 +12,9 @@ import {
   createLanes,
   createProducer,
   createQueueWorker,
+  queueOnShard,
 } from '@wxq/queue';
+import { createConsentLedger, createNotificationRecords } from '@wxq/notify';
 import {
   type QueueShards,
   type RedisClient,
@@ -26,6 +28,7 @@ import { type WechatApiClient, createAccountClient } from '@wxq/wechat-api';
 import { startAdminServer } from './admin-server.js';
 import { type WorkerMetrics, createWorkerMetrics } from './metrics.js';
 import { createInboundProcessor } from './processors/inbound.js';
+import { createNotifyProcessor } from './processors/notify.js';
 import { createOutboundProcessor } from './processors/outbound.js';
 import { createSendCounters } from './send-counters.js';
 import { createSendRateLimiter } from './send-rate-limit.js';
@@ -151,6 +154,13 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
     : undefined;
   const rateLimiter = createSendRateLimiter(commands, keys, config.sendRateLimitPerSecond);
   const pause = createSendPause(commands, keys);
+  const notificationRecords = createNotificationRecords(commands, keys);
+  const templateRates = new Map(
+    config.accounts.flatMap((account) =>
+      account.templateRate === undefined ? [] : [[account.appId, account.templateRate] as const],
+    ),
+  );
+  const consent = config.subscribeConsent === 'off' ? undefined : createConsentLedger(commands, keys);
   const processors: ProcessorMap = {
     inbound: createInboundProcessor({
       handlers: deps.handlers,
@@ -177,6 +187,7 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
         : undefined,
       handlerSeconds: metrics.handlerSeconds,
       handlerTimeouts: metrics.handlerTimeouts,
+      notificationEvents: { records: notificationRecords, consent },
     }),
     outbound: createOutboundProcessor({
       apis,
@@ -189,6 +200,22 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
       passive: passiveStore,
       sends: metrics.sends,
     }),
+    notify: createNotifyProcessor({
+      apis,
+      records: notificationRecords,
+      pause: createSendPause(commands, keys, Date.now, keys.notificationPause),
+      rateLimiter: createSendRateLimiter(
+        commands,
+        keys,
+        (appId) => templateRates.get(appId) ?? config.templateRate,
+        keys.notificationRate,
+      ),
+      consent: consent === undefined ? undefined : { ledger: consent, enforce: config.subscribeConsent === 'enforce' },
+      longTermTemplates: new Map(
+        config.accounts.map((account) => [account.appId, new Set(account.longTermTemplates ?? [])]),
+      ),
+      notifications: metrics.notifications,
+    }),
   };
   // Stalled-job recovery: a killed worker's lock expires after lockDuration and a stalled check
   // (every stalledInterval, by every worker) that saw the job unlocked gives it to another worker
@@ -197,7 +224,7 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
   // N times the configured concurrency (docs/shards.md).
   const workers = shards.all.flatMap((shard) =>
     // Generic in K, so that processors[key] is the processor of that very queue.
-    QUEUE_KEYS.map(<K extends QueueKey>(key: K) => ({
+    QUEUE_KEYS.filter((key) => queueOnShard(key, shard.index)).map(<K extends QueueKey>(key: K) => ({
       shard: shard.index,
       worker: createQueueWorker(key, processors[key], {
         connection: redis,

@@ -31,6 +31,13 @@ export interface Account {
   readonly requireEncryption: boolean;
   /** The account's own reply mode (accounts file `replyMode`); undefined = WXQ_REPLY_MODE. */
   readonly replyMode?: ReplyMode | undefined;
+  /** Template and subscribe sends per second (accounts file `templateRate`); undefined = WXQ_TEMPLATE_RATE. */
+  readonly templateRate?: number | undefined;
+  /**
+   * Subscribe-notification templates with a long-term subscription (长期订阅, accounts file
+   * `longTermTemplates`, docs/wechat-protocol.md §12.1): their sends need no consent credit.
+   */
+  readonly longTermTemplates?: readonly string[] | undefined;
 }
 
 const accountSchema = z
@@ -42,6 +49,8 @@ const accountSchema = z
     previousEncodingAESKey: z.string().regex(ENCODING_AES_KEY, 'expected 43 letters or digits').optional(),
     requireEncryption: z.boolean().default(false),
     replyMode: replyModeSchema.optional(),
+    templateRate: z.number().int().min(0).max(100_000).optional(),
+    longTermTemplates: z.array(z.string().min(1).max(128)).max(1000).optional(),
   })
   .strict()
   .refine((a) => !a.requireEncryption || a.encodingAESKey !== undefined, {

@@ -10,6 +10,14 @@ const workerEnvSchema = z
     WXQ_HANDLERS: optionalString,
     WORKER_CONCURRENCY: positiveInt(50),
     OUTBOUND_CONCURRENCY: positiveInt(50),
+    /** Notification sends at once per worker process: slots of their own, so replies never wait behind a campaign. */
+    NOTIFY_CONCURRENCY: positiveInt(10),
+    /** Template and subscribe sends per second per account, over every worker (docs/notifications.md); 0: no limit. */
+    WXQ_TEMPLATE_RATE: nonNegativeInt(100),
+    /** Subscribe consent credits (docs/notifications.md): refuse without one, only count, or not keep them. */
+    WXQ_SUBSCRIBE_CONSENT: z
+      .enum(['enforce', 'observe', 'off'], { message: 'expected enforce, observe or off' })
+      .default('enforce'),
     HANDLER_ATTEMPTS: positiveInt(5).refine((n) => n <= 25, {
       message: 'at most 25 (the inbound jobs carry 25 attempts)',
     }),
@@ -54,7 +62,11 @@ const workerEnvSchema = z
 export interface WorkerConfig extends AppConfig {
   readonly handlersModule: string | undefined;
   readonly api: ApiConfig;
-  readonly concurrency: { readonly inbound: number; readonly outbound: number };
+  readonly concurrency: { readonly inbound: number; readonly outbound: number; readonly notify: number };
+  /** WXQ_TEMPLATE_RATE: an account's `templateRate` overrides it. */
+  readonly templateRate: number;
+  /** WXQ_SUBSCRIBE_CONSENT. */
+  readonly subscribeConsent: 'enforce' | 'observe' | 'off';
   readonly handlerAttempts: number;
   /** WXQ_HANDLER_TIMEOUT_MS. */
   readonly handlerTimeoutMs: number;
@@ -109,7 +121,9 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     ),
     handlersModule: e.WXQ_HANDLERS,
     api: toApiConfig(e),
-    concurrency: { inbound: e.WORKER_CONCURRENCY, outbound: e.OUTBOUND_CONCURRENCY },
+    concurrency: { inbound: e.WORKER_CONCURRENCY, outbound: e.OUTBOUND_CONCURRENCY, notify: e.NOTIFY_CONCURRENCY },
+    templateRate: e.WXQ_TEMPLATE_RATE,
+    subscribeConsent: e.WXQ_SUBSCRIBE_CONSENT,
     handlerAttempts: e.HANDLER_ATTEMPTS,
     handlerTimeoutMs: e.WXQ_HANDLER_TIMEOUT_MS,
     sendRateLimitPerSecond: e.SEND_RATE_LIMIT_PER_SECOND,

@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { type InboundMessage, isKnownMessage } from '@wxq/wechat';
 import type { JobsOptions } from 'bullmq';
 import type { z } from 'zod';
-import { type InboundPayload, type OutboundPayload, inboundPayloadSchema, outboundPayloadSchema } from './payloads.js';
+import {
+  type InboundPayload,
+  type NotifyPayload,
+  type OutboundPayload,
+  inboundPayloadSchema,
+  notifyPayloadSchema,
+  outboundPayloadSchema,
+} from './payloads.js';
 
 /** What the inbound queue's job options depend on in a deployment (config, not code). */
 export interface InboundSettings {
@@ -15,6 +22,11 @@ export interface QueueDefinition<Payload, Result, Settings = object> {
   /** The BullMQ queue name. */
   readonly name: string;
   readonly description: string;
+  /**
+   * Whether the queue has a copy in every shard (docs/shards.md): a user's queues do, so their
+   * jobs sit next to their keys; an account's (notify) is shard 0's alone.
+   */
+  readonly perShard: boolean;
   /** Checks job data when it is dequeued: jobs outlive deploys. */
   readonly schema: z.ZodType<Payload>;
   /** The BullMQ job name, for Bull Board: what the job holds (`text`, `event:CLICK`, `reply:text`). Never parsed. */
@@ -52,6 +64,7 @@ const inboundIds = new WeakMap<object, string>();
 const inbound: QueueDefinition<InboundPayload, InboundResult, InboundSettings> = {
   name: 'inbound',
   description: 'verified pushes from WeChat, one job per distinct push',
+  perShard: true,
   schema: inboundPayloadSchema,
   jobName: (payload) => inboundJobName(payload.message),
   // The gateway asks twice per push (its lane entry, its add): the digest is made once.
@@ -78,6 +91,7 @@ const inbound: QueueDefinition<InboundPayload, InboundResult, InboundSettings> =
 const outbound: QueueDefinition<OutboundPayload, void> = {
   name: 'outbound',
   description: 'replies to send through the customer-service API, one job per reply',
+  perShard: true,
   schema: outboundPayloadSchema,
   jobName: ({ reply }) => (reply.kind === 'message' ? `reply:${reply.message.msgtype}` : `typing:${reply.command}`),
   jobId: (payload) => outboundJobId(payload.appId, payload.dedupKey, payload.replyIndex),
@@ -89,11 +103,33 @@ const outbound: QueueDefinition<OutboundPayload, void> = {
   }),
 };
 
+/** Retryable notification sends: the same backoff as replies (a campaign's pace is set by the rate limit, not here). */
+const NOTIFY_ATTEMPTS = 10;
+/** A sent notification's state is its record (kept a week); the completed job only for Bull Board. */
+const NOTIFY_KEPT_COMPLETED = { age: 3600, count: 10_000 };
+
+// Notifications are an account's, not a user's: one queue under the deployment's prefix, with its
+// own worker slots, so replies to users never wait behind a campaign.
+const notify: QueueDefinition<NotifyPayload, void> = {
+  name: 'notify',
+  description: 'template messages and subscribe notifications, one job per notification',
+  perShard: false,
+  schema: notifyPayloadSchema,
+  jobName: ({ send }) => `${send.kind}:${send.template_id}`,
+  jobId: ({ id }) => `nt-${id}`,
+  jobOptions: () => ({
+    attempts: NOTIFY_ATTEMPTS,
+    backoff: BACKOFF,
+    removeOnComplete: NOTIFY_KEPT_COMPLETED,
+    removeOnFail: { age: FAILED_RETENTION_SECONDS },
+  }),
+};
+
 /**
  * Every wxq queue. Queue names and job-id formats are wire contracts between deployed gateways and
  * workers, and jobs outlive deploys: never rename them; add a new queue or a payload version instead.
  */
-export const QUEUES = { inbound, outbound } as const;
+export const QUEUES = { inbound, outbound, notify } as const;
 
 export type QueueKey = keyof typeof QUEUES;
 export type PayloadOf<K extends QueueKey> =
@@ -119,6 +155,11 @@ export function keptAfterDoneMs(opts: JobsOptions): number {
 
 /** The catalog's keys, in a stable order. */
 export const QUEUE_KEYS = Object.keys(QUEUES) as readonly QueueKey[];
+
+/** Whether shard `shardIndex` has a copy of queue `key` (shard 0 has every queue). */
+export function queueOnShard(key: QueueKey, shardIndex: number): boolean {
+  return shardIndex === 0 || QUEUES[key].perShard;
+}
 
 /** A push's job name: its MsgType, `event:<Event>` for events, `unknown` for a type wxq does not know. */
 function inboundJobName(message: InboundMessage): string {

@@ -11,8 +11,15 @@ export {
   inboundJobId,
   keptAfterDoneMs,
   outboundJobId,
+  queueOnShard,
 } from './catalog.js';
-export type { InboundPayload, OutboundPayload } from './payloads.js';
+export {
+  type InboundPayload,
+  type NotificationSend,
+  type NotifyPayload,
+  type OutboundPayload,
+  notificationSendSchema,
+} from './payloads.js';
 export { type Producer, type ProducerOptions, createProducer } from './producer.js';
 export {
   type JobContext,

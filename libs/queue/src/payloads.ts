@@ -55,3 +55,44 @@ export const outboundPayloadSchema = z.object({
 });
 
 export type OutboundPayload = z.output<typeof outboundPayloadSchema>;
+
+/** A template message's fields as template/send takes them, less touser (docs/wechat-protocol.md §11.1). */
+const templateSendSchema = z.object({
+  kind: z.literal('template'),
+  template_id: z.string(),
+  data: z.record(z.string(), z.object({ value: z.string(), color: z.string().exactOptional() })),
+  url: z.string().exactOptional(),
+  miniprogram: z.object({ appid: z.string(), pagepath: z.string().exactOptional() }).exactOptional(),
+});
+
+/** A subscribe notification's fields as subscribe/bizsend takes them, less touser (§12.2). */
+const subscribeSendSchema = z.object({
+  kind: z.literal('subscribe'),
+  template_id: z.string(),
+  data: z.record(z.string(), z.object({ value: z.string() })),
+  page: z.string().exactOptional(),
+  miniprogram: z.object({ appid: z.string(), pagepath: z.string().exactOptional() }).exactOptional(),
+});
+
+/** What a notification sends: a template message or a subscribe notification. */
+export const notificationSendSchema = z.discriminatedUnion('kind', [templateSendSchema, subscribeSendSchema]);
+
+export type NotificationSend = z.output<typeof notificationSendSchema>;
+
+/**
+ * A notification on the notify queue (docs/notifications.md): one template message or subscribe
+ * notification to one user, from the API, a handler or a campaign. Its `id` names its record and,
+ * as `client_msg_id`, makes a repeat of the send within 10 minutes no second message at WeChat.
+ */
+export const notifyPayloadSchema = z.object({
+  v: z.literal(1),
+  appId: z.string(),
+  id: z.string(),
+  to: z.string(),
+  send: notificationSendSchema,
+  /** When it was accepted, epoch ms. */
+  createdAt: z.number().int(),
+  campaignId: z.string().exactOptional(),
+});
+
+export type NotifyPayload = z.output<typeof notifyPayloadSchema>;

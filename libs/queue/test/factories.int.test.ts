@@ -136,8 +136,8 @@ describe('createQueueWorker', () => {
 
   it('a processor map must name every queue', () => {
     const noop = () => Promise.resolve();
-    const both = { inbound: () => Promise.resolve({ replies: 0 }), outbound: noop };
-    expectTypeOf(both).toExtend<ProcessorMap>();
-    expectTypeOf({ outbound: noop }).not.toExtend<ProcessorMap>();
+    const every = { inbound: () => Promise.resolve({ replies: 0 }), outbound: noop, notify: noop };
+    expectTypeOf(every).toExtend<ProcessorMap>();
+    expectTypeOf({ inbound: every.inbound, outbound: noop }).not.toExtend<ProcessorMap>();
   });
 });

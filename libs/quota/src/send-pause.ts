@@ -40,17 +40,26 @@ export function nextBeijingMidnight(now: number): number {
 // Each script's KEYS, ARGV, answer and the race it closes: the header of its file in lua/.
 const PAUSE_UNTIL_LATER = loadScript(new URL('./lua/send-pause-until-later.lua', import.meta.url));
 
-/** The pause key of every account, `<prefix>:pause:<appid>` (libs/redis keys.ts). */
-export function createSendPause(redis: RedisClient, keys: WxqKeys, now: () => number = Date.now): SendPause {
+/**
+ * The pause key of every account, `<prefix>:pause:<appid>` (libs/redis keys.ts), or the key
+ * `keyOf` names: the notifications' own pause (`keys.notificationPause`), which a 45009 on
+ * template sends sets without holding the account's replies to users.
+ */
+export function createSendPause(
+  redis: RedisClient,
+  keys: WxqKeys,
+  now: () => number = Date.now,
+  keyOf: (appId: string) => string = keys.sendPause,
+): SendPause {
   return {
     async pausedUntil(appId) {
-      const until = Number(await redis.get(keys.sendPause(appId)));
+      const until = Number(await redis.get(keyOf(appId)));
       return until > now() ? until : undefined;
     },
     async pause(appId, span, log) {
       const at = now();
       const until = span === 'day' ? nextBeijingMidnight(at) : (Math.floor(at / 60_000) + 1) * 60_000;
-      const first = await PAUSE_UNTIL_LATER.run<number>(redis, [keys.sendPause(appId)], [until, until - at]);
+      const first = await PAUSE_UNTIL_LATER.run<number>(redis, [keyOf(appId)], [until, until - at]);
       if (first === 1) {
         log.warn(
           { appId, span, until: new Date(until).toISOString() },
@@ -61,10 +70,10 @@ export function createSendPause(redis: RedisClient, keys: WxqKeys, now: () => nu
     },
     async pauseUntilResumed(appId) {
       // No expiry: it lasts until an operator resumes.
-      await redis.set(keys.sendPause(appId), String(UNTIL_RESUMED));
+      await redis.set(keyOf(appId), String(UNTIL_RESUMED));
     },
     async resume(appId) {
-      return (await redis.del(keys.sendPause(appId))) > 0;
+      return (await redis.del(keyOf(appId))) > 0;
     },
   };
 }

@@ -22,10 +22,18 @@ describe('createKeys', () => {
       k.callbackIpsLock('wx1'),
       k.repliesSent('in-1'),
       k.adminLoginFailures('198.51.100.7'),
+      k.notification('ntf_1'),
+      k.notificationByMsgid('wx1', '1'),
+      k.notificationLast('wx1', 'o1', 'T1'),
+      k.idempotency('wx1', 'ab'),
+      k.consent('wx1', 'o1'),
+      k.consentApplied('in-1'),
+      k.notificationPause('wx1'),
+      k.notificationRate('wx1', 1700000000),
     ];
     for (const name of names(a)) expect(name.startsWith('{wxq}:')).toBe(true);
     for (const name of names(b)) expect(name.startsWith('{test-1}:')).toBe(true);
-    expect(new Set(names(a)).size).toBe(16);
+    expect(new Set(names(a)).size).toBe(24);
   });
 
   it('keeps the token key format that running workers share', () => {

@@ -44,6 +44,25 @@ export interface WxqKeys {
   readonly handler: (...parts: readonly string[]) => string;
   /** Failed admin logins (Bull Board's basic auth) from one client address, in a row; it locks the address out. */
   readonly adminLoginFailures: (address: string) => string;
+  /** One notification's record (a hash: kind, account, recipient, status, errcode, msgid; docs/notifications.md). */
+  readonly notification: (id: string) => string;
+  /** The notification a template or subscribe send's msgid belongs to: how its delivery report finds it. */
+  readonly notificationByMsgid: (appId: string, msgid: string) => string;
+  /**
+   * The last notification of one template to one user (of any template: ''): matches a report whose
+   * MsgID is 0 (docs/wechat-protocol.md §11.3).
+   */
+  readonly notificationLast: (appId: string, openId: string, templateId: string) => string;
+  /** An Idempotency-Key's request (its body's digest) and the notification it made. */
+  readonly idempotency: (appId: string, keyDigest: string) => string;
+  /** One user's subscribe-notification consent: a credit count per template (a hash). */
+  readonly consent: (appId: string, openId: string) => string;
+  /** Marks that one push's consent changes were applied (a re-run of its job applies none again). */
+  readonly consentApplied: (pushJobId: string) => string;
+  /** Until when an account's template and subscribe sends are paused (45009 on them, an operator's pause). */
+  readonly notificationPause: (appId: string) => string;
+  /** An account's template and subscribe sends within one epoch second (WXQ_TEMPLATE_RATE). */
+  readonly notificationRate: (appId: string, epochSecond: number) => string;
 }
 
 /**
@@ -72,5 +91,14 @@ export function createKeys(prefix: string, accountPrefix = prefix): WxqKeys {
     passiveChannel: `${account}:passive`,
     handler: (...parts) => [`${account}:handler`, ...parts].join(':'),
     adminLoginFailures: (address) => `${account}:admin_login_failures:${address}`,
+    // Notifications are an account's, not a user's: under the account prefix, next to the notify queue.
+    notification: (id) => `${account}:ntf:${id}`,
+    notificationByMsgid: (appId, msgid) => `${account}:ntf_msgid:${appId}:${msgid}`,
+    notificationLast: (appId, openId, templateId) => `${account}:ntf_last:${appId}:${openId}:${templateId}`,
+    idempotency: (appId, keyDigest) => `${account}:idem:${appId}:${keyDigest}`,
+    consent: (appId, openId) => `${account}:consent:${appId}:${openId}`,
+    consentApplied: (pushJobId) => `${account}:consent_applied:${pushJobId}`,
+    notificationPause: (appId) => `${account}:ntf_pause:${appId}`,
+    notificationRate: (appId, epochSecond) => `${account}:ntf_rate:${appId}:${epochSecond}`,
   };
 }

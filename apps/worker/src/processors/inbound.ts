@@ -17,6 +17,7 @@ import { DelayedError, UnrecoverableError } from 'bullmq';
 import type { Counter, Histogram } from 'prom-client';
 import { LEFT_FAILED, PARK_MS, recipientOf } from './lane-settings.js';
 import { type InlineSendDeps, endInlineProgress, sendInline } from './inline-replies.js';
+import { type NotificationEventDeps, applyNotificationEvent } from './notification-events.js';
 import { type PassiveDeps, offerFirstReply, queueForPushes } from './passive-replies.js';
 
 export interface InboundDeps {
@@ -45,6 +46,8 @@ export interface InboundDeps {
   readonly handlerSeconds: Histogram<'account' | 'outcome'>;
   /** wxq_worker_handler_timeouts_total, by account. */
   readonly handlerTimeouts: Counter<'account'>;
+  /** Consent from subscribe popups and delivery reports of notifications (notification-events.ts). */
+  readonly notificationEvents: NotificationEventDeps;
 }
 
 /**
@@ -68,6 +71,7 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
     const [turn, quota] = await Promise.all([
       lanes?.inbound.turn(lane, job, laneScore(payload.receivedAt)),
       applyQuotaEffect(deps.ledger, payload),
+      applyNotificationEvent(deps.notificationEvents, payload, job.id ?? '', keptAfterDoneMs(job.opts), log),
     ]);
     if (lanes !== undefined && turn !== undefined) {
       // It left its lane at this attempt and the worker died before finishing: finish the same way.

@@ -16,6 +16,7 @@ import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Counter } from 'prom-client';
 import type { SendRateLimiter } from '../send-rate-limit.js';
 import { LEFT_FAILED, PARK_MS, recipientOf } from './lane-settings.js';
+import { delayUntil } from './delay.js';
 import { SEND_UNTAKEN_AFTER_MS } from './passive-replies.js';
 import type { SendCounters } from '../send-counters.js';
 import { type SendOutcomeDeps, actOnVerdict } from './send-outcome.js';
@@ -168,12 +169,3 @@ const WECHAT_ANSWER_MS = 5_000;
 const TAKE_RECHECK_MS = 100;
 /** ... and while only a retry of the push could still take it. */
 const RETRY_RECHECK_MS = 1_000;
-
-/** A paused job looks again at least this often, so an operator who lifts a pause is seen within a minute. */
-const PAUSE_RECHECK_MS = 60_000;
-
-/** Waits in "delayed" until `until` (a minute at most, then it looks again) without spending an attempt. */
-async function delayUntil(job: Job, token: string | undefined, until: number): Promise<never> {
-  await job.moveToDelayed(Math.min(until, Date.now() + PAUSE_RECHECK_MS), token);
-  throw new DelayedError();
-}

@@ -1,0 +1,161 @@
+import type { Logger } from '@wxq/logging';
+import type { ConsentLedger, NotificationRecord, NotificationRecords } from '@wxq/notify';
+import type { SendPause } from '@wxq/quota';
+import type { NotifyPayload, Processor } from '@wxq/queue';
+import { type SendVerdict, type WechatApiClient, judgeSend } from '@wxq/wechat-api';
+import { type Job, UnrecoverableError } from 'bullmq';
+import type { Counter } from 'prom-client';
+import type { SendRateLimiter } from '../send-rate-limit.js';
+import { delayUntil } from './delay.js';
+
+export interface NotifyDeps {
+  readonly apis: ReadonlyMap<string, WechatApiClient>;
+  readonly records: NotificationRecords;
+  /** The notifications' pause: a 45009 on template sends holds them, not the account's replies. */
+  readonly pause: SendPause;
+  /** WXQ_TEMPLATE_RATE (or the account's templateRate) across every worker; undefined: no limit. */
+  readonly rateLimiter: SendRateLimiter | undefined;
+  /** Subscribe consent (WXQ_SUBSCRIBE_CONSENT); undefined with `off`. */
+  readonly consent: { readonly ledger: ConsentLedger; readonly enforce: boolean } | undefined;
+  /** Per account, the subscribe templates that need no consent credit (long-term subscriptions). */
+  readonly longTermTemplates: ReadonlyMap<string, ReadonlySet<string>>;
+  /** wxq_notifications_total. */
+  readonly notifications: Counter<'account' | 'kind' | 'result'>;
+}
+
+/** The reason of a subscribe notification not attempted for want of a consent credit. */
+export const NO_CONSENT = 'no_consent';
+
+/** How long a recipient WeChat says is written to too often waits (43117, docs/wechat-protocol.md §11.2). */
+const TOO_OFTEN_DELAY_MS = 60_000;
+
+/**
+ * The notify processor (docs/notifications.md): one template message or subscribe notification,
+ * one API call, its record moved on by WeChat's answer as the send policy judges it
+ * (libs/wechat-api send-policy.ts). The notification's id is the send's `client_msg_id`, the same
+ * on every attempt, so a crash between WeChat's answer and the record sends nothing twice within
+ * WeChat's 10 minutes; and a record already past `queued` is never sent again.
+ */
+export function createNotifyProcessor(deps: NotifyDeps): Processor<'notify'> {
+  return async (payload, { job, token, log }) => {
+    const api = deps.apis.get(payload.appId);
+    if (api === undefined) throw new UnrecoverableError(`no account ${payload.appId} is configured on this worker`);
+    const record = await deps.records.get(payload.id);
+    // Sent or settled already (a re-run after a crash past the answer), or its record has expired.
+    if (record === undefined || record.status !== 'queued') return;
+    const { kind } = payload.send;
+    const pausedUntil = await deps.pause.pausedUntil(payload.appId);
+    if (pausedUntil !== undefined) await delayUntil(job, token, pausedUntil);
+    const wait = (await deps.rateLimiter?.reserve(payload.appId)) ?? 0;
+    if (wait > 0) await delayUntil(job, token, Date.now() + wait);
+
+    const consentTaken = await takeConsent(deps, payload, log);
+    if (consentTaken === 'refused') {
+      await refuse(deps, payload, { reason: NO_CONSENT }, 'no_consent');
+      throw new UnrecoverableError(
+        `${NO_CONSENT}: the user has no consent credit for template ${payload.send.template_id}`,
+      );
+    }
+    let msgid: string | undefined;
+    try {
+      msgid = (await send(api, payload)).msgid;
+    } catch (err) {
+      const verdict = judgeSend(kind, err);
+      deps.notifications.inc({ account: payload.appId, kind, result: verdict.result });
+      if ((await actOn(deps, payload, record, verdict, consentTaken, job, token, log)) === 'sent') return;
+      throw err;
+    }
+    deps.notifications.inc({ account: payload.appId, kind, result: 'ok' });
+    await deps.records.sent({ ...record, templateId: payload.send.template_id }, msgid);
+  };
+}
+
+function send(api: WechatApiClient, payload: NotifyPayload): Promise<{ readonly msgid?: string | undefined }> {
+  const { send: body, to } = payload;
+  if (body.kind === 'template') {
+    const { kind: _kind, ...fields } = body;
+    return api.sendTemplate({ touser: to, ...fields, client_msg_id: payload.id });
+  }
+  const { kind: _kind, ...fields } = body;
+  return api.sendSubscribe({ touser: to, ...fields });
+}
+
+/**
+ * A subscribe send takes a credit unless its template is long-term. Answers whether one was taken,
+ * or `refused` when none was there and consent is enforced.
+ */
+async function takeConsent(deps: NotifyDeps, payload: NotifyPayload, log: Logger): Promise<boolean | 'refused'> {
+  const { consent } = deps;
+  const { send: body } = payload;
+  if (body.kind !== 'subscribe' || consent === undefined) return false;
+  if (deps.longTermTemplates.get(payload.appId)?.has(body.template_id) === true) return false;
+  if (await consent.ledger.take(payload.appId, payload.to, body.template_id)) return true;
+  if (consent.enforce) return 'refused';
+  log.warn(
+    { appId: payload.appId, template: body.template_id },
+    'sending without a consent credit (WXQ_SUBSCRIBE_CONSENT=observe)',
+  );
+  return false;
+}
+
+/**
+ * What WeChat's refusal or failure asks for. Answers `sent` when the answer counts as a send;
+ * otherwise throws a delay or a failure for good, or returns for the caller to throw the error
+ * again (a retry, with backoff).
+ */
+async function actOn(
+  deps: NotifyDeps,
+  payload: NotifyPayload,
+  record: NotificationRecord,
+  verdict: SendVerdict,
+  consentTaken: boolean,
+  job: Job,
+  token: string | undefined,
+  log: Logger,
+): Promise<'sent' | undefined> {
+  const { appId, to, send: body } = payload;
+  // WeChat answered, so nothing was sent: the credit goes back, unless the answer says there was none.
+  if (consentTaken && verdict.answered && verdict.action !== 'clear_consent' && verdict.action !== 'sent')
+    await deps.consent?.ledger.giveBack(appId, to, body.template_id);
+  const detail = { errcode: errcodeOf(verdict), reason: verdict.reason };
+  switch (verdict.action) {
+    case 'sent':
+      // Treated as sent (40241: a duplicate within 60 s): the first one went.
+      await deps.records.sent({ ...record, templateId: body.template_id }, undefined);
+      return 'sent';
+    case 'pause_account':
+      return delayUntil(job, token, await deps.pause.pause(appId, verdict.pause ?? 'day', log));
+    case 'retry_later':
+      return delayUntil(job, token, Date.now() + TOO_OFTEN_DELAY_MS);
+    case 'clear_consent':
+      await deps.consent?.ledger.reject(appId, to, [body.template_id]);
+      await refuse(deps, payload, { ...detail, reason: NO_CONSENT }, 'no_consent');
+      throw new UnrecoverableError(`${NO_CONSENT}: ${verdict.reason ?? ''}`);
+    case 'retry':
+    case 'refresh_token':
+      // The last attempt settles the record: the job fails for good and nothing will send it.
+      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await refuse(deps, payload, detail);
+      return undefined;
+    default:
+      // refuse, stop_batch, close_window, exhaust_window: this send fails the same way every time.
+      await refuse(deps, payload, detail);
+      throw new UnrecoverableError(verdict.reason ?? 'refused');
+  }
+}
+
+async function refuse(
+  deps: NotifyDeps,
+  payload: NotifyPayload,
+  detail: { readonly errcode?: number | undefined; readonly reason?: string | undefined },
+  result?: string,
+): Promise<void> {
+  if (result !== undefined) deps.notifications.inc({ account: payload.appId, kind: payload.send.kind, result });
+  await deps.records.advance(payload.id, 'refused', {
+    ...(detail.errcode === undefined ? {} : { errcode: detail.errcode }),
+    ...(detail.reason === undefined ? {} : { reason: detail.reason }),
+  });
+}
+
+function errcodeOf(verdict: SendVerdict): number | undefined {
+  return verdict.result === 'ok' || verdict.result === 'transport' ? undefined : Number(verdict.result);
+}

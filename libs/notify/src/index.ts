@@ -1,0 +1,17 @@
+export { type Notifier, type NotifierOptions, NotifyRequestError, createNotifier } from './notifier.js';
+export {
+  type NotificationKind,
+  type NotificationRecord,
+  type NotificationRecords,
+  type NotificationStatus,
+  RECORD_TTL_MS,
+  type StatusDetail,
+  createNotificationRecords,
+} from './records.js';
+export {
+  type MessageRequest,
+  messageRequestSchema,
+  subscribeRequestSchema,
+  templateRequestSchema,
+} from './request-schema.js';
+export { type ConsentChange, type ConsentLedger, createConsentLedger } from './consent.js';
