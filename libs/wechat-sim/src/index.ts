@@ -3,17 +3,29 @@ export { ERRCODES } from './api/errcodes.js';
 export type { Fault, SimulatorRequest } from './api/faults.js';
 export { MEDIA_TYPES, type MediaInput, type MediaType } from './api/media-store.js';
 export type { SentMessage } from './api/families/customer-service.js';
+export type { TemplateSend } from './api/families/templates.js';
+export type { ConsentChoice, SubscribeSend } from './api/families/subscribe.js';
+export type { DeliveryReport, ReportState, ReportSubject } from './api/delivery-reports.js';
+export type { MiniProgramLink, NotificationData } from './api/notification-body.js';
 export {
+  type ConsentChange,
   type Grant,
   type Interaction,
   type InteractionOutcome,
   type InteractionRecorder,
   type RecordedInteraction,
   type SendWindow,
+  type SubscribeConsent,
   type WindowKind,
 } from './api/interactions.js';
 export { type ManualClock, createManualClock } from './clock.js';
-export type { SimulatorAccount } from './api/accounts.js';
+export {
+  DEMO_TEMPLATES,
+  type SimulatorAccount,
+  type SimulatorCallback,
+  type SimulatorTemplate,
+  type TemplateKind,
+} from './api/accounts.js';
 export type { SimulatorCall } from './api/server.js';
 export { type WechatApiSimulator, type WechatApiSimulatorOptions, startWechatApiSimulator } from './api/simulator.js';
 export type { TokenEndpoint, TokenMintCounts } from './api/token-registry.js';
@@ -33,6 +45,10 @@ export {
   DEFAULT_TO_USER_NAME,
   type MediaMessageOptions,
   type MessageOptions,
+  type SubscribeChoice,
+  type SubscribePopupChoice,
+  type SubscribeSentItem,
+  type TemplateReportStatus,
   type UserMessageOptions,
   createMessage,
 } from './push/messages.js';

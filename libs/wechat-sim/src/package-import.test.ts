@@ -15,6 +15,7 @@ describe('@wxq/wechat-sim by package name', () => {
       [
         'CUSTOM_MSG_TYPES',
         'DEFAULT_TO_USER_NAME',
+        'DEMO_TEMPLATES',
         'MESSAGE_TYPES',
         'createSimCli',
         'createInteractionClient',

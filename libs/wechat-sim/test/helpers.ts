@@ -101,3 +101,29 @@ export function sendUrl(sim: WechatApiSimulator, token: string): string {
 export function typingUrl(sim: WechatApiSimulator, token: string): string {
   return `${sim.url}/cgi-bin/message/custom/typing?access_token=${encodeURIComponent(token)}`;
 }
+
+export function templateSendUrl(sim: WechatApiSimulator, token: string): string {
+  return `${sim.url}/cgi-bin/message/template/send?access_token=${encodeURIComponent(token)}`;
+}
+
+export function subscribeSendUrl(sim: WechatApiSimulator, token: string): string {
+  return `${sim.url}/cgi-bin/message/subscribe/bizsend?access_token=${encodeURIComponent(token)}`;
+}
+
+/** POSTs `body` (JSON unless already a string) and returns the answer's text as it came: digits intact. */
+export async function postRaw(url: string, body: unknown): Promise<{ readonly status: number; readonly text: string }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+/**
+ * The msgid of a `{"errcode":0,…,"msgid":N}` answer as its raw digits (JSON.parse would round it past
+ * 2^53, docs/wechat-protocol.md §11.1); undefined when the answer has none.
+ */
+export function rawMsgId(text: string): string | undefined {
+  return /"msgid":(\d+)[,}]/.exec(text)?.[1];
+}

@@ -10,7 +10,7 @@
  * and WeChat's 40003 is about the appid/openid pairing (docs/wechat-protocol.md §7.5), which the simulator
  * cannot know: only the alphabet is checked.
  */
-const OPENID = /^[A-Za-z0-9_-]{1,64}$/;
+export const OPENID = /^[A-Za-z0-9_-]{1,64}$/;
 /** `customservice.kf_account` looks like `test1@kftest` (docs/wechat-protocol.md §7.1). */
 const KF_ACCOUNT = /^[^@\s]+@[^@\s]+$/;
 /** The custom news message carries at most one article (docs/wechat-protocol.md §7.2, §7.5). */
@@ -187,7 +187,8 @@ function isFilled(value: unknown): boolean {
   return typeof value === 'string' && value !== '';
 }
 
-function hasLoneSurrogate(value: unknown): boolean {
+/** Whether any string (or key) in the JSON value holds a lone surrogate: 40033 (docs/wechat-protocol.md §7.1). */
+export function hasLoneSurrogate(value: unknown): boolean {
   if (typeof value === 'string') return LONE_SURROGATE.test(value);
   if (Array.isArray(value)) return (value as unknown[]).some(hasLoneSurrogate);
   if (isObject(value))

@@ -52,6 +52,33 @@ export interface RecordedInteraction {
   readonly outcome: InteractionOutcome;
   /** The window of its kind after this interaction, when it granted one and the window is still open. */
   readonly window?: SendWindow;
+  /** For a subscribe popup or settings change (docs/wechat-protocol.md §12.1): what each of its entries did. */
+  readonly consent?: readonly ConsentChange[];
+}
+
+/**
+ * One entry of a `subscribe_msg_popup_event` / `subscribe_msg_change_event` (docs/wechat-protocol.md
+ * §12.1) and what it did: `applied`; `duplicate` (the same push told again); `ignored` (not a
+ * subscribe template of the account, or a status other than accept/reject).
+ */
+export interface ConsentChange {
+  readonly templateId: string;
+  readonly status: string;
+  readonly outcome: 'applied' | 'duplicate' | 'ignored';
+  /** The user's consent for the template afterwards, when applied or duplicate. */
+  readonly consent?: SubscribeConsent;
+}
+
+/** A user's consent to one subscribe template (docs/wechat-protocol.md §12.1). */
+export interface SubscribeConsent {
+  readonly appId: string;
+  readonly openId: string;
+  readonly templateId: string;
+  readonly longTerm: boolean;
+  /** One-time templates: sends left, one per accept. Long-term templates need none. */
+  readonly credits: number;
+  /** Whether a send of the template to the user would go now (else 43101). */
+  readonly canSend: boolean;
 }
 
 /** Anything that can be told of an interaction: the simulator itself, or `createInteractionClient(url)`. */

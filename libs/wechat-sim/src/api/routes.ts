@@ -140,16 +140,36 @@ export function checkedJsonPost<T>(
   check: (body: unknown, request: RouteRequest) => Verdict<T>,
   apply: (value: T, appId: string, request: RouteRequest) => number,
 ): Endpoint {
+  return checkedJsonCall(checkToken, check, (value, appId, request) => {
+    const errcode = apply(value, appId, request);
+    return errcode === 0 ? ok(errorBody(0), appId) : fail(errcode, appId);
+  });
+}
+
+/** As `checkedJsonPost`, for an endpoint whose answer carries more than the errcode: `apply` answers. */
+export function checkedJsonCall<T>(
+  checkToken: CheckToken,
+  check: (body: unknown, request: RouteRequest, appId: string) => Verdict<T>,
+  apply: (value: T, appId: string, request: RouteRequest) => Handled,
+): Endpoint {
   return apiEndpoint('POST', (request) =>
     withToken(checkToken, request, (appId) => {
       const parsed = jsonValue(request);
       if (typeof parsed === 'number') return fail(parsed, appId);
-      const verdict = check(parsed.value, request);
-      if (!verdict.ok) return fail(verdict.errcode, appId);
-      const errcode = apply(verdict.value, appId, request);
-      return errcode === 0 ? ok(errorBody(0), appId) : fail(errcode, appId);
+      const verdict = check(parsed.value, request, appId);
+      return verdict.ok ? apply(verdict.value, appId, request) : fail(verdict.errcode, appId);
     }),
   );
+}
+
+/**
+ * `{"errcode":0,"errmsg":"ok","msgid":…}` with the msgid as raw JSON digits: it is a 64-bit integer,
+ * often above 2^53, that a client must read without losing digits (docs/wechat-protocol.md §11.1).
+ */
+export function okWithMsgId(msgid: bigint, appId: string): Handled {
+  const reply = jsonReply(errorBody(0), 0);
+  const body = `${JSON.stringify(errorBody(0)).slice(0, -1)},"msgid":${msgid.toString()}}`;
+  return { reply: { ...reply, body }, appId };
 }
 
 /** A GET endpoint taking a token: `handle` answers for the token's account. */

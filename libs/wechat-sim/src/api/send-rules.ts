@@ -7,6 +7,7 @@ import {
   grantOf,
 } from './interactions.js';
 import type { TypingCommand } from './custom-message.js';
+import { createDailyQuota } from './daily-quota.js';
 
 /** A user message allows sends for 48 hours from its CreateTime (docs/wechat-protocol.md §7.4). */
 const MESSAGE_WINDOW_MS = 48 * 3600 * 1000;
@@ -16,9 +17,6 @@ const EVENT_WINDOW_MS = 60 * 1000;
 const TYPING_EXCHANGE_MS = 30 * 1000;
 /** The typing indicator shows for 15 s and cannot be set again meanwhile (docs/wechat-protocol.md §7.3). */
 const TYPING_SHOWS_MS = 15 * 1000;
-/** The daily API quota (45009) resets at midnight Beijing time, UTC+8 (docs/wechat-protocol.md §7.5). */
-const BEIJING_OFFSET_MS = 8 * 3600 * 1000;
-const DAY_MS = 24 * 3600 * 1000;
 const UNIX_SECONDS = /^\d{1,12}$/;
 
 interface SendRulesOptions {
@@ -67,7 +65,7 @@ interface UserState {
  */
 export function createSendRules(options: SendRulesOptions): SendRules {
   const users = new Map<string, UserState>();
-  const daily = new Map<string, { day: number; sends: number }>();
+  const daily = createDailyQuota(options.dailySendQuota, 'dailySendQuota');
 
   function user(appId: string, openId: string): UserState {
     const key = userKey(appId, openId);
@@ -105,16 +103,6 @@ export function createSendRules(options: SendRulesOptions): SendRules {
     // docs/wechat-protocol.md §7.4 does not say which window a send draws on. Assumed: the one that closes first, the
     // reading that wastes the fewest of the user's sends.
     return open.find((window) => window.sendsLeft > 0) ?? 45047;
-  }
-
-  function dailyCount(appId: string, nowMs: number): { day: number; sends: number } {
-    const day = Math.floor((nowMs + BEIJING_OFFSET_MS) / DAY_MS);
-    let count = daily.get(appId);
-    if (count?.day !== day) {
-      count = { day, sends: 0 };
-      daily.set(appId, count);
-    }
-    return count;
   }
 
   return {
@@ -174,17 +162,16 @@ export function createSendRules(options: SendRulesOptions): SendRules {
     },
 
     trySend(appId, openId, nowMs) {
-      const limit = options.dailySendQuota;
-      const count = limit === undefined ? undefined : dailyCount(appId, nowMs);
-      // The account's quota first: past it no send of the account goes, whoever it is for.
-      if (limit !== undefined && count !== undefined && count.sends >= limit) return 45009;
+      // The account's quota first (midnight Beijing time, docs/wechat-protocol.md §7.5): past it no
+      // send of the account goes, whoever it is for.
+      if (daily.isSpent(appId, nowMs)) return 45009;
       const state = user(appId, openId);
       if (options.enforce) {
         const window = pick(state, nowMs);
         if (typeof window === 'number') return window;
         window.sendsLeft -= 1;
       }
-      if (count !== undefined) count.sends += 1;
+      daily.spend(appId, nowMs);
       state.lastExchangeAt = Math.max(state.lastExchangeAt, nowMs);
       // A message sent ends the typing indicator (docs/wechat-protocol.md §7.3).
       state.typingUntil = -Infinity;

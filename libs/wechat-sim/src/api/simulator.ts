@@ -1,13 +1,18 @@
 // The WeChat API simulator, composed: one factory per API family (families/), each with its own
-// endpoints and state, behind one HTTP listener (server.ts). A new family (templates, subscribe
-// messages, the open platform's component API) is one more factory in the list below.
-import { type SimulatorAccount, createAccounts } from './accounts.js';
+// endpoints and state, behind one HTTP listener (server.ts). A new family (the open platform's
+// component API) is one more factory in the list below.
+import type { TemplateReportStatus } from '../push/messages.js';
+import { type SimulatorAccount, type SimulatorCallback, createAccounts } from './accounts.js';
+import { type DeliveryReport, type ReportSubject, createDeliveryReports } from './delivery-reports.js';
 import { createCallbackIpFamily } from './families/callback-ips.js';
 import { type SentMessage, createCustomerServiceFamily } from './families/customer-service.js';
 import { createMediaFamily } from './families/media.js';
+import { type ConsentChoice, type SubscribeSend, createSubscribeFamily } from './families/subscribe.js';
+import { type TemplateSend, createTemplateFamily } from './families/templates.js';
 import { createTokenFamily } from './families/tokens.js';
 import { type Fault, createFaultList } from './faults.js';
-import type { Interaction, RecordedInteraction, SendWindow } from './interactions.js';
+import type { Interaction, RecordedInteraction, SendWindow, SubscribeConsent } from './interactions.js';
+import { createMsgIdCounter } from './msg-ids.js';
 import type { MediaInput } from './media-store.js';
 import { type SimulatorCall, startSimulatorServer } from './server.js';
 import type { TokenMintCounts } from './token-registry.js';
@@ -52,6 +57,24 @@ export interface WechatApiSimulatorOptions {
    * `enforceQuota`; default none.
    */
   readonly dailySendQuota?: number;
+  /**
+   * Successful `message/template/send` calls per account and day: past it, 45009 until midnight
+   * Beijing time (docs/wechat-protocol.md §11.1). Default none (WeChat's default is 100,000).
+   */
+  readonly dailyTemplateQuota?: number;
+  /** The same for `message/subscribe/bizsend` (docs/wechat-protocol.md §12.2). Default none. */
+  readonly dailySubscribeQuota?: number;
+  /**
+   * How long after an accepted template or subscribe send its delivery report is pushed to the
+   * account's callback (docs/wechat-protocol.md §11.3, §12.1), and between the 3 deliveries of one that
+   * failed; real time, not `now`. Default 200; 0 is fine in tests.
+   */
+  readonly reportDelayMs?: number;
+  /**
+   * What each delivery report says; default `success` for every send. A report whose hook throws is
+   * recorded as failed and not pushed.
+   */
+  readonly reportStatus?: (send: ReportSubject) => TemplateReportStatus;
 }
 
 export interface WechatApiSimulator {
@@ -61,12 +84,38 @@ export interface WechatApiSimulator {
   readonly calls: readonly SimulatorCall[];
   /** Accepted customer-service messages, in order. */
   readonly sends: readonly SentMessage[];
+  /** Accepted template messages (docs/wechat-protocol.md §11), in order; a `client_msg_id` repeat is not one. */
+  readonly templateSends: readonly TemplateSend[];
+  /** Accepted subscribe notifications (docs/wechat-protocol.md §12), in order. */
+  readonly subscribeSends: readonly SubscribeSend[];
+  /**
+   * The delivery report of every accepted template and subscribe send, in the order of the sends, with
+   * its state: `skipped` for an account without a callback, else `pending` until `delivered` or `failed`.
+   */
+  readonly reports: readonly DeliveryReport[];
+  /**
+   * Sets (or, with undefined, removes) where the account's delivery reports are pushed, e.g. once the
+   * gateway listens.
+   * @throws RangeError for an account the simulator does not serve; TypeError for an unusable callback
+   */
+  setCallback(appId: string, callback: SimulatorCallback | undefined): void;
+  /**
+   * A user accepts or rejects a subscribe template, as in a popup (docs/wechat-protocol.md §12.1): an
+   * accept adds one send, a reject clears them (a long-term template then answers 43101 too). Pushes of
+   * `subscribe_msg_popup_event` and `subscribe_msg_change_event` told to `recordInteraction` do the same.
+   * @throws RangeError for an account the simulator does not serve, or a template that is not one of its
+   *   subscribe templates
+   */
+  subscribeConsent(appId: string, openId: string, templateId: string, choice: ConsentChoice): SubscribeConsent;
+  /** The user's consent to a subscribe template now. @throws RangeError as `subscribeConsent` does */
+  subscribeConsentOf(appId: string, openId: string, templateId: string): SubscribeConsent;
   /** The interactions the simulator was told of, in order, with what each did. */
   readonly interactions: readonly RecordedInteraction[];
   /**
    * Tells the simulator a user acted: the push WeChat sent about it, typed (`parseInboundXml`,
    * `createMessage`). Its MsgType, Event, CreateTime and FromUserName decide the window (docs/wechat-protocol.md §7.4).
-   * The same push told twice is one action. Recorded with or without `enforceQuota`.
+   * The same push told twice is one action. Recorded with or without `enforceQuota`. A subscribe popup or
+   * settings change also updates the user's consent (`consent` in the record, docs/wechat-protocol.md §12.1).
    * @throws RangeError for an account the simulator does not serve; TypeError for a message
    *   without FromUserName or a CreateTime in Unix seconds
    */
@@ -92,7 +141,10 @@ export interface WechatApiSimulator {
    * @throws Error after `timeoutMs`, or when the simulator stops first
    */
   waitForSends(count: number, timeoutMs: number): Promise<readonly SentMessage[]>;
-  /** Forgets calls, sends, tokens, media, faults, interactions, windows and quotas; the listener stays. */
+  /**
+   * Forgets calls, sends, tokens, media, faults, interactions, windows, quotas, consent and reports (pending
+   * ones are cancelled); the listener and the callbacks stay.
+   */
   reset(): void;
   /** Closes the listener and every connection; idempotent. */
   stop(): Promise<void>;
@@ -100,7 +152,8 @@ export interface WechatApiSimulator {
 
 /**
  * Starts the WeChat API simulator on a loopback port: token, stable_token, customer-service send and typing,
- * getcallbackip, media get/upload, with fault injection. Answers as WeChat does (HTTP 200 with an errcode),
+ * template messages and subscribe notifications with their delivery reports, getcallbackip, media
+ * get/upload, with fault injection. Answers as WeChat does (HTTP 200 with an errcode),
  * from docs/wechat-protocol.md. With `enforceQuota: true` it also keeps the send windows of
  * docs/wechat-protocol.md §7.4 and the typing rules of docs/wechat-protocol.md §7.3, so a client that sends
  * without a user's interaction gets WeChat's 45015 / 45047; off by default.
@@ -117,6 +170,27 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
   });
   const { checkToken } = tokens;
   const media = createMediaFamily({ checkToken, now });
+  const reports = createDeliveryReports({
+    accounts,
+    now,
+    delayMs: options.reportDelayMs,
+    reportStatus: options.reportStatus,
+  });
+  const msgIds = createMsgIdCounter();
+  const templates = createTemplateFamily({
+    accounts,
+    checkToken,
+    msgIds,
+    reports,
+    dailyTemplateQuota: options.dailyTemplateQuota,
+  });
+  const subscribe = createSubscribeFamily({
+    accounts,
+    checkToken,
+    msgIds,
+    reports,
+    dailySubscribeQuota: options.dailySubscribeQuota,
+  });
   const customerService = createCustomerServiceFamily({
     accounts,
     now,
@@ -125,9 +199,10 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
     enforceQuota: options.enforceQuota,
     quota: options.quota,
     dailySendQuota: options.dailySendQuota,
+    onInteraction: subscribe.learn,
   });
   const callbackIps = createCallbackIpFamily({ checkToken, callbackIps: options.callbackIps ?? ['127.0.0.1'] });
-  const families = [tokens, customerService, media, callbackIps];
+  const families = [tokens, customerService, templates, subscribe, reports, media, callbackIps];
   const faults = createFaultList();
   const server = await startSimulatorServer({
     host: options.host ?? '127.0.0.1',
@@ -147,9 +222,21 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
     get sends() {
       return customerService.sends;
     },
+    get templateSends() {
+      return templates.sends;
+    },
+    get subscribeSends() {
+      return subscribe.sends;
+    },
+    get reports() {
+      return reports.reports;
+    },
     get interactions() {
       return customerService.interactions;
     },
+    setCallback: reports.setCallback,
+    subscribeConsent: subscribe.consent,
+    subscribeConsentOf: subscribe.consentOf,
     recordInteraction: customerService.recordInteraction,
     sendWindows: customerService.sendWindows,
     waitForSends: customerService.waitForSends,
@@ -170,6 +257,7 @@ export async function startWechatApiSimulator(options: WechatApiSimulatorOptions
     },
     stop() {
       if (stopped === undefined) {
+        reports.stop();
         stopped = server.stop();
         customerService.stop();
       }

@@ -31,6 +31,32 @@ const EVERY_TYPE: readonly [string, () => InboundMessage][] = [
   ],
   ['pic_weixin', () => createMessage.pic('pic_weixin')],
   ['location_select', () => createMessage.locationSelect({ poiname: '' })],
+  ['TEMPLATESENDJOBFINISH', () => createMessage.templateSendJobFinish('9007199254740993')],
+  [
+    'TEMPLATESENDJOBFINISH, failed',
+    () => createMessage.templateSendJobFinish('1', { status: 'failed: system failed' }),
+  ],
+  [
+    'subscribe_msg_popup_event',
+    () =>
+      createMessage.subscribeMsgPopup([
+        { templateId: 'T1', status: 'accept', scene: '2' },
+        { templateId: 'T2', status: 'reject' },
+      ]),
+  ],
+  [
+    'subscribe_msg_popup_event, one List',
+    () => createMessage.subscribeMsgPopup([{ templateId: 'T1', status: 'accept' }]),
+  ],
+  ['subscribe_msg_change_event', () => createMessage.subscribeMsgChange([{ templateId: 'T1', status: 'reject' }])],
+  [
+    'subscribe_msg_sent_event',
+    () =>
+      createMessage.subscribeMsgSent([
+        { templateId: 'T1', msgId: '1700827132819554304' },
+        { templateId: 'T2', msgId: '1700827132819554305', errorCode: '43101', errorStatus: 'failed:user block' },
+      ]),
+  ],
 ];
 
 describe('createMessage', () => {

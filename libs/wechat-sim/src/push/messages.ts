@@ -11,6 +11,10 @@ import type {
   ScanEvent,
   ShortVideoMessage,
   SubscribeEvent,
+  SubscribeMsgChangeEvent,
+  SubscribeMsgPopupEvent,
+  SubscribeMsgSentEvent,
+  TemplateSendJobFinishEvent,
   TextMessage,
   UnsubscribeEvent,
   VideoMessage,
@@ -53,6 +57,31 @@ function header(options: MessageOptions): { ToUserName: string; FromUserName: st
     CreateTime: options.createTime ?? String(Math.floor(Date.now() / 1000)),
   };
 }
+
+/** One template of a subscribe popup or settings change (docs/wechat-protocol.md §12.1). */
+export interface SubscribeChoice {
+  readonly templateId: string;
+  readonly status: 'accept' | 'reject';
+}
+
+/** A popup's choice also says where the popup showed: 1 H5 page, 2 article, 0 unknown (§12.1). */
+export interface SubscribePopupChoice extends SubscribeChoice {
+  /** Default `'1'`, an H5 page. */
+  readonly scene?: string;
+}
+
+/** One send a `subscribe_msg_sent_event` reports (docs/wechat-protocol.md §12.1). */
+export interface SubscribeSentItem {
+  readonly templateId: string;
+  readonly msgId: string;
+  /** Default `'0'`. */
+  readonly errorCode?: string;
+  /** Default `'success'`. */
+  readonly errorStatus?: string;
+}
+
+/** What a `TEMPLATESENDJOBFINISH` can report (docs/wechat-protocol.md §11.3; note the space in the last). */
+export type TemplateReportStatus = 'success' | 'failed:user block' | 'failed: system failed';
 
 function msgId(options: UserMessageOptions): string {
   return options.msgId ?? randomInt64Above2To53();
@@ -236,6 +265,64 @@ export const createMessage = {
         Scale: options.scale ?? '15',
         Label: options.label ?? '广州市海珠区客村艺苑路 106号',
         Poiname: options.poiname ?? '',
+      },
+    };
+  },
+  /**
+   * The delivery report of a template message (docs/wechat-protocol.md §11.3): `msgId` is the send's
+   * `msgid`, the user its `touser`.
+   */
+  templateSendJobFinish(
+    msgId: string,
+    options: MessageOptions & { readonly status?: TemplateReportStatus } = {},
+  ): TemplateSendJobFinishEvent {
+    return {
+      ...header(options),
+      MsgType: 'event',
+      Event: 'TEMPLATESENDJOBFINISH',
+      MsgID: msgId,
+      Status: options.status ?? 'success',
+    };
+  },
+  /** The user answered a subscribe popup, one entry per template in it (docs/wechat-protocol.md §12.1). */
+  subscribeMsgPopup(choices: readonly SubscribePopupChoice[], options: MessageOptions = {}): SubscribeMsgPopupEvent {
+    return {
+      ...header(options),
+      MsgType: 'event',
+      Event: 'subscribe_msg_popup_event',
+      SubscribeMsgPopupEvent: {
+        List: choices.map((choice) => ({
+          TemplateId: choice.templateId,
+          SubscribeStatusString: choice.status,
+          PopupScene: choice.scene ?? '1',
+        })),
+      },
+    };
+  },
+  /** The user changed a subscription in the settings, usually a reject (docs/wechat-protocol.md §12.1). */
+  subscribeMsgChange(choices: readonly SubscribeChoice[], options: MessageOptions = {}): SubscribeMsgChangeEvent {
+    return {
+      ...header(options),
+      MsgType: 'event',
+      Event: 'subscribe_msg_change_event',
+      SubscribeMsgChangeEvent: {
+        List: choices.map((choice) => ({ TemplateId: choice.templateId, SubscribeStatusString: choice.status })),
+      },
+    };
+  },
+  /** The outcome of subscribe sends (docs/wechat-protocol.md §12.1), `List` once per send. */
+  subscribeMsgSent(items: readonly SubscribeSentItem[], options: MessageOptions = {}): SubscribeMsgSentEvent {
+    return {
+      ...header(options),
+      MsgType: 'event',
+      Event: 'subscribe_msg_sent_event',
+      SubscribeMsgSentEvent: {
+        List: items.map((item) => ({
+          TemplateId: item.templateId,
+          MsgID: item.msgId,
+          ErrorCode: item.errorCode ?? '0',
+          ErrorStatus: item.errorStatus ?? 'success',
+        })),
       },
     };
   },

@@ -12,6 +12,8 @@ export interface PushResponse {
 export interface SendOptions {
   /** Default 5000, WeChat's own patience (docs/wechat-protocol.md §5.1). */
   readonly timeoutMs?: number;
+  /** Aborts the request (an AbortError), as well as the timeout. */
+  readonly signal?: AbortSignal;
 }
 
 export interface SendPushOptions extends SendOptions {
@@ -43,7 +45,7 @@ export async function sendPush(
     method: 'POST',
     headers: { 'content-type': 'text/xml' },
     body: push.body,
-    signal: AbortSignal.timeout(options.timeoutMs ?? WECHAT_TIMEOUT_MS),
+    signal: requestSignal(options),
   });
   return { status: response.status, body: await response.text() };
 }
@@ -59,10 +61,13 @@ export async function sendHandshake(
   handshake: Handshake,
   options: SendOptions = {},
 ): Promise<PushResponse> {
-  const response = await fetch(callbackUrl(gatewayBaseUrl, path, handshake.query), {
-    signal: AbortSignal.timeout(options.timeoutMs ?? WECHAT_TIMEOUT_MS),
-  });
+  const response = await fetch(callbackUrl(gatewayBaseUrl, path, handshake.query), { signal: requestSignal(options) });
   return { status: response.status, body: await response.text() };
+}
+
+function requestSignal(options: SendOptions): AbortSignal {
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? WECHAT_TIMEOUT_MS);
+  return options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
 }
 
 function callbackUrl(baseUrl: string, path: string, query: string): string {

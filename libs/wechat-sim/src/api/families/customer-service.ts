@@ -47,6 +47,11 @@ interface CustomerServiceOptions {
   readonly enforceQuota: boolean | undefined;
   readonly quota: { readonly messageSends?: number; readonly eventSends?: number } | undefined;
   readonly dailySendQuota: number | undefined;
+  /**
+   * Told of every interaction once the send rules have: what else it did (subscribe consent,
+   * docs/wechat-protocol.md §12.1) goes into its record.
+   */
+  readonly onInteraction?: (interaction: Interaction) => Pick<RecordedInteraction, 'consent'>;
 }
 
 interface CustomerServiceFamily extends Family {
@@ -83,9 +88,6 @@ export function createCustomerServiceFamily(options: CustomerServiceOptions): Cu
       throw new TypeError(`${name} must be a positive integer: ${value}`);
   }
   const { dailySendQuota } = options;
-  if (dailySendQuota !== undefined && !(Number.isSafeInteger(dailySendQuota) && dailySendQuota >= 0)) {
-    throw new TypeError(`dailySendQuota must be a whole number ≥ 0: ${dailySendQuota}`);
-  }
   const rules = createSendRules({ enforce: options.enforceQuota ?? false, messageSends, eventSends, dailySendQuota });
   let sends: SentMessage[] = [];
   let interactions: RecordedInteraction[] = [];
@@ -110,7 +112,7 @@ export function createCustomerServiceFamily(options: CustomerServiceOptions): Cu
 
   function recordInteraction(interaction: Interaction): RecordedInteraction {
     accounts.select(interaction.appId);
-    const recorded = rules.record(interaction, now());
+    const recorded = { ...rules.record(interaction, now()), ...options.onInteraction?.(interaction) };
     interactions.push(recorded);
     return recorded;
   }
