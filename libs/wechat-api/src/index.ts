@@ -12,10 +12,15 @@ export {
   type ErrcodeContext,
   type ErrorKind,
   type KnownErrcode,
+  type PauseScope,
   type PauseSpan,
+  type RefusalCode,
   type SendAction,
   type SendKind,
+  type SendRow,
   type SendRule,
+  TOO_OFTEN_RETRY_AFTER_SECONDS,
+  ruleFor,
 } from './send-policy.js';
 export { type SendVerdict, isRefused, judgeSend } from './send-verdict.js';
 export {

@@ -1,11 +1,11 @@
 import { WechatApiError, WechatErrcodeError } from './errors.js';
 import {
+  type PauseScope,
   type PauseSpan,
+  type RefusalCode,
   type SendAction,
   type SendKind,
-  type SendRule,
-  SEND_POLICY,
-  isKnownErrcode,
+  ruleFor,
 } from './send-policy.js';
 import { STABLE_TOKEN_PATH, TOKEN_PATH } from './token-endpoints.js';
 
@@ -21,6 +21,12 @@ export interface SendVerdict {
   readonly answered: boolean;
   /** `pause_account` only. */
   readonly pause?: PauseSpan | undefined;
+  /** `pause_account` only: which of the account's sends wait (all of them, or its notifications). */
+  readonly scope?: PauseScope;
+  /** `retry_later` only: how long before the same send is tried again. */
+  readonly retryAfterSeconds?: number;
+  /** `clear_consent` only: the stable reason of the refusal (also the start of `reason`). */
+  readonly refusal?: RefusalCode;
   /** Why a send refused for good was refused: the job's failure reason. */
   readonly reason?: string | undefined;
 }
@@ -42,21 +48,40 @@ export function judgeSend(kind: SendKind, failure?: unknown): SendVerdict {
 }
 
 function judgeErrcode(kind: SendKind, err: WechatErrcodeError): SendVerdict {
-  const reason = `errcode ${err.errcode}: ${err.errmsg}`;
+  const errcodeReason = `errcode ${err.errcode}: ${err.errmsg}`;
   const result = `${err.errcode}` as const;
-  const rule: SendRule | undefined = isKnownErrcode(err.errcode) ? SEND_POLICY[err.errcode] : undefined;
-  if (rule === undefined || !rule.sends.includes(kind)) return { action: 'refuse', result, answered: true, reason };
+  const rule = ruleFor(err.errcode, kind);
+  if (rule === undefined) return { action: 'refuse', result, answered: true, reason: errcodeReason };
   // On the token endpoints a token errcode means the AppSecret is wrong (docs/wechat-protocol.md §6.3).
   if (rule.action === 'refresh_token' && isTokenEndpoint(err.api))
-    return { action: 'refuse', result, answered: true, reason };
-  return { action: rule.action, result, answered: true, pause: rule.pause, reason };
+    return { action: 'refuse', result, answered: true, reason: errcodeReason };
+  const reason = rule.refusal === undefined ? errcodeReason : `${rule.refusal}: ${errcodeReason}`;
+  return {
+    action: rule.action,
+    result,
+    answered: true,
+    pause: rule.pause,
+    ...(rule.scope === undefined ? {} : { scope: rule.scope }),
+    ...(rule.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: rule.retryAfterSeconds }),
+    ...(rule.refusal === undefined ? {} : { refusal: rule.refusal }),
+    reason,
+  };
 }
 
 function isTokenEndpoint(api: string): boolean {
   return api === TOKEN_PATH || api === STABLE_TOKEN_PATH;
 }
 
-/** The actions that end a send for good. */
+/** The actions that end a send for good, unsent. */
+const REFUSED: ReadonlySet<SendAction> = new Set([
+  'refuse',
+  'close_window',
+  'exhaust_window',
+  'stop_batch',
+  'clear_consent',
+]);
+
+/** Whether the verdict ends the send for good, unsent (a `stop_batch` ends its campaign's other sends too). */
 export function isRefused(verdict: SendVerdict): boolean {
-  return verdict.action === 'refuse' || verdict.action === 'close_window' || verdict.action === 'exhaust_window';
+  return REFUSED.has(verdict.action);
 }
