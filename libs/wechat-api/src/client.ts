@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { CustomMessage, TypingCommand } from '@wxq/wechat';
+import type { CustomMessage, SubscribeMessage, TemplateMessage, TypingCommand } from '@wxq/wechat';
 import { isKnownErrcode } from './send-policy.js';
 import { WechatApiError, WechatTransportError } from './errors.js';
 import {
@@ -12,7 +12,10 @@ import {
   throwIfErrcode,
 } from './http.js';
 import { type ApiLogger, SILENT_LOGGER } from './logger.js';
+import { readMsgid } from './msgid.js';
 import type { TokenSource } from './token-store.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
 
 /** The paths this client calls; errors and logs name these, never URLs. */
 export const API_PATHS = {
@@ -21,6 +24,8 @@ export const API_PATHS = {
   getCallbackIp: '/cgi-bin/getcallbackip',
   mediaGet: '/cgi-bin/media/get',
   mediaUpload: '/cgi-bin/media/upload',
+  templateSend: '/cgi-bin/message/template/send',
+  subscribeSend: '/cgi-bin/message/subscribe/bizsend',
 } as const;
 
 export type ApiPath = (typeof API_PATHS)[keyof typeof API_PATHS];
@@ -53,6 +58,17 @@ export interface WechatApiClient {
   sendCustomMessage(message: CustomMessage): Promise<void>;
   /** Shows or cancels "typing…" for a user (docs/wechat-protocol.md §7.3). */
   typing(touser: string, command: TypingCommand): Promise<void>;
+  /**
+   * Sends one template message (docs/wechat-protocol.md §11.1) and answers its msgid, the 64-bit
+   * id the delivery report (TEMPLATESENDJOBFINISH) names, as exact decimal text; '' in the rare
+   * success whose msgid is missing or unreadable (the message went out all the same).
+   */
+  sendTemplate(message: TemplateMessage): Promise<{ readonly msgid: string }>;
+  /**
+   * Sends one subscribe notification (docs/wechat-protocol.md §12.2); its msgid as exact decimal
+   * text when WeChat answers one (newer answers do).
+   */
+  sendSubscribe(message: SubscribeMessage): Promise<{ readonly msgid?: string }>;
   /** The IPs (and CIDR ranges) WeChat pushes from (docs/wechat-protocol.md §5.5). */
   getCallbackIp(): Promise<string[]>;
   /** Downloads temporary media a user sent (valid 3 days, docs/wechat-protocol.md §8). */
@@ -141,6 +157,24 @@ export function createWechatApiClient(options: WechatApiClientOptions): WechatAp
     });
   }
 
+  /**
+   * A notification send: its answer's msgid, read from the raw text since JSON.parse rounds it;
+   * undefined (logged when WeChat wrote one) when it cannot be read exactly.
+   */
+  function postNotification(path: ApiPath, body: unknown): Promise<string | undefined> {
+    return withToken(path, (accessToken) => {
+      const req = request(path, accessToken, { method: 'POST', body: { json: body } });
+      return exchange(req, (answer) => {
+        const record = parseJsonAnswer(answer, req);
+        const msgid = readMsgid(record, utf8.decode(answer.bytes));
+        if (msgid === undefined && record.msgid !== undefined) {
+          logger.warn({ api: path }, 'sent, but the msgid of the answer cannot be read exactly');
+        }
+        return msgid;
+      });
+    });
+  }
+
   return {
     async sendCustomMessage(message) {
       await postJson(API_PATHS.customSend, message);
@@ -148,6 +182,15 @@ export function createWechatApiClient(options: WechatApiClientOptions): WechatAp
 
     async typing(touser, command) {
       await postJson(API_PATHS.customTyping, { touser, command });
+    },
+
+    async sendTemplate(message) {
+      return { msgid: (await postNotification(API_PATHS.templateSend, message)) ?? '' };
+    },
+
+    async sendSubscribe(message) {
+      const msgid = await postNotification(API_PATHS.subscribeSend, message);
+      return msgid === undefined ? {} : { msgid };
     },
 
     getCallbackIp() {

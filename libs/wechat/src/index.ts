@@ -18,6 +18,13 @@ export type {
   TypingCommand,
 } from './custom-message.js';
 export { computeDedupKey } from './dedup-key.js';
+export type {
+  NotificationMiniprogram,
+  SubscribeMessage,
+  TemplateData,
+  TemplateDataValue,
+  TemplateMessage,
+} from './notification-message.js';
 export {
   type EncryptedEnvelope,
   type SealParams,
