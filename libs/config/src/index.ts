@@ -5,4 +5,5 @@ export type { ApiConfig } from './api-config.js';
 export { type GatewayConfig, type IpAllowlistConfig, loadGatewayConfig } from './gateway-config.js';
 export type { RedisConfig } from './redis-config.js';
 export { type AppConfig, replyModeOf } from './app-config.js';
+export { type NotifyApiConfig, loadNotifyApiConfig } from './notify-api-config.js';
 export { type WorkerConfig, loadWorkerConfig } from './worker-config.js';
