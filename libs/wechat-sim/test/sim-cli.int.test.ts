@@ -161,6 +161,47 @@ describe('npm run sim, against a simulator that enforces the send rules', () => 
     expect(sim.interactions).toEqual([]);
   });
 
+  it('send subscribe-popup --accept grants a send of the template; --reject clears it', async () => {
+    const { sim, echo, state } = await startRig();
+    const accepted = await runCli(state, [
+      'send',
+      'subscribe-popup',
+      'demo_subscribe_once',
+      '--accept',
+      '--openid',
+      OPENID,
+    ]);
+    expect(accepted.out[0]).toBe('interaction -> demo_subscribe_once accept: 1 send allowed');
+    expect(accepted.out).toContain('POST /wechat (safe) -> 200 success');
+    // No reply is awaited for a subscribe answer.
+    expect(accepted.out).toHaveLength(2);
+    expect(sim.subscribeConsentOf(ACCOUNT.appId, OPENID, 'demo_subscribe_once')).toMatchObject({ credits: 1 });
+    const rejected = await runCli(state, [
+      'send',
+      'subscribe-popup',
+      'demo_subscribe_once,demo_subscribe_long,nope',
+      '--reject',
+      '--openid',
+      OPENID,
+    ]);
+    expect(rejected.out[0]).toBe(
+      'interaction -> demo_subscribe_once reject: 0 sends allowed; demo_subscribe_long reject: long-term, sends refused (43101); ' +
+        "nope reject: ignored (not an accept or reject of one of the account's subscribe templates)",
+    );
+    expect(sim.subscribeConsentOf(ACCOUNT.appId, OPENID, 'demo_subscribe_once')).toMatchObject({ canSend: false });
+    expect(sim.interactions.map((i) => i.event)).toEqual(['subscribe_msg_popup_event', 'subscribe_msg_popup_event']);
+    await waitFor(() => echo.replies.length === 2, { message: 'the echo account opened both pushes' });
+  });
+
+  it('send subscribe-change rejects by default, and subscribe-* needs a template id', async () => {
+    const { sim, state } = await startRig();
+    sim.subscribeConsent(ACCOUNT.appId, OPENID, 'demo_subscribe_long', 'accept');
+    const { out } = await runCli(state, ['send', 'subscribe-change', 'demo_subscribe_long', '--openid', OPENID]);
+    expect(out[0]).toBe('interaction -> demo_subscribe_long reject: long-term, sends refused (43101)');
+    await expect(runCli(state, ['send', 'subscribe-popup'])).rejects.toThrow(/template id/);
+    await expect(runCli(state, ['send', 'subscribe-popup', 'x', '--accept', '--reject'])).rejects.toThrow(/not both/);
+  });
+
   it('without a simulator URL it only delivers', async () => {
     const { sim, echo, state } = await startRig();
     const { simulatorUrl: _omitted, ...withoutSimulator } = state;

@@ -9,8 +9,17 @@ if (appId === undefined || appSecret === undefined) {
   console.error('set WECHAT_APPID and WECHAT_APPSECRET: the simulator serves that account');
   process.exit(1);
 }
+// With SIM_CALLBACK_URL (the gateway's /wechat) and WECHAT_TOKEN, delivery reports of template and
+// subscribe sends are pushed there (docs/wechat-protocol.md §11.3, §12.1), sealed when an AES key is set.
+const callbackUrl = process.env['SIM_CALLBACK_URL'] || undefined;
+const token = process.env['WECHAT_TOKEN'] || undefined;
+const encodingAESKey = process.env['WECHAT_ENCODING_AES_KEY'] || undefined;
+const callback =
+  callbackUrl === undefined || token === undefined
+    ? undefined
+    : { url: callbackUrl, token, ...(encodingAESKey === undefined ? {} : { encodingAESKey }) };
 const sim = await startWechatApiSimulator({
-  accounts: [{ appId, appSecret }],
+  accounts: [callback === undefined ? { appId, appSecret } : { appId, appSecret, callback }],
   host: process.env['SIM_HOST'] ?? '127.0.0.1',
   port: Number(process.env['SIM_PORT'] ?? '4000'),
 });

@@ -8,7 +8,7 @@ import {
   verifyMsgSignature,
 } from '@wxq/wechat';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { RecordedInteraction } from '../api/interactions.js';
+import type { ConsentChange, RecordedInteraction } from '../api/interactions.js';
 import type { SentMessage } from '../api/families/customer-service.js';
 import { type Push, buildHandshake, buildPush } from '../push/build-push.js';
 import { InteractionRefusedError, createInteractionClient } from '../push/interaction-client.js';
@@ -31,6 +31,9 @@ interface Target {
 
 interface SendOptions {
   readonly mode?: PushMode;
+  readonly accept?: boolean;
+  readonly reject?: boolean;
+  readonly scene?: string;
   readonly openid?: string;
   readonly msgId?: string;
   readonly repeat: number;
@@ -63,8 +66,13 @@ export const MESSAGE_TYPES = [
   'pic_photo_or_album',
   'pic_weixin',
   'location_select',
+  'subscribe-popup',
+  'subscribe-change',
 ] as const;
 type MessageType = (typeof MESSAGE_TYPES)[number];
+
+/** The user's answer to subscribe templates (docs/wechat-protocol.md §12.1): no reply is expected. */
+const CONSENT_TYPES: ReadonlySet<MessageType> = new Set(['subscribe-popup', 'subscribe-change']);
 
 /**
  * `npm run sim -- …`: sends pushes to a gateway as WeChat would (signed; plaintext, compatible or
@@ -143,14 +151,23 @@ export function createSimCli(state: SandboxState | undefined, io: CliIo): Comman
           throw new InvalidArgumentError(`one of ${MESSAGE_TYPES.join(', ')}`);
         return value as MessageType;
       })
-      .argument('[value]', 'text content, scene, menu key, URL or scan result'),
+      .argument('[value]', 'text content, scene, menu key, URL, scan result, or template ids (a,b) for subscribe-*')
+      .option('--accept', 'subscribe-popup / subscribe-change: the user accepts (default for a popup)')
+      .option('--reject', 'subscribe-popup / subscribe-change: the user rejects (default for a change)')
+      .option('--scene <n>', 'subscribe-popup: PopupScene, 1 H5 page, 2 article', '1'),
   ).action(async (type: MessageType, value: string | undefined, options: SendOptions) => {
     const t = target();
-    const message = buildMessage(type, value, {
+    if (options.accept === true && options.reject === true)
+      throw new InvalidArgumentError('--accept or --reject, not both');
+    const userOptions = {
       ...(options.openid === undefined ? {} : { openid: options.openid }),
       ...(options.msgId === undefined ? {} : { msgId: options.msgId }),
-    });
-    await deliver(t, message, options, io);
+    };
+    const message = CONSENT_TYPES.has(type)
+      ? buildConsentMessage(type, value, options, userOptions)
+      : buildMessage(type, value, userOptions);
+    // A subscribe answer gets no reply: nothing to wait for at the simulator.
+    await deliver(t, message, CONSENT_TYPES.has(type) ? { ...options, wait: false } : options, io);
   });
 
   sendOptions(
@@ -266,6 +283,7 @@ async function tellSimulator(simulatorUrl: string, push: Push, io: CliIo): Promi
 }
 
 function describeInteraction(recorded: RecordedInteraction): string {
+  if (recorded.consent !== undefined) return recorded.consent.map(describeConsent).join('; ');
   if (recorded.outcome === 'duplicate') return 'already recorded (the same push)';
   if (recorded.outcome === 'superseded') return "older than the user's latest action there: nothing changes";
   switch (recorded.grant) {
@@ -279,6 +297,16 @@ function describeInteraction(recorded: RecordedInteraction): string {
     case 'none':
       return 'opens no send window';
   }
+}
+
+function describeConsent(change: ConsentChange): string {
+  const { templateId, status, consent } = change;
+  if (change.outcome === 'ignored' || consent === undefined)
+    return `${templateId} ${status}: ignored (not an accept or reject of one of the account's subscribe templates)`;
+  const now = consent.longTerm
+    ? `long-term, ${consent.canSend ? 'sends allowed' : 'sends refused (43101)'}`
+    : `${consent.credits} send${consent.credits === 1 ? '' : 's'} allowed`;
+  return `${templateId} ${status}${change.outcome === 'duplicate' ? ' (already recorded)' : ''}: ${now}`;
 }
 
 /** WeChat allows replies for 48 h after a message (docs/wechat-protocol.md §7.4); an old capture opens no window. */
@@ -345,7 +373,36 @@ function buildMessage(type: MessageType, value: string | undefined, o: UserMessa
       return createMessage.pic(type, m);
     case 'location_select':
       return createMessage.locationSelect(m);
+    case 'subscribe-popup':
+    case 'subscribe-change':
+      throw new InvalidArgumentError(`${type} is built by buildConsentMessage`);
   }
+}
+
+/** A subscribe popup or settings change for the comma-separated template ids (docs/wechat-protocol.md §12.1). */
+function buildConsentMessage(
+  type: MessageType,
+  value: string | undefined,
+  options: SendOptions,
+  m: MessageOptions,
+): InboundMessage {
+  const templateIds = (value ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
+  if (templateIds.length === 0) throw new InvalidArgumentError(`${type} needs the template id(s): ${type} TEMPLATE_ID`);
+  const popup = type === 'subscribe-popup';
+  const status = options.reject === true || (!popup && options.accept !== true) ? 'reject' : 'accept';
+  const scene = options.scene ?? '1';
+  return popup
+    ? createMessage.subscribeMsgPopup(
+        templateIds.map((templateId) => ({ templateId, status, scene })),
+        m,
+      )
+    : createMessage.subscribeMsgChange(
+        templateIds.map((templateId) => ({ templateId, status })),
+        m,
+      );
 }
 
 function positiveInt(value: string): number {
