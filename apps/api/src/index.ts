@@ -1,0 +1,1 @@
+export { type ApiDeps, type RunningApi, startApi } from './api.js';
