@@ -56,7 +56,7 @@ describe('admin listener', () => {
     const api = await send(`${board}/api/queues`, { headers: { authorization: basicAuth('admin', PASSWORD) } });
     expect(api.status).toBe(200);
     const { queues } = JSON.parse(api.body) as { queues: { name: string; description?: string }[] };
-    expect(queues.map((queue) => queue.name).sort()).toEqual(['inbound', 'outbound']);
+    expect(queues.map((queue) => queue.name).sort()).toEqual(['inbound', 'notify', 'outbound']);
     // The board names wxq's queues by what they hold.
     for (const queue of queues) expect(queue.description, queue.name).toBe(QUEUES[queue.name as QueueKey].description);
     expect(page.body).toContain('wxq queues');

@@ -14,6 +14,8 @@ export interface OpsContext {
   /** How output names a queue: `inbound`, or `inbound (shard 2)` with several shards. */
   label(queue: OperatorQueue): string;
   readonly pause: SendPause;
+  /** The notifications' own pause (a 45009 on template sends): `pause` and `resume` hold and lift both. */
+  readonly notificationPause: SendPause;
   /** undefined with WXQ_CS_QUOTA=off. */
   readonly ledger: QuotaLedger | undefined;
   close(): Promise<void>;
@@ -51,6 +53,7 @@ export async function openOpsContext(config: WorkerConfig): Promise<OpsContext> 
     shards,
     label: (queue) => (shards.all.length === 1 ? queue.name : `${queue.name} (shard ${shardOf.get(queue) ?? '?'})`),
     pause: createSendPause(redis, keys),
+    notificationPause: createSendPause(redis, keys, Date.now, keys.notificationPause),
     ledger:
       mode === 'off'
         ? undefined

@@ -40,6 +40,7 @@ describe('ops status', () => {
         queues: {
           inbound: { waiting: 3, active: 0, delayed: 0, failed: 2, completed: 0 },
           outbound: { waiting: 1, active: 0, delayed: 0, failed: 0, completed: 0 },
+          notify: { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0 },
         },
         sends: 'running',
         pausedUntil: null,
@@ -49,6 +50,7 @@ describe('ops status', () => {
         queues: {
           inbound: { waiting: 1, active: 0, delayed: 0, failed: 0, completed: 0 },
           outbound: { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0 },
+          notify: { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0 },
         },
         sends: 'running',
         pausedUntil: null,
@@ -260,7 +262,7 @@ describe('ops drain and clean', () => {
     const declined = runOps(['drain'], no.io);
     no.stdin.write('n\n');
     expect(await declined).toBe(4);
-    expect(no.stderr()).toContain('Remove 2 waiting and delayed jobs from inbound and outbound? They are lost. [y/N]');
+    expect(no.stderr()).toContain('Remove 2 waiting and delayed jobs from inbound, outbound and notify? They are lost. [y/N]');
     expect(await f.inbound.queue.getWaitingCount()).toBe(2);
 
     const yes = captureIo(f.env, { stdin: true });

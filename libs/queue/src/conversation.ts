@@ -21,5 +21,9 @@ export function conversationOf(queueName: string, data: unknown): Conversation |
     const { reply } = parsed.data;
     return { appId: parsed.data.appId, openId: reply.kind === 'message' ? reply.message.touser : reply.touser };
   }
+  if (queueName === QUEUES.notify.name) {
+    const parsed = QUEUES.notify.schema.safeParse(data);
+    return parsed.success ? { appId: parsed.data.appId, openId: parsed.data.to } : undefined;
+  }
   return undefined;
 }

@@ -20,7 +20,7 @@ export async function runDrain(context: OpsContext, io: CliIo, options: DrainOpt
     writeLine(io.stdout, 'nothing to drain');
     return 0;
   }
-  const names = [...new Set(queues.map((queue) => queue.name))].join(' and ');
+  const names = queueNames(queues);
   const question = `Remove ${total} waiting and delayed job${total === 1 ? '' : 's'} from ${names}? They are lost.`;
   if (!(await confirmed(io, options.yes, 'drain', question))) return EXIT.declined;
   for (const [i, queue] of queues.entries()) {
@@ -63,7 +63,7 @@ export async function runClean(context: OpsContext, io: CliIo, options: CleanOpt
     options.state === 'completed'
       ? ' Completed pushes deduplicate WeChat retries: a late retry becomes a new job.'
       : '';
-  const question = `Remove ${total} ${options.state} job${total === 1 ? '' : 's'} from ${[...new Set(queues.map((q) => q.name))].join(' and ')}?${dedup}`;
+  const question = `Remove ${total} ${options.state} job${total === 1 ? '' : 's'} from ${queueNames(queues)}?${dedup}`;
   if (!(await confirmed(io, options.yes, 'clean', question))) return EXIT.declined;
   for (const queue of queues) {
     let removed = 0;
@@ -86,4 +86,11 @@ async function confirmed(io: CliIo, yes: boolean, command: string, question: str
   if (await confirm(io, question)) return true;
   writeLine(io.stderr, 'Nothing removed.');
   return false;
+}
+
+/** "inbound", "inbound and outbound", "inbound, outbound and notify": each queue once, whatever its shards. */
+function queueNames(queues: readonly { readonly name: string }[]): string {
+  const names = [...new Set(queues.map((queue) => queue.name))];
+  const last = names.pop() ?? '';
+  return names.length === 0 ? last : `${names.join(', ')} and ${last}`;
 }

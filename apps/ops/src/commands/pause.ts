@@ -13,7 +13,10 @@ function selectAccounts(context: OpsContext, account: string | undefined): strin
   return [account];
 }
 
-/** Holds the accounts' sends until `resume`: replies wait in "delayed", no attempt spent (docs/quota.md). */
+/**
+ * Holds the accounts' sends until `resume`: replies and notifications wait in "delayed", no
+ * attempt spent (docs/quota.md, docs/notifications.md).
+ */
 export async function runPause(
   context: OpsContext,
   io: CliIo,
@@ -21,15 +24,17 @@ export async function runPause(
 ): Promise<number> {
   for (const appId of selectAccounts(context, options.account)) {
     await context.pause.pauseUntilResumed(appId);
+    await context.notificationPause.pauseUntilResumed(appId);
     writeLine(io.stdout, `sends of ${appId} paused until resumed (npm run ops -- resume --account ${appId})`);
   }
   return 0;
 }
 
 /**
- * Lifts the accounts' send pauses, an operator's or a 45009/45011 one, and wakes their delayed
- * replies at once (a paused reply would look again only within a minute). Waking a reply that is
- * delayed for another reason costs it one look: it finds why and waits again.
+ * Lifts the accounts' send pauses, an operator's or a 45009/45011 one, the notifications' too, and
+ * wakes their delayed replies and notifications at once (a paused one would look again only within
+ * a minute). Waking one that is delayed for another reason costs it one look: it finds why and
+ * waits again.
  */
 export async function runResume(
   context: OpsContext,
@@ -38,7 +43,11 @@ export async function runResume(
 ): Promise<number> {
   const accounts = selectAccounts(context, options.account);
   const paused = new Set<string>();
-  for (const appId of accounts) if (await context.pause.resume(appId)) paused.add(appId);
+  for (const appId of accounts) {
+    // Both pauses, whichever are set: each is lifted, whatever the other answered.
+    const lifted = await Promise.all([context.pause.resume(appId), context.notificationPause.resume(appId)]);
+    if (lifted.includes(true)) paused.add(appId);
+  }
   const woken = paused.size === 0 ? new Map<string, number>() : await wakeDelayedReplies(context, paused);
   for (const appId of accounts) {
     writeLine(
@@ -55,7 +64,8 @@ const PAGE_SIZE = 200;
 
 async function wakeDelayedReplies(context: OpsContext, accounts: ReadonlySet<string>): Promise<Map<string, number>> {
   const woken = new Map<string, number>();
-  for (const queue of context.queues.outbound) await wakeDelayedOf(queue, accounts, woken);
+  for (const queue of [...context.queues.outbound, ...context.queues.notify])
+    await wakeDelayedOf(queue, accounts, woken);
   return woken;
 }
 
