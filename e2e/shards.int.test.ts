@@ -243,8 +243,9 @@ describe('WXQ_QUEUE_SHARDS=3 on a 3-master Redis Cluster', () => {
     });
     expect(board.status).toBe(200);
     const { queues } = (await board.json()) as { queues: { name: string; description: string }[] };
+    // The notify queue is an account's: shard 0's alone.
     expect(queues.map((queue) => queue.name).sort()).toEqual(
-      shards.all.flatMap((shard) => [`s${shard.index}/inbound`, `s${shard.index}/outbound`]).sort(),
+      [...shards.all.flatMap((shard) => [`s${shard.index}/inbound`, `s${shard.index}/outbound`]), 's0/notify'].sort(),
     );
     for (const shard of shards.all) {
       expect(queues.find((q) => q.name === `s${shard.index}/inbound`)?.description).toContain(`slot ${shard.slot}`);
