@@ -60,7 +60,7 @@ const probe = (description: string) => ({
   get: {
     summary: description,
     security: [],
-    responses: { '200': { description: 'yes' }, '503': { description: 'no' } },
+    responses: { '200': { description: 'yes', ...json('Probe') }, '503': { description: 'no', ...json('Probe') } },
   },
 });
 
@@ -139,6 +139,7 @@ export function createOpenApiDocument(): Readonly<Record<string, unknown>> {
         MessageAccepted: jsonSchemaOf(acceptedSchema, 'output'),
         Message: jsonSchemaOf(messageSchema, 'output'),
         Error: jsonSchemaOf(errorSchema, 'output'),
+        Probe: jsonSchemaOf(z.strictObject({ status: z.enum(['ok', 'ready', 'not ready']) }), 'output'),
       },
     },
   };

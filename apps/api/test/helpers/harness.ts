@@ -8,7 +8,7 @@ import { type RedisClient, createRedis } from '@wxq/redis';
 import { type LogSink, createLogSink, waitFor } from '@wxq/testing';
 import { Queue } from 'bullmq';
 import { inject, onTestFinished } from 'vitest';
-import { type RunningApi, startApi } from '../../src/api.js';
+import { type RunningApi, startApi } from '../../src/index.js';
 
 export const APP_ID = 'wx1234567890abcdef';
 export const OTHER_APP_ID = 'wxfedcba0987654321';
@@ -151,6 +151,6 @@ export async function useApi(options: TestApiOptions = {}): Promise<TestApi> {
 }
 
 /** The `{"error": {"code"}}` of an answer. */
-export function errorCodeOf(answer: Answer): unknown {
+export function errorCodeOf(answer: Pick<Answer, 'json'>): unknown {
   return (answer.json as { error?: { code?: unknown } } | undefined)?.error?.code;
 }
