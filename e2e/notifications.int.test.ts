@@ -10,7 +10,14 @@ import { type Notifier, createNotifier } from '@wxq/notify';
 import { type Producer, QUEUES, createProducer } from '@wxq/queue';
 import { createKeys } from '@wxq/redis';
 import { type RedisServer, createLogSink, startRedisServer, waitFor } from '@wxq/testing';
-import { type WechatApiSimulator, buildPush, createMessage, sendPush, startWechatApiSimulator } from '@wxq/wechat-sim';
+import {
+  type SimulatorRequest,
+  type WechatApiSimulator,
+  buildPush,
+  createMessage,
+  sendPush,
+  startWechatApiSimulator,
+} from '@wxq/wechat-sim';
 import { type RunningWorker, startWorker } from '@wxq/worker';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -132,6 +139,44 @@ describe('a template message', () => {
   it('with an unknown template is refused with 40037, sent never', async () => {
     const record = await notifier.send({ to: 'oUserB', template: { id: 'no_such_template', data: {} } });
     expect(await settled(record.id, 'refused')).toMatchObject({ errcode: 40037 });
+  });
+});
+
+/** The recipient of a send the simulator was asked for. */
+function to(request: SimulatorRequest): unknown {
+  return (request.body as { touser?: unknown } | undefined)?.touser;
+}
+
+describe('WeChat failing a template send', () => {
+  it('system busy (-1) once: retried with backoff and sent once', async () => {
+    sim.injectFault({ path: '/cgi-bin/message/template/send', errcode: -1, when: (r) => to(r) === 'oBusy' });
+    const record = await notifier.send(template('oBusy'));
+    await settled(record.id, 'delivered');
+    expect(sim.templateSends.filter((s) => s.touser === 'oBusy')).toHaveLength(1);
+  });
+
+  it('too often to this user (43117): put off, three times at most, then refused', async () => {
+    sim.injectFault({
+      path: '/cgi-bin/message/template/send',
+      errcode: 43117,
+      times: 4,
+      when: (r) => to(r) === 'oTooOften',
+    });
+    const record = await notifier.send(template('oTooOften'));
+    const job = `nt-${record.id}`;
+    for (let deferral = 1; deferral <= 3; deferral += 1) {
+      // Put off for the policy's wait (minutes): the test does not wait, it promotes the job.
+      await waitFor(async () => (await notifyQueue.getJobState(job)) === 'delayed', {
+        message: `deferral ${String(deferral)}`,
+        timeoutMs: 20_000,
+      });
+      const delayed = await notifyQueue.getJob(job);
+      expect(delayed?.data).toMatchObject({ deferred: deferral });
+      expect((delayed?.delay ?? 0) + (delayed?.timestamp ?? 0)).toBeGreaterThan(Date.now() + 60_000);
+      await delayed?.promote();
+    }
+    expect(await settled(record.id, 'refused')).toMatchObject({ errcode: 43117 });
+    expect(sim.templateSends.filter((s) => s.touser === 'oTooOften')).toHaveLength(0);
   });
 });
 

@@ -124,13 +124,21 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
     });
     return queue;
   });
+  // The notify queue is shard 0's (an account's): a handle for its gauges.
+  const notify = new Queue(QUEUES.notify.name, { connection: redis, prefix: shards.at(0).prefix });
+  notify.on('error', (err) => {
+    log.warn({ err }, 'notify queue error');
+  });
   const metrics = createWorkerMetrics({
     redis,
     shards,
-    queues: shards.all.flatMap((shard) => [
-      { queue: inbound.at(shard.index), shard: shard.index },
-      { queue: outbound.at(shard.index).queue, shard: shard.index },
-    ]),
+    queues: [
+      ...shards.all.flatMap((shard) => [
+        { queue: inbound.at(shard.index), shard: shard.index },
+        { queue: outbound.at(shard.index).queue, shard: shard.index },
+      ]),
+      { queue: notify, shard: 0 },
+    ],
     accounts: config.accounts.map((account) => account.appId),
   });
   const apis = new Map(
@@ -267,7 +275,11 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
           );
         }
         await shutdownStep(log, 'queues closed', () =>
-          Promise.all([...inbound.all.map((queue) => queue.close()), ...outbound.all.map((p) => p.close())]),
+          Promise.all([
+            ...inbound.all.map((queue) => queue.close()),
+            ...outbound.all.map((p) => p.close()),
+            notify.close(),
+          ]),
         );
         await shutdownStep(log, 'redis closed', () => Promise.all([redis.quit(), commands.quit()]));
       })();

@@ -85,13 +85,13 @@ export function createNotificationRecords(redis: RedisClient, keys: WxqKeys): No
     async sent(record, msgid) {
       // The indexes first: a report that comes before the status change still finds the record.
       const multi = redis.multi();
-      if (msgid !== undefined && msgid !== '0')
+      if (msgid !== undefined && msgid !== '' && msgid !== '0')
         multi.set(keys.notificationByMsgid(record.account, msgid), record.id, 'PX', MSGID_TTL_MS);
       // A template report names no template (subscribe reports do): the user's last template send.
       const template = record.kind === 'template' ? '' : record.templateId;
       multi.set(keys.notificationLast(record.account, record.to, template), record.id, 'PX', MSGID_TTL_MS);
       await multi.exec();
-      await advance(record.id, 'sent', msgid === undefined ? {} : { msgid });
+      await advance(record.id, 'sent', msgid === undefined || msgid === '' ? {} : { msgid });
     },
     async findByReport(appId, msgid, openId, templateId) {
       if (msgid !== '0') {

@@ -93,6 +93,8 @@ export const notifyPayloadSchema = z.object({
   /** When it was accepted, epoch ms. */
   createdAt: z.number().int(),
   campaignId: z.string().exactOptional(),
+  /** How often WeChat said "too often to this user" (43117) and the send was put off: at most 3 times. */
+  deferred: z.number().int().min(0).exactOptional(),
 });
 
 export type NotifyPayload = z.output<typeof notifyPayloadSchema>;

@@ -3,7 +3,7 @@ import type { ConsentLedger, NotificationRecord, NotificationRecords } from '@wx
 import type { SendPause } from '@wxq/quota';
 import type { NotifyPayload, Processor } from '@wxq/queue';
 import { type SendVerdict, type WechatApiClient, judgeSend } from '@wxq/wechat-api';
-import { type Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Counter } from 'prom-client';
 import type { SendRateLimiter } from '../send-rate-limit.js';
 import { delayUntil } from './delay.js';
@@ -26,8 +26,10 @@ export interface NotifyDeps {
 /** The reason of a subscribe notification not attempted for want of a consent credit. */
 export const NO_CONSENT = 'no_consent';
 
-/** How long a recipient WeChat says is written to too often waits (43117, docs/wechat-protocol.md §11.2). */
-const TOO_OFTEN_DELAY_MS = 60_000;
+/** How long a send WeChat finds too often to its user waits, unless the policy says (43117, §11.2). */
+const TOO_OFTEN_DELAY_MS = 15 * 60_000;
+/** Put off this often, a send is refused: WeChat keeps saying the same. */
+const MAX_DEFERRALS = 3;
 
 /**
  * The notify processor (docs/notifications.md): one template message or subscribe notification,
@@ -125,8 +127,17 @@ async function actOn(
       return 'sent';
     case 'pause_account':
       return delayUntil(job, token, await deps.pause.pause(appId, verdict.pause ?? 'day', log));
-    case 'retry_later':
-      return delayUntil(job, token, Date.now() + TOO_OFTEN_DELAY_MS);
+    case 'retry_later': {
+      const deferred = (payload.deferred ?? 0) + 1;
+      if (deferred > MAX_DEFERRALS) {
+        await refuse(deps, payload, detail);
+        throw new UnrecoverableError(`${verdict.reason ?? 'too often'} (put off ${String(MAX_DEFERRALS)} times)`);
+      }
+      // The count travels with the job; the wait is the policy's, not a pause's minute.
+      await job.updateData({ ...payload, deferred });
+      await job.moveToDelayed(Date.now() + (verdict.retryAfterSeconds ?? TOO_OFTEN_DELAY_MS / 1000) * 1000, token);
+      throw new DelayedError();
+    }
     case 'clear_consent':
       await deps.consent?.ledger.reject(appId, to, [body.template_id]);
       await refuse(deps, payload, { ...detail, reason: NO_CONSENT }, 'no_consent');
