@@ -32,7 +32,14 @@ function userEnv(): NodeJS.ProcessEnv {
   const inherited = Object.entries(process.env).filter(
     ([name]) => !name.startsWith('WECHAT_') && !name.startsWith('REDIS_') && name !== 'WXQ_ACCOUNTS_FILE',
   );
-  return { ...Object.fromEntries(inherited), WXQ_STATE_DIR: stateDir, PORT: '0', ADMIN_PORT: '0', SIM_PORT: '0' };
+  return {
+    ...Object.fromEntries(inherited),
+    WXQ_STATE_DIR: stateDir,
+    PORT: '0',
+    ADMIN_PORT: '0',
+    SIM_PORT: '0',
+    API_PORT: '0',
+  };
 }
 
 function run(args: readonly string[]): ReturnType<typeof runNpm> {
@@ -86,6 +93,31 @@ describe('npm start (the sandbox)', () => {
     await waitFor(async () => (await fetch(readyz ?? '')).status === 200, { message: 'the worker ready' });
     const metrics = await fetch((readyz ?? '').replace('/readyz', '/metrics'));
     expect(await metrics.text()).toContain('# TYPE wxq_worker_sends_total counter');
+  });
+
+  it('sends a template message through the API it prints, and WeChat reports it delivered', async () => {
+    const token = /API token {6}(\S+)/.exec(sandboxOutput())?.[1];
+    expect(token).toBeDefined();
+    expect(state.apiUrl).toBeDefined();
+    const headers = { authorization: `Bearer ${token ?? ''}`, 'content-type': 'application/json' };
+    const body = JSON.stringify({
+      to: 'oSandboxUser',
+      template: { id: 'demo_template', data: { thing1: { value: 'Order 42' } } },
+    });
+    const queued = await fetch(`${state.apiUrl ?? ''}/api/v1/messages`, { method: 'POST', headers, body });
+    expect(queued.status).toBe(202);
+    const { id } = (await queued.json()) as { id: string };
+    // Sent by the worker to the simulator, whose report comes back through the gateway.
+    const delivered = await waitFor(
+      async () => {
+        const answer = await fetch(`${state.apiUrl ?? ''}/api/v1/messages/${id}`, { headers });
+        const record = (await answer.json()) as { status: string; msgid?: string };
+        return record.status === 'delivered' ? record : undefined;
+      },
+      { message: 'the template message to be delivered', timeoutMs: 20_000 },
+    );
+    expect(delivered.msgid).toMatch(/^\d+$/);
+    expect((await fetch(`${state.apiUrl ?? ''}/api/v1/messages`, { method: 'POST', body })).status).toBe(401);
   });
 
   it('first stopped the redis-server that a killed earlier sandbox left running', async () => {

@@ -2,7 +2,8 @@
 // simulator with a demo account; with WECHAT_* (or WXQ_ACCOUNTS_FILE) it serves that account.
 // The composition root: the only sandbox file that reads the environment, prints or exits.
 import { randomBytes } from 'node:crypto';
-import { ConfigError, loadGatewayConfig, loadWorkerConfig } from '@wxq/config';
+import { startApi } from '@wxq/api';
+import { ConfigError, loadGatewayConfig, loadNotifyApiConfig, loadWorkerConfig } from '@wxq/config';
 import { startGateway } from '@wxq/gateway';
 import { createLogger } from '@wxq/logging';
 import {
@@ -98,6 +99,8 @@ try {
     stops.push({ name: 'simulator', stop: () => simulator.stop() });
   }
   const generatedPassword = env['ADMIN_PASSWORD'] === undefined ? randomBytes(12).toString('base64url') : undefined;
+  // The notifications API's bearer token, made for this run unless WXQ_API_TOKENS names some.
+  const generatedApiToken = env['WXQ_API_TOKENS'] === undefined ? randomBytes(24).toString('base64url') : undefined;
   const settings = {
     ...env,
     ...(redisUrl === undefined ? {} : { REDIS_URL: redisUrl }),
@@ -121,12 +124,27 @@ try {
   });
   const gateway = await startGateway(gatewayConfig, { logger: log.child({ app: 'gateway' }) });
   stops.push({ name: 'gateway', stop: () => gateway.stop() });
+  // WeChat pushes the delivery reports of template and subscribe sends to the callback URL
+  // (docs/notifications.md): the simulator does the same, to this gateway.
+  if (sim !== undefined && demo !== undefined) {
+    sim.setCallback(demo.appId, {
+      url: `http://127.0.0.1:${gateway.publicPort}/wechat`,
+      token: demo.token,
+      encodingAESKey: demo.encodingAESKey,
+    });
+  }
   const worker = await startWorkerWithAdmin(workerConfig, {
     logger: log.child({ app: 'worker' }),
     // The sandbox runs the demo on purpose unless told otherwise.
     handlers: await loadHandlers(workerConfig.handlersModule ?? DEMO_HANDLERS, process.cwd(), log),
   });
   stops.push({ name: 'worker', stop: () => worker.stop() });
+  const api = await startApi(
+    loadNotifyApiConfig({ ...settings, WXQ_API_TOKENS: env['WXQ_API_TOKENS'] ?? generatedApiToken }),
+    { logger: log.child({ app: 'api' }) },
+  );
+  stops.push({ name: 'api', stop: () => api.stop() });
+  const apiUrl = `http://127.0.0.1:${String(api.port)}`;
 
   const gatewayUrl = `http://127.0.0.1:${gateway.publicPort}`;
   const adminUrl = gateway.adminPort === undefined ? undefined : `http://127.0.0.1:${gateway.adminPort}`;
@@ -143,6 +161,8 @@ try {
       ? '  admin          not started (set ADMIN_PASSWORD)'
       : `  Bull Board     ${adminUrl}${gatewayConfig.admin.basePath}   /metrics`,
     `  worker probes  http://127.0.0.1:${worker.adminPort}/readyz   /metrics`,
+    `  API            ${apiUrl}/api/v1/messages   (docs/notifications.md)`,
+    generatedApiToken === undefined ? '' : `  API token      ${generatedApiToken}   (generated for this run)`,
     adminUrl === undefined || generatedPassword === undefined
       ? ''
       : `  admin login    admin / ${generatedPassword}   (generated for this run)`,
@@ -150,6 +170,14 @@ try {
     '',
     'Send your first message (in another terminal):',
     '  npm run sim -- send text "hello"',
+    ...(demo === undefined || generatedApiToken === undefined
+      ? []
+      : [
+          'and a template message:',
+          `  curl -s ${apiUrl}/api/v1/messages -H 'Authorization: Bearer ${generatedApiToken}' \\`,
+          `    -H 'Content-Type: application/json' \\`,
+          `    -d '{"to":"oSandboxUser","template":{"id":"demo_template","data":{"thing1":{"value":"Order 42"}}}}'`,
+        ]),
     '',
     'Ctrl-C stops everything.',
   ];
@@ -157,6 +185,7 @@ try {
   // Written last: its presence tells `npm run sim` (and tests) that everything is up.
   await writeSandboxState(stateDir, {
     gatewayUrl,
+    apiUrl,
     ...(sim === undefined ? {} : { simulatorUrl: sim.url }),
     ...(adminUrl === undefined ? {} : { adminUrl }),
     account: demo ?? { appId: account?.appId ?? '', token: account?.token ?? '' },

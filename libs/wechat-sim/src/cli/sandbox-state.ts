@@ -4,6 +4,8 @@ import { join } from 'node:path';
 /** What `npm start` writes so that `npm run sim` needs no flags: where things run and the demo account. */
 export interface SandboxState {
   readonly gatewayUrl: string;
+  /** The notifications API (docs/notifications.md); absent in a state file of an older sandbox. */
+  readonly apiUrl?: string;
   /** Absent when the sandbox runs against a real WeChat account. */
   readonly simulatorUrl?: string;
   readonly adminUrl?: string;
