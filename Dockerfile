@@ -1,6 +1,7 @@
 # One image for both apps; the command picks which one runs:
 #   docker run IMAGE                                  -> the gateway (the default CMD, with its V8 flags)
 #   docker run IMAGE node --max-old-space-size=1024 apps/worker/dist/main.js  -> a worker
+#   docker run IMAGE node apps/api/dist/main.js       -> the notifications API (docs/notifications.md)
 #   docker run IMAGE node apps/ops/dist/main.js status  -> an ops command (doctor-main.js: the doctor)
 # docs/deploy.md shows the whole stack (docker-compose.yml).
 
@@ -35,7 +36,7 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=manifests /manifests/ ./
-RUN npm ci --omit=dev --workspace=@wxq/gateway --workspace=@wxq/worker --workspace=@wxq/ops --no-audit --no-fund \
+RUN npm ci --omit=dev --workspace=@wxq/gateway --workspace=@wxq/worker --workspace=@wxq/api --workspace=@wxq/ops --no-audit --no-fund \
  && npm cache clean --force
 COPY --from=build /dists/ ./
 # The files stay root-owned: the app never writes to /app, and a compromised process cannot
