@@ -4,14 +4,8 @@ export {
   type NotificationRecord,
   type NotificationRecords,
   type NotificationStatus,
-  RECORD_TTL_MS,
   type StatusDetail,
   createNotificationRecords,
 } from './records.js';
-export {
-  type MessageRequest,
-  messageRequestSchema,
-  subscribeRequestSchema,
-  templateRequestSchema,
-} from './request-schema.js';
+export { type MessageRequest, messageRequestSchema } from './request-schema.js';
 export { type ConsentChange, type ConsentLedger, createConsentLedger } from './consent.js';

@@ -9,7 +9,7 @@ const CREATE = loadScript(new URL('./lua/record-create.lua', import.meta.url));
 const ADVANCE = loadScript(new URL('./lua/record-advance.lua', import.meta.url));
 
 /** How long a record is kept after its last change. */
-export const RECORD_TTL_MS = 7 * 24 * 3600 * 1000;
+const RECORD_TTL_MS = 7 * 24 * 3600 * 1000;
 /** How long a send's msgid finds its record: WeChat's report comes seconds later. */
 const MSGID_TTL_MS = 24 * 3600 * 1000;
 

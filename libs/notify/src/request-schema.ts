@@ -20,23 +20,37 @@ const keyword = z
 const MAX_KEYWORDS = 50;
 /** One keyword's value: WeChat's limits are far lower (thing: 20 characters) and say 47003 themselves. */
 const value = z.string().max(4096);
+/** Keys a JavaScript object treats specially: zod's record drops `__proto__` silently, so they are refused. */
+const RESERVED_KEYS = ['__proto__', 'constructor', 'prototype'];
+
+/** A template's data, keyword -> value: at most MAX_KEYWORDS, the reserved names refused before the record reads it. */
+function dataOf<T extends z.ZodType>(entry: T) {
+  const record = z
+    .record(keyword, entry)
+    .refine((data) => Object.keys(data).length <= MAX_KEYWORDS, `at most ${String(MAX_KEYWORDS)} keywords`);
+  return z.preprocess((input, ctx) => {
+    if (typeof input === 'object' && input !== null) {
+      for (const name of RESERVED_KEYS) {
+        if (Object.hasOwn(input, name))
+          ctx.issues.push({ code: 'custom', message: 'a reserved name', path: [name], input });
+      }
+    }
+    return input;
+  }, record);
+}
 
 const miniprogram = z.strictObject({ appid: identifier, pagepath: z.string().max(1024).exactOptional() });
 
-export const templateRequestSchema = z.strictObject({
+const templateRequestSchema = z.strictObject({
   id: identifier.describe('the template_id of one of the account’s templates'),
-  data: z
-    .record(keyword, z.strictObject({ value, color: z.string().max(16).exactOptional() }))
-    .refine((data) => Object.keys(data).length <= MAX_KEYWORDS, `at most ${String(MAX_KEYWORDS)} keywords`),
-  url: z.url().max(2048).exactOptional(),
+  data: dataOf(z.strictObject({ value, color: z.string().max(16).exactOptional() })),
+  url: z.url({ protocol: /^https?$/ }).max(2048).exactOptional(),
   miniprogram: miniprogram.exactOptional(),
 });
 
-export const subscribeRequestSchema = z.strictObject({
+const subscribeRequestSchema = z.strictObject({
   id: identifier.describe('the template_id of a subscribe-notification template'),
-  data: z
-    .record(keyword, z.strictObject({ value }))
-    .refine((data) => Object.keys(data).length <= MAX_KEYWORDS, `at most ${String(MAX_KEYWORDS)} keywords`),
+  data: dataOf(z.strictObject({ value })),
   page: z.string().max(2048).exactOptional(),
   miniprogram: miniprogram.exactOptional(),
 });

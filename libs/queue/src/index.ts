@@ -18,7 +18,6 @@ export {
   type NotificationSend,
   type NotifyPayload,
   type OutboundPayload,
-  notificationSendSchema,
   notifyPayloadSchema,
 } from './payloads.js';
 export { type Producer, type ProducerOptions, createProducer } from './producer.js';

@@ -20,7 +20,6 @@ export {
   type SendRow,
   type SendRule,
   TOO_OFTEN_RETRY_AFTER_SECONDS,
-  ruleFor,
 } from './send-policy.js';
 export { type SendVerdict, isRefused, judgeSend } from './send-verdict.js';
 export {

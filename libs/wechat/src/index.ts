@@ -43,12 +43,7 @@ export {
 } from './message-crypto.js';
 export * from './messages.js';
 export { parseInboundXml, toInboundMessage } from './parse-message.js';
-export {
-  MAX_SUBSCRIBE_LIST_ENTRIES,
-  SUBSCRIBE_WRAPPERS,
-  type SubscribeEventName,
-  subscribeEntriesOf,
-} from './subscribe-list.js';
+export { type SubscribeEventName, subscribeEntriesOf } from './subscribe-list.js';
 export { type PassiveReplyHeader, buildPassiveReplyXml, isPassiveCapable } from './passive-reply.js';
 export {
   type OpenedPush,

@@ -2,7 +2,7 @@ import type { Logger } from '@wxq/logging';
 import type { ConsentLedger, NotificationRecord, NotificationRecords } from '@wxq/notify';
 import type { SendPause } from '@wxq/quota';
 import type { NotifyPayload, Processor } from '@wxq/queue';
-import { type SendVerdict, type WechatApiClient, judgeSend } from '@wxq/wechat-api';
+import { type SendVerdict, TOO_OFTEN_RETRY_AFTER_SECONDS, type WechatApiClient, judgeSend } from '@wxq/wechat-api';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Counter } from 'prom-client';
 import type { SendRateLimiter } from '../send-rate-limit.js';
@@ -24,10 +24,8 @@ export interface NotifyDeps {
 }
 
 /** The reason of a subscribe notification not attempted for want of a consent credit. */
-export const NO_CONSENT = 'no_consent';
+const NO_CONSENT = 'no_consent';
 
-/** How long a send WeChat finds too often to its user waits, unless the policy says (43117, §11.2). */
-const TOO_OFTEN_DELAY_MS = 15 * 60_000;
 /** Put off this often, a send is refused: WeChat keeps saying the same. */
 const MAX_DEFERRALS = 3;
 
@@ -135,7 +133,7 @@ async function actOn(
       }
       // The count travels with the job; the wait is the policy's, not a pause's minute.
       await job.updateData({ ...payload, deferred });
-      await job.moveToDelayed(Date.now() + (verdict.retryAfterSeconds ?? TOO_OFTEN_DELAY_MS / 1000) * 1000, token);
+      await job.moveToDelayed(Date.now() + (verdict.retryAfterSeconds ?? TOO_OFTEN_RETRY_AFTER_SECONDS) * 1000, token);
       throw new DelayedError();
     }
     case 'clear_consent':

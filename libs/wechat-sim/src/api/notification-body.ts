@@ -141,7 +141,7 @@ function isData(data: Readonly<Record<string, unknown>>, allows: ValueRule): dat
  * The keyword type is the key without its trailing digits: `thing1` → `thing`,
  * `character_string12` → `character_string` (docs/wechat-protocol.md §12.2).
  */
-export function keywordType(keyword: string): string {
+function keywordType(keyword: string): string {
   return keyword.replace(/\d+$/, '');
 }
 
