@@ -262,7 +262,9 @@ describe('ops drain and clean', () => {
     const declined = runOps(['drain'], no.io);
     no.stdin.write('n\n');
     expect(await declined).toBe(4);
-    expect(no.stderr()).toContain('Remove 2 waiting and delayed jobs from inbound, outbound and notify? They are lost. [y/N]');
+    expect(no.stderr()).toContain(
+      'Remove 2 waiting and delayed jobs from inbound, outbound and notify? They are lost. [y/N]',
+    );
     expect(await f.inbound.queue.getWaitingCount()).toBe(2);
 
     const yes = captureIo(f.env, { stdin: true });

@@ -44,7 +44,10 @@ const miniprogram = z.strictObject({ appid: identifier, pagepath: z.string().max
 const templateRequestSchema = z.strictObject({
   id: identifier.describe('the template_id of one of the account’s templates'),
   data: dataOf(z.strictObject({ value, color: z.string().max(16).exactOptional() })),
-  url: z.url({ protocol: /^https?$/ }).max(2048).exactOptional(),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .exactOptional(),
   miniprogram: miniprogram.exactOptional(),
 });
 
