@@ -1,8 +1,8 @@
 import { once } from 'node:events';
-import { type Server, createServer } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NotifyApiConfig } from '@wxq/config';
-import { shutdownStep } from '@wxq/lifecycle';
+import { closeServer, shutdownStep, watchRedis } from '@wxq/lifecycle';
 import type { Logger } from '@wxq/logging';
 import { NotifyRequestError, createNotifier } from '@wxq/notify';
 import { createProducer } from '@wxq/queue';
@@ -39,7 +39,7 @@ export async function startApi(config: NotifyApiConfig, deps: ApiDeps): Promise<
   const log = deps.logger;
   // Fail fast (no offline queue): a request during an outage is answered 503 at once, not held.
   const redis = createRedis(config.redis, 'producer', 'wxq-api');
-  watchRedis(redis, log);
+  watchRedis(redis, log, 'requests are answered 503 until it is back');
   // Notifications are an account's: shard 0's queue and keys (docs/shards.md).
   const shards = createQueueShards(config.queuePrefix, config.queueShards);
   const producer = createProducer('notify', { connection: redis, prefix: shards.at(0).prefix, settings: {} });
@@ -140,28 +140,4 @@ export async function startApi(config: NotifyApiConfig, deps: ApiDeps): Promise<
 function isRedisError(err: unknown, redis: RedisClient): boolean {
   if (redis.status !== 'ready') return true;
   return err instanceof Error && (err.name === 'ReplyError' || err.name === 'MaxRetriesPerRequestError');
-}
-
-function watchRedis(redis: RedisClient, log: Logger): void {
-  let isHealthy = true;
-  redis.on('error', (err: Error) => {
-    // During an outage ioredis reports every reconnect attempt; one line per outage is enough.
-    if (isHealthy) log.error({ err }, 'redis unavailable: requests are answered 503 until it is back');
-    isHealthy = false;
-  });
-  redis.on('ready', () => {
-    if (!isHealthy) log.info('redis available again');
-    isHealthy = true;
-  });
-}
-
-/** Stops accepting; resolves once every connection has closed (close() drops the idle ones now). */
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((err) => {
-      if (err === undefined) resolve();
-      else reject(err);
-    });
-    server.closeIdleConnections();
-  });
 }

@@ -2,7 +2,7 @@ import { type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GatewayConfig } from '@wxq/config';
 import type { Logger } from '@wxq/logging';
-import { shutdownStep } from '@wxq/lifecycle';
+import { closeServer, shutdownStep, watchRedis } from '@wxq/lifecycle';
 import { OperatorQueue, QUEUES, QUEUE_KEYS, createLanes, createProducer, queueOnShard } from '@wxq/queue';
 import { createPassiveStore, createReplyWaiters } from '@wxq/passive';
 import { type QueueShard, createQueueShards, createRedis, pingWithin, raceTimeout } from '@wxq/redis';
@@ -49,7 +49,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     config.admin.password === undefined ? undefined : (await import('./metrics-registry.js')).createGatewayMetrics();
   const metrics: GatewayMetrics = registered ?? UNSERVED_METRICS;
   const redis = createRedis(config.redis, 'producer', 'wxq-gateway');
-  watchRedis(redis, log);
+  watchRedis(redis, log, 'pushes are answered 503 until it is back');
   // Queue shards (docs/shards.md): one inbound queue per shard, all on the one connection.
   const shards = createQueueShards(config.queuePrefix, config.queueShards);
   const producers = shards.map((shard) => {
@@ -217,19 +217,6 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   return { publicPort, adminPort, stop };
 }
 
-function watchRedis(redis: ReturnType<typeof createRedis>, log: Logger): void {
-  let healthy = true;
-  redis.on('error', (err: Error) => {
-    // During an outage ioredis reports every reconnect attempt; one line per outage is enough.
-    if (healthy) log.error({ err }, 'redis unavailable: pushes are answered 503 until it is back');
-    healthy = false;
-  });
-  redis.on('ready', () => {
-    if (!healthy) log.info('redis available again');
-    healthy = true;
-  });
-}
-
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -237,25 +224,5 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       server.off('error', reject);
       resolve();
     });
-  });
-}
-
-/** How often a closing listener drops the keep-alive connections that have gone idle since. */
-const CLOSE_IDLE_EVERY_MS = 50;
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // close() drops the connections idle now; a connection whose last request is still in flight
-    // goes idle when it is answered, and would then hold close() open until its keep-alive timeout
-    // (65 s), past the shutdown deadline: a reverse proxy keeps a pool of them.
-    const sweeper = setInterval(() => {
-      server.closeIdleConnections();
-    }, CLOSE_IDLE_EVERY_MS);
-    server.close((err) => {
-      clearInterval(sweeper);
-      if (err === undefined) resolve();
-      else reject(err);
-    });
-    server.closeIdleConnections();
   });
 }
