@@ -10,6 +10,7 @@ export const ERROR_STATUS = {
   unknown_account: 404,
   method_not_allowed: 405,
   idempotency_conflict: 409,
+  conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   internal: 500,

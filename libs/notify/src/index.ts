@@ -1,4 +1,5 @@
-export { type Notifier, type NotifierOptions, NotifyRequestError, createNotifier } from './notifier.js';
+export { type Notifier, type NotifierOptions, createNotifier } from './notifier.js';
+export { NotifyRequestError } from './idempotency.js';
 export {
   type NotificationKind,
   type NotificationRecord,

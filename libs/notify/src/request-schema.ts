@@ -5,7 +5,7 @@ import { z } from 'zod';
 // wxq's own, far above what WeChat accepts, so a hostile request is refused before Redis sees it.
 
 /** An openid or an appid: printable ASCII, as WeChat makes them. */
-const identifier = z
+export const identifier = z
   .string()
   .min(1)
   .max(128)
@@ -19,12 +19,12 @@ const keyword = z
 /** Keywords in one message: a template has a handful. */
 const MAX_KEYWORDS = 50;
 /** One keyword's value: WeChat's limits are far lower (thing: 20 characters) and say 47003 themselves. */
-const value = z.string().max(4096);
+export const value = z.string().max(4096);
 /** Keys a JavaScript object treats specially: zod's record drops `__proto__` silently, so they are refused. */
 const RESERVED_KEYS = ['__proto__', 'constructor', 'prototype'];
 
 /** A template's data, keyword -> value: at most MAX_KEYWORDS, the reserved names refused before the record reads it. */
-function dataOf<T extends z.ZodType>(entry: T) {
+export function dataOf<T extends z.ZodType>(entry: T) {
   const record = z
     .record(keyword, entry)
     .refine((data) => Object.keys(data).length <= MAX_KEYWORDS, `at most ${String(MAX_KEYWORDS)} keywords`);
@@ -41,7 +41,7 @@ function dataOf<T extends z.ZodType>(entry: T) {
 
 const miniprogram = z.strictObject({ appid: identifier, pagepath: z.string().max(1024).exactOptional() });
 
-const templateRequestSchema = z.strictObject({
+export const templateRequestSchema = z.strictObject({
   id: identifier.describe('the template_id of one of the account’s templates'),
   data: dataOf(z.strictObject({ value, color: z.string().max(16).exactOptional() })),
   url: z
@@ -51,7 +51,7 @@ const templateRequestSchema = z.strictObject({
   miniprogram: miniprogram.exactOptional(),
 });
 
-const subscribeRequestSchema = z.strictObject({
+export const subscribeRequestSchema = z.strictObject({
   id: identifier.describe('the template_id of a subscribe-notification template'),
   data: dataOf(z.strictObject({ value })),
   page: z.string().max(2048).exactOptional(),
