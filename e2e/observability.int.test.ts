@@ -99,6 +99,12 @@ function dashboardQueries(node: unknown): string[] {
   );
 }
 
+interface Panel {
+  readonly id: number;
+  readonly gridPos: { readonly x: number; readonly y: number; readonly w: number; readonly h: number };
+  readonly panels?: Panel[];
+}
+
 interface AlertRule {
   readonly alert: string;
   readonly expr: string;
@@ -135,9 +141,28 @@ describe('deploy/grafana/wxq.json', () => {
       'wxq_worker_handler_duration_seconds',
       'wxq_worker_token_age_seconds',
       'wxq_worker_token_refreshes_total',
+      'wxq_notifications_total',
     ]) {
       expect(named.has(name), name).toBe(true);
     }
+    // The notify queue (docs/notifications.md) by the name the worker labels it with.
+    expect(queries.some((query) => /wxq_queue_jobs\{[^}]*queue="notify"/.test(query))).toBe(true);
+  });
+
+  it('gives every panel its own id and a place no other panel overlaps', async () => {
+    const dashboard = JSON.parse(await readFile(DASHBOARD, 'utf8')) as { panels: Panel[] };
+    const panels = dashboard.panels.flatMap((panel) => [panel, ...(panel.panels ?? [])]);
+    const ids = panels.map((panel) => panel.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const overlapping = panels.flatMap((a, i) =>
+      panels.slice(i + 1).flatMap((b) => {
+        const [p, q] = [a.gridPos, b.gridPos];
+        const overlap = p.x < q.x + q.w && q.x < p.x + p.w && p.y < q.y + q.h && q.y < p.y + p.h;
+        return overlap ? [`${String(a.id)} and ${String(b.id)}`] : [];
+      }),
+    );
+    expect(overlapping).toEqual([]);
+    for (const panel of panels) expect(panel.gridPos.x + panel.gridPos.w, String(panel.id)).toBeLessThanOrEqual(24);
   });
 });
 
