@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { NotifyApiConfig } from '@wxq/config';
 import { closeServer, shutdownStep, watchRedis } from '@wxq/lifecycle';
 import type { Logger } from '@wxq/logging';
-import { NotifyRequestError, createNotifier } from '@wxq/notify';
+import { NotifyRequestError, createCampaigns, createNotifier } from '@wxq/notify';
 import { createProducer } from '@wxq/queue';
 import { type RedisClient, createQueueShards, createRedis, pingWithin, raceTimeout } from '@wxq/redis';
 import { createApiApp } from './app.js';
@@ -62,6 +62,11 @@ export async function startApi(config: NotifyApiConfig, deps: ApiDeps): Promise<
     producer,
     accounts: config.accounts.map((account) => account.appId),
   });
+  const campaigns = createCampaigns({
+    redis,
+    keys: shards.keys,
+    accounts: config.accounts.map((account) => account.appId),
+  });
   let draining = false;
 
   const withRedis = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -79,6 +84,7 @@ export async function startApi(config: NotifyApiConfig, deps: ApiDeps): Promise<
 
   const app = createApiApp({
     notifier,
+    campaigns,
     tokenDigests: config.tokenDigests,
     withRedis,
     isReady: async () => !draining && isQueueReady && (await pingWithin(redis, READY_PING_TIMEOUT_MS)),

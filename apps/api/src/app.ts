@@ -1,15 +1,18 @@
 import type { Logger } from '@wxq/logging';
-import { type Notifier, NotifyRequestError, messageRequestSchema } from '@wxq/notify';
+import { type Campaigns, type Notifier, NotifyRequestError, messageRequestSchema } from '@wxq/notify';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import { createBearerAuth } from './bearer-auth.js';
+import { campaignRoutes } from './campaign-routes.js';
+import { idempotencyKeyOf } from './idempotency-key.js';
 import { ApiError, describeIssue } from './errors.js';
-import { IDEMPOTENCY_KEY, MESSAGE_ID, createOpenApiDocument } from './openapi.js';
+import { MESSAGE_ID, createOpenApiDocument } from './openapi.js';
 
 /** 10 MiB: a message is a few KB; a request this large is refused before it is parsed. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 export interface ApiAppDeps {
   readonly notifier: Notifier;
+  readonly campaigns: Campaigns;
   /** SHA-256 digests of the bearer tokens (NotifyApiConfig.tokenDigests). */
   readonly tokenDigests: readonly string[];
   /**
@@ -63,22 +66,21 @@ export function createApiApp(deps: ApiAppDeps): Express {
     res.json(document);
   });
 
-  app.post(
-    '/api/v1/messages',
+  const jsonBody = [
     requireJson,
     express.json({ limit: MAX_BODY_BYTES, strict: false, inflate: false, type: 'application/json' }),
-    async (req, res) => {
-      const idempotencyKey = idempotencyKeyOf(req.headers['idempotency-key']);
-      const parsed = messageRequestSchema.safeParse(req.body);
-      if (!parsed.success) throw new ApiError('invalid_request', describeIssue(parsed.error));
-      const record = await deps.withRedis(() =>
-        notifier.send(parsed.data, idempotencyKey === undefined ? {} : { idempotencyKey }),
-      );
-      res.locals['messageId'] = record.id;
-      // 202 for a repeat too: the same id, the status it has got to; nothing was queued again.
-      res.status(202).json({ id: record.id, status: record.status });
-    },
-  );
+  ];
+  app.post('/api/v1/messages', ...jsonBody, async (req, res) => {
+    const idempotencyKey = idempotencyKeyOf(req.headers['idempotency-key']);
+    const parsed = messageRequestSchema.safeParse(req.body);
+    if (!parsed.success) throw new ApiError('invalid_request', describeIssue(parsed.error));
+    const record = await deps.withRedis(() =>
+      notifier.send(parsed.data, idempotencyKey === undefined ? {} : { idempotencyKey }),
+    );
+    res.locals['messageId'] = record.id;
+    // 202 for a repeat too: the same id, the status it has got to; nothing was queued again.
+    res.status(202).json({ id: record.id, status: record.status });
+  });
 
   app.get('/api/v1/messages/:id', async (req, res) => {
     const { id } = req.params;
@@ -98,6 +100,8 @@ export function createApiApp(deps: ApiAppDeps): Express {
       ...(msgid === undefined ? {} : { msgid }),
     });
   });
+
+  app.use(campaignRoutes(deps.campaigns, deps.withRedis, jsonBody));
 
   const allow = (methods: string): RequestHandler =>
     function methodNotAllowed(_req, res, next) {
@@ -121,13 +125,6 @@ const requireJson: RequestHandler = function requireJson(req, _res, next) {
 
 function mediaTypeError(): ApiError {
   return new ApiError('unsupported_media_type', 'expected Content-Type: application/json');
-}
-
-function idempotencyKeyOf(header: string | string[] | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  if (typeof header !== 'string' || !IDEMPOTENCY_KEY.test(header))
-    throw new ApiError('invalid_idempotency_key', 'Idempotency-Key: expected 1 to 256 printable ASCII characters');
-  return header;
 }
 
 /** body-parser's error types (its README, "Errors") as the API's codes. */

@@ -39,6 +39,12 @@ describe('GET /api/v1/openapi.json', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(document.info).toMatchObject({ title: expect.any(String) as unknown, version: '1' });
     expect(Object.keys(document.paths).sort()).toEqual([
+      '/api/v1/campaigns',
+      '/api/v1/campaigns/{id}',
+      '/api/v1/campaigns/{id}/cancel',
+      '/api/v1/campaigns/{id}/pause',
+      '/api/v1/campaigns/{id}/recipients',
+      '/api/v1/campaigns/{id}/resume',
       '/api/v1/messages',
       '/api/v1/messages/{id}',
       '/api/v1/openapi.json',

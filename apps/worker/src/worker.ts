@@ -14,7 +14,7 @@ import {
   createQueueWorker,
   queueOnShard,
 } from '@wxq/queue';
-import { createConsentLedger, createNotificationRecords } from '@wxq/notify';
+import { createCampaignFeeder, createCampaigns, createConsentLedger, createNotificationRecords } from '@wxq/notify';
 import {
   type QueueShards,
   type RedisClient,
@@ -169,6 +169,23 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
     ),
   );
   const consent = config.subscribeConsent === 'off' ? undefined : createConsentLedger(commands, keys);
+  const accountIds = config.accounts.map((account) => account.appId);
+  const campaigns = createCampaigns({ redis: commands, keys, accounts: accountIds });
+  // Campaigns' recipients become notify jobs a batch at a time (libs/notify campaign-feeder.ts).
+  const notifyProducer = createProducer('notify', { connection: redis, prefix: shards.at(0).prefix, settings: {} });
+  notifyProducer.queue.on('error', (err) => {
+    log.warn({ err }, 'notify queue error');
+  });
+  const feeder = createCampaignFeeder({
+    redis: commands,
+    keys,
+    records: notificationRecords,
+    producer: notifyProducer,
+    rateOf: (appId) => templateRates.get(appId) ?? config.templateRate,
+    onError: (err) => {
+      log.warn({ err }, 'feeding campaigns failed (the next tick tries again)');
+    },
+  });
   const processors: ProcessorMap = {
     inbound: createInboundProcessor({
       handlers: deps.handlers,
@@ -211,6 +228,7 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
     notify: createNotifyProcessor({
       apis,
       records: notificationRecords,
+      campaigns,
       pause: createSendPause(commands, keys, Date.now, keys.notificationPause),
       rateLimiter: createSendRateLimiter(
         commands,
@@ -249,6 +267,7 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
       log.error({ err, queue: worker.name, shard }, 'worker stopped unexpectedly');
     });
   }
+  feeder.start();
   log.info(
     { accounts: config.accounts.map((a) => a.appId), concurrency: config.concurrency, shards: shards.all.length },
     'worker running',
@@ -266,6 +285,7 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
     stop() {
       stopping ??= (async () => {
         log.info('worker stopping: finishing active jobs');
+        await shutdownStep(log, 'campaign feeder stopped', () => feeder.stop());
         // A queue's workers close together: one closing while its other shards' still took jobs
         // would only move the wait.
         for (const key of QUEUE_KEYS) {
@@ -279,6 +299,7 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
             ...inbound.all.map((queue) => queue.close()),
             ...outbound.all.map((p) => p.close()),
             notify.close(),
+            notifyProducer.close(),
           ]),
         );
         await shutdownStep(log, 'redis closed', () => Promise.all([redis.quit(), commands.quit()]));

@@ -10,3 +10,14 @@ export {
 } from './records.js';
 export { type MessageRequest, messageRequestSchema } from './request-schema.js';
 export { type ConsentChange, type ConsentLedger, createConsentLedger } from './consent.js';
+export { type CampaignRequest, MAX_RECIPIENTS, campaignRequestSchema } from './campaign-schema.js';
+export {
+  type Campaign,
+  type CampaignCounts,
+  type CampaignRecipient,
+  type CampaignStatus,
+  type Campaigns,
+  type RecipientPage,
+  createCampaigns,
+} from './campaigns.js';
+export { type CampaignFeeder, createCampaignFeeder } from './campaign-feeder.js';

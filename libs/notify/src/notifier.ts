@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { type NotificationSend, type NotifyPayload, type Producer } from '@wxq/queue';
+import type { NotifyPayload, Producer } from '@wxq/queue';
 import type { RedisClient, WxqKeys } from '@wxq/redis';
 import { type NotificationRecord, type NotificationRecords, createNotificationRecords } from './records.js';
 import { NotifyRequestError, claimIdempotencyKey, digest } from './idempotency.js';
 import type { MessageRequest } from './request-schema.js';
+import { sendOf } from './send-of.js';
 
 // Queues notifications (docs/notifications.md): the record first, then the job, so a record
 // exists for every job; an Idempotency-Key names both, so a request repeated after a timeout
@@ -63,31 +64,6 @@ export function createNotifier(options: NotifierOptions): Notifier {
       return current ?? { ...record, status: 'queued' };
     },
   };
-}
-
-/** The request in WeChat's field names, as the worker sends it. */
-function sendOf(request: MessageRequest): NotificationSend {
-  if (request.template !== undefined) {
-    const { id, data, url, miniprogram } = request.template;
-    return {
-      kind: 'template',
-      template_id: id,
-      data,
-      ...(url === undefined ? {} : { url }),
-      ...(miniprogram === undefined ? {} : { miniprogram }),
-    };
-  }
-  if (request.subscribe !== undefined) {
-    const { id, data, page, miniprogram } = request.subscribe;
-    return {
-      kind: 'subscribe',
-      template_id: id,
-      data,
-      ...(page === undefined ? {} : { page }),
-      ...(miniprogram === undefined ? {} : { miniprogram }),
-    };
-  }
-  throw new TypeError('a message request holds a template or a subscribe notification');
 }
 
 /** `ntf_` + 32 hex digits: also the send's client_msg_id (≤ 64 characters, docs/wechat-protocol.md §11.1). */

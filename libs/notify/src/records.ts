@@ -9,7 +9,7 @@ const CREATE = loadScript(new URL('./lua/record-create.lua', import.meta.url));
 const ADVANCE = loadScript(new URL('./lua/record-advance.lua', import.meta.url));
 
 /** How long a record is kept after its last change. */
-const RECORD_TTL_MS = 7 * 24 * 3600 * 1000;
+export const RECORD_TTL_MS = 7 * 24 * 3600 * 1000;
 /** How long a send's msgid finds its record: WeChat's report comes seconds later. */
 const MSGID_TTL_MS = 24 * 3600 * 1000;
 
@@ -45,8 +45,16 @@ export interface NotificationRecords {
   /** Creates the record as `queued` unless it exists; answers whether it did. */
   create(record: Omit<NotificationRecord, 'status'> & { readonly templateId: string }): Promise<boolean>;
   get(id: string): Promise<NotificationRecord | undefined>;
-  /** Moves the record on (never back); answers its status after the call, undefined without a record. */
-  advance(id: string, status: NotificationStatus, detail?: StatusDetail): Promise<NotificationStatus | undefined>;
+  /**
+   * Moves the record on (never back), counting the move in its campaign when `campaign` names it;
+   * answers its status after the call, undefined without a record.
+   */
+  advance(
+    id: string,
+    status: NotificationStatus,
+    detail?: StatusDetail,
+    campaign?: string,
+  ): Promise<NotificationStatus | undefined>;
   /** Sent with `msgid`: its report will find the record by it, or by (user, template) when WeChat reports MsgID 0. */
   sent(record: NotificationRecord & { readonly templateId: string }, msgid: string | undefined): Promise<void>;
   /**
@@ -58,13 +66,13 @@ export interface NotificationRecords {
 }
 
 export function createNotificationRecords(redis: RedisClient, keys: WxqKeys): NotificationRecords {
-  const advance: NotificationRecords['advance'] = async (id, status, detail = {}) => {
+  const advance: NotificationRecords['advance'] = async (id, status, detail = {}, campaign) => {
     const fields = Object.entries(detail).flatMap(([field, value]) =>
       value === undefined ? [] : [field, String(value)],
     );
     const after = await ADVANCE.run<NotificationStatus | null>(
       redis,
-      [keys.notification(id)],
+      campaign === undefined ? [keys.notification(id)] : [keys.notification(id), keys.campaign(campaign)],
       [status, RECORD_TTL_MS, ...fields],
     );
     return after ?? undefined;
@@ -91,7 +99,7 @@ export function createNotificationRecords(redis: RedisClient, keys: WxqKeys): No
       const template = record.kind === 'template' ? '' : record.templateId;
       multi.set(keys.notificationLast(record.account, record.to, template), record.id, 'PX', MSGID_TTL_MS);
       await multi.exec();
-      await advance(record.id, 'sent', msgid === undefined || msgid === '' ? {} : { msgid });
+      await advance(record.id, 'sent', msgid === undefined || msgid === '' ? {} : { msgid }, record.campaign);
     },
     async findByReport(appId, msgid, openId, templateId) {
       if (msgid !== '0') {

@@ -19,6 +19,7 @@ export {
   type NotifyPayload,
   type OutboundPayload,
   notifyPayloadSchema,
+  notificationSendSchema,
 } from './payloads.js';
 export { type Producer, type ProducerOptions, createProducer } from './producer.js';
 export {

@@ -30,10 +30,14 @@ describe('createKeys', () => {
       k.consentApplied('in-1'),
       k.notificationPause('wx1'),
       k.notificationRate('wx1', 1700000000),
+      k.campaign('cmp_1'),
+      k.campaignRecipients('cmp_1'),
+      k.campaigns,
+      k.campaignFeedLock('cmp_1'),
     ];
     for (const name of names(a)) expect(name.startsWith('{wxq}:')).toBe(true);
     for (const name of names(b)) expect(name.startsWith('{test-1}:')).toBe(true);
-    expect(new Set(names(a)).size).toBe(24);
+    expect(new Set(names(a)).size).toBe(28);
   });
 
   it('keeps the token key format that running workers share', () => {

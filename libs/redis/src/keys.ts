@@ -63,6 +63,14 @@ export interface WxqKeys {
   readonly notificationPause: (appId: string) => string;
   /** An account's template and subscribe sends within one epoch second (WXQ_TEMPLATE_RATE). */
   readonly notificationRate: (appId: string, epochSecond: number) => string;
+  /** One campaign (a hash: its message, status, how far it is fed, counts by status; docs/notifications.md). */
+  readonly campaign: (id: string) => string;
+  /** One campaign's recipients in order (a list: `openid` or `openid\n<its data as JSON>`). */
+  readonly campaignRecipients: (id: string) => string;
+  /** Every campaign of the last week, by when it was created (a sorted set). */
+  readonly campaigns: string;
+  /** Held by the one worker feeding a campaign's next recipients to the notify queue. */
+  readonly campaignFeedLock: (id: string) => string;
 }
 
 /**
@@ -100,5 +108,9 @@ export function createKeys(prefix: string, accountPrefix = prefix): WxqKeys {
     consentApplied: (pushJobId) => `${account}:consent_applied:${pushJobId}`,
     notificationPause: (appId) => `${account}:ntf_pause:${appId}`,
     notificationRate: (appId, epochSecond) => `${account}:ntf_rate:${appId}:${epochSecond}`,
+    campaign: (id) => `${account}:cmp:${id}`,
+    campaignRecipients: (id) => `${account}:cmp_to:${id}`,
+    campaigns: `${account}:cmps`,
+    campaignFeedLock: (id) => `${account}:cmp_feed:${id}`,
   };
 }

@@ -40,7 +40,13 @@ export async function applyNotificationEvent(
       const id = await deps.records.findByReport(appId, message.MsgID, user, '');
       if (id === undefined) return;
       const delivered = message.Status === 'success';
-      await deps.records.advance(id, delivered ? 'delivered' : 'failed', delivered ? {} : { reason: message.Status });
+      const { campaign } = (await deps.records.get(id)) ?? {};
+      await deps.records.advance(
+        id,
+        delivered ? 'delivered' : 'failed',
+        delivered ? {} : { reason: message.Status },
+        campaign,
+      );
       return;
     }
     case 'subscribe_msg_sent_event': {
@@ -49,12 +55,14 @@ export async function applyNotificationEvent(
         if (id === undefined) continue;
         const delivered = entry.ErrorCode === '0';
         const errcode = Number(entry.ErrorCode);
+        const { campaign } = (await deps.records.get(id)) ?? {};
         await deps.records.advance(
           id,
           delivered ? 'delivered' : 'failed',
           delivered
             ? {}
             : { reason: entry.ErrorStatus, ...(Number.isInteger(errcode) && errcode !== 0 ? { errcode } : {}) },
+          campaign,
         );
       }
       return;

@@ -1,5 +1,5 @@
 import type { Logger } from '@wxq/logging';
-import type { ConsentLedger, NotificationRecord, NotificationRecords } from '@wxq/notify';
+import type { Campaigns, ConsentLedger, NotificationRecord, NotificationRecords } from '@wxq/notify';
 import type { SendPause } from '@wxq/quota';
 import type { NotifyPayload, Processor } from '@wxq/queue';
 import { type SendVerdict, TOO_OFTEN_RETRY_AFTER_SECONDS, type WechatApiClient, judgeSend } from '@wxq/wechat-api';
@@ -11,6 +11,8 @@ import { delayUntil } from './delay.js';
 export interface NotifyDeps {
   readonly apis: ReadonlyMap<string, WechatApiClient>;
   readonly records: NotificationRecords;
+  /** A campaign recipient's send looks at its campaign: paused, cancelled or failed, it waits or is refused. */
+  readonly campaigns: Campaigns;
   /** The notifications' pause: a 45009 on template sends holds them, not the account's replies. */
   readonly pause: SendPause;
   /** WXQ_TEMPLATE_RATE (or the account's templateRate) across every worker; undefined: no limit. */
@@ -25,6 +27,9 @@ export interface NotifyDeps {
 
 /** The reason of a subscribe notification not attempted for want of a consent credit. */
 const NO_CONSENT = 'no_consent';
+
+/** How often a paused campaign's queued recipients look again. */
+const CAMPAIGN_PAUSE_RECHECK_MS = 2_000;
 
 /** Put off this often, a send is refused: WeChat keeps saying the same. */
 const MAX_DEFERRALS = 3;
@@ -44,6 +49,19 @@ export function createNotifyProcessor(deps: NotifyDeps): Processor<'notify'> {
     // Sent or settled already (a re-run after a crash past the answer), or its record has expired.
     if (record === undefined || record.status !== 'queued') return;
     const { kind } = payload.send;
+    if (payload.campaignId !== undefined) {
+      const campaign = await deps.campaigns.get(payload.campaignId);
+      if (campaign?.status === 'paused' && campaign.reason !== '45009')
+        await delayUntil(job, token, Date.now() + CAMPAIGN_PAUSE_RECHECK_MS);
+      if (campaign?.status === 'cancelled' || campaign?.status === 'failed') {
+        const errcode = campaign.status === 'failed' ? Number(campaign.reason) : Number.NaN;
+        await refuse(deps, payload, {
+          reason: campaign.status === 'cancelled' ? 'cancelled' : 'campaign_failed',
+          ...(Number.isInteger(errcode) ? { errcode } : {}),
+        });
+        return;
+      }
+    }
     const pausedUntil = await deps.pause.pausedUntil(payload.appId);
     if (pausedUntil !== undefined) await delayUntil(job, token, pausedUntil);
     const wait = (await deps.rateLimiter?.reserve(payload.appId)) ?? 0;
@@ -147,6 +165,9 @@ async function actOn(
       return undefined;
     default:
       // refuse, stop_batch, close_window, exhaust_window: this send fails the same way every time.
+      // stop_batch (40037, 43116): so would every other of its campaign, which stops.
+      if (verdict.action === 'stop_batch' && payload.campaignId !== undefined && detail.errcode !== undefined)
+        await deps.campaigns.fail(payload.campaignId, detail.errcode);
       await refuse(deps, payload, detail);
       throw new UnrecoverableError(verdict.reason ?? 'refused');
   }
@@ -159,10 +180,15 @@ async function refuse(
   result?: string,
 ): Promise<void> {
   if (result !== undefined) deps.notifications.inc({ account: payload.appId, kind: payload.send.kind, result });
-  await deps.records.advance(payload.id, 'refused', {
-    ...(detail.errcode === undefined ? {} : { errcode: detail.errcode }),
-    ...(detail.reason === undefined ? {} : { reason: detail.reason }),
-  });
+  await deps.records.advance(
+    payload.id,
+    'refused',
+    {
+      ...(detail.errcode === undefined ? {} : { errcode: detail.errcode }),
+      ...(detail.reason === undefined ? {} : { reason: detail.reason }),
+    },
+    payload.campaignId,
+  );
 }
 
 function errcodeOf(verdict: SendVerdict): number | undefined {
