@@ -124,9 +124,18 @@ describe('a campaign', () => {
     const accepted = await campaigns.create(campaignOf(users('P', 240)));
     await waitFor(() => (sendsPer('P').size >= 30 ? true : undefined), { message: '30 sent', timeoutMs: 20_000 });
     await campaigns.control(accepted.id, 'pause');
-    // Sends already under way finish; then nothing for as long as it stays paused.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const atPause = sendsPer('P').size;
+    // Sends already under way finish (the count holds for 300 ms); then nothing while it stays paused.
+    let last = -1;
+    const atPause = await waitFor(
+      async () => {
+        const now = sendsPer('P').size;
+        const held = now === last;
+        last = now;
+        if (!held) await new Promise((resolve) => setTimeout(resolve, 300));
+        return held ? now : undefined;
+      },
+      { message: 'sends under way at the pause to finish', timeoutMs: 10_000 },
+    );
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(sendsPer('P').size).toBe(atPause);
     expect(atPause).toBeLessThan(240);

@@ -176,6 +176,7 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
   notifyProducer.queue.on('error', (err) => {
     log.warn({ err }, 'notify queue error');
   });
+  let feedErrorLoggedAt = 0;
   const feeder = createCampaignFeeder({
     redis: commands,
     keys,
@@ -183,7 +184,10 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
     producer: notifyProducer,
     rateOf: (appId) => templateRates.get(appId) ?? config.templateRate,
     onError: (err) => {
-      log.warn({ err }, 'feeding campaigns failed (the next tick tries again)');
+      // Every tick fails alike while Redis is away: one line per outage minute, not five a second.
+      if (Date.now() - feedErrorLoggedAt < 60_000) return;
+      feedErrorLoggedAt = Date.now();
+      log.warn({ err }, 'feeding campaigns failed (every tick tries again)');
     },
   });
   const processors: ProcessorMap = {
