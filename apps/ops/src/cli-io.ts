@@ -10,6 +10,8 @@ export interface CliIo {
   readonly stdinIsTTY: boolean;
   /** Whether progress can be drawn (stderr is a terminal). */
   readonly stderrIsTTY: boolean;
+  /** Whether a person watches the output (stdout is a terminal): `campaign ID` then follows a running one. */
+  readonly stdoutIsTTY?: boolean;
 }
 
 /**
@@ -28,6 +30,7 @@ export function processCliIo(proc: NodeJS.Process): CliIo {
     stdin: proc.stdin,
     stdinIsTTY: proc.stdin.isTTY,
     stderrIsTTY: proc.stderr.isTTY,
+    stdoutIsTTY: proc.stdout.isTTY,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { WorkerConfig } from '@wxq/config';
+import { type Campaigns, createCampaigns } from '@wxq/notify';
 import { OperatorQueue, QUEUES, QUEUE_KEYS, type QueueKey, queueOnShard } from '@wxq/queue';
 import { type QuotaLedger, type SendPause, createQuotaLedger, createSendPause } from '@wxq/quota';
 import { type QueueShards, type RedisClient, createQueueShards } from '@wxq/redis';
@@ -18,6 +19,8 @@ export interface OpsContext {
   readonly notificationPause: SendPause;
   /** undefined with WXQ_CS_QUOTA=off. */
   readonly ledger: QuotaLedger | undefined;
+  /** The deployment's campaigns (shard 0's keys, as the API and worker keep them). */
+  readonly campaigns: Campaigns;
   close(): Promise<void>;
 }
 
@@ -63,6 +66,7 @@ export async function openOpsContext(config: WorkerConfig): Promise<OpsContext> 
             keyOf: (appId, openId) => shards.of(appId, openId).keys.quota(appId, openId),
             rules: { messageSends, eventSends },
           }),
+    campaigns: createCampaigns({ redis, keys, accounts: config.accounts.map((account) => account.appId) }),
     async close() {
       await Promise.all(everyQueue.map((queue) => queue.close()));
       await redis.quit();

@@ -2,6 +2,7 @@ import { ConfigError, type WorkerConfig, loadWorkerConfig } from '@wxq/config';
 import { QUEUE_KEYS, type QueueKey } from '@wxq/queue';
 import { Command, CommanderError, Option } from 'commander';
 import { type CliIo, EXIT, OpsError, UsageError, writeLine } from './cli-io.js';
+import { parseCampaignId, runCampaign, runCampaignControl, runCampaigns } from './commands/campaigns.js';
 import { runClean, runDrain } from './commands/drain-clean.js';
 import { runFailed } from './commands/failed.js';
 import { runPause, runResume } from './commands/pause.js';
@@ -113,6 +114,42 @@ export async function runOps(argv: readonly string[], io: CliIo): Promise<number
       )(),
     );
 
+  program
+    .command('campaigns')
+    .description('the newest campaigns: status, recipients sent, refused and failed')
+    .option('--limit <n>', 'at most this many (1 to 1000)', parseLimit, 20)
+    .option('--json', 'a JSON array of campaigns as GET /api/v1/campaigns/:id answers them')
+    .action(async (opts: { limit: number; json?: true }) =>
+      run((c) => runCampaigns(c, io, { limit: opts.limit, json: opts.json === true }))(),
+    );
+
+  const campaign = program
+    .command('campaign')
+    .description("one campaign's counts (followed with a bar while it runs, on a terminal); pause, resume, cancel")
+    .argument('<id>', 'the campaign (ops campaigns lists them)', parseCampaignId)
+    .option('--json', 'the campaign as one JSON document, once')
+    .action(async (id: string, opts: { json?: true }) =>
+      run((c) => runCampaign(c, io, { id, json: opts.json === true }))(),
+    );
+  campaign
+    .command('pause')
+    .description('hold a running campaign: no more of its recipients are sent until resumed')
+    .argument('<id>', 'the campaign', parseCampaignId)
+    .action(async (id: string) => run((c) => runCampaignControl(c, io, { id, action: 'pause', yes: true }))());
+  campaign
+    .command('resume')
+    .description("go on with a paused campaign (also lifts the account's 45009 pause of notifications)")
+    .argument('<id>', 'the campaign', parseCampaignId)
+    .action(async (id: string) => run((c) => runCampaignControl(c, io, { id, action: 'resume', yes: true }))());
+  campaign
+    .command('cancel')
+    .description('stop a campaign for good: its unsent recipients are refused (asks first)')
+    .argument('<id>', 'the campaign', parseCampaignId)
+    .option('--yes', 'do not ask (for scripts)')
+    .action(async (id: string, opts: { yes?: true }) =>
+      run((c) => runCampaignControl(c, io, { id, action: 'cancel', yes: opts.yes === true }))(),
+    );
+
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
@@ -132,6 +169,12 @@ function accountOption(description = 'only jobs of this account (AppID)'): Optio
     }
     return value;
   });
+}
+
+function parseLimit(value: string): number {
+  const limit = /^\d{1,4}$/.test(value) ? Number(value) : 0;
+  if (limit < 1 || limit > 1000) throw new UsageError(`--limit expects 1 to 1000, not '${printable(value)}'`);
+  return limit;
 }
 
 async function withContext(config: WorkerConfig, command: (context: OpsContext) => Promise<number>): Promise<number> {

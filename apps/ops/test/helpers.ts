@@ -23,7 +23,10 @@ export interface CapturedIo {
   stderr(): string;
 }
 
-export function captureIo(env: CliIo['env'], tty: { stdin?: boolean; stderr?: boolean } = {}): CapturedIo {
+export function captureIo(
+  env: CliIo['env'],
+  tty: { stdin?: boolean; stderr?: boolean; stdout?: boolean } = {},
+): CapturedIo {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const stdin = new PassThrough();
@@ -32,7 +35,15 @@ export function captureIo(env: CliIo['env'], tty: { stdin?: boolean; stderr?: bo
   stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   return {
-    io: { env, stdout, stderr, stdin, stdinIsTTY: tty.stdin ?? false, stderrIsTTY: tty.stderr ?? false },
+    io: {
+      env,
+      stdout,
+      stderr,
+      stdin,
+      stdinIsTTY: tty.stdin ?? false,
+      stderrIsTTY: tty.stderr ?? false,
+      stdoutIsTTY: tty.stdout ?? false,
+    },
     stdin,
     stdout: () => out,
     stderr: () => err,
