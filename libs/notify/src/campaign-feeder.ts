@@ -100,6 +100,8 @@ export function createCampaignFeeder(options: CampaignFeederOptions): CampaignFe
   }
 
   const feed = async (): Promise<number> => {
+    // Redis away or refusing us: nothing can be fed, and commands sent meanwhile only pile up errors.
+    if (redis.status !== 'ready') return 0;
     const ids = await redis.zrangebyscore(keys.campaigns, Date.now() - LOOK_BACK_MS, '+inf');
     let fed = 0;
     for (const id of ids) fed += await feedOne(id);

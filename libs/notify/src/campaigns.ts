@@ -276,7 +276,7 @@ function campaignOf(hash: Record<string, string>): Campaign | undefined {
     kind,
     templateId: templateId ?? '',
     status: status as CampaignStatus,
-    ...(reason === undefined || status === 'running' ? {} : { reason }),
+    ...(reason === undefined || (status !== 'paused' && status !== 'failed') ? {} : { reason }),
     total: Number(total),
     fed: Number(fed),
     createdAt: Number(createdAt),
