@@ -16,8 +16,11 @@ const RELEASE = loadScript(new URL('./lua/campaign-feed-release.lua', import.met
 
 /** How often a feeder looks at the running campaigns. */
 const TICK_MS = 200;
-/** A feeder's lock on one campaign: far longer than a batch takes. */
-const LOCK_MS = 30_000;
+/**
+ * A feeder's lock on one campaign: far longer than a batch takes (milliseconds), short enough that
+ * a worker killed while feeding holds the campaign up for seconds only.
+ */
+const LOCK_MS = 5_000;
 /** The most recipients fed at once (an unlimited rate): one addBulk, one round of records. */
 const MAX_BATCH = 500;
 /** Seconds' worth of the rate that may wait in the queue before more is fed. */
