@@ -6,6 +6,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { measureCpu } from './cpu.js';
 import { type RunningTarget, startTarget } from './run-target.js';
+import { percentile } from './stats.js';
 
 /** One configuration's figures in one round. */
 export interface E2eResult {
@@ -231,7 +232,8 @@ function samplePayload(): InboundPayload {
   return pushJob('noop').data;
 }
 
-async function addInBatches(
+/** Adds `count` jobs, 500 to a call. */
+export async function addInBatches(
   queue: Queue,
   count: number,
   job: (i: number) => { name: string; data: unknown; opts: object },
@@ -246,15 +248,11 @@ async function sleepUntil(due: number): Promise<void> {
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+/** Resolves once `check` answers true, polling every 20 ms. @throws after `timeoutMs` */
+export async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!(await check())) {
     if (performance.now() > deadline) throw new Error('bench step timed out');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-}
-
-function percentile(sorted: readonly number[], q: number): number | undefined {
-  if (sorted.length === 0) return undefined;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }

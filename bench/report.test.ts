@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import type { CampaignDrainRound } from './campaign-drain-bench.js';
 import type { E2eRounds } from './e2e-bench.js';
 import type { LoadResult, TargetRounds } from './gateway-bench.js';
 import {
   type RunMeta,
   type SoakRun,
   buildResults,
+  campaignDrainGoals,
+  campaignDrainRatios,
   e2eGoals,
   gatewayGoals,
   gatewayRatios,
@@ -345,5 +348,50 @@ describe('soak', () => {
       ],
     });
     expect(JSON.parse(JSON.stringify(results))).toEqual(results);
+  });
+});
+
+describe('campaign drain goals', () => {
+  function drainRound(p99Without: number, p99With: number, wxqCpu: number, baselineCpu: number): CampaignDrainRound {
+    return {
+      withoutCampaign: { p50Ms: 2, p99Ms: p99Without, pushes: 1000, failed: 0 },
+      withCampaign: { p50Ms: 2, p99Ms: p99With, pushes: 1000, failed: 0, templateSendsPerSecond: 480, lasted: true },
+      wxqTemplate: { cpuMsPerSend: wxqCpu, sendsPerSecond: 900 },
+      baselineTemplate: { cpuMsPerSend: baselineCpu, sendsPerSecond: 1800 },
+    };
+  }
+  const ROUNDS = [drainRound(10, 10.5, 0.6, 0.5), drainRound(10, 13, 0.8, 0.5), drainRound(20, 21, 0.7, 0.5)];
+
+  it('pairs each round with itself: p99 with over without, wxq cpu per send over the baseline per POST', () => {
+    const perRound = campaignDrainRatios(ROUNDS);
+    expect(perRound.p99).toEqual([1.05, 1.3, 1.05]);
+    expect(perRound.cpu.map((x) => Math.round(x * 100) / 100)).toEqual([1.2, 1.6, 1.4]);
+  });
+
+  it('judges each goal by the median per-round ratio, and an empty run as not measured', () => {
+    expect(campaignDrainGoals(ROUNDS).map((g) => [g.status, g.measured])).toEqual([
+      ['PASS', 1.05],
+      ['PASS', 1.4],
+    ]);
+    expect(campaignDrainGoals([drainRound(10, 12, 0.8, 0.5)]).map((g) => g.status)).toEqual(['MISS', 'MISS']);
+    expect(campaignDrainGoals([]).map((g) => g.status)).toEqual(['not measured', 'not measured']);
+  });
+
+  it('writes the ratios, the goals and each round to latest.json', () => {
+    const results = buildResults(META, { campaignDrain: ROUNDS });
+    expect(results['campaign_drain']).toMatchObject({
+      p99_with_campaign_x_without: 1.05,
+      cpu_per_template_send_x_baseline: 1.4,
+      rounds: [
+        {
+          without_campaign: { p99_ms: 10, failed: 0 },
+          with_campaign: { p99_ms: 10.5, template_sends_per_second: 480, lasted: true },
+          wxq_template: { cpu_ms_per_send: 0.6 },
+          baseline_template: { cpu_ms_per_send: 0.5 },
+        },
+        {},
+        {},
+      ],
+    });
   });
 });

@@ -1,6 +1,7 @@
 // What a run measured, as figures a machine can compare across commits (bench/results/latest.json),
 // the gateway's goals (issue 12) and the soak's checks (issue 13) judged from them. Pure: run.ts
 // gathers, prints and writes.
+import type { CampaignDrainRound } from './campaign-drain-bench.js';
 import type { CapacityResult } from './capacity-bench.js';
 import type { E2eRounds } from './e2e-bench.js';
 import type { GatewayTargetId, LoadResult, TargetRounds } from './gateway-bench.js';
@@ -110,6 +111,42 @@ export function e2eGoals(configurations: readonly E2eRounds[]): Goal[] {
   return [{ kind: 'must', goal: E2E_GOAL.goal, measured, status: measured >= E2E_GOAL.limit ? 'PASS' : 'MISS' }];
 }
 
+/**
+ * Per round: the gateway's push p99 with a campaign draining over its p99 without; the worker's CPU
+ * per template send over the baseline's per POST.
+ */
+export function campaignDrainRatios(rounds: readonly CampaignDrainRound[]): { p99: number[]; cpu: number[] } {
+  return {
+    p99: ratios(
+      rounds.map((r) => r.withCampaign.p99Ms),
+      rounds.map((r) => r.withoutCampaign.p99Ms),
+    ),
+    cpu: ratios(
+      rounds.map((r) => r.wxqTemplate.cpuMsPerSend),
+      rounds.map((r) => r.baselineTemplate.cpuMsPerSend),
+    ),
+  };
+}
+
+// Issue 24: a campaign draining at full pace leaves the gateway's tail latency as it was, and a
+// template send costs the worker at most half again what the bare job and POST cost.
+const CAMPAIGN_DRAIN_GOALS = [
+  { goal: 'push p99 while a campaign drains <= 1.1x without', of: 'p99', limit: 1.1 },
+  { goal: 'worker cpu per template send <= 1.5x baseline per POST', of: 'cpu', limit: 1.5 },
+] as const satisfies readonly { goal: string; of: 'p99' | 'cpu'; limit: number }[];
+
+/** The campaign goals, from the median of the per-round ratios. */
+export function campaignDrainGoals(rounds: readonly CampaignDrainRound[]): Goal[] {
+  const perRound = campaignDrainRatios(rounds);
+  return CAMPAIGN_DRAIN_GOALS.map(({ goal, of, limit }) => {
+    const values = perRound[of];
+    if (values.length === 0 || values.some(Number.isNaN))
+      return { kind: 'must', goal, measured: undefined, status: 'not measured' };
+    const measured = round(median(values), 3);
+    return { kind: 'must', goal, measured, status: measured <= limit ? 'PASS' : 'MISS' };
+  });
+}
+
 /** The median of each per-round ratio. */
 export function medianRatios(
   perRound: Partial<Record<GatewayRatioKey, number[]>>,
@@ -144,6 +181,7 @@ export interface BenchSections {
   readonly capacity?: readonly CapacityResult[];
   readonly retention?: readonly RetentionResult[];
   readonly locks?: LockCostResult;
+  readonly campaignDrain?: readonly CampaignDrainRound[];
   readonly soak?: SoakRun;
 }
 
@@ -199,6 +237,7 @@ export function buildResults(meta: RunMeta, sections: BenchSections): Record<str
   if (sections.capacity !== undefined) results['capacity'] = capacityResults(sections.capacity);
   if (sections.retention !== undefined) results['retention'] = retentionResults(sections.retention);
   if (sections.locks !== undefined) results['locks'] = lockResults(sections.locks);
+  if (sections.campaignDrain !== undefined) results['campaign_drain'] = campaignDrainResults(sections.campaignDrain);
   if (sections.soak !== undefined) results['soak'] = soakResults(sections.soak);
   return results;
 }
@@ -363,6 +402,21 @@ function lockResults(locks: LockCostResult): Record<string, unknown> {
   return Object.fromEntries(
     locks.map(({ id, name, rounds }) => [id, { name, idle_commands_per_s: median(rounds), rounds }]),
   );
+}
+
+function campaignDrainResults(rounds: readonly CampaignDrainRound[]): Record<string, unknown> {
+  const perRound = campaignDrainRatios(rounds);
+  return {
+    p99_with_campaign_x_without: round(median(perRound.p99), 3),
+    cpu_per_template_send_x_baseline: round(median(perRound.cpu), 3),
+    goals: campaignDrainGoals(rounds),
+    rounds: rounds.map((r) => ({
+      without_campaign: snakeCase(r.withoutCampaign),
+      with_campaign: snakeCase(r.withCampaign),
+      wxq_template: snakeCase(r.wxqTemplate),
+      baseline_template: snakeCase(r.baselineTemplate),
+    })),
+  };
 }
 
 function snakeCase(record: object): Record<string, unknown> {

@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { redisServerPid, startRedisServer } from '@wxq/redis-server';
+import { runCampaignDrainBench } from './campaign-drain-bench.js';
 import { type CapacityResult, runCapacityBench } from './capacity-bench.js';
 import { type E2eRounds, runE2eBench } from './e2e-bench.js';
 import { availableTargets, runGatewayBench } from './gateway-bench.js';
@@ -18,6 +19,8 @@ import {
   type GatewayRatioKey,
   SOAK_GROWTH_LIMIT_PCT,
   buildResults,
+  campaignDrainGoals,
+  campaignDrainRatios,
   e2eGoals,
   type Goal,
   gatewayGoals,
@@ -52,7 +55,8 @@ console.log(`pinning: ${pinning.description}\n`);
 const { targetCore } = pinning;
 
 /**
- * BENCH_ONLY=gateway, e2e, passive, memory, capacity, retention, locks or campaign runs that section alone;
+ * BENCH_ONLY=gateway, e2e, passive, memory, capacity, retention, locks, campaign or campaign-drain runs that
+ * section alone;
  * BENCH_ONLY=soak the soak alone.
  */
 const only = process.env['BENCH_ONLY'];
@@ -70,6 +74,7 @@ try {
   if (runs('retention')) sections.retention = await retentionBench();
   if (runs('locks')) sections.locks = await lockCostBench();
   if (runs('campaign')) await campaignBench();
+  if (runs('campaign-drain')) sections.campaignDrain = await campaignDrainBench();
   if (only === 'soak') sections.soak = await soakBench();
 } finally {
   await redis.stop();
@@ -405,6 +410,56 @@ async function campaignBench(): Promise<void> {
     `\ngoal (issue 24): accepted in ≤ 2000 ms: ${worst <= 2000 ? 'PASS' : 'FAIL'} (slowest round ${String(worst)} ms)`,
   );
   if (worst > 2000) process.exitCode = 1;
+}
+
+async function campaignDrainBench(): Promise<NonNullable<BenchSections['campaignDrain']>> {
+  const pushesPerSecond = Number(process.env['BENCH_DRAIN_PUSH_RATE'] ?? '200');
+  const templateRate = Number(process.env['BENCH_DRAIN_TEMPLATE_RATE'] ?? '500');
+  const cpuSends = Number(process.env['BENCH_DRAIN_CPU_SENDS'] ?? '5000');
+  console.log(
+    `\ncampaign drain: a gateway and a worker process (demo handlers), ${String(rounds)} rounds; each sends signed pushes at ${String(pushesPerSecond)}/s for ${String(durationSeconds)} s with no campaign, then as long again while a campaign created through POST /api/v1/campaigns drains at WXQ_TEMPLATE_RATE=${String(templateRate)} through the same worker to the WeChat API simulator (its own process; delivery reports pushed to the gateway); then a fresh wxq worker (WXQ_TEMPLATE_RATE=0) and the template-send baseline (BullMQ worker, one POST to message/template/send per job, concurrency 10) each drain ${String(cpuSends)} template messages\n`,
+  );
+  if (targetCore !== undefined)
+    console.log(
+      `pinned: the gateway and the worker share core ${targetCore}, so the campaign's sends take CPU from the gateway's core too; the pacer, the API, the simulator and Redis on core ${String(pinning.loadCore)}; while the CPU figures are taken the deployment is stopped (SIGSTOP) and each drain's worker has core ${targetCore} alone\n`,
+    );
+  const results = await runCampaignDrainBench({
+    redisUrl: redis.url,
+    rounds,
+    durationSeconds,
+    pushesPerSecond,
+    templateRate,
+    cpuSends,
+    targetCore,
+  });
+  const perRound = campaignDrainRatios(results);
+  console.table(
+    results.map((r, i) => ({
+      'p99 ms, no campaign': r.withoutCampaign.p99Ms,
+      'p99 ms, campaign': r.withCampaign.p99Ms,
+      'p99 x': perRound.p99[i]?.toFixed(2),
+      'p50 ms, no campaign / campaign': `${String(r.withoutCampaign.p50Ms)} / ${String(r.withCampaign.p50Ms)}`,
+      'template sends/s': r.withCampaign.templateSendsPerSecond,
+      'campaign lasted': r.withCampaign.lasted,
+      'pushes not 200': r.withoutCampaign.failed + r.withCampaign.failed,
+      'wxq cpu ms/send': r.wxqTemplate.cpuMsPerSend,
+      'baseline cpu ms/POST': r.baselineTemplate.cpuMsPerSend,
+      'cpu x': perRound.cpu[i]?.toFixed(2),
+      'wxq / baseline sends/s': `${String(r.wxqTemplate.sendsPerSecond)} / ${String(r.baselineTemplate.sendsPerSecond)}`,
+    })),
+  );
+  console.log(
+    `one row per round; p99 x: ${formatRatio(perRound.p99)}, cpu x: ${formatRatio(perRound.cpu)} (median, lowest–highest round)`,
+  );
+  console.log('\ncampaign goals (issue 24), from the median per-round ratios:');
+  printGoals(campaignDrainGoals(results));
+  if (results.some((r) => r.withoutCampaign.failed + r.withCampaign.failed > 0 || !r.withCampaign.lasted)) {
+    console.error(
+      '\nnot every push was answered 200, or a campaign ended before its phase: figures are not comparable',
+    );
+    process.exitCode = 1;
+  }
+  return results;
 }
 
 async function soakBench(): Promise<NonNullable<BenchSections['soak']>> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRatio, median, ratios, slope } from './stats.js';
+import { formatRatio, median, percentile, ratios, slope } from './stats.js';
 
 describe('bench statistics', () => {
   it('median of odd and even counts, unsorted input left as it was', () => {
@@ -8,6 +8,14 @@ describe('bench statistics', () => {
     expect(values).toEqual([3, 1, 2]);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(median([])).toBeNaN();
+  });
+
+  it('percentile takes the nearest rank of sorted values', () => {
+    const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(sorted, 0.5)).toBe(51);
+    expect(percentile(sorted, 0.99)).toBe(100);
+    expect(percentile([7], 0.99)).toBe(7);
+    expect(percentile([], 0.99)).toBeUndefined();
   });
 
   it('ratios pair rounds by index', () => {

@@ -11,6 +11,12 @@ export function median(values: readonly number[]): number {
     : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
+/** The `q` quantile (0..1) of ascending `sorted` values, nearest rank; undefined when there are none. */
+export function percentile(sorted: readonly number[], q: number): number | undefined {
+  if (sorted.length === 0) return undefined;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
 /** Round-by-round ratios `numerator[i] / denominator[i]`. */
 export function ratios(numerator: readonly number[], denominator: readonly number[]): number[] {
   return numerator.map((value, i) => value / (denominator[i] ?? Number.NaN));
