@@ -7,8 +7,8 @@ import { type RunningGateway, startGateway } from '@wxq/gateway';
 import { demoHandlers } from '@wxq/handlers';
 import { createLogger } from '@wxq/logging';
 import { type Notifier, createNotifier } from '@wxq/notify';
-import { type Producer, QUEUES, createProducer } from '@wxq/queue';
-import { createKeys } from '@wxq/redis';
+import { type Producer, QUEUES, createLanes, createProducer } from '@wxq/queue';
+import { createKeys, createQueueShards } from '@wxq/redis';
 import { type RedisServer, createLogSink, startRedisServer, waitFor } from '@wxq/testing';
 import {
   type SimulatorRequest,
@@ -37,6 +37,7 @@ let sim: WechatApiSimulator;
 let gateway: RunningGateway;
 let worker: RunningWorker;
 let producer: Producer<'notify'>;
+let outbound: Producer<'outbound'>;
 let notifier: Notifier;
 let notifyQueue: Queue;
 const logs = createLogSink();
@@ -68,7 +69,19 @@ beforeAll(async () => {
     { logger, handlers: demoHandlers },
   );
   producer = createProducer('notify', { connection: redis, prefix: PREFIX, settings: {} });
-  notifier = createNotifier({ redis, keys: createKeys(PREFIX), producer, accounts: [APP_ID] });
+  outbound = createProducer('outbound', { connection: redis, prefix: PREFIX, settings: {} });
+  const shards = createQueueShards(PREFIX, 1);
+  notifier = createNotifier({
+    redis,
+    keys: shards.keys,
+    producer,
+    customerService: {
+      shards,
+      outbound: shards.map(() => outbound),
+      lanes: shards.map(() => createLanes(redis, outbound.queue)),
+    },
+    accounts: [APP_ID],
+  });
   notifyQueue = new Queue(QUEUES.notify.name, { connection: redis, prefix: PREFIX });
 }, 30_000);
 
@@ -76,6 +89,7 @@ afterAll(async () => {
   await worker.stop();
   await gateway.stop();
   await producer.close();
+  await outbound.close();
   await notifyQueue.close();
   await redis.quit();
   await sim.stop();
@@ -110,6 +124,63 @@ async function popup(openid: string, choices: readonly { templateId: string; sta
     body: 'success',
   });
 }
+
+/** A user writes `text`; answers once the gateway acked it. */
+async function userWrites(openid: string, text: string) {
+  const message = createMessage.text(text, { openid });
+  const built = buildPush({ account: { appId: APP_ID, token: TOKEN }, mode: 'plaintext', message });
+  expect(await sendPush(`http://127.0.0.1:${gateway.publicPort}`, '/wechat', built, { simulator: sim })).toEqual({
+    status: 200,
+    body: 'success',
+  });
+}
+
+/** The texts the simulator took for `openid` through the customer-service API, in order. */
+const textsTo = (openid: string) =>
+  sim.sends.flatMap(({ message }) => {
+    const text = message['text'] as { content?: unknown } | undefined;
+    return message.touser === openid && typeof text?.content === 'string' ? [text.content] : [];
+  });
+
+// First in the file: the simulator's daily template quota (6) is not spent yet.
+describe("a handler's template message (ctx.notify, the demo's #notify)", () => {
+  it('is queued once the handler returns, under the id its reply names, and sent once', async () => {
+    await userWrites('oNotifyMe', '#notify Order 42');
+    const reply = await waitFor(() => textsTo('oNotifyMe')[0], { message: 'the #notify reply', timeoutMs: 20_000 });
+    const id = /ntf_[0-9a-f]{32}/.exec(reply)?.[0] ?? '';
+    expect(id).not.toBe('');
+    const delivered = await settled(id, 'delivered');
+    expect(delivered).toMatchObject({ kind: 'template', to: 'oNotifyMe', account: APP_ID });
+    expect(sim.templateSends.filter((s) => s.client_msg_id === id)).toMatchObject([
+      { touser: 'oNotifyMe', template_id: TEMPLATE, data: { thing1: { value: 'Order 42' } } },
+    ]);
+  });
+});
+
+describe('a customer-service message through the API', () => {
+  it('to a user who never wrote is refused for want of quota, never attempted', async () => {
+    const record = await notifier.send({ to: 'oSilent', customerService: { msgtype: 'text', text: { content: 'x' } } });
+    expect(await settled(record.id, 'refused')).toMatchObject({ kind: 'customerService', reason: 'quota' });
+    expect(textsTo('oSilent')).toEqual([]);
+  });
+
+  it("goes after the user's reply, in the order accepted, within the user's quota", async () => {
+    await userWrites('oCsUser', 'hello');
+    await waitFor(() => textsTo('oCsUser').length === 1, { message: 'the echo', timeoutMs: 20_000 });
+    const records = [];
+    for (const n of [1, 2, 3, 4, 5])
+      records.push(
+        await notifier.send({
+          to: 'oCsUser',
+          customerService: { msgtype: 'text', text: { content: `m${String(n)}` } },
+        }),
+      );
+    // A message allows five sends (docs/quota.md): the echo took one, four are left for five messages.
+    for (const record of records.slice(0, 4)) await settled(record.id, 'sent');
+    expect(await settled(records[4]?.id ?? '', 'refused')).toMatchObject({ reason: 'quota' });
+    expect(textsTo('oCsUser')).toEqual(['hello', 'm1', 'm2', 'm3', 'm4']);
+  });
+});
 
 describe('a template message', () => {
   it('is sent once with its id as client_msg_id, then delivered by WeChat report through the gateway', async () => {

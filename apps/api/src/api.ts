@@ -5,7 +5,7 @@ import type { NotifyApiConfig } from '@wxq/config';
 import { closeServer, shutdownStep, watchRedis } from '@wxq/lifecycle';
 import type { Logger } from '@wxq/logging';
 import { NotifyRequestError, createCampaigns, createNotifier } from '@wxq/notify';
-import { createProducer } from '@wxq/queue';
+import { createLanes, createProducer } from '@wxq/queue';
 import { type RedisClient, createQueueShards, createRedis, pingWithin, raceTimeout } from '@wxq/redis';
 import { createApiApp } from './app.js';
 import { ApiError } from './errors.js';
@@ -43,13 +43,21 @@ export async function startApi(config: NotifyApiConfig, deps: ApiDeps): Promise<
   // Notifications are an account's: shard 0's queue and keys (docs/shards.md).
   const shards = createQueueShards(config.queuePrefix, config.queueShards);
   const producer = createProducer('notify', { connection: redis, prefix: shards.at(0).prefix, settings: {} });
-  producer.queue.on('error', (err) => {
-    // During an outage the connection's own listener has said it once; this would repeat it.
-    if (redis.status === 'ready') log.warn({ err }, 'notify queue error');
-  });
+  // Customer-service messages are replies without a push: the user's shard's outbound queue and lane.
+  const outbound = shards.map((shard) =>
+    createProducer('outbound', { connection: redis, prefix: shard.prefix, settings: {} }),
+  );
+  const lanes = config.ordering ? shards.map((shard) => createLanes(redis, outbound.at(shard.index).queue)) : undefined;
+  const queues = [producer.queue, ...outbound.all.map((p) => p.queue)];
+  for (const queue of queues) {
+    queue.on('error', (err) => {
+      // During an outage the connection's own listener has said it once; this would repeat it.
+      if (redis.status === 'ready') log.warn({ err, queue: queue.name }, 'queue error');
+    });
+  }
   // BullMQ holds a queue's commands until its connection has been ready once: until then, 503.
   let isQueueReady = false;
-  producer.queue.waitUntilReady().then(
+  Promise.all(queues.map((queue) => queue.waitUntilReady())).then(
     () => {
       isQueueReady = true;
     },
@@ -60,6 +68,7 @@ export async function startApi(config: NotifyApiConfig, deps: ApiDeps): Promise<
     redis,
     keys: shards.keys,
     producer,
+    customerService: { shards, outbound, lanes },
     accounts: config.accounts.map((account) => account.appId),
   });
   const campaigns = createCampaigns({
@@ -128,10 +137,12 @@ export async function startApi(config: NotifyApiConfig, deps: ApiDeps): Promise<
       if (!isRedisReady) {
         await shutdownStep(log, 'redis closed', async () => {
           redis.disconnect();
-          await raceTimeout(Promise.allSettled([producer.queue.waitUntilReady()]), QUEUE_END_MS, () => 0);
+          await raceTimeout(Promise.allSettled(queues.map((queue) => queue.waitUntilReady())), QUEUE_END_MS, () => 0);
         });
       }
-      await shutdownStep(log, 'queue closed', () => producer.close());
+      await shutdownStep(log, 'queue closed', () =>
+        Promise.all([producer.close(), ...outbound.all.map((p) => p.close())]),
+      );
       if (isRedisReady) await shutdownStep(log, 'redis closed', () => redis.quit());
     })();
     return stopping;

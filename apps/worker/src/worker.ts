@@ -14,7 +14,13 @@ import {
   createQueueWorker,
   queueOnShard,
 } from '@wxq/queue';
-import { createCampaignFeeder, createCampaigns, createConsentLedger, createNotificationRecords } from '@wxq/notify';
+import {
+  createCampaignFeeder,
+  createCampaigns,
+  createConsentLedger,
+  createNotificationRecords,
+  createNotifier,
+} from '@wxq/notify';
 import {
   type QueueShards,
   type RedisClient,
@@ -176,6 +182,15 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
   notifyProducer.queue.on('error', (err) => {
     log.warn({ err }, 'notify queue error');
   });
+  const outboundLanes = lanes === undefined ? undefined : shards.map((shard) => lanes.at(shard.index).outbound);
+  // Handlers' notifications (ctx.notify) are queued as the API queues them.
+  const notifier = createNotifier({
+    redis: commands,
+    keys,
+    producer: notifyProducer,
+    customerService: { shards, outbound, lanes: outboundLanes },
+    accounts: accountIds,
+  });
   let feedErrorLoggedAt = 0;
   const feeder = createCampaignFeeder({
     redis: commands,
@@ -217,6 +232,7 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
       handlerSeconds: metrics.handlerSeconds,
       handlerTimeouts: metrics.handlerTimeouts,
       notificationEvents: { records: notificationRecords, consent },
+      notifier,
     }),
     outbound: createOutboundProcessor({
       apis,
@@ -224,10 +240,11 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
       pause,
       counters,
       shards,
-      lanes: lanes === undefined ? undefined : shards.map((shard) => lanes.at(shard.index).outbound),
+      lanes: outboundLanes,
       quota: ledger === undefined ? undefined : { ledger, enforce: mode === 'enforce' },
       passive: passiveStore,
       sends: metrics.sends,
+      records: notificationRecords,
     }),
     notify: createNotifyProcessor({
       apis,

@@ -1,7 +1,15 @@
 import type { Logger } from '@wxq/logging';
+import {
+  type MessageRequest,
+  type SubscribeRequest,
+  type TemplateRequest,
+  messageRequestSchema,
+  pushNotificationId,
+} from '@wxq/notify';
 import type { QuotaView } from '@wxq/quota';
 import type { Reply } from '@wxq/queue';
 import type { RedisClient, WxqKeys } from '@wxq/redis';
+import { z } from 'zod';
 import type { CustomMessage, CustomMessageBody, InboundMessage, NewsArticle, TypingCommand } from '@wxq/wechat';
 import type { WechatApiClient } from '@wxq/wechat-api';
 
@@ -37,6 +45,31 @@ export interface ReplyHelpers {
   typing(command?: TypingCommand, options?: Pick<ReplyOptions, 'to'>): void;
 }
 
+export interface NotifyOptions {
+  /** Another recipient than the sender of the message. */
+  readonly to?: string;
+}
+
+/**
+ * Notifications from a handler (docs/notifications.md): they record and answer the notification's
+ * id, the same on every run of this push, so `GET /api/v1/messages/:id` finds it. The worker queues
+ * them after the handler returns, once per push: a re-run queues nothing twice, and an attempt
+ * that fails or times out queues nothing.
+ * @throws TypeError for a template or notification the API would refuse (naming the field)
+ */
+export interface NotifyHelpers {
+  /** A template message (模板消息), outside the customer-service window. */
+  template(template: TemplateRequest, options?: NotifyOptions): string;
+  /** A subscribe notification (订阅通知): sent only with the user's consent (WXQ_SUBSCRIBE_CONSENT). */
+  subscribe(notification: SubscribeRequest, options?: NotifyOptions): string;
+}
+
+/** A recorded notification: its id and the request the worker queues. */
+export interface RecordedNotification {
+  readonly id: string;
+  readonly request: MessageRequest;
+}
+
 export interface HandlerContext<M extends InboundMessage = InboundMessage> {
   readonly message: M;
   readonly account: { readonly appId: string };
@@ -60,6 +93,9 @@ export interface HandlerContext<M extends InboundMessage = InboundMessage> {
   readonly reply: ReplyHelpers;
   /** What has been recorded so far, in order. */
   readonly replies: readonly Reply[];
+  readonly notify: NotifyHelpers;
+  /** The notifications recorded so far, in order. */
+  readonly notifications: readonly RecordedNotification[];
   /** Scratch space shared by middleware and handlers of one message. */
   readonly state: Record<string, unknown>;
   /**
@@ -78,6 +114,8 @@ export interface ContextDeps {
   readonly quota?: QuotaView | undefined;
   /** The attempt's signal; a context without one never aborts. */
   readonly signal?: AbortSignal | undefined;
+  /** The push's job id: the notifications' ids are made from it. */
+  readonly pushId: string;
 }
 
 /** A fresh context for one message; its `replies` are what the inbound processor enqueues. */
@@ -128,6 +166,33 @@ export function createContext(message: InboundMessage, deps: ContextDeps): Handl
       replies.push({ kind: 'typing', touser: o?.to ?? message.FromUserName, command });
     },
   };
+  const notifications: RecordedNotification[] = [];
+  const recordNotification = (fields: Pick<MessageRequest, 'template' | 'subscribe'>, o: NotifyOptions | undefined) => {
+    const parsed = messageRequestSchema.safeParse({ to: o?.to ?? message.FromUserName, ...fields });
+    if (!parsed.success) throw new TypeError(`ctx.notify: ${z.prettifyError(parsed.error)}`);
+    // Made even when aborted, so the caller gets an id; only what is recorded is queued.
+    const id = pushNotificationId(deps.pushId, notifications.length);
+    if (!signal.aborted) notifications.push({ id, request: { ...parsed.data, account: deps.appId } });
+    return id;
+  };
+  const notify: NotifyHelpers = {
+    template: (template, o) => recordNotification({ template }, o),
+    subscribe: (subscribe, o) => recordNotification({ subscribe }, o),
+  };
   const { log, api, redis, keys, quota } = deps;
-  return { message, account: { appId: deps.appId }, log, api, redis, keys, quota, reply, replies, state: {}, signal };
+  return {
+    message,
+    account: { appId: deps.appId },
+    log,
+    api,
+    redis,
+    keys,
+    quota,
+    reply,
+    replies,
+    notify,
+    notifications,
+    state: {},
+    signal,
+  };
 }

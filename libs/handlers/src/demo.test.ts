@@ -41,6 +41,22 @@ describe('demo handlers', () => {
     expect(await texts(textMessage('#slow 20001 x'))).toEqual(['#slow waits at most 20000 ms']);
   });
 
+  it('#notify TEXT records a template message of the demo template, its id in the reply', async () => {
+    const { ctx } = contextFor(textMessage('#notify Order 42 has shipped to you today'), redis);
+    await demoHandlers.handle(ctx);
+    const [notification] = ctx.notifications;
+    expect(ctx.notifications).toHaveLength(1);
+    expect(notification?.request).toEqual({
+      account: 'wx0123456789abcdef',
+      to: 'oUser0000000000000000000001',
+      // WeChat takes 20 characters in a thing keyword.
+      template: { id: 'demo_template', data: { thing1: { value: 'Order 42 has shipped' } } },
+    });
+    expect(ctx.replies).toMatchObject([
+      { message: { text: { content: expect.stringContaining(notification?.id ?? '?') } } },
+    ]);
+  });
+
   it('echoes any other text, welcomes followers and names the menu key', async () => {
     expect(await texts(textMessage('你好 👋'))).toEqual(['你好 👋']);
     expect(await texts(eventMessage('subscribe'))).toHaveLength(1);

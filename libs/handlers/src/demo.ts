@@ -5,12 +5,18 @@ import { defineHandlers } from './define.js';
 const MULTI = /^#multi (\d{1,2}) ([\s\S]+)$/;
 /** `#slow MS TEXT`: one reply, `TEXT`, after MS milliseconds (0..20000: below WXQ_HANDLER_TIMEOUT_MS's default). */
 const SLOW = /^#slow (\d{1,5}) ([\s\S]+)$/;
+/** `#notify TEXT`: a template message with TEXT (ctx.notify), and a reply naming its id. */
+const NOTIFY = /^#notify ([\s\S]+)$/;
+/** The simulator's demo template message (libs/wechat-sim DEMO_TEMPLATES). */
+const DEMO_TEMPLATE = 'demo_template';
+/** A template keyword's value WeChat takes (thing: 20 characters). */
+const MAX_THING = 20;
 const MAX_MULTI = 10;
 const MAX_SLOW_MS = 20_000;
 
 /**
  * What a new install does without WXQ_HANDLERS: echo text back, welcome new followers, name the
- * menu key clicked; `#multi` and `#slow` show per-user ordering at work (README, "Demo handlers").
+ * menu key clicked; `#multi` and `#slow` show per-user ordering at work, `#notify` a handler's template message (README, "Demo handlers").
  */
 export const demoHandlers = defineHandlers((r) =>
   r
@@ -32,6 +38,14 @@ export const demoHandlers = defineHandlers((r) =>
       // The attempt's signal: a timed-out attempt stops waiting instead of holding a timer.
       await delay(Number(ms), undefined, { signal: ctx.signal });
       ctx.reply.text(text);
+    })
+    .text(NOTIFY, (message, ctx) => {
+      const [, text = ''] = NOTIFY.exec(message.Content) ?? [];
+      const id = ctx.notify.template({
+        id: DEMO_TEMPLATE,
+        data: { thing1: { value: [...text].slice(0, MAX_THING).join('') } },
+      });
+      ctx.reply.text(`Template message ${id} queued: GET /api/v1/messages/${id} follows it`);
     })
     .text(/[\s\S]*/, (message, ctx) => {
       ctx.reply.text(message.Content);

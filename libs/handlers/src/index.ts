@@ -2,6 +2,9 @@ export type { Middleware, Next } from './compose.js';
 export {
   type ContextDeps,
   type HandlerContext,
+  type NotifyHelpers,
+  type NotifyOptions,
+  type RecordedNotification,
   type ReplyHelpers,
   type ReplyOptions,
   createContext,

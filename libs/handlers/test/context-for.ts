@@ -12,12 +12,16 @@ import { type HandlerContext, createContext } from '../src/context.js';
 // One prefix per test file: contexts of one file share counters, other suites' never.
 const FILE_PREFIX = `{test-${randomUUID()}}`;
 
-/** `keyPrefix` names the context's Redis keys (rate-limit counters); `signal` is the attempt's. */
+/**
+ * `keyPrefix` names the context's Redis keys (rate-limit counters); `signal` is the attempt's;
+ * `pushId` the push's job id.
+ */
 export function contextFor(
   message: InboundMessage,
   redis: RedisClient,
   keyPrefix = FILE_PREFIX,
   signal?: AbortSignal,
+  pushId = 'in-test',
 ): { ctx: HandlerContext; logs: LogSink } {
   const logs = createLogSink();
   const log = createLogger({ level: 'debug', name: 'test' }, logs.stream);
@@ -36,6 +40,7 @@ export function contextFor(
     redis,
     keys: createKeys(keyPrefix),
     signal,
+    pushId,
   });
   return { ctx, logs };
 }

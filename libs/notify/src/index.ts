@@ -1,4 +1,10 @@
-export { type Notifier, type NotifierOptions, createNotifier } from './notifier.js';
+export {
+  type Notifier,
+  type NotifierOptions,
+  type SendOptions,
+  createNotifier,
+  pushNotificationId,
+} from './notifier.js';
 export { NotifyRequestError } from './idempotency.js';
 export {
   type NotificationKind,
@@ -8,7 +14,12 @@ export {
   type StatusDetail,
   createNotificationRecords,
 } from './records.js';
-export { type MessageRequest, messageRequestSchema } from './request-schema.js';
+export {
+  type MessageRequest,
+  type SubscribeRequest,
+  type TemplateRequest,
+  messageRequestSchema,
+} from './request-schema.js';
 export { type ConsentChange, type ConsentLedger, createConsentLedger } from './consent.js';
 export { type CampaignRequest, MAX_RECIPIENTS, campaignRequestSchema } from './campaign-schema.js';
 export {

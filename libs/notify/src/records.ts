@@ -13,7 +13,8 @@ export const RECORD_TTL_MS = 7 * 24 * 3600 * 1000;
 /** How long a send's msgid finds its record: WeChat's report comes seconds later. */
 const MSGID_TTL_MS = 24 * 3600 * 1000;
 
-export type NotificationKind = 'template' | 'subscribe';
+/** What a notification is: a customer-service message sent through the API is one too. */
+export type NotificationKind = 'template' | 'subscribe' | 'customerService';
 
 /**
  * `queued` → `sent` (WeChat answered 0) → `delivered` | `failed` (its report for that msgid);
@@ -43,7 +44,7 @@ export interface StatusDetail {
 
 export interface NotificationRecords {
   /** Creates the record as `queued` unless it exists; answers whether it did. */
-  create(record: Omit<NotificationRecord, 'status'> & { readonly templateId: string }): Promise<boolean>;
+  create(record: Omit<NotificationRecord, 'status'> & { readonly templateId?: string }): Promise<boolean>;
   get(id: string): Promise<NotificationRecord | undefined>;
   /**
    * Moves the record on (never back), counting the move in its campaign when `campaign` names it;
@@ -112,14 +113,15 @@ export function createNotificationRecords(redis: RedisClient, keys: WxqKeys): No
 }
 
 const STATUSES = new Set<string>(['queued', 'sent', 'delivered', 'failed', 'refused']);
+const KINDS = new Set<string>(['template', 'subscribe', 'customerService']);
 
 function recordOf(hash: Record<string, string>): NotificationRecord | undefined {
   const { id, kind, account, to, status, errcode, reason, msgid, campaign } = hash;
   if (id === undefined || account === undefined || to === undefined || status === undefined) return undefined;
-  if ((kind !== 'template' && kind !== 'subscribe') || !STATUSES.has(status)) return undefined;
+  if (kind === undefined || !KINDS.has(kind) || !STATUSES.has(status)) return undefined;
   return {
     id,
-    kind,
+    kind: kind as NotificationKind,
     account,
     to,
     status: status as NotificationStatus,

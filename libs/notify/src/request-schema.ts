@@ -1,3 +1,4 @@
+import { customerServiceBodySchema } from '@wxq/queue';
 import { z } from 'zod';
 
 // What a company's services send to POST /api/v1/messages (docs/notifications.md): one schema
@@ -58,17 +59,31 @@ export const subscribeRequestSchema = z.strictObject({
   miniprogram: miniprogram.exactOptional(),
 });
 
-/** POST /api/v1/messages: one template message or subscribe notification to one user. */
+/** What a message request sends: exactly one of these. */
+const MESSAGE_KINDS = ['template', 'subscribe', 'customerService'] as const;
+
+/**
+ * POST /api/v1/messages: one template message, subscribe notification or customer-service
+ * message to one user.
+ */
 export const messageRequestSchema = z
   .strictObject({
     account: identifier.exactOptional().describe('the appid; default: the deployment’s first account'),
     to: identifier.describe('the openid of the recipient'),
     template: templateRequestSchema.exactOptional(),
     subscribe: subscribeRequestSchema.exactOptional(),
+    customerService: customerServiceBodySchema
+      .exactOptional()
+      .describe('a customer-service message body without touser: sent in the user’s order, within their quota'),
   })
-  .refine((request) => (request.template === undefined) !== (request.subscribe === undefined), {
-    message: 'exactly one of template or subscribe',
+  .refine((request) => MESSAGE_KINDS.filter((kind) => request[kind] !== undefined).length === 1, {
+    message: 'exactly one of template, subscribe or customerService',
     path: ['template'],
   });
 
 export type MessageRequest = z.output<typeof messageRequestSchema>;
+
+/** A template message as a handler gives one to `ctx.notify.template`. */
+export type TemplateRequest = z.output<typeof templateRequestSchema>;
+/** A subscribe notification as a handler gives one to `ctx.notify.subscribe`. */
+export type SubscribeRequest = z.output<typeof subscribeRequestSchema>;

@@ -3,8 +3,8 @@
 // a delivery report finds its record.
 import { randomUUID } from 'node:crypto';
 import { type MessageRequest, NotifyRequestError, createConsentLedger, createNotifier } from '@wxq/notify';
-import { type Producer, QUEUES, createProducer, notifyPayloadSchema } from '@wxq/queue';
-import { createKeys } from '@wxq/redis';
+import { type Producer, QUEUES, createLanes, createProducer, notifyPayloadSchema } from '@wxq/queue';
+import { type PerShard, type QueueShards, createKeys, createQueueShards } from '@wxq/redis';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -15,25 +15,47 @@ const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
 let prefix: string;
 let producer: Producer<'notify'>;
 let queue: Queue;
+/** Two shards: a customer-service message goes to its user's. */
+let shards: QueueShards;
+let outbound: PerShard<Producer<'outbound'>>;
 
 beforeEach(() => {
   prefix = `{notify-${randomUUID().slice(0, 8)}}`;
   producer = createProducer('notify', { connection: redis, prefix, settings: {} });
   queue = new Queue(QUEUES.notify.name, { connection: redis, prefix });
+  shards = createQueueShards(prefix, 2);
+  outbound = shards.map((shard) =>
+    createProducer('outbound', { connection: redis, prefix: shard.prefix, settings: {} }),
+  );
 });
 afterEach(async () => {
   await queue.obliterate({ force: true });
   await queue.close();
   await producer.close();
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(keys);
+  for (const shard of shards.all) {
+    await outbound.at(shard.index).queue.obliterate({ force: true });
+    await outbound.at(shard.index).close();
+    const keys = await redis.keys(`${shard.prefix}*`);
+    if (keys.length > 0) await redis.del(keys);
+  }
 });
 afterAll(async () => {
   await redis.quit();
 });
 
 const notifierFor = () =>
-  createNotifier({ redis, keys: createKeys(prefix), producer, accounts: [APP, OTHER], now: () => 1_700_000_000_000 });
+  createNotifier({
+    redis,
+    keys: shards.keys,
+    producer,
+    customerService: {
+      shards,
+      outbound,
+      lanes: shards.map((shard) => createLanes(redis, outbound.at(shard.index).queue)),
+    },
+    accounts: [APP, OTHER],
+    now: () => 1_700_000_000_000,
+  });
 
 const template = (value = 'Order 42'): MessageRequest => ({
   to: 'oUser1',
@@ -90,6 +112,59 @@ describe('a message request', () => {
       code: 'unknown_account',
     });
     expect(await jobs()).toBe(0);
+  });
+});
+
+describe('a customer-service message request', () => {
+  /** Users of each shard: the message must land in the recipient's. */
+  const userOn = (index: number) => {
+    for (let n = 0; ; n += 1) if (shards.indexOf(APP, `oCs${String(n)}`) === index) return `oCs${String(n)}`;
+  };
+  const text = (to: string): MessageRequest => ({ to, customerService: { msgtype: 'text', text: { content: 'hi' } } });
+
+  it("is recorded and becomes an outbound job in its user's shard and lane, touser filled in", async () => {
+    const notifier = notifierFor();
+    for (const index of [0, 1]) {
+      const to = userOn(index);
+      const record = await notifier.send(text(to));
+      expect(await notifier.get(record.id)).toEqual({
+        id: record.id,
+        kind: 'customerService',
+        account: APP,
+        to,
+        status: 'queued',
+      });
+      const jobs = await outbound.at(index).queue.getJobs(['waiting']);
+      expect(jobs).toHaveLength(1);
+      const payload = QUEUES.outbound.schema.parse(jobs[0]?.data);
+      expect(payload).toEqual({
+        v: 1,
+        appId: APP,
+        dedupKey: `api:${record.id}`,
+        replyIndex: 0,
+        receivedAt: 1_700_000_000_000,
+        reply: { kind: 'message', message: { touser: to, msgtype: 'text', text: { content: 'hi' } } },
+        notification: record.id,
+      });
+      // Its place in the user's order: the lane holds its job id, scored by when it was accepted.
+      const lane = shards.at(index).keys.lane(QUEUES.outbound.name, APP, to);
+      expect(await redis.zrange(lane, 0, -1, 'WITHSCORES')).toEqual([jobs[0]?.id, '1700000000000']);
+    }
+    expect(await jobs()).toBe(0);
+  });
+
+  it('repeated with its Idempotency-Key, or with the id a handler chose, queues one job', async () => {
+    const notifier = notifierFor();
+    const to = userOn(1);
+    const a = await notifier.send(text(to), { idempotencyKey: 'k1' });
+    expect((await notifier.send(text(to), { idempotencyKey: 'k1' })).id).toBe(a.id);
+    const chosen = 'ntf_0123456789abcdef0123456789abcdef';
+    await notifier.send(text(to), { id: chosen });
+    await notifier.send(text(to), { id: chosen });
+    const queued = await outbound.at(1).queue.getJobs(['waiting']);
+    expect(queued.map((job) => QUEUES.outbound.schema.parse(job.data).notification).sort()).toEqual(
+      [a.id, chosen].sort(),
+    );
   });
 });
 

@@ -29,7 +29,7 @@ export {
   type QueueWorkerOptions,
   createQueueWorker,
 } from './queue-worker.js';
-export type { Reply } from './reply-schema.js';
+export { type Reply, customerServiceBodySchema } from './reply-schema.js';
 export { type LaneEntry, type LaneOutcome, type Lanes, type Turn, createLanes, laneScore } from './lanes.js';
 export { type Conversation, conversationOf } from './conversation.js';
 export { OperatorQueue } from './operator-queue.js';

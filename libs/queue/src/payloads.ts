@@ -52,6 +52,11 @@ export const outboundPayloadSchema = z.object({
       errmsg: z.string(),
     })
     .exactOptional(),
+  /**
+   * A customer-service message sent through the API (docs/notifications.md): the id of its
+   * notification record, which the send moves on. Its `dedupKey` is `api:<id>`, no push's.
+   */
+  notification: z.string().exactOptional(),
 });
 
 export type OutboundPayload = z.output<typeof outboundPayloadSchema>;

@@ -1,5 +1,6 @@
 import { type HandlerContext, type Handlers, createContext } from '@wxq/handlers';
 import type { Logger } from '@wxq/logging';
+import type { Notifier } from '@wxq/notify';
 import { type QuotaLedger, type QuotaView, quotaEffectOf } from '@wxq/quota';
 import {
   type InboundPayload,
@@ -48,6 +49,8 @@ export interface InboundDeps {
   readonly handlerTimeouts: Counter<'account'>;
   /** Consent from subscribe popups and delivery reports of notifications (notification-events.ts). */
   readonly notificationEvents: NotificationEventDeps;
+  /** Queues what handlers recorded with `ctx.notify`. */
+  readonly notifier: Notifier;
 }
 
 /**
@@ -92,6 +95,7 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       keys,
       quota,
       signal: attempt.signal,
+      pushId: job.id ?? '',
     });
     // Typing is a customer-service API call: a passive-only account has none.
     const typing = mode === 'passive-only' ? undefined : startAutoTyping(deps, api, payload, jobLog);
@@ -107,6 +111,9 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
     } finally {
       clearTimeout(typing);
     }
+    // Before the replies: a handler that says "we sent you the receipt" has it queued first. Each
+    // id is the push's own, so a re-run finds its records and queues nothing twice.
+    for (const { id, request } of ctx.notifications) await deps.notifier.send(request, { id });
     let sentInline = 0;
     let counted: Promise<unknown> | undefined;
     let replies: readonly OutboundPayload[] = ctx.replies.map((reply, replyIndex) => ({

@@ -1,4 +1,5 @@
 import type { Logger } from '@wxq/logging';
+import type { NotificationRecords } from '@wxq/notify';
 import type { PassiveStore } from '@wxq/passive';
 import type { QuotaLedger, Reservation, SendPause } from '@wxq/quota';
 import {
@@ -36,6 +37,8 @@ export interface OutboundDeps {
   readonly passive: PerShard<PassiveStore> | undefined;
   /** wxq_worker_sends_total: one count per API call made, and per reply the ledger held back. */
   readonly sends: Counter<'account' | 'result'>;
+  /** A customer-service message sent through the API moves its notification record on. */
+  readonly records: NotificationRecords;
 }
 
 /** The job's reason when the ledger holds a reply back: visible in Bull Board. */
@@ -126,12 +129,16 @@ export function createOutboundProcessor(deps: OutboundDeps): Processor<'outbound
       if (verdict.action === 'pause_account' && pausedUntil !== undefined) await delayUntil(job, token, pausedUntil);
       const refused = isRefused(verdict);
       // The last attempt, or one that can never succeed, hands the user's turn on.
-      if (refused || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await leave('failed');
+      if (refused || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+        const errcode = Number(verdict.result);
+        const detail = { reason: verdict.reason ?? describe(err), ...(Number.isInteger(errcode) ? { errcode } : {}) };
+        await Promise.all([settleRecord(deps, payload, 'refused', detail), leave('failed')]);
+      }
       if (refused) throw new UnrecoverableError(verdict.reason);
       throw err;
     }
     deps.sends.inc({ account: payload.appId, result: judgeSend(kind).result });
-    await leave('done');
+    await Promise.all([settleRecord(deps, payload, 'sent'), leave('done')]);
     // Debug, as the inbound job's line: wxq_worker_sends_total counts every send.
     log.debug(
       { appId: payload.appId, msgtype: reply.kind === 'message' ? reply.message.msgtype : 'typing' },
@@ -156,11 +163,31 @@ async function reserveSend(
     deps.sends.inc({ account: payload.appId, result: 'quota' });
     // Failed for good, so the user's later replies may go (a later interaction may allow them).
     const lane = deps.shards.of(payload.appId, user).keys.lane(QUEUES.outbound.name, payload.appId, user);
-    await deps.lanes?.of(payload.appId, user).leave(lane, job, 'failed');
+    await Promise.all([
+      settleRecord(deps, payload, 'refused', { reason: QUOTA_REFUSAL }),
+      deps.lanes?.of(payload.appId, user).leave(lane, job, 'failed'),
+    ]);
     throw new UnrecoverableError(`${NO_QUOTA_REASON}: the user has no open send window (docs/quota.md); not sent`);
   }
   log.warn({ appId: payload.appId }, 'sending without customer-service quota (WXQ_CS_QUOTA=observe)');
   return undefined;
+}
+
+/** The record's reason for an API message the user's windows did not allow (docs/notifications.md). */
+const QUOTA_REFUSAL = 'quota';
+
+/** Moves on the record of a message sent through the API; a handler's reply has none. */
+async function settleRecord(
+  deps: OutboundDeps,
+  payload: OutboundPayload,
+  status: 'sent' | 'refused',
+  detail?: { readonly errcode?: number; readonly reason?: string },
+): Promise<void> {
+  if (payload.notification !== undefined) await deps.records.advance(payload.notification, status, detail);
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** WeChat's answer deadline (docs/wechat-protocol.md §5.1). */
