@@ -117,7 +117,22 @@ describe('hostile bodies', () => {
         { ...templateRequest(), template: { ...template, data: { thing1: { value: 'v', bold: true } } } },
         'template.data.thing1: Unrecognized key: "bold"',
       ],
-      [{ ...templateRequest(), subscribe: { id: 's', data: {} } }, 'template: exactly one of template or subscribe'],
+      [
+        { ...templateRequest(), subscribe: { id: 's', data: {} } },
+        'template: exactly one of template, subscribe or customerService',
+      ],
+      [
+        { to: 'oUser1', customerService: { msgtype: 'text', text: { content: 'hi' }, touser: 'oOther' } },
+        'customerService: Unrecognized key: "touser"',
+      ],
+      [
+        { to: 'oUser1', customerService: { msgtype: 'text', text: { content: 'hi', bold: true } } },
+        'customerService.text: Unrecognized key: "bold"',
+      ],
+      [
+        { to: 'oUser1', customerService: { msgtype: 'fax' } },
+        "customerService.msgtype: Invalid discriminator value. Expected 'text' | 'image' | 'voice' | 'video' | 'music' | 'news' | 'mpnews' | 'mpnewsarticle' | 'msgmenu' | 'wxcard' | 'miniprogrampage'",
+      ],
     ];
     for (const [body, message] of cases) {
       const answer = await api.post(body);

@@ -2,6 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QUEUES } from '@wxq/queue';
+import { createKeys } from '@wxq/redis';
+import { Queue } from 'bullmq';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { APP_ID, OTHER_APP_ID, errorCodeOf, templateRequest, useApi } from './helpers/harness.js';
 
@@ -58,6 +60,38 @@ describe('POST /api/v1/messages', () => {
     });
     const got = await api.request(`/api/v1/messages/${(posted.json as { id: string }).id}`);
     expect(got.json).toMatchObject({ kind: 'subscribe', account: OTHER_APP_ID });
+  });
+
+  it("queues a customer-service message as an outbound job in the user's lane, and GET answers its kind", async () => {
+    const api = await useApi();
+    const outbound = new Queue(QUEUES.outbound.name, { connection: api.redis, prefix: api.config.queuePrefix });
+    onTestFinished(async () => {
+      await outbound.obliterate({ force: true });
+      await outbound.close();
+    });
+    const posted = await api.post({
+      to: 'oUser-0003',
+      customerService: { msgtype: 'text', text: { content: 'Your parcel is at the door' } },
+    });
+    expect(posted.status).toBe(202);
+    const { id } = posted.json as { id: string };
+    expect(id).toMatch(ID);
+    // Not a notify job: a reply without a push, sent by the outbound queue within the user's quota.
+    expect(await api.jobCount()).toBe(0);
+    const [job] = await outbound.getJobs();
+    expect(QUEUES.outbound.schema.parse(job?.data)).toMatchObject({
+      appId: APP_ID,
+      notification: id,
+      reply: { kind: 'message', message: { touser: 'oUser-0003', msgtype: 'text' } },
+    });
+    const lane = await api.redis.zrange(
+      createKeys(api.config.queuePrefix).lane(QUEUES.outbound.name, APP_ID, 'oUser-0003'),
+      0,
+      -1,
+    );
+    expect(lane).toEqual([job?.id]);
+    const got = await api.request(`/api/v1/messages/${id}`);
+    expect(got.json).toEqual({ id, kind: 'customerService', account: APP_ID, to: 'oUser-0003', status: 'queued' });
   });
 
   it('answers 404 unknown_account for an account this deployment does not serve, queueing nothing', async () => {
