@@ -16,7 +16,8 @@ const MAX_SLOW_MS = 20_000;
 
 /**
  * What a new install does without WXQ_HANDLERS: echo text back, welcome new followers, name the
- * menu key clicked; `#multi` and `#slow` show per-user ordering at work, `#notify` a handler's template message (README, "Demo handlers").
+ * menu key clicked; `#multi` and `#slow` show per-user ordering at work, `#notify` a handler's
+ * template message (README, "Demo handlers").
  */
 export const demoHandlers = defineHandlers((r) =>
   r
@@ -43,7 +44,7 @@ export const demoHandlers = defineHandlers((r) =>
       const [, text = ''] = NOTIFY.exec(message.Content) ?? [];
       const id = ctx.notify.template({
         id: DEMO_TEMPLATE,
-        data: { thing1: { value: [...text].slice(0, MAX_THING).join('') } },
+        data: { thing1: { value: Array.from(text).slice(0, MAX_THING).join('') } },
       });
       ctx.reply.text(`Template message ${id} queued: GET /api/v1/messages/${id} follows it`);
     })
