@@ -2,6 +2,7 @@ import { QUEUES } from '@wxq/queue';
 import { createKeys } from '@wxq/redis';
 import { waitFor } from '@wxq/testing';
 import { createMessage } from '@wxq/wechat-sim';
+import { Queue } from 'bullmq';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { defineHandlers } from '@wxq/handlers';
 import { type WorkerHarness, startHarness } from './harness.js';
@@ -57,6 +58,33 @@ describe('worker with the WeChat simulator', () => {
     // The first run sent its reply itself (inline) and counted it: the re-run sends nothing.
     expect(await h.outbound.count()).toBe(0);
     expect(textsSent(h)).toEqual([`${message.FromUserName}:only once`]);
+  });
+
+  it("a push re-run queues its handler's notifications only once (ctx.notify)", async () => {
+    harness = await startHarness(inject('redisUrl'));
+    const h = harness;
+    const ids: string[] = [];
+    const notifying = defineHandlers((r) =>
+      r.fallback((_message, ctx) => {
+        ids.push(ctx.notify.template({ id: 'demo_template', data: { thing1: { value: 'Order 42' } } }));
+      }),
+    );
+    const payload = await h.push(createMessage.text('notify me'));
+    h.startWorkers(1, notifying);
+    await waitFor(() => h.sim.templateSends.length === 1, { timeoutMs: 10_000, message: 'the template send' });
+    await h.inbound.add('push', payload, { jobId: 'rerun-notify' });
+    await waitFor(async () => (await h.inbound.getJobCounts('completed')).completed === 2, {
+      timeoutMs: 10_000,
+      message: 'both inbound jobs done',
+    });
+    // Both runs named the same notification, and it was queued and sent once.
+    expect(ids).toHaveLength(2);
+    expect(ids[1]).toBe(ids[0]);
+    const notify = new Queue(QUEUES.notify.name, { connection: h.redis, prefix: h.prefix });
+    const counts = await notify.getJobCounts('waiting', 'delayed', 'active', 'completed', 'failed');
+    await notify.close();
+    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(1);
+    expect(h.sim.templateSends.map((send) => send.client_msg_id)).toEqual([ids[0]]);
   });
 
   it('a re-run after some replies went inline and the rest as jobs sends nothing again', async () => {

@@ -9,6 +9,7 @@ import {
   type Processor,
   type Producer,
   QUEUES,
+  inboundJobId,
   keptAfterDoneMs,
   laneScore,
 } from '@wxq/queue';
@@ -95,7 +96,8 @@ export function createInboundProcessor(deps: InboundDeps): Processor<'inbound'> 
       keys,
       quota,
       signal: attempt.signal,
-      pushId: job.id ?? '',
+      // The push's identity, not the job's: the same however its job came to run again.
+      pushId: inboundJobId(payload.appId, payload.dedupKey),
     });
     // Typing is a customer-service API call: a passive-only account has none.
     const typing = mode === 'passive-only' ? undefined : startAutoTyping(deps, api, payload, jobLog);
