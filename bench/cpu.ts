@@ -1,5 +1,6 @@
 // A target's CPU use during its load, from /proc/<pid>/stat: user + system time of every thread
-// of the process, in clock ticks. 100 % is one core busy for the whole load.
+// of the process, in clock ticks. 100 % is one core busy for the whole load. A core's use, from
+// /proc/stat, counts every process on it, the bench's and anyone else's: how loaded the box was.
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 
@@ -12,6 +13,42 @@ export function parseCpuTicks(stat: string): number {
   const stime = Number(fields[12]);
   if (!Number.isInteger(utime) || !Number.isInteger(stime)) throw new Error(`not a /proc/<pid>/stat line: ${stat}`);
   return utime + stime;
+}
+
+/** One core's busy and total time so far, in clock ticks, from /proc/stat's `cpuN` line (proc(5)). */
+export function parseCoreTicks(stat: string, core: number): { busy: number; total: number } {
+  const line = stat.split('\n').find((l) => l.startsWith(`cpu${String(core)} `));
+  // user nice system idle iowait irq softirq steal: guest time is already inside user.
+  const fields = (line ?? '').trim().split(/\s+/).slice(1, 9).map(Number);
+  if (fields.length < 8 || fields.some((f) => !Number.isInteger(f)))
+    throw new Error(`no cpu${String(core)} line in /proc/stat`);
+  const total = fields.reduce((a, b) => a + b, 0);
+  return { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total };
+}
+
+/**
+ * Runs `work` and measures how busy each of `cores` was meanwhile, in percent of that core (100:
+ * busy all along), whoever ran on it.
+ */
+export async function measureCores<T>(
+  cores: readonly number[],
+  work: () => Promise<T>,
+): Promise<{ result: T; busyPct: number[] }> {
+  const read = async () => {
+    const stat = await readFile('/proc/stat', 'utf8');
+    return cores.map((core) => parseCoreTicks(stat, core));
+  };
+  const before = await read();
+  const result = await work();
+  const after = await read();
+  return {
+    result,
+    busyPct: after.map((a, i) => {
+      const b = before[i] ?? a;
+      const total = a.total - b.total;
+      return total > 0 ? Math.round(((a.busy - b.busy) / total) * 1000) / 10 : Number.NaN;
+    }),
+  };
 }
 
 /** CPU use between two readings as a percentage of one core over `wallMs`, to one decimal. */

@@ -353,9 +353,18 @@ describe('soak', () => {
 
 describe('campaign drain goals', () => {
   function drainRound(p99Without: number, p99With: number, wxqCpu: number, baselineCpu: number): CampaignDrainRound {
+    const phase = { p50Ms: 2, pushes: 1000, failed: 0, gatewayCpuPct: 30, workerCpuPct: 20 };
+    const cores = { targetCoreBusyPct: 35, loadCoreBusyPct: 60 };
     return {
-      withoutCampaign: { p50Ms: 2, p99Ms: p99Without, pushes: 1000, failed: 0 },
-      withCampaign: { p50Ms: 2, p99Ms: p99With, pushes: 1000, failed: 0, templateSendsPerSecond: 480, lasted: true },
+      withoutCampaign: { ...phase, ...cores, p99Ms: p99Without },
+      withCampaign: {
+        ...phase,
+        targetCoreBusyPct: 40,
+        loadCoreBusyPct: undefined,
+        p99Ms: p99With,
+        templateSendsPerSecond: 480,
+        lasted: true,
+      },
       wxqTemplate: { cpuMsPerSend: wxqCpu, sendsPerSecond: 900 },
       baselineTemplate: { cpuMsPerSend: baselineCpu, sendsPerSecond: 1800 },
     };
@@ -385,7 +394,7 @@ describe('campaign drain goals', () => {
       rounds: [
         {
           without_campaign: { p99_ms: 10, failed: 0 },
-          with_campaign: { p99_ms: 10.5, template_sends_per_second: 480, lasted: true },
+          with_campaign: { p99_ms: 10.5, template_sends_per_second: 480, lasted: true, target_core_busy_pct: 40 },
           wxq_template: { cpu_ms_per_send: 0.6 },
           baseline_template: { cpu_ms_per_send: 0.5 },
         },

@@ -414,14 +414,16 @@ async function campaignBench(): Promise<void> {
 
 async function campaignDrainBench(): Promise<NonNullable<BenchSections['campaignDrain']>> {
   const pushesPerSecond = Number(process.env['BENCH_DRAIN_PUSH_RATE'] ?? '200');
-  const templateRate = Number(process.env['BENCH_DRAIN_TEMPLATE_RATE'] ?? '500');
+  // Not issue 24's 500: with the worker on the load core beside the pushes, that core drained
+  // 170–261 sends/s when 500 were asked (loaded 2-core box, docs/notifications.md).
+  const templateRate = Number(process.env['BENCH_DRAIN_TEMPLATE_RATE'] ?? '200');
   const cpuSends = Number(process.env['BENCH_DRAIN_CPU_SENDS'] ?? '5000');
   console.log(
     `\ncampaign drain: a gateway and a worker process (demo handlers), ${String(rounds)} rounds; each sends signed pushes at ${String(pushesPerSecond)}/s for ${String(durationSeconds)} s with no campaign, then as long again while a campaign created through POST /api/v1/campaigns drains at WXQ_TEMPLATE_RATE=${String(templateRate)} through the same worker to the WeChat API simulator (its own process; delivery reports pushed to the gateway); then a fresh wxq worker (WXQ_TEMPLATE_RATE=0) and the template-send baseline (BullMQ worker, one POST to message/template/send per job, concurrency 10) each drain ${String(cpuSends)} template messages\n`,
   );
   if (targetCore !== undefined)
     console.log(
-      `pinned: the gateway and the worker share core ${targetCore}, so the campaign's sends take CPU from the gateway's core too; the pacer, the API, the simulator and Redis on core ${String(pinning.loadCore)}; while the CPU figures are taken the deployment is stopped (SIGSTOP) and each drain's worker has core ${targetCore} alone\n`,
+      `pinned: the gateway alone on core ${targetCore}; the worker, the pacer, the API, the simulator and Redis on core ${String(pinning.loadCore)}. The worker is on the load core because the goal is about the gateway: in production the gateway has machines of its own and workers are scaled on others, so a campaign reaches the gateway as a busier Redis and one delivery report pushed per send, not as a worker on its core. While the CPU figures are taken the deployment is stopped (SIGSTOP) and each drain's worker has core ${targetCore} alone\n`,
     );
   const results = await runCampaignDrainBench({
     redisUrl: redis.url,
@@ -431,6 +433,7 @@ async function campaignDrainBench(): Promise<NonNullable<BenchSections['campaign
     templateRate,
     cpuSends,
     targetCore,
+    loadCore: pinning.loadCore,
   });
   const perRound = campaignDrainRatios(results);
   console.table(
@@ -440,6 +443,8 @@ async function campaignDrainBench(): Promise<NonNullable<BenchSections['campaign
       'p99 x': perRound.p99[i]?.toFixed(2),
       'p50 ms, no campaign / campaign': `${String(r.withoutCampaign.p50Ms)} / ${String(r.withCampaign.p50Ms)}`,
       'template sends/s': r.withCampaign.templateSendsPerSecond,
+      'gateway / worker cpu %, campaign': `${String(r.withCampaign.gatewayCpuPct)} / ${String(r.withCampaign.workerCpuPct)}`,
+      'target / load core busy %, no campaign / campaign': `${busy(r.withoutCampaign)} / ${busy(r.withCampaign)}`,
       'campaign lasted': r.withCampaign.lasted,
       'pushes not 200': r.withoutCampaign.failed + r.withCampaign.failed,
       'wxq cpu ms/send': r.wxqTemplate.cpuMsPerSend,
@@ -449,17 +454,28 @@ async function campaignDrainBench(): Promise<NonNullable<BenchSections['campaign
     })),
   );
   console.log(
-    `one row per round; p99 x: ${formatRatio(perRound.p99)}, cpu x: ${formatRatio(perRound.cpu)} (median, lowest–highest round)`,
+    `one row per round; p99 x: ${formatRatio(perRound.p99)}, cpu x: ${formatRatio(perRound.cpu)} (median, lowest–highest round); cpu %: the process, 100 = one core; core busy %: everything on the core, other people's work too`,
+  );
+  const paces = results.map((r) => r.withCampaign.templateSendsPerSecond);
+  // "Full pace" is the configured rate reached, within 5 % (the limiter counts epoch seconds, the
+  // phase does not start on one): a drain that falls shorter measured a slower campaign than asked.
+  const reached = paces.every((pace) => pace >= templateRate * 0.95);
+  console.log(
+    `campaign pace: ${paces.join(', ')} sends/s against WXQ_TEMPLATE_RATE=${String(templateRate)} (${reached ? 'reached' : 'not reached in every round: the load core, which the worker shares with the pushes, or the limiter fell short'}); the default is 200, not 500: the load core drained at most 170–261/s`,
   );
   console.log('\ncampaign goals (issue 24), from the median per-round ratios:');
   printGoals(campaignDrainGoals(results));
-  if (results.some((r) => r.withoutCampaign.failed + r.withCampaign.failed > 0 || !r.withCampaign.lasted)) {
+  if (!reached || results.some((r) => r.withoutCampaign.failed + r.withCampaign.failed > 0 || !r.withCampaign.lasted)) {
     console.error(
-      '\nnot every push was answered 200, or a campaign ended before its phase: figures are not comparable',
+      '\nnot every push was answered 200, a campaign ended before its phase or fell short of its rate: figures are not comparable',
     );
     process.exitCode = 1;
   }
   return results;
+}
+
+function busy(phase: { targetCoreBusyPct: number | undefined; loadCoreBusyPct: number | undefined }): string {
+  return `${String(phase.targetCoreBusyPct ?? '-')}/${String(phase.loadCoreBusyPct ?? '-')}`;
 }
 
 async function soakBench(): Promise<NonNullable<BenchSections['soak']>> {
