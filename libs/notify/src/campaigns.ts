@@ -67,6 +67,11 @@ export interface Campaigns {
    */
   create(request: CampaignRequest, options?: { readonly idempotencyKey?: string }): Promise<Campaign>;
   get(id: string): Promise<Campaign | undefined>;
+  /**
+   * The campaign's stored status and reason only, one read: without {@link Campaigns.get}'s
+   * second look at the account's 45009 pause, for a sender that reads that pause itself.
+   */
+  statusOf(id: string): Promise<Pick<Campaign, 'status' | 'reason'> | undefined>;
   /** The newest campaigns first, at most `limit`. */
   list(limit?: number): Promise<readonly Campaign[]>;
   /**
@@ -115,6 +120,24 @@ export function createCampaigns(options: CampaignsOptions): Campaigns {
 
   return {
     get,
+    async statusOf(id) {
+      const [status, reason, storedId, account, kind] = await redis.hmget(
+        keys.campaign(id),
+        'status',
+        'reason',
+        'id',
+        'account',
+        'kind',
+      );
+      // No campaign where get() would see none.
+      if (typeof status !== 'string' || !CAMPAIGN_STATUSES.has(status)) return undefined;
+      if (typeof storedId !== 'string' || typeof account !== 'string') return undefined;
+      if (kind !== 'template' && kind !== 'subscribe') return undefined;
+      return {
+        status: status as CampaignStatus,
+        ...(typeof reason !== 'string' || (status !== 'paused' && status !== 'failed') ? {} : { reason }),
+      };
+    },
     async create(request, { idempotencyKey } = {}) {
       const appId = request.account ?? options.accounts[0];
       if (appId === undefined || !served.has(appId))

@@ -92,15 +92,17 @@ export function createNotificationRecords(redis: RedisClient, keys: WxqKeys): No
     },
     advance,
     async sent(record, msgid) {
-      // The indexes first: a report that comes before the status change still finds the record.
-      const multi = redis.multi();
+      // The indexes before the status, so a report that comes right after WeChat's answer finds
+      // the record: one connection runs its commands in the order sent, and called in one turn
+      // they go in one round trip on an autopipelined client (the worker's `commands`).
+      const writes: Promise<unknown>[] = [];
       if (msgid !== undefined && msgid !== '' && msgid !== '0')
-        multi.set(keys.notificationByMsgid(record.account, msgid), record.id, 'PX', MSGID_TTL_MS);
+        writes.push(redis.set(keys.notificationByMsgid(record.account, msgid), record.id, 'PX', MSGID_TTL_MS));
       // A template report names no template (subscribe reports do): the user's last template send.
       const template = record.kind === 'template' ? '' : record.templateId;
-      multi.set(keys.notificationLast(record.account, record.to, template), record.id, 'PX', MSGID_TTL_MS);
-      await multi.exec();
-      await advance(record.id, 'sent', msgid === undefined || msgid === '' ? {} : { msgid }, record.campaign);
+      writes.push(redis.set(keys.notificationLast(record.account, record.to, template), record.id, 'PX', MSGID_TTL_MS));
+      writes.push(advance(record.id, 'sent', msgid === undefined || msgid === '' ? {} : { msgid }, record.campaign));
+      await Promise.all(writes);
     },
     async findByReport(appId, msgid, openId, templateId) {
       if (msgid !== '0') {
