@@ -15,7 +15,7 @@
 // reports the sends/s reached and how busy each core was) and the push clock shares that core.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QUEUES } from '@wxq/queue';
@@ -24,9 +24,9 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type CampaignApi, benchOpenIds, startCampaignApi } from './campaign-api.js';
 import { measureCores, measureCpu } from './cpu.js';
-import { sendPaced } from './deployment.js';
+import { postPush, sendPaced } from './deployment.js';
 import { until } from './e2e-bench.js';
-import { BENCH_ACCOUNT, PUSH_PATH, nextPushBody } from './push-fixture.js';
+import { BENCH_ACCOUNT } from './push-fixture.js';
 import { type RunningTarget, startTarget } from './run-target.js';
 import { percentile } from './stats.js';
 import { type TemplateDrain, measureTemplateCpu } from './template-cpu-bench.js';
@@ -259,30 +259,11 @@ async function startRig(options: CampaignDrainOptions): Promise<Rig> {
 }
 
 /** POSTs the next signed push; on its answer, adds the milliseconds it took to `latencies`. */
-function timedPush(agent: Agent, port: number, latencies: number[]): Promise<number> {
-  const body = nextPushBody();
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const req = request(
-      {
-        agent,
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: PUSH_PATH,
-        headers: { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        res.once('end', () => {
-          latencies.push(performance.now() - started);
-          resolve(res.statusCode ?? 0);
-        });
-      },
-    );
-    req.once('error', reject);
-    req.end(body);
-  });
+async function timedPush(agent: Agent, port: number, latencies: number[]): Promise<number> {
+  const started = performance.now();
+  const status = await postPush(agent, port);
+  latencies.push(performance.now() - started);
+  return status;
 }
 
 /** Runs `work` with `processes` stopped (SIGSTOP, then SIGCONT): idle, they still wake on the core. */

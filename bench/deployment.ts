@@ -124,7 +124,8 @@ async function untilAnswered(push: () => Promise<number>): Promise<void> {
   }
 }
 
-function postPush(agent: Agent, port: number): Promise<number> {
+/** POSTs the next signed push to the gateway; answers its HTTP status. */
+export function postPush(agent: Agent, port: number): Promise<number> {
   const body = nextPushBody();
   return new Promise((resolve, reject) => {
     const req = request(
