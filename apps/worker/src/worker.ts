@@ -35,6 +35,7 @@ import { startAdminServer } from './admin-server.js';
 import { type WorkerMetrics, createWorkerMetrics } from './metrics.js';
 import { createInboundProcessor } from './processors/inbound.js';
 import { createNotifyProcessor } from './processors/notify.js';
+import { recentCampaigns, recentSendPause } from './processors/recent-reads.js';
 import { createOutboundProcessor } from './processors/outbound.js';
 import { createSendCounters } from './send-counters.js';
 import { createSendRateLimiter } from './send-rate-limit.js';
@@ -249,8 +250,8 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
     notify: createNotifyProcessor({
       apis,
       records: notificationRecords,
-      campaigns,
-      pause: createSendPause(commands, keys, Date.now, keys.notificationPause),
+      campaigns: recentCampaigns(campaigns),
+      pause: recentSendPause(createSendPause(commands, keys, Date.now, keys.notificationPause)),
       rateLimiter: createSendRateLimiter(
         commands,
         keys,

@@ -82,17 +82,9 @@ export function createCampaignFeeder(options: CampaignFeederOptions): CampaignFe
       const base = notificationSendSchema.parse(JSON.parse(sendJson ?? 'null'));
       const entries = await redis.lrange(keys.campaignRecipients(id), Number(fed), Number(fed) + count - 1);
       const payloads = entries.map((entry) => payloadOf(id, account, base, entry));
-      await Promise.all(
-        payloads.map((p) =>
-          records.create({
-            id: p.id,
-            kind: p.send.kind,
-            account,
-            to: p.to,
-            templateId: p.send.template_id,
-            campaign: id,
-          }),
-        ),
+      await records.createBatch(
+        { kind: base.kind, account, templateId: base.template_id, campaign: id },
+        payloads.map((p) => ({ id: p.id, to: p.to })),
       );
       await producer.addBulk(payloads);
       await FED.run(redis, [keys.campaign(id)], [Number(fed) + entries.length]);

@@ -7,6 +7,7 @@ export {
 } from './notifier.js';
 export { NotifyRequestError } from './idempotency.js';
 export {
+  type NewRecord,
   type NotificationKind,
   type NotificationRecord,
   type NotificationRecords,

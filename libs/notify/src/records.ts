@@ -6,6 +6,7 @@ import { type RedisClient, type WxqKeys, loadScript } from '@wxq/redis';
 
 // Each script's KEYS, ARGV, answer and the race it closes: the header of its file in lua/.
 const CREATE = loadScript(new URL('./lua/record-create.lua', import.meta.url));
+const CREATE_BATCH = loadScript(new URL('./lua/records-create.lua', import.meta.url));
 const ADVANCE = loadScript(new URL('./lua/record-advance.lua', import.meta.url));
 
 /** How long a record is kept after its last change. */
@@ -42,10 +43,23 @@ export interface StatusDetail {
   readonly msgid?: string;
 }
 
+/** A record as it is created: `queued`, with the template it sends (how a report finds it). */
+export type NewRecord = Omit<NotificationRecord, 'status'> & { readonly templateId?: string };
+
 export interface NotificationRecords {
   /** Creates the record as `queued` unless it exists; answers whether it did. */
-  create(record: Omit<NotificationRecord, 'status'> & { readonly templateId?: string }): Promise<boolean>;
+  create(record: NewRecord): Promise<boolean>;
+  /**
+   * Creates records that share everything but id and recipient (a campaign feeder's batch), each
+   * unless it exists; answers how many it created.
+   */
+  createBatch(
+    shared: Omit<NewRecord, 'id' | 'to'>,
+    recipients: readonly { readonly id: string; readonly to: string }[],
+  ): Promise<number>;
   get(id: string): Promise<NotificationRecord | undefined>;
+  /** The record's status alone (what a send looks at first), undefined without a record. */
+  statusOf(id: string): Promise<NotificationStatus | undefined>;
   /**
    * Moves the record on (never back), counting the move in its campaign when `campaign` names it;
    * answers its status after the call, undefined without a record.
@@ -57,7 +71,7 @@ export interface NotificationRecords {
     campaign?: string,
   ): Promise<NotificationStatus | undefined>;
   /** Sent with `msgid`: its report will find the record by it, or by (user, template) when WeChat reports MsgID 0. */
-  sent(record: NotificationRecord & { readonly templateId: string }, msgid: string | undefined): Promise<void>;
+  sent(record: NewRecord & { readonly templateId: string }, msgid: string | undefined): Promise<void>;
   /**
    * The record a delivery report is about: by its msgid, else (MsgID 0, reported with
    * client_msg_id set, docs/wechat-protocol.md §11.3) the user's last send of the template, or of
@@ -67,14 +81,21 @@ export interface NotificationRecords {
 }
 
 export function createNotificationRecords(redis: RedisClient, keys: WxqKeys): NotificationRecords {
-  const advance: NotificationRecords['advance'] = async (id, status, detail = {}, campaign) => {
+  /** record-advance.lua, pointing `indexes` at the record in the same call. */
+  const move = async (
+    id: string,
+    status: NotificationStatus,
+    detail: StatusDetail,
+    campaign: string | undefined,
+    indexes: readonly string[],
+  ): Promise<NotificationStatus | undefined> => {
     const fields = Object.entries(detail).flatMap(([field, value]) =>
       value === undefined ? [] : [field, String(value)],
     );
     const after = await ADVANCE.run<NotificationStatus | null>(
       redis,
-      campaign === undefined ? [keys.notification(id)] : [keys.notification(id), keys.campaign(campaign)],
-      [status, RECORD_TTL_MS, ...fields],
+      [keys.notification(id), ...indexes, ...(campaign === undefined ? [] : [keys.campaign(campaign)])],
+      [status, RECORD_TTL_MS, indexes.length, MSGID_TTL_MS, id, ...fields],
     );
     return after ?? undefined;
   };
@@ -86,23 +107,37 @@ export function createNotificationRecords(redis: RedisClient, keys: WxqKeys): No
       ]);
       return (await CREATE.run<number>(redis, [keys.notification(record.id)], [RECORD_TTL_MS, ...fields])) === 1;
     },
+    async createBatch(shared, recipients) {
+      if (recipients.length === 0) return 0;
+      const fields = Object.entries({ ...shared, status: 'queued' }).flatMap(([field, value]) => [
+        field,
+        String(value),
+      ]);
+      return CREATE_BATCH.run<number>(
+        redis,
+        recipients.map((r) => keys.notification(r.id)),
+        [RECORD_TTL_MS, fields.length / 2, ...fields, ...recipients.flatMap((r) => [r.id, r.to])],
+      );
+    },
     async get(id) {
       const hash = await redis.hgetall(keys.notification(id));
       return recordOf(hash);
     },
-    advance,
+    async statusOf(id) {
+      const status = await redis.hget(keys.notification(id), 'status');
+      return status !== null && STATUSES.has(status) ? (status as NotificationStatus) : undefined;
+    },
+    advance: (id, status, detail = {}, campaign) => move(id, status, detail, campaign, []),
     async sent(record, msgid) {
-      // The indexes before the status, so a report that comes right after WeChat's answer finds
-      // the record: one connection runs its commands in the order sent, and called in one turn
-      // they go in one round trip on an autopipelined client (the worker's `commands`).
-      const writes: Promise<unknown>[] = [];
+      // The indexes in the same script as the status: a report that comes right after WeChat's
+      // answer finds the record, and finds it sent.
+      const indexes: string[] = [];
       if (msgid !== undefined && msgid !== '' && msgid !== '0')
-        writes.push(redis.set(keys.notificationByMsgid(record.account, msgid), record.id, 'PX', MSGID_TTL_MS));
+        indexes.push(keys.notificationByMsgid(record.account, msgid));
       // A template report names no template (subscribe reports do): the user's last template send.
       const template = record.kind === 'template' ? '' : record.templateId;
-      writes.push(redis.set(keys.notificationLast(record.account, record.to, template), record.id, 'PX', MSGID_TTL_MS));
-      writes.push(advance(record.id, 'sent', msgid === undefined || msgid === '' ? {} : { msgid }, record.campaign));
-      await Promise.all(writes);
+      indexes.push(keys.notificationLast(record.account, record.to, template));
+      await move(record.id, 'sent', msgid === undefined || msgid === '' ? {} : { msgid }, record.campaign, indexes);
     },
     async findByReport(appId, msgid, openId, templateId) {
       if (msgid !== '0') {

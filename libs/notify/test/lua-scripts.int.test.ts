@@ -16,6 +16,7 @@ afterAll(async () => {
 
 const script = (name: string) => loadScript(new URL(`../src/lua/${name}.lua`, import.meta.url));
 const CREATE = script('record-create');
+const CREATE_BATCH = script('records-create');
 const ADVANCE = script('record-advance');
 const TAKE = script('consent-take');
 const APPLY = script('consent-apply');
@@ -29,6 +30,9 @@ function key(slot: string, name: string): string {
 }
 
 const TTL_MS = 60_000;
+
+/** record-advance.lua's ARGV for a move that points no index at the record. */
+const moveArgs = (status: string, ...fields: string[]) => [status, TTL_MS, 0, 0, '', ...fields];
 
 describe('record-create.lua', () => {
   it('creates a missing record with its ttl (1), leaves an existing one as it was (0)', async () => {
@@ -48,49 +52,113 @@ describe('record-create.lua', () => {
   });
 });
 
+describe('records-create.lua', () => {
+  it('creates the missing records of a batch with the shared fields, each its own id and recipient', async () => {
+    const slot = tag();
+    const [a, b, c] = [key(slot, 'ntf:a'), key(slot, 'ntf:b'), key(slot, 'ntf:c')];
+    await redis.hset(b, 'status', 'sent', 'to', 'old');
+    const shared = ['status', 'queued', 'campaign', 'cmp1'];
+    expect(await CREATE_BATCH.run(redis, [a, b, c], [TTL_MS, 2, ...shared, 'a', 'oA', 'b', 'oB', 'c', 'oC'])).toBe(2);
+    expect(await redis.hgetall(a)).toEqual({ id: 'a', to: 'oA', status: 'queued', campaign: 'cmp1' });
+    expect(await redis.hgetall(b)).toEqual({ status: 'sent', to: 'old' });
+    expect(await redis.hgetall(c)).toEqual({ id: 'c', to: 'oC', status: 'queued', campaign: 'cmp1' });
+    expect(await redis.pttl(c)).toBeGreaterThan(TTL_MS - 5_000);
+    expect(await redis.pttl(b)).toBe(-1);
+  });
+
+  it('refuses arguments that do not match its keys, writing nothing', async () => {
+    const slot = tag();
+    const [a, b] = [key(slot, 'ntf:a'), key(slot, 'ntf:b')];
+    // b's recipient missing; a shared count that is not a number; one pair too many.
+    await expect(CREATE_BATCH.run(redis, [a, b], [TTL_MS, 1, 'status', 'queued', 'a', 'oA', 'b'])).rejects.toThrow(
+      /ARGV does not match/,
+    );
+    await expect(CREATE_BATCH.run(redis, [a], [TTL_MS, 'x', 'a', 'oA'])).rejects.toThrow(/ARGV does not match/);
+    await expect(CREATE_BATCH.run(redis, [a], [TTL_MS, 0, 'a', 'oA', 'b', 'oB'])).rejects.toThrow(
+      /ARGV does not match/,
+    );
+    expect(await redis.exists(a, b)).toBe(0);
+  });
+});
+
 describe('record-advance.lua', () => {
   it('moves queued -> sent -> delivered, writing the detail and renewing the ttl', async () => {
     const record = key(tag(), 'ntf');
     await redis.hset(record, 'status', 'queued');
-    expect(await ADVANCE.run(redis, [record], ['sent', TTL_MS, 'msgid', '9007199254740993'])).toBe('sent');
+    expect(await ADVANCE.run(redis, [record], moveArgs('sent', 'msgid', '9007199254740993'))).toBe('sent');
     expect(await redis.pttl(record)).toBeGreaterThan(TTL_MS - 5_000);
-    expect(await ADVANCE.run(redis, [record], ['delivered', TTL_MS])).toBe('delivered');
+    expect(await ADVANCE.run(redis, [record], moveArgs('delivered'))).toBe('delivered');
     expect(await redis.hgetall(record)).toEqual({ status: 'delivered', msgid: '9007199254740993' });
   });
 
   it('never moves back or sideways: a late sent after delivered, a failed report after delivered', async () => {
     const record = key(tag(), 'ntf');
     await redis.hset(record, 'status', 'delivered');
-    expect(await ADVANCE.run(redis, [record], ['sent', TTL_MS, 'msgid', '1'])).toBe('delivered');
-    expect(await ADVANCE.run(redis, [record], ['failed', TTL_MS, 'reason', 'x'])).toBe('delivered');
-    expect(await ADVANCE.run(redis, [record], ['queued', TTL_MS])).toBe('delivered');
+    expect(await ADVANCE.run(redis, [record], moveArgs('sent', 'msgid', '1'))).toBe('delivered');
+    expect(await ADVANCE.run(redis, [record], moveArgs('failed', 'reason', 'x'))).toBe('delivered');
+    expect(await ADVANCE.run(redis, [record], moveArgs('queued'))).toBe('delivered');
     expect(await redis.hgetall(record)).toEqual({ status: 'delivered' });
   });
 
   it('a report may come before the sent is recorded: queued -> delivered', async () => {
     const record = key(tag(), 'ntf');
     await redis.hset(record, 'status', 'queued');
-    expect(await ADVANCE.run(redis, [record], ['delivered', TTL_MS])).toBe('delivered');
+    expect(await ADVANCE.run(redis, [record], moveArgs('delivered'))).toBe('delivered');
   });
 
   it('answers nil without a record (writing nothing), and leaves an unknown status alone', async () => {
     const slot = tag();
     const missing = key(slot, 'missing');
-    expect(await ADVANCE.run(redis, [missing], ['sent', TTL_MS])).toBeNull();
+    expect(await ADVANCE.run(redis, [missing], moveArgs('sent'))).toBeNull();
     expect(await redis.exists(missing)).toBe(0);
     const odd = key(slot, 'odd');
     await redis.hset(odd, 'status', 'exploded');
-    expect(await ADVANCE.run(redis, [odd], ['refused', TTL_MS])).toBe('exploded');
+    expect(await ADVANCE.run(redis, [odd], moveArgs('refused'))).toBe('exploded');
     // A status the script does not know as a target is never written.
     const queued = key(slot, 'queued');
     await redis.hset(queued, 'status', 'queued');
-    expect(await ADVANCE.run(redis, [queued], ['bogus', TTL_MS])).toBe('queued');
+    expect(await ADVANCE.run(redis, [queued], moveArgs('bogus'))).toBe('queued');
+  });
+
+  it('points the indexes at the record in the same call, and counts the move in the campaign after them', async () => {
+    const slot = tag();
+    const [record, byMsgid, last, campaign] = [
+      key(slot, 'ntf'),
+      key(slot, 'msgid'),
+      key(slot, 'last'),
+      key(slot, 'cmp'),
+    ];
+    await redis.hset(record, 'status', 'queued');
+    await redis.hset(campaign, 'status', 'running', 'queued', '2', 'sent', '0');
+    const args = ['sent', TTL_MS, 2, 30_000, 'ntf_1', 'msgid', '77'];
+    expect(await ADVANCE.run(redis, [record, byMsgid, last, campaign], args)).toBe('sent');
+    expect(await redis.mget(byMsgid, last)).toEqual(['ntf_1', 'ntf_1']);
+    expect(await redis.pttl(last)).toBeGreaterThan(25_000);
+    expect(await redis.pttl(last)).toBeLessThanOrEqual(30_000);
+    expect(await redis.hgetall(campaign)).toEqual({ status: 'running', queued: '1', sent: '1' });
+    expect(await redis.hgetall(record)).toEqual({ status: 'sent', msgid: '77' });
+  });
+
+  it('a re-run past the stage still points the indexes (a report finds the record); without a record, nothing', async () => {
+    const slot = tag();
+    const [record, last, missing, lastOfMissing] = [
+      key(slot, 'ntf'),
+      key(slot, 'last'),
+      key(slot, 'missing'),
+      key(slot, 'last2'),
+    ];
+    await redis.hset(record, 'status', 'delivered');
+    expect(await ADVANCE.run(redis, [record, last], ['sent', TTL_MS, 1, 30_000, 'ntf_2'])).toBe('delivered');
+    expect(await redis.get(last)).toBe('ntf_2');
+    expect(await redis.hgetall(record)).toEqual({ status: 'delivered' });
+    expect(await ADVANCE.run(redis, [missing, lastOfMissing], ['sent', TTL_MS, 1, 30_000, 'ntf_3'])).toBeNull();
+    expect(await redis.exists(missing, lastOfMissing)).toBe(0);
   });
 
   it('fails on a record that is not a hash (WRONGTYPE)', async () => {
     const record = key(tag(), 'ntf');
     await redis.set(record, 'queued');
-    await expect(ADVANCE.run(redis, [record], ['sent', TTL_MS])).rejects.toThrow(/^WRONGTYPE/);
+    await expect(ADVANCE.run(redis, [record], moveArgs('sent'))).rejects.toThrow(/^WRONGTYPE/);
   });
 });
 

@@ -44,7 +44,15 @@ export function createQueueWorker<K extends QueueKey>(
       if (!parsed.success) {
         throw new UnrecoverableError(`not a valid ${definition.name} payload: ${z.prettifyError(parsed.error)}`);
       }
-      return processor(parsed.data, { job, token, log: log.child({ jobId: job.id }) });
+      // Made when first used: most jobs log nothing, and a child logger per job was GC work on every one.
+      let jobLog: Logger | undefined;
+      return processor(parsed.data, {
+        job,
+        token,
+        get log() {
+          return (jobLog ??= log.child({ jobId: job.id }));
+        },
+      });
     },
     { ...workerOptions, autorun: false },
   );

@@ -1,9 +1,8 @@
-import type { Logger } from '@wxq/logging';
-import type { Campaigns, ConsentLedger, NotificationRecord, NotificationRecords } from '@wxq/notify';
+import type { Campaigns, ConsentLedger, NewRecord, NotificationRecords } from '@wxq/notify';
 import type { SendPause } from '@wxq/quota';
-import type { NotifyPayload, Processor } from '@wxq/queue';
+import type { JobContext, NotifyPayload, Processor } from '@wxq/queue';
 import { type SendVerdict, TOO_OFTEN_RETRY_AFTER_SECONDS, type WechatApiClient, judgeSend } from '@wxq/wechat-api';
-import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, UnrecoverableError } from 'bullmq';
 import type { Counter } from 'prom-client';
 import type { SendRateLimiter } from '../send-rate-limit.js';
 import { delayUntil } from './delay.js';
@@ -11,9 +10,12 @@ import { delayUntil } from './delay.js';
 export interface NotifyDeps {
   readonly apis: ReadonlyMap<string, WechatApiClient>;
   readonly records: NotificationRecords;
-  /** A campaign recipient's send looks at its campaign: paused, cancelled or failed, it waits or is refused. */
-  readonly campaigns: Campaigns;
-  /** The notifications' pause: a 45009 on template sends holds them, not the account's replies. */
+  /**
+   * A campaign recipient's send looks at its campaign: paused, cancelled or failed, it waits or is
+   * refused (the worker passes a recent-reads.ts one).
+   */
+  readonly campaigns: Pick<Campaigns, 'statusOf' | 'fail'>;
+  /** The notifications' pause: a 45009 on template sends holds them, not the account's replies (recent-reads.ts). */
   readonly pause: SendPause;
   /** WXQ_TEMPLATE_RATE (or the account's templateRate) across every worker; undefined: no limit. */
   readonly rateLimiter: SendRateLimiter | undefined;
@@ -42,18 +44,30 @@ const MAX_DEFERRALS = 3;
  * WeChat's 10 minutes; and a record already past `queued` is never sent again.
  */
 export function createNotifyProcessor(deps: NotifyDeps): Processor<'notify'> {
-  return async (payload, { job, token, log }) => {
+  // The context whole, not its `log`: that is made only when a send logs (queue-worker.ts).
+  return async (payload, context) => {
+    const { job, token } = context;
     const api = deps.apis.get(payload.appId);
     if (api === undefined) throw new UnrecoverableError(`no account ${payload.appId} is configured on this worker`);
-    // Three reads that do not depend on each other: one round trip on the pipelined connection.
-    const [record, campaign, pausedUntil] = await Promise.all([
-      deps.records.get(payload.id),
+    // Reads that do not depend on each other: one round trip on the pipelined connection, when the
+    // campaign status and the pause are not known from a send a moment ago (recent-reads.ts).
+    const [status, campaign, pausedUntil] = await Promise.all([
+      deps.records.statusOf(payload.id),
       payload.campaignId === undefined ? undefined : deps.campaigns.statusOf(payload.campaignId),
       deps.pause.pausedUntil(payload.appId),
     ]);
     // Sent or settled already (a re-run after a crash past the answer), or its record has expired.
-    if (record === undefined || record.status !== 'queued') return;
+    if (status !== 'queued') return;
     const { kind } = payload.send;
+    // The record as created: the payload carries all of it but the status.
+    const record = {
+      id: payload.id,
+      kind,
+      account: payload.appId,
+      to: payload.to,
+      templateId: payload.send.template_id,
+      ...(payload.campaignId === undefined ? {} : { campaign: payload.campaignId }),
+    };
     if (payload.campaignId !== undefined) {
       // The stored status: the account's 45009 pause is pausedUntil's, below.
       if (campaign?.status === 'paused' && campaign.reason !== '45009')
@@ -71,7 +85,7 @@ export function createNotifyProcessor(deps: NotifyDeps): Processor<'notify'> {
     const wait = (await deps.rateLimiter?.reserve(payload.appId)) ?? 0;
     if (wait > 0) await delayUntil(job, token, Date.now() + wait);
 
-    const consentTaken = await takeConsent(deps, payload, log);
+    const consentTaken = await takeConsent(deps, payload, context);
     if (consentTaken === 'refused') {
       await refuse(deps, payload, { reason: NO_CONSENT }, 'no_consent');
       throw new UnrecoverableError(
@@ -84,11 +98,11 @@ export function createNotifyProcessor(deps: NotifyDeps): Processor<'notify'> {
     } catch (err) {
       const verdict = judgeSend(kind, err);
       deps.notifications.inc({ account: payload.appId, kind, result: verdict.result });
-      if ((await actOn(deps, payload, record, verdict, consentTaken, job, token, log)) === 'sent') return;
+      if ((await actOn(deps, payload, record, verdict, consentTaken, context)) === 'sent') return;
       throw err;
     }
     deps.notifications.inc({ account: payload.appId, kind, result: 'ok' });
-    await deps.records.sent({ ...record, templateId: payload.send.template_id }, msgid);
+    await deps.records.sent(record, msgid);
   };
 }
 
@@ -106,7 +120,11 @@ function send(api: WechatApiClient, payload: NotifyPayload): Promise<{ readonly 
  * A subscribe send takes a credit unless its template is long-term. Answers whether one was taken,
  * or `refused` when none was there and consent is enforced.
  */
-async function takeConsent(deps: NotifyDeps, payload: NotifyPayload, log: Logger): Promise<boolean | 'refused'> {
+async function takeConsent(
+  deps: NotifyDeps,
+  payload: NotifyPayload,
+  { log }: JobContext,
+): Promise<boolean | 'refused'> {
   const { consent } = deps;
   const { send: body } = payload;
   if (body.kind !== 'subscribe' || consent === undefined) return false;
@@ -128,13 +146,12 @@ async function takeConsent(deps: NotifyDeps, payload: NotifyPayload, log: Logger
 async function actOn(
   deps: NotifyDeps,
   payload: NotifyPayload,
-  record: NotificationRecord,
+  record: NewRecord & { readonly templateId: string },
   verdict: SendVerdict,
   consentTaken: boolean,
-  job: Job,
-  token: string | undefined,
-  log: Logger,
+  context: JobContext,
 ): Promise<'sent' | undefined> {
+  const { job, token } = context;
   const { appId, to, send: body } = payload;
   // WeChat answered, so nothing was sent: the credit goes back, unless the answer says there was none.
   if (consentTaken && verdict.answered && verdict.action !== 'clear_consent' && verdict.action !== 'sent')
@@ -143,10 +160,10 @@ async function actOn(
   switch (verdict.action) {
     case 'sent':
       // Treated as sent (40241: a duplicate within 60 s): the first one went.
-      await deps.records.sent({ ...record, templateId: body.template_id }, undefined);
+      await deps.records.sent(record, undefined);
       return 'sent';
     case 'pause_account':
-      return delayUntil(job, token, await deps.pause.pause(appId, verdict.pause ?? 'day', log));
+      return delayUntil(job, token, await deps.pause.pause(appId, verdict.pause ?? 'day', context.log));
     case 'retry_later': {
       const deferred = (payload.deferred ?? 0) + 1;
       if (deferred > MAX_DEFERRALS) {
