@@ -64,11 +64,13 @@ export async function runCampaignBench(options: CampaignBenchOptions): Promise<C
         const afterAccept = await usedMemory(redis);
         const keys = createKeys(prefix);
         const producer = createProducer('notify', { connection: redis, prefix, settings: {} });
+        const batches = createProducer('notifyBatch', { connection: redis, prefix, settings: {} });
         const feeder = createCampaignFeeder({
           redis,
           keys,
           records: createNotificationRecords(redis, keys),
           producer,
+          batches,
           rateOf: () => FED / 2,
           onError: (err) => {
             throw err;
@@ -83,6 +85,8 @@ export async function runCampaignBench(options: CampaignBenchOptions): Promise<C
         const afterFeed = await usedMemory(redis);
         await producer.queue.obliterate({ force: true });
         await producer.close();
+        await batches.queue.obliterate({ force: true });
+        await batches.close();
         rounds.push({
           acceptMs: Math.round(acceptMs),
           bodyBytes: Buffer.byteLength(body),

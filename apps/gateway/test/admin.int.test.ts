@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { findFreePort, parsePrometheusText, sampleValue, signPlaintextPush, waitFor } from '@wxq/testing';
-import { QUEUES, type QueueKey } from '@wxq/queue';
+import { QUEUES } from '@wxq/queue';
 import { createKeys } from '@wxq/redis';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { describe, expect, it } from 'vitest';
@@ -56,9 +56,10 @@ describe('admin listener', () => {
     const api = await send(`${board}/api/queues`, { headers: { authorization: basicAuth('admin', PASSWORD) } });
     expect(api.status).toBe(200);
     const { queues } = JSON.parse(api.body) as { queues: { name: string; description?: string }[] };
-    expect(queues.map((queue) => queue.name).sort()).toEqual(['inbound', 'notify', 'outbound']);
+    expect(queues.map((queue) => queue.name).sort()).toEqual(['inbound', 'notify', 'notify-batch', 'outbound']);
     // The board names wxq's queues by what they hold.
-    for (const queue of queues) expect(queue.description, queue.name).toBe(QUEUES[queue.name as QueueKey].description);
+    const described = new Map(Object.values(QUEUES).map((definition) => [definition.name, definition.description]));
+    for (const queue of queues) expect(queue.description, queue.name).toBe(described.get(queue.name));
     expect(page.body).toContain('wxq queues');
   });
 

@@ -41,6 +41,7 @@ describe('ops status', () => {
           inbound: { waiting: 3, active: 0, delayed: 0, failed: 2, completed: 0 },
           outbound: { waiting: 1, active: 0, delayed: 0, failed: 0, completed: 0 },
           notify: { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0 },
+          notifyBatch: { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0 },
         },
         sends: 'running',
         pausedUntil: null,
@@ -51,6 +52,7 @@ describe('ops status', () => {
           inbound: { waiting: 1, active: 0, delayed: 0, failed: 0, completed: 0 },
           outbound: { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0 },
           notify: { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0 },
+          notifyBatch: { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0 },
         },
         sends: 'running',
         pausedUntil: null,
@@ -263,7 +265,7 @@ describe('ops drain and clean', () => {
     no.stdin.write('n\n');
     expect(await declined).toBe(4);
     expect(no.stderr()).toContain(
-      'Remove 2 waiting and delayed jobs from inbound, outbound and notify? They are lost. [y/N]',
+      'Remove 2 waiting and delayed jobs from inbound, outbound, notify and notify-batch? They are lost. [y/N]',
     );
     expect(await f.inbound.queue.getWaitingCount()).toBe(2);
 

@@ -34,7 +34,8 @@ import { type WechatApiClient, createAccountClient } from '@wxq/wechat-api';
 import { startAdminServer } from './admin-server.js';
 import { type WorkerMetrics, createWorkerMetrics } from './metrics.js';
 import { createInboundProcessor } from './processors/inbound.js';
-import { createNotifyProcessor } from './processors/notify.js';
+import { type NotifyDeps, createNotifyProcessor } from './processors/notify.js';
+import { createNotifyBatchProcessor } from './processors/notify-batch.js';
 import { recentCampaigns, recentSendPause } from './processors/recent-reads.js';
 import { createOutboundProcessor } from './processors/outbound.js';
 import { createSendCounters } from './send-counters.js';
@@ -178,10 +179,14 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
   const consent = config.subscribeConsent === 'off' ? undefined : createConsentLedger(commands, keys);
   const accountIds = config.accounts.map((account) => account.appId);
   const campaigns = createCampaigns({ redis: commands, keys, accounts: accountIds });
-  // Campaigns' recipients become notify jobs a batch at a time (libs/notify campaign-feeder.ts).
+  // Campaigns' recipients become notify and notify-batch jobs a tick at a time (libs/notify campaign-feeder.ts).
   const notifyProducer = createProducer('notify', { connection: redis, prefix: shards.at(0).prefix, settings: {} });
   notifyProducer.queue.on('error', (err) => {
     log.warn({ err }, 'notify queue error');
+  });
+  const batchProducer = createProducer('notifyBatch', { connection: redis, prefix: shards.at(0).prefix, settings: {} });
+  batchProducer.queue.on('error', (err) => {
+    log.warn({ err }, 'notify-batch queue error');
   });
   const outboundLanes = lanes === undefined ? undefined : shards.map((shard) => lanes.at(shard.index).outbound);
   // Handlers' notifications (ctx.notify) are queued as the API queues them.
@@ -198,6 +203,7 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
     keys,
     records: notificationRecords,
     producer: notifyProducer,
+    batches: batchProducer,
     rateOf: (appId) => templateRates.get(appId) ?? config.templateRate,
     onError: (err) => {
       // Every tick fails alike while Redis is away: one line per outage minute, not five a second.
@@ -206,6 +212,24 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
       log.warn({ err }, 'feeding campaigns failed (every tick tries again)');
     },
   });
+  // One notification's send and a campaign batch's: the same reads, pause, rate and policy.
+  const notifyDeps: NotifyDeps = {
+    apis,
+    records: notificationRecords,
+    campaigns: recentCampaigns(campaigns),
+    pause: recentSendPause(createSendPause(commands, keys, Date.now, keys.notificationPause)),
+    rateLimiter: createSendRateLimiter(
+      commands,
+      keys,
+      (appId) => templateRates.get(appId) ?? config.templateRate,
+      keys.notificationRate,
+    ),
+    consent: consent === undefined ? undefined : { ledger: consent, enforce: config.subscribeConsent === 'enforce' },
+    longTermTemplates: new Map(
+      config.accounts.map((account) => [account.appId, new Set(account.longTermTemplates ?? [])]),
+    ),
+    notifications: metrics.notifications,
+  };
   const processors: ProcessorMap = {
     inbound: createInboundProcessor({
       handlers: deps.handlers,
@@ -247,23 +271,8 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
       sends: metrics.sends,
       records: notificationRecords,
     }),
-    notify: createNotifyProcessor({
-      apis,
-      records: notificationRecords,
-      campaigns: recentCampaigns(campaigns),
-      pause: recentSendPause(createSendPause(commands, keys, Date.now, keys.notificationPause)),
-      rateLimiter: createSendRateLimiter(
-        commands,
-        keys,
-        (appId) => templateRates.get(appId) ?? config.templateRate,
-        keys.notificationRate,
-      ),
-      consent: consent === undefined ? undefined : { ledger: consent, enforce: config.subscribeConsent === 'enforce' },
-      longTermTemplates: new Map(
-        config.accounts.map((account) => [account.appId, new Set(account.longTermTemplates ?? [])]),
-      ),
-      notifications: metrics.notifications,
-    }),
+    notify: createNotifyProcessor(notifyDeps),
+    notifyBatch: createNotifyBatchProcessor({ ...notifyDeps, singles: notifyProducer }),
   };
   // Stalled-job recovery: a killed worker's lock expires after lockDuration and a stalled check
   // (every stalledInterval, by every worker) that saw the job unlocked gives it to another worker
@@ -322,6 +331,7 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
             ...outbound.all.map((p) => p.close()),
             notify.close(),
             notifyProducer.close(),
+            batchProducer.close(),
           ]),
         );
         await shutdownStep(log, 'redis closed', () => Promise.all([redis.quit(), commands.quit()]));

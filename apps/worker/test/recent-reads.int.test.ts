@@ -14,7 +14,7 @@ const APP_ID = 'wx_recent_reads';
 const redis = new Redis(inject('redisUrl'));
 const prefix = `{test-${randomUUID()}}`;
 const keys = createKeys(prefix);
-const log = createLogger({ level: 'silent' });
+const log = createLogger({ level: 'silent', name: 'test' });
 afterAll(async () => {
   const left = await redis.keys(`${prefix}*`);
   if (left.length > 0) await redis.del(left);

@@ -62,7 +62,13 @@ const workerEnvSchema = z
 export interface WorkerConfig extends AppConfig {
   readonly handlersModule: string | undefined;
   readonly api: ApiConfig;
-  readonly concurrency: { readonly inbound: number; readonly outbound: number; readonly notify: number };
+  /** Per queue; NOTIFY_CONCURRENCY is the notify queue's and the notify-batch queue's each. */
+  readonly concurrency: {
+    readonly inbound: number;
+    readonly outbound: number;
+    readonly notify: number;
+    readonly notifyBatch: number;
+  };
   /** WXQ_TEMPLATE_RATE: an account's `templateRate` overrides it. */
   readonly templateRate: number;
   /** WXQ_SUBSCRIBE_CONSENT. */
@@ -121,7 +127,12 @@ export function loadWorkerConfig(env: Readonly<Record<string, string | undefined
     ),
     handlersModule: e.WXQ_HANDLERS,
     api: toApiConfig(e),
-    concurrency: { inbound: e.WORKER_CONCURRENCY, outbound: e.OUTBOUND_CONCURRENCY, notify: e.NOTIFY_CONCURRENCY },
+    concurrency: {
+      inbound: e.WORKER_CONCURRENCY,
+      outbound: e.OUTBOUND_CONCURRENCY,
+      notify: e.NOTIFY_CONCURRENCY,
+      notifyBatch: e.NOTIFY_CONCURRENCY,
+    },
     templateRate: e.WXQ_TEMPLATE_RATE,
     subscribeConsent: e.WXQ_SUBSCRIBE_CONSENT,
     handlerAttempts: e.HANDLER_ATTEMPTS,

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { type NotificationSend, type NotifyPayload, type Producer, notificationSendSchema } from '@wxq/queue';
+import {
+  NOTIFY_BATCH_MAX,
+  type NotificationSend,
+  type NotifyBatchPayload,
+  type NotifyPayload,
+  type Producer,
+  notificationSendSchema,
+} from '@wxq/queue';
 import { type RedisClient, type WxqKeys, loadScript } from '@wxq/redis';
 import { recipientId } from './campaigns.js';
 import type { NotificationRecords } from './records.js';
@@ -7,8 +14,11 @@ import type { NotificationRecords } from './records.js';
 // Feeds running campaigns' recipients to the notify queue (docs/notifications.md): every worker
 // runs a feeder; a lock per campaign lets one feed it at a time. A batch is a tick's worth of the
 // account's template rate, and no more is fed while two seconds' worth is still queued, so a
-// campaign of 100,000 never sits in the queue whole. A re-fed batch (a feeder died before moving
-// the position) queues nothing twice: record and job ids are the recipient's.
+// campaign of 100,000 never sits in the queue whole. A template campaign fed at least
+// NOTIFY_BATCH_MAX a tick goes as notify-batch jobs of that many recipients (cut at multiples of
+// it, so a batch fed again is cut the same); a slower one, or a subscribe campaign (a consent
+// credit per send), as a notify job per recipient. A re-fed batch (a feeder died before moving
+// the position) queues nothing twice: record and job ids are the recipient's, or the batch's start.
 
 const FED = loadScript(new URL('./lua/campaign-fed.lua', import.meta.url));
 const SETTLE = loadScript(new URL('./lua/campaign-settle.lua', import.meta.url));
@@ -33,6 +43,7 @@ export interface CampaignFeederOptions {
   readonly keys: WxqKeys;
   readonly records: NotificationRecords;
   readonly producer: Producer<'notify'>;
+  readonly batches: Producer<'notifyBatch'>;
   /** The account's template sends per second across workers; 0: no limit. */
   readonly rateOf: (appId: string) => number;
   readonly onError: (err: unknown) => void;
@@ -48,7 +59,7 @@ export interface CampaignFeeder {
 }
 
 export function createCampaignFeeder(options: CampaignFeederOptions): CampaignFeeder {
-  const { redis, keys, records, producer } = options;
+  const { redis, keys, records, producer, batches } = options;
   const tickMs = options.tickMs ?? TICK_MS;
 
   async function feedOne(id: string): Promise<number> {
@@ -77,17 +88,22 @@ export function createCampaignFeeder(options: CampaignFeederOptions): CampaignFe
       const batch = rate === 0 ? MAX_BATCH : Math.min(MAX_BATCH, Math.ceil((rate * tickMs) / 1000));
       const waiting = Number(fed) - (Number(total) - Number(queued));
       const room = (rate === 0 ? MAX_BATCH * QUEUED_SECONDS : rate * QUEUED_SECONDS) - waiting;
-      const count = Math.min(batch, room, Number(total) - Number(fed));
-      if (count <= 0) return 0;
       const base = notificationSendSchema.parse(JSON.parse(sendJson ?? 'null'));
-      const entries = await redis.lrange(keys.campaignRecipients(id), Number(fed), Number(fed) + count - 1);
-      const payloads = entries.map((entry) => payloadOf(id, account, base, entry));
+      const start = Number(fed);
+      let end = start + Math.min(batch, room, Number(total) - start);
+      const batched = base.kind === 'template' && batch >= NOTIFY_BATCH_MAX;
+      // Cut at a multiple of the batch size (but the last): a re-feed from `start` cuts the same batches.
+      if (batched && end < Number(total)) end -= end % NOTIFY_BATCH_MAX;
+      if (end <= start) return 0;
+      const entries = await redis.lrange(keys.campaignRecipients(id), start, end - 1);
+      const recipients = entries.map((entry) => recipientOf(id, entry));
       await records.createBatch(
         { kind: base.kind, account, templateId: base.template_id, campaign: id },
-        payloads.map((p) => ({ id: p.id, to: p.to })),
+        recipients.map(({ id: recipient, to }) => ({ id: recipient, to })),
       );
-      await producer.addBulk(payloads);
-      await FED.run(redis, [keys.campaign(id)], [Number(fed) + entries.length]);
+      if (base.kind === 'template' && batched) await batches.addBulk(batchesOf(id, account, base, start, recipients));
+      else await producer.addBulk(recipients.map((r) => payloadOf(id, account, base, r)));
+      await FED.run(redis, [keys.campaign(id)], [start + entries.length]);
       return entries.length;
     } finally {
       await RELEASE.run(redis, [keys.campaignFeedLock(id)], [token]);
@@ -127,11 +143,46 @@ export function createCampaignFeeder(options: CampaignFeederOptions): CampaignFe
   };
 }
 
-/** One recipient's notification: its data merged over the campaign's. */
-function payloadOf(campaignId: string, appId: string, base: NotificationSend, entry: string): NotifyPayload {
+interface Recipient {
+  readonly id: string;
+  readonly to: string;
+  /** Its own data, merged over the campaign's when sent. */
+  readonly data: NotificationSend['data'] | undefined;
+}
+
+/** A recipients list entry: `openid`, or `openid\n<its data as JSON>`. */
+function recipientOf(campaignId: string, entry: string): Recipient {
   const newline = entry.indexOf('\n');
   const to = newline === -1 ? entry : entry.slice(0, newline);
-  const own = newline === -1 ? undefined : (JSON.parse(entry.slice(newline + 1)) as NotificationSend['data']);
-  const send = own === undefined ? base : { ...base, data: { ...base.data, ...own } };
-  return { v: 1, appId, id: recipientId(campaignId, to), to, send, createdAt: Date.now(), campaignId };
+  const data = newline === -1 ? undefined : (JSON.parse(entry.slice(newline + 1)) as NotificationSend['data']);
+  return { id: recipientId(campaignId, to), to, data };
+}
+
+/** One recipient's notification: its data merged over the campaign's. */
+function payloadOf(campaignId: string, appId: string, base: NotificationSend, recipient: Recipient): NotifyPayload {
+  const { id, to, data } = recipient;
+  const send = data === undefined ? base : { ...base, data: { ...base.data, ...data } };
+  return { v: 1, appId, id, to, send, createdAt: Date.now(), campaignId };
+}
+
+/** The notify-batch jobs of recipients fed from `start`, cut at multiples of NOTIFY_BATCH_MAX. */
+function batchesOf(
+  campaignId: string,
+  appId: string,
+  send: NotifyBatchPayload['send'],
+  start: number,
+  recipients: readonly Recipient[],
+): NotifyBatchPayload[] {
+  const payloads: NotifyBatchPayload[] = [];
+  let at = 0;
+  while (at < recipients.length) {
+    const position = start + at;
+    const next = Math.min(recipients.length, at + NOTIFY_BATCH_MAX - (position % NOTIFY_BATCH_MAX));
+    const members = recipients
+      .slice(at, next)
+      .map(({ id, to, data }) => (data === undefined ? { id, to } : { id, to, data }));
+    payloads.push({ v: 1, appId, campaignId, start: position, send, recipients: members, createdAt: Date.now() });
+    at = next;
+  }
+  return payloads;
 }

@@ -7,6 +7,7 @@ import { type RedisClient, type WxqKeys, loadScript } from '@wxq/redis';
 // Each script's KEYS, ARGV, answer and the race it closes: the header of its file in lua/.
 const CREATE = loadScript(new URL('./lua/record-create.lua', import.meta.url));
 const CREATE_BATCH = loadScript(new URL('./lua/records-create.lua', import.meta.url));
+const STATUSES_OF = loadScript(new URL('./lua/records-status.lua', import.meta.url));
 const ADVANCE = loadScript(new URL('./lua/record-advance.lua', import.meta.url));
 
 /** How long a record is kept after its last change. */
@@ -60,6 +61,8 @@ export interface NotificationRecords {
   get(id: string): Promise<NotificationRecord | undefined>;
   /** The record's status alone (what a send looks at first), undefined without a record. */
   statusOf(id: string): Promise<NotificationStatus | undefined>;
+  /** The statuses of several records, in order, in one call (a batch's). */
+  statusesOf(ids: readonly string[]): Promise<(NotificationStatus | undefined)[]>;
   /**
    * Moves the record on (never back), counting the move in its campaign when `campaign` names it;
    * answers its status after the call, undefined without a record.
@@ -124,8 +127,16 @@ export function createNotificationRecords(redis: RedisClient, keys: WxqKeys): No
       return recordOf(hash);
     },
     async statusOf(id) {
-      const status = await redis.hget(keys.notification(id), 'status');
-      return status !== null && STATUSES.has(status) ? (status as NotificationStatus) : undefined;
+      return statusOfField(await redis.hget(keys.notification(id), 'status'));
+    },
+    async statusesOf(ids) {
+      if (ids.length === 0) return [];
+      const statuses = await STATUSES_OF.run<(string | null)[]>(
+        redis,
+        ids.map((id) => keys.notification(id)),
+        [],
+      );
+      return statuses.map(statusOfField);
     },
     advance: (id, status, detail = {}, campaign) => move(id, status, detail, campaign, []),
     async sent(record, msgid) {
@@ -151,6 +162,10 @@ export function createNotificationRecords(redis: RedisClient, keys: WxqKeys): No
 
 const STATUSES = new Set<string>(['queued', 'sent', 'delivered', 'failed', 'refused']);
 const KINDS = new Set<string>(['template', 'subscribe', 'customerService']);
+
+function statusOfField(status: string | null | undefined): NotificationStatus | undefined {
+  return typeof status === 'string' && STATUSES.has(status) ? (status as NotificationStatus) : undefined;
+}
 
 function recordOf(hash: Record<string, string>): NotificationRecord | undefined {
   const { id, kind, account, to, status, errcode, reason, msgid, campaign } = hash;

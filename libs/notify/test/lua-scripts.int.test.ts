@@ -17,6 +17,7 @@ afterAll(async () => {
 const script = (name: string) => loadScript(new URL(`../src/lua/${name}.lua`, import.meta.url));
 const CREATE = script('record-create');
 const CREATE_BATCH = script('records-create');
+const STATUSES = script('records-status');
 const ADVANCE = script('record-advance');
 const TAKE = script('consent-take');
 const APPLY = script('consent-apply');
@@ -78,6 +79,19 @@ describe('records-create.lua', () => {
       /ARGV does not match/,
     );
     expect(await redis.exists(a, b)).toBe(0);
+  });
+});
+
+describe('records-status.lua', () => {
+  it("answers each record's status in order, nil for one that is not there; fails on a key not a hash", async () => {
+    const slot = tag();
+    const [a, b, missing] = [key(slot, 'ntf:a'), key(slot, 'ntf:b'), key(slot, 'ntf:missing')];
+    await redis.hset(a, 'status', 'sent');
+    await redis.hset(b, 'status', 'queued', 'to', 'oB');
+    expect(await STATUSES.run(redis, [a, missing, b], [])).toEqual(['sent', null, 'queued']);
+    expect(await STATUSES.run(redis, [missing], [])).toEqual([null]);
+    await redis.set(missing, 'x');
+    await expect(STATUSES.run(redis, [a, missing], [])).rejects.toThrow(/^WRONGTYPE/);
   });
 });
 

@@ -4,9 +4,11 @@ import type { JobsOptions } from 'bullmq';
 import type { z } from 'zod';
 import {
   type InboundPayload,
+  type NotifyBatchPayload,
   type NotifyPayload,
   type OutboundPayload,
   inboundPayloadSchema,
+  notifyBatchPayloadSchema,
   notifyPayloadSchema,
   outboundPayloadSchema,
 } from './payloads.js';
@@ -125,11 +127,28 @@ const notify: QueueDefinition<NotifyPayload, void> = {
   }),
 };
 
+// A template campaign's recipients twenty at a time (payloads.ts): the shared notify queue takes
+// what a batch hands over. Its own queue, so a worker of an older release never takes a batch.
+const notifyBatch: QueueDefinition<NotifyBatchPayload, void> = {
+  name: 'notify-batch',
+  description: "a template campaign's recipients, up to twenty per job",
+  perShard: false,
+  schema: notifyBatchPayloadSchema,
+  jobName: ({ send }) => `batch:${send.template_id}`,
+  jobId: ({ campaignId, start }) => `nb-${campaignId}-${String(start)}`,
+  jobOptions: () => ({
+    attempts: NOTIFY_ATTEMPTS,
+    backoff: BACKOFF,
+    removeOnComplete: NOTIFY_KEPT_COMPLETED,
+    removeOnFail: { age: FAILED_RETENTION_SECONDS },
+  }),
+};
+
 /**
  * Every wxq queue. Queue names and job-id formats are wire contracts between deployed gateways and
  * workers, and jobs outlive deploys: never rename them; add a new queue or a payload version instead.
  */
-export const QUEUES = { inbound, outbound, notify } as const;
+export const QUEUES = { inbound, outbound, notify, notifyBatch } as const;
 
 export type QueueKey = keyof typeof QUEUES;
 export type PayloadOf<K extends QueueKey> =

@@ -15,9 +15,12 @@ export {
 } from './catalog.js';
 export {
   type InboundPayload,
+  NOTIFY_BATCH_MAX,
   type NotificationSend,
+  type NotifyBatchPayload,
   type NotifyPayload,
   type OutboundPayload,
+  notifyBatchPayloadSchema,
   notifyPayloadSchema,
   notificationSendSchema,
 } from './payloads.js';

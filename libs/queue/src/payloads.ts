@@ -103,3 +103,31 @@ export const notifyPayloadSchema = z.object({
 });
 
 export type NotifyPayload = z.output<typeof notifyPayloadSchema>;
+
+/** The most recipients one notify-batch job sends. */
+export const NOTIFY_BATCH_MAX = 20;
+
+/**
+ * Up to NOTIFY_BATCH_MAX recipients of one template campaign on the notify-batch queue
+ * (docs/notifications.md), sent one after another by one job: what a job costs (its moves in
+ * BullMQ, its add, its parse) is paid once per batch, not once per send. Each recipient is a
+ * notification like one on the notify queue (its record, its id as `client_msg_id`); one that
+ * needs more than one call (a retry, a pause) is handed over to a notify job of its own.
+ */
+export const notifyBatchPayloadSchema = z.object({
+  v: z.literal(1),
+  appId: z.string(),
+  campaignId: z.string(),
+  /** Where the batch starts in the campaign's recipients: with the campaign, the job's id. */
+  start: z.number().int().min(0),
+  /** The campaign's message; a recipient's own data is merged over its data. */
+  send: templateSendSchema,
+  recipients: z
+    .array(z.object({ id: z.string(), to: z.string(), data: templateSendSchema.shape.data.exactOptional() }))
+    .min(1)
+    .max(NOTIFY_BATCH_MAX),
+  /** When it was fed, epoch ms. */
+  createdAt: z.number().int(),
+});
+
+export type NotifyBatchPayload = z.output<typeof notifyBatchPayloadSchema>;

@@ -136,7 +136,7 @@ describe('createQueueWorker', () => {
 
   it('a processor map must name every queue', () => {
     const noop = () => Promise.resolve();
-    const every = { inbound: () => Promise.resolve({ replies: 0 }), outbound: noop, notify: noop };
+    const every = { inbound: () => Promise.resolve({ replies: 0 }), outbound: noop, notify: noop, notifyBatch: noop };
     expectTypeOf(every).toExtend<ProcessorMap>();
     expectTypeOf({ inbound: every.inbound, outbound: noop }).not.toExtend<ProcessorMap>();
   });

@@ -32,11 +32,12 @@ export interface RetryReport {
 const NO_QUOTA_SKIP = 'no customer-service quota: the user has no open send window left (docs/quota.md)';
 
 // The catalog's id formats (libs/queue catalog.ts): `in-` + SHA-1, `out-` + SHA-1 + `-` + reply index,
-// `nt-` + a notification id (libs/notify).
+// `nt-` + a notification id (libs/notify), `nb-` + a campaign id + `-` + where its batch starts.
 const JOB_ID_FORMATS: Readonly<Record<QueueKey, RegExp>> = {
   inbound: /^in-[0-9a-f]{40}$/,
   outbound: /^out-[0-9a-f]{40}-\d{1,4}$/,
   notify: /^nt-ntf_[0-9a-f]{32}$/,
+  notifyBatch: /^nb-cmp_[0-9a-f]{32}-\d{1,6}$/,
 };
 
 /**

@@ -94,7 +94,7 @@ export function createNotifyProcessor(deps: NotifyDeps): Processor<'notify'> {
     }
     let msgid: string | undefined;
     try {
-      msgid = (await send(api, payload)).msgid;
+      msgid = (await sendNotification(api, payload)).msgid;
     } catch (err) {
       const verdict = judgeSend(kind, err);
       deps.notifications.inc({ account: payload.appId, kind, result: verdict.result });
@@ -106,7 +106,11 @@ export function createNotifyProcessor(deps: NotifyDeps): Processor<'notify'> {
   };
 }
 
-function send(api: WechatApiClient, payload: NotifyPayload): Promise<{ readonly msgid?: string | undefined }> {
+/** The one API call: the notification's id is the template send's client_msg_id. */
+export function sendNotification(
+  api: WechatApiClient,
+  payload: NotifyPayload,
+): Promise<{ readonly msgid?: string | undefined }> {
   const { send: body, to } = payload;
   if (body.kind === 'template') {
     const { kind: _kind, ...fields } = body;
@@ -194,7 +198,8 @@ async function actOn(
   }
 }
 
-async function refuse(
+/** The record `refused` (counted in its campaign), with why; counted as `result` when given. */
+export async function refuse(
   deps: NotifyDeps,
   payload: NotifyPayload,
   detail: { readonly errcode?: number | undefined; readonly reason?: string | undefined },
@@ -212,6 +217,6 @@ async function refuse(
   );
 }
 
-function errcodeOf(verdict: SendVerdict): number | undefined {
+export function errcodeOf(verdict: SendVerdict): number | undefined {
   return verdict.result === 'ok' || verdict.result === 'transport' ? undefined : Number(verdict.result);
 }

@@ -1,0 +1,123 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '@wxq/logging';
+import type { NotifyBatchPayload, NotifyPayload, Processor, Producer } from '@wxq/queue';
+import { type WechatApiClient, judgeSend } from '@wxq/wechat-api';
+import { UnrecoverableError } from 'bullmq';
+import { type NotifyDeps, errcodeOf, refuse, sendNotification } from './notify.js';
+
+export interface NotifyBatchDeps extends NotifyDeps {
+  /** Where a recipient that needs more than one call goes: a notify job of its own. */
+  readonly singles: Producer<'notify'>;
+}
+
+/**
+ * The notify-batch processor (docs/notifications.md): a template campaign's recipients, up to
+ * twenty, one call each, one after another; what a job costs is paid once for them all. A
+ * recipient the batch cannot settle with one call (a retry, a token refresh, "too often", the
+ * 45009 pause, a paused campaign) is handed over to a notify job of its own, with the recipient's
+ * id as the job's: the notify processor does the rest, as for any notification. The batch never
+ * waits in "delayed", so a batch started a second time (a crash, a failed attempt) knows only
+ * that its recipients still `queued` may be anywhere between; it hands every one of them over,
+ * and each one's job, reading its record first, sends nothing twice.
+ */
+export function createNotifyBatchProcessor(deps: NotifyBatchDeps): Processor<'notifyBatch'> {
+  return async (batch, context) => {
+    const { job } = context;
+    const { appId, campaignId } = batch;
+    const api = deps.apis.get(appId);
+    if (api === undefined) throw new UnrecoverableError(`no account ${appId} is configured on this worker`);
+    const all = batch.recipients.map((recipient) => singleOf(batch, recipient));
+    const statuses = await deps.records.statusesOf(all.map((single) => single.id));
+    // Sent or settled already, or expired: never sent again.
+    const queued = all.filter((_, i) => statuses[i] === 'queued');
+    if (job.attemptsStarted > 1) {
+      await deps.singles.addBulk(queued);
+      return;
+    }
+    for (const [i, single] of queued.entries()) {
+      const [campaign, pausedUntil] = await Promise.all([
+        deps.campaigns.statusOf(campaignId),
+        deps.pause.pausedUntil(appId),
+      ]);
+      if (campaign?.status === 'cancelled' || campaign?.status === 'failed') {
+        const errcode = campaign.status === 'failed' ? Number(campaign.reason) : Number.NaN;
+        const detail = {
+          reason: campaign.status === 'cancelled' ? 'cancelled' : 'campaign_failed',
+          ...(Number.isInteger(errcode) ? { errcode } : {}),
+        };
+        for (const rest of queued.slice(i)) await refuse(deps, rest, detail);
+        return;
+      }
+      // Held (an operator's pause of the campaign, the notifications' pause): each waits on its own.
+      if (campaign?.status === 'paused' || pausedUntil !== undefined) {
+        await deps.singles.addBulk(queued.slice(i));
+        return;
+      }
+      // The rate's next window is under a second away: waited for here, not in "delayed".
+      for (let wait = (await deps.rateLimiter?.reserve(appId)) ?? 0; wait > 0;) {
+        await sleep(wait);
+        wait = (await deps.rateLimiter?.reserve(appId)) ?? 0;
+      }
+      if ((await sendOne(deps, api, single, context.log)) === 'paused') {
+        await deps.singles.addBulk(queued.slice(i));
+        return;
+      }
+    }
+  };
+}
+
+/** One recipient's call and what its answer asks for; `paused` when WeChat's 45009 paused the account. */
+async function sendOne(
+  deps: NotifyBatchDeps,
+  api: WechatApiClient,
+  single: NotifyPayload,
+  log: Logger,
+): Promise<'paused' | undefined> {
+  const { appId, send: body } = single;
+  const record = {
+    id: single.id,
+    kind: body.kind,
+    account: appId,
+    to: single.to,
+    templateId: body.template_id,
+    ...(single.campaignId === undefined ? {} : { campaign: single.campaignId }),
+  };
+  let msgid: string | undefined;
+  try {
+    msgid = (await sendNotification(api, single)).msgid;
+  } catch (err) {
+    const verdict = judgeSend(body.kind, err);
+    deps.notifications.inc({ account: appId, kind: body.kind, result: verdict.result });
+    const detail = { errcode: errcodeOf(verdict), reason: verdict.reason };
+    switch (verdict.action) {
+      case 'sent':
+        await deps.records.sent(record, undefined);
+        return undefined;
+      case 'pause_account':
+        await deps.pause.pause(appId, verdict.pause ?? 'day', log);
+        return 'paused';
+      case 'retry':
+      case 'refresh_token':
+      case 'retry_later':
+      case 'clear_consent':
+        await deps.singles.add(single);
+        return undefined;
+      default:
+        // refuse, stop_batch, close_window, exhaust_window: as the notify processor does.
+        if (verdict.action === 'stop_batch' && single.campaignId !== undefined && detail.errcode !== undefined)
+          await deps.campaigns.fail(single.campaignId, detail.errcode);
+        await refuse(deps, single, detail);
+        return undefined;
+    }
+  }
+  deps.notifications.inc({ account: appId, kind: body.kind, result: 'ok' });
+  await deps.records.sent(record, msgid);
+  return undefined;
+}
+
+/** A batch's recipient as a notification of its own: its data merged over the campaign's. */
+function singleOf(batch: NotifyBatchPayload, recipient: NotifyBatchPayload['recipients'][number]): NotifyPayload {
+  const { id, to, data } = recipient;
+  const send = data === undefined ? batch.send : { ...batch.send, data: { ...batch.send.data, ...data } };
+  return { v: 1, appId: batch.appId, id, to, send, createdAt: batch.createdAt, campaignId: batch.campaignId };
+}
