@@ -116,7 +116,12 @@ export async function runCampaignDrainBench(options: CampaignDrainOptions): Prom
       const withCampaign = await campaignPhase(rig, options, round);
       await rig.settle();
       const { wxq, baseline } = await stopped(rig.processes, () =>
-        measureTemplateCpu({ redisUrl: options.redisUrl, sends: options.cpuSends, targetCore: options.targetCore }),
+        measureTemplateCpu({
+          redisUrl: options.redisUrl,
+          sends: options.cpuSends,
+          targetCore: options.targetCore,
+          baselineFirst: round % 2 === 1,
+        }),
       );
       results.push({ withoutCampaign, withCampaign, wxqTemplate: wxq, baselineTemplate: baseline });
     }

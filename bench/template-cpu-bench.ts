@@ -19,6 +19,11 @@ export interface TemplateCpuOptions {
   readonly sends: number;
   /** Where the workers run (see pinning.ts); undefined: not pinned. */
   readonly targetCore: number | undefined;
+  /**
+   * The baseline's drain first: rounds alternate the order, so that what drifts within a round
+   * (the machine warming, other tenants) weighs on each side alike.
+   */
+  readonly baselineFirst?: boolean;
 }
 
 /** One process's drain: its CPU time per send, and its pace. */
@@ -35,7 +40,7 @@ const NOTIFY_CONCURRENCY = '10';
 const DRAIN_TIMEOUT_MS = 300_000;
 
 /**
- * One round: the wxq worker, then the baseline, each a fresh process on its own queue prefix, the
+ * One round: the wxq worker and the baseline (in the order asked), each a fresh process on its own queue prefix, the
  * same simulator (without a callback: no delivery reports, so the wxq figure is the send alone, as
  * the baseline's is). Both drain as fast as they can: the worker with WXQ_TEMPLATE_RATE=0, so
  * that neither pays for waiting (a rate-limited job is delayed and taken again).
@@ -52,68 +57,75 @@ export async function measureTemplateCpu(
   };
   const sent = (count: number) => until(() => Promise.resolve(sim.templateSends.length >= count), DRAIN_TIMEOUT_MS);
   try {
-    const wxq = await withPrefix(options.redisUrl, async (prefix) => {
-      const api = await startCampaignApi(options.redisUrl, prefix);
-      const worker = await startTarget(
-        'bench/targets/worker.ts',
-        { ...env, WXQ_QUEUE_PREFIX: prefix, WXQ_TEMPLATE_RATE: '0' },
-        { core: options.targetCore },
-      );
-      try {
-        const tag = prefix.slice(7, 13);
-        await api.create(benchOpenIds(`W${tag}`, WARM_UP_SENDS));
-        await sent(WARM_UP_SENDS);
-        const base = sim.templateSends.length;
-        const drain = await measureCpu([worker.pid], async () => {
-          const started = performance.now();
-          await api.create(benchOpenIds(`C${tag}`, options.sends));
-          await sent(base + options.sends);
-          return (performance.now() - started) / 1000;
-        });
-        return figures(options.sends, drain);
-      } finally {
-        await worker.stop();
-        await api.stop();
-      }
-    });
-    const baseline = await withPrefix(options.redisUrl, async (prefix) => {
-      const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-      const queue = new Queue('template-send', { connection: redis, prefix });
-      const worker = await startTarget(
-        'bench/targets/template-send-worker.ts',
-        { ...env, WXQ_QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: NOTIFY_CONCURRENCY },
-        { core: options.targetCore },
-      );
-      const job = (i: number) => {
-        const data: TemplateJob = {
-          touser: `oBaseline${String(i).padStart(19, '0')}`,
-          template_id: BENCH_TEMPLATE.id,
-          data: BENCH_TEMPLATE.data,
-          client_msg_id: `${prefix}-${String(i)}`,
+    const drainWxq = () =>
+      withPrefix(options.redisUrl, async (prefix) => {
+        const api = await startCampaignApi(options.redisUrl, prefix);
+        const worker = await startTarget(
+          'bench/targets/worker.ts',
+          { ...env, WXQ_QUEUE_PREFIX: prefix, WXQ_TEMPLATE_RATE: '0' },
+          { core: options.targetCore },
+        );
+        try {
+          const tag = prefix.slice(7, 13);
+          await api.create(benchOpenIds(`W${tag}`, WARM_UP_SENDS));
+          await sent(WARM_UP_SENDS);
+          const base = sim.templateSends.length;
+          const drain = await measureCpu([worker.pid], async () => {
+            const started = performance.now();
+            await api.create(benchOpenIds(`C${tag}`, options.sends));
+            await sent(base + options.sends);
+            return (performance.now() - started) / 1000;
+          });
+          return figures(options.sends, drain);
+        } finally {
+          await worker.stop();
+          await api.stop();
+        }
+      });
+    const drainBaseline = () =>
+      withPrefix(options.redisUrl, async (prefix) => {
+        const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+        const queue = new Queue('template-send', { connection: redis, prefix });
+        const worker = await startTarget(
+          'bench/targets/template-send-worker.ts',
+          { ...env, WXQ_QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: NOTIFY_CONCURRENCY },
+          { core: options.targetCore },
+        );
+        const job = (i: number) => {
+          const data: TemplateJob = {
+            touser: `oBaseline${String(i).padStart(19, '0')}`,
+            template_id: BENCH_TEMPLATE.id,
+            data: BENCH_TEMPLATE.data,
+            client_msg_id: `${prefix}-${String(i)}`,
+          };
+          return { name: 'template', data, opts: { jobId: `t-${String(i)}`, removeOnComplete: { age: 600 } } };
         };
-        return { name: 'template', data, opts: { jobId: `t-${String(i)}`, removeOnComplete: { age: 600 } } };
-      };
-      try {
-        const warmUp = sim.templateSends.length + WARM_UP_SENDS;
-        await addInBatches(queue, WARM_UP_SENDS, (i) => job(-1 - i));
-        await sent(warmUp);
-        // Paused while the backlog is added: the clock covers the drain alone.
-        await queue.pause();
-        await addInBatches(queue, options.sends, job);
-        const drain = await measureCpu([worker.pid], async () => {
-          const started = performance.now();
-          await queue.resume();
-          await sent(warmUp + options.sends);
-          return (performance.now() - started) / 1000;
-        });
-        return figures(options.sends, drain);
-      } finally {
-        await worker.stop();
-        await queue.close();
-        await redis.quit();
-      }
-    });
-    return { wxq, baseline };
+        try {
+          const warmUp = sim.templateSends.length + WARM_UP_SENDS;
+          await addInBatches(queue, WARM_UP_SENDS, (i) => job(-1 - i));
+          await sent(warmUp);
+          // Paused while the backlog is added: the clock covers the drain alone.
+          await queue.pause();
+          await addInBatches(queue, options.sends, job);
+          const drain = await measureCpu([worker.pid], async () => {
+            const started = performance.now();
+            await queue.resume();
+            await sent(warmUp + options.sends);
+            return (performance.now() - started) / 1000;
+          });
+          return figures(options.sends, drain);
+        } finally {
+          await worker.stop();
+          await queue.close();
+          await redis.quit();
+        }
+      });
+    if (options.baselineFirst === true) {
+      const baseline = await drainBaseline();
+      return { wxq: await drainWxq(), baseline };
+    }
+    const wxq = await drainWxq();
+    return { wxq, baseline: await drainBaseline() };
   } finally {
     await sim.stop();
   }

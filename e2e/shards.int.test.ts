@@ -243,9 +243,13 @@ describe('WXQ_QUEUE_SHARDS=3 on a 3-master Redis Cluster', () => {
     });
     expect(board.status).toBe(200);
     const { queues } = (await board.json()) as { queues: { name: string; description: string }[] };
-    // The notify queue is an account's: shard 0's alone.
+    // The notify queues are an account's: shard 0's alone.
     expect(queues.map((queue) => queue.name).sort()).toEqual(
-      [...shards.all.flatMap((shard) => [`s${shard.index}/inbound`, `s${shard.index}/outbound`]), 's0/notify'].sort(),
+      [
+        ...shards.all.flatMap((shard) => [`s${shard.index}/inbound`, `s${shard.index}/outbound`]),
+        's0/notify',
+        's0/notify-batch',
+      ].sort(),
     );
     for (const shard of shards.all) {
       expect(queues.find((q) => q.name === `s${shard.index}/inbound`)?.description).toContain(`slot ${shard.slot}`);
