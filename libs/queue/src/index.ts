@@ -20,7 +20,6 @@ export {
   type NotifyBatchPayload,
   type NotifyPayload,
   type OutboundPayload,
-  notifyBatchPayloadSchema,
   notifyPayloadSchema,
   notificationSendSchema,
 } from './payloads.js';

@@ -11,7 +11,7 @@ import { LRUCache } from 'lru-cache';
 // at a pause still go. A 45009 this worker meets is seen at once (`pause` writes it here too).
 
 /** How stale a campaign status or pause a send may act on. */
-export const READ_EVERY_MS = 250;
+const READ_EVERY_MS = 250;
 /** Campaigns and accounts remembered at once: more than a deployment runs at a time. */
 const MAX_ENTRIES = 10_000;
 
