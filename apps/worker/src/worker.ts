@@ -132,11 +132,14 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
     });
     return queue;
   });
-  // The notify queue is shard 0's (an account's): a handle for its gauges.
-  const notify = new Queue(QUEUES.notify.name, { connection: redis, prefix: shards.at(0).prefix });
-  notify.on('error', (err) => {
-    log.warn({ err }, 'notify queue error');
-  });
+  // The notify queues are shard 0's (an account's): a handle each for their gauges.
+  const [notify, notifyBatch] = [QUEUES.notify, QUEUES.notifyBatch].map(({ name }) => {
+    const queue = new Queue(name, { connection: redis, prefix: shards.at(0).prefix });
+    queue.on('error', (err) => {
+      log.warn({ err, queue: name }, 'queue error');
+    });
+    return queue;
+  }) as [Queue, Queue];
   const metrics = createWorkerMetrics({
     redis,
     shards,
@@ -146,6 +149,7 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
         { queue: outbound.at(shard.index).queue, shard: shard.index },
       ]),
       { queue: notify, shard: 0 },
+      { queue: notifyBatch, shard: 0 },
     ],
     accounts: config.accounts.map((account) => account.appId),
   });
@@ -330,6 +334,7 @@ export function startWorker(config: WorkerConfig, deps: WorkerDeps): RunningWork
             ...inbound.all.map((queue) => queue.close()),
             ...outbound.all.map((p) => p.close()),
             notify.close(),
+            notifyBatch.close(),
             notifyProducer.close(),
             batchProducer.close(),
           ]),

@@ -88,6 +88,33 @@ describe('recentSendPause', () => {
     await pause.resume(APP_ID);
   });
 
+  it('a read under way when this process pauses or resumes answers, never fails (lru-cache aborts it)', async () => {
+    const appId = `${APP_ID}_3`;
+    const pause = createSendPause(redis, keys, Date.now, keys.notificationPause);
+    // Reads held until released: they are surely under way when the pause is set.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = {
+      ...pause,
+      pausedUntil: async (id: string) => {
+        await held;
+        return pause.pausedUntil(id);
+      },
+    };
+    const recent = recentSendPause(slow);
+    const reads = Array.from({ length: 5 }, () => recent.pausedUntil(appId));
+    const until = await recent.pause(appId, 'minute', log);
+    release();
+    expect(await Promise.all(reads)).toEqual(Array.from({ length: 5 }, () => until));
+    expect(await recent.pausedUntil(appId)).toBe(until);
+    const during = recent.pausedUntil(appId);
+    await recent.resume(appId);
+    await expect(during).resolves.toBe(until);
+    expect(await recent.pausedUntil(appId)).toBeUndefined();
+  });
+
   it('a remembered pause that has ended is no pause', async () => {
     let clock = Date.now();
     const pause = createSendPause(redis, keys, () => clock, keys.notificationPause);

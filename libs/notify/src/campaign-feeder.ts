@@ -90,8 +90,10 @@ export function createCampaignFeeder(options: CampaignFeederOptions): CampaignFe
       const room = (rate === 0 ? MAX_BATCH * QUEUED_SECONDS : rate * QUEUED_SECONDS) - waiting;
       const base = notificationSendSchema.parse(JSON.parse(sendJson ?? 'null'));
       const start = Number(fed);
-      let end = start + Math.min(batch, room, Number(total) - start);
       const batched = base.kind === 'template' && batch >= NOTIFY_BATCH_MAX;
+      // Whole batches a tick (30 at 150/s feeds 40: the queued room and the rate limit hold the pace).
+      const tick = batched ? Math.ceil(batch / NOTIFY_BATCH_MAX) * NOTIFY_BATCH_MAX : batch;
+      let end = start + Math.min(tick, room, Number(total) - start);
       // Cut at a multiple of the batch size (but the last): a re-feed from `start` cuts the same batches.
       if (batched && end < Number(total)) end -= end % NOTIFY_BATCH_MAX;
       if (end <= start) return 0;

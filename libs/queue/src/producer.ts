@@ -18,8 +18,11 @@ export interface ProducerOptions<K extends QueueKey> {
 /** Adds jobs to one catalog queue with the catalog's name, id and options for each payload. */
 export interface Producer<K extends QueueKey> {
   readonly queue: Queue<PayloadOf<K>, ResultOf<K>>;
-  /** Resolves once Redis has the job; a payload whose job exists adds nothing (same job id). */
-  add(payload: PayloadOf<K>): Promise<Job<PayloadOf<K>, ResultOf<K>>>;
+  /**
+   * Resolves once Redis has the job; a payload whose job exists adds nothing (same job id).
+   * `delayMs`: the job waits in "delayed" that long first.
+   */
+  add(payload: PayloadOf<K>, options?: { readonly delayMs?: number }): Promise<Job<PayloadOf<K>, ResultOf<K>>>;
   /**
    * Several adds in one round trip. `keepCompletedSeconds` replaces the catalog's age for keeping
    * these jobs once completed (a push's replies are kept as long as their push: keptAfterDoneMs).
@@ -46,8 +49,8 @@ export function createProducer<K extends QueueKey>(key: K, options: ProducerOpti
   });
   return {
     queue,
-    add: (payload) => {
-      const job = jobOf(payload);
+    add: (payload, { delayMs } = {}) => {
+      const job = jobOf(payload, delayMs === undefined || delayMs <= 0 ? defaults : { ...defaults, delay: delayMs });
       // BullMQ's generics over job names do not reduce for a generic K: the queue's own types hold.
       return queue.add(job.name as never, job.data as never, job.opts) as Promise<Job<PayloadOf<K>, ResultOf<K>>>;
     },

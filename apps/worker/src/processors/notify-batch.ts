@@ -1,9 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@wxq/logging';
 import type { NotifyBatchPayload, NotifyPayload, Processor, Producer } from '@wxq/queue';
-import { type WechatApiClient, judgeSend } from '@wxq/wechat-api';
+import { TOO_OFTEN_RETRY_AFTER_SECONDS, type WechatApiClient, judgeSend } from '@wxq/wechat-api';
 import { UnrecoverableError } from 'bullmq';
 import { type NotifyDeps, errcodeOf, refuse, sendNotification } from './notify.js';
+
+/** A recipient handed over after −1 or 5xx waits as a notify job's first backoff step does. */
+const HANDOVER_RETRY_MS = 1_000;
 
 export interface NotifyBatchDeps extends NotifyDeps {
   /** Where a recipient that needs more than one call goes: a notify job of its own. */
@@ -35,6 +38,12 @@ export function createNotifyBatchProcessor(deps: NotifyBatchDeps): Processor<'no
       return;
     }
     for (const [i, single] of queued.entries()) {
+      // The rate's next window is under a second away: waited for here, not in "delayed"; the
+      // campaign and the pause are looked at after the wait.
+      for (let wait = (await deps.rateLimiter?.reserve(appId)) ?? 0; wait > 0;) {
+        await sleep(wait);
+        wait = (await deps.rateLimiter?.reserve(appId)) ?? 0;
+      }
       const [campaign, pausedUntil] = await Promise.all([
         deps.campaigns.statusOf(campaignId),
         deps.pause.pausedUntil(appId),
@@ -52,11 +61,6 @@ export function createNotifyBatchProcessor(deps: NotifyBatchDeps): Processor<'no
       if (campaign?.status === 'paused' || pausedUntil !== undefined) {
         await deps.singles.addBulk(queued.slice(i));
         return;
-      }
-      // The rate's next window is under a second away: waited for here, not in "delayed".
-      for (let wait = (await deps.rateLimiter?.reserve(appId)) ?? 0; wait > 0;) {
-        await sleep(wait);
-        wait = (await deps.rateLimiter?.reserve(appId)) ?? 0;
       }
       if ((await sendOne(deps, api, single, context.log)) === 'paused') {
         await deps.singles.addBulk(queued.slice(i));
@@ -96,11 +100,18 @@ async function sendOne(
       case 'pause_account':
         await deps.pause.pause(appId, verdict.pause ?? 'day', log);
         return 'paused';
+      // Handed over with the wait the notify job would have taken: the first backoff step, or the
+      // policy's "later" (43117), counted as its first deferral.
       case 'retry':
       case 'refresh_token':
-      case 'retry_later':
       case 'clear_consent':
-        await deps.singles.add(single);
+        await deps.singles.add(single, { delayMs: verdict.action === 'retry' ? HANDOVER_RETRY_MS : 0 });
+        return undefined;
+      case 'retry_later':
+        await deps.singles.add(
+          { ...single, deferred: 1 },
+          { delayMs: (verdict.retryAfterSeconds ?? TOO_OFTEN_RETRY_AFTER_SECONDS) * 1000 },
+        );
         return undefined;
       default:
         // refuse, stop_batch, close_window, exhaust_window: as the notify processor does.
