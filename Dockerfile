@@ -36,7 +36,11 @@ FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=manifests /manifests/ ./
+# typescript comes along as devOptional (valibot, under Bull Board, names it an optional peer for
+# its types; npm keeps such a package unless optional ones are omitted too, which would drop
+# msgpackr's native extension): nothing runs it, so it goes (23 MB).
 RUN npm ci --omit=dev --workspace=@wxq/gateway --workspace=@wxq/worker --workspace=@wxq/api --workspace=@wxq/ops --no-audit --no-fund \
+ && rm -rf node_modules/typescript node_modules/.bin/tsc node_modules/.bin/tsserver \
  && npm cache clean --force
 COPY --from=build /dists/ ./
 # The files stay root-owned: the app never writes to /app, and a compromised process cannot
