@@ -3,7 +3,7 @@ import type { Logger } from '@wxq/logging';
 import type { NotifyBatchPayload, NotifyPayload, Processor, Producer } from '@wxq/queue';
 import { TOO_OFTEN_RETRY_AFTER_SECONDS, type WechatApiClient, judgeSend } from '@wxq/wechat-api';
 import { UnrecoverableError } from 'bullmq';
-import { type NotifyDeps, errcodeOf, refuse, sendNotification } from './notify.js';
+import { type NotifyDeps, errcodeOf, recordOf, refuse, sendNotification, stoppedDetail } from './notify.js';
 
 /** A recipient handed over after −1 or 5xx waits as a notify job's first backoff step does. */
 const HANDOVER_RETRY_MS = 1_000;
@@ -49,11 +49,7 @@ export function createNotifyBatchProcessor(deps: NotifyBatchDeps): Processor<'no
         deps.pause.pausedUntil(appId),
       ]);
       if (campaign?.status === 'cancelled' || campaign?.status === 'failed') {
-        const errcode = campaign.status === 'failed' ? Number(campaign.reason) : Number.NaN;
-        const detail = {
-          reason: campaign.status === 'cancelled' ? 'cancelled' : 'campaign_failed',
-          ...(Number.isInteger(errcode) ? { errcode } : {}),
-        };
+        const detail = stoppedDetail(campaign);
         for (const rest of queued.slice(i)) await refuse(deps, rest, detail);
         return;
       }
@@ -78,14 +74,7 @@ async function sendOne(
   log: Logger,
 ): Promise<'paused' | undefined> {
   const { appId, send: body } = single;
-  const record = {
-    id: single.id,
-    kind: body.kind,
-    account: appId,
-    to: single.to,
-    templateId: body.template_id,
-    ...(single.campaignId === undefined ? {} : { campaign: single.campaignId }),
-  };
+  const record = recordOf(single);
   let msgid: string | undefined;
   try {
     msgid = (await sendNotification(api, single)).msgid;

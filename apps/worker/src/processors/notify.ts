@@ -1,4 +1,4 @@
-import type { Campaigns, ConsentLedger, NewRecord, NotificationRecords } from '@wxq/notify';
+import type { Campaign, Campaigns, ConsentLedger, NewRecord, NotificationRecords } from '@wxq/notify';
 import type { SendPause } from '@wxq/quota';
 import type { JobContext, NotifyPayload, Processor } from '@wxq/queue';
 import { type SendVerdict, TOO_OFTEN_RETRY_AFTER_SECONDS, type WechatApiClient, judgeSend } from '@wxq/wechat-api';
@@ -59,25 +59,13 @@ export function createNotifyProcessor(deps: NotifyDeps): Processor<'notify'> {
     // Sent or settled already (a re-run after a crash past the answer), or its record has expired.
     if (status !== 'queued') return;
     const { kind } = payload.send;
-    // The record as created: the payload carries all of it but the status.
-    const record = {
-      id: payload.id,
-      kind,
-      account: payload.appId,
-      to: payload.to,
-      templateId: payload.send.template_id,
-      ...(payload.campaignId === undefined ? {} : { campaign: payload.campaignId }),
-    };
+    const record = recordOf(payload);
     if (payload.campaignId !== undefined) {
       // The stored status: the account's 45009 pause is pausedUntil's, below.
       if (campaign?.status === 'paused' && campaign.reason !== '45009')
         await delayUntil(job, token, Date.now() + CAMPAIGN_PAUSE_RECHECK_MS);
       if (campaign?.status === 'cancelled' || campaign?.status === 'failed') {
-        const errcode = campaign.status === 'failed' ? Number(campaign.reason) : Number.NaN;
-        await refuse(deps, payload, {
-          reason: campaign.status === 'cancelled' ? 'cancelled' : 'campaign_failed',
-          ...(Number.isInteger(errcode) ? { errcode } : {}),
-        });
+        await refuse(deps, payload, stoppedDetail(campaign));
         return;
       }
     }
@@ -103,6 +91,30 @@ export function createNotifyProcessor(deps: NotifyDeps): Processor<'notify'> {
     }
     deps.notifications.inc({ account: payload.appId, kind, result: 'ok' });
     await deps.records.sent(record, msgid);
+  };
+}
+
+/** The record as created: the payload carries all of it but the status. */
+export function recordOf(payload: NotifyPayload): NewRecord & { readonly templateId: string } {
+  return {
+    id: payload.id,
+    kind: payload.send.kind,
+    account: payload.appId,
+    to: payload.to,
+    templateId: payload.send.template_id,
+    ...(payload.campaignId === undefined ? {} : { campaign: payload.campaignId }),
+  };
+}
+
+/** Why a stopped campaign's unsent recipient is refused: `cancelled`, or `campaign_failed` with its errcode. */
+export function stoppedDetail(campaign: Pick<Campaign, 'status' | 'reason'>): {
+  readonly reason: string;
+  readonly errcode?: number;
+} {
+  const errcode = campaign.status === 'failed' ? Number(campaign.reason) : Number.NaN;
+  return {
+    reason: campaign.status === 'cancelled' ? 'cancelled' : 'campaign_failed',
+    ...(Number.isInteger(errcode) ? { errcode } : {}),
   };
 }
 
